@@ -1,0 +1,258 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { compact } from '../core/store/compactor';
+import { MigrationManager, type MigrationStatus } from '../core/store/migrations';
+import { resolveDatabasePath, storePaths } from '../core/store/paths';
+import { SkillStore } from '../core/store/store';
+import { importSessionBuddy } from '../core/importer/sessionBuddyImport';
+import { resolveUserId } from '../core/tracking/identity';
+import { SkillTracker } from '../core/tracking/tracker';
+import { runReadOnlyQuery } from '../core/store/readOnlyQuery';
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** A failure the user can act on: printed as one line, exit code 1. */
+export class CliError extends Error {}
+
+function number(name: string, opts: { integer?: boolean; min?: number } = {}) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
+    if (opts.integer && !Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number`);
+    if (opts.min !== undefined && n < opts.min) throw new InvalidArgumentError(`${name} must be at least ${opts.min}`);
+    return n;
+  };
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** What a group of commands (src/cli/commands/*.ts) gets to work with. */
+export interface CliContext {
+  io: CliIo;
+  /** The --db option (undefined: SESSION_BUDDY_DB, then the per-user default). */
+  dbPath(): string | undefined;
+  /** Opens the store ('work' upgrades and accepts writes; 'inspect' does neither), runs, closes. */
+  withStore<T>(mode: 'work' | 'inspect', work: (store: SkillStore) => Promise<T> | T): Promise<T>;
+  /** Formats rows as an aligned text table. */
+  table(rows: object[]): string;
+  json(value: unknown): string;
+}
+
+/** Command groups of other areas register themselves here. */
+const commandGroups: ((program: Command, ctx: CliContext) => void)[] = [];
+
+async function withStore<T>(db: string | undefined, mode: 'work' | 'inspect', io: CliIo, work: (store: SkillStore) => Promise<T> | T): Promise<T> {
+  const store = await SkillStore.open({ path: db, mode, pollMs: 0, onMessage: (m) => io.err(`session-buddy: ${m}\n`) });
+  try {
+    return await work(store);
+  } finally {
+    await store.close({ snapshot: mode === 'work' });
+  }
+}
+
+function statusText(status: MigrationStatus, invocations: number, path: string): string {
+  const lines = [
+    `Database:        ${path}`,
+    `Current version: ${status.current_version ?? '(none)'}`,
+    `Invocations:     ${invocations}`,
+    `Applied:         ${status.applied.length ? '' : '(none)'}`,
+    ...status.applied.map((m) => `  ${m.version.padEnd(32)} ${m.applied_at}  ${m.checksum ? m.checksum.slice(0, 12) : '(no checksum: applied by another tool)'}`),
+    `Pending:         ${status.pending.length ? '' : '(none)'}`,
+    ...status.pending.map((m) => `  ${m.version}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function buildProgram(io: CliIo = processIo): Command {
+  const program = new Command('session-buddy')
+    .description('Skill invocation tracking and analytics (the Session Buddy store, shared with the VS Code extension)')
+    .option('--db <path>', 'database file (default: $SESSION_BUDDY_DB, then the per-user store)')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+  const dbOf = () => program.opts<{ db?: string }>().db;
+
+  program
+    .command('status')
+    .description('schema version, applied and pending migrations, number of invocations')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withStore(dbOf(), 'inspect', io, (store) => {
+        const status = new MigrationManager(store.db).status();
+        const invocations = countInvocations(store);
+        if (opts.json) io.out(json({ path: store.paths.db, ...status, invocations }));
+        else io.out(statusText(status, invocations, store.paths.db));
+      });
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending migrations (a backup of the file is written first)')
+    .option('--target <version>', 'stop at this version (e.g. V3 or V3__add_workflow_correlation)')
+    .option('--dry-run', 'only list what would be applied')
+    .action(async (opts: { target?: string; dryRun?: boolean }) => {
+      const paths = storePaths(resolveDatabasePath(dbOf()));
+      const planned = await withStore(dbOf(), 'inspect', io, (store) => new MigrationManager(store.db).migrate({ target: opts.target, dryRun: true }).versions);
+      if (opts.dryRun || planned.length === 0) {
+        io.out(planned.length ? `Would apply:\n${planned.map((v) => `  ${v}\n`).join('')}` : 'Nothing to migrate: the database is up to date.\n');
+        return;
+      }
+      let applied: string[] = [];
+      const report = await compact(paths, {
+        migrate: false,
+        operation: { label: 'before-migrate', needed: () => true, run: (_db, manager) => (applied = manager.migrate({ target: opts.target }).versions) },
+      });
+      io.out(`Applied:\n${applied.map((v) => `  ${v}\n`).join('')}`);
+      if (report.backup) io.out(`Backup: ${report.backup}\n`);
+    });
+
+  program
+    .command('rollback')
+    .description('revert the newest migrations, keeping every row their down scripts do not remove')
+    .option('--steps <n>', 'how many migrations to revert', number('--steps', { integer: true, min: 1 }), 1)
+    .option('--dry-run', 'only list what would be reverted')
+    .action(async (opts: { steps: number; dryRun?: boolean }) => {
+      const paths = storePaths(resolveDatabasePath(dbOf()));
+      const planned = await withStore(dbOf(), 'inspect', io, (store) => new MigrationManager(store.db).rollback({ steps: opts.steps, dryRun: true }).versions);
+      if (opts.dryRun || planned.length === 0) {
+        io.out(planned.length ? `Would roll back:\n${planned.map((v) => `  ${v}\n`).join('')}` : 'Nothing to roll back.\n');
+        return;
+      }
+      let reverted: string[] = [];
+      const report = await compact(paths, {
+        migrate: false,
+        operation: { label: 'before-rollback', needed: () => true, run: (_db, manager) => (reverted = manager.rollback({ steps: opts.steps }).versions) },
+      });
+      io.out(`Rolled back:\n${reverted.map((v) => `  ${v}\n`).join('')}`);
+      if (report.backup) io.out(`Backup: ${report.backup}\n`);
+    });
+
+  program
+    .command('validate')
+    .description('check applied migrations against the migration files (missing or changed files)')
+    .action(async () => {
+      const problems = await withStore(dbOf(), 'inspect', io, (store) => new MigrationManager(store.db).validate());
+      if (problems.length) throw new CliError(`${problems.length} problem(s): ${problems.join('; ')}`);
+      io.out('OK: every applied migration matches its file.\n');
+    });
+
+  program
+    .command('track')
+    .description('record one invocation and print its id')
+    .requiredOption('--skill <name>', 'skill name, e.g. pytest-run')
+    .option('--session <id>', "session id (default: today's CLI session)")
+    .option('--completed', 'the run succeeded (default)')
+    .option('--failed', 'the run failed')
+    .option('--duration <seconds>', 'duration in seconds', number('--duration', { min: 0 }))
+    .option('--phase <phase>', 'workflow phase (setup, execution, verification, deployment, ...)')
+    .option('--error <text>', 'error type or message')
+    .action(async (opts: { skill: string; session?: string; completed?: boolean; failed?: boolean; duration?: number; phase?: string; error?: string }) => {
+      if (opts.completed && opts.failed) throw new InvalidArgumentError('use either --completed or --failed, not both');
+      const id = await withStore(dbOf(), 'work', io, async (store) => {
+        const tracker = new SkillTracker(store, resolveUserId());
+        const sessionId = opts.session ?? (await cliSession(tracker, store));
+        return tracker.trackInvocation({
+          sessionId,
+          skillName: opts.skill,
+          completed: !opts.failed,
+          durationSeconds: opts.duration,
+          workflowPhase: opts.phase,
+          errorType: opts.error,
+        });
+      });
+      io.out(`${id}\n`);
+    });
+
+  program
+    .command('metrics')
+    .description('per-skill metrics (completion rates are 0..1 in JSON)')
+    .option('--skill <name>', 'one skill')
+    .option('--limit <n>', 'how many skills', number('--limit', { integer: true, min: 1 }), 20)
+    .option('--json', 'print JSON')
+    .action(async (opts: { skill?: string; limit: number; json?: boolean }) => {
+      await withStore(dbOf(), 'work', io, (store) => {
+        const tracker = new SkillTracker(store, resolveUserId());
+        if (opts.skill) {
+          const metrics = tracker.getSkillMetrics(opts.skill);
+          if (!metrics) throw new CliError(`no invocations of "${opts.skill}" recorded`);
+          io.out(opts.json ? json(metrics) : `${formatTable([metrics])}\n`);
+          return;
+        }
+        const top = tracker.getTopSkills(opts.limit);
+        io.out(opts.json ? json({ skills: top }) : top.length ? `${formatTable(top)}\n` : 'No invocations recorded yet.\n');
+      });
+    });
+
+  program
+    .command('sql')
+    .description('run one read-only SQL query and print the rows as JSON')
+    .argument('<query>', 'a single SELECT (or other read-only) statement')
+    .action(async (query: string) => {
+      await withStore(dbOf(), 'inspect', io, (store) => io.out(json(runReadOnlyQuery(store.db, query))));
+    });
+
+  program
+    .command('import-session-buddy')
+    .description('copy sessions and invocations from a Python session-buddy database (V1-V4, WAL or not); safe to repeat')
+    .argument('<path>', 'the Python tool database, e.g. .session-buddy/skills.db')
+    .action(async (source: string) => {
+      const result = await withStore(dbOf(), 'work', io, (store) => importSessionBuddy(store, source, resolveUserId()));
+      io.out(`Imported from ${source}: ${result.added} invocation(s) added, ${result.skipped} skipped (already present), ${result.sessions} session(s) added.\n`);
+    });
+
+  const ctx: CliContext = {
+    io,
+    dbPath: dbOf,
+    withStore: (mode, work) => withStore(dbOf(), mode, io, work),
+    table: formatTable,
+    json,
+  };
+  for (const register of commandGroups) register(program, ctx);
+  return program;
+}
+
+function countInvocations(store: SkillStore): number {
+  try {
+    return Number(store.db.exec('SELECT count(*) FROM skill_invocation')[0].values[0][0]);
+  } catch {
+    return 0;
+  }
+}
+
+/** One CLI session per UTC day, so that the CLI's invocations group like an editor session does. */
+async function cliSession(tracker: SkillTracker, store: SkillStore): Promise<string> {
+  const id = `cli-${new Date().toISOString().slice(0, 10)}`;
+  const known = store.db.exec('SELECT 1 FROM skill_sessions WHERE session_id = ?', [id]).length > 0;
+  if (!known) await tracker.createSession({ sessionId: id, source: 'cli' });
+  return id;
+}
+
+function formatTable(rows: object[]): string {
+  const records = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v !== 'object' || v === null)));
+  const columns = Object.keys(records[0] ?? {});
+  const cell = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v ?? ''));
+  const widths = columns.map((c) => Math.max(c.length, ...records.map((r) => cell(r[c]).length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(columns), ...records.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
+}
+
+/** Runs the CLI; returns the exit code: 0 success, 1 handled error, 2 bad usage. */
+export async function runCli(args: string[], io: CliIo = processIo): Promise<number> {
+  try {
+    await buildProgram(io).parseAsync(args, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    io.err(`session-buddy: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

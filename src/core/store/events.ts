@@ -1,0 +1,230 @@
+import type { Database, SqlValue } from 'sql.js';
+import { hourBucket } from '../time';
+import { one, run } from './statements';
+
+/** One invocation as stored in skill_invocation; JSON list fields are already JSON text. */
+export interface InvocationRow {
+  id: number;
+  skill_name: string;
+  invoked_at: string;
+  session_id: string;
+  workflow_path: string | null;
+  completed: 0 | 1;
+  duration_seconds: number | null;
+  user_query: string | null;
+  alternatives_considered: string | null;
+  selection_rank: number | null;
+  follow_up_actions: string | null;
+  error_type: string | null;
+  workflow_phase: string | null;
+  workflow_step_id: string | null;
+}
+
+export interface SessionRow {
+  session_id: string;
+  user_id: string;
+  project_hash: string | null;
+  source: string | null;
+  started_at: string;
+}
+
+/**
+ * Everything that changes stored data is one of these events, appended to the log before it is
+ * applied. Applying an event twice has the effect of applying it once.
+ */
+export type StoreEvent =
+  | { t: 'session_start'; session: SessionRow }
+  | { t: 'session_end'; session_id: string; ended_at: string }
+  | { t: 'invocation'; row: InvocationRow; user_id: string | null }
+  | RowChange;
+
+/**
+ * A change to one of the derived tables (anomalies, baselines, dependencies, A/B tests, taxonomy,
+ * profiles...): analytics computed in one process reach the snapshot and every other process this
+ * way. Tables are a fixed list and columns are checked against the schema, so a log line can never
+ * name arbitrary SQL. Rows that need a generated key carry an explicit id from the store, which
+ * keeps replays idempotent.
+ */
+export type RowChange =
+  | { t: 'upsert'; table: DerivedTable; key: string[]; rows: Record<string, SqlValue>[] }
+  | { t: 'delete'; table: DerivedTable; where: Record<string, SqlValue> };
+
+export const DERIVED_TABLES = [
+  'skill_metrics_cache', 'skill_time_series', 'skill_anomalies', 'skill_community_baselines', 'skill_user_interactions',
+  'skill_clusters', 'skill_cluster_membership', 'ab_test_configs', 'ab_test_assignments', 'ab_test_outcomes',
+  'skill_categories', 'skill_category_mapping', 'skill_dependencies', 'skill_modalities', 'mv_daily_skills',
+] as const;
+export type DerivedTable = (typeof DERIVED_TABLES)[number];
+const DERIVED = new Set<string>(DERIVED_TABLES);
+
+const INVOCATION_COLUMNS: (keyof InvocationRow)[] = [
+  'id', 'skill_name', 'invoked_at', 'session_id', 'workflow_path', 'completed', 'duration_seconds', 'user_query',
+  'alternatives_considered', 'selection_rank', 'follow_up_actions', 'error_type', 'workflow_phase', 'workflow_step_id',
+];
+
+interface SchemaShape {
+  version: number;
+  invocationColumns: (keyof InvocationRow)[];
+  tables: Set<string>;
+  columns: Map<string, Set<string>>;
+}
+
+const shapes = new WeakMap<Database, SchemaShape>();
+
+/** Which tables and columns exist, so events apply to any schema version from V1 on. */
+function schemaShape(db: Database): SchemaShape {
+  const version = Number(db.exec('PRAGMA schema_version')[0].values[0][0]);
+  const cached = shapes.get(db);
+  if (cached && cached.version === version) return cached;
+  const tables = new Set((db.exec("SELECT name FROM sqlite_master WHERE type = 'table'")[0]?.values ?? []).map((r) => String(r[0])));
+  const present = new Set((db.exec("SELECT name FROM pragma_table_info('skill_invocation')")[0]?.values ?? []).map((r) => String(r[0])));
+  const shape = { version, tables, columns: new Map<string, Set<string>>(), invocationColumns: INVOCATION_COLUMNS.filter((c) => present.has(c)) };
+  shapes.set(db, shape);
+  return shape;
+}
+
+/** Applies events in one transaction; returns how many changed something. */
+export function applyEvents(db: Database, events: readonly StoreEvent[]): number {
+  if (events.length === 0) return 0;
+  const shape = schemaShape(db);
+  if (!shape.tables.has('skill_invocation')) throw new Error('the database has no schema yet (run migrations first)');
+  const buckets = new Set<string>();
+  let changed = 0;
+  db.exec('BEGIN');
+  try {
+    for (const event of events) {
+      if (applyOne(db, shape, event, buckets)) changed++;
+    }
+    if (shape.tables.has('skill_time_series')) refreshHourlyBuckets(db, buckets);
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+  return changed;
+}
+
+function applyOne(db: Database, shape: SchemaShape, event: StoreEvent, buckets: Set<string>): boolean {
+  switch (event.t) {
+    case 'invocation':
+      return applyInvocation(db, shape, event.row, event.user_id, buckets);
+    case 'session_start':
+      if (!shape.tables.has('skill_sessions')) return false;
+      run(
+        db,
+        'INSERT OR IGNORE INTO skill_sessions (session_id, user_id, project_hash, source, started_at) VALUES (?, ?, ?, ?, ?)',
+        [event.session.session_id, event.session.user_id, event.session.project_hash, event.session.source, event.session.started_at],
+      );
+      return db.getRowsModified() > 0;
+    case 'session_end':
+      if (!shape.tables.has('skill_sessions')) return false;
+      run(db, 'UPDATE skill_sessions SET ended_at = ? WHERE session_id = ? AND ended_at IS NULL', [event.ended_at, event.session_id]);
+      return db.getRowsModified() > 0;
+    case 'upsert':
+      return applyUpsert(db, shape, event);
+    case 'delete':
+      return applyDelete(db, shape, event);
+    default:
+      return false;
+  }
+}
+
+function applyInvocation(db: Database, shape: SchemaShape, row: InvocationRow, userId: string | null, buckets: Set<string>): boolean {
+  const columns = shape.invocationColumns;
+  // OR IGNORE makes a replayed event a no-op: an ignored row fires no trigger.
+  run(
+    db,
+    `INSERT OR IGNORE INTO skill_invocation (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+    columns.map((c) => row[c]),
+  );
+  if (db.getRowsModified() === 0) return false;
+  if (userId && shape.tables.has('skill_user_interactions')) {
+    run(
+      db,
+      'INSERT INTO skill_user_interactions (user_id, session_id, skill_name, invoked_at, completed, alternatives_considered) VALUES (?, ?, ?, ?, ?, ?)',
+      [userId, row.session_id, row.skill_name, row.invoked_at, row.completed, row.alternatives_considered],
+    );
+  }
+  buckets.add(`${row.skill_name}\u0000${hourBucket(row.invoked_at)}`);
+  return true;
+}
+
+function tableColumns(db: Database, shape: SchemaShape, table: string): Set<string> | undefined {
+  if (!DERIVED.has(table) || !shape.tables.has(table)) return undefined;
+  let columns = shape.columns.get(table);
+  if (!columns) {
+    columns = new Set((db.exec('SELECT name FROM pragma_table_info(?)', [table])[0]?.values ?? []).map((r) => String(r[0])));
+    shape.columns.set(table, columns);
+  }
+  return columns;
+}
+
+function checkColumns(table: string, columns: Set<string>, names: string[]): void {
+  const unknown = names.find((n) => !columns.has(n));
+  if (unknown) throw new Error(`event names unknown column ${table}.${unknown}`);
+}
+
+function applyUpsert(db: Database, shape: SchemaShape, event: Extract<RowChange, { t: 'upsert' }>): boolean {
+  const columns = tableColumns(db, shape, event.table);
+  if (!columns) return false;
+  checkColumns(event.table, columns, event.key);
+  let changed = false;
+  for (const row of event.rows) {
+    const names = Object.keys(row);
+    checkColumns(event.table, columns, names);
+    const updates = names.filter((n) => !event.key.includes(n));
+    const conflict = updates.length
+      ? `ON CONFLICT (${event.key.join(', ')}) DO UPDATE SET ${updates.map((n) => `${n} = excluded.${n}`).join(', ')}`
+      : `ON CONFLICT (${event.key.join(', ')}) DO NOTHING`;
+    run(db, `INSERT INTO ${event.table} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ${conflict}`, names.map((n) => row[n]));
+    changed = changed || db.getRowsModified() > 0;
+  }
+  return changed;
+}
+
+function applyDelete(db: Database, shape: SchemaShape, event: Extract<RowChange, { t: 'delete' }>): boolean {
+  const columns = tableColumns(db, shape, event.table);
+  if (!columns) return false;
+  const names = Object.keys(event.where);
+  checkColumns(event.table, columns, names);
+  const where = names.length ? ` WHERE ${names.map((n) => `${n} IS ?`).join(' AND ')}` : '';
+  run(db, `DELETE FROM ${event.table}${where}`, names.map((n) => event.where[n]));
+  return db.getRowsModified() > 0;
+}
+
+/**
+ * Recomputes the hourly time-series rows touched by a batch from the invocations themselves, once
+ * per (skill, hour) per batch, through the (skill_name, invoked_at) index.
+ */
+export function refreshHourlyBuckets(db: Database, buckets: Iterable<string>): void {
+  for (const key of buckets) {
+    const [skill, hour] = key.split('\u0000');
+    const end = new Date(Date.parse(hour) + 3_600_000).toISOString();
+    const s = one<{ n: number; rate: number | null; dur: number | null; sessions: number }>(
+      db,
+      `SELECT COUNT(*) AS n, AVG(CASE WHEN completed = 1 THEN 1.0 ELSE 0.0 END) AS rate,
+              AVG(CASE WHEN completed = 1 THEN duration_seconds END) AS dur, COUNT(DISTINCT session_id) AS sessions
+       FROM skill_invocation WHERE skill_name = ? AND invoked_at >= ? AND invoked_at < ?`,
+      [skill, hour, end],
+    )!;
+    const values = [s.n, s.rate, s.dur, s.sessions, skill, hour];
+    run(db, 'UPDATE skill_time_series SET invocation_count = ?, completion_rate = ?, avg_duration_seconds = ?, unique_sessions = ? WHERE skill_name = ? AND timestamp = ?', values);
+    if (db.getRowsModified() === 0) {
+      run(db, 'INSERT INTO skill_time_series (invocation_count, completion_rate, avg_duration_seconds, unique_sessions, skill_name, timestamp) VALUES (?, ?, ?, ?, ?, ?)', values);
+    }
+  }
+}
+
+/** Parses one log line into an event, or returns undefined for a line that is not one. */
+export function parseEvent(line: string): StoreEvent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!value || typeof value !== 'object') return undefined;
+  const t = (value as { t?: unknown }).t;
+  if (t === 'invocation' || t === 'session_start' || t === 'session_end' || t === 'upsert' || t === 'delete') return value as StoreEvent;
+  return undefined;
+}

@@ -1,0 +1,21 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
+
+/**
+ * The anonymous, stable user id used unless the user sets one: a hash of the account and machine
+ * names, identical in the editor, the CLI and the MCP server, and never reversible by reading it.
+ */
+export function anonymousUserId(): string {
+  let account = 'unknown';
+  try {
+    account = os.userInfo().username;
+  } catch {
+    // some sandboxes have no passwd entry
+  }
+  return `anon-${crypto.createHash('sha256').update(`session-buddy:${account}@${os.hostname()}`).digest('hex').slice(0, 16)}`;
+}
+
+/** SESSION_BUDDY_USER, then the anonymous id. */
+export function resolveUserId(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return explicit?.trim() || env.SESSION_BUDDY_USER?.trim() || anonymousUserId();
+}
