@@ -36,6 +36,10 @@ export type StoreEvent =
   | { t: 'session_start'; session: SessionRow }
   | { t: 'session_end'; session_id: string; ended_at: string }
   | { t: 'invocation'; row: InvocationRow; user_id: string | null }
+  /** Rolls invocations older than `before` up into mv_daily_skills, then removes them (retention). */
+  | { t: 'retention'; before: string }
+  /** Deletes every recorded row (the user's "delete all data" command). */
+  | { t: 'purge'; at: string }
   | RowChange;
 
 /**
@@ -120,6 +124,10 @@ function applyOne(db: Database, shape: SchemaShape, event: StoreEvent, buckets: 
       if (!shape.tables.has('skill_sessions')) return false;
       run(db, 'UPDATE skill_sessions SET ended_at = ? WHERE session_id = ? AND ended_at IS NULL', [event.ended_at, event.session_id]);
       return db.getRowsModified() > 0;
+    case 'retention':
+      return applyRetention(db, shape, event.before);
+    case 'purge':
+      return applyPurge(db, shape);
     case 'upsert':
       return applyUpsert(db, shape, event);
     case 'delete':
@@ -146,6 +154,42 @@ function applyInvocation(db: Database, shape: SchemaShape, row: InvocationRow, u
     );
   }
   buckets.add(`${row.skill_name}\u0000${hourBucket(row.invoked_at)}`);
+  return true;
+}
+
+/**
+ * Adds the old rows to the daily roll-up (merging with days already rolled up) and deletes them.
+ * Deterministic, so every replica and the snapshot end up with the same rows.
+ */
+function applyRetention(db: Database, shape: SchemaShape, before: string): boolean {
+  run(
+    db,
+    `INSERT INTO mv_daily_skills (date, skill_name, invocations, completions, abandonments, avg_duration_seconds)
+     SELECT substr(invoked_at, 1, 10), skill_name, COUNT(*), SUM(completed = 1), SUM(completed <> 1),
+            AVG(CASE WHEN completed = 1 THEN duration_seconds END)
+     FROM skill_invocation WHERE invoked_at < ? GROUP BY 1, 2
+     ON CONFLICT (date, skill_name) DO UPDATE SET
+       avg_duration_seconds = CASE
+         WHEN excluded.avg_duration_seconds IS NULL THEN avg_duration_seconds
+         WHEN avg_duration_seconds IS NULL THEN excluded.avg_duration_seconds
+         ELSE (avg_duration_seconds * completions + excluded.avg_duration_seconds * excluded.completions)
+              / NULLIF(completions + excluded.completions, 0) END,
+       invocations = invocations + excluded.invocations,
+       completions = completions + excluded.completions,
+       abandonments = abandonments + excluded.abandonments`,
+    [before],
+  );
+  run(db, 'DELETE FROM skill_invocation WHERE invoked_at < ?', [before]);
+  const removed = db.getRowsModified();
+  if (shape.tables.has('skill_user_interactions')) run(db, 'DELETE FROM skill_user_interactions WHERE invoked_at < ?', [before]);
+  if (shape.tables.has('skill_time_series')) run(db, 'DELETE FROM skill_time_series WHERE timestamp < ?', [before]);
+  return removed > 0;
+}
+
+/** Empties every data table; the schema and its migration history stay. */
+function applyPurge(db: Database, shape: SchemaShape): boolean {
+  const tables = ['skill_invocation', 'skill_metrics', 'session_skills', 'mv_daily_skills', 'skill_sessions', ...DERIVED_TABLES];
+  for (const table of new Set(tables)) if (shape.tables.has(table)) db.exec(`DELETE FROM ${table}`);
   return true;
 }
 
@@ -215,6 +259,8 @@ export function refreshHourlyBuckets(db: Database, buckets: Iterable<string>): v
   }
 }
 
+const KNOWN_EVENTS = new Set(['invocation', 'session_start', 'session_end', 'retention', 'purge', 'upsert', 'delete']);
+
 /** Parses one log line into an event, or returns undefined for a line that is not one. */
 export function parseEvent(line: string): StoreEvent | undefined {
   let value: unknown;
@@ -225,6 +271,6 @@ export function parseEvent(line: string): StoreEvent | undefined {
   }
   if (!value || typeof value !== 'object') return undefined;
   const t = (value as { t?: unknown }).t;
-  if (t === 'invocation' || t === 'session_start' || t === 'session_end' || t === 'upsert' || t === 'delete') return value as StoreEvent;
+  if (typeof t === 'string' && KNOWN_EVENTS.has(t)) return value as StoreEvent;
   return undefined;
 }

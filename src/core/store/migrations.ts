@@ -165,7 +165,8 @@ export class MigrationManager {
   }
 
   private targetNumber(target: string): number {
-    const number = /^\d+$/.test(target) ? Number(target) : versionNumber(target);
+    const short = /^V?(\d+)$/i.exec(target);
+    const number = short ? Number(short[1]) : versionNumber(target);
     if (!this.files.some((f) => f.number === number)) throw new MigrationError(`unknown target version "${target}"`);
     return number;
   }

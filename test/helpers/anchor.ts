@@ -1,0 +1,16 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
+const SCRIPT = path.join(__dirname, '..', 'fixtures', 'anchor', 'build_anchor_db.py');
+
+/** The invocations the fixture script writes (and one more that it writes last). */
+export const ANCHOR_ROWS = 7;
+
+/**
+ * Builds a V3 database with Python's sqlite3, as the Python session-buddy leaves it: FTS5 table,
+ * JSON-path trigger, self-recorded versions, WAL mode. With keepWal the last transaction stays in
+ * the -wal file, as while the Python server runs.
+ */
+export function buildAnchorDb(file: string, options: { keepWal?: boolean } = {}): void {
+  execFileSync('python3', [SCRIPT, file, ...(options.keepWal ? ['--keep-wal'] : [])], { stdio: 'pipe' });
+}

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { InvocationRow, StoreEvent } from '../../src/core/store/events';
+import { SkillStore, type StoreOptions } from '../../src/core/store/store';
+
+/** A fresh folder under the OS temp dir, removed by the returned cleanup. */
+export function tempDir(prefix = 'sb-test-'): { dir: string; cleanup(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Opens a store on a new database file in a temp folder; `close()` also removes the folder. */
+export async function tempStore(options: StoreOptions = {}): Promise<{ store: SkillStore; dbPath: string; close(): Promise<void> }> {
+  const { dir, cleanup } = tempDir();
+  const dbPath = path.join(dir, 'skills.db');
+  const store = await SkillStore.open({ path: dbPath, pollMs: 0, ...options });
+  return {
+    store,
+    dbPath,
+    async close() {
+      await store.close({ snapshot: false });
+      cleanup();
+    },
+  };
+}
+
+export interface PlantedInvocation {
+  skill: string;
+  at: Date | string;
+  session?: string;
+  user?: string;
+  completed?: boolean;
+  duration?: number | null;
+  phase?: string | null;
+  error?: string | null;
+}
+
+/**
+ * Writes invocations (and their sessions) through the store's own event path, with explicit
+ * timestamps, so tests can plant a known truth at known times.
+ */
+export async function plant(store: SkillStore, invocations: PlantedInvocation[]): Promise<void> {
+  const sessions = new Map<string, { user: string; at: string }>();
+  const events: StoreEvent[] = [];
+  for (const inv of invocations) {
+    const at = typeof inv.at === 'string' ? inv.at : inv.at.toISOString();
+    const session = inv.session ?? 'planted-session';
+    const user = inv.user ?? 'planted-user';
+    const known = sessions.get(session);
+    if (!known || at < known.at) sessions.set(session, { user, at });
+    const row: InvocationRow = {
+      id: await store.nextId(),
+      skill_name: inv.skill,
+      invoked_at: at,
+      session_id: session,
+      workflow_path: null,
+      completed: inv.completed === false ? 0 : 1,
+      duration_seconds: inv.duration === undefined ? 1 : inv.duration,
+      user_query: null,
+      alternatives_considered: null,
+      selection_rank: null,
+      follow_up_actions: null,
+      error_type: inv.error ?? null,
+      workflow_phase: inv.phase ?? null,
+      workflow_step_id: null,
+    };
+    events.push({ t: 'invocation', row, user_id: user });
+  }
+  const starts: StoreEvent[] = [...sessions].map(([session_id, s]) => ({
+    t: 'session_start',
+    session: { session_id, user_id: s.user, project_hash: null, source: 'test', started_at: s.at },
+  }));
+  for (let i = 0; i < events.length; i += 5000) await store.commit([...(i === 0 ? starts : []), ...events.slice(i, i + 5000)]);
+}
+
+/** Minutes/hours/days before now, as Dates. */
+export const ago = {
+  minutes: (n: number) => new Date(Date.now() - n * 60_000),
+  hours: (n: number) => new Date(Date.now() - n * 3_600_000),
+  days: (n: number) => new Date(Date.now() - n * 86_400_000),
+};

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ANCHOR_ROWS, buildAnchorDb } from '../helpers/anchor';
+import { tempDir } from '../helpers/store';
+
+const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
+const scratch = tempDir('sb-cli-');
+after(() => scratch.cleanup());
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, SESSION_BUDDY_DB: '', ...env } });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+before(() => assert.ok(fs.existsSync(CLI), 'dist/cli.js is built (npm test builds it first)'));
+
+describe('session-buddy CLI', () => {
+  const db = path.join(scratch.dir, 'main', 'skills.db');
+
+  test('status --json on a new path: no version, every migration pending, no file created', () => {
+    const { code, out } = cli(['--db', db, 'status', '--json']);
+    assert.equal(code, 0);
+    const status = JSON.parse(out);
+    assert.equal(status.current_version, null);
+    assert.equal(status.pending.length, 5);
+    assert.deepEqual(status.applied, []);
+    assert.equal(status.invocations, 0);
+    assert.equal(status.path, db);
+    assert.equal(fs.existsSync(db), false, 'status never creates or migrates');
+  });
+
+  test('track prints the new id; status and metrics see it', () => {
+    const first = cli(['--db', db, 'track', '--skill', 'pytest-run', '--duration', '2.5', '--phase', 'execution']);
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.out, /^\d+\n$/);
+    const second = cli(['--db', db, 'track', '--skill', 'pytest-run', '--failed', '--error', 'AssertionError']);
+    assert.equal(second.code, 0, second.err);
+    assert.ok(Number(second.out) > Number(first.out));
+    const status = JSON.parse(cli(['--db', db, 'status', '--json']).out);
+    assert.equal(status.current_version, 'V5__skill_sessions');
+    assert.equal(status.invocations, 2);
+    assert.equal(status.applied.length, 5);
+    const metrics = JSON.parse(cli(['--db', db, 'metrics', '--skill', 'pytest-run', '--json']).out);
+    assert.equal(metrics.total_invocations, 2);
+    assert.equal(metrics.completion_rate, 0.5);
+    assert.equal(metrics.common_errors.AssertionError, 1);
+  });
+
+  test('SESSION_BUDDY_DB selects the store when --db is absent', () => {
+    const other = path.join(scratch.dir, 'env', 'skills.db');
+    assert.equal(cli(['track', '--skill', 'ruff-check'], { SESSION_BUDDY_DB: other }).code, 0);
+    assert.equal(JSON.parse(cli(['status', '--json'], { SESSION_BUDDY_DB: other }).out).invocations, 1);
+  });
+
+  test('sql runs one read-only query and refuses writes and multiple statements', () => {
+    const ok = cli(['--db', db, 'sql', "SELECT skill_name, completed FROM skill_invocation ORDER BY id"]);
+    assert.equal(ok.code, 0, ok.err);
+    assert.deepEqual(JSON.parse(ok.out), [{ skill_name: 'pytest-run', completed: 1 }, { skill_name: 'pytest-run', completed: 0 }]);
+    for (const write of ['DELETE FROM skill_invocation', 'DROP TABLE skill_metrics', "UPDATE skill_metrics SET total_invocations = 0", 'SELECT 1; DELETE FROM skill_invocation']) {
+      const refused = cli(['--db', db, 'sql', write]);
+      assert.equal(refused.code, 1, write);
+      assert.match(refused.err, /^session-buddy: /);
+      assert.equal(refused.err.trim().split('\n').length, 1, 'one line on stderr');
+    }
+    assert.equal(JSON.parse(cli(['--db', db, 'status', '--json']).out).invocations, 2, 'nothing was written');
+  });
+
+  test('bad usage exits 2; handled errors exit 1', () => {
+    assert.equal(cli(['--db', db, 'track']).code, 2, 'missing --skill');
+    assert.equal(cli(['--db', db, 'track', '--skill', 'x', '--duration', '-1']).code, 2);
+    assert.equal(cli(['--db', db, 'track', '--skill', 'x', '--duration', 'soon']).code, 2);
+    assert.equal(cli(['--db', db, 'track', '--skill', 'x', '--completed', '--failed']).code, 2);
+    assert.equal(cli(['--db', db, 'rollback', '--steps', '0']).code, 2);
+    assert.equal(cli(['--db', db, 'no-such-command']).code, 2);
+    const unknownSession = cli(['--db', db, 'track', '--skill', 'x', '--session', 'nope']);
+    assert.equal(unknownSession.code, 1);
+    assert.match(unknownSession.err, /unknown session "nope"/);
+    assert.equal(cli(['--db', db, 'migrate', '--target', 'V99']).code, 1);
+    assert.equal(cli(['--db', db, 'metrics', '--skill', 'never-ran']).code, 1);
+    assert.equal(cli(['--help']).code, 0);
+  });
+
+  test('rollback and migrate report what they did and where the backup is; validate passes', () => {
+    const dry = cli(['--db', db, 'rollback', '--steps', '2', '--dry-run']);
+    assert.equal(dry.code, 0);
+    assert.match(dry.out, /Would roll back:\n {2}V5__skill_sessions\n {2}V4__phase4_extensions/);
+    const rolled = cli(['--db', db, 'rollback', '--steps', '2']);
+    assert.equal(rolled.code, 0, rolled.err);
+    const backup = /Backup: (.+)/.exec(rolled.out)![1];
+    assert.ok(fs.existsSync(backup));
+    const status = JSON.parse(cli(['--db', db, 'status', '--json']).out);
+    assert.equal(status.current_version, 'V3__add_workflow_correlation', 'status does not migrate back');
+    assert.equal(status.invocations, 2);
+    assert.equal(cli(['--db', db, 'validate']).code, 0);
+    const migrated = cli(['--db', db, 'migrate']);
+    assert.equal(migrated.code, 0, migrated.err);
+    assert.match(migrated.out, /Applied:\n {2}V4__phase4_extensions\n {2}V5__skill_sessions/);
+    assert.equal(JSON.parse(cli(['--db', db, 'status', '--json']).out).current_version, 'V5__skill_sessions');
+  });
+
+  test('import-session-buddy copies a Python database once, also from its -wal file', () => {
+    for (const keepWal of [false, true]) {
+      const source = path.join(scratch.dir, `anchor-${keepWal}.db`);
+      buildAnchorDb(source, { keepWal });
+      assert.equal(fs.existsSync(`${source}-wal`) && fs.statSync(`${source}-wal`).size > 0, keepWal);
+      const target = path.join(scratch.dir, `import-${keepWal}`, 'skills.db');
+      const first = cli(['--db', target, 'import-session-buddy', source]);
+      assert.equal(first.code, 0, first.err);
+      assert.match(first.out, new RegExp(`${ANCHOR_ROWS} invocation\\(s\\) added, 0 skipped`));
+      const again = cli(['--db', target, 'import-session-buddy', source]);
+      assert.match(again.out, new RegExp(`0 invocation\\(s\\) added, ${ANCHOR_ROWS} skipped`));
+      const rows = JSON.parse(cli(['--db', target, 'sql', "SELECT count(*) AS n, sum(skill_name = 'docker-build') AS late FROM skill_invocation"]).out);
+      assert.deepEqual(rows, [{ n: ANCHOR_ROWS, late: 1 }], 'the transaction that only lives in the WAL is imported too');
+    }
+    assert.equal(cli(['--db', db, 'import-session-buddy', path.join(scratch.dir, 'missing.db')]).code, 1);
+  });
+});
