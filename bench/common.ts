@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const ROOT = process.env.SESSION_BUDDY_ROOT ?? process.cwd();
+export const MIGRATIONS = path.join(ROOT, 'migrations');
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export const median = (values: number[]) => percentile(values, 50);
+export const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+export const mib = (bytes: number) => round(bytes / 1048576, 1);
+
+export function writeResult(name: string, result: unknown): string {
+  const dir = path.join(ROOT, 'bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  return file;
+}
+
+export function printTable(rows: Record<string, string | number>[]): void {
+  const columns = Object.keys(rows[0] ?? {});
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (values: string[]) => values.map((v, i) => v.padStart(widths[i])).join('  ');
+  console.log(line(columns));
+  for (const r of rows) console.log(line(columns.map((c) => String(r[c]))));
+}
+
+/** A seeded PRNG (mulberry32), so that generated data is the same on every run. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

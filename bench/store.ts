@@ -1,0 +1,104 @@
+// npm run bench -- store [sizes...]   (default 10000 100000 1000000)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { compact } from '../src/core/store/compactor';
+import { storePaths } from '../src/core/store/paths';
+import { SkillStore } from '../src/core/store/store';
+import { SkillTracker } from '../src/core/tracking/tracker';
+import { MIGRATIONS, mib, percentile, printTable, round, writeResult } from './common';
+import { SKILLS, seedStore } from './seed';
+
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+
+async function measure(size: number) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-store-'));
+  const file = path.join(dir, 'skills.db');
+  const seedStart = performance.now();
+  await seedStore(file, { invocations: size, migrationsDir: MIGRATIONS });
+  const seedMs = performance.now() - seedStart;
+  gc();
+  const rssBefore = process.memoryUsage().rss;
+
+  const opens: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    const s = await SkillStore.open({ path: file, pollMs: 0, migrationsDir: MIGRATIONS });
+    opens.push(performance.now() - started);
+    await s.close({ snapshot: false });
+  }
+
+  const store = await SkillStore.open({ path: file, pollMs: 0, migrationsDir: MIGRATIONS, compactDelayMs: 3_600_000, compactMaxDelayMs: 3_600_000 });
+  gc();
+  const rssOpen = process.memoryUsage().rss;
+  const tracker = new SkillTracker(store, 'bench-user');
+  const sessionId = await tracker.createSession({ source: 'bench' });
+  await tracker.trackInvocation({ sessionId, skillName: SKILLS[0], completed: true });
+
+  // Caller cost and durable latency at a steady rate (one call every 2 ms), as an editor produces them.
+  const callerMs: number[] = [];
+  const durableMs: number[] = [];
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const t0 = performance.now();
+    const p = tracker.trackInvocation({ sessionId, skillName: SKILLS[i % SKILLS.length], completed: i % 7 !== 0, durationSeconds: 1.5 });
+    callerMs.push(performance.now() - t0);
+    pending.push(p.then(() => void durableMs.push(performance.now() - t0)));
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await Promise.all(pending);
+
+  // Sustained throughput: 20,000 events as fast as the caller can issue them.
+  const burst = 20_000;
+  const t0 = performance.now();
+  for (let i = 0; i < burst; i += 1000) {
+    await Promise.all(Array.from({ length: 1000 }, (_, j) => tracker.trackInvocation({ sessionId, skillName: SKILLS[(i + j) % SKILLS.length], completed: true, durationSeconds: 0.2 })));
+  }
+  const throughput = burst / ((performance.now() - t0) / 1000);
+  gc();
+  const rssAfter = process.memoryUsage().rss;
+  await store.close({ snapshot: false });
+
+  const snapshot = await compact(storePaths(file), { migrate: true, migrationsDir: MIGRATIONS });
+  const bytes = fs.statSync(file).size;
+  fs.rmSync(dir, { recursive: true, force: true });
+  return {
+    invocations: size,
+    seed_ms: round(seedMs, 0),
+    open_ms_median: round(percentile(opens, 50), 1),
+    caller_ms_p50: round(percentile(callerMs, 50), 3),
+    caller_ms_p99: round(percentile(callerMs, 99), 3),
+    durable_ms_p50: round(percentile(durableMs, 50), 2),
+    durable_ms_p99: round(percentile(durableMs, 99), 2),
+    throughput_events_per_s: round(throughput, 0),
+    snapshot_ms: round(snapshot.durationMs, 0),
+    snapshot_replayed_events: snapshot.replayed,
+    file_mib: mib(bytes),
+    rss_growth_open_mib: mib(rssOpen - rssBefore),
+    rss_growth_after_writes_mib: mib(rssAfter - rssBefore),
+  };
+}
+
+async function main(): Promise<void> {
+  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const results = [];
+  for (const size of sizes.length ? sizes : [10_000, 100_000, 1_000_000]) {
+    console.error(`measuring ${size} invocations…`);
+    results.push(await measure(size));
+  }
+  printTable(results);
+  const goals = {
+    caller_ms_p99: '<= 0.2',
+    durable_ms_p99: '<= 50',
+    throughput_events_per_s: '>= 20000',
+    open_ms_median_at_100k: '<= 150',
+    rss_growth_at_100k_mib: '<= 80',
+  };
+  const file = writeResult('store', { machine: { cpus: os.cpus().length, node: process.version }, measured_at: new Date().toISOString(), goals, results });
+  console.log(`\nwritten ${file}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,19 @@
+// `npm run bench -- <name> [args]`: bundles bench/<name>.ts like the shipped code (esbuild, Node 20),
+// runs it, and leaves its JSON in bench/results/<name>.json.
+import { build } from 'esbuild';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ensureDependencies, root, run } from './lib.mjs';
+
+ensureDependencies();
+const [name, ...args] = process.argv.slice(2);
+const available = fs.readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+if (!name || !available.includes(name)) {
+  console.error(`usage: npm run bench -- <${available.join('|')}> [args]`);
+  process.exit(2);
+}
+const outdir = path.join(root, 'out', 'bench');
+fs.mkdirSync(outdir, { recursive: true });
+await build({ entryPoints: [path.join(root, 'bench', `${name}.ts`)], outfile: path.join(outdir, `${name}.js`), bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+fs.copyFileSync(path.join(root, 'node_modules', 'sql.js', 'dist', 'sql-wasm.wasm'), path.join(outdir, 'sql-wasm.wasm'));
+run(process.execPath, ['--expose-gc', path.join(outdir, `${name}.js`), ...args], { env: { ...process.env, SESSION_BUDDY_ROOT: root } });
