@@ -8,6 +8,7 @@ import { resolveUserId } from '../core/tracking/identity';
 import { SkillTracker } from '../core/tracking/tracker';
 import { runReadOnlyQuery } from '../core/store/readOnlyQuery';
 import { registerLearningCommands } from './commands/learning';
+import { registerMonitoringCommands } from './commands/monitoring';
 
 export interface CliIo {
   out(text: string): void;
@@ -49,7 +50,7 @@ export interface CliContext {
 }
 
 /** Command groups of other areas register themselves here. */
-const commandGroups: ((program: Command, ctx: CliContext) => void)[] = [registerLearningCommands];
+const commandGroups: ((program: Command, ctx: CliContext) => void)[] = [registerMonitoringCommands, registerLearningCommands];
 
 async function withStore<T>(db: string | undefined, mode: 'work' | 'inspect', io: CliIo, work: (store: SkillStore) => Promise<T> | T): Promise<T> {
   const store = await SkillStore.open({ path: db, mode, pollMs: 0, onMessage: (m) => io.err(`session-buddy: ${m}\n`) });

@@ -1,0 +1,164 @@
+/**
+ * Hourly buckets per skill in skill_time_series. The store keeps the buckets of new invocations up
+ * to date as events are applied (events.ts, refreshHourlyBuckets); this module reads them and
+ * back-fills history recorded before the table existed (imported or pre-V4 databases).
+ */
+import type { SqlValue } from 'sql.js';
+import type { StoreEvent } from '../store/events';
+import { all } from '../store/statements';
+import type { SkillStore } from '../store/store';
+import { hourBucket, hoursAgo, type Timestamp } from '../time';
+import { positiveInteger, requireName } from '../tracking/validation';
+import { referenceTime } from './monitoringOptions';
+
+export interface HourlyPoint {
+  skill_name: string;
+  /** Start of the UTC hour. */
+  timestamp: Timestamp;
+  invocation_count: number;
+  /** 0..1 */
+  completion_rate: number | null;
+  /** Mean over completed invocations with a duration. */
+  avg_duration_seconds: number | null;
+  unique_sessions: number;
+}
+
+export interface HourlySeriesOptions {
+  /** One skill; default: every skill, each with its own series. */
+  skill?: string;
+  /** How many hours back, counting the current one. */
+  hours?: number;
+  now?: Date;
+}
+
+const MAX_HOURS = 24 * 366;
+
+/** Hours with at least one invocation, oldest first (per skill when no skill is given). */
+export function getHourlySeries(store: SkillStore, options: HourlySeriesOptions = {}): HourlyPoint[] {
+  const hours = positiveInteger('hours', options.hours, 24, MAX_HOURS);
+  const now = referenceTime(options.now);
+  const from = hourBucket(hoursAgo(hours - 1, now));
+  const to = now.toISOString();
+  // GROUP BY folds the duplicate rows two processes back-filling at once could leave (they hold the
+  // same values); CROSS JOIN keeps skill_metrics as the outer loop, so each skill is one index range.
+  const columns = `t.skill_name, t.timestamp, MAX(t.invocation_count) AS invocation_count, MAX(t.completion_rate) AS completion_rate,
+                   MAX(t.avg_duration_seconds) AS avg_duration_seconds, MAX(t.unique_sessions) AS unique_sessions`;
+  if (options.skill !== undefined) {
+    return all<HourlyPoint>(
+      store.db,
+      `SELECT ${columns} FROM skill_time_series t WHERE t.skill_name = ? AND t.timestamp >= ? AND t.timestamp <= ?
+       GROUP BY t.timestamp ORDER BY t.timestamp`,
+      [requireName('skill', options.skill), from, to],
+    );
+  }
+  return all<HourlyPoint>(
+    store.db,
+    `SELECT ${columns} FROM skill_metrics m CROSS JOIN skill_time_series t ON t.skill_name = m.skill_name AND t.timestamp >= ? AND t.timestamp <= ?
+     GROUP BY t.skill_name, t.timestamp ORDER BY t.skill_name, t.timestamp`,
+    [from, to],
+  );
+}
+
+export interface BackfillOptions {
+  /** How many days of history to rebuild (default 365, the default retention). */
+  days?: number;
+  /** Called after each skill: skills done, skills in total. */
+  onProgress?: (done: number, total: number) => void;
+  now?: Date;
+}
+
+export interface BackfillResult {
+  /** Hourly buckets with invocations in the range. */
+  buckets: number;
+  /** Rows written or removed to make the table match the invocations (0 when it already did). */
+  written: number;
+}
+
+interface Bucket {
+  id?: number;
+  timestamp: string;
+  invocation_count: number;
+  completion_rate: number | null;
+  avg_duration_seconds: number | null;
+  unique_sessions: number;
+}
+
+/**
+ * Recomputes every hourly bucket of the last `days` days from the invocations, one skill at a time,
+ * and writes the rows that are missing or differ (an existing row keeps its id, a new one gets an id
+ * from the store, so running it again, or replaying its events, changes nothing).
+ */
+export async function backfillTimeSeries(store: SkillStore, options: BackfillOptions = {}): Promise<BackfillResult> {
+  const days = positiveInteger('days', options.days, 365, 36_500);
+  const now = referenceTime(options.now);
+  const from = hourBucket(hoursAgo(days * 24, now));
+  const skills = all<{ skill_name: string }>(store.db, 'SELECT skill_name FROM skill_metrics ORDER BY skill_name').map((r) => r.skill_name);
+  const result: BackfillResult = { buckets: 0, written: 0 };
+  for (const [index, skill] of skills.entries()) {
+    const computed = computedBuckets(store, skill, from);
+    result.buckets += computed.length;
+    const events = await bucketChanges(store, skill, computed, storedBuckets(store, skill, from));
+    if (events.length > 0) {
+      await store.commit(events);
+      result.written += events.reduce((n, e) => n + (e.t === 'upsert' ? e.rows.length : 1), 0);
+    }
+    options.onProgress?.(index + 1, skills.length);
+  }
+  return result;
+}
+
+/** The same aggregates as the store's live refresh (events.ts), over one skill's index range. */
+function computedBuckets(store: SkillStore, skill: string, from: string): Bucket[] {
+  return all<Bucket>(
+    store.db,
+    `SELECT substr(invoked_at, 1, 13) || ':00:00.000Z' AS timestamp, COUNT(*) AS invocation_count,
+            AVG(CASE WHEN completed = 1 THEN 1.0 ELSE 0.0 END) AS completion_rate,
+            AVG(CASE WHEN completed = 1 THEN duration_seconds END) AS avg_duration_seconds,
+            COUNT(DISTINCT session_id) AS unique_sessions
+     FROM skill_invocation WHERE skill_name = ? AND invoked_at >= ?
+     GROUP BY substr(invoked_at, 1, 13)`,
+    [skill, from],
+  );
+}
+
+function storedBuckets(store: SkillStore, skill: string, from: string): Required<Bucket>[] {
+  return all<Required<Bucket>>(
+    store.db,
+    `SELECT id, timestamp, invocation_count, completion_rate, avg_duration_seconds, unique_sessions
+     FROM skill_time_series WHERE skill_name = ? AND timestamp >= ? ORDER BY id`,
+    [skill, from],
+  );
+}
+
+async function bucketChanges(store: SkillStore, skill: string, computed: Bucket[], stored: Required<Bucket>[]): Promise<StoreEvent[]> {
+  const events: StoreEvent[] = [];
+  const kept = new Map<string, Required<Bucket>>();
+  for (const row of stored) {
+    if (kept.has(row.timestamp)) events.push({ t: 'delete', table: 'skill_time_series', where: { id: row.id } });
+    else kept.set(row.timestamp, row);
+  }
+  const rows: Record<string, SqlValue>[] = [];
+  for (const bucket of computed) {
+    const old = kept.get(bucket.timestamp);
+    kept.delete(bucket.timestamp);
+    if (old && sameBucket(old, bucket)) continue;
+    rows.push({ id: old?.id ?? (await store.nextId()), skill_name: skill, ...bucket });
+  }
+  for (const orphan of kept.values()) events.push({ t: 'delete', table: 'skill_time_series', where: { id: orphan.id } });
+  if (rows.length > 0) events.unshift({ t: 'upsert', table: 'skill_time_series', key: ['id'], rows });
+  return events;
+}
+
+function sameBucket(a: Bucket, b: Bucket): boolean {
+  return (
+    a.invocation_count === b.invocation_count &&
+    a.unique_sessions === b.unique_sessions &&
+    close(a.completion_rate, b.completion_rate) &&
+    close(a.avg_duration_seconds, b.avg_duration_seconds)
+  );
+}
+
+function close(a: number | null, b: number | null): boolean {
+  if (a === null || b === null) return a === b;
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
+}
