@@ -9,6 +9,7 @@ import { SkillTracker } from '../core/tracking/tracker';
 import { runReadOnlyQuery } from '../core/store/readOnlyQuery';
 import { registerLearningCommands } from './commands/learning';
 import { registerMonitoringCommands } from './commands/monitoring';
+import { registerExperimentCommands } from './commands/experiments';
 
 export interface CliIo {
   out(text: string): void;
@@ -50,7 +51,7 @@ export interface CliContext {
 }
 
 /** Command groups of other areas register themselves here. */
-const commandGroups: ((program: Command, ctx: CliContext) => void)[] = [registerMonitoringCommands, registerLearningCommands];
+const commandGroups: ((program: Command, ctx: CliContext) => void)[] = [registerMonitoringCommands, registerLearningCommands, registerExperimentCommands];
 
 async function withStore<T>(db: string | undefined, mode: 'work' | 'inspect', io: CliIo, work: (store: SkillStore) => Promise<T> | T): Promise<T> {
   const store = await SkillStore.open({ path: db, mode, pollMs: 0, onMessage: (m) => io.err(`session-buddy: ${m}\n`) });

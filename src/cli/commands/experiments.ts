@@ -1,0 +1,214 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import {
+  analyzeAbTest,
+  assignUser,
+  completeDueAbTests,
+  createAbTest,
+  listAbTests,
+  recordAbOutcome,
+  stopAbTest,
+  type AbAnalysis,
+} from '../../core/analytics/abTesting';
+import { predictSkillSuccess, trainPredictor, type TrainProgress, type TrainResult } from '../../core/analytics/predictor';
+import { all } from '../../core/store/statements';
+import type { CliContext } from '../program';
+
+function numberOption(name: string, check: (n: number) => boolean, expected: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`${name} must be ${expected}`);
+    return n;
+  };
+}
+
+const testIdOption = numberOption('--test', (n) => Number.isInteger(n) && n > 0, 'a test id (a positive whole number)');
+const ratioOption = numberOption('--ratio', (n) => n > 0 && n < 1, 'strictly between 0 and 1 (the share assigned to control)');
+const minSampleOption = numberOption('--min-sample', (n) => Number.isInteger(n) && n >= 1, 'a whole number of users, at least 1');
+const durationOption = numberOption('--duration', (n) => n >= 0, 'a non-negative number of seconds');
+const ratingOption = numberOption('--rating', (n) => n >= 1 && n <= 5, 'a number from 1 to 5');
+const daysOption = numberOption('--days', (n) => Number.isInteger(n) && n >= 1 && n <= 3650, 'a whole number of days from 1 to 3650');
+
+/** `ab …` (A/B tests of recommendation strategies), `predictor train` and `predict`. */
+export function registerExperimentCommands(program: Command, ctx: CliContext): void {
+  registerAbCommands(program, ctx);
+  registerPredictorCommands(program, ctx);
+}
+
+function registerAbCommands(program: Command, ctx: CliContext): void {
+  const ab = program.command('ab').description('A/B tests of recommendation strategies (users are assigned by a hash of test and user id)');
+
+  ab.command('create')
+    .description('start a test; prints its id')
+    .requiredOption('--name <name>', 'unique test name')
+    .requiredOption('--control <strategy>', 'control strategy, e.g. popularity+dependencies')
+    .requiredOption('--treatment <strategy>', 'treatment strategy, e.g. collaborative+context+predictor')
+    .option('--ratio <r>', 'share of users assigned to control', ratioOption, 0.5)
+    .option('--min-sample <n>', 'users with outcomes needed per group before a winner is named', minSampleOption, 100)
+    .option('--start <date>', 'start (ISO 8601; a date alone is 00:00 UTC); default now')
+    .option('--end <date>', 'end date; the test completes then')
+    .option('--description <text>', 'what the test is about')
+    .option('--json', 'print JSON')
+    .action(async (opts: { name: string; control: string; treatment: string; ratio: number; minSample: number; start?: string; end?: string; description?: string; json?: boolean }) => {
+      const test = await ctx.withStore('work', (store) =>
+        createAbTest(store, {
+          test_name: opts.name,
+          control_strategy: opts.control,
+          treatment_strategy: opts.treatment,
+          assignment_ratio: opts.ratio,
+          min_sample_size: opts.minSample,
+          start_date: opts.start,
+          end_date: opts.end,
+          description: opts.description,
+        }),
+      );
+      ctx.io.out(opts.json ? ctx.json(test) : `${test.test_id}\n`);
+    });
+
+  ab.command('assign')
+    .description("assign a user to a group (or print the group they already have)")
+    .requiredOption('--test <id>', 'test id', testIdOption)
+    .requiredOption('--user <id>', 'user id')
+    .action(async (opts: { test: number; user: string }) => {
+      const group = await ctx.withStore('work', async (store) => {
+        await completeDueAbTests(store);
+        return assignUser(store, opts.test, opts.user);
+      });
+      ctx.io.out(`${group}\n`);
+    });
+
+  ab.command('record')
+    .description('record an outcome of an assigned user')
+    .requiredOption('--test <id>', 'test id', testIdOption)
+    .requiredOption('--user <id>', 'user id')
+    .requiredOption('--skill <name>', 'the skill that ran')
+    .option('--completed', 'it completed')
+    .option('--failed', 'it failed')
+    .option('--duration <seconds>', 'duration in seconds', durationOption)
+    .option('--rating <1-5>', "the user's rating", ratingOption)
+    .action(async (opts: { test: number; user: string; skill: string; completed?: boolean; failed?: boolean; duration?: number; rating?: number }) => {
+      if (opts.completed === opts.failed) throw new InvalidArgumentError('give exactly one of --completed or --failed');
+      const id = await ctx.withStore('work', async (store) => {
+        await completeDueAbTests(store);
+        return recordAbOutcome(store, opts.test, opts.user, {
+          skill_name: opts.skill,
+          completed: opts.completed === true,
+          duration_seconds: opts.duration,
+          user_rating: opts.rating,
+        });
+      });
+      ctx.io.out(`${id}\n`);
+    });
+
+  ab.command('analyze')
+    .description('completion rate per group (counted in users), difference with a 95 % interval, p-value, winner')
+    .requiredOption('--test <id>', 'test id', testIdOption)
+    .option('--json', 'print JSON')
+    .action(async (opts: { test: number; json?: boolean }) => {
+      const analysis = await ctx.withStore('work', async (store) => {
+        await completeDueAbTests(store);
+        return analyzeAbTest(store, opts.test);
+      });
+      ctx.io.out(opts.json ? ctx.json(analysis) : analysisText(analysis, ctx));
+    });
+
+  ab.command('stop')
+    .description('stop a running test now')
+    .requiredOption('--test <id>', 'test id', testIdOption)
+    .action(async (opts: { test: number }) => {
+      const test = await ctx.withStore('work', (store) => stopAbTest(store, opts.test));
+      ctx.io.out(`Stopped A/B test ${test.test_id} ("${test.test_name}") at ${test.end_date}.\n`);
+    });
+
+  ab.command('list')
+    .description('every test with its users and completion rates (v_ab_test_summary)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const rows = await ctx.withStore('work', async (store) => {
+        await completeDueAbTests(store);
+        const summary = all<Record<string, unknown>>(store.db, 'SELECT * FROM v_ab_test_summary');
+        const byId = new Map(summary.map((r) => [Number(r.test_id), r]));
+        return listAbTests(store).map((t) => ({ ...byId.get(t.test_id), start_date: t.start_date, end_date: t.end_date, assignment_ratio: t.assignment_ratio, min_sample_size: t.min_sample_size }));
+      });
+      if (opts.json) ctx.io.out(ctx.json({ tests: rows }));
+      else ctx.io.out(rows.length ? `${ctx.table(rows)}\n` : 'No A/B tests yet.\n');
+    });
+}
+
+function registerPredictorCommands(program: Command, ctx: CliContext): void {
+  const predictor = program.command('predictor').description('the skill success predictor (k nearest neighbours)');
+
+  predictor
+    .command('train')
+    .description('train on recent invocations, evaluate on the newest 20 %, save beside the database (progress on stderr)')
+    .option('--days <n>', 'use the invocations of the last n days', daysOption, 30)
+    .option('--json', 'print JSON')
+    .action(async (opts: { days: number; json?: boolean }) => {
+      const result = await ctx.withStore('work', (store) => trainPredictor(store, { days: opts.days, onProgress: progressPrinter(ctx) }));
+      ctx.io.out(opts.json ? ctx.json(result) : trainText(result, opts.days));
+    });
+
+  program
+    .command('predict')
+    .description('probability that a skill completes now, from the trained predictor')
+    .requiredOption('--skill <name>', 'skill name')
+    .option('--phase <phase>', 'workflow phase')
+    .option('--session <id>', 'the current session (its age and earlier completions count)')
+    .option('--language <id>', 'editor language')
+    .option('--json', 'print JSON')
+    .action(async (opts: { skill: string; phase?: string; session?: string; language?: string; json?: boolean }) => {
+      const prediction = await ctx.withStore('work', (store) => predictSkillSuccess(store, opts.skill, { phase: opts.phase, sessionId: opts.session, language: opts.language }));
+      ctx.io.out(
+        opts.json
+          ? ctx.json(prediction)
+          : `${prediction.skill_name}: ${(prediction.probability * 100).toFixed(0)} % chance of completing (${prediction.neighbours} similar past invocations; model trained ${prediction.model_trained_at})\n`,
+      );
+    });
+}
+
+/** One stderr line per stage and per quarter of the evaluation. */
+function progressPrinter(ctx: CliContext): (p: TrainProgress) => void {
+  let last = '';
+  return (p) => {
+    const quarter = p.total > 0 ? Math.floor((4 * p.done) / p.total) : 4;
+    const key = `${p.stage}:${quarter}`;
+    if (key === last) return;
+    last = key;
+    ctx.io.err(`predictor: ${p.stage} ${p.done}/${p.total}\n`);
+  };
+}
+
+function trainText(r: TrainResult, days: number): string {
+  const gain = (r.accuracy - r.baselineAccuracy) * 100;
+  const importance = Object.entries(r.featureImportance)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, value]) => `  ${name.padEnd(24)} ${value >= 0 ? ' ' : ''}${value.toFixed(3)}`);
+  return [
+    `Trained on ${r.samples} invocations of the last ${days} day(s); k = ${r.k}.`,
+    `Hold-out (newest 20 %, ${r.holdoutSamples} scored): accuracy ${r.accuracy.toFixed(3)} vs majority baseline ${r.baselineAccuracy.toFixed(3)} (${gain >= 0 ? '+' : ''}${gain.toFixed(1)} points).`,
+    'Feature importance (drop in hold-out accuracy when the feature is shuffled):',
+    ...importance,
+    `Model: ${r.modelPath}`,
+    '',
+  ].join('\n');
+}
+
+function analysisText(a: AbAnalysis, ctx: CliContext): string {
+  const rate = (v: number | null) => (v === null ? '-' : v.toFixed(3));
+  const groups = [a.control, a.treatment].map((g) => ({
+    group: g.group,
+    strategy: g.strategy,
+    assigned: g.assigned_users,
+    users: g.users,
+    outcomes: g.outcomes,
+    completion_rate: rate(g.completion_rate),
+  }));
+  const lines = [`A/B test ${a.test_id} "${a.test_name}" (${a.status}); at least ${a.min_sample_size} users with outcomes per group`, ctx.table(groups)];
+  if (a.difference !== null && a.confidence_interval && a.p_value !== null) {
+    const sign = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`;
+    lines.push(
+      `Difference (treatment - control): ${sign(a.difference)}, 95 % CI ${sign(a.confidence_interval.lower)} to ${sign(a.confidence_interval.upper)}; p = ${a.p_value < 0.0001 ? '< 0.0001' : a.p_value.toFixed(4)} (${a.method})`,
+    );
+  }
+  lines.push(`Winner: ${a.winner}. ${a.recommendation}`, '');
+  return lines.join('\n');
+}

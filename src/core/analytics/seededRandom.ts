@@ -1,0 +1,44 @@
+/** A uniform generator on [0, 1). */
+export type Random = () => number;
+
+/**
+ * Mulberry32: a small, fast generator with a 32-bit state. Analytics that sample or shuffle use it
+ * with a fixed seed so that the same data always gives the same result (and failures reproduce).
+ */
+export function seededRandom(seed: number): Random {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Fisher–Yates shuffle of a copy. */
+export function shuffled<T>(items: readonly T[], random: Random): T[] {
+  const out = items.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** `count` distinct items chosen uniformly, kept in their original order. */
+export function sampleInOrder<T>(items: readonly T[], count: number, random: Random): T[] {
+  if (count >= items.length) return items.slice();
+  const chosen = new Uint8Array(items.length);
+  let picked = 0;
+  // Floyd's algorithm: exactly `count` draws, no rejection loop.
+  for (let j = items.length - count; j < items.length; j++) {
+    const t = Math.floor(random() * (j + 1));
+    if (chosen[t]) chosen[j] = 1;
+    else chosen[t] = 1;
+    picked++;
+  }
+  const out: T[] = [];
+  for (let i = 0; i < items.length && out.length < picked; i++) if (chosen[i]) out.push(items[i]);
+  return out;
+}
