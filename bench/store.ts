@@ -1,4 +1,5 @@
 // npm run bench -- store [sizes...]   (default 10000 100000 1000000)
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,14 +12,45 @@ import { SKILLS, seedStore } from './seed';
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
+/**
+ * Resident memory that opening the store adds, measured in a fresh process so that seeding the
+ * data in this one does not distort the baseline.
+ */
+async function rssProbe(file: string): Promise<void> {
+  gc();
+  const before = process.memoryUsage().rss;
+  const store = await SkillStore.open({ path: file, pollMs: 0, migrationsDir: MIGRATIONS });
+  gc();
+  const opened = process.memoryUsage().rss;
+  const tracker = new SkillTracker(store, 'probe');
+  const sessionId = await tracker.createSession();
+  for (let i = 0; i < 10_000; i += 500) {
+    await Promise.all(Array.from({ length: 500 }, (_, j) => tracker.trackInvocation({ sessionId, skillName: SKILLS[(i + j) % SKILLS.length], completed: true })));
+  }
+  gc();
+  const after = process.memoryUsage().rss;
+  await store.close({ snapshot: false });
+  process.stdout.write(JSON.stringify({ open: opened - before, afterWrites: after - before }));
+}
+
+function measureRss(file: string): { open: number; afterWrites: number } {
+  const copy = path.join(path.dirname(file), 'probe', 'skills.db');
+  fs.mkdirSync(path.dirname(copy), { recursive: true });
+  fs.copyFileSync(file, copy);
+  try {
+    return JSON.parse(execFileSync(process.execPath, ['--expose-gc', __filename, '--rss-probe', copy], { encoding: 'utf8' }));
+  } finally {
+    fs.rmSync(path.dirname(copy), { recursive: true, force: true });
+  }
+}
+
 async function measure(size: number) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-store-'));
   const file = path.join(dir, 'skills.db');
   const seedStart = performance.now();
   await seedStore(file, { invocations: size, migrationsDir: MIGRATIONS });
   const seedMs = performance.now() - seedStart;
-  gc();
-  const rssBefore = process.memoryUsage().rss;
+  const rss = measureRss(file);
 
   const opens: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -29,8 +61,6 @@ async function measure(size: number) {
   }
 
   const store = await SkillStore.open({ path: file, pollMs: 0, migrationsDir: MIGRATIONS, compactDelayMs: 3_600_000, compactMaxDelayMs: 3_600_000 });
-  gc();
-  const rssOpen = process.memoryUsage().rss;
   const tracker = new SkillTracker(store, 'bench-user');
   const sessionId = await tracker.createSession({ source: 'bench' });
   await tracker.trackInvocation({ sessionId, skillName: SKILLS[0], completed: true });
@@ -55,8 +85,6 @@ async function measure(size: number) {
     await Promise.all(Array.from({ length: 1000 }, (_, j) => tracker.trackInvocation({ sessionId, skillName: SKILLS[(i + j) % SKILLS.length], completed: true, durationSeconds: 0.2 })));
   }
   const throughput = burst / ((performance.now() - t0) / 1000);
-  gc();
-  const rssAfter = process.memoryUsage().rss;
   await store.close({ snapshot: false });
 
   const snapshot = await compact(storePaths(file), { migrate: true, migrationsDir: MIGRATIONS });
@@ -74,12 +102,13 @@ async function measure(size: number) {
     snapshot_ms: round(snapshot.durationMs, 0),
     snapshot_replayed_events: snapshot.replayed,
     file_mib: mib(bytes),
-    rss_growth_open_mib: mib(rssOpen - rssBefore),
-    rss_growth_after_writes_mib: mib(rssAfter - rssBefore),
+    rss_growth_open_mib: mib(rss.open),
+    rss_growth_after_10k_writes_mib: mib(rss.afterWrites),
   };
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === '--rss-probe') return rssProbe(process.argv[3]);
   const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
   const results = [];
   for (const size of sizes.length ? sizes : [10_000, 100_000, 1_000_000]) {
