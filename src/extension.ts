@@ -1,5 +1,95 @@
 import * as vscode from 'vscode';
+import type { SessionBuddyApi } from './api';
+import { CommandRecognition } from './vscode/commandRecognition';
+import { MaintenanceCommands } from './vscode/commands/maintenance';
+import { TrackSkillCommands } from './vscode/commands/trackSkill';
+import { WorkerCompactionRunner } from './vscode/compactionRunner';
+import { DashboardPanel } from './vscode/dashboardPanel';
+import { createPublicApi } from './vscode/publicApi';
+import { InvocationRecorder } from './vscode/recorder';
+import { RecommendationService } from './vscode/recommendationService';
+import { RecommendationsViewProvider } from './vscode/recommendationsView';
+import { SettingsWatcher } from './vscode/settings';
+import { SkillRunner } from './vscode/skillRunner';
+import { SkillStatusBar } from './vscode/statusBar';
+import { StoreHost } from './vscode/storeHost';
+import { DebugTracker } from './vscode/trackers/debugTracker';
+import { TaskTracker } from './vscode/trackers/taskTracker';
+import { TerminalTracker } from './vscode/trackers/terminalTracker';
 
-export function activate(_context: vscode.ExtensionContext): void {}
+/** When the bundle's evaluation started and ended (esbuild banner and footer); absent when run from source. */
+declare const __sessionBuddyLoad: { start: number; end: number } | undefined;
 
-export function deactivate(): void {}
+/** Evaluating our bundle is our own work; the host's work between loading and activating is not. */
+function bundleEvaluationMs(): number {
+  return typeof __sessionBuddyLoad === 'object' ? __sessionBuddyLoad.end - __sessionBuddyLoad.start : 0;
+}
+
+let host: StoreHost | undefined;
+/** Outlives the subscriptions: the host disposes them right after calling deactivate, before its last snapshot. */
+let runner: WorkerCompactionRunner | undefined;
+
+/**
+ * Wires the parts together. Everything here is synchronous and cheap: views and commands are
+ * registered at once with a loading state, and the store opens in the background.
+ */
+export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel('Session Buddy', { log: true });
+  const settings = new SettingsWatcher();
+  runner = new WorkerCompactionRunner(context.asAbsolutePath('dist/compact-worker.js'));
+  host = new StoreHost(settings, log, runner);
+  const recorder = new InvocationRecorder(host, settings, log);
+  const recognition = new CommandRecognition(settings, log);
+  const recommendations = new RecommendationService(host, recorder);
+  const skillRunner = new SkillRunner(recognition, log);
+  const view = new RecommendationsViewProvider(context.extensionUri, host, recommendations, skillRunner, recorder, settings, log);
+  const dashboard = new DashboardPanel(context.extensionUri, host, log);
+  const tasks = new TaskTracker(recorder, recognition, log);
+
+  context.subscriptions.push(
+    log,
+    settings,
+    recorder,
+    recognition,
+    view,
+    dashboard,
+    tasks,
+    new TerminalTracker(recorder, recognition, tasks, log),
+    new DebugTracker(recorder, log),
+    vscode.window.registerWebviewViewProvider(RecommendationsViewProvider.viewType, view),
+    new SkillStatusBar(host, settings, log),
+    vscode.commands.registerCommand('sessionBuddy.showDashboard', () => dashboard.show()),
+    vscode.commands.registerCommand('sessionBuddy.refreshRecommendations', () => view.refreshNow()),
+    ...new TrackSkillCommands(host, recorder, log).register(),
+    ...new MaintenanceCommands(host, recorder, log).register(),
+    vscode.window.onDidChangeWindowState((state) => {
+      if (state.focused) host?.touch();
+    }),
+    vscode.workspace.onDidSaveTextDocument(() => host?.touch()),
+    settings.onDidChange((e) => {
+      if (e.affectsConfiguration('sessionBuddy.databasePath') || e.affectsConfiguration('sessionBuddy.userId')) {
+        void vscode.window.showInformationMessage('Session Buddy: reload the window to use the new database or user id.', 'Reload Window').then((choice) => {
+          if (choice) void vscode.commands.executeCommand('workbench.action.reloadWindow');
+        });
+      }
+    }),
+  );
+
+  const load = bundleEvaluationMs();
+  const activation = performance.now() - started;
+  log.info(`Activated in ${Math.round(load + activation)} ms (bundle ${Math.round(load)} ms + activate ${Math.round(activation)} ms); views show a loading state until the store is open`);
+  void host.ready.then(() => log.info(`Store ready ${Math.round(performance.now() - started)} ms after activation`), () => undefined);
+  return createPublicApi(recorder, recommendations);
+}
+
+/** Ends the window's session and writes this window's events into the snapshot. */
+export async function deactivate(): Promise<void> {
+  try {
+    await host?.close();
+  } finally {
+    runner?.dispose();
+    host = undefined;
+    runner = undefined;
+  }
+}

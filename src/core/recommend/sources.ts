@@ -1,0 +1,124 @@
+/**
+ * Candidate sources of the recommendation engine. Each is one small function from the store and
+ * the context to scored candidates with a reason; the engine merges them. New strategies
+ * (collaborative filtering, the predictor) are added as further sources.
+ */
+import { all, one } from '../store/statements';
+import type { SkillStore } from '../store/store';
+import type { Candidate } from './types';
+
+/** Fewer shared sessions than this is too little evidence to call two skills related. */
+const MIN_SHARED_SESSIONS = 2;
+/** Below this lift, "used together" is indistinguishable from chance. */
+const MIN_LIFT = 1.2;
+
+function percent(rate: number): string {
+  return `${Math.round(rate * 100)}%`;
+}
+
+function runs(n: number): string {
+  return n === 1 ? '1 run' : `${n} runs`;
+}
+
+/**
+ * What usually goes with the last skill: lift = P(A∧B) / (P(A)·P(B)) over sessions, from
+ * session_skills (one row per session and skill). The score grows with the lift and with the
+ * number of shared sessions, so a lift seen twice weighs less than the same lift seen twenty times.
+ */
+export function dependencyCandidates(store: SkillStore, lastSkill: string | undefined, limit: number): Candidate[] {
+  if (!lastSkill) return [];
+  const rows = all<{ skill_name: string; co: number; lift: number }>(
+    store.db,
+    `WITH total AS (SELECT COUNT(*) AS n FROM (SELECT DISTINCT session_id FROM session_skills)),
+          base AS (SELECT COUNT(*) AS n FROM session_skills WHERE skill_name = ?),
+          co AS (
+            SELECT b.skill_name, COUNT(*) AS co
+            FROM session_skills a JOIN session_skills b ON b.session_id = a.session_id AND b.skill_name <> a.skill_name
+            WHERE a.skill_name = ?
+            GROUP BY b.skill_name
+            HAVING COUNT(*) >= ?)
+     SELECT co.skill_name, co.co,
+            CAST(co.co AS REAL) * total.n / (base.n * (SELECT COUNT(*) FROM session_skills s WHERE s.skill_name = co.skill_name)) AS lift
+     FROM co CROSS JOIN total CROSS JOIN base
+     ORDER BY lift DESC, co.co DESC, co.skill_name
+     LIMIT ?`,
+    [lastSkill, lastSkill, MIN_SHARED_SESSIONS, limit * 4],
+  );
+  return rows
+    .filter((r) => r.lift >= MIN_LIFT)
+    .map((r) => ({
+      skill: r.skill_name,
+      score: (1 - 1 / r.lift) * (r.co / (r.co + 3)),
+      reason: `Used in ${r.co} sessions together with ${lastSkill}, ${r.lift.toFixed(1)}× as often as chance.`,
+      source: 'dependency' as const,
+    }))
+    .slice(0, limit);
+}
+
+/**
+ * The skills used most, weighted by how often they complete: a popular skill that usually fails
+ * is a weaker suggestion than one that usually works. Scores stay below the dependency scores of
+ * a strong relation (at most 0.5), because popularity ignores what the user is doing now.
+ */
+export function popularityCandidates(store: SkillStore, exclude: string | undefined, limit: number): Candidate[] {
+  const rows = all<{ skill_name: string; total: number; rate: number }>(
+    store.db,
+    `SELECT skill_name, total_invocations AS total, completion_rate / 100.0 AS rate
+     FROM skill_metrics WHERE total_invocations > 0
+     ORDER BY total_invocations DESC, skill_name LIMIT ?`,
+    [limit + 1],
+  );
+  const most = Math.max(1, ...rows.map((r) => r.total));
+  return rows
+    .filter((r) => r.skill_name !== exclude)
+    .map((r) => ({
+      skill: r.skill_name,
+      score: 0.5 * (Math.log1p(r.total) / Math.log1p(most)) * r.rate,
+      reason: `One of your most used skills: ${runs(r.total)}, ${percent(r.rate)} completed.`,
+      source: 'popularity' as const,
+    }))
+    .slice(0, limit);
+}
+
+/** A skill that failed a moment ago is worth running again once the cause is fixed. */
+export function retryCandidates(recentFailures: readonly string[] | undefined): Candidate[] {
+  return (recentFailures ?? []).slice(0, 3).map((skill, i) => ({
+    skill,
+    score: 0.7 - 0.1 * i,
+    reason: `It failed recently; run it again to check your fix.`,
+    source: 'retry' as const,
+  }));
+}
+
+const TEST_SKILL_BY_LANGUAGE: Readonly<Record<string, { skill: string; name: string }>> = {
+  python: { skill: 'pytest-run', name: 'Python tests' },
+  typescript: { skill: 'npm-test', name: 'project tests' },
+  typescriptreact: { skill: 'npm-test', name: 'project tests' },
+  javascript: { skill: 'npm-test', name: 'project tests' },
+  javascriptreact: { skill: 'npm-test', name: 'project tests' },
+  rust: { skill: 'cargo-test', name: 'Rust tests' },
+  go: { skill: 'go-test', name: 'Go tests' },
+};
+
+/** Editing a test file suggests running the tests of its language. */
+export function contextCandidates(languageId: string | undefined, isTestFile: boolean | undefined): Candidate[] {
+  const test = languageId ? TEST_SKILL_BY_LANGUAGE[languageId] : undefined;
+  if (!test || !isTestFile) return [];
+  return [{ skill: test.skill, score: 0.6, reason: `You are editing a test file; run the ${test.name}.`, source: 'context' }];
+}
+
+/**
+ * The chance that a run of the skill completes for this user: the completed share of the user's
+ * own runs, else of every recorded run, smoothed with one success and one failure (Laplace), so
+ * that a skill seen once is not promised 100% and a skill never seen gets 0.5.
+ */
+export function successProbability(store: SkillStore, skill: string, userId: string): number {
+  const own = one<{ n: number; ok: number | null }>(
+    store.db,
+    'SELECT COUNT(*) AS n, SUM(completed) AS ok FROM skill_user_interactions WHERE user_id = ? AND skill_name = ?',
+    [userId, skill],
+  );
+  if (own && own.n > 0) return (Number(own.ok ?? 0) + 1) / (own.n + 2);
+  const overall = one<{ n: number; ok: number }>(store.db, 'SELECT total_invocations AS n, completed_invocations AS ok FROM skill_metrics WHERE skill_name = ?', [skill]);
+  return overall && overall.n > 0 ? (overall.ok + 1) / (overall.n + 2) : 0.5;
+}

@@ -1,0 +1,45 @@
+/** How a recommended skill is run: a workspace task, or a command typed into a terminal. */
+export interface RecommendationAction {
+  kind: 'task' | 'command';
+  /** For 'task': the task's label as a skill fragment (the editor finds the task whose skill matches). */
+  label?: string;
+  /** For 'command': the command line to run. Neither label nor command: there is nothing to run. */
+  command?: string;
+}
+
+/** Which candidate source produced a recommendation (the strongest one when several agree). */
+export type RecommendationSource = 'dependency' | 'popularity' | 'retry' | 'context';
+
+export interface Recommendation {
+  skill: string;
+  /** 0..1; sources that agree raise it (noisy-or of the candidate scores). */
+  score: number;
+  /** 0..1: this user's smoothed completion rate of the skill (0.5 without history). */
+  successProbability: number;
+  /** One plain sentence saying why. */
+  reason: string;
+  source: RecommendationSource;
+  action: RecommendationAction;
+}
+
+export interface RecommendationContext {
+  /** The skill run last in this window. */
+  lastSkill?: string;
+  /** The editor language of the active file (VS Code language id). */
+  languageId?: string;
+  isTestFile?: boolean;
+  /** Skills that failed recently in this window, newest first. */
+  recentFailures?: string[];
+  userId: string;
+  /** How many to return (default 5). */
+  limit?: number;
+}
+
+/** What one candidate source proposes; the engine merges candidates by skill. */
+export interface Candidate {
+  skill: string;
+  /** 0..1 */
+  score: number;
+  reason: string;
+  source: RecommendationSource;
+}

@@ -1,0 +1,139 @@
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { SchemaChangeResult } from '../../core/maintenance/schemaChange';
+import type { InvocationRecorder } from '../recorder';
+import { SECTION } from '../settings';
+import type { StoreHost } from '../storeHost';
+
+const WALKTHROUGH = 'session-buddy.session-buddy#gettingStarted';
+
+/** Status, migrate, rollback, delete all data, database folder, log, pause/resume. */
+export class MaintenanceCommands {
+  constructor(private readonly host: StoreHost, private readonly recorder: InvocationRecorder, private readonly log: vscode.LogOutputChannel) {}
+
+  register(): vscode.Disposable[] {
+    const command = (id: string, work: () => Promise<unknown> | unknown) =>
+      vscode.commands.registerCommand(id, async () => {
+        try {
+          await work();
+        } catch (err) {
+          this.log.error(`${id} failed: ${(err as Error).message}`);
+          void vscode.window.showErrorMessage(`Session Buddy: ${(err as Error).message}`, 'Show Log').then((choice) => choice && this.log.show());
+        }
+      });
+    return [
+      command('sessionBuddy.showStatus', () => this.showStatus()),
+      command('sessionBuddy.migrate', () => this.migrate()),
+      command('sessionBuddy.rollback', () => this.rollback()),
+      command('sessionBuddy.deleteAllData', () => this.deleteAll()),
+      command('sessionBuddy.openDatabaseFolder', () => this.openFolder()),
+      command('sessionBuddy.showLog', () => this.log.show()),
+      command('sessionBuddy.pauseTracking', () => this.setTracking(false)),
+      command('sessionBuddy.resumeTracking', () => this.setTracking(true)),
+      command('sessionBuddy.openWalkthrough', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false)),
+    ];
+  }
+
+  private async showStatus(): Promise<void> {
+    const core = await this.host.ready;
+    const s = core.lib.getStoreStatus(core.store);
+    const tracking = this.recorder.isEnabled('explicit') ? 'on' : 'paused';
+    const version = `${s.currentVersion ?? '(none)'}${s.pending.length ? `, ${s.pending.length} pending` : ', up to date'}`;
+    this.log.info(`Status: database ${s.path}; schema ${version}; ${s.invocations} invocations in ${s.sessions} sessions; user ${core.userId}; session ${core.session.id ?? '(none)'}; tracking ${tracking}`);
+    const choice = await vscode.window.showInformationMessage(
+      `Session Buddy: ${s.invocations} invocations in ${s.sessions} sessions; schema ${version}; tracking ${tracking}.`,
+      { detail: s.path },
+      'Open Database Folder',
+      'Show Log',
+    );
+    if (choice === 'Open Database Folder') await this.openFolder();
+    else if (choice === 'Show Log') this.log.show();
+  }
+
+  private async migrate(): Promise<void> {
+    const core = await this.host.ready;
+    const planned = core.lib.plannedMigrations(core.store);
+    if (planned.length === 0) {
+      this.log.info('Migrate: nothing to migrate, the database is up to date.');
+      void vscode.window.showInformationMessage('Session Buddy: nothing to migrate, the database is up to date.');
+      return;
+    }
+    const result = await this.withProgress(`Applying ${planned.join(', ')}`, () => core.lib.migrateSnapshot(core.store));
+    await this.reportSchemaChange('Applied', result);
+  }
+
+  private async rollback(): Promise<void> {
+    const core = await this.host.ready;
+    const planned = core.lib.plannedRollback(core.store, 1);
+    if (planned.length === 0) {
+      void vscode.window.showInformationMessage('Session Buddy: nothing to roll back.');
+      return;
+    }
+    const confirm = await vscode.window.showWarningMessage(
+      `Roll back ${planned.join(', ')}?`,
+      {
+        modal: true,
+        detail: 'The database is copied to a backup first, and every row the down migration does not remove is kept. Windows, the CLI and the MCP server upgrade the database again when they next open it; to stay on the older version, close them and use the CLI.',
+      },
+      'Roll Back',
+    );
+    if (confirm !== 'Roll Back') return;
+    const result = await this.withProgress(`Rolling back ${planned.join(', ')}`, () => core.lib.rollbackSnapshot(core.store, 1));
+    await this.reportSchemaChange('Rolled back', result);
+  }
+
+  private async reportSchemaChange(verb: string, result: SchemaChangeResult): Promise<void> {
+    const backup = result.backup ? ` Backup: ${result.backup}.` : '';
+    this.log.info(`${verb} ${result.versions.join(', ') || 'nothing'}.${backup}`);
+    const choice = await vscode.window.showInformationMessage(
+      `Session Buddy: ${verb.toLowerCase()} ${result.versions.join(', ') || 'nothing'}. Reload the window: it still holds the previous schema in memory.`,
+      { detail: backup.trim() || undefined },
+      'Reload Window',
+    );
+    if (choice) await vscode.commands.executeCommand('workbench.action.reloadWindow');
+  }
+
+  private async deleteAll(): Promise<void> {
+    const core = await this.host.ready;
+    const confirm = await vscode.window.showWarningMessage(
+      'Delete all Session Buddy data?',
+      {
+        modal: true,
+        detail: `Every recorded run, session, metric, anomaly and analysis in ${core.store.paths.db} is deleted, for every window, the CLI and the MCP server, together with the backups and the trained model beside it. This cannot be undone.`,
+      },
+      'Delete All Data',
+    );
+    if (confirm !== 'Delete All Data') return;
+    const result = await this.withProgress('Deleting all data', () => core.lib.deleteAllData(core.store));
+    core.session.forget();
+    this.recorder.reset();
+    if (this.recorder.isEnabled('explicit')) await core.session.current();
+    this.log.info(`Deleted all data in ${core.store.paths.db}${result.removedFiles.length ? `; removed ${result.removedFiles.join(', ')}` : ''}`);
+    void vscode.window.showInformationMessage('Session Buddy: all data was deleted.');
+  }
+
+  private async openFolder(): Promise<void> {
+    const core = await this.host.ready;
+    const db = vscode.Uri.file(core.store.paths.db);
+    try {
+      await vscode.commands.executeCommand('revealFileInOS', db);
+    } catch {
+      const choice = await vscode.window.showInformationMessage(`Session Buddy's database is in ${path.dirname(db.fsPath)}`, 'Copy Path');
+      if (choice) await vscode.env.clipboard.writeText(db.fsPath);
+    }
+  }
+
+  private async setTracking(enabled: boolean): Promise<void> {
+    const config = vscode.workspace.getConfiguration(SECTION);
+    // A workspace value would override a user value, so change the value that is in effect.
+    const target = config.inspect('tracking.enabled')?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await config.update('tracking.enabled', enabled, target);
+    this.log.info(`Tracking ${enabled ? 'resumed' : 'paused'}`);
+    void vscode.window.setStatusBarMessage(`Session Buddy: tracking ${enabled ? 'resumed' : 'paused'}`, 3000);
+  }
+
+  private withProgress<T>(title: string, work: () => Promise<T>): Promise<T> {
+    this.log.info(`${title}…`);
+    return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Session Buddy: ${title}…` }, work));
+  }
+}

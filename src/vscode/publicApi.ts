@@ -1,0 +1,56 @@
+import type { InvocationOutcome, RecommendationQuery, RunningInvocation, SessionBuddyApi, StartInvocationInput, TrackInvocationInput } from '../api';
+import { ValidationError, requireName } from '../core/tracking/validation';
+import type { InvocationRecorder } from './recorder';
+import type { RecommendationService } from './recommendationService';
+
+function requireObject(field: string, value: unknown): void {
+  if (!value || typeof value !== 'object') throw new ValidationError(field, 'must be an object');
+}
+
+/** Only the documented fields go on: a caller cannot pick the session or the user. */
+function startDetails(input: StartInvocationInput): Omit<StartInvocationInput, 'skillName'> {
+  return { workflowPhase: input.workflowPhase, workflowStepId: input.workflowStepId, alternativesConsidered: input.alternativesConsidered, selectionRank: input.selectionRank };
+}
+
+function outcomeOf(outcome: InvocationOutcome | undefined): InvocationOutcome {
+  if (outcome === undefined) return { completed: true };
+  requireObject('outcome', outcome);
+  return { completed: outcome.completed ?? true, errorType: outcome.errorType, durationSeconds: outcome.durationSeconds, followUpActions: outcome.followUpActions };
+}
+
+/** The object `activate()` returns (see src/api.ts); every call goes through the same recorder as the trackers. */
+export function createPublicApi(recorder: InvocationRecorder, recommendations: RecommendationService): SessionBuddyApi {
+  return {
+    apiVersion: 1,
+    async trackInvocation(input: TrackInvocationInput): Promise<number | undefined> {
+      requireObject('input', input);
+      const skillName = requireName('skillName', input.skillName);
+      return recorder.record(skillName, 'api', {
+        ...startDetails(input),
+        completed: input.completed,
+        durationSeconds: input.durationSeconds,
+        invokedAt: input.invokedAt,
+        errorType: input.errorType,
+        followUpActions: input.followUpActions,
+      });
+    },
+    startInvocation(input: StartInvocationInput): RunningInvocation {
+      requireObject('input', input);
+      const skillName = requireName('skillName', input.skillName);
+      const run = recorder.start(skillName, 'api', startDetails(input));
+      let settled = false;
+      return {
+        skillName,
+        complete: async (outcome) => {
+          if (settled) throw new Error(`invocation of ${skillName} was already completed`);
+          settled = true;
+          return run ? run.complete(outcomeOf(outcome)) : undefined;
+        },
+      };
+    },
+    async getRecommendations(query: RecommendationQuery = {}) {
+      requireObject('query', query);
+      return recommendations.get({ lastSkill: query.lastSkill, languageId: query.languageId, isTestFile: query.isTestFile, recentFailures: query.recentFailures, limit: query.limit });
+    },
+  };
+}

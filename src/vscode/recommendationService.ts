@@ -1,0 +1,33 @@
+import * as vscode from 'vscode';
+import { isTestFileName } from '../core/recommend/testFile';
+import type { Recommendation, RecommendationContext } from '../core/recommend/types';
+import type { InvocationRecorder } from './recorder';
+import type { StoreHost } from './storeHost';
+
+const EDITOR_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
+
+/** What the caller may set; the rest comes from this window (last skill, failures, active editor). */
+export type RecommendationQuery = Partial<Omit<RecommendationContext, 'userId'>> & { userId?: string };
+
+/** Recommendations for this window's situation, shared by the view and the public API. */
+export class RecommendationService {
+  constructor(private readonly host: StoreHost, private readonly recorder: InvocationRecorder) {}
+
+  context(query: RecommendationQuery, userId: string): RecommendationContext {
+    const editor = vscode.window.activeTextEditor;
+    const document = editor && EDITOR_SCHEMES.has(editor.document.uri.scheme) ? editor.document : undefined;
+    return {
+      lastSkill: query.lastSkill ?? this.recorder.lastSkill,
+      languageId: query.languageId ?? document?.languageId,
+      isTestFile: query.isTestFile ?? (document ? isTestFileName(document.uri.path) : undefined),
+      recentFailures: query.recentFailures ?? this.recorder.recentFailures,
+      userId: query.userId ?? userId,
+      limit: query.limit,
+    };
+  }
+
+  async get(query: RecommendationQuery = {}): Promise<Recommendation[]> {
+    const core = await this.host.ready;
+    return core.lib.getRecommendations(core.store, this.context(query, core.userId));
+  }
+}

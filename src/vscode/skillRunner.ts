@@ -1,0 +1,88 @@
+import * as vscode from 'vscode';
+import type { RecommendationAction } from '../core/recommend/types';
+import type { CommandRecognition } from './commandRecognition';
+import { taskSkill } from './trackers/taskTracker';
+
+const TERMINAL_NAME = 'Session Buddy';
+/** Workspace tasks are re-read after this long (task providers can be slow). */
+const TASK_CACHE_MS = 30_000;
+/** How long a new terminal gets to report shell integration before the command is typed in blind. */
+const SHELL_INTEGRATION_WAIT_MS = 3_000;
+
+/** How a recommendation will be run, resolved against this workspace. */
+export type ResolvedRun = { kind: 'task'; task: vscode.Task } | { kind: 'command'; command: string } | undefined;
+
+/**
+ * Runs a skill the way the user would: the workspace task whose skill it is, else its command in
+ * the "Session Buddy" terminal. Either way the trackers see the run, so it is recorded like any
+ * other (a terminal without shell integration cannot report one, which the log says).
+ */
+export class SkillRunner {
+  private tasks: { at: number; list: Promise<vscode.Task[]> } | undefined;
+
+  constructor(private readonly recognition: CommandRecognition, private readonly log: vscode.LogOutputChannel) {}
+
+  async resolve(skill: string, action: RecommendationAction): Promise<ResolvedRun> {
+    const task = await this.findTask(skill);
+    if (task) return { kind: 'task', task };
+    if (action.kind === 'command' && action.command) return { kind: 'command', command: action.command };
+    return undefined;
+  }
+
+  /** Words for the Run button's tooltip and label. */
+  describe(run: ResolvedRun): string | undefined {
+    if (!run) return undefined;
+    return run.kind === 'task' ? `Run task "${run.task.name}"` : `Run "${run.command}" in a terminal`;
+  }
+
+  async run(skill: string, action: RecommendationAction): Promise<void> {
+    const run = await this.resolve(skill, action);
+    if (!run) {
+      void vscode.window.showInformationMessage(`Session Buddy: no task or command is known for ${skill}.`);
+      return;
+    }
+    this.log.info(`Running ${skill} (${run.kind === 'task' ? `task ${run.task.name}` : 'terminal command'})`);
+    if (run.kind === 'task') await vscode.tasks.executeTask(run.task);
+    else await this.runInTerminal(run.command);
+  }
+
+  private async findTask(skill: string): Promise<vscode.Task | undefined> {
+    if (!this.tasks || Date.now() - this.tasks.at > TASK_CACHE_MS) {
+      this.tasks = { at: Date.now(), list: Promise.resolve(vscode.tasks.fetchTasks()).catch(() => []) };
+    }
+    const tasks = await this.tasks.list;
+    return tasks.find((task) => taskSkill(task, this.recognition) === skill);
+  }
+
+  private terminal(): vscode.Terminal {
+    const existing = vscode.window.terminals.find((t) => t.name === TERMINAL_NAME && t.exitStatus === undefined);
+    return existing ?? vscode.window.createTerminal({ name: TERMINAL_NAME });
+  }
+
+  private async runInTerminal(command: string): Promise<void> {
+    const terminal = this.terminal();
+    terminal.show(true);
+    const integration = terminal.shellIntegration ?? (await this.waitForShellIntegration(terminal));
+    if (integration) {
+      integration.executeCommand(command);
+      return;
+    }
+    terminal.sendText(command, true);
+    this.log.warn('The terminal has no shell integration, so this run cannot be tracked (its exit code is unknown).');
+  }
+
+  private waitForShellIntegration(terminal: vscode.Terminal): Promise<vscode.TerminalShellIntegration | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        listener.dispose();
+        resolve(undefined);
+      }, SHELL_INTEGRATION_WAIT_MS);
+      const listener = vscode.window.onDidChangeTerminalShellIntegration((e) => {
+        if (e.terminal !== terminal) return;
+        clearTimeout(timer);
+        listener.dispose();
+        resolve(e.shellIntegration);
+      });
+    });
+  }
+}

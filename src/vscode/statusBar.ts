@@ -1,0 +1,88 @@
+import * as vscode from 'vscode';
+import type { TodaySummary } from '../core/dashboard/today';
+import type { SettingsWatcher } from './settings';
+import type { StoreHost } from './storeHost';
+import { throttle } from './throttle';
+
+function runs(n: number): string {
+  return n === 1 ? '1 run' : `${n} runs`;
+}
+
+function tooltip(summary: TodaySummary, paused: boolean): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown('**Session Buddy** — today (UTC)\n\n');
+  if (paused) md.appendMarkdown('$(debug-pause) Tracking is paused.\n\n');
+  if (summary.topSkills.length === 0) md.appendMarkdown('No runs yet today.\n\n');
+  for (const s of summary.topSkills) md.appendText(`${s.skill}: ${runs(s.invocations)}, ${Math.round(s.completionRate * 100)}% completed\n\n`);
+  const a = summary.latestAnomaly;
+  if (a) {
+    md.appendMarkdown('$(warning) ');
+    md.appendText(`${a.skill_name}: ${a.anomaly_type.replace('_', ' ')} since ${new Date(a.detected_at).toLocaleString()}`);
+    if (summary.openAnomalies > 1) md.appendText(` (+${summary.openAnomalies - 1} more)`);
+    md.appendMarkdown('\n\n');
+  }
+  md.appendMarkdown('Click to open the dashboard.');
+  return md;
+}
+
+/**
+ * Today's runs and completion in the status bar, refreshed (at most every 250 ms) when the store
+ * changes, from this window, another window or the CLI, and at least once a minute for the UTC
+ * day boundary.
+ */
+export class SkillStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('sessionBuddy.status', vscode.StatusBarAlignment.Left, 50);
+  private readonly refresh = throttle(() => this.update(), 250);
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly minuteTimer: NodeJS.Timeout;
+
+  constructor(private readonly host: StoreHost, private readonly settings: SettingsWatcher, private readonly log: vscode.LogOutputChannel) {
+    this.item.name = 'Session Buddy';
+    this.item.command = 'sessionBuddy.showDashboard';
+    this.item.text = '$(pulse) …';
+    this.item.tooltip = 'Session Buddy: opening the skill store…';
+    this.subscriptions.push(settings.onDidChange(() => this.refresh()));
+    this.minuteTimer = setInterval(() => this.refresh(), 60_000);
+    this.minuteTimer.unref();
+    void host.ready.then(
+      (core) => {
+        this.subscriptions.push(core.store.onDidChange(() => this.refresh()));
+        this.update();
+      },
+      () => {
+        this.item.text = '$(pulse) $(error)';
+        this.item.tooltip = 'Session Buddy could not open its database; see the log.';
+      },
+    );
+    this.applyVisibility();
+  }
+
+  dispose(): void {
+    clearInterval(this.minuteTimer);
+    this.refresh.dispose();
+    for (const s of this.subscriptions) s.dispose();
+    this.item.dispose();
+  }
+
+  private applyVisibility(): void {
+    if (this.settings.current.statusBarEnabled) this.item.show();
+    else this.item.hide();
+  }
+
+  private update(): void {
+    this.applyVisibility();
+    const core = this.host.current;
+    if (!core || !this.settings.current.statusBarEnabled) return;
+    try {
+      const summary = core.lib.getTodaySummary(core.store);
+      this.item.text = core.lib.statusText(summary);
+      this.item.tooltip = tooltip(summary, !this.settings.current.trackingEnabled);
+      this.item.backgroundColor = summary.openAnomalies > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+      this.item.accessibilityInformation = {
+        label: `Session Buddy: ${runs(summary.invocations)} today${summary.completionRate === null ? '' : `, ${Math.round(summary.completionRate * 100)} percent completed`}${summary.openAnomalies ? `, ${summary.openAnomalies} open anomalies` : ''}`,
+      };
+    } catch (err) {
+      this.log.error(`Could not update the status bar: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import * as vscode from 'vscode';
+import { outcomeFromExitCode } from '../../core/tracking/exitOutcome';
+import { skillFromDebugType } from '../../core/tracking/taskSkill';
+import type { InvocationRecorder, PendingRun } from '../recorder';
+
+interface DebugRun {
+  run: PendingRun;
+  exitCode?: number;
+}
+
+/**
+ * Debug sessions as `debug-<type>` runs, from start to termination. The debuggee's exit code comes
+ * from a debug adapter tracker (the adapter's `exited` event); a session stopped without one is
+ * "terminated". Child sessions (a debugger's helpers) are part of their parent's run.
+ */
+export class DebugTracker implements vscode.Disposable {
+  private readonly runs = new Map<string, DebugRun>();
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(private readonly recorder: InvocationRecorder, private readonly log: vscode.LogOutputChannel) {
+    this.subscriptions = [
+      vscode.debug.onDidStartDebugSession((s) => this.started(s)),
+      vscode.debug.onDidTerminateDebugSession((s) => this.terminated(s)),
+      vscode.debug.registerDebugAdapterTrackerFactory('*', { createDebugAdapterTracker: (s) => this.trackerFor(s) }),
+    ];
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.runs.clear();
+  }
+
+  private trackerFor(session: vscode.DebugSession): vscode.DebugAdapterTracker {
+    const rootId = this.rootOf(session).id;
+    return {
+      onDidSendMessage: (message: { type?: string; event?: string; body?: { exitCode?: unknown } }) => {
+        if (message.type === 'event' && message.event === 'exited' && typeof message.body?.exitCode === 'number') this.noteExit(rootId, message.body.exitCode);
+      },
+    };
+  }
+
+  private rootOf(session: vscode.DebugSession): vscode.DebugSession {
+    let root = session;
+    while (root.parentSession) root = root.parentSession;
+    return root;
+  }
+
+  private noteExit(rootId: string, exitCode: number): void {
+    const entry = this.runs.get(rootId);
+    // A non-zero code from any process of the session is the session's code.
+    if (entry && (entry.exitCode === undefined || entry.exitCode === 0)) entry.exitCode = exitCode;
+  }
+
+  private started(session: vscode.DebugSession): void {
+    if (session.parentSession) return;
+    const run = this.recorder.start(skillFromDebugType(session.type), 'debug');
+    if (run) this.runs.set(session.id, { run });
+  }
+
+  private terminated(session: vscode.DebugSession): void {
+    const entry = this.runs.get(session.id);
+    if (!entry) return;
+    this.runs.delete(session.id);
+    entry.run.complete(outcomeFromExitCode(entry.exitCode)).catch((err: Error) => this.log.error(`Could not record debug session ${entry.run.skill}: ${err.message}`));
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The one message protocol between the extension host and its webviews, imported by both sides.
+ * Host → webview messages are trusted (we send them); webview → host messages are outside input
+ * and are parsed with the functions below before anything acts on them.
+ */
+import type { DashboardData } from '../core/dashboard/dashboardData';
+
+export interface RecommendationItem {
+  skill: string;
+  /** 0..1 */
+  score: number;
+  /** 0..1 */
+  successProbability: number;
+  reason: string;
+  source: string;
+  /** What Run does, in words; undefined when there is nothing to run. */
+  runLabel?: string;
+}
+
+/** Why the list is empty, so the empty state can say what to do. */
+export type EmptyReason = 'no-data' | 'paused' | 'no-match';
+
+export type RecommendationsState =
+  | { status: 'loading' }
+  | { status: 'ready'; items: RecommendationItem[]; empty?: EmptyReason }
+  | { status: 'error'; message: string };
+
+export type DashboardState = { status: 'loading' } | { status: 'ready'; data: DashboardData } | { status: 'error'; message: string };
+
+export type HostToRecommendations = { type: 'state'; state: RecommendationsState };
+export type HostToDashboard = { type: 'state'; state: DashboardState };
+
+/** Actions the empty state offers; each maps to one of our own commands on the host. */
+export const EMPTY_STATE_ACTIONS = ['trackSkill', 'openWalkthrough', 'resumeTracking'] as const;
+export type EmptyStateAction = (typeof EMPTY_STATE_ACTIONS)[number];
+
+export type RecommendationsToHost =
+  | { type: 'ready' }
+  | { type: 'run'; skill: string }
+  | { type: 'action'; action: EmptyStateAction };
+
+export type DashboardToHost = { type: 'ready' };
+
+const MAX_SKILL_LENGTH = 200;
+
+function typeOf(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === 'string' ? type : undefined;
+}
+
+/** The message, if it is a well-formed recommendations-view message; undefined otherwise. */
+export function parseRecommendationsMessage(value: unknown): RecommendationsToHost | undefined {
+  switch (typeOf(value)) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'run': {
+      const skill = (value as { skill?: unknown }).skill;
+      if (typeof skill !== 'string' || !skill.trim() || skill.length > MAX_SKILL_LENGTH) return undefined;
+      return { type: 'run', skill };
+    }
+    case 'action': {
+      const action = (value as { action?: unknown }).action;
+      return EMPTY_STATE_ACTIONS.find((a) => a === action) ? { type: 'action', action: action as EmptyStateAction } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The message, if it is a well-formed dashboard message; undefined otherwise. */
+export function parseDashboardMessage(value: unknown): DashboardToHost | undefined {
+  return typeOf(value) === 'ready' ? { type: 'ready' } : undefined;
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+
+const root = path.resolve(__dirname, '..', '..');
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return /\.(ts|tsx|js|mjs|cjs)$/.test(entry.name) ? [full] : [];
+  });
+}
+
+/** Every module a file loads: static and dynamic imports, re-exports, require(). */
+function importsOf(file: string): { specifier: string; typeOnly: boolean }[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const found: { specifier: string; typeOnly: boolean }[] = [];
+  const patterns = [
+    /\b(import|export)\s+(type\s+)?(?:[\w*{}\s,]+?\s+from\s+)?['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
+  for (const match of text.matchAll(patterns[0])) found.push({ specifier: match[3], typeOnly: Boolean(match[2]) });
+  for (const match of text.matchAll(patterns[1])) found.push({ specifier: match[1], typeOnly: false });
+  for (const match of text.matchAll(patterns[2])) found.push({ specifier: match[1], typeOnly: false });
+  return found;
+}
+
+function relative(file: string): string {
+  return path.relative(root, file).split(path.sep).join('/');
+}
+
+test('the import scanner sees every form of import (so the checks below can fail)', () => {
+  const sample = path.join(root, 'test', 'unit', 'architecture.test.ts');
+  const specifiers = importsOf(sample).map((i) => i.specifier);
+  assert.ok(specifiers.includes('node:fs') && specifiers.includes('node:os') && specifiers.includes('node:test'));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-arch-'));
+  const probe = path.join(tmp, 'probe.ts');
+  fs.writeFileSync(probe, "import * as vscode from 'vscode';\nimport type { X } from \"vscode\";\nconst v = require('vscode');\nawait import('vscode');\nexport { y } from 'vscode';\n");
+  try {
+    assert.equal(importsOf(probe).filter((i) => i.specifier === 'vscode').length, 5);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test("no file under src/core imports 'vscode'", () => {
+  const offenders = sourceFiles(path.join(root, 'src', 'core')).filter((file) => importsOf(file).some((i) => i.specifier === 'vscode'));
+  assert.deepEqual(offenders.map(relative), []);
+});
+
+test('src/core does not depend on the editor adapters or the webviews', () => {
+  const offenders = sourceFiles(path.join(root, 'src', 'core')).flatMap((file) =>
+    importsOf(file)
+      .filter((i) => /(^|\/)(vscode|webview|cli)\//.test(i.specifier) || i.specifier.endsWith('/extension'))
+      .map((i) => `${relative(file)} → ${i.specifier}`),
+  );
+  assert.deepEqual(offenders, []);
+});
+
+test('webview code loads no Node or extension-host module; it takes only types from the core', () => {
+  const offenders = sourceFiles(path.join(root, 'src', 'webview')).flatMap((file) =>
+    importsOf(file)
+      .filter((i) => i.specifier === 'vscode' || i.specifier.startsWith('node:') || ((i.specifier.includes('/core/') || i.specifier.includes('/vscode/')) && !i.typeOnly))
+      .map((i) => `${relative(file)} → ${i.specifier}`),
+  );
+  assert.deepEqual(offenders, []);
+});

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { getDashboardData, hasRecordedRuns } from '../../src/core/dashboard/dashboardData';
+import { getTodaySummary, statusText, utcDayBounds } from '../../src/core/dashboard/today';
+import { plant, tempStore } from '../helpers/store';
+
+const NOW = new Date('2026-03-10T12:00:00.000Z');
+
+describe('today and the dashboard', () => {
+  let ctx: Awaited<ReturnType<typeof tempStore>>;
+  before(async () => {
+    ctx = await tempStore();
+    await plant(ctx.store, [
+      // today (UTC): 3 runs of 2 skills, 2 completed; the first at the very start of the day
+      { skill: 'pytest-run', at: '2026-03-10T00:00:00.000Z', completed: true },
+      { skill: 'pytest-run', at: '2026-03-10T08:30:00.000Z', completed: false, error: 'exit 1' },
+      { skill: 'ruff-check', at: '2026-03-10T11:59:00.000Z', completed: true },
+      // not today: the last moment of yesterday, and tomorrow
+      { skill: 'pytest-run', at: '2026-03-09T23:59:59.999Z', completed: true },
+      { skill: 'old-skill', at: '2026-03-11T00:00:00.000Z', completed: true },
+      // two days ago: 2 runs, 1 completed; and a run 20 days ago, outside the charts' 14 days
+      { skill: 'pytest-run', at: '2026-03-08T10:00:00.000Z', completed: true },
+      { skill: 'pytest-run', at: '2026-03-08T11:00:00.000Z', completed: false },
+      { skill: 'old-skill', at: '2026-02-18T10:00:00.000Z', completed: true },
+    ]);
+    await ctx.store.commit([
+      {
+        t: 'upsert',
+        table: 'skill_anomalies',
+        key: ['id'],
+        rows: [
+          { id: 1, skill_name: 'pytest-run', detected_at: '2026-03-10T09:00:00.000Z', anomaly_type: 'drop', baseline_value: 0.9, observed_value: 0.4, deviation_score: -3.1, resolved_at: null },
+          { id: 2, skill_name: 'ruff-check', detected_at: '2026-03-10T10:00:00.000Z', anomaly_type: 'spike', baseline_value: 2, observed_value: 9, deviation_score: 4, resolved_at: '2026-03-10T11:00:00.000Z' },
+        ],
+      },
+    ]);
+  });
+  after(() => ctx.close());
+
+  test('the UTC day runs from midnight to the next midnight', () => {
+    assert.deepEqual(utcDayBounds(new Date('2026-03-10T23:59:59.999Z')), { start: '2026-03-10T00:00:00.000Z', end: '2026-03-11T00:00:00.000Z' });
+  });
+
+  test("today's summary counts only today's runs, and the open anomaly", () => {
+    const s = getTodaySummary(ctx.store, NOW);
+    assert.equal(s.invocations, 3);
+    assert.equal(s.completed, 2);
+    assert.equal(statusText(s), '$(pulse) 3 · 67%');
+    assert.deepEqual(s.topSkills.map((t) => [t.skill, t.invocations]), [['pytest-run', 2], ['ruff-check', 1]]);
+    assert.equal(s.openAnomalies, 1, 'the resolved anomaly is not open');
+    assert.equal(s.latestAnomaly?.skill_name, 'pytest-run');
+  });
+
+  test('a day without runs shows a dash, not 0%', () => {
+    const s = getTodaySummary(ctx.store, new Date('2026-03-05T12:00:00.000Z'));
+    assert.equal(statusText(s), '$(pulse) 0 · –');
+    assert.equal(s.completionRate, null);
+  });
+
+  test('charts: one series per active skill over 14 days; days without runs have no rate', () => {
+    const d = getDashboardData(ctx.store, { now: NOW });
+    const pytest = d.series.find((s) => s.skill === 'pytest-run')!;
+    assert.equal(pytest.days.length, 14);
+    assert.equal(pytest.days.at(-1)!.date, '2026-03-10');
+    const day = (date: string) => pytest.days.find((p) => p.date === date)!;
+    assert.deepEqual(day('2026-03-08'), { date: '2026-03-08', invocations: 2, completionRate: 0.5 });
+    assert.deepEqual(day('2026-03-09'), { date: '2026-03-09', invocations: 1, completionRate: 1 });
+    assert.deepEqual(day('2026-03-07'), { date: '2026-03-07', invocations: 0, completionRate: null });
+    assert.equal(d.series[0].skill, 'pytest-run', 'the most active skill first');
+    assert.deepEqual(d.anomalies.map((a) => a.id), [1]);
+    assert.deepEqual(d.trends.map((t) => t.skill_name), d.series.map((s) => s.skill));
+  });
+
+  test('top skills come from every recorded run, rates 0..1', () => {
+    const d = getDashboardData(ctx.store, { now: NOW });
+    assert.equal(d.topSkills[0].skill, 'pytest-run');
+    assert.equal(d.topSkills[0].invocations, 5);
+    assert.equal(d.topSkills[0].completionRate, 0.6);
+    assert.equal(d.totals.invocations, 8);
+    assert.equal(d.totals.skills, 3);
+    assert.equal(hasRecordedRuns(ctx.store), true);
+  });
+
+  test('an empty store has nothing recorded', async () => {
+    const empty = await tempStore();
+    try {
+      assert.equal(hasRecordedRuns(empty.store), false);
+      const d = getDashboardData(empty.store, { now: NOW });
+      assert.deepEqual([d.topSkills, d.series, d.anomalies, d.trends], [[], [], [], []]);
+      assert.equal(d.totals.completionRate, null);
+    } finally {
+      await empty.close();
+    }
+  });
+});

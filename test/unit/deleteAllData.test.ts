@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { test } from 'node:test';
+import { deleteAllData } from '../../src/core/maintenance/deleteAllData';
+import { SkillStore } from '../../src/core/store/store';
+import { ago, plant, tempStore } from '../helpers/store';
+
+test('deleting all data empties the store and the snapshot, and removes the copies beside it', async () => {
+  const ctx = await tempStore();
+  try {
+    await plant(ctx.store, [
+      { skill: 'pytest-run', at: ago.minutes(5), session: 'a' },
+      { skill: 'secret-skill-name', at: ago.minutes(4), session: 'a' },
+    ]);
+    await ctx.store.snapshotNow();
+    const copies = [`${ctx.dbPath}.backup-20260101T000000000Z-before-migrate`, `${ctx.dbPath}.corrupt-20260101T000000000Z`, `${ctx.dbPath}.predictor.json`];
+    for (const file of copies) fs.copyFileSync(ctx.dbPath, file);
+    const unrelated = `${ctx.dbPath}-notes.txt`;
+    fs.writeFileSync(unrelated, 'keep me');
+
+    const result = await deleteAllData(ctx.store);
+
+    const backupOfThisPurge = result.removedFiles.filter((f) => f.endsWith('-before-purge'));
+    assert.equal(backupOfThisPurge.length, 1, 'the backup taken before the rewrite is removed too');
+    assert.deepEqual(result.removedFiles.filter((f) => !backupOfThisPurge.includes(f)).sort(), [...copies, `${ctx.dbPath}.prev`].sort());
+    for (const file of copies) assert.equal(fs.existsSync(file), false, file);
+    assert.equal(fs.readFileSync(unrelated, 'utf8'), 'keep me');
+    const count = (sql: string) => Number(ctx.store.db.exec(sql)[0].values[0][0]);
+    assert.equal(count('SELECT COUNT(*) FROM skill_invocation'), 0);
+    assert.equal(count('SELECT COUNT(*) FROM skill_sessions'), 0);
+    assert.ok(!fs.readFileSync(ctx.dbPath).includes('secret-skill-name'), 'the snapshot holds no trace of the data, not even in free pages');
+    const reopened = await SkillStore.open({ path: ctx.dbPath, mode: 'inspect', pollMs: 0 });
+    try {
+      assert.equal(Number(reopened.db.exec('SELECT COUNT(*) FROM skill_invocation')[0].values[0][0]), 0, 'another process sees no data either');
+    } finally {
+      await reopened.close();
+    }
+  } finally {
+    await ctx.close();
+  }
+});
