@@ -1,0 +1,161 @@
+// The packaged extension in a real VS Code workbench (code-server 4.100.3 = VS Code 1.100.3), driven through
+// chromium: activation, the task and terminal trackers, privacy of command arguments, the status bar, the
+// Recommendations view and the dashboard. One workbench for the whole file; the tests run in order and
+// build on each other's recorded runs (the planted truth: the runs this file starts itself).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { EXTENSION_ID, findBytesBesideDatabase, findTextInDatabase, startWorkbench, waitFor } from './harness.mjs';
+
+const SECRET = 'ZQXSECRET42';
+const SECRET_COMMAND = `npm test -- --grep ${SECRET}`;
+const TEST_TIMEOUT = 120_000;
+
+let wb;
+let initialStatus;
+/** skill name → the outcome this file caused, as { completed, errorType }. */
+const planted = new Map();
+
+before(async () => {
+  wb = await startWorkbench({ suite: 'extension', settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+}, { timeout: 240_000 });
+
+after(async () => {
+  await wb?.close();
+});
+
+const invocationsOf = (skill) => wb.sql(`SELECT id, skill_name, completed, error_type FROM skill_invocation WHERE skill_name = '${skill}' ORDER BY id`);
+
+async function waitForInvocation(skill, timeout = 30_000) {
+  return waitFor(async () => (await invocationsOf(skill))[0], { timeout, interval: 500, what: `an invocation of ${skill} in ${wb.dbPath}` });
+}
+
+test('the extension activates and logs no error in the extension host', { timeout: TEST_TIMEOUT }, async () => {
+  await wb.statusItem.waitFor({ state: 'visible', timeout: 90_000 });
+  wb.fact('statusItemShownMs', Date.now() - wb.startedAt);
+  await waitFor(() => wb.extensionHostRecords().some((r) => r.text.includes(`_doActivateExtension ${EXTENSION_ID}`)),
+    { timeout: 15_000, what: `the extension host to log the activation of ${EXTENSION_ID}` });
+  const activated = await waitFor(() => /Activated in (\d+(?:\.\d+)?) ?ms/.exec(wb.outputChannelText()),
+    { timeout: 20_000, what: '"Activated in <ms> ms" in the Session Buddy output channel' });
+  wb.fact('activationMs', Number(activated[1]));
+  console.log(`# activation: ${activated[1]} ms (Session Buddy log)`);
+  assert.deepEqual(wb.extensionErrors().map((r) => r.text), [], 'no error records naming the extension');
+
+  // The item may show a placeholder while the store opens; it must settle on "no runs today".
+  initialStatus = await wb.waitForStatusText((t) => t === '0 · –', { timeout: 15_000, what: 'the status bar to read "0 · –" (fresh database)' })
+    .catch(async (err) => assert.fail(`${err.message}; it reads "${await wb.statusText()}"`));
+  wb.fact('initialStatusText', initialStatus);
+  await wb.screenshot('01-activated');
+});
+
+test('a task that exits 0 is recorded as completed and one that exits 1 as failed', { timeout: TEST_TIMEOUT }, async () => {
+  await wb.runTask('e2e-pass');
+  const pass = await waitForInvocation('task-e2e-pass');
+  planted.set('task-e2e-pass', { completed: 1, errorType: null });
+  await wb.runTask('e2e-fail');
+  const fail = await waitForInvocation('task-e2e-fail');
+  planted.set('task-e2e-fail', { completed: 0, errorType: 'exit 1' });
+
+  assert.equal(pass.completed, 1, 'e2e-pass (exit 0) is completed');
+  assert.equal(pass.error_type, null);
+  assert.equal(fail.completed, 0, 'e2e-fail (exit 1) is failed');
+  assert.equal(fail.error_type, 'exit 1');
+  assert.equal((await invocationsOf('task-e2e-pass')).length, 1, 'one run, one row');
+  assert.equal((await invocationsOf('task-e2e-fail')).length, 1, 'one run, one row');
+  await wb.screenshot('02-tasks');
+});
+
+test('a terminal command is recorded under its skill name and none of its arguments reach the database', { timeout: TEST_TIMEOUT }, async () => {
+  // The truth about this command line's exit status, measured outside the editor (npm appends the
+  // arguments to the script, and node refuses --grep, so it fails).
+  const outside = spawnSync('bash', ['-c', SECRET_COMMAND], { cwd: wb.dirs.workspace, env: wb.env, stdio: 'ignore' });
+  const exitCode = outside.status;
+  assert.equal(typeof exitCode, 'number', 'the command line ran outside the editor');
+
+  await wb.newTerminal();
+  await wb.typeInTerminal(SECRET_COMMAND);
+  await waitFor(async () => (await wb.terminalText()).includes(`--grep ${SECRET}`), { timeout: 10_000, what: 'the command line in the terminal' });
+  const row = await waitForInvocation('npm-test');
+  planted.set('npm-test', { completed: exitCode === 0 ? 1 : 0, errorType: exitCode === 0 ? null : `exit ${exitCode}` });
+
+  // Every column of every table, read as text. The search must be able to find things: npm-test is there.
+  const control = await findTextInDatabase(wb.dbPath, 'npm-test');
+  assert.ok(control.hits.some((h) => h.tbl === 'skill_invocation'), 'the search finds the skill name it should find');
+  for (const needle of [SECRET, '--grep', wb.dirs.workspace]) {
+    const { hits, columnsSearched } = await findTextInDatabase(wb.dbPath, needle);
+    assert.deepEqual(hits, [], `"${needle}" appears in no column (${columnsSearched} columns searched)`);
+  }
+
+  // The raw bytes of the snapshot and of the event log segments under <db>.events/, which hold every event
+  // as JSON lines before any snapshot is written.
+  const eventsDir = `${wb.dbPath}.events${path.sep}`;
+  const controlBytes = findBytesBesideDatabase(wb.dbPath, 'npm-test');
+  assert.ok(controlBytes.hits.some((f) => f.startsWith(eventsDir)), `the byte search finds npm-test in an event segment (searched ${controlBytes.files.length} files)`);
+  for (const needle of [SECRET, '--grep', wb.dirs.workspace]) {
+    const { hits, files } = findBytesBesideDatabase(wb.dbPath, needle);
+    assert.deepEqual(hits, [], `"${needle}" is in none of ${files.length} store files`);
+  }
+  assert.ok(!wb.outputChannelText().includes(SECRET), 'the Session Buddy log does not echo the arguments either');
+
+  assert.equal(row.completed, planted.get('npm-test').completed, `completed matches the exit status ${exitCode}`);
+  assert.equal(row.error_type, planted.get('npm-test').errorType);
+  await wb.screenshot('03-terminal');
+});
+
+test('the status bar shows the runs of today and their completion rate', { timeout: TEST_TIMEOUT }, async () => {
+  assert.equal(planted.size, 3, 'the three runs of the previous tests were recorded');
+  const outcomes = [...planted.values()];
+  const completed = outcomes.filter((o) => o.completed === 1).length;
+  const expected = `${outcomes.length} · ${Math.round((100 * completed) / outcomes.length)}%`;
+  const text = await wb.waitForStatusText((t) => t === expected, { timeout: 10_000, what: `the status bar to read "${expected}"` }).catch(async (err) => {
+    assert.fail(`${err.message}; it reads "${await wb.statusText()}"`);
+  });
+  assert.notEqual(text, initialStatus);
+  wb.fact('statusTextAfterRuns', text);
+  await wb.screenshot('status-bar', { publish: true, hover: wb.statusItem });
+});
+
+test('the Recommendations view renders items and Run executes one', { timeout: TEST_TIMEOUT }, async () => {
+  await wb.closeQuickInput();
+  await wb.openViewContainer('Session Buddy');
+  const view = await wb.webviewFrame('[data-testid="recommendations"]');
+  const items = view.locator('[data-testid="recommendation"]');
+  await items.first().waitFor({ state: 'visible', timeout: 30_000 });
+  const shown = await items.evaluateAll((nodes) => nodes.map((n) => Object.fromEntries(['rec-skill', 'rec-score', 'rec-success', 'rec-reason']
+    .map((id) => [id, n.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() ?? null]))));
+  wb.fact('recommendations', shown);
+  for (const item of shown) {
+    for (const [field, value] of Object.entries(item)) assert.ok(value, `every recommendation shows its ${field} (${JSON.stringify(item)})`);
+  }
+  await wb.screenshot('recommendations', { publish: true });
+
+  const [{ last }] = await wb.sql('SELECT coalesce(max(id), 0) AS last FROM skill_invocation');
+  const skill = shown[0]['rec-skill'];
+  await items.first().locator('[data-testid="rec-run"]').click();
+  const added = await wb.waitForRows(`SELECT id, skill_name, completed FROM skill_invocation WHERE id > ${Number(last)} ORDER BY id`,
+    (rows) => rows.some((r) => r.skill_name === skill), { timeout: 45_000, what: `a new invocation of ${skill} after clicking Run` });
+  wb.fact('recommendationRun', { skill, added });
+});
+
+test('clicking the status bar item opens the dashboard', { timeout: TEST_TIMEOUT }, async () => {
+  await wb.closeQuickInput();
+  await wb.statusItem.click();
+  await wb.page.locator('.tabs-container .tab', { hasText: 'Session Buddy Dashboard' }).waitFor({ state: 'visible', timeout: 20_000 });
+  const dashboard = await wb.webviewFrame('[data-testid="dashboard"]');
+  for (const part of ['top-skills', 'chart', 'anomalies', 'trends']) {
+    await dashboard.locator(`[data-testid="${part}"]`).first().waitFor({ state: 'attached', timeout: 15_000 });
+  }
+  const rows = dashboard.locator('[data-testid="top-skill-row"]');
+  await waitFor(async () => {
+    const text = (await rows.allInnerTexts()).join('\n');
+    return [...planted.keys()].every((skill) => text.includes(skill));
+  }, { timeout: 15_000, what: `top skills to list ${[...planted.keys()].join(', ')}` });
+  assert.ok(await dashboard.locator('[data-testid="chart"] svg, [data-testid="chart"] canvas, svg[data-testid="chart"], canvas[data-testid="chart"]').count(),
+    'a chart is drawn (SVG or canvas)');
+  await wb.screenshot('dashboard', { publish: true });
+});
+
+test('the extension logged no error during the whole suite', { timeout: TEST_TIMEOUT }, async () => {
+  assert.deepEqual(wb.extensionErrors().map((r) => r.text), []);
+});
