@@ -3,6 +3,7 @@
  * analytics with their statistics libraries), in one module that StoreHost loads with a dynamic
  * import after activation. The bundle evaluates it only then, so activation does not pay for it.
  */
+export { completeDueAbTests, recordAbOutcome } from '../core/analytics/abTesting';
 export { applyRetention } from '../core/analytics/retention';
 export { getDashboardData, hasRecordedRuns } from '../core/dashboard/dashboardData';
 export { getTodaySummary, statusText } from '../core/dashboard/today';

@@ -33,7 +33,7 @@ export class RecommendationsViewProvider implements vscode.WebviewViewProvider, 
     private readonly host: StoreHost,
     private readonly service: RecommendationService,
     private readonly runner: SkillRunner,
-    recorder: InvocationRecorder,
+    private readonly recorder: InvocationRecorder,
     private readonly settings: SettingsWatcher,
     private readonly log: vscode.LogOutputChannel,
   ) {
@@ -92,6 +92,7 @@ export class RecommendationsViewProvider implements vscode.WebviewViewProvider, 
     // The action is taken from our own list, never from the page.
     const rec = this.latest.find((r) => r.skill === skill);
     if (!rec) return;
+    if (rec.abTest) this.recorder.expectAbOutcome(rec.skill, rec.abTest.testId);
     this.runner.run(rec.skill, rec.action).catch((err: Error) => {
       this.log.error(`Could not run ${skill}: ${err.message}`);
       void vscode.window.showErrorMessage(`Session Buddy could not run ${skill}: ${err.message}`);

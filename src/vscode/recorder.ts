@@ -23,6 +23,8 @@ const RECENT_FAILURE_MS = 30 * 60_000;
 export class InvocationRecorder implements vscode.Disposable {
   private lastSkillName: string | undefined;
   private failures = new Map<string, number>();
+  /** Recommendations run from the view under an A/B test, waiting for their outcome. */
+  private abPending = new Map<string, { testId: number; at: number }>();
   private readonly emitter = new vscode.EventEmitter<void>();
   /** Fires when the last skill or the recent failures change. */
   readonly onDidChangeContext = this.emitter.event;
@@ -63,6 +65,7 @@ export class InvocationRecorder implements vscode.Disposable {
           const durationSeconds = outcome.durationSeconds ?? Math.round(performance.now() - started) / 1000;
           const id = await run.complete({ ...outcome, durationSeconds });
           this.noteOutcome(run.skillName, outcome.completed !== false, source);
+          void this.linkAbOutcome(run.skillName, outcome.completed !== false, durationSeconds);
           return id;
         });
         return done;
@@ -77,13 +80,38 @@ export class InvocationRecorder implements vscode.Disposable {
     const sessionId = await core.session.current();
     const id = await core.tracker.trackInvocation({ ...input, sessionId, skillName: skill });
     this.noteOutcome(skill.trim(), input.completed === true, source);
+    void this.linkAbOutcome(skill.trim(), input.completed === true, input.durationSeconds);
     return id;
+  }
+
+  /**
+   * The next recorded run of `skill` (within half an hour) is the outcome of a recommendation run
+   * under an A/B test: it is recorded for the user's group, which is how the test measures whether
+   * a strategy helps.
+   */
+  expectAbOutcome(skill: string, testId: number): void {
+    this.abPending.set(skill, { testId, at: Date.now() });
+  }
+
+  private async linkAbOutcome(skill: string, completed: boolean, durationSeconds: number | undefined): Promise<void> {
+    const pending = this.abPending.get(skill);
+    if (!pending) return;
+    this.abPending.delete(skill);
+    if (Date.now() - pending.at > RECENT_FAILURE_MS) return;
+    try {
+      const core = await this.host.ready;
+      await core.lib.recordAbOutcome(core.store, pending.testId, core.userId, { skill_name: skill, completed, duration_seconds: durationSeconds ?? null });
+      this.log.info(`Recorded the A/B outcome of ${skill} for test ${pending.testId}`);
+    } catch (err) {
+      this.log.warn(`Could not record the A/B outcome of ${skill}: ${(err as Error).message}`);
+    }
   }
 
   /** Forgets the window's context (after all data was deleted). */
   reset(): void {
     this.lastSkillName = undefined;
     this.failures.clear();
+    this.abPending.clear();
     this.emitter.fire();
   }
 

@@ -1,7 +1,16 @@
 import type { SkillStore } from '../store/store';
 import { positiveInteger, requireName } from '../tracking/validation';
 import { actionForSkill } from './skillCommands';
-import { contextCandidates, dependencyCandidates, popularityCandidates, retryCandidates, successProbability } from './sources';
+import {
+  collaborativeCandidates,
+  contextCandidates,
+  dependencyCandidates,
+  popularityCandidates,
+  predictedSuccess,
+  retryCandidates,
+  successProbability,
+} from './sources';
+import { chooseStrategy, type StrategyName } from './strategy';
 import type { Candidate, Recommendation, RecommendationContext } from './types';
 
 /**
@@ -23,30 +32,51 @@ function merge(candidates: Candidate[]): Map<string, { best: Candidate; miss: nu
   return merged;
 }
 
-function collectCandidates(store: SkillStore, context: RecommendationContext, limit: number): Candidate[] {
-  return [
-    ...dependencyCandidates(store, context.lastSkill, limit),
-    ...popularityCandidates(store, context.lastSkill, limit),
-    ...retryCandidates(context.recentFailures),
-    ...contextCandidates(context.languageId, context.isTestFile),
-  ];
+function collectCandidates(store: SkillStore, context: RecommendationContext, limit: number, strategy: StrategyName): Candidate[] {
+  const candidates: Candidate[] = [];
+  if (strategy !== 'collaborative_context_predictor') {
+    candidates.push(...dependencyCandidates(store, context.lastSkill, limit), ...popularityCandidates(store, context.lastSkill, limit));
+  }
+  if (strategy !== 'popularity_dependencies') {
+    candidates.push(...collaborativeCandidates(store, context.userId, limit), ...contextCandidates(context.languageId, context.isTestFile));
+  }
+  candidates.push(...retryCandidates(context.recentFailures));
+  return candidates;
 }
 
-/** Ranked recommendations for what to run next, best first. */
+/**
+ * The success probability shown with a candidate: the predictor's, once a model is trained, else
+ * the user's smoothed completion rate. The predictor strategies also weight the score with it, so
+ * that a skill likely to fail right now ranks lower.
+ */
+function probabilityFor(store: SkillStore, skill: string, context: RecommendationContext, usePredictor: boolean): number {
+  const predicted = usePredictor ? predictedSuccess(store, skill, context.sessionId, context.languageId) : undefined;
+  return predicted ?? successProbability(store, skill, context.userId);
+}
+
+/** Ranked recommendations for what to run next, best first, under the user's A/B strategy. */
 export async function getRecommendations(store: SkillStore, context: RecommendationContext): Promise<Recommendation[]> {
   const limit = positiveInteger('limit', context.limit, 5, 100);
   const userId = requireName('userId', context.userId);
-  const merged = merge(collectCandidates(store, context, limit));
-  const ranked = [...merged.values()]
-    .map(({ best, miss }) => ({ ...best, score: 1 - miss }))
+  const choice = await chooseStrategy(store, userId);
+  const usePredictor = choice.strategy !== 'popularity_dependencies';
+  const merged = merge(collectCandidates(store, { ...context, userId }, limit, choice.strategy));
+  const scored = [...merged.values()].map(({ best, miss }) => {
+    const probability = probabilityFor(store, best.skill, { ...context, userId }, usePredictor);
+    const score = 1 - miss;
+    return { ...best, probability, score: choice.strategy === 'collaborative_context_predictor' ? score * (0.5 + 0.5 * probability) : score };
+  });
+  return scored
     .sort((a, b) => b.score - a.score || a.skill.localeCompare(b.skill))
-    .slice(0, limit);
-  return ranked.map((c) => ({
-    skill: c.skill,
-    score: c.score,
-    successProbability: successProbability(store, c.skill, userId),
-    reason: c.reason,
-    source: c.source,
-    action: actionForSkill(c.skill),
-  }));
+    .slice(0, limit)
+    .map((c) => ({
+      skill: c.skill,
+      score: c.score,
+      successProbability: c.probability,
+      reason: c.reason,
+      source: c.source,
+      action: actionForSkill(c.skill),
+      strategy: choice.strategy,
+      ...(choice.abTest ? { abTest: choice.abTest } : {}),
+    }));
 }

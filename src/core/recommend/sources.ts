@@ -3,6 +3,8 @@
  * the context to scored candidates with a reason; the engine merges them. New strategies
  * (collaborative filtering, the predictor) are added as further sources.
  */
+import { recommendFromSimilarUsers } from '../analytics/collaborative';
+import { PredictorNotTrainedError, predictSkillSuccess } from '../analytics/predictor';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import type { Candidate } from './types';
@@ -105,6 +107,35 @@ export function contextCandidates(languageId: string | undefined, isTestFile: bo
   const test = languageId ? TEST_SKILL_BY_LANGUAGE[languageId] : undefined;
   if (!test || !isTestFile) return [];
   return [{ skill: test.skill, score: 0.6, reason: `You are editing a test file; run the ${test.name}.`, source: 'context' }];
+}
+
+/**
+ * What users with a similar history run and this user has not tried yet (Jaccard neighbours), or,
+ * for a user without enough history, what the whole team completes most reliably.
+ */
+export function collaborativeCandidates(store: SkillStore, userId: string, limit: number): Candidate[] {
+  return recommendFromSimilarUsers(store, userId, { limit }).map((r) => ({
+    skill: r.skill_name,
+    score: Math.min(1, Math.max(0, r.score)),
+    reason:
+      r.source === 'collaborative_filtering'
+        ? `${r.evidence ?? 'Several'} user(s) with a history like yours run it; they complete it ${percent(r.completion_rate)} of the time.`
+        : `Across ${r.evidence ?? 'all'} user(s) it completes ${percent(r.completion_rate)} of the time; you have not tried it yet.`,
+    source: r.source === 'collaborative_filtering' ? ('collaborative' as const) : ('community_baseline' as const),
+  }));
+}
+
+/**
+ * The predictor's probability that a run of the skill completes now, in this session; undefined
+ * while no model has been trained (too little data yet).
+ */
+export function predictedSuccess(store: SkillStore, skill: string, sessionId: string | undefined, languageId: string | undefined): number | undefined {
+  try {
+    return predictSkillSuccess(store, skill, { sessionId, language: languageId ?? null }).probability;
+  } catch (err) {
+    if (err instanceof PredictorNotTrainedError) return undefined;
+    throw err;
+  }
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { StrategyName } from './strategy';
+
 /** How a recommended skill is run: a workspace task, or a command typed into a terminal. */
 export interface RecommendationAction {
   kind: 'task' | 'command';
@@ -8,7 +10,7 @@ export interface RecommendationAction {
 }
 
 /** Which candidate source produced a recommendation (the strongest one when several agree). */
-export type RecommendationSource = 'dependency' | 'popularity' | 'retry' | 'context';
+export type RecommendationSource = 'dependency' | 'popularity' | 'retry' | 'context' | 'collaborative' | 'community_baseline';
 
 export interface Recommendation {
   skill: string;
@@ -20,6 +22,10 @@ export interface Recommendation {
   reason: string;
   source: RecommendationSource;
   action: RecommendationAction;
+  /** The strategy that produced the list (an A/B test's group, or all sources). */
+  strategy: StrategyName;
+  /** The running A/B test this list belongs to: running it records the outcome for the group. */
+  abTest?: { testId: number; group: 'control' | 'treatment' };
 }
 
 export interface RecommendationContext {
@@ -31,6 +37,8 @@ export interface RecommendationContext {
   /** Skills that failed recently in this window, newest first. */
   recentFailures?: string[];
   userId: string;
+  /** The window's session, for the predictor's session features. */
+  sessionId?: string;
   /** How many to return (default 5). */
   limit?: number;
 }
