@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import type { SessionBuddyApi } from './api';
 import { CommandRecognition } from './vscode/commandRecognition';
 import { MaintenanceCommands } from './vscode/commands/maintenance';
+import { AnalyticsCommands } from './vscode/commands/analytics';
+import { AnalyticsScheduler } from './vscode/analyticsScheduler';
 import { TrackSkillCommands } from './vscode/commands/trackSkill';
 import { WorkerCompactionRunner } from './vscode/compactionRunner';
 import { DashboardPanel } from './vscode/dashboardPanel';
@@ -63,6 +65,8 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
     vscode.commands.registerCommand('sessionBuddy.refreshRecommendations', () => view.refreshNow()),
     ...new TrackSkillCommands(host, recorder, log).register(),
     ...new MaintenanceCommands(host, recorder, log).register(),
+    ...new AnalyticsCommands(host, log).register(),
+    new AnalyticsScheduler(host, log),
     vscode.window.onDidChangeWindowState((state) => {
       if (state.focused) host?.touch();
     }),

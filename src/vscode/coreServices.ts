@@ -3,7 +3,17 @@
  * analytics with their statistics libraries), in one module that StoreHost loads with a dynamic
  * import after activation. The bundle evaluates it only then, so activation does not pay for it.
  */
-export { completeDueAbTests, recordAbOutcome } from '../core/analytics/abTesting';
+export { analyzeAbTest, completeDueAbTests, createAbTest, listAbTests, recordAbOutcome, stopAbTest } from '../core/analytics/abTesting';
+export { detectAnomalies } from '../core/analytics/anomalies';
+export { updateCommunityBaselines } from '../core/analytics/baselines';
+export { updateSkillDependencies } from '../core/analytics/dependencies';
+export { PredictorService, trainPredictor } from '../core/analytics/predictor';
+export { exportProfile, importProfiles } from '../core/analytics/profiles';
+export { refreshMetricsCache } from '../core/analytics/realtimeMetrics';
+export { initializeTaxonomy } from '../core/analytics/taxonomy';
+export { backfillTimeSeries } from '../core/analytics/timeSeries';
+export { getSkillTrend, TREND_METRICS } from '../core/analytics/trend';
+export { STRATEGY_BY_GROUP } from '../core/recommend/strategy';
 export { applyRetention } from '../core/analytics/retention';
 export { getDashboardData, hasRecordedRuns } from '../core/dashboard/dashboardData';
 export { getTodaySummary, statusText } from '../core/dashboard/today';

@@ -5,7 +5,7 @@ import { after, describe, test } from 'node:test';
 import type { Database } from 'sql.js';
 import { compact } from '../../src/core/store/compactor';
 import { openDatabaseBytes } from '../../src/core/store/engine';
-import { MigrationError, MigrationManager, defaultMigrationsDir } from '../../src/core/store/migrations';
+import { MigrationError, MigrationManager, defaultMigrationsDir, discoverMigrations } from '../../src/core/store/migrations';
 import { storePaths } from '../../src/core/store/paths';
 import { SkillStore } from '../../src/core/store/store';
 import { SkillTracker } from '../../src/core/tracking/tracker';
@@ -32,6 +32,12 @@ function schema(db: Database): string[] {
 }
 
 const count = (db: Database, sql: string, params: (string | number)[] = []) => Number(db.exec(sql, params)[0].values[0][0]);
+
+/** Every migration shipped, in order, and the newest: tests must hold whatever comes after V5. */
+const SHIPPED = discoverMigrations(defaultMigrationsDir()).map((f) => f.version);
+const LATEST = SHIPPED[SHIPPED.length - 1];
+/** Steps from the latest version back down to V<n>. */
+const stepsDownTo = (n: number) => SHIPPED.length - n;
 
 async function freshDb(): Promise<{ db: Database; manager: MigrationManager }> {
   const db = await openDatabaseBytes();
@@ -76,8 +82,9 @@ describe('schema inventory', () => {
     const dbPath = newPath();
     const store = await SkillStore.open({ path: dbPath, pollMs: 0 });
     const status = new MigrationManager(store.db).status();
-    assert.equal(status.current_version, 'V5__skill_sessions');
-    assert.deepEqual(status.applied.map((m) => m.version), ['V1__initial_schema', 'V2__add_semantic_search', 'V3__add_workflow_correlation', 'V4__phase4_extensions', 'V5__skill_sessions']);
+    assert.equal(status.current_version, LATEST);
+    assert.deepEqual(status.applied.map((m) => m.version), SHIPPED);
+    assert.deepEqual(SHIPPED.slice(0, 5), ['V1__initial_schema', 'V2__add_semantic_search', 'V3__add_workflow_correlation', 'V4__phase4_extensions', 'V5__skill_sessions']);
     assert.ok(status.applied.every((m) => /^[0-9a-f]{64}$/.test(m.checksum ?? '')));
     assert.deepEqual(status.pending, []);
     assert.ok(fs.existsSync(dbPath), 'the upgraded snapshot is on disk');
@@ -90,7 +97,7 @@ describe('up and down', () => {
     const { db, manager } = await freshDb();
     manager.migrate();
     const full = schema(db);
-    for (let steps = 1; steps <= 5; steps++) {
+    for (let steps = 1; steps <= SHIPPED.length; steps++) {
       assert.equal(manager.rollback({ steps }).versions.length, steps);
       manager.migrate();
       assert.deepEqual(schema(db), full, `after rolling back ${steps} and migrating again`);
@@ -103,7 +110,7 @@ describe('up and down', () => {
     db.exec(`INSERT INTO skill_invocation (skill_name, invoked_at, session_id, completed, duration_seconds, workflow_phase)
              VALUES ('pytest-run', '2026-11-01T10:00:00.000Z', 's1', 1, 2, 'execution'),
                     ('ruff-check', '2026-11-01T10:01:00.000Z', 's1', 0, NULL, 'verification')`);
-    manager.rollback({ steps: 2 });
+    manager.rollback({ steps: stepsDownTo(3) });
     assert.equal(manager.status().current_version, 'V3__add_workflow_correlation');
     assert.equal(count(db, 'SELECT count(*) FROM skill_invocation'), 2);
     assert.equal(count(db, 'SELECT count(*) FROM skill_metrics'), 2);
@@ -118,7 +125,7 @@ describe('up and down', () => {
     const { db, manager } = await freshDb();
     manager.migrate();
     db.exec("INSERT INTO skill_invocation (skill_name, invoked_at, session_id, completed, workflow_phase) VALUES ('a', '2026-11-01T10:00:00.000Z', 's', 1, 'setup')");
-    manager.rollback({ steps: 4 });
+    manager.rollback({ steps: stepsDownTo(1) });
     assert.equal(manager.status().current_version, 'V1__initial_schema');
     const columns = db.exec("SELECT name FROM pragma_table_info('skill_invocation')")[0].values.map((r) => String(r[0]));
     assert.ok(!columns.includes('workflow_phase') && !columns.includes('embedding'));
@@ -130,32 +137,32 @@ describe('up and down', () => {
 
   test('a failure inside a migration leaves version and schema unchanged', async () => {
     const dir = migrationsCopy();
-    fs.writeFileSync(path.join(dir, 'V6__broken__up.sql'), 'CREATE TABLE half_done (x INTEGER);\nALTER TABLE skill_invocation ADD COLUMN invoked_at TEXT;\n');
-    fs.writeFileSync(path.join(dir, 'V6__broken__down.sql'), 'DROP TABLE half_done;\n');
+    fs.writeFileSync(path.join(dir, 'V99__broken__up.sql'), 'CREATE TABLE half_done (x INTEGER);\nALTER TABLE skill_invocation ADD COLUMN invoked_at TEXT;\n');
+    fs.writeFileSync(path.join(dir, 'V99__broken__down.sql'), 'DROP TABLE half_done;\n');
     const db = await openDatabaseBytes();
     const manager = new MigrationManager(db, dir);
-    manager.migrate({ target: 'V5' });
+    manager.migrate({ target: LATEST });
     const before = schema(db);
-    assert.throws(() => manager.migrate(), (err: Error) => err instanceof MigrationError && /V6__broken/.test(err.message) && /duplicate column/.test(err.message));
-    assert.equal(manager.status().current_version, 'V5__skill_sessions');
+    assert.throws(() => manager.migrate(), (err: Error) => err instanceof MigrationError && /V99__broken/.test(err.message) && /duplicate column/.test(err.message));
+    assert.equal(manager.status().current_version, LATEST);
     assert.deepEqual(schema(db), before);
     db.exec('SELECT 1');
   });
 
-  test('versions are ordered by number: V10 comes after V9, whatever applied_at says', async () => {
+  test('versions are ordered by number: V100 comes after V90, whatever applied_at says', async () => {
     const dir = migrationsCopy();
-    for (const n of [9, 10]) {
+    for (const n of [90, 100]) {
       fs.writeFileSync(path.join(dir, `V${n}__extra_${n}__up.sql`), `CREATE TABLE extra_${n} (x INTEGER);\n`);
       fs.writeFileSync(path.join(dir, `V${n}__extra_${n}__down.sql`), `DROP TABLE extra_${n};\n`);
     }
     const db = await openDatabaseBytes();
     const manager = new MigrationManager(db, dir);
-    assert.deepEqual(manager.files.slice(-2).map((f) => f.version), ['V9__extra_9', 'V10__extra_10']);
+    assert.deepEqual(manager.files.slice(-2).map((f) => f.version), ['V90__extra_90', 'V100__extra_100']);
     manager.migrate();
-    db.exec("UPDATE skill_migrations SET applied_at = '2000-01-01T00:00:00.000Z' WHERE version = 'V10__extra_10'");
-    assert.equal(manager.status().current_version, 'V10__extra_10');
-    assert.deepEqual(manager.rollback().versions, ['V10__extra_10']);
-    assert.equal(manager.status().current_version, 'V9__extra_9');
+    db.exec("UPDATE skill_migrations SET applied_at = '2000-01-01T00:00:00.000Z' WHERE version = 'V100__extra_100'");
+    assert.equal(manager.status().current_version, 'V100__extra_100');
+    assert.deepEqual(manager.rollback().versions, ['V100__extra_100']);
+    assert.equal(manager.status().current_version, 'V90__extra_90');
   });
 
   test('validate reports a migration file that changed since it was applied', async () => {
@@ -214,7 +221,7 @@ describe('databases written by the Python session-buddy', () => {
     buildAnchorDb(dbPath);
     const messages: string[] = [];
     const store = await SkillStore.open({ path: dbPath, pollMs: 0, onMessage: (m) => messages.push(m) });
-    assert.equal(store.report.migrated.join(','), 'V4__phase4_extensions,V5__skill_sessions', 'V1-V3 applied by Python are recognised');
+    assert.deepEqual(store.report.migrated, SHIPPED.slice(3), 'V1-V3 applied by Python are recognised');
     assert.ok(store.report.backup && fs.existsSync(store.report.backup), 'a backup was written before upgrading');
     assert.ok(messages.some((m) => m.includes(store.report.backup!)), 'the user is told where the backup is');
     const db = store.db;
@@ -228,7 +235,7 @@ describe('databases written by the Python session-buddy', () => {
     await store.close();
 
     const paths = storePaths(dbPath);
-    const rollback = await compact(paths, { migrate: false, operation: { label: 'before-rollback', needed: () => true, run: (_d, m) => m.rollback({ steps: 2 }) } });
+    const rollback = await compact(paths, { migrate: false, operation: { label: 'before-rollback', needed: () => true, run: (_d, m) => m.rollback({ steps: stepsDownTo(3) }) } });
     assert.ok(rollback.backup && fs.existsSync(rollback.backup));
     const inspect = await SkillStore.open({ path: dbPath, mode: 'inspect', pollMs: 0 });
     assert.equal(new MigrationManager(inspect.db).status().current_version, 'V3__add_workflow_correlation');
@@ -238,7 +245,7 @@ describe('databases written by the Python session-buddy', () => {
     await inspect.close();
 
     const again = await SkillStore.open({ path: dbPath, pollMs: 0 });
-    assert.equal(new MigrationManager(again.db).status().current_version, 'V5__skill_sessions');
+    assert.equal(new MigrationManager(again.db).status().current_version, LATEST);
     assert.equal(count(again.db, 'SELECT count(*) FROM skill_invocation'), ANCHOR_ROWS + 1);
     await again.close();
   });
