@@ -4,6 +4,9 @@ import { CommandRecognition } from './vscode/commandRecognition';
 import { MaintenanceCommands } from './vscode/commands/maintenance';
 import { AnalyticsCommands } from './vscode/commands/analytics';
 import { AnalyticsScheduler } from './vscode/analyticsScheduler';
+import { registerLanguageModelTools } from './vscode/lmTools';
+import { registerMcpServerProvider } from './vscode/mcpProvider';
+import { RealtimeHostService } from './vscode/realtimeHost';
 import { TrackSkillCommands } from './vscode/commands/trackSkill';
 import { WorkerCompactionRunner } from './vscode/compactionRunner';
 import { DashboardPanel } from './vscode/dashboardPanel';
@@ -11,7 +14,7 @@ import { createPublicApi } from './vscode/publicApi';
 import { InvocationRecorder } from './vscode/recorder';
 import { RecommendationService } from './vscode/recommendationService';
 import { RecommendationsViewProvider } from './vscode/recommendationsView';
-import { SettingsWatcher } from './vscode/settings';
+import { isTracking, SettingsWatcher } from './vscode/settings';
 import { SkillRunner } from './vscode/skillRunner';
 import { SkillStatusBar } from './vscode/statusBar';
 import { StoreHost } from './vscode/storeHost';
@@ -67,6 +70,8 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
     ...new MaintenanceCommands(host, recorder, log).register(),
     ...new AnalyticsCommands(host, log).register(),
     new AnalyticsScheduler(host, log),
+    ...registerLanguageModelTools(context, host, { mayRecord: () => isTracking(settings.current, 'api'), log }),
+    ...new RealtimeHostService(context, host, log).register(),
     vscode.window.onDidChangeWindowState((state) => {
       if (state.focused) host?.touch();
     }),
@@ -79,6 +84,14 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
       }
     }),
   );
+
+  const mcp = registerMcpServerProvider(context, {
+    enabled: () => vscode.workspace.getConfiguration('sessionBuddy').get<boolean>('mcpServer.enabled', false),
+    databasePath: () => settings.current.databasePath,
+    userId: () => settings.current.userId,
+    onDidChange: settings.onDidChange,
+  });
+  if (mcp) context.subscriptions.push(mcp);
 
   const load = bundleEvaluationMs();
   const activation = performance.now() - started;

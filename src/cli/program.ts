@@ -10,6 +10,8 @@ import { runReadOnlyQuery } from '../core/store/readOnlyQuery';
 import { registerLearningCommands } from './commands/learning';
 import { registerMonitoringCommands } from './commands/monitoring';
 import { registerExperimentCommands } from './commands/experiments';
+import { registerCiCommands } from './commands/ci';
+import { registerRealtimeCommands } from './commands/realtime';
 
 export interface CliIo {
   out(text: string): void;
@@ -51,7 +53,13 @@ export interface CliContext {
 }
 
 /** Command groups of other areas register themselves here. */
-const commandGroups: ((program: Command, ctx: CliContext) => void)[] = [registerMonitoringCommands, registerLearningCommands, registerExperimentCommands];
+const commandGroups: ((program: Command, ctx: CliContext) => void)[] = [
+  registerMonitoringCommands,
+  registerLearningCommands,
+  registerExperimentCommands,
+  registerRealtimeCommands,
+  registerCiCommands,
+];
 
 async function withStore<T>(db: string | undefined, mode: 'work' | 'inspect', io: CliIo, work: (store: SkillStore) => Promise<T> | T): Promise<T> {
   const store = await SkillStore.open({ path: db, mode, pollMs: 0, onMessage: (m) => io.err(`session-buddy: ${m}\n`) });

@@ -1,0 +1,134 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { CI_STAGES, formatPipelineReport, parseStage, pipelineReport, trackPipelineStages, type CiStage, type PipelineContext } from '../../core/integrations/cicd';
+import { CRACKERJACK_PHASES, trackCrackerjackPhase } from '../../core/integrations/crackerjack';
+import { importJUnitFiles } from '../../core/integrations/junitImport';
+import { resolveUserId } from '../../core/tracking/identity';
+import type { CliContext } from '../program';
+
+function seconds(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number of seconds, 0 or more`);
+    return n;
+  };
+}
+
+function days(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 3650) throw new InvalidArgumentError('--days must be a number from 1 to 3650');
+  return n;
+}
+
+function choice<T extends string>(name: string, values: readonly T[]) {
+  return (value: string): T => {
+    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`${name} must be one of ${values.join(', ')}`);
+    return value as T;
+  };
+}
+
+interface ContextOptions {
+  pipeline: string;
+  build: string;
+  commit?: string;
+  branch?: string;
+  environment?: string;
+  triggeredBy?: string;
+}
+
+function pipelineContext(opts: ContextOptions): PipelineContext {
+  return { pipeline: opts.pipeline, build: opts.build, commit: opts.commit, branch: opts.branch, environment: opts.environment, triggeredBy: opts.triggeredBy };
+}
+
+function contextOptions(command: Command, required: boolean): Command {
+  const add = required ? command.requiredOption.bind(command) : command.option.bind(command);
+  add('--pipeline <name>', 'pipeline name, e.g. the workflow or project name');
+  add('--build <n>', 'build or run number');
+  return command
+    .option('--commit <sha>', 'commit id')
+    .option('--branch <name>', 'branch')
+    .option('--environment <name>', 'target environment, e.g. staging')
+    .option('--triggered-by <user>', 'who or what started the pipeline');
+}
+
+function outcome(opts: { completed?: boolean; failed?: boolean }, command: Command): boolean {
+  if (opts.completed && opts.failed) command.error('error: use either --completed or --failed, not both', { exitCode: 2, code: 'session-buddy.usage' });
+  return !opts.failed;
+}
+
+/** `ci track | import-junit | report` and `crackerjack track`. */
+export function registerCiCommands(program: Command, ctx: CliContext): void {
+  const { io } = ctx;
+  const ci = program.command('ci').description('record CI/CD pipeline stages and report on them');
+
+  contextOptions(
+    ci
+      .command('track')
+      .description("record one pipeline stage run (workflow phase from the stage: build→setup, test→execution, lint/security→verification, deploy/publish→deployment)")
+      .requiredOption('--stage <stage>', `one of ${CI_STAGES.join(', ')}`, choice('--stage', CI_STAGES))
+      .requiredOption('--skill <name>', 'skill run in the stage, e.g. pytest-run')
+      .requiredOption('--status <status>', 'success or failure', choice('--status', ['success', 'failure'] as const))
+      .requiredOption('--duration <seconds>', 'how long the stage ran', seconds('--duration'))
+      .option('--error <type>', 'short error category when it failed'),
+    true,
+  ).action(async (opts: ContextOptions & { stage: CiStage; skill: string; status: 'success' | 'failure'; duration: number; error?: string }) => {
+    const [id] = await ctx.withStore('work', (store) =>
+      trackPipelineStages(store, resolveUserId(), pipelineContext(opts), [
+        { stage: opts.stage, skill: opts.skill, completed: opts.status === 'success', durationSeconds: opts.duration, errorType: opts.error },
+      ]),
+    );
+    io.out(`${id}\n`);
+  });
+
+  contextOptions(
+    ci
+      .command('import-junit')
+      .description('record each test suite of JUnit XML reports (pytest, jest, vitest, go-junit-report, Maven Surefire) with outcome and duration; repeating an import adds nothing')
+      .argument('<files...>', 'JUnit XML report files')
+      .option('--skill <name>', 'skill name for the suites (default: from the report, e.g. pytest-run, jest-run, go-test)')
+      .option('--stage <stage>', `CI stage of the tests (default test)`, choice('--stage', CI_STAGES), 'test' as CiStage)
+      .option('--json', 'print JSON'),
+    false,
+  ).action(async (files: string[], opts: Partial<ContextOptions> & { skill?: string; stage: CiStage; json?: boolean }, command: Command) => {
+    if ((opts.pipeline === undefined) !== (opts.build === undefined)) {
+      command.error('error: --pipeline and --build go together (both link the suites to a pipeline build)', { exitCode: 2, code: 'session-buddy.usage' });
+    }
+    const context = opts.pipeline !== undefined && opts.build !== undefined ? pipelineContext(opts as ContextOptions) : undefined;
+    const results = await ctx.withStore('work', (store) => importJUnitFiles(store, resolveUserId(), files, { skill: opts.skill, stage: parseStage(opts.stage), context }));
+    if (opts.json) {
+      io.out(ctx.json({ files: results }));
+      return;
+    }
+    for (const r of results) {
+      io.out(`${r.file}: ${r.dialect} report, ${r.suites} suite(s) as ${r.skill}: ${r.added} recorded (${r.failed} failed), ${r.skipped} already recorded\n`);
+    }
+  });
+
+  ci.command('report')
+    .description('per-stage success rates, bottlenecks (under 80 %) and recommendations for one pipeline')
+    .requiredOption('--pipeline <name>', 'pipeline name')
+    .option('--days <n>', 'days to look back', days, 7)
+    .option('--json', 'print JSON (rates 0..1)')
+    .action(async (opts: { pipeline: string; days: number; json?: boolean }) => {
+      const report = await ctx.withStore('work', (store) => pipelineReport(store, opts.pipeline, { days: opts.days }));
+      io.out(opts.json ? ctx.json(report) : formatPipelineReport(report));
+    });
+
+  const crackerjack = program.command('crackerjack').description('record crackerjack quality-gate phases');
+  crackerjack
+    .command('track')
+    .description('record one tool run of a crackerjack phase (fast_hooks→setup, tests→execution, comprehensive_hooks→verification, ai_fix→execution)')
+    .requiredOption('--phase <phase>', `one of ${Object.keys(CRACKERJACK_PHASES).join(', ')}`, choice('--phase', Object.keys(CRACKERJACK_PHASES)))
+    .requiredOption('--skill <name>', 'tool run in the phase, e.g. ruff-check')
+    .option('--completed', 'the run succeeded (default)')
+    .option('--failed', 'the run failed')
+    .requiredOption('--duration <seconds>', 'how long it ran', seconds('--duration'))
+    .option('--error <type>', 'short error category when it failed')
+    .option('--session <id>', "session id (default: today's crackerjack session)")
+    .action(async (opts: { phase: string; skill: string; completed?: boolean; failed?: boolean; duration: number; error?: string; session?: string }, command: Command) => {
+      const completed = outcome(opts, command);
+      const id = await ctx.withStore('work', (store) =>
+        trackCrackerjackPhase(store, resolveUserId(), { phase: opts.phase, skill: opts.skill, completed, durationSeconds: opts.duration, errorType: opts.error, sessionId: opts.session }),
+      );
+      io.out(`${id}\n`);
+    });
+}

@@ -1,0 +1,181 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import packageJson from '../../../package.json';
+import { resolveDatabasePath } from '../../core/store/paths';
+import type { SkillStore } from '../../core/store/store';
+import { dailySessionId } from '../../core/integrations/sessions';
+import { StoreMetricsSource } from '../../core/realtime/metricsFeed';
+import { PrometheusExporter, EXPORTER_DEFAULTS } from '../../core/realtime/prometheusExporter';
+import { isLoopbackHost, normaliseOrigin } from '../../core/realtime/requestGuards';
+import { loadOrCreateToken, tokenFilePath } from '../../core/realtime/token';
+import { REALTIME_DEFAULTS, RealtimeServer } from '../../core/realtime/websocketServer';
+import { AGENT_TOOLS, UnknownToolError, runTool } from '../../core/tools/agentTools';
+import { serveMcpOverStdio } from '../../core/tools/mcpServer';
+import { ToolArgumentError } from '../../core/tools/schema';
+import { ToolSession } from '../../core/tools/toolSession';
+import { resolveUserId } from '../../core/tracking/identity';
+import type { CliContext } from '../program';
+
+/** Anomaly detection runs this often while `serve` has clients, so `data.anomalies` stays current. */
+const ANOMALY_CHECK_MS = 5 * 60_000;
+
+function portOption(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n > 65535) throw new InvalidArgumentError(`${name} must be a port number 0-65535 (0: any free port)`);
+    return n;
+  };
+}
+
+function positive(name: string, opts: { integer?: boolean } = {}) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number greater than 0`);
+    if (opts.integer && !Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number`);
+    return n;
+  };
+}
+
+function collectOrigin(value: string, previous: string[]): string[] {
+  try {
+    return [...previous, normaliseOrigin(value)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+interface ServeOptions {
+  port: number;
+  metricsPort: number;
+  metrics: boolean;
+  host: string;
+  auth: boolean;
+  metricsAuth?: boolean;
+  interval: number;
+  allowOrigin: string[];
+  maxClients: number;
+}
+
+/** `serve`, `mcp` and `tool`: the real-time servers and the agent tools. */
+export function registerRealtimeCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description('serve real-time metrics over WebSocket, and Prometheus /metrics, until Ctrl+C')
+    .option('--port <n>', 'WebSocket port (0: any free port)', portOption('--port'), REALTIME_DEFAULTS.port)
+    .option('--metrics-port <n>', 'Prometheus port (0: any free port)', portOption('--metrics-port'), EXPORTER_DEFAULTS.port)
+    .option('--no-metrics', 'do not serve Prometheus /metrics')
+    .option('--host <address>', 'address to bind', REALTIME_DEFAULTS.host)
+    .option('--no-auth', 'accept WebSocket clients without the token (only with a loopback --host)')
+    .option('--metrics-auth', 'require the token (Authorization: Bearer) on /metrics too')
+    .option('--interval <seconds>', 'seconds between metrics updates', positive('--interval'), REALTIME_DEFAULTS.intervalMs / 1000)
+    .option('--allow-origin <origin>', 'a browser origin allowed to connect, e.g. http://localhost:3000 (repeatable)', collectOrigin, [])
+    .option('--max-clients <n>', 'most WebSocket clients at once', positive('--max-clients', { integer: true }), REALTIME_DEFAULTS.maxClients)
+    .action(async (opts: ServeOptions, command: Command) => {
+      if (!opts.auth && !isLoopbackHost(opts.host)) usageError(command, `--no-auth is refused with --host ${opts.host}: without a token, bind a loopback address only`);
+      const tokenFile = tokenFilePath(resolveDatabasePath(ctx.dbPath()));
+      const token = opts.auth || opts.metricsAuth ? loadOrCreateToken(tokenFile) : null;
+      await ctx.withStore('work', (store) => serve(store, opts, token, tokenFile, ctx));
+    });
+
+  program
+    .command('mcp')
+    .description('run the agent tools as an MCP server on stdin/stdout (for MCP clients; logs go to stderr)')
+    .action(async () => {
+      await ctx.withStore('work', async (store) => {
+        const userId = resolveUserId();
+        const session = new ToolSession(store, userId, { source: 'mcp' });
+        await serveMcpOverStdio({ store, userId, session: () => session.get() }, { name: 'session-buddy', version: packageJson.version });
+        await session.end();
+      });
+    });
+
+  program
+    .command('tool')
+    .description('run one agent tool and print its JSON answer (without a name: list the tools)')
+    .argument('[name]', `tool name: ${AGENT_TOOLS.map((t) => t.name).join(', ')}`)
+    .option('--args <json>', 'the arguments as a JSON object', '{}')
+    .action(async (name: string | undefined, opts: { args: string }, command: Command) => {
+      if (name === undefined) {
+        ctx.io.out(ctx.json({ tools: AGENT_TOOLS.map((t) => ({ name: t.name, description: t.description, readOnly: t.readOnly, inputSchema: t.inputSchema })) }));
+        return;
+      }
+      let args: unknown;
+      try {
+        args = JSON.parse(opts.args);
+      } catch {
+        usageError(command, `--args is not valid JSON: ${opts.args.slice(0, 200)}`);
+      }
+      const result = await ctx.withStore('work', async (store) => {
+        const userId = resolveUserId();
+        const session = new ToolSession(store, userId, { source: 'cli', sessionId: dailySessionId('cli') });
+        try {
+          return await runTool({ store, userId, session: () => session.get() }, name, args);
+        } catch (err) {
+          if (err instanceof UnknownToolError || err instanceof ToolArgumentError) usageError(command, err.message);
+          throw err;
+        }
+      });
+      ctx.io.out(ctx.json(result));
+      if (!result.success) throw new Error(result.message);
+    });
+}
+
+/** Bad usage found inside an action: printed once by commander, exit code 2. */
+function usageError(command: Command, message: string): never {
+  command.error(`error: ${message}`, { exitCode: 2, code: 'session-buddy.usage' });
+}
+
+async function serve(store: SkillStore, opts: ServeOptions, token: string | null, tokenFile: string, ctx: CliContext): Promise<void> {
+  const log = (message: string) => ctx.io.err(`session-buddy: ${message}\n`);
+  const source = new StoreMetricsSource(store, { pullEvents: true, anomalyCheckMs: ANOMALY_CHECK_MS, onLog: log });
+  const websocket = new RealtimeServer({
+    source,
+    token: opts.auth ? token : null,
+    host: opts.host,
+    port: opts.port,
+    allowedOrigins: opts.allowOrigin,
+    maxClients: opts.maxClients,
+    intervalMs: Math.round(opts.interval * 1000),
+    onLog: log,
+  });
+  const exporter = opts.metrics
+    ? new PrometheusExporter(store, { host: opts.host, port: opts.metricsPort, token: opts.metricsAuth ? token : null, pullEvents: true, onLog: log })
+    : undefined;
+  try {
+    await listen(websocket, '--port', opts.port);
+    if (exporter) await listen(exporter, '--metrics-port', opts.metricsPort);
+    ctx.io.out(`Real-time metrics: ${websocket.url}\n`);
+    if (exporter) ctx.io.out(`Prometheus metrics: ${exporter.url}${opts.metricsAuth ? ' (bearer token required)' : ''}\n`);
+    if (token) {
+      ctx.io.out(`Token file: ${tokenFile}\n`);
+      ctx.io.out('  send it as "Authorization: Bearer <token>", as ?token=<token>, or as the first message {"token": "<token>"}\n');
+    } else {
+      ctx.io.out('Authentication is off: any local process can connect.\n');
+    }
+    ctx.io.out('Press Ctrl+C to stop.\n');
+    await untilSignal();
+  } finally {
+    await Promise.all([websocket.close(), exporter?.close()]);
+  }
+}
+
+async function listen(server: RealtimeServer | PrometheusExporter, option: string, port: number): Promise<void> {
+  try {
+    await server.start();
+  } catch (err) {
+    const error = err as NodeJS.ErrnoException;
+    if (error.code === 'EADDRINUSE') throw new Error(`port ${port} is in use (another Session Buddy window or server may host it); choose another with ${option}`);
+    throw new Error(`cannot listen on port ${port}: ${error.message}`);
+  }
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

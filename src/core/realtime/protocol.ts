@@ -1,0 +1,103 @@
+import { LIMITS } from '../tracking/validation';
+
+/**
+ * The real-time message protocol. The server → client messages keep the anchor's types and keys
+ * (`connected`, `metrics_update` with `data.top_skills` / `data.anomalies`, `subscription_confirmed`
+ * with `skill`, `pong`), so its clients keep working; `error` is new: the anchor logged bad input
+ * and said nothing.
+ */
+
+export interface TopSkillEntry {
+  skill_name: string;
+  invocation_count: number;
+  completed_count: number;
+  /** 0..1 over the window. */
+  completion_rate: number;
+  avg_duration_seconds: number | null;
+  last_invocation_at: string;
+}
+
+export interface AnomalyEntry {
+  id: number;
+  skill_name: string;
+  detected_at: string;
+  anomaly_type: string;
+  metric: string;
+  baseline_value: number | null;
+  observed_value: number | null;
+  deviation_score: number | null;
+}
+
+export interface MetricsPayload {
+  top_skills: TopSkillEntry[];
+  anomalies: AnomalyEntry[];
+}
+
+export type ErrorCode = 'invalid_json' | 'invalid_message' | 'unknown_type' | 'invalid_field' | 'server_error';
+
+export type ServerMessage =
+  | { type: 'connected'; message: string; authenticated: boolean; timestamp: string }
+  | { type: 'metrics_update'; timestamp: string; skill: string | null; window_hours: number; data: MetricsPayload }
+  | { type: 'subscription_confirmed'; skill: string | null; timestamp: string }
+  | { type: 'pong'; timestamp: string }
+  | { type: 'error'; code: ErrorCode; message: string; timestamp: string };
+
+export type ClientMessage =
+  | { type: 'subscribe'; skill: string | null }
+  | { type: 'unsubscribe' }
+  | { type: 'ping' }
+  /** The anchor's handshake: the first message carries the token. */
+  | { type: 'auth'; token: string };
+
+export interface ProtocolError {
+  code: ErrorCode;
+  message: string;
+}
+
+export const CLIENT_TYPES = ['subscribe', 'unsubscribe', 'ping'] as const;
+
+/** Parses one client frame; never throws. */
+export function parseClientMessage(text: string): ClientMessage | ProtocolError {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { code: 'invalid_json', message: 'the message is not valid JSON' };
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    return { code: 'invalid_message', message: 'a message must be a JSON object with a "type"' };
+  }
+  const record = value as Record<string, unknown>;
+  if (record.type === undefined && 'token' in record) {
+    return typeof record.token === 'string' ? { type: 'auth', token: record.token } : { code: 'invalid_field', message: '"token" must be a string' };
+  }
+  if (typeof record.type !== 'string') return { code: 'invalid_message', message: 'a message must have a string "type"' };
+  switch (record.type) {
+    case 'subscribe':
+      return parseSubscribe(record);
+    case 'unsubscribe':
+      return { type: 'unsubscribe' };
+    case 'ping':
+      return { type: 'ping' };
+    default:
+      return { code: 'unknown_type', message: `unknown message type "${record.type.slice(0, 64)}" (expected one of: ${CLIENT_TYPES.join(', ')})` };
+  }
+}
+
+function parseSubscribe(record: Record<string, unknown>): ClientMessage | ProtocolError {
+  if ('skill_name' in record && !('skill' in record)) {
+    return { code: 'invalid_field', message: 'use the key "skill" (not "skill_name") to subscribe to one skill' };
+  }
+  const skill = record.skill;
+  if (skill === undefined || skill === null) return { type: 'subscribe', skill: null };
+  if (typeof skill !== 'string') return { code: 'invalid_field', message: '"skill" must be a string or null' };
+  const trimmed = skill.trim();
+  if (!trimmed || trimmed.length > LIMITS.name || /[\u0000-\u001f\u007f]/.test(trimmed)) {
+    return { code: 'invalid_field', message: `"skill" must be a skill name of 1 to ${LIMITS.name} printable characters` };
+  }
+  return { type: 'subscribe', skill: trimmed };
+}
+
+export function isProtocolError(value: ClientMessage | ProtocolError): value is ProtocolError {
+  return 'code' in value;
+}

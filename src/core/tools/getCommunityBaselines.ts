@@ -1,0 +1,38 @@
+import { getCommunityBaselines } from '../analytics/baselines';
+import { freshBaselines } from './freshness';
+import { limitParam } from './parameters';
+import { defineTool } from './tool';
+
+interface Args {
+  limit: number;
+}
+
+export const getCommunityBaselinesTool = defineTool<Args>({
+  name: 'get_community_baselines',
+  title: 'Community skill baselines',
+  description:
+    'How each skill performs across all users in this store and imported team profiles: users, invocations, global completion rate (0..1), average duration, most common workflow phase and effectiveness percentile (0..100), most effective first. Recomputed when older than an hour.',
+  readOnly: true,
+  inputSchema: {
+    type: 'object',
+    properties: { limit: limitParam(20, 10_000, 'baselines') },
+    additionalProperties: false,
+  },
+  async handler({ store }, args) {
+    await freshBaselines(store);
+    const baselines = getCommunityBaselines(store, { limit: args.limit });
+    return {
+      baselines: baselines.map((b) => ({
+        skill_name: b.skill_name,
+        total_users: b.total_users,
+        total_invocations: b.total_invocations,
+        global_completion_rate: b.global_completion_rate,
+        global_avg_duration_seconds: b.global_avg_duration_seconds,
+        most_common_workflow_phase: b.most_common_workflow_phase,
+        effectiveness_percentile: b.effectiveness_percentile,
+        last_updated: b.last_updated,
+      })),
+      message: `Retrieved ${baselines.length} community baselines`,
+    };
+  },
+});

@@ -1,0 +1,16 @@
+import { LIMITS } from '../tracking/validation';
+import type { NumberSchema, StringSchema } from './schema';
+
+/** Argument schemas several tools share, so that the same argument reads the same everywhere. */
+
+export function skillNameParam(description = 'Skill name, e.g. pytest-run'): StringSchema {
+  return { type: 'string', description, minLength: 1, maxLength: LIMITS.name };
+}
+
+export function limitParam(fallback: number, max: number, what: string): NumberSchema {
+  return { type: 'integer', description: `How many ${what} to return (1-${max}, default ${fallback})`, minimum: 1, maximum: max, default: fallback };
+}
+
+export function hoursParam(fallback: number, description: string, exclusiveMinimum = 0): NumberSchema {
+  return { type: 'number', description: `${description} (hours, default ${fallback})`, exclusiveMinimum, maximum: 24 * 366, default: fallback };
+}

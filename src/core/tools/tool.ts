@@ -1,0 +1,41 @@
+import type { SkillStore } from '../store/store';
+import type { ObjectSchema } from './schema';
+
+/** What a tool call runs against: the store, the user it records for, and the caller's session. */
+export interface ToolContext {
+  store: SkillStore;
+  userId: string;
+  /** The session an invocation tracked by an agent belongs to (created on first use). */
+  session(): Promise<string>;
+}
+
+/** A tool's answer besides `success` and `timestamp`, which every answer carries. */
+export type ToolData = { message: string } & Record<string, unknown>;
+
+export interface ToolResult extends Record<string, unknown> {
+  success: boolean;
+  message: string;
+  timestamp: string;
+}
+
+/** One agent tool, defined once and offered as a VS Code language-model tool, over MCP and by the CLI. */
+export interface AgentTool {
+  name: string;
+  /** Short human title (VS Code displayName, MCP title). */
+  title: string;
+  /** What the model reads to decide when to call it. */
+  description: string;
+  inputSchema: ObjectSchema;
+  /** False for tools that record data (the editor asks before running them). */
+  readOnly: boolean;
+  run(ctx: ToolContext, args: Record<string, unknown>): Promise<ToolData>;
+}
+
+/**
+ * Declares a tool with typed arguments. The handler only ever sees arguments that passed the
+ * schema (runTool validates first), which is what makes the conversion below sound.
+ */
+export function defineTool<A>(tool: Omit<AgentTool, 'run'> & { handler(ctx: ToolContext, args: A): Promise<ToolData> | ToolData }): AgentTool {
+  const { handler, ...rest } = tool;
+  return { ...rest, run: async (ctx, args) => handler(ctx, args as unknown as A) };
+}

@@ -1,0 +1,36 @@
+import { ensureSession } from '../integrations/sessions';
+import type { SkillStore } from '../store/store';
+import { SkillTracker } from '../tracking/tracker';
+
+/**
+ * The session agent-tracked invocations go into, created when the first one is recorded: one per
+ * MCP server process (a conversation), or a fixed id such as the CLI's daily session.
+ */
+export class ToolSession {
+  private id: Promise<string> | undefined;
+  private created = false;
+
+  constructor(private readonly store: SkillStore, private readonly userId: string, private readonly options: { source: string; sessionId?: string }) {}
+
+  get(): Promise<string> {
+    this.id ??= this.open().catch((err: unknown) => {
+      this.id = undefined;
+      throw err;
+    });
+    return this.id;
+  }
+
+  /** Ends a session this object created (a fixed, shared id is left open for its other users). */
+  async end(): Promise<void> {
+    if (!this.id || !this.created || this.options.sessionId !== undefined) return;
+    const id = await this.id;
+    await new SkillTracker(this.store, this.userId).endSession(id);
+  }
+
+  private async open(): Promise<string> {
+    const tracker = new SkillTracker(this.store, this.userId);
+    this.created = true;
+    if (this.options.sessionId !== undefined) return ensureSession(this.store, tracker, this.options.sessionId, this.options.source);
+    return tracker.createSession({ source: this.options.source });
+  }
+}

@@ -1,0 +1,163 @@
+import * as vscode from 'vscode';
+import type { Endpoint, RealtimeHosting, RealtimeHostingConfig } from '../core/realtime/hosting';
+import type { PortState } from '../core/realtime/portKeeper';
+import type { SkillStore } from '../core/store/store';
+
+const SECRET_KEY = 'sessionBuddy.realtimeToken';
+/** How often a window that finds the port taken tries to take over. */
+const RETRY_MS = 5000;
+const ANOMALY_CHECK_MS = 5 * 60_000;
+
+interface RealtimeSettings {
+  enabled: boolean;
+  host: string;
+  port: number;
+  intervalMs: number;
+  requireToken: boolean;
+  allowedOrigins: string[];
+  maxClients: number;
+  metricsEnabled: boolean;
+  metricsPort: number;
+  metricsRequireToken: boolean;
+}
+
+function readRealtimeSettings(): RealtimeSettings {
+  const c = vscode.workspace.getConfiguration('sessionBuddy');
+  return {
+    enabled: c.get<boolean>('realtime.enabled', false),
+    host: c.get<string>('realtime.host', '127.0.0.1').trim() || '127.0.0.1',
+    port: c.get<number>('realtime.port', 8765),
+    intervalMs: Math.round(Math.max(0.1, c.get<number>('realtime.updateInterval', 1)) * 1000),
+    requireToken: c.get<boolean>('realtime.requireToken', true),
+    allowedOrigins: c.get<string[]>('realtime.allowedOrigins', []),
+    maxClients: Math.max(1, Math.round(c.get<number>('realtime.maxClients', 100))),
+    metricsEnabled: c.get<boolean>('prometheus.enabled', true),
+    metricsPort: c.get<number>('prometheus.port', 9090),
+    metricsRequireToken: c.get<boolean>('prometheus.requireToken', false),
+  };
+}
+
+/**
+ * Runs the real-time WebSocket server and the Prometheus exporter from an editor window: started
+ * by a command or by sessionBuddy.realtime.enabled. With several windows one hosts each port; the
+ * others stand by and one takes over when the host closes.
+ */
+export class RealtimeHostService implements vscode.Disposable {
+  private hosting: RealtimeHosting | undefined;
+  private starting: Promise<void> | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly host: { readonly ready: Promise<{ store: SkillStore }> },
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  register(): vscode.Disposable[] {
+    if (readRealtimeSettings().enabled) void this.start({ quiet: true });
+    return [
+      this,
+      vscode.commands.registerCommand('sessionBuddy.startRealtimeServer', () => this.start({ quiet: false })),
+      vscode.commands.registerCommand('sessionBuddy.stopRealtimeServer', () => this.stop(true)),
+      vscode.commands.registerCommand('sessionBuddy.copyRealtimeToken', () => this.copyToken()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('sessionBuddy.realtime') && !e.affectsConfiguration('sessionBuddy.prometheus')) return;
+        const wanted = readRealtimeSettings().enabled;
+        const turnedOff = e.affectsConfiguration('sessionBuddy.realtime.enabled') && !wanted;
+        // A running server restarts with the new settings; turning the setting off stops it.
+        if (this.hosting) void this.stop(false).then(() => (turnedOff ? undefined : this.start({ quiet: true })));
+        else if (wanted) void this.start({ quiet: true });
+      }),
+    ];
+  }
+
+  async start(options: { quiet: boolean }): Promise<void> {
+    if (this.hosting) {
+      if (!options.quiet) void vscode.window.showInformationMessage('Session Buddy: the real-time server is already running (or standing by) in this window.');
+      return;
+    }
+    this.starting ??= this.doStart(options.quiet).finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  async stop(announce: boolean): Promise<void> {
+    await this.starting;
+    const hosting = this.hosting;
+    this.hosting = undefined;
+    if (!hosting) return;
+    await hosting.stop();
+    this.log.info('Real-time server stopped in this window');
+    if (announce) void vscode.window.showInformationMessage('Session Buddy: real-time server stopped in this window.');
+  }
+
+  dispose(): void {
+    void this.stop(false);
+  }
+
+  private async doStart(quiet: boolean): Promise<void> {
+    try {
+      const [{ store }, lib] = await Promise.all([this.host.ready, import('../core/realtime/hostingServices')]);
+      const settings = readRealtimeSettings();
+      const token = await this.token(store, lib);
+      const config: RealtimeHostingConfig = {
+        host: settings.host,
+        port: settings.port,
+        token: settings.requireToken ? token : null,
+        intervalMs: settings.intervalMs,
+        allowedOrigins: settings.allowedOrigins.map(lib.normaliseOrigin),
+        maxClients: settings.maxClients,
+        metrics: settings.metricsEnabled ? { port: settings.metricsPort, token: settings.metricsRequireToken ? token : null } : undefined,
+        retryMs: RETRY_MS,
+        anomalyCheckMs: ANOMALY_CHECK_MS,
+      };
+      const hosting = new lib.RealtimeHosting(store, config, {
+        onState: (endpoint, state, url) => this.report(endpoint, state, url, settings),
+        onLog: (message) => this.log.warn(message),
+      });
+      this.hosting = hosting;
+      const states = await hosting.start();
+      if (!quiet) this.announce(states, settings, lib.tokenFilePath(store.paths.db));
+    } catch (err) {
+      this.hosting = undefined;
+      const message = `Session Buddy could not start the real-time server: ${(err as Error).message}`;
+      this.log.error(message);
+      void vscode.window.showErrorMessage(message, 'Open Settings').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'sessionBuddy.realtime');
+      });
+    }
+  }
+
+  /** The shared token: from the secret storage, mirrored to `<db>.token` for the CLI. */
+  private async token(store: SkillStore, lib: typeof import('../core/realtime/hostingServices')): Promise<string> {
+    const secret = await this.context.secrets.get(SECRET_KEY);
+    const token = lib.mirrorToken(secret, lib.tokenFilePath(store.paths.db));
+    if (token !== secret) await this.context.secrets.store(SECRET_KEY, token);
+    return token;
+  }
+
+  private async copyToken(): Promise<void> {
+    const [{ store }, lib] = await Promise.all([this.host.ready, import('../core/realtime/hostingServices')]);
+    await vscode.env.clipboard.writeText(await this.token(store, lib));
+    void vscode.window.showInformationMessage(`Session Buddy: real-time token copied (also in ${lib.tokenFilePath(store.paths.db)}).`);
+  }
+
+  private report(endpoint: Endpoint, state: PortState, url: string | undefined, settings: RealtimeSettings): void {
+    const name = endpoint === 'websocket' ? 'Real-time server' : 'Prometheus exporter';
+    const port = endpoint === 'websocket' ? settings.port : settings.metricsPort;
+    if (state.kind === 'hosting') this.log.info(`${name}: ${url} (hosted by this window)`);
+    else if (state.kind === 'standby') this.log.info(`${name}: port ${port} is in use (another window hosts it); this window takes over if it closes`);
+    else if (state.kind === 'failed') this.log.error(`${name}: ${state.message}`);
+  }
+
+  private announce(states: Record<Endpoint, PortState | undefined>, settings: RealtimeSettings, tokenFile: string): void {
+    const ws = states.websocket;
+    if (ws?.kind === 'failed') {
+      void vscode.window.showErrorMessage(`Session Buddy: the real-time server could not start: ${ws.message}`);
+      return;
+    }
+    const where = ws?.kind === 'hosting' ? `ws://${settings.host}:${ws.port}` : `port ${settings.port} (hosted by another window)`;
+    const auth = settings.requireToken ? ` Token: ${tokenFile}` : ' No token required.';
+    void vscode.window.showInformationMessage(`Session Buddy: real-time metrics on ${where}.${auth}`, 'Copy Token').then((choice) => {
+      if (choice) void this.copyToken();
+    });
+  }
+}
