@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { tempDir } from '../helpers/store';
+
+const ROOT = path.join(__dirname, '..', '..');
+const VSIX = path.join(ROOT, 'dist', 'session-buddy.vsix');
+const scratch = tempDir('sb-package-');
+after(() => scratch.cleanup());
+
+describe('the packaged extension', () => {
+  test('npm run package produces a .vsix that carries only what runs, and its CLI works without node_modules', () => {
+    execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: 'pipe' });
+    assert.ok(fs.existsSync(VSIX));
+    const size = fs.statSync(VSIX).size;
+    assert.ok(size <= 3 * 1024 * 1024, `.vsix is ${size} bytes (goal <= 3 MB)`);
+    execFileSync('unzip', ['-q', VSIX, '-d', scratch.dir]);
+    const files = (fs.readdirSync(path.join(scratch.dir, 'extension'), { recursive: true }) as string[]).map(String);
+    const forbidden = files.filter((f) => /(^|\/)(src|test|node_modules|bench|scripts)(\/|$)|\.map$|\.ts$|tsconfig|esbuild\.js/.test(f) && !f.endsWith('.d.ts'));
+    assert.deepEqual(forbidden, [], 'no sources, tests, maps or node_modules in the .vsix');
+    for (const needed of ['dist/extension.js', 'dist/cli.js', 'dist/sql-wasm.wasm', 'migrations/V4__phase4_extensions__up.sql', 'package.json']) {
+      assert.ok(files.includes(needed), `${needed} is packaged`);
+    }
+    const installed = path.join(scratch.dir, 'extension');
+    const db = path.join(scratch.dir, 'data', 'skills.db');
+    const env = { ...process.env, NODE_PATH: '' };
+    const track = spawnSync(process.execPath, [path.join(installed, 'dist', 'cli.js'), '--db', db, 'track', '--skill', 'pytest-run'], { cwd: scratch.dir, encoding: 'utf8', env });
+    assert.equal(track.status, 0, track.stderr);
+    const status = spawnSync(process.execPath, [path.join(installed, 'dist', 'cli.js'), '--db', db, 'status', '--json'], { cwd: scratch.dir, encoding: 'utf8', env });
+    assert.equal(JSON.parse(status.stdout).invocations, 1);
+  });
+});
