@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import {
   MIN_TRAINING_SAMPLES,
   PredictorNotTrainedError,
@@ -278,6 +278,14 @@ describe('predictSkillSuccess', () => {
 });
 
 describe('PredictorService', () => {
+  // The service's timers are unref()'d so that they never keep an editor or CLI process alive;
+  // here a ref'd timer keeps the test's event loop running while it waits for them.
+  let keepAlive: NodeJS.Timeout;
+  before(() => {
+    keepAlive = setInterval(() => undefined, 1000);
+  });
+  after(() => clearInterval(keepAlive));
+
   it('retrains in the background some time after the store changes, reporting progress', async () => {
     const t = await tempStore();
     const stages: string[] = [];
