@@ -29,15 +29,3 @@ export function printTable(rows: Record<string, string | number>[]): void {
   console.log(line(columns));
   for (const r of rows) console.log(line(columns.map((c) => String(r[c]))));
 }
-
-/** A seeded PRNG (mulberry32), so that generated data is the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { analyzeAbTest, createAbTest, groupFor } from '../src/core/analytics/abTesting';
 import { predictSkillSuccess, predictorPath, trainPredictor } from '../src/core/analytics/predictor';
 import { SkillStore } from '../src/core/store/store';
-import { MIGRATIONS, median, percentile, printTable, prng, round, writeResult } from './common';
+import { seededRandom as prng } from '../src/core/analytics/seededRandom';
+import { MIGRATIONS, median, percentile, printTable, round, writeResult } from './common';
 import { SKILLS, seedStore } from './seed';
 
 async function timed<T>(work: () => Promise<T> | T): Promise<{ ms: number; value: T }> {

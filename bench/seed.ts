@@ -3,7 +3,7 @@ import path from 'node:path';
 import { openDatabaseBytes } from '../src/core/store/engine';
 import { MigrationManager } from '../src/core/store/migrations';
 import { writeSnapshotAtomic } from '../src/core/store/snapshotFile';
-import { prng } from './common';
+import { seededRandom as prng } from '../src/core/analytics/seededRandom';
 
 export const SKILLS = Array.from({ length: 40 }, (_, i) => `skill-${String(i).padStart(2, '0')}`);
 

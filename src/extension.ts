@@ -90,7 +90,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
     databasePath: () => settings.current.databasePath,
     userId: () => settings.current.userId,
     onDidChange: settings.onDidChange,
-  });
+  }, log);
   if (mcp) context.subscriptions.push(mcp);
 
   const load = bundleEvaluationMs();

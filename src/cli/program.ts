@@ -12,6 +12,7 @@ import { registerMonitoringCommands } from './commands/monitoring';
 import { registerExperimentCommands } from './commands/experiments';
 import { registerCiCommands } from './commands/ci';
 import { registerRealtimeCommands } from './commands/realtime';
+import { numberOption } from './options';
 
 export interface CliIo {
   out(text: string): void;
@@ -26,15 +27,6 @@ const processIo: CliIo = {
 /** A failure the user can act on: printed as one line, exit code 1. */
 export class CliError extends Error {}
 
-function number(name: string, opts: { integer?: boolean; min?: number } = {}) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
-    if (opts.integer && !Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number`);
-    if (opts.min !== undefined && n < opts.min) throw new InvalidArgumentError(`${name} must be at least ${opts.min}`);
-    return n;
-  };
-}
 
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
@@ -129,7 +121,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   program
     .command('rollback')
     .description('revert the newest migrations, keeping every row their down scripts do not remove')
-    .option('--steps <n>', 'how many migrations to revert', number('--steps', { integer: true, min: 1 }), 1)
+    .option('--steps <n>', 'how many migrations to revert', numberOption('--steps', { integer: true, min: 1 }), 1)
     .option('--dry-run', 'only list what would be reverted')
     .action(async (opts: { steps: number; dryRun?: boolean }) => {
       const paths = storePaths(resolveDatabasePath(dbOf()));
@@ -163,7 +155,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .option('--session <id>', "session id (default: today's CLI session)")
     .option('--completed', 'the run succeeded (default)')
     .option('--failed', 'the run failed')
-    .option('--duration <seconds>', 'duration in seconds', number('--duration', { min: 0 }))
+    .option('--duration <seconds>', 'duration in seconds', numberOption('--duration', { min: 0 }))
     .option('--phase <phase>', 'workflow phase (setup, execution, verification, deployment, ...)')
     .option('--error <text>', 'error type or message')
     .action(async (opts: { skill: string; session?: string; completed?: boolean; failed?: boolean; duration?: number; phase?: string; error?: string }) => {
@@ -187,7 +179,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .command('metrics')
     .description('per-skill metrics (completion rates are 0..1 in JSON)')
     .option('--skill <name>', 'one skill')
-    .option('--limit <n>', 'how many skills', number('--limit', { integer: true, min: 1 }), 20)
+    .option('--limit <n>', 'how many skills', numberOption('--limit', { integer: true, min: 1 }), 20)
     .option('--json', 'print JSON')
     .action(async (opts: { skill?: string; limit: number; json?: boolean }) => {
       await withStore(dbOf(), 'work', io, (store) => {

@@ -41,15 +41,27 @@ function mcpApi(): McpApi | undefined {
 
 /**
  * Offers `session-buddy mcp` (the bundled CLI, run by the editor's own Node.js) to VS Code's MCP
- * clients. Returns undefined on editors without the API.
+ * clients. Returns undefined on editors without the finalised API: VS Code 1.100 has a proposed
+ * version of it that refuses providers declared the 1.101 way, and that must not stop activation.
  */
-export function registerMcpServerProvider(context: vscode.ExtensionContext, options: McpProviderOptions): vscode.Disposable | undefined {
+export function registerMcpServerProvider(context: vscode.ExtensionContext, options: McpProviderOptions, log: vscode.LogOutputChannel): vscode.Disposable | undefined {
   const api = mcpApi();
   if (!api) return undefined;
+  try {
+    return register(api, context, options);
+  } catch (err) {
+    log.info(`MCP server definitions are not offered to this editor (${(err as Error).message.split('\n')[0]}); run "session-buddy mcp" from an MCP client instead.`);
+    return undefined;
+  }
+}
+
+function register(api: McpApi, context: vscode.ExtensionContext, options: McpProviderOptions): vscode.Disposable {
   const changed = new vscode.EventEmitter<void>();
   const listener = options.onDidChange(() => changed.fire());
   const version = String((context.extension.packageJSON as { version?: unknown }).version ?? '');
-  const registration = api.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, {
+  let registration: vscode.Disposable;
+  try {
+    registration = api.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, {
     onDidChangeMcpServerDefinitions: changed.event,
     provideMcpServerDefinitions: () => {
       if (!options.enabled()) return [];
@@ -59,6 +71,11 @@ export function registerMcpServerProvider(context: vscode.ExtensionContext, opti
       if (options.userId()) env.SESSION_BUDDY_USER = options.userId();
       return [new api.McpStdioServerDefinition('Session Buddy', process.execPath, args, env, version)];
     },
-  });
+    });
+  } catch (err) {
+    listener.dispose();
+    changed.dispose();
+    throw err;
+  }
   return vscode.Disposable.from(registration, listener, changed);
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MAX_SKILLS_PER_LINE, skillsFromCommandLine, validateUserRules, type UserSkillRule } from '../../src/core/tracking/commandLine';
 import { BUILTIN_SKILL_NAMES, MAX_USER_RULES, SAFE_SKILL_NAME } from '../../src/core/tracking/skillRules';
+import { seededRandom } from '../../src/core/analytics/seededRandom';
 
 type Case = readonly [line: string, expected: readonly string[]];
 
@@ -458,17 +459,6 @@ describe('unknown commands', () => {
 // user data (arguments, flag values, paths, env values, quoted text, redirection targets, comments, heredocs,
 // expansions). No marker may reach a skill name, and every skill must be built from recognised tokens only.
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class Gen {
   private markers = 0;
   constructor(private readonly next: () => number) {}
@@ -591,7 +581,7 @@ describe('privacy property', () => {
 
   test('generated command lines never throw and never leak a planted marker', () => {
     const seed = 20_260_601;
-    const gen = new Gen(mulberry32(seed));
+    const gen = new Gen(seededRandom(seed));
     const seen = new Map<string, number>();
     let withMarkers = 0;
     let longLines = 0;
@@ -623,7 +613,7 @@ describe('privacy property', () => {
 
   test('random character soup never throws and yields only safe names', () => {
     const seed = 77_001;
-    const gen = new Gen(mulberry32(seed));
+    const gen = new Gen(seededRandom(seed));
     const alphabet = [...'abcdefghijklmnopqrstuvwxyz  -=./\\\'"`$(){}[]|&;<>#!*?~\n\t0123456789', 'é', '✓', '日', '🙂', '\u0000', '\u202e'];
     const words = ['pytest', 'npm', 'run', 'make', 'git', 'commit', 'sudo', 'env', 'python', '-m', 'npx', 'yarn', '<<EOF', 'EOF', '$(', '`', '&&'];
     for (let n = 0; n < 4000; n++) {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { getCommunityBaselines, updateCommunityBaselines } from '../../core/analytics/baselines';
 import { recommendFromSimilarUsers } from '../../core/analytics/collaborative';
 import { getSkillDependencies, updateSkillDependencies } from '../../core/analytics/dependencies';
@@ -7,16 +7,8 @@ import { exportProfile, importProfiles } from '../../core/analytics/profiles';
 import { initializeTaxonomy } from '../../core/analytics/taxonomy';
 import { resolveUserId } from '../../core/tracking/identity';
 import type { CliContext } from '../program';
+import { numberOption } from '../options';
 
-function parseNumber(name: string, opts: { integer?: boolean; min?: number } = {}) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
-    if (opts.integer && !Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number`);
-    if (opts.min !== undefined && n < opts.min) throw new InvalidArgumentError(`${name} must be at least ${opts.min}`);
-    return n;
-  };
-}
 
 /** Dependencies, community baselines, collaborative recommendations, taxonomy and team profiles. */
 export function registerLearningCommands(program: Command, ctx: CliContext): void {
@@ -26,7 +18,7 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
   dependencies
     .command('update')
     .description('recompute skill co-occurrence and lift from all sessions (keeps the taxonomy seeds)')
-    .option('--min-co-occurrence <n>', 'minimum number of sessions using both skills', parseNumber('--min-co-occurrence', { integer: true, min: 1 }), 5)
+    .option('--min-co-occurrence <n>', 'minimum number of sessions using both skills', numberOption('--min-co-occurrence', { integer: true, min: 1 }), 5)
     .action(async (opts: { minCoOccurrence: number }) => {
       const result = await ctx.withStore('work', (store) => updateSkillDependencies(store, { minCoOccurrence: opts.minCoOccurrence }));
       io.out(`Updated: ${result.dependencies_created} skill pair(s) seen together in at least ${opts.minCoOccurrence} of ${result.sessions} session(s).\n`);
@@ -35,8 +27,8 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
     .command('show')
     .description("a skill's strongest dependencies (read only; run `dependencies update` to refresh)")
     .requiredOption('--skill <name>', 'skill name, e.g. pytest-run')
-    .option('--limit <n>', 'how many', parseNumber('--limit', { integer: true, min: 1 }), 10)
-    .option('--min-lift <l>', 'minimum lift', parseNumber('--min-lift', { min: 0 }), 1.5)
+    .option('--limit <n>', 'how many', numberOption('--limit', { integer: true, min: 1 }), 10)
+    .option('--min-lift <l>', 'minimum lift', numberOption('--min-lift', { min: 0 }), 1.5)
     .option('--json', 'print JSON')
     .action(async (opts: { skill: string; limit: number; minLift: number; json?: boolean }) => {
       const rows = await ctx.withStore('work', (store) => getSkillDependencies(store, opts.skill, { limit: opts.limit, minLift: opts.minLift }));
@@ -55,7 +47,7 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
   baselines
     .command('show')
     .description('stored baselines, most effective first (rates 0..1, percentile 0..100)')
-    .option('--limit <n>', 'how many', parseNumber('--limit', { integer: true, min: 1 }), 20)
+    .option('--limit <n>', 'how many', numberOption('--limit', { integer: true, min: 1 }), 20)
     .option('--json', 'print JSON')
     .action(async (opts: { limit: number; json?: boolean }) => {
       const rows = await ctx.withStore('work', (store) => getCommunityBaselines(store, { limit: opts.limit }));
@@ -67,7 +59,7 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
     .command('recommend-similar')
     .description('skills that users with similar skill sets complete, which this user has not tried')
     .option('--user <id>', 'user id (default: $SESSION_BUDDY_USER, then the anonymous id)')
-    .option('--limit <n>', 'how many', parseNumber('--limit', { integer: true, min: 1 }), 5)
+    .option('--limit <n>', 'how many', numberOption('--limit', { integer: true, min: 1 }), 5)
     .option('--json', 'print JSON')
     .action(async (opts: { user?: string; limit: number; json?: boolean }) => {
       const userId = resolveUserId(opts.user);

@@ -5,17 +5,8 @@ import { DEFAULT_RETENTION_DAYS, applyRetention } from '../../core/analytics/ret
 import { backfillTimeSeries } from '../../core/analytics/timeSeries';
 import { TREND_METRICS, getSkillTrend, type TrendMetric } from '../../core/analytics/trend';
 import type { CliContext } from '../program';
+import { numberOption } from '../options';
 
-function numberOption(name: string, opts: { integer?: boolean; min?: number; exclusiveMin?: number }) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
-    if (opts.integer && !Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number`);
-    if (opts.min !== undefined && n < opts.min) throw new InvalidArgumentError(`${name} must be at least ${opts.min}`);
-    if (opts.exclusiveMin !== undefined && n <= opts.exclusiveMin) throw new InvalidArgumentError(`${name} must be greater than ${opts.exclusiveMin}`);
-    return n;
-  };
-}
 
 /** realtime, anomalies, trend, backfill, retention. */
 export function registerMonitoringCommands(program: Command, ctx: CliContext): void {
