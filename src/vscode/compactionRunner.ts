@@ -25,12 +25,12 @@ export class WorkerCompactionRunner {
 
   constructor(private readonly workerFile: string = path.join(__dirname, 'compact-worker.js')) {}
 
-  readonly run: CompactionRunner = (paths: StorePaths, migrationsDir?: string) =>
+  readonly run: CompactionRunner = (paths: StorePaths, migrationsDir?: string, segmentGraceMs?: number) =>
     new Promise<SnapshotReport>((resolve, reject) => {
       const id = this.nextId++;
       this.waiting.set(id, { resolve, reject });
       clearTimeout(this.idleTimer);
-      const job: CompactJob = { id, paths, migrationsDir };
+      const job: CompactJob = { id, paths, migrationsDir, segmentGraceMs };
       this.ensureWorker().postMessage(job);
     });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { deleteAllData } from '../../src/core/maintenance/deleteAllData';
 import { SkillStore } from '../../src/core/store/store';
@@ -12,6 +13,9 @@ test('deleting all data empties the store and the snapshot, and removes the copi
       { skill: 'pytest-run', at: ago.minutes(5), session: 'a' },
       { skill: 'secret-skill-name', at: ago.minutes(4), session: 'a' },
     ]);
+    // Another window, still running, that recorded something of its own.
+    const other = await SkillStore.open({ path: ctx.dbPath, pollMs: 200 });
+    await plant(other, [{ skill: 'other-window-secret', at: ago.minutes(3), session: 'b' }]);
     await ctx.store.snapshotNow();
     const copies = [`${ctx.dbPath}.backup-20260101T000000000Z-before-migrate`, `${ctx.dbPath}.corrupt-20260101T000000000Z`, `${ctx.dbPath}.predictor.json`];
     for (const file of copies) fs.copyFileSync(ctx.dbPath, file);
@@ -19,6 +23,13 @@ test('deleting all data empties the store and the snapshot, and removes the copi
     fs.writeFileSync(unrelated, 'keep me');
 
     const result = await deleteAllData(ctx.store);
+    const logFiles = fs.readdirSync(`${ctx.dbPath}.events`).filter((n) => n.endsWith('.jsonl'));
+    for (const name of logFiles) {
+      const text = fs.readFileSync(path.join(`${ctx.dbPath}.events`, name), 'utf8');
+      assert.ok(!text.includes('secret-skill-name') && !text.includes('other-window-secret'), `the event log ${name} still holds deleted events`);
+    }
+    assert.equal(Number(other.db.exec('SELECT COUNT(*) FROM skill_invocation')[0].values[0][0]), 0, 'the other window forgot them too');
+    await other.close({ snapshot: false });
 
     const backupOfThisPurge = result.removedFiles.filter((f) => f.endsWith('-before-purge'));
     assert.equal(backupOfThisPurge.length, 1, 'the backup taken before the rewrite is removed too');

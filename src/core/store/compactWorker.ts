@@ -11,12 +11,13 @@ export interface CompactJob {
   id: number;
   paths: StorePaths;
   migrationsDir?: string;
+  segmentGraceMs?: number;
 }
 
 export type CompactResult = { id: number; report: SnapshotReport } | { id: number; error: string };
 
 parentPort?.on('message', (job: CompactJob) => {
-  compact(job.paths, { migrate: true, migrationsDir: job.migrationsDir })
+  compact(job.paths, { migrate: true, migrationsDir: job.migrationsDir, segmentGraceMs: job.segmentGraceMs })
     .then((report): CompactResult => ({ id: job.id, report }))
     .catch((err: unknown): CompactResult => ({ id: job.id, error: err instanceof Error ? err.message : String(err) }))
     .then((result) => parentPort?.postMessage(result));

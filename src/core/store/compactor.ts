@@ -82,9 +82,10 @@ export function hasSchema(db: Database): boolean {
 }
 
 /** Applies the unconsumed part of every segment; updates `offsets` in place. */
-export function replaySegments(db: Database, eventsDir: string, offsets: Map<string, number>, skip?: string): { replayed: number; invalid: number } {
+export function replaySegments(db: Database, eventsDir: string, offsets: Map<string, number>, skip?: string): { replayed: number; invalid: number; purged: boolean } {
   let replayed = 0;
   let invalid = 0;
+  let purged = false;
   for (const segment of listSegments(eventsDir)) {
     if (segment.name === skip) continue;
     const from = offsets.get(segment.name) ?? 0;
@@ -94,8 +95,9 @@ export function replaySegments(db: Database, eventsDir: string, offsets: Map<str
     offsets.set(segment.name, read.offset);
     replayed += read.events.length;
     invalid += read.invalid;
+    purged = purged || read.events.some((e) => e.t === 'purge');
   }
-  return { replayed, invalid };
+  return { replayed, invalid, purged };
 }
 
 export interface CompactOptions {
@@ -104,6 +106,11 @@ export interface CompactOptions {
   migrationsDir?: string;
   /** A change (a migration, a rollback) to make to the loaded, replayed database before it is written. */
   operation?: SnapshotOperation;
+  /**
+   * How long a finished, fully snapshotted segment stays so that other processes can still read
+   * its tail (default 60 s). After "delete all data" nothing in old segments is needed: 0.
+   */
+  segmentGraceMs?: number;
 }
 
 export interface SnapshotOperation {
@@ -148,7 +155,7 @@ export async function compact(paths: StorePaths, options: CompactOptions): Promi
       const bytes = db.export();
       writeSnapshotAtomic(paths.db, bytes, paths.previous);
       report.bytes = bytes.length;
-      report.deletedSegments = deleteFinishedSegments(paths, offsets);
+      report.deletedSegments = deleteFinishedSegments(paths, offsets, options.segmentGraceMs ?? SEGMENT_GRACE_MS);
     } finally {
       db.close();
     }
@@ -162,12 +169,12 @@ function dropMissingSegments(paths: StorePaths, offsets: Map<string, number>): v
   for (const name of [...offsets.keys()]) if (!present.has(name)) offsets.delete(name);
 }
 
-function deleteFinishedSegments(paths: StorePaths, offsets: Map<string, number>): number {
+function deleteFinishedSegments(paths: StorePaths, offsets: Map<string, number>, graceMs: number): number {
   let deleted = 0;
   const now = Date.now();
   for (const segment of listSegments(paths.eventsDir)) {
     if ((offsets.get(segment.name) ?? 0) < segment.size) continue;
-    if (now - segment.mtimeMs < SEGMENT_GRACE_MS) continue;
+    if (now - segment.mtimeMs < graceMs) continue;
     const header = readSegmentHeader(segment.file);
     const finished = segmentIsClosed(segment.file, segment.size) || !header || !processIsAlive(header.pid);
     if (!finished) continue;

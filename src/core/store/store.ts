@@ -9,7 +9,7 @@ import { forgetStatements } from './statements';
 import { claimWriterSlot, IdGenerator, type WriterSlot } from './writerSlot';
 
 /** Rebuilds the snapshot somewhere (in this thread, or in a worker) and reports what it did. */
-export type CompactionRunner = (paths: StorePaths, migrationsDir?: string) => Promise<SnapshotReport>;
+export type CompactionRunner = (paths: StorePaths, migrationsDir?: string, segmentGraceMs?: number) => Promise<SnapshotReport>;
 
 export interface StoreOptions {
   /** Database file; default: SESSION_BUDDY_DB, then the per-user path (see paths.ts). */
@@ -35,7 +35,10 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-const inlineCompaction: CompactionRunner = (paths, migrationsDir) => compact(paths, { migrate: true, migrationsDir });
+const inlineCompaction: CompactionRunner = (paths, migrationsDir, segmentGraceMs) => compact(paths, { migrate: true, migrationsDir, segmentGraceMs });
+
+/** Other processes read new events every second or so; a purge's snapshot waits until they have. */
+export const PURGE_SNAPSHOT_DELAY_MS = 3000;
 
 /**
  * The durable store. The snapshot (a SQLite file) plus an append-only event log beside it are the
@@ -53,6 +56,7 @@ export class SkillStore {
   private flushing = false;
   private writer: SegmentWriter | undefined;
   private writerReady: Promise<void> | undefined;
+  private slotReady: Promise<void> | undefined;
   private slot: WriterSlot | undefined;
   private ids: IdGenerator | undefined;
   private offsets: Map<string, number>;
@@ -125,7 +129,8 @@ export class SkillStore {
 
   /** Picks up other processes' events now; returns how many were applied. */
   pullEvents(): number {
-    const { replayed } = replaySegments(this.db, this.paths.eventsDir, this.offsets, this.writer?.name);
+    const { replayed, purged } = replaySegments(this.db, this.paths.eventsDir, this.offsets, this.writer?.name);
+    if (purged) this.rotateSegment();
     if (replayed > 0) this.emitChange();
     return replayed;
   }
@@ -158,12 +163,29 @@ export class SkillStore {
   }
 
   private async ensureWriter(): Promise<void> {
-    this.writerReady ??= (async () => {
-      this.slot = await claimWriterSlot(this.paths.slotsDir);
-      this.ids = new IdGenerator(this.slot.slot);
-      this.writer = await SegmentWriter.create(this.paths.eventsDir, this.slot.slot);
-    })();
+    this.slotReady ??= claimWriterSlot(this.paths.slotsDir).then((slot) => {
+      this.slot = slot;
+      this.ids = new IdGenerator(slot.slot);
+    });
+    await this.slotReady;
+    this.writerReady ??= SegmentWriter.create(this.paths.eventsDir, this.slot!.slot).then((writer) => {
+      this.writer = writer;
+    });
     return this.writerReady;
+  }
+
+  /**
+   * After "delete all data" this process starts a new segment, so that the old one, which holds
+   * the deleted events, is finished and the next snapshot can remove it from disk.
+   */
+  private rotateSegment(): void {
+    if (!this.writer) return;
+    this.writer.close();
+    this.writer = undefined;
+    this.writerReady = undefined;
+    clearTimeout(this.compactTimer);
+    this.compactTimer = setTimeout(() => void this.runCompaction(false, { segmentGraceMs: 0 }), PURGE_SNAPSHOT_DELAY_MS);
+    this.compactTimer.unref();
   }
 
   private async drain(): Promise<void> {
@@ -187,14 +209,16 @@ export class SkillStore {
           continue;
         }
         this.offsets.set(this.writer!.name, this.writer!.size);
+        const events = batch.flatMap((p) => p.events);
         try {
-          applyEvents(this.db, batch.flatMap((p) => p.events));
+          applyEvents(this.db, events);
         } catch (err) {
           // The events are durable; the replica could not apply them. Report, do not lose them.
           this.options.onMessage?.(`Recorded events could not be applied in memory: ${(err as Error).message}`);
         }
         for (const p of batch) p.resolve();
         this.afterWrite();
+        if (events.some((e) => e.t === 'purge')) this.rotateSegment();
       }
     } finally {
       this.flushing = false;
@@ -213,12 +237,12 @@ export class SkillStore {
     this.compactTimer.unref();
   }
 
-  private async runCompaction(final = false): Promise<SnapshotReport | undefined> {
+  private async runCompaction(final = false, options: { segmentGraceMs?: number } = {}): Promise<SnapshotReport | undefined> {
     if (this.compacting) await this.compacting;
     if (this.closed && !final) return undefined;
     const runner = this.options.compactionRunner ?? inlineCompaction;
     const startedAt = Date.now();
-    this.compacting = runner(this.paths, this.options.migrationsDir)
+    this.compacting = runner(this.paths, this.options.migrationsDir, options.segmentGraceMs)
       .then((report) => {
         if (this.firstUnsnapshottedAt <= startedAt) this.firstUnsnapshottedAt = 0;
         for (const message of report.messages) this.options.onMessage?.(message);
