@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { getSkillDependencies, relationshipType, updateSkillDependencies } from '../../src/core/analytics/dependencies';
+import { companionsOf, getSkillDependencies, relationshipType, updateSkillDependencies } from '../../src/core/analytics/dependencies';
 import { initializeTaxonomy } from '../../src/core/analytics/taxonomy';
 import { all } from '../../src/core/store/statements';
 import { ago, plant, tempStore, type PlantedInvocation } from '../helpers/store';
@@ -74,6 +74,12 @@ test('lift over sessions matches P(A∧B)/(P(A)P(B)) of planted sessions within 
     assert.ok(!stored.some((r) => (r.skill_a === 'F' && r.skill_b === 'G') || (r.skill_a === 'G' && r.skill_b === 'F')), 'skills that never meet have no row');
     assert.ok(stored.every((r) => r.skill_a < r.skill_b), 'one row per pair, ordered');
     assert.deepEqual(getSkillDependencies(store, 'B', { minLift: 2.6 }), [], 'minLift filters');
+
+    const live = companionsOf(store, 'B', { minShared: 5 });
+    assert.equal(live[0].skill_name, 'A');
+    assert.equal(live[0].co, 40, 'the live companions count sessions too');
+    assert.ok(Math.abs(live[0].lift - analytic) / analytic < 0.01, `live lift ${live[0].lift} vs ${analytic}`);
+    assert.ok(!companionsOf(store, 'F', { minShared: 1 }).some((c) => c.skill_name === 'G'), 'skills that never meet are no companions');
   } finally {
     await close();
   }

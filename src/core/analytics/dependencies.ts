@@ -135,6 +135,43 @@ export async function updateSkillDependencies(store: SkillStore, options: { minC
   return { status: 'updated', dependencies_created: computed.length, sessions };
 }
 
+/** A skill that shares sessions with another one, and by how much more than chance. */
+export interface Companion {
+  skill_name: string;
+  /** Sessions that used both skills. */
+  co: number;
+  /** P(A∧B) / (P(A)·P(B)) over sessions. */
+  lift: number;
+}
+
+/**
+ * The companions of one skill computed now from session_skills, with the same definition as the
+ * stored network (lift over distinct sessions), for callers that need the newest sessions counted:
+ * the recommender asks after every run, while the table is rebuilt hourly.
+ */
+export function companionsOf(store: SkillStore, skill: string, options: { minShared?: number; limit?: number } = {}): Companion[] {
+  const name = requireName('skill', skill);
+  const minShared = positiveInteger('minShared', options.minShared, 2, 1_000_000);
+  const limit = positiveInteger('limit', options.limit, 10, 10_000);
+  return all<Companion>(
+    store.db,
+    `WITH total AS (SELECT COUNT(*) AS n FROM (SELECT DISTINCT session_id FROM session_skills)),
+          base AS (SELECT COUNT(*) AS n FROM session_skills WHERE skill_name = ?),
+          co AS (
+            SELECT b.skill_name, COUNT(*) AS co
+            FROM session_skills a JOIN session_skills b ON b.session_id = a.session_id AND b.skill_name <> a.skill_name
+            WHERE a.skill_name = ?
+            GROUP BY b.skill_name
+            HAVING COUNT(*) >= ?)
+     SELECT co.skill_name, co.co,
+            CAST(co.co AS REAL) * total.n / (base.n * (SELECT COUNT(*) FROM session_skills s WHERE s.skill_name = co.skill_name)) AS lift
+     FROM co CROSS JOIN total CROSS JOIN base
+     ORDER BY lift DESC, co.co DESC, co.skill_name
+     LIMIT ?`,
+    [name, name, minShared, limit],
+  );
+}
+
 /** A pure read of the stored dependencies of one skill, strongest first. */
 export function getSkillDependencies(store: SkillStore, skill: string, options: { limit?: number; minLift?: number } = {}): SkillDependency[] {
   const name = requireName('skill', skill);

@@ -4,6 +4,7 @@
  * (collaborative filtering, the predictor) are added as further sources.
  */
 import { recommendFromSimilarUsers } from '../analytics/collaborative';
+import { companionsOf } from '../analytics/dependencies';
 import { PredictorNotTrainedError, predictSkillSuccess } from '../analytics/predictor';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
@@ -23,29 +24,13 @@ function runs(n: number): string {
 }
 
 /**
- * What usually goes with the last skill: lift = P(A∧B) / (P(A)·P(B)) over sessions, from
- * session_skills (one row per session and skill). The score grows with the lift and with the
- * number of shared sessions, so a lift seen twice weighs less than the same lift seen twenty times.
+ * What usually goes with the last skill, by lift over sessions (analytics/dependencies.ts), live
+ * rather than from the hourly table. The score grows with the lift and with the number of shared
+ * sessions, so a lift seen twice weighs less than the same lift seen twenty times.
  */
 export function dependencyCandidates(store: SkillStore, lastSkill: string | undefined, limit: number): Candidate[] {
   if (!lastSkill) return [];
-  const rows = all<{ skill_name: string; co: number; lift: number }>(
-    store.db,
-    `WITH total AS (SELECT COUNT(*) AS n FROM (SELECT DISTINCT session_id FROM session_skills)),
-          base AS (SELECT COUNT(*) AS n FROM session_skills WHERE skill_name = ?),
-          co AS (
-            SELECT b.skill_name, COUNT(*) AS co
-            FROM session_skills a JOIN session_skills b ON b.session_id = a.session_id AND b.skill_name <> a.skill_name
-            WHERE a.skill_name = ?
-            GROUP BY b.skill_name
-            HAVING COUNT(*) >= ?)
-     SELECT co.skill_name, co.co,
-            CAST(co.co AS REAL) * total.n / (base.n * (SELECT COUNT(*) FROM session_skills s WHERE s.skill_name = co.skill_name)) AS lift
-     FROM co CROSS JOIN total CROSS JOIN base
-     ORDER BY lift DESC, co.co DESC, co.skill_name
-     LIMIT ?`,
-    [lastSkill, lastSkill, MIN_SHARED_SESSIONS, limit * 4],
-  );
+  const rows = companionsOf(store, lastSkill, { minShared: MIN_SHARED_SESSIONS, limit: limit * 4 });
   return rows
     .filter((r) => r.lift >= MIN_LIFT)
     .map((r) => ({
