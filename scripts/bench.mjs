@@ -14,6 +14,6 @@ if (!name || !available.includes(name)) {
 }
 const outdir = path.join(root, 'out', 'bench');
 fs.mkdirSync(outdir, { recursive: true });
-await build({ entryPoints: [path.join(root, 'bench', `${name}.ts`)], outfile: path.join(outdir, `${name}.js`), bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+await build({ entryPoints: [path.join(root, 'bench', `${name}.ts`)], outfile: path.join(outdir, `${name}.js`), bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', external: ['better-sqlite3'] });
 fs.copyFileSync(path.join(root, 'node_modules', 'sql.js', 'dist', 'sql-wasm.wasm'), path.join(outdir, 'sql-wasm.wasm'));
 run(process.execPath, ['--expose-gc', path.join(outdir, `${name}.js`), ...args], { env: { ...process.env, SESSION_BUDDY_ROOT: root } });

@@ -6,6 +6,7 @@ import { SKILL_COMMANDS, actionForSkill, isRunnable } from '../../src/core/recom
 import { skillsFromCommandLine } from '../../src/core/tracking/commandLine';
 import { isTestFileName } from '../../src/core/recommend/testFile';
 import { ago, plant, tempStore, type PlantedInvocation } from '../helpers/store';
+import { updateSkillDependencies } from '../../src/core/analytics/dependencies';
 
 /**
  * 120 sessions of user "dev". Planted truths:
@@ -53,6 +54,20 @@ describe('recommendation engine', () => {
     const docker = recs.find((r) => r.skill === 'docker-build');
     assert.ok(!docker || (docker.source !== 'dependency' && docker.score < mypy.score), 'a skill that never meets pytest-run is no companion of it');
     assert.ok(!recs.some((r) => r.skill === 'pytest-run'), 'the last skill is not recommended again without a reason');
+  });
+
+  test('once the dependency network is computed the same companions come from it', async () => {
+    const live = await getRecommendations(ctx.store, { lastSkill: 'pytest-run', userId: 'dev', limit: 5 });
+    await updateSkillDependencies(ctx.store, { minCoOccurrence: 2 });
+    try {
+      const stored = await getRecommendations(ctx.store, { lastSkill: 'pytest-run', userId: 'dev', limit: 5 });
+      assert.equal(stored[0].skill, 'ruff-check');
+      assert.match(stored[0].reason, /30 sessions/);
+      const companions = (recs: typeof live) => recs.filter((r) => r.source === 'dependency').map((r) => `${r.skill} ${r.score.toFixed(6)}`);
+      assert.deepEqual(companions(stored), companions(live), 'the table and the live count agree');
+    } finally {
+      await ctx.store.commit([{ t: 'delete', table: 'skill_dependencies', where: {} }]);
+    }
   });
 
   test('scores and probabilities are 0..1, ranked best first, limited', async () => {

@@ -54,6 +54,7 @@ export class PrometheusExporter {
   }
 
   async close(): Promise<void> {
+    this.metrics.dispose();
     await new Promise<void>((resolve) => {
       this.http.close(() => resolve());
       this.http.closeAllConnections();

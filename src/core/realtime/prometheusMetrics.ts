@@ -3,10 +3,9 @@ import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { WORKFLOW_PHASES } from '../integrations/workflowPhases';
 import { hoursAgo } from '../time';
+import { DURATION_BUCKETS, InvocationTotals } from './invocationTotals';
 
-/** The anchor's histogram buckets (seconds). */
-export const DURATION_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300] as const;
-
+export { DURATION_BUCKETS } from './invocationTotals';
 
 export interface PrometheusMetricsOptions {
   /** Skills with their own label value, by invocation count; the rest are summed as "other". */
@@ -15,16 +14,6 @@ export interface PrometheusMetricsOptions {
   processMetrics?: boolean;
   /** A session counts as active while not ended and started, or used, within this many hours. */
   activeSessionHours?: number;
-}
-
-interface SeriesRow {
-  skill_name: string;
-  workflow_phase: string | null;
-  completed: number;
-  n: number;
-  timed: number;
-  duration_sum: number | null;
-  [bucket: `b${number}`]: number | null;
 }
 
 interface HistogramSeries {
@@ -46,23 +35,22 @@ export interface ScrapeData {
 const OTHER = 'other';
 
 /**
- * Reads the scrape's numbers from the store: totals over every stored invocation (so they survive
- * restarts), label values capped to the busiest skills and the known phases.
+ * The scrape's numbers: totals over every stored invocation (so they survive restarts), kept by
+ * `totals`, with label values capped to the busiest skills and the known phases.
  */
-export function readScrapeData(store: SkillStore, options: PrometheusMetricsOptions = {}): ScrapeData {
+export function readScrapeData(store: SkillStore, options: PrometheusMetricsOptions = {}, totals: InvocationTotals = new InvocationTotals(store)): ScrapeData {
   const maxSkills = options.maxSkills ?? 50;
   const db = store.db;
+  const rows = totals.current();
+  const perSkill = new Map<string, number>();
+  for (const row of rows) perSkill.set(row.skill_name, (perSkill.get(row.skill_name) ?? 0) + row.n);
   const top = new Set(
-    all<{ skill_name: string }>(db, 'SELECT skill_name FROM skill_invocation GROUP BY skill_name ORDER BY COUNT(*) DESC, skill_name LIMIT ?', [maxSkills]).map((r) => r.skill_name),
+    [...perSkill]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .slice(0, maxSkills)
+      .map(([skill]) => skill),
   );
   const skillLabel = (skill: string) => (top.has(skill) ? skill : OTHER);
-  const bucketColumns = DURATION_BUCKETS.map((_, i) => `SUM(duration_seconds <= ?) AS b${i}`).join(', ');
-  const rows = all<SeriesRow>(
-    db,
-    `SELECT skill_name, workflow_phase, completed, COUNT(*) AS n, COUNT(duration_seconds) AS timed, SUM(duration_seconds) AS duration_sum, ${bucketColumns}
-     FROM skill_invocation GROUP BY skill_name, workflow_phase, completed`,
-    [...DURATION_BUCKETS],
-  );
 
   const invocations = new Map<string, ScrapeData['invocations'][number]>();
   const durations = new Map<string, HistogramSeries>();
@@ -84,9 +72,9 @@ export function readScrapeData(store: SkillStore, options: PrometheusMetricsOpti
     if (row.timed > 0) {
       const durKey = `${skill}\u0000${phase}`;
       const series = durations.get(durKey) ?? { labels: { skill_name: skill, workflow_phase: phase }, buckets: DURATION_BUCKETS.map(() => 0), count: 0, sum: 0 };
-      DURATION_BUCKETS.forEach((_, i) => (series.buckets[i] += Number(row[`b${i}`] ?? 0)));
+      DURATION_BUCKETS.forEach((_, i) => (series.buckets[i] += row.buckets[i]));
       series.count += row.timed;
-      series.sum += row.duration_sum ?? 0;
+      series.sum += row.duration_sum;
       durations.set(durKey, series);
     }
   }
@@ -160,8 +148,10 @@ export class PrometheusMetrics {
   private readonly registry = new Registry();
   private data: ScrapeData | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly totals: InvocationTotals;
 
   constructor(private readonly store: SkillStore, private readonly options: PrometheusMetricsOptions = {}) {
+    this.totals = new InvocationTotals(store);
     const current = () => this.data!;
     new Counter({
       name: 'skill_invocations_total',
@@ -205,6 +195,10 @@ export class PrometheusMetrics {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
+  dispose(): void {
+    this.totals.dispose();
+  }
+
   get contentType(): string {
     return this.registry.contentType;
   }
@@ -212,7 +206,7 @@ export class PrometheusMetrics {
   /** The text exposition of every metric. Scrapes run one at a time, each from one store reading. */
   scrape(): Promise<string> {
     const run = this.queue.then(async () => {
-      this.data = readScrapeData(this.store, this.options);
+      this.data = readScrapeData(this.store, this.options, this.totals);
       try {
         return await this.registry.metrics();
       } finally {

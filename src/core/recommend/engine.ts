@@ -9,6 +9,7 @@ import {
   predictedSuccess,
   retryCandidates,
   successProbability,
+  userSkillRates,
 } from './sources';
 import { chooseStrategy, type StrategyName } from './strategy';
 import type { Candidate, Recommendation, RecommendationContext } from './types';
@@ -49,9 +50,9 @@ function collectCandidates(store: SkillStore, context: RecommendationContext, li
  * the user's smoothed completion rate. The predictor strategies also weight the score with it, so
  * that a skill likely to fail right now ranks lower.
  */
-function probabilityFor(store: SkillStore, skill: string, context: RecommendationContext, usePredictor: boolean): number {
+function probabilityFor(store: SkillStore, skill: string, context: RecommendationContext, usePredictor: boolean, rates: ReturnType<typeof userSkillRates>): number {
   const predicted = usePredictor ? predictedSuccess(store, skill, context.sessionId, context.languageId) : undefined;
-  return predicted ?? successProbability(store, skill, context.userId);
+  return predicted ?? successProbability(store, skill, rates);
 }
 
 /** Ranked recommendations for what to run next, best first, under the user's A/B strategy. */
@@ -61,8 +62,9 @@ export async function getRecommendations(store: SkillStore, context: Recommendat
   const choice = await chooseStrategy(store, userId);
   const usePredictor = choice.strategy !== 'popularity_dependencies';
   const merged = merge(collectCandidates(store, { ...context, userId }, limit, choice.strategy));
+  const rates = userSkillRates(store, userId);
   const scored = [...merged.values()].map(({ best, miss }) => {
-    const probability = probabilityFor(store, best.skill, { ...context, userId }, usePredictor);
+    const probability = probabilityFor(store, best.skill, { ...context, userId }, usePredictor, rates);
     const score = 1 - miss;
     return { ...best, probability, score: choice.strategy === 'collaborative_context_predictor' ? score * (0.5 + 0.5 * probability) : score };
   });

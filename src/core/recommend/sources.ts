@@ -4,7 +4,7 @@
  * (collaborative filtering, the predictor) are added as further sources.
  */
 import { recommendFromSimilarUsers } from '../analytics/collaborative';
-import { companionsOf } from '../analytics/dependencies';
+import { companionsOf, getSkillDependencies } from '../analytics/dependencies';
 import { PredictorNotTrainedError, predictSkillSuccess } from '../analytics/predictor';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
@@ -24,13 +24,19 @@ function runs(n: number): string {
 }
 
 /**
- * What usually goes with the last skill, by lift over sessions (analytics/dependencies.ts), live
- * rather than from the hourly table. The score grows with the lift and with the number of shared
- * sessions, so a lift seen twice weighs less than the same lift seen twenty times.
+ * What usually goes with the last skill, by lift over sessions (analytics/dependencies.ts): from the
+ * dependency network once it has been computed (the extension refreshes it hourly), live before
+ * that, when a new store is small enough for the live self-join to be cheap. The score grows with
+ * the lift and with the number of shared sessions, so a lift seen twice weighs less than the same
+ * lift seen twenty times.
  */
 export function dependencyCandidates(store: SkillStore, lastSkill: string | undefined, limit: number): Candidate[] {
   if (!lastSkill) return [];
-  const rows = companionsOf(store, lastSkill, { minShared: MIN_SHARED_SESSIONS, limit: limit * 4 });
+  const rows = networkComputed(store)
+    ? getSkillDependencies(store, lastSkill, { limit: limit * 4, minLift: MIN_LIFT })
+        .filter((d) => d.co_occurrence_count >= MIN_SHARED_SESSIONS)
+        .map((d) => ({ skill_name: d.skill_b, co: d.co_occurrence_count, lift: d.lift_score }))
+    : companionsOf(store, lastSkill, { minShared: MIN_SHARED_SESSIONS, limit: limit * 4 });
   return rows
     .filter((r) => r.lift >= MIN_LIFT)
     .map((r) => ({
@@ -40,6 +46,11 @@ export function dependencyCandidates(store: SkillStore, lastSkill: string | unde
       source: 'dependency' as const,
     }))
     .slice(0, limit);
+}
+
+/** Whether updateSkillDependencies has run: measured rows have a co-occurrence above the seeds' 1. */
+function networkComputed(store: SkillStore): boolean {
+  return one(store.db, 'SELECT 1 AS x FROM skill_dependencies WHERE co_occurrence_count > 1 LIMIT 1') !== undefined;
 }
 
 /**
@@ -123,18 +134,24 @@ export function predictedSuccess(store: SkillStore, skill: string, sessionId: st
   }
 }
 
+/** How often this user's runs of each skill completed: one read of the user's rows per request. */
+export function userSkillRates(store: SkillStore, userId: string): Map<string, { n: number; ok: number }> {
+  const rows = all<{ skill_name: string; n: number; ok: number | null }>(
+    store.db,
+    'SELECT skill_name, COUNT(*) AS n, SUM(completed) AS ok FROM skill_user_interactions WHERE user_id = ? GROUP BY skill_name',
+    [userId],
+  );
+  return new Map(rows.map((r) => [r.skill_name, { n: r.n, ok: Number(r.ok ?? 0) }]));
+}
+
 /**
  * The chance that a run of the skill completes for this user: the completed share of the user's
  * own runs, else of every recorded run, smoothed with one success and one failure (Laplace), so
  * that a skill seen once is not promised 100% and a skill never seen gets 0.5.
  */
-export function successProbability(store: SkillStore, skill: string, userId: string): number {
-  const own = one<{ n: number; ok: number | null }>(
-    store.db,
-    'SELECT COUNT(*) AS n, SUM(completed) AS ok FROM skill_user_interactions WHERE user_id = ? AND skill_name = ?',
-    [userId, skill],
-  );
-  if (own && own.n > 0) return (Number(own.ok ?? 0) + 1) / (own.n + 2);
+export function successProbability(store: SkillStore, skill: string, userRates: Map<string, { n: number; ok: number }>): number {
+  const own = userRates.get(skill);
+  if (own && own.n > 0) return (own.ok + 1) / (own.n + 2);
   const overall = one<{ n: number; ok: number }>(store.db, 'SELECT total_invocations AS n, completed_invocations AS ok FROM skill_metrics WHERE skill_name = ?', [skill]);
   return overall && overall.n > 0 ? (overall.ok + 1) / (overall.n + 2) : 0.5;
 }

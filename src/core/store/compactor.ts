@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import lockfile from 'proper-lockfile';
 import type { Database } from 'sql.js';
 import { CorruptDatabaseError, openDatabaseBytes } from './engine';
-import { applyEvents } from './events';
+import { applyEvents, type StoreEvent } from './events';
 import { listSegments, processIsAlive, readSegment, readSegmentHeader, segmentIsClosed } from './eventLog';
 import { MigrationManager } from './migrations';
 import { type StorePaths } from './paths';
@@ -81,8 +81,17 @@ export function hasSchema(db: Database): boolean {
   return db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'skill_invocation'").length > 0;
 }
 
-/** Applies the unconsumed part of every segment; updates `offsets` in place. */
-export function replaySegments(db: Database, eventsDir: string, offsets: Map<string, number>, skip?: string): { replayed: number; invalid: number; purged: boolean } {
+/**
+ * Applies the unconsumed part of every segment; updates `offsets` in place. `onApplied` hears the
+ * events that changed the database.
+ */
+export function replaySegments(
+  db: Database,
+  eventsDir: string,
+  offsets: Map<string, number>,
+  skip?: string,
+  onApplied?: (events: readonly StoreEvent[]) => void,
+): { replayed: number; invalid: number; purged: boolean } {
   let replayed = 0;
   let invalid = 0;
   let purged = false;
@@ -91,7 +100,10 @@ export function replaySegments(db: Database, eventsDir: string, offsets: Map<str
     const from = offsets.get(segment.name) ?? 0;
     if (segment.size <= from) continue;
     const read = readSegment(segment.file, from, segment.size);
-    if (read.events.length) applyEvents(db, read.events);
+    if (read.events.length) {
+      const changed = applyEvents(db, read.events);
+      if (changed.length) onApplied?.(changed);
+    }
     offsets.set(segment.name, read.offset);
     replayed += read.events.length;
     invalid += read.invalid;

@@ -88,17 +88,17 @@ function schemaShape(db: Database): SchemaShape {
   return shape;
 }
 
-/** Applies events in one transaction; returns how many changed something. */
-export function applyEvents(db: Database, events: readonly StoreEvent[]): number {
-  if (events.length === 0) return 0;
+/** Applies events in one transaction; returns those that changed something (a replayed one does not). */
+export function applyEvents(db: Database, events: readonly StoreEvent[]): StoreEvent[] {
+  if (events.length === 0) return [];
   const shape = schemaShape(db);
   if (!shape.tables.has('skill_invocation')) throw new Error('the database has no schema yet (run migrations first)');
   const buckets = new Set<string>();
-  let changed = 0;
+  const changed: StoreEvent[] = [];
   db.exec('BEGIN');
   try {
     for (const event of events) {
-      if (applyOne(db, shape, event, buckets)) changed++;
+      if (applyOne(db, shape, event, buckets)) changed.push(event);
     }
     if (shape.tables.has('skill_time_series')) refreshHourlyBuckets(db, buckets);
     db.exec('COMMIT');

@@ -65,6 +65,7 @@ export class SkillStore {
   private firstUnsnapshottedAt = 0;
   private compacting: Promise<SnapshotReport | undefined> | undefined;
   private listeners = new Set<() => void>();
+  private applyListeners = new Set<(events: readonly StoreEvent[]) => void>();
   private closed = false;
   readonly openedInMs: number;
 
@@ -111,6 +112,15 @@ export class SkillStore {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
+  /**
+   * Listens for the events that changed this replica (own writes and other processes'), after they
+   * are applied: for consumers that keep running totals instead of re-reading the tables.
+   */
+  onDidApply(listener: (events: readonly StoreEvent[]) => void): { dispose(): void } {
+    this.applyListeners.add(listener);
+    return { dispose: () => this.applyListeners.delete(listener) };
+  }
+
   /** A new invocation id, unique across every process writing to this store. */
   async nextId(): Promise<number> {
     await this.ensureWriter();
@@ -129,7 +139,7 @@ export class SkillStore {
 
   /** Picks up other processes' events now; returns how many were applied. */
   pullEvents(): number {
-    const { replayed, purged } = replaySegments(this.db, this.paths.eventsDir, this.offsets, this.writer?.name);
+    const { replayed, purged } = replaySegments(this.db, this.paths.eventsDir, this.offsets, this.writer?.name, (events) => this.emitApplied(events));
     if (purged) this.rotateSegment();
     if (replayed > 0) this.emitChange();
     return replayed;
@@ -211,7 +221,7 @@ export class SkillStore {
         this.offsets.set(this.writer!.name, this.writer!.size);
         const events = batch.flatMap((p) => p.events);
         try {
-          applyEvents(this.db, events);
+          this.emitApplied(applyEvents(this.db, events));
         } catch (err) {
           // The events are durable; the replica could not apply them. Report, do not lose them.
           this.options.onMessage?.(`Recorded events could not be applied in memory: ${(err as Error).message}`);
@@ -263,6 +273,17 @@ export class SkillStore {
       this.pullEvents();
     } catch (err) {
       this.options.onMessage?.(`Could not read events from ${this.paths.eventsDir}: ${(err as Error).message}`);
+    }
+  }
+
+  private emitApplied(events: readonly StoreEvent[]): void {
+    if (events.length === 0) return;
+    for (const listener of this.applyListeners) {
+      try {
+        listener(events);
+      } catch {
+        // a listener's failure is its own
+      }
     }
   }
 
