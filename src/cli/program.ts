@@ -75,12 +75,20 @@ function statusText(status: MigrationStatus, invocations: number, path: string):
   return `${lines.join('\n')}\n`;
 }
 
-export function buildProgram(io: CliIo = processIo): Command {
+/** `onUsageErrorPrinted` hears when commander itself printed a parsing error. */
+export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => void): Command {
   const program = new Command('session-buddy')
     .description('Skill invocation tracking and analytics (the Session Buddy store, shared with the VS Code extension)')
     .option('--db <path>', 'database file (default: $SESSION_BUDDY_DB, then the per-user store)')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .configureOutput({
+      writeOut: io.out,
+      writeErr: io.err,
+      outputError: (text, write) => {
+        onUsageErrorPrinted?.();
+        write(text);
+      },
+    })
     .exitOverride();
   const dbOf = () => program.opts<{ db?: string }>().db;
 
@@ -250,11 +258,17 @@ function formatTable(rows: object[]): string {
 
 /** Runs the CLI; returns the exit code: 0 success, 1 handled error, 2 bad usage. */
 export async function runCli(args: string[], io: CliIo = processIo): Promise<number> {
+  let printed = false;
   try {
-    await buildProgram(io).parseAsync(args, { from: 'user' });
+    await buildProgram(io, () => (printed = true)).parseAsync(args, { from: 'user' });
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0;
+      // Commander prints its own parsing errors; a usage error raised by a command's action is ours to print.
+      if (!printed) io.err(`session-buddy: ${err.message.replace(/^error: /, '')}\n(run with --help for usage)\n`);
+      return 2;
+    }
     io.err(`session-buddy: ${(err as Error).message}\n`);
     return 1;
   }

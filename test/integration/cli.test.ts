@@ -75,7 +75,10 @@ describe('session-buddy CLI', () => {
     assert.equal(cli(['--db', db, 'track']).code, 2, 'missing --skill');
     assert.equal(cli(['--db', db, 'track', '--skill', 'x', '--duration', '-1']).code, 2);
     assert.equal(cli(['--db', db, 'track', '--skill', 'x', '--duration', 'soon']).code, 2);
-    assert.equal(cli(['--db', db, 'track', '--skill', 'x', '--completed', '--failed']).code, 2);
+    const both = cli(['--db', db, 'track', '--skill', 'x', '--completed', '--failed']);
+    assert.equal(both.code, 2);
+    assert.match(both.err, /^session-buddy: use either --completed or --failed, not both\n/, 'a usage error found by the command itself is printed too');
+    assert.equal(cli(['--db', db, 'track', '--skill', 'x', '--duration', '-1']).err.match(/must be at least 0/g)?.length, 1, 'printed once');
     assert.equal(cli(['--db', db, 'rollback', '--steps', '0']).code, 2);
     assert.equal(cli(['--db', db, 'no-such-command']).code, 2);
     const unknownSession = cli(['--db', db, 'track', '--skill', 'x', '--session', 'nope']);

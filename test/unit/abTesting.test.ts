@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Command } from 'commander';
 import {
   AbTestError,
   analyzeAbTest,
@@ -24,8 +23,7 @@ import {
 } from '../../src/core/analytics/proportions';
 import { SkillStore } from '../../src/core/store/store';
 import { ValidationError } from '../../src/core/tracking/validation';
-import { registerExperimentCommands } from '../../src/cli/commands/experiments';
-import type { CliContext } from '../../src/cli/program';
+import { runCliInProcess } from '../helpers/cli';
 import { tempStore } from '../helpers/store';
 
 const DAY = 86_400_000;
@@ -411,27 +409,11 @@ describe('test lifecycle', () => {
 });
 
 describe('CLI: ab and predictor commands', () => {
+  /** The real program, in process; a non-zero exit rejects with what it printed on stderr. */
   async function cli(dbPath: string, args: string[]): Promise<{ out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const program = new Command('session-buddy').exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
-    const ctx: CliContext = {
-      io: { out: (s) => (out += s), err: (s) => (err += s) },
-      dbPath: () => dbPath,
-      withStore: async (mode, work) => {
-        const store = await SkillStore.open({ path: dbPath, mode, pollMs: 0 });
-        try {
-          return await work(store);
-        } finally {
-          await store.close({ snapshot: false });
-        }
-      },
-      table: (rows) => rows.map((r) => JSON.stringify(r)).join('\n'),
-      json: (v) => `${JSON.stringify(v)}\n`,
-    };
-    registerExperimentCommands(program, ctx);
-    await program.parseAsync(args, { from: 'user' });
-    return { out, err };
+    const run = await runCliInProcess(dbPath, args);
+    if (run.code !== 0) throw new Error(run.err.trim());
+    return run;
   }
 
   it('creates, assigns, records, analyses, lists and stops a test; rejects bad usage', async () => {

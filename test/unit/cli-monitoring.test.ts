@@ -1,52 +1,13 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Command, CommanderError } from 'commander';
-import { registerMonitoringCommands } from '../../src/cli/commands/monitoring';
-import type { CliContext } from '../../src/cli/program';
 import { all } from '../../src/core/store/statements';
 import { SkillStore } from '../../src/core/store/store';
+import { runCliInProcess } from '../helpers/cli';
 import { ago, plant, tempDir, type PlantedInvocation } from '../helpers/store';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** The monitoring commands on their own program, with the exit-code mapping of runCli. */
-async function run(dbPath: string, args: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io = { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) };
-  const program = new Command('session-buddy').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
-  const ctx: CliContext = {
-    io,
-    dbPath: () => dbPath,
-    async withStore(mode, work) {
-      const store = await SkillStore.open({ path: dbPath, mode, pollMs: 0 });
-      try {
-        return await work(store);
-      } finally {
-        await store.close({ snapshot: false });
-      }
-    },
-    table: (rows) => rows.map((r) => JSON.stringify(r)).join('\n'),
-    json: (value) => `${JSON.stringify(value)}\n`,
-  };
-  registerMonitoringCommands(program, ctx);
-  let code = 0;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) code = e.exitCode === 0 ? 0 : 2;
-    else {
-      io.err(`session-buddy: ${(e as Error).message}\n`);
-      code = 1;
-    }
-  }
-  return { code, out: out.join(''), err: err.join('') };
-}
+/** The real program, in process. */
+const run = runCliInProcess;
 
 describe('monitoring CLI commands', () => {
   let dbPath: string;

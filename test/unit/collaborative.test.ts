@@ -3,16 +3,7 @@ import { test } from 'node:test';
 import { updateCommunityBaselines } from '../../src/core/analytics/baselines';
 import { CACHE_MAX_ENTRIES, cachedAnswerCount, getSimilarUsers, recommendFromSimilarUsers } from '../../src/core/analytics/collaborative';
 import { ago, plant, tempStore, type PlantedInvocation } from '../helpers/store';
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../src/core/analytics/seededRandom';
 
 function pick<T>(items: readonly T[], n: number, rnd: () => number): T[] {
   const copy = [...items];
@@ -35,7 +26,7 @@ const CLUSTERS = [0, 1, 2].map((c) => Array.from({ length: 8 }, (_, j) => `c${c}
  * completed: it must never be recommended back).
  */
 function clusteredUsers(): { rows: PlantedInvocation[]; tried: Map<string, Set<string>>; cluster: Map<string, number> } {
-  const rnd = random(7);
+  const rnd = seededRandom(7);
   const rows: PlantedInvocation[] = [];
   const tried = new Map<string, Set<string>>();
   const cluster = new Map<string, number>();

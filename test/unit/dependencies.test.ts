@@ -4,25 +4,7 @@ import { companionsOf, getSkillDependencies, relationshipType, updateSkillDepend
 import { initializeTaxonomy } from '../../src/core/analytics/taxonomy';
 import { all } from '../../src/core/store/statements';
 import { ago, plant, tempStore, type PlantedInvocation } from '../helpers/store';
-
-/** Seeded generator (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle<T>(items: T[], rnd: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
-}
+import { seededRandom, shuffled } from '../../src/core/analytics/seededRandom';
 
 /**
  * 400 sessions: A and B together in 40 (P(A∧B) = 0.1), A alone in 40 more (P(A) = 0.2), B alone in
@@ -31,7 +13,7 @@ function shuffle<T>(items: T[], rnd: () => number): T[] {
  * everything); F and G never meet.
  */
 function plantedSessions(): PlantedInvocation[] {
-  const rnd = random(42);
+  const rnd = seededRandom(42);
   const sessions: string[][] = [];
   for (let s = 0; s < 400; s++) {
     const skills = ['C'];
@@ -41,10 +23,10 @@ function plantedSessions(): PlantedInvocation[] {
     else if (s < 220) skills.push('F');
     else if (s < 300) skills.push('G');
     if (skills.includes('A') && rnd() < 0.5) skills.push('A', 'A');
-    sessions.push(shuffle(skills, rnd));
+    sessions.push(shuffled(skills, rnd));
   }
   const base = ago.days(2).getTime();
-  return shuffle(sessions.map((skills, s) => ({ s, skills })), rnd).flatMap(({ s, skills }) =>
+  return shuffled(sessions.map((skills, s) => ({ s, skills })), rnd).flatMap(({ s, skills }) =>
     skills.map((skill, k) => ({ skill, session: `s${s}`, at: new Date(base + s * 60_000 + k * 1000) })),
   );
 }

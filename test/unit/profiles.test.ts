@@ -2,14 +2,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Command, CommanderError } from 'commander';
-import { registerLearningCommands } from '../../src/cli/commands/learning';
-import type { CliContext } from '../../src/cli/program';
 import { getCommunityBaselines, updateCommunityBaselines } from '../../src/core/analytics/baselines';
 import { getSimilarUsers, recommendFromSimilarUsers } from '../../src/core/analytics/collaborative';
 import { exportProfile, importProfiles, type TeamProfile } from '../../src/core/analytics/profiles';
 import { all } from '../../src/core/store/statements';
 import { SkillStore } from '../../src/core/store/store';
+import { runCliInProcess } from '../helpers/cli';
 import { ago, plant, tempDir, tempStore, type PlantedInvocation } from '../helpers/store';
 
 const ALICE_HASH = '2bd806c97f0e00af1a1fc3328fa763a9269723c8db8fac4f93af71db186d6e90';
@@ -202,34 +200,8 @@ test('a large profile is stored exactly, in log lines of bounded size', async ()
 
 // ---- CLI (src/cli/commands/learning.ts), on a context like the one src/cli/program.ts builds ----
 
-async function cli(dbPath: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io = { out: (t: string) => void (out += t), err: (t: string) => void (err += t) };
-  const program = new Command('session-buddy').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
-  const ctx: CliContext = {
-    io,
-    dbPath: () => dbPath,
-    async withStore(mode, work) {
-      const store = await SkillStore.open({ path: dbPath, mode, pollMs: 0 });
-      try {
-        return await work(store);
-      } finally {
-        await store.close({ snapshot: mode === 'work' });
-      }
-    },
-    table: (rows) => rows.map((r) => Object.values(r).join('  ')).join('\n'),
-    json: (value) => `${JSON.stringify(value, null, 2)}\n`,
-  };
-  registerLearningCommands(program, ctx);
-  try {
-    await program.parseAsync(args, { from: 'user' });
-    return { code: 0, out, err };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.exitCode === 0 ? 0 : 2, out, err };
-    return { code: 1, out, err: err + (e as Error).message };
-  }
-}
+/** The real program, in process. */
+const cli = runCliInProcess;
 
 test('CLI: export-profile, import-profiles, taxonomy, dependencies, baselines, recommend-similar', async () => {
   const alice = await aliceStore();

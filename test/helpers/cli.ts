@@ -1,0 +1,18 @@
+import { runCli } from '../../src/cli/program';
+
+export interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/**
+ * Runs the real `session-buddy` program in this process against one database, with its output
+ * captured: the same commands, parsing and exit codes as the built CLI, without a child process.
+ */
+export async function runCliInProcess(dbPath: string, args: string[]): Promise<CliRun> {
+  let out = '';
+  let err = '';
+  const code = await runCli(['--db', dbPath, ...args], { out: (t) => void (out += t), err: (t) => void (err += t) });
+  return { code, out, err };
+}
