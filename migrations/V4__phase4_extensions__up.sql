@@ -1,8 +1,9 @@
 -- V4: Phase 4 — real-time cache, hourly time series, anomalies, community baselines, user
 -- interactions, clusters, A/B tests, taxonomy, dependencies, modalities: the anchor's 14 tables,
 -- 16 indexes, cache trigger and 6 views, with these differences:
---   * idx_invocation_skill_time (skill_name, invoked_at) serves every windowed query; windows compare
---     the raw column with a bound, never datetime(invoked_at);
+--   * idx_invocation_skill_time (skill_name, invoked_at, completed, duration_seconds) serves every windowed
+--     query, and covers the ones that only need outcomes and durations (anomaly windows, real-time counts)
+--     without reading table rows; windows compare the raw column with a bound, never datetime(invoked_at);
 --   * idx_dependencies_skill_b, because dependencies are looked up from either side;
 --   * the cache trigger counts an event in the 1 h / 24 h windows only when it falls inside them;
 --     the analytics refresh recomputes the true sliding windows (the anchor's counters never decayed);
@@ -76,7 +77,7 @@ BEGIN
       AND skill_name = NEW.skill_name;
 END;
 
-CREATE INDEX IF NOT EXISTS idx_invocation_skill_time ON skill_invocation(skill_name, invoked_at);
+CREATE INDEX IF NOT EXISTS idx_invocation_skill_time ON skill_invocation(skill_name, invoked_at, completed, duration_seconds);
 
 -- Real-time monitoring
 CREATE TABLE skill_metrics_cache (
