@@ -26,16 +26,8 @@ function choice<T extends string>(name: string, values: readonly T[]) {
   };
 }
 
-interface ContextOptions {
-  pipeline: string;
-  build: string;
-  commit?: string;
-  branch?: string;
-  environment?: string;
-  triggeredBy?: string;
-}
-
-function pipelineContext(opts: ContextOptions): PipelineContext {
+/** Only the pipeline fields of the parsed options (commander adds the command's other options). */
+function pipelineContext(opts: PipelineContext): PipelineContext {
   return { pipeline: opts.pipeline, build: opts.build, commit: opts.commit, branch: opts.branch, environment: opts.environment, triggeredBy: opts.triggeredBy };
 }
 
@@ -70,7 +62,7 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
       .requiredOption('--duration <seconds>', 'how long the stage ran', seconds('--duration'))
       .option('--error <type>', 'short error category when it failed'),
     true,
-  ).action(async (opts: ContextOptions & { stage: CiStage; skill: string; status: 'success' | 'failure'; duration: number; error?: string }) => {
+  ).action(async (opts: PipelineContext & { stage: CiStage; skill: string; status: 'success' | 'failure'; duration: number; error?: string }) => {
     const [id] = await ctx.withStore('work', (store) =>
       trackPipelineStages(store, resolveUserId(), pipelineContext(opts), [
         { stage: opts.stage, skill: opts.skill, completed: opts.status === 'success', durationSeconds: opts.duration, errorType: opts.error },
@@ -88,11 +80,11 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
       .option('--stage <stage>', `CI stage of the tests (default test)`, choice('--stage', CI_STAGES), 'test' as CiStage)
       .option('--json', 'print JSON'),
     false,
-  ).action(async (files: string[], opts: Partial<ContextOptions> & { skill?: string; stage: CiStage; json?: boolean }, command: Command) => {
+  ).action(async (files: string[], opts: Partial<PipelineContext> & { skill?: string; stage: CiStage; json?: boolean }, command: Command) => {
     if ((opts.pipeline === undefined) !== (opts.build === undefined)) {
       command.error('error: --pipeline and --build go together (both link the suites to a pipeline build)', { exitCode: 2, code: 'session-buddy.usage' });
     }
-    const context = opts.pipeline !== undefined && opts.build !== undefined ? pipelineContext(opts as ContextOptions) : undefined;
+    const context = opts.pipeline !== undefined && opts.build !== undefined ? pipelineContext(opts as PipelineContext) : undefined;
     const results = await ctx.withStore('work', (store) => importJUnitFiles(store, resolveUserId(), files, { skill: opts.skill, stage: parseStage(opts.stage), context }));
     if (opts.json) {
       io.out(ctx.json({ files: results }));

@@ -116,18 +116,18 @@ export class SkillTracker {
   }
 
   async endSession(sessionId: string): Promise<void> {
-    this.requireSession(sessionId);
+    this.sessionUser(sessionId);
     await this.store.commit([{ t: 'session_end', session_id: sessionId, ended_at: nowTimestamp() }]);
   }
 
   async trackInvocation(input: InvocationInput): Promise<number> {
-    const row = this.toRow(input);
-    return this.record(row);
+    const { row, userId } = this.toRow(input);
+    return this.record(row, userId);
   }
 
   /** Starts an invocation now; its duration is measured until complete() or abandon(). */
   startInvocation(input: Omit<InvocationInput, 'completed' | 'durationSeconds' | 'invokedAt'>): RunningInvocation {
-    const base = this.toRow({ ...input, completed: false });
+    const { row: base, userId } = this.toRow({ ...input, completed: false });
     const started = performance.now();
     let settled = false;
     const finish = (outcome: Outcome, completed: boolean): Promise<number> => {
@@ -141,7 +141,7 @@ export class SkillTracker {
         error_type: optionalText('errorType', outcome.errorType) ?? base.error_type,
         follow_up_actions: optionalList('followUpActions', outcome.followUpActions) ?? base.follow_up_actions,
       };
-      return this.record(row);
+      return this.record(row, userId);
     };
     return {
       skillName: base.skill_name,
@@ -201,19 +201,19 @@ export class SkillTracker {
     );
   }
 
-  private async record(row: InvocationRow): Promise<number> {
+  private async record(row: InvocationRow, userId: string): Promise<number> {
     const id = await this.store.nextId();
-    const userId = this.sessionRow(row.session_id)?.user_id ?? this.defaultUserId;
     await this.store.commit([{ t: 'invocation', row: { ...row, id }, user_id: userId }]);
     return id;
   }
 
-  private toRow(input: InvocationInput): InvocationRow {
+  /** The validated row, and the user whose session it belongs to. */
+  private toRow(input: InvocationInput): { row: InvocationRow; userId: string } {
     if (!input || typeof input !== 'object') throw new ValidationError('invocation', 'must be an object');
     const sessionId = requireName('sessionId', input.sessionId);
-    this.requireSession(sessionId);
+    const userId = this.sessionUser(sessionId);
     if (input.completed !== undefined && typeof input.completed !== 'boolean') throw new ValidationError('completed', 'must be true or false');
-    return {
+    const row: InvocationRow = {
       id: 0,
       skill_name: requireName('skillName', input.skillName),
       invoked_at: optionalTimestamp('invokedAt', input.invokedAt, nowTimestamp),
@@ -229,15 +229,21 @@ export class SkillTracker {
       workflow_phase: optionalText('workflowPhase', input.workflowPhase, 64),
       workflow_step_id: optionalText('workflowStepId', input.workflowStepId, LIMITS.name),
     };
+    return { row, userId };
   }
 
   private sessionRow(id: string): { user_id: string; started_at: string; ended_at: string | null } | undefined {
     return one(this.store.db, 'SELECT user_id, started_at, ended_at FROM skill_sessions WHERE session_id = ?', [id]);
   }
 
-  private requireSession(id: string): void {
-    if (this.sessionRow(id)) return;
-    if (one(this.store.db, 'SELECT 1 AS x FROM skill_invocation WHERE session_id = ? LIMIT 1', [id])) return;
+  /**
+   * The user a known session belongs to; a session known only from its invocations (imported from
+   * the Python tool) belongs to this tracker's user. Unknown sessions are refused.
+   */
+  private sessionUser(id: string): string {
+    const session = this.sessionRow(id);
+    if (session) return session.user_id;
+    if (one(this.store.db, 'SELECT 1 AS x FROM skill_invocation WHERE session_id = ? LIMIT 1', [id])) return this.defaultUserId;
     throw new UnknownSessionError(id);
   }
 }
