@@ -1,4 +1,4 @@
-// Bundles the extension, the CLI and the compaction worker for Node, the webviews for the browser, and copies the
+// Bundles the extension, the CLI and the compaction and query workers for Node, the webviews for the browser, and copies the
 // sql.js wasm beside the Node bundles (sql.js looks for it next to the bundle). Type checking is
 // a separate step (`npm run check-types`) because esbuild does not type-check.
 const esbuild = require('esbuild');
@@ -44,6 +44,8 @@ const targets = [
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // Snapshot compaction runs in a worker thread so that it never blocks the extension host.
   { ...node, entryPoints: ['src/core/store/compactWorker.ts'], outfile: 'dist/compact-worker.js' },
+  // The CLI's `sql` runs its query in a worker thread, so that a time limit or Ctrl+C can stop it.
+  { ...node, entryPoints: ['src/core/store/queryWorker.ts'], outfile: 'dist/query-worker.js' },
   { ...browser, entryPoints: ['src/webview/recommendations/main.ts'], outfile: 'dist/webview.js' },
   { ...browser, entryPoints: ['src/webview/dashboard/main.ts'], outfile: 'dist/dashboard.js' },
 ];

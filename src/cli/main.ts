@@ -1,5 +1,7 @@
 import { runCli } from './program';
+import { installSignalHandlers } from './signals';
 
+installSignalHandlers();
 runCli(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

@@ -1,18 +1,20 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { deleteAllData } from '../core/maintenance/deleteAllData';
 import { compact } from '../core/store/compactor';
 import { MigrationManager, type MigrationStatus } from '../core/store/migrations';
-import { resolveDatabasePath, storePaths } from '../core/store/paths';
-import { SkillStore } from '../core/store/store';
+import { resolveDatabasePath, storePaths, StorePathError } from '../core/store/paths';
+import { runQueryInWorker } from '../core/store/queryRunner';
+import { SkillStore, type StoreMode } from '../core/store/store';
 import { importSessionBuddy } from '../core/importer/sessionBuddyImport';
 import { resolveUserId } from '../core/tracking/identity';
 import { SkillTracker } from '../core/tracking/tracker';
-import { runReadOnlyQuery } from '../core/store/readOnlyQuery';
 import { registerLearningCommands } from './commands/learning';
 import { registerMonitoringCommands } from './commands/monitoring';
 import { registerExperimentCommands } from './commands/experiments';
 import { registerCiCommands } from './commands/ci';
 import { registerRealtimeCommands } from './commands/realtime';
 import { numberOption } from './options';
+import { untilStopRequested } from './signals';
 
 export interface CliIo {
   out(text: string): void;
@@ -37,8 +39,8 @@ export interface CliContext {
   io: CliIo;
   /** The --db option (undefined: SESSION_BUDDY_DB, then the per-user default). */
   dbPath(): string | undefined;
-  /** Opens the store ('work' upgrades and accepts writes; 'inspect' does neither), runs, closes. */
-  withStore<T>(mode: 'work' | 'inspect', work: (store: SkillStore) => Promise<T> | T): Promise<T>;
+  /** Opens the store ('work' upgrades and accepts writes; 'read' and 'inspect' never write, see StoreMode), runs, closes. */
+  withStore<T>(mode: StoreMode, work: (store: SkillStore) => Promise<T> | T): Promise<T>;
   /** Formats rows as an aligned text table. */
   table(rows: object[]): string;
   json(value: unknown): string;
@@ -53,8 +55,8 @@ const commandGroups: ((program: Command, ctx: CliContext) => void)[] = [
   registerCiCommands,
 ];
 
-async function withStore<T>(db: string | undefined, mode: 'work' | 'inspect', io: CliIo, work: (store: SkillStore) => Promise<T> | T): Promise<T> {
-  const store = await SkillStore.open({ path: db, mode, pollMs: 0, onMessage: (m) => io.err(`session-buddy: ${m}\n`) });
+async function withStore<T>(db: string | undefined, mode: StoreMode, io: CliIo, work: (store: SkillStore) => Promise<T> | T): Promise<T> {
+  const store = await SkillStore.open({ path: db, mode, onMessage: (m) => io.err(`session-buddy: ${m}\n`) });
   try {
     return await work(store);
   } finally {
@@ -110,7 +112,8 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .description('apply pending migrations (a backup of the file is written first)')
     .option('--target <version>', 'stop at this version (e.g. V3 or V3__add_workflow_correlation)')
     .option('--dry-run', 'only list what would be applied')
-    .action(async (opts: { target?: string; dryRun?: boolean }) => {
+    .option('--adopt', "add Session Buddy's tables to a SQLite file of another application")
+    .action(async (opts: { target?: string; dryRun?: boolean; adopt?: boolean }) => {
       const paths = storePaths(resolveDatabasePath(dbOf()));
       const planned = await withStore(dbOf(), 'inspect', io, (store) => new MigrationManager(store.db).migrate({ target: opts.target, dryRun: true }).versions);
       if (opts.dryRun || planned.length === 0) {
@@ -120,6 +123,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
       let applied: string[] = [];
       const report = await compact(paths, {
         migrate: false,
+        adopt: opts.adopt,
         operation: { label: 'before-migrate', needed: () => true, run: (_db, manager) => (applied = manager.migrate({ target: opts.target }).versions) },
       });
       io.out(`Applied:\n${applied.map((v) => `  ${v}\n`).join('')}`);
@@ -190,7 +194,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .option('--limit <n>', 'how many skills', numberOption('--limit', { integer: true, min: 1 }), 20)
     .option('--json', 'print JSON')
     .action(async (opts: { skill?: string; limit: number; json?: boolean }) => {
-      await withStore(dbOf(), 'work', io, (store) => {
+      await withStore(dbOf(), 'read', io, (store) => {
         const tracker = new SkillTracker(store, resolveUserId());
         if (opts.skill) {
           const metrics = tracker.getSkillMetrics(opts.skill);
@@ -207,8 +211,31 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .command('sql')
     .description('run one read-only SQL query and print the rows as JSON')
     .argument('<query>', 'a single SELECT (or other read-only) statement')
-    .action(async (query: string) => {
-      await withStore(dbOf(), 'inspect', io, (store) => io.out(json(runReadOnlyQuery(store.db, query))));
+    .option('--timeout <seconds>', 'stop the query after this long', numberOption('--timeout', { exclusiveMin: 0 }), 10)
+    .action(async (query: string, opts: { timeout: number }) => {
+      const result = await runQueryInWorker({ path: resolveDatabasePath(dbOf()), sql: query }, { timeoutMs: opts.timeout * 1000, abort: untilStopRequested() });
+      for (const message of result.messages) io.err(`session-buddy: ${message}\n`);
+      if ('error' in result) throw new CliError(result.error);
+      io.out(json(result.rows));
+    });
+
+  program
+    .command('repair')
+    .description('move a damaged snapshot aside and rebuild it from the previous snapshot and the event log')
+    .action(async () => {
+      const report = await withStore(dbOf(), 'work', io, (store) => store.report);
+      io.out(report.movedAside ? `Repaired: the damaged file is kept as ${report.movedAside}.\n` : 'No damage found.\n');
+    });
+
+  program
+    .command('delete-all-data')
+    .description('delete every recorded run in every process and every copy beside the database (as the editor command does)')
+    .option('--yes', 'confirm: this cannot be undone')
+    .action(async (opts: { yes?: boolean }) => {
+      if (!opts.yes) throw new InvalidArgumentError('this deletes every recorded run and every copy beside the database; add --yes to confirm');
+      const result = await withStore(dbOf(), 'work', io, (store) => deleteAllData(store));
+      io.out(`Deleted all data. Removed ${result.removedFiles.length} file(s):\n${result.removedFiles.map((f) => `  ${f}\n`).join('')}`);
+      if (result.keptFiles.length) io.out(`Still written by a running process (removed when it ends):\n${result.keptFiles.map((f) => `  ${f}\n`).join('')}`);
     });
 
   program
@@ -263,6 +290,10 @@ export async function runCli(args: string[], io: CliIo = processIo): Promise<num
     await buildProgram(io, () => (printed = true)).parseAsync(args, { from: 'user' });
     return 0;
   } catch (err) {
+    if (err instanceof StorePathError && err.usage) {
+      io.err(`session-buddy: ${err.message}\n(run with --help for usage)\n`);
+      return 2;
+    }
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return 0;
       // Commander prints its own parsing errors; a usage error raised by a command's action is ours to print.

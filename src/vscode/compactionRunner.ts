@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { SnapshotReport } from '../core/store/compactor';
 import type { CompactJob, CompactResult } from '../core/store/compactWorker';
 import type { StorePaths } from '../core/store/paths';
-import type { CompactionRunner } from '../core/store/store';
+import type { CompactionJob, CompactionRunner } from '../core/store/store';
 
 /** A worker that has had nothing to do for this long is stopped; the next job starts a new one. */
 const IDLE_MS = 60_000;
@@ -25,12 +25,12 @@ export class WorkerCompactionRunner {
 
   constructor(private readonly workerFile: string = path.join(__dirname, 'compact-worker.js')) {}
 
-  readonly run: CompactionRunner = (paths: StorePaths, migrationsDir?: string, segmentGraceMs?: number) =>
+  readonly run: CompactionRunner = (paths: StorePaths, options: CompactionJob) =>
     new Promise<SnapshotReport>((resolve, reject) => {
       const id = this.nextId++;
       this.waiting.set(id, { resolve, reject });
       clearTimeout(this.idleTimer);
-      const job: CompactJob = { id, paths, migrationsDir, segmentGraceMs };
+      const job: CompactJob = { ...options, id, paths };
       this.ensureWorker().postMessage(job);
     });
 

@@ -77,8 +77,8 @@ export class StoreHost {
       path: settings.databasePath || undefined,
       mode: 'work',
       pollMs: 1000,
-      compactionRunner: async (paths, migrationsDir) => {
-        const report = await runner.run(paths, migrationsDir);
+      compactionRunner: async (paths, job) => {
+        const report = await runner.run(paths, job);
         this.log.debug(`Snapshot written in a worker: ${report.replayed} events replayed, ${report.bytes} bytes, ${Math.round(report.durationMs)} ms`);
         return report;
       },

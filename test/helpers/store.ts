@@ -10,6 +10,12 @@ export function tempDir(prefix = 'sb-test-'): { dir: string; cleanup(): void } {
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** `<dir>/<folder>/skills.db`, with the folder created (a store is only created in an existing folder). */
+export function dbIn(dir: string, folder: string): string {
+  fs.mkdirSync(path.join(dir, folder), { recursive: true });
+  return path.join(dir, folder, 'skills.db');
+}
+
 /** Opens a store on a new database file in a temp folder; `close()` also removes the folder. */
 export async function tempStore(options: StoreOptions = {}): Promise<{ store: SkillStore; dbPath: string; close(): Promise<void> }> {
   const { dir, cleanup } = tempDir();

@@ -7,7 +7,7 @@ import { openDatabaseBytes } from '../../src/core/store/engine';
 import { MigrationManager } from '../../src/core/store/migrations';
 import { SkillStore } from '../../src/core/store/store';
 import { runCliSync } from './realtime-test-support';
-import { tempDir } from '../helpers/store';
+import { tempDir, dbIn } from '../helpers/store';
 
 const scratch = tempDir('sb-ci-');
 after(() => scratch.cleanup());
@@ -46,7 +46,7 @@ describe('V6 migration (ci_pipeline_context)', () => {
 });
 
 describe('session-buddy ci', () => {
-  const db = path.join(scratch.dir, 'ci', 'skills.db');
+  const db = dbIn(scratch.dir, 'ci');
   const track = (build: string, stage: string, skill: string, status: string, duration: number, extra: string[] = []) =>
     runCliSync(['--db', db, 'ci', 'track', '--pipeline', 'web', '--build', build, '--stage', stage, '--skill', skill, '--status', status, '--duration', String(duration), ...extra]);
 
@@ -72,7 +72,7 @@ describe('session-buddy ci', () => {
 
   test('every stage maps to the anchor phase', async () => {
     const expected: Record<string, string> = { build: 'setup', test: 'execution', lint: 'verification', security: 'verification', deploy: 'deployment', publish: 'deployment' };
-    const store = await SkillStore.open({ path: path.join(scratch.dir, 'stages', 'skills.db'), pollMs: 0 });
+    const store = await SkillStore.open({ path: dbIn(scratch.dir, 'stages'), pollMs: 0 });
     try {
       const stages = Object.keys(expected) as CiStage[];
       const ids = await trackPipelineStages(store, 'u', { pipeline: 'web', build: '200' }, stages.map((stage) => ({ stage, skill: `${stage}-skill`, completed: true, durationSeconds: 1 })));
@@ -95,7 +95,7 @@ describe('session-buddy ci', () => {
   });
 
   test('report: per-stage rates, bottlenecks under 80 %, recommendations; honours --pipeline and --days', async () => {
-    const rdb = path.join(scratch.dir, 'report', 'skills.db');
+    const rdb = dbIn(scratch.dir, 'report');
     const store = await SkillStore.open({ path: rdb, pollMs: 0 });
     const run = (pipeline: string, build: number, stage: CiStage, skill: string, ok: boolean, duration: number) =>
       trackPipelineStages(store, 'u', { pipeline, build: String(build) }, [{ stage, skill, completed: ok, durationSeconds: duration }]);
@@ -143,7 +143,7 @@ describe('session-buddy ci', () => {
   });
 
   test('report --days excludes older runs', async () => {
-    const wdb = path.join(scratch.dir, 'window', 'skills.db');
+    const wdb = dbIn(scratch.dir, 'window');
     // Two runs: one 3 days ago (backdated through the library), one now.
     const store = await SkillStore.open({ path: wdb, pollMs: 0 });
     await trackPipelineStages(store, 'u', { pipeline: 'web', build: '1' }, [
@@ -161,7 +161,7 @@ describe('session-buddy ci', () => {
 });
 
 describe('session-buddy ci import-junit', () => {
-  const db = path.join(scratch.dir, 'junit', 'skills.db');
+  const db = dbIn(scratch.dir, 'junit');
   const files = ['pytest.xml', 'jest.xml', 'vitest.xml', 'go-junit-report.xml', 'surefire.xml'].map((f) => path.join(FIXTURES, f));
 
   test('records each suite of each dialect with outcome and duration, never a suite name or path', async () => {
@@ -211,7 +211,7 @@ describe('session-buddy ci import-junit', () => {
   });
 
   test('with --pipeline/--build the suites join the build and appear in ci report', async () => {
-    const pdb = path.join(scratch.dir, 'junit-pipeline', 'skills.db');
+    const pdb = dbIn(scratch.dir, 'junit-pipeline');
     const res = runCliSync(['--db', pdb, 'ci', 'import-junit', files[1], '--pipeline', 'web', '--build', '7', '--skill', 'unit-tests']);
     assert.equal(res.code, 0, res.err);
     const [ctx] = await rows<{ n: number; builds: string }>(pdb, "SELECT count(*) AS n, group_concat(DISTINCT build_number) AS builds FROM ci_pipeline_context WHERE pipeline_name = 'web' AND stage = 'test'");

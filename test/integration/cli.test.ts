@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { defaultMigrationsDir, discoverMigrations } from '../../src/core/store/migrations';
 import { ANCHOR_ROWS, buildAnchorDb } from '../helpers/anchor';
-import { tempDir } from '../helpers/store';
+import { dbIn, tempDir } from '../helpers/store';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const SHIPPED = discoverMigrations(defaultMigrationsDir()).map((f) => f.version);
@@ -22,6 +22,7 @@ before(() => assert.ok(fs.existsSync(CLI), 'dist/cli.js is built (npm test build
 
 describe('session-buddy CLI', () => {
   const db = path.join(scratch.dir, 'main', 'skills.db');
+  before(() => fs.mkdirSync(path.dirname(db), { recursive: true }));
 
   test('status --json on a new path: no version, every migration pending, no file created', () => {
     const { code, out } = cli(['--db', db, 'status', '--json']);
@@ -54,6 +55,7 @@ describe('session-buddy CLI', () => {
 
   test('SESSION_BUDDY_DB selects the store when --db is absent', () => {
     const other = path.join(scratch.dir, 'env', 'skills.db');
+    fs.mkdirSync(path.dirname(other), { recursive: true });
     assert.equal(cli(['track', '--skill', 'ruff-check'], { SESSION_BUDDY_DB: other }).code, 0);
     assert.equal(JSON.parse(cli(['status', '--json'], { SESSION_BUDDY_DB: other }).out).invocations, 1);
   });
@@ -113,7 +115,7 @@ describe('session-buddy CLI', () => {
       const source = path.join(scratch.dir, `anchor-${keepWal}.db`);
       buildAnchorDb(source, { keepWal });
       assert.equal(fs.existsSync(`${source}-wal`) && fs.statSync(`${source}-wal`).size > 0, keepWal);
-      const target = path.join(scratch.dir, `import-${keepWal}`, 'skills.db');
+      const target = dbIn(scratch.dir, `import-${keepWal}`);
       const first = cli(['--db', target, 'import-session-buddy', source]);
       assert.equal(first.code, 0, first.err);
       assert.match(first.out, new RegExp(`${ANCHOR_ROWS} invocation\\(s\\) added, 0 skipped`));

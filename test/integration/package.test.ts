@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { tempDir } from '../helpers/store';
+import { tempDir, dbIn } from '../helpers/store';
 
 const ROOT = path.join(__dirname, '..', '..');
 const VSIX = path.join(ROOT, 'dist', 'session-buddy.vsix');
@@ -24,11 +24,14 @@ describe('the packaged extension', () => {
       assert.ok(files.includes(needed), `${needed} is packaged`);
     }
     const installed = path.join(scratch.dir, 'extension');
-    const db = path.join(scratch.dir, 'data', 'skills.db');
+    const db = dbIn(scratch.dir, 'data');
     const env = { ...process.env, NODE_PATH: '' };
     const track = spawnSync(process.execPath, [path.join(installed, 'dist', 'cli.js'), '--db', db, 'track', '--skill', 'pytest-run'], { cwd: scratch.dir, encoding: 'utf8', env });
     assert.equal(track.status, 0, track.stderr);
     const status = spawnSync(process.execPath, [path.join(installed, 'dist', 'cli.js'), '--db', db, 'status', '--json'], { cwd: scratch.dir, encoding: 'utf8', env });
     assert.equal(JSON.parse(status.stdout).invocations, 1);
+    const sql = spawnSync(process.execPath, [path.join(installed, 'dist', 'cli.js'), '--db', db, 'sql', 'SELECT count(*) AS n FROM skill_invocation'], { cwd: scratch.dir, encoding: 'utf8', env });
+    assert.equal(sql.status, 0, sql.stderr);
+    assert.deepEqual(JSON.parse(sql.stdout), [{ n: 1 }], 'the packaged query worker runs');
   });
 });

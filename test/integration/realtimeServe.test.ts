@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { SkillStore } from '../../src/core/store/store';
-import { ago, plant, tempDir } from '../helpers/store';
+import { ago, plant, tempDir, dbIn } from '../helpers/store';
 import { TestClient } from './realtime-client';
 import { cliCommand, runCliSync } from './realtime-test-support';
 
@@ -64,7 +64,7 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
 
 describe('session-buddy serve', () => {
   test('prints the URLs and the token file (mode 0600 beside the database), serves both ports, stops cleanly on SIGTERM', async () => {
-    const db = path.join(scratch.dir, 'a', 'skills.db');
+    const db = dbIn(scratch.dir, 'a');
     const seed = await SkillStore.open({ path: db, pollMs: 0 });
     await plant(seed, [{ skill: 'pytest-run', at: ago.minutes(2), duration: 1.5 }]);
     await seed.close();
@@ -100,7 +100,7 @@ describe('session-buddy serve', () => {
   });
 
   test('a second serve on a taken port fails with a clear message; --no-auth needs a loopback host', async () => {
-    const db = path.join(scratch.dir, 'b', 'skills.db');
+    const db = dbIn(scratch.dir, 'b');
     const first = await serve(db, ['--port', '0', '--no-metrics', '--no-auth']);
     assert.match(first.out, /Authentication is off/);
     assert.equal(fs.existsSync(`${db}.token`), false, 'no token is created when none is needed');

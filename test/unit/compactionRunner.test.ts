@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadSnapshot } from '../../src/core/store/compactor';
+import { storePaths } from '../../src/core/store/paths';
 import { SkillStore } from '../../src/core/store/store';
 import { WorkerCompactionRunner } from '../../src/vscode/compactionRunner';
 import { ago, plant, tempDir } from '../helpers/store';
@@ -26,8 +27,7 @@ test('snapshots are rebuilt by the worker: the file on disk gets the events, twi
     await plant(store, [{ skill: 'git-commit', at: ago.minutes(1), session: 'other' }]);
     const second = await store.snapshotNow();
     assert.equal(second?.replayed, 2);
-    const report = { messages: [] as string[] };
-    const onDisk = await loadSnapshot(store.paths, report);
+    const { db: onDisk } = await loadSnapshot(store.paths, []);
     try {
       const skills = onDisk.exec('SELECT skill_name FROM skill_invocation ORDER BY skill_name')[0].values.flat();
       assert.deepEqual(skills, ['git-commit', 'pytest-run', 'ruff-check']);
@@ -45,7 +45,7 @@ test('a worker that cannot start fails the job with a message instead of hanging
   const runner = new WorkerCompactionRunner(path.join(__dirname, 'no-such-worker.js'));
   const { dir, cleanup } = tempDir();
   try {
-    await assert.rejects(() => runner.run({ db: path.join(dir, 'x.db'), eventsDir: path.join(dir, 'x.db.events'), slotsDir: path.join(dir, 'slots'), previous: path.join(dir, 'x.db.prev') }), /no-such-worker|Cannot find module/);
+    await assert.rejects(() => runner.run(storePaths(path.join(dir, 'x.db')), {}), /no-such-worker|Cannot find module/);
   } finally {
     runner.dispose();
     cleanup();

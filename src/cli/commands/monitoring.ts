@@ -17,7 +17,7 @@ export function registerMonitoringCommands(program: Command, ctx: CliContext): v
     .option('--window-hours <h>', 'window length in hours', numberOption('--window-hours', { exclusiveMin: 0 }), 1)
     .option('--json', 'print JSON')
     .action(async (opts: { limit: number; windowHours: number; json?: boolean }) => {
-      await ctx.withStore('work', (store) => {
+      await ctx.withStore('read', (store) => {
         const skills = getRealTimeMetrics(store, { limit: opts.limit, windowHours: opts.windowHours });
         if (opts.json) ctx.io.out(ctx.json({ window_hours: opts.windowHours, skills }));
         else ctx.io.out(skills.length ? `${ctx.table(skills)}\n` : `No invocations in the last ${opts.windowHours} hour(s).\n`);
@@ -48,7 +48,7 @@ export function registerMonitoringCommands(program: Command, ctx: CliContext): v
     .addOption(new Option('--metric <metric>', 'what to follow').choices(TREND_METRICS).default('completion_rate'))
     .option('--json', 'print JSON')
     .action(async (opts: { skill: string; days: number; metric: TrendMetric; json?: boolean }) => {
-      await ctx.withStore('work', (store) => {
+      await ctx.withStore('read', (store) => {
         const trend = getSkillTrend(store, opts.skill, { days: opts.days, metric: opts.metric });
         ctx.io.out(opts.json ? ctx.json(trend) : `${ctx.table([trend])}\n`);
       });

@@ -14,6 +14,7 @@ import { ToolArgumentError } from '../../core/tools/schema';
 import { ToolSession } from '../../core/tools/toolSession';
 import { resolveUserId } from '../../core/tracking/identity';
 import type { CliContext } from '../program';
+import { untilStopRequested } from '../signals';
 
 /** Anomaly detection runs this often while `serve` has clients, so `data.anomalies` stays current. */
 const ANOMALY_CHECK_MS = 5 * 60_000;
@@ -83,7 +84,7 @@ export function registerRealtimeCommands(program: Command, ctx: CliContext): voi
       await ctx.withStore('work', async (store) => {
         const userId = resolveUserId();
         const session = new ToolSession(store, userId, { source: 'mcp' });
-        await serveMcpOverStdio({ store, userId, session: () => session.get() }, { name: 'session-buddy', version: packageJson.version });
+        await serveMcpOverStdio({ store, userId, session: () => session.get() }, { name: 'session-buddy', version: packageJson.version }, untilStopRequested());
         await session.end();
       });
     });
@@ -152,7 +153,7 @@ async function serve(store: SkillStore, opts: ServeOptions, token: string | null
       ctx.io.out('Authentication is off: any local process can connect.\n');
     }
     ctx.io.out('Press Ctrl+C to stop.\n');
-    await untilSignal();
+    await untilStopRequested();
   } finally {
     await Promise.all([websocket.close(), exporter?.close()]);
   }
@@ -166,16 +167,4 @@ async function listen(server: RealtimeServer | PrometheusExporter, option: strin
     if (error.code === 'EADDRINUSE') throw new Error(`port ${port} is in use (another Session Buddy window or server may host it); choose another with ${option}`);
     throw new Error(`cannot listen on port ${port}: ${error.message}`);
   }
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }

@@ -113,7 +113,7 @@ interface LoadedPredictor {
 
 /** The model file beside the database. */
 export function predictorPath(store: SkillStore): string {
-  return `${store.paths.db}.predictor.json`;
+  return store.paths.predictor;
 }
 
 /**

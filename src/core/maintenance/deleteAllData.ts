@@ -1,51 +1,74 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { compact, withSnapshotLock } from '../store/compactor';
+import { listSegments, readSegmentHeader, segmentIsFinished } from '../store/eventLog';
+import type { StorePaths } from '../store/paths';
+import { removeStaleTempFiles } from '../store/snapshotFile';
 import { PURGE_SNAPSHOT_DELAY_MS, type SkillStore } from '../store/store';
 import { nowTimestamp } from '../time';
 
 export interface DeleteAllDataResult {
-  /** Copies of the database beside it that were removed (backups, damaged files, the previous snapshot, models). */
+  /** Every file removed: old log segments, backups, damaged copies, the previous snapshot, temporary files, the trained model. */
   removedFiles: string[];
+  /** Log segments still written by a process that did not let go of them in time; removed once it ends. */
+  keptFiles: string[];
 }
 
 /** Files beside the database that hold copies of its data or something learnt from it. */
-function dataCopies(dbPath: string): string[] {
-  const dir = path.dirname(dbPath);
-  const base = path.basename(dbPath);
+function dataCopies(paths: StorePaths): string[] {
+  const dir = path.dirname(paths.db);
+  const base = path.basename(paths.db);
   let names: string[];
   try {
     names = fs.readdirSync(dir);
   } catch {
     return [];
   }
-  const copy = (name: string) =>
-    name.startsWith(`${base}.backup-`) || name.startsWith(`${base}.corrupt-`) || name === `${base}.prev` || name === `${base}.predictor.json`;
-  return names.filter(copy).map((name) => path.join(dir, name));
+  const copy = (name: string) => name.startsWith(`${base}.backup-`) || name.startsWith(`${base}.corrupt-`);
+  const files = names.filter(copy).map((name) => path.join(dir, name));
+  return [...files, paths.previous, paths.predictor].filter((file) => fs.existsSync(file));
+}
+
+/** Segments begun before the purge whose writer is still running and has not closed them. */
+function segmentsStillOpen(paths: StorePaths, purgedAt: string): string[] {
+  return listSegments(paths.eventsDir)
+    .filter((segment) => (readSegmentHeader(segment.file)?.started_at ?? '') < purgedAt && !segmentIsFinished(segment))
+    .map((segment) => segment.file);
 }
 
 /**
- * Deletes every recorded row: a purge event, so every process and the snapshot forget them, and
- * every writer starts a new log segment; once the other processes have read it, the snapshot is
- * rebuilt with VACUUM, because SQLite keeps deleted rows' bytes in free pages, and the finished
- * segments that held the deleted events are removed; then
- * the backups, damaged copies, previous snapshot and trained model beside the database are removed
- * (under the snapshot lock, so no compaction is writing them meanwhile).
+ * Every other running process closes its segment once it has read the purge (within its poll
+ * interval); waits for that, at least long enough for processes that only read to see it too.
+ */
+async function waitForOtherProcesses(paths: StorePaths, purgedAt: string, minMs: number, maxMs: number): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const waited = Date.now() - started;
+    if (waited >= maxMs || (waited >= minMs && segmentsStillOpen(paths, purgedAt).length === 0)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Deletes every recorded row, in every process and on disk: a purge event (stamped by the store
+ * clock, so it removes every event recorded before it in any process's segment), then, once the
+ * other processes have read it and closed their old segments, a snapshot rebuilt without free
+ * pages; then the finished segments, backups, damaged copies, previous snapshot, temporary files
+ * and trained model beside the database are removed (under the snapshot lock, so no rebuild is
+ * writing them meanwhile). Returns every file removed, and any segment a process still holds.
  */
 export async function deleteAllData(store: SkillStore, options: { waitForOtherProcessesMs?: number } = {}): Promise<DeleteAllDataResult> {
-  await store.commit([{ t: 'purge', at: nowTimestamp() }]);
-  await new Promise((resolve) => setTimeout(resolve, options.waitForOtherProcessesMs ?? PURGE_SNAPSHOT_DELAY_MS));
-  await compact(store.paths, {
-    migrate: false,
-    segmentGraceMs: 0,
-    operation: { label: 'before-purge', needed: () => true, run: (db) => db.exec('VACUUM') },
-  });
+  const purgedAt = nowTimestamp();
+  await store.commit([{ t: 'purge', at: purgedAt }]);
+  const minWait = options.waitForOtherProcessesMs ?? PURGE_SNAPSHOT_DELAY_MS;
+  await waitForOtherProcesses(store.paths, purgedAt, minWait, minWait + 5000);
+  const report = await compact(store.paths, { migrate: false, segmentGraceMs: 0, vacuum: true });
   return withSnapshotLock(store.paths, () => {
-    const removedFiles: string[] = [];
-    for (const file of dataCopies(store.paths.db)) {
+    const removedFiles = [...report.removedFiles, ...removeStaleTempFiles(store.paths.db)];
+    for (const file of dataCopies(store.paths)) {
       fs.rmSync(file, { force: true, recursive: true });
       removedFiles.push(file);
     }
-    return { removedFiles };
+    return { removedFiles, keptFiles: segmentsStillOpen(store.paths, purgedAt) };
   });
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { storePaths } from '../store/paths';
 
 /** 32 random bytes, URL-safe: usable in a header, a query string and a JSON message alike. */
 export function generateToken(): string {
@@ -9,7 +10,7 @@ export function generateToken(): string {
 
 /** Where the CLI keeps the real-time token: beside the database, readable by its owner only. */
 export function tokenFilePath(dbPath: string): string {
-  return `${path.resolve(dbPath)}.token`;
+  return storePaths(dbPath).token;
 }
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,256}$/;

@@ -6,18 +6,17 @@
 import { parentPort } from 'node:worker_threads';
 import { compact, type SnapshotReport } from './compactor';
 import type { StorePaths } from './paths';
+import type { CompactionJob } from './store';
 
-export interface CompactJob {
+export interface CompactJob extends CompactionJob {
   id: number;
   paths: StorePaths;
-  migrationsDir?: string;
-  segmentGraceMs?: number;
 }
 
 export type CompactResult = { id: number; report: SnapshotReport } | { id: number; error: string };
 
 parentPort?.on('message', (job: CompactJob) => {
-  compact(job.paths, { migrate: true, migrationsDir: job.migrationsDir, segmentGraceMs: job.segmentGraceMs })
+  compact(job.paths, { migrate: true, migrationsDir: job.migrationsDir, segmentGraceMs: job.segmentGraceMs, lockBudgetMs: job.lockBudgetMs })
     .then((report): CompactResult => ({ id: job.id, report }))
     .catch((err: unknown): CompactResult => ({ id: job.id, error: err instanceof Error ? err.message : String(err) }))
     .then((result) => parentPort?.postMessage(result));

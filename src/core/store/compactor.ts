@@ -1,13 +1,14 @@
 import fs from 'node:fs';
-import lockfile from 'proper-lockfile';
 import type { Database } from 'sql.js';
+import { databaseKind, ForeignDatabaseError } from './databaseKind';
 import { CorruptDatabaseError, openDatabaseBytes } from './engine';
-import { applyEvents, type StoreEvent } from './events';
-import { listSegments, processIsAlive, readSegment, readSegmentHeader, segmentIsClosed } from './eventLog';
-import { MigrationManager } from './migrations';
-import { type StorePaths } from './paths';
-import { backupSnapshot, moveAside, readSnapshot, writeSnapshotAtomic } from './snapshotFile';
-import { readOffsets, writeOffsets } from './storeState';
+import { lineNumberAt, listSegments, readSegment, segmentIsFinished, type LogProblem } from './eventLog';
+import { withLock, type HeldLock } from './locks';
+import { MigrationManager, NewerDatabaseError } from './migrations';
+import { fileStamp, type StorePaths } from './paths';
+import { replayLog } from './replay';
+import { backupSnapshot, readSnapshot, removeStaleTempFiles, writeSnapshotAtomic } from './snapshotFile';
+import { readState, writeState, type LogState } from './storeState';
 
 export interface SnapshotReport {
   path: string;
@@ -19,6 +20,8 @@ export interface SnapshotReport {
   replayed: number;
   invalidLines: number;
   deletedSegments: number;
+  /** Every file this rebuild removed: finished segments, stale temporary files, the previous snapshot after a purge. */
+  removedFiles: string[];
   bytes: number;
   durationMs: number;
   messages: string[];
@@ -26,90 +29,62 @@ export interface SnapshotReport {
 
 /** A segment that is fully in the snapshot and will never grow again may go after this long. */
 const SEGMENT_GRACE_MS = 60_000;
+const SNAPSHOT_LOCK = { purpose: 'the snapshot', staleMs: 30_000 } as const;
 
 /** Runs `work` while holding the store's snapshot lock; a lock left by a dead process goes stale. */
-export async function withSnapshotLock<T>(paths: StorePaths, work: () => Promise<T> | T): Promise<T> {
+export async function withSnapshotLock<T>(paths: StorePaths, work: (lock: HeldLock) => Promise<T> | T, budgetMs?: number): Promise<T> {
   fs.mkdirSync(paths.eventsDir, { recursive: true, mode: 0o700 });
-  const release = await lockfile.lock(paths.db, {
-    realpath: false,
-    lockfilePath: `${paths.db}.lock`,
-    stale: 30_000,
-    retries: { retries: 120, factor: 1.2, minTimeout: 25, maxTimeout: 500 },
-  });
-  try {
-    return await work();
-  } finally {
-    await release().catch(() => undefined);
-  }
+  return withLock(paths.db, paths.lock, { ...SNAPSHOT_LOCK, budgetMs }, work);
+}
+
+export interface LoadedSnapshot {
+  db: Database;
+  /** Why the snapshot file could not be used, when it is damaged (then `db` is the previous snapshot or empty). */
+  damaged?: string;
 }
 
 /**
- * Loads the snapshot for maintenance. A damaged file is moved aside (never overwritten) and the
- * previous snapshot, or an empty database, takes its place; every message names the files.
+ * Reads the snapshot without changing anything on disk. A damaged file is reported and the
+ * previous snapshot (or an empty database) is loaded in its place; repairing is the caller's
+ * decision (only `compact` moves a damaged file aside, after its replacement is written).
  */
-export async function loadSnapshot(paths: StorePaths, report: Pick<SnapshotReport, 'messages' | 'movedAside'>): Promise<Database> {
+export async function loadSnapshot(paths: StorePaths, messages: string[]): Promise<LoadedSnapshot> {
   const bytes = readSnapshot(paths.db);
-  if (!bytes) return openDatabaseBytes();
+  if (!bytes) return { db: await openDatabaseBytes() };
   try {
-    return await openDatabaseBytes(bytes);
+    return { db: await openDatabaseBytes(bytes) };
   } catch (err) {
     if (!(err instanceof CorruptDatabaseError)) throw err;
-    const aside = moveAside(paths.db);
-    report.movedAside = aside;
-    report.messages.push(`The database ${paths.db} is damaged (${err.message}); it was moved to ${aside} and left untouched.`);
-    return loadPrevious(paths, report);
+    const previous = readSnapshot(paths.previous);
+    if (previous) {
+      try {
+        return { db: await openDatabaseBytes(previous), damaged: err.message };
+      } catch {
+        messages.push(`The previous snapshot ${paths.previous} is damaged too.`);
+      }
+    }
+    return { db: await openDatabaseBytes(), damaged: err.message };
   }
 }
 
-async function loadPrevious(paths: StorePaths, report: Pick<SnapshotReport, 'messages'>): Promise<Database> {
-  const previous = readSnapshot(paths.previous);
-  if (previous) {
-    try {
-      const db = await openDatabaseBytes(previous);
-      fs.copyFileSync(paths.previous, paths.db);
-      report.messages.push(`Restored ${paths.db} from the previous snapshot ${paths.previous}; events logged since are replayed from ${paths.eventsDir}.`);
-      return db;
-    } catch {
-      report.messages.push(`The previous snapshot ${paths.previous} is damaged too.`);
-    }
-  }
-  report.messages.push(`Starting a new database at ${paths.db} and replaying the events still in ${paths.eventsDir}.`);
-  return openDatabaseBytes();
+/** What a read-only opener says about a damaged snapshot: nothing is changed, and how to repair it. */
+export function damageNotice(paths: StorePaths, reason: string): string {
+  return `The database ${paths.db} is damaged (${reason}). Nothing was changed: \`session-buddy repair\` (or opening it in VS Code) moves it aside and rebuilds it from ${paths.previous} and the event log ${paths.eventsDir}.`;
 }
 
 export function hasSchema(db: Database): boolean {
   return db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'skill_invocation'").length > 0;
 }
 
-/**
- * Applies the unconsumed part of every segment; updates `offsets` in place. `onApplied` hears the
- * events that changed the database.
- */
-export function replaySegments(
-  db: Database,
-  eventsDir: string,
-  offsets: Map<string, number>,
-  skip?: string,
-  onApplied?: (events: readonly StoreEvent[]) => void,
-): { replayed: number; invalid: number; purged: boolean } {
-  let replayed = 0;
-  let invalid = 0;
-  let purged = false;
-  for (const segment of listSegments(eventsDir)) {
-    if (segment.name === skip) continue;
-    const from = offsets.get(segment.name) ?? 0;
-    if (segment.size <= from) continue;
-    const read = readSegment(segment.file, from, segment.size);
-    if (read.events.length) {
-      const changed = applyEvents(db, read.events);
-      if (changed.length) onApplied?.(changed);
-    }
-    offsets.set(segment.name, read.offset);
-    replayed += read.events.length;
-    invalid += read.invalid;
-    purged = purged || read.events.some((e) => e.t === 'purge');
-  }
-  return { replayed, invalid, purged };
+/** "line 12 of /x/seg.jsonl: invocation event: row.completed: ...", each problem said once per process. */
+const reportedProblems = new Set<string>();
+export function describeProblem(problem: LogProblem): string | undefined {
+  const line = lineNumberAt(problem.file, problem.at);
+  const text = `Skipped line ${line} of ${problem.file}: ${problem.problem}`;
+  if (reportedProblems.has(text)) return undefined;
+  reportedProblems.add(text);
+  if (reportedProblems.size > 10_000) reportedProblems.clear();
+  return text;
 }
 
 export interface CompactOptions {
@@ -123,6 +98,12 @@ export interface CompactOptions {
    * its tail (default 60 s). After "delete all data" nothing in old segments is needed: 0.
    */
   segmentGraceMs?: number;
+  /** Rewrite the file without free pages even without a purge in this rebuild. */
+  vacuum?: boolean;
+  /** Turn another application's SQLite file into a store (`migrate --adopt`). */
+  adopt?: boolean;
+  /** How long to wait for the snapshot lock (default: long enough to recover a stale one). */
+  lockBudgetMs?: number;
 }
 
 export interface SnapshotOperation {
@@ -136,44 +117,85 @@ export interface SnapshotOperation {
 /**
  * Rebuilds the snapshot from the file on disk plus the event log, under the lock: load, replay
  * what the file does not hold yet, optionally migrate or run an operation (after a backup), write
- * atomically, then delete segments that are wholly in the snapshot and whose writer has finished.
- * It never writes a process's in-memory view, so concurrent writers cannot overwrite each other.
+ * it (verified, atomically), then delete segments that are wholly in the verified snapshot and
+ * whose writer has finished. It never writes a process's in-memory view, so concurrent writers
+ * cannot overwrite each other. After a purge the file is vacuumed (deleted rows leave their bytes
+ * in free pages) and no previous snapshot is kept, since it holds the deleted data.
  */
 export async function compact(paths: StorePaths, options: CompactOptions): Promise<SnapshotReport> {
   const started = performance.now();
-  const report: SnapshotReport = { path: paths.db, migrated: [], replayed: 0, invalidLines: 0, deletedSegments: 0, bytes: 0, durationMs: 0, messages: [] };
-  await withSnapshotLock(paths, async () => {
-    const existed = fs.existsSync(paths.db);
-    const db = await loadSnapshot(paths, report);
-    try {
-      const manager = new MigrationManager(db, options.migrationsDir);
-      if (options.migrate && manager.pendingCount() > 0) {
-        if (existed && !report.movedAside) report.backup = backupSnapshot(paths.db, `before-${manager.files.at(-1)!.version}`);
-        report.migrated = manager.migrate().versions;
+  const report: SnapshotReport = { path: paths.db, migrated: [], replayed: 0, invalidLines: 0, deletedSegments: 0, removedFiles: [], bytes: 0, durationMs: 0, messages: [] };
+  await withSnapshotLock(
+    paths,
+    async (lock) => {
+      report.removedFiles.push(...removeStaleTempFiles(paths.db));
+      const existed = fs.existsSync(paths.db);
+      const loaded = await loadSnapshot(paths, report.messages);
+      const db = loaded.db;
+      try {
+        const state = prepare(db, paths, options, report, existed && !loaded.damaged);
+        const purged = replayInto(db, paths, state, report);
+        const operation = options.operation;
+        if (operation?.needed(db, new MigrationManager(db, options.migrationsDir))) {
+          if (existed && !report.backup && !loaded.damaged) report.backup = backupSnapshot(paths.db, operation.label);
+          operation.run(db, new MigrationManager(db, options.migrationsDir));
+        }
+        dropMissingSegments(paths, state.offsets);
+        writeState(db, state);
+        const clean = purged || options.vacuum === true;
+        if (clean) db.exec('VACUUM');
+        const bytes = db.export();
+        lock.check();
+        const aside = loaded.damaged ? `${paths.db}.corrupt-${fileStamp()}` : undefined;
+        writeSnapshotAtomic(paths.db, bytes, { previous: clean || aside ? undefined : paths.previous, moveAsideTo: aside });
+        report.bytes = bytes.length;
+        if (aside) {
+          report.movedAside = aside;
+          report.messages.push(`The database ${paths.db} was damaged (${loaded.damaged}); it was moved to ${aside} and left untouched, and ${paths.db} was rebuilt from the previous snapshot and the event log.`);
+        }
+        if (clean && fs.existsSync(paths.previous)) {
+          fs.rmSync(paths.previous, { force: true });
+          report.removedFiles.push(paths.previous);
+        }
+        lock.check();
+        const removed = deleteFinishedSegments(paths, state.offsets, options.segmentGraceMs ?? SEGMENT_GRACE_MS);
+        report.deletedSegments = removed.length;
+        report.removedFiles.push(...removed);
+      } finally {
+        db.close();
       }
-      const offsets = readOffsets(db);
-      if (hasSchema(db)) {
-        const { replayed, invalid } = replaySegments(db, paths.eventsDir, offsets);
-        report.replayed = replayed;
-        report.invalidLines = invalid;
-      }
-      const operation = options.operation;
-      if (operation?.needed(db, manager)) {
-        if (existed && !report.backup && !report.movedAside) report.backup = backupSnapshot(paths.db, operation.label);
-        operation.run(db, manager);
-      }
-      dropMissingSegments(paths, offsets);
-      writeOffsets(db, offsets);
-      const bytes = db.export();
-      writeSnapshotAtomic(paths.db, bytes, paths.previous);
-      report.bytes = bytes.length;
-      report.deletedSegments = deleteFinishedSegments(paths, offsets, options.segmentGraceMs ?? SEGMENT_GRACE_MS);
-    } finally {
-      db.close();
-    }
-  });
+    },
+    options.lockBudgetMs,
+  );
   report.durationMs = performance.now() - started;
   return report;
+}
+
+/** Refuses what must not be written, migrates (after a backup) when asked; returns the log state. */
+function prepare(db: Database, paths: StorePaths, options: CompactOptions, report: SnapshotReport, mayBackUp: boolean): LogState {
+  const kind = databaseKind(db);
+  if (kind.kind === 'foreign' && !options.adopt) throw new ForeignDatabaseError(paths.db, kind.tables);
+  const manager = new MigrationManager(db, options.migrationsDir);
+  const newer = manager.newerVersion();
+  if (newer) throw new NewerDatabaseError(paths.db, newer, manager.latestKnown());
+  if (options.migrate && manager.pendingCount() > 0) {
+    if (mayBackUp) report.backup = backupSnapshot(paths.db, `before-${manager.files.at(-1)!.version}`);
+    report.migrated = manager.migrate().versions;
+  }
+  return readState(db);
+}
+
+function replayInto(db: Database, paths: StorePaths, state: LogState, report: SnapshotReport): boolean {
+  if (!hasSchema(db)) return false;
+  const result = replayLog(db, paths.eventsDir, state, {
+    onProblem: (problem) => {
+      const text = describeProblem(problem);
+      if (text) report.messages.push(text);
+    },
+  });
+  report.replayed = result.replayed;
+  report.invalidLines = result.invalid;
+  return result.purged;
 }
 
 function dropMissingSegments(paths: StorePaths, offsets: Map<string, number>): void {
@@ -181,17 +203,22 @@ function dropMissingSegments(paths: StorePaths, offsets: Map<string, number>): v
   for (const name of [...offsets.keys()]) if (!present.has(name)) offsets.delete(name);
 }
 
-function deleteFinishedSegments(paths: StorePaths, offsets: Map<string, number>, graceMs: number): number {
-  let deleted = 0;
+function tailIsTorn(file: string, from: number, size: number): boolean {
+  const tail = readSegment(file, from, size);
+  return tail.items.length === 0 && tail.offset === from;
+}
+
+function deleteFinishedSegments(paths: StorePaths, offsets: Map<string, number>, graceMs: number): string[] {
+  const removed: string[] = [];
   const now = Date.now();
   for (const segment of listSegments(paths.eventsDir)) {
-    if ((offsets.get(segment.name) ?? 0) < segment.size) continue;
+    const consumed = offsets.get(segment.name) ?? 0;
     if (now - segment.mtimeMs < graceMs) continue;
-    const header = readSegmentHeader(segment.file);
-    const finished = segmentIsClosed(segment.file, segment.size) || !header || !processIsAlive(header.pid);
-    if (!finished) continue;
+    if (!segmentIsFinished(segment)) continue;
+    // What follows the last complete line of a finished segment is a write that never completed.
+    if (consumed < segment.size && !tailIsTorn(segment.file, consumed, segment.size)) continue;
     fs.rmSync(segment.file, { force: true });
-    deleted++;
+    removed.push(segment.file);
   }
-  return deleted;
+  return removed;
 }

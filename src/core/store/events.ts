@@ -88,16 +88,43 @@ function schemaShape(db: Database): SchemaShape {
   return shape;
 }
 
-/** Applies events in one transaction; returns those that changed something (a replayed one does not). */
-export function applyEvents(db: Database, events: readonly StoreEvent[]): StoreEvent[] {
-  if (events.length === 0) return [];
+export interface ApplyResult {
+  /** The events that changed something (a replayed one does not). */
+  changed: StoreEvent[];
+  /** Events that could not be applied (an unknown column, a constraint): skipped, never fatal. */
+  failures: { index: number; error: string }[];
+}
+
+/**
+ * Applies events in one transaction. When one of them fails, the batch is rolled back and applied
+ * again one event per transaction, so that the others still apply and the failures are reported.
+ */
+export function applyEvents(db: Database, events: readonly StoreEvent[]): ApplyResult {
+  if (events.length === 0) return { changed: [], failures: [] };
   const shape = schemaShape(db);
   if (!shape.tables.has('skill_invocation')) throw new Error('the database has no schema yet (run migrations first)');
+  try {
+    return { changed: applyInTransaction(db, shape, events), failures: [] };
+  } catch {
+    const result: ApplyResult = { changed: [], failures: [] };
+    events.forEach((event, index) => {
+      try {
+        result.changed.push(...applyInTransaction(db, shape, [event]));
+      } catch (err) {
+        result.failures.push({ index, error: (err as Error).message });
+      }
+    });
+    return result;
+  }
+}
+
+function applyInTransaction(db: Database, shape: SchemaShape, events: readonly StoreEvent[]): StoreEvent[] {
   const buckets = new Set<string>();
   const changed: StoreEvent[] = [];
   db.exec('BEGIN');
   try {
     for (const event of events) {
+      if (event.t === 'purge') buckets.clear();
       if (applyOne(db, shape, event, buckets)) changed.push(event);
     }
     if (shape.tables.has('skill_time_series')) refreshHourlyBuckets(db, buckets);
@@ -258,20 +285,4 @@ export function refreshHourlyBuckets(db: Database, buckets: Iterable<string>): v
       run(db, 'INSERT INTO skill_time_series (invocation_count, completion_rate, avg_duration_seconds, unique_sessions, skill_name, timestamp) VALUES (?, ?, ?, ?, ?, ?)', values);
     }
   }
-}
-
-const KNOWN_EVENTS = new Set(['invocation', 'session_start', 'session_end', 'retention', 'purge', 'upsert', 'delete']);
-
-/** Parses one log line into an event, or returns undefined for a line that is not one. */
-export function parseEvent(line: string): StoreEvent | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (!value || typeof value !== 'object') return undefined;
-  const t = (value as { t?: unknown }).t;
-  if (typeof t === 'string' && KNOWN_EVENTS.has(t)) return value as StoreEvent;
-  return undefined;
 }

@@ -35,6 +35,13 @@ export interface MigrationResult {
 
 export class MigrationError extends Error {}
 
+/** The database was written by a newer Session Buddy: it is only read, never changed. */
+export class NewerDatabaseError extends MigrationError {
+  constructor(file: string, newer: string, known: string | undefined) {
+    super(`${file} was written by a newer Session Buddy (schema ${newer}; this version knows up to ${known ?? 'none'}): it is open read-only, nothing is recorded`);
+  }
+}
+
 const FILE = /^V(\d+)__([A-Za-z0-9_]+?)__up\.sql$/;
 const VERSION = /^V(\d+)__/;
 
@@ -124,8 +131,21 @@ export class MigrationManager {
     return this.status().pending.length;
   }
 
+  /** The newest applied version when a newer Session Buddy than this one wrote the database. */
+  newerVersion(): string | undefined {
+    const known = this.files.at(-1)?.number ?? 0;
+    return this.applied().filter((m) => m.number > known).at(-1)?.version;
+  }
+
+  /** The newest version this build knows. */
+  latestKnown(): string | undefined {
+    return this.files.at(-1)?.version;
+  }
+
   /** Applies pending migrations in order, up to and including `target` (a version or its number). */
   migrate(options: { target?: string; dryRun?: boolean } = {}): MigrationResult {
+    const newer = this.newerVersion();
+    if (newer) throw new MigrationError(`the database was written by a newer Session Buddy (${newer}); this version knows up to ${this.latestKnown()}`);
     const limit = options.target === undefined ? Infinity : this.targetNumber(options.target);
     const done = new Set(this.applied().map((m) => m.number));
     const todo = this.files.filter((f) => !done.has(f.number) && f.number <= limit);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -13,10 +14,77 @@ export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env, platfo
   return path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'session-buddy', 'skills.db');
 }
 
-/** First non-empty of: an explicit path (CLI --db, the editor setting), SESSION_BUDDY_DB, the default. */
+/** A path that cannot be a store; `usage` marks a mistake in how the command was called (exit 2). */
+export class StorePathError extends Error {
+  constructor(message: string, readonly usage = false) {
+    super(message);
+  }
+}
+
+/**
+ * An explicit path (CLI --db, the editor setting), else SESSION_BUDDY_DB, else the default. An
+ * explicit or environment path that is empty is a mistake, not a request for the default store.
+ */
 export function resolveDatabasePath(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const chosen = explicit?.trim() || env.SESSION_BUDDY_DB?.trim();
-  return path.resolve(chosen || defaultDatabasePath(env));
+  if (explicit !== undefined) {
+    if (!explicit.trim()) throw new StorePathError('the database path (--db) is empty: give a file path, or leave the option out for the per-user store', true);
+    return path.resolve(explicit.trim());
+  }
+  const fromEnv = env.SESSION_BUDDY_DB;
+  if (fromEnv !== undefined) {
+    if (!fromEnv.trim()) throw new StorePathError('SESSION_BUDDY_DB is set but empty: give a file path, or unset it for the per-user store', true);
+    return path.resolve(fromEnv.trim());
+  }
+  return path.resolve(defaultDatabasePath(env));
+}
+
+/** "a directory", "a character device"... for messages about a path that is not a regular file. */
+export function describeFileKind(st: fs.Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+function statOf(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOTDIR') throw new StorePathError(`${file}: a part of the path is not a folder`);
+    throw new StorePathError(`${file}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Refuses a path that is not a store before anything opens, reads or writes it: the database must
+ * be a regular file, or missing — in an existing folder when `requireFolder` (a chosen path that
+ * will be written; the per-user folder is created); the files beside it must be of their kind.
+ * Never blocks (a FIFO is refused from its stat, not by opening it).
+ */
+export function checkStoreLocation(paths: StorePaths, options: { requireFolder?: boolean } = {}): void {
+  const st = statOf(paths.db);
+  if (st && !st.isFile()) throw new StorePathError(`${paths.db} is ${describeFileKind(st)}, not a Session Buddy database file: refusing to open it`);
+  if (!st) {
+    const folder = path.dirname(paths.db);
+    const parent = statOf(folder);
+    if (!parent && options.requireFolder) throw new StorePathError(`the folder ${folder} does not exist: create it, or choose another database path`);
+    if (parent && !parent.isDirectory()) throw new StorePathError(`${folder} is ${describeFileKind(parent)}, not a folder: the database ${paths.db} cannot be created there`);
+  }
+  const beside: [string, 'folder' | 'file', string][] = [
+    [paths.eventsDir, 'folder', 'event log'],
+    [paths.slotsDir, 'folder', 'writer slots'],
+    [paths.lock, 'folder', 'snapshot lock'],
+    [paths.previous, 'file', 'previous snapshot'],
+  ];
+  for (const [file, kind, purpose] of beside) {
+    const found = statOf(file);
+    if (!found || (kind === 'folder' ? found.isDirectory() : found.isFile())) continue;
+    throw new StorePathError(`${file} is ${describeFileKind(found)}, where Session Buddy keeps its ${purpose}: move it away to use ${paths.db}`);
+  }
 }
 
 /** The files that make up one store. Everything lives beside the database file. */
@@ -28,11 +96,25 @@ export interface StorePaths {
   slotsDir: string;
   /** The previous snapshot, kept as a fallback when the current one is damaged. */
   previous: string;
+  /** The snapshot lock (a folder, see locks.ts). */
+  lock: string;
+  /** The real-time server's token for the CLI (mode 0600). */
+  token: string;
+  /** The trained success predictor. */
+  predictor: string;
 }
 
 export function storePaths(db: string): StorePaths {
   const resolved = path.resolve(db);
-  return { db: resolved, eventsDir: `${resolved}.events`, slotsDir: `${resolved}.events${path.sep}slots`, previous: `${resolved}.prev` };
+  return {
+    db: resolved,
+    eventsDir: `${resolved}.events`,
+    slotsDir: `${resolved}.events${path.sep}slots`,
+    previous: `${resolved}.prev`,
+    lock: `${resolved}.lock`,
+    token: `${resolved}.token`,
+    predictor: `${resolved}.predictor.json`,
+  };
 }
 
 /** A file-name-safe UTC stamp, e.g. 20261125T122430123Z. */

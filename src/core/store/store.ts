@@ -1,22 +1,38 @@
 import type { Database } from 'sql.js';
-import { compact, hasSchema, loadSnapshot, replaySegments, type SnapshotReport } from './compactor';
+import { compact, damageNotice, describeProblem, hasSchema, loadSnapshot, type SnapshotReport } from './compactor';
+import { databaseKind, ForeignDatabaseError } from './databaseKind';
+import { checkEvents, type LoggedEvent } from './eventSchema';
 import { applyEvents, type StoreEvent } from './events';
-import { SegmentWriter } from './eventLog';
-import { MigrationManager } from './migrations';
-import { resolveDatabasePath, storePaths, type StorePaths } from './paths';
-import { readOffsets } from './storeState';
+import { SegmentWriter, type LogProblem } from './eventLog';
+import { MigrationManager, NewerDatabaseError } from './migrations';
+import { checkStoreLocation, resolveDatabasePath, storePaths, type StorePaths } from './paths';
+import { rebuildAfterPurge, replayLog } from './replay';
+import { removeStaleTempFiles } from './snapshotFile';
+import { readState, type LogState } from './storeState';
 import { forgetStatements } from './statements';
 import { claimWriterSlot, IdGenerator, type WriterSlot } from './writerSlot';
 
+export interface CompactionJob {
+  migrationsDir?: string;
+  segmentGraceMs?: number;
+  lockBudgetMs?: number;
+}
+
 /** Rebuilds the snapshot somewhere (in this thread, or in a worker) and reports what it did. */
-export type CompactionRunner = (paths: StorePaths, migrationsDir?: string, segmentGraceMs?: number) => Promise<SnapshotReport>;
+export type CompactionRunner = (paths: StorePaths, job: CompactionJob) => Promise<SnapshotReport>;
+
+/**
+ * 'work' upgrades the schema on disk, repairs a damaged snapshot and accepts writes. The other two
+ * never write anything: 'read' upgrades an older schema in memory only, so that queries see the
+ * latest tables; 'inspect' shows the file as it is (status, validate, sql).
+ */
+export type StoreMode = 'work' | 'read' | 'inspect';
 
 export interface StoreOptions {
   /** Database file; default: SESSION_BUDDY_DB, then the per-user path (see paths.ts). */
   path?: string;
   migrationsDir?: string;
-  /** 'work' upgrades the schema and accepts writes; 'inspect' does neither (status, sql, validate). */
-  mode?: 'work' | 'inspect';
+  mode?: StoreMode;
   /** How often other processes' events are picked up (ms); 0 turns polling off. Default 1000. */
   pollMs?: number;
   /** Quiet time after the last write before the snapshot is rebuilt (ms). Default 5000. */
@@ -24,30 +40,36 @@ export interface StoreOptions {
   /** Upper bound on how long written events wait for a snapshot while writes keep coming (ms). */
   compactMaxDelayMs?: number;
   compactionRunner?: CompactionRunner;
-  /** Problems the user should hear about (a damaged file moved aside, a failed snapshot). */
+  /** Problems the user should hear about (a damaged file moved aside, a failed snapshot, a skipped log line). */
   onMessage?: (message: string) => void;
 }
 
 interface Pending {
   events: StoreEvent[];
-  line: string;
+  /** Each event's JSON, made when it was committed; its stamp is added when the group is written. */
+  json: string[];
   resolve: () => void;
   reject: (err: Error) => void;
 }
 
-const inlineCompaction: CompactionRunner = (paths, migrationsDir, segmentGraceMs) => compact(paths, { migrate: true, migrationsDir, segmentGraceMs });
+const inlineCompaction: CompactionRunner = (paths, job) => compact(paths, { migrate: true, ...job });
 
 /** Other processes read new events every second or so; a purge's snapshot waits until they have. */
 export const PURGE_SNAPSHOT_DELAY_MS = 3000;
+
+/** The last snapshot at close is skipped rather than waited for when another process holds the lock. */
+const CLOSE_LOCK_BUDGET_MS = 2000;
 
 /**
  * The durable store. The snapshot (a SQLite file) plus an append-only event log beside it are the
  * truth; this object holds an in-memory replica.
  *
- * Writes: `commit` appends the events to this process's log segment and resolves once they are on
- * disk (one fdatasync per group: events that arrive while a write is in flight go in the next
- * group, so the wait is at most one write plus one fdatasync, well under 50 ms), then applies them
- * to the replica. The snapshot is rebuilt later, off the caller's path, from disk plus log.
+ * Writes: `commit` validates the events, then appends them to this process's log segment and
+ * resolves once they are on disk (one fdatasync per group: events that arrive while a write is in
+ * flight go in the next group, so the wait is at most one write plus one fdatasync, well under
+ * 50 ms), then applies them to the replica. Each written event carries a stamp of the store clock,
+ * which orders it against every other process's events. The snapshot is rebuilt later, off the
+ * caller's path, from disk plus log.
  *
  * Reads: the replica, which also applies other processes' events within `pollMs`.
  */
@@ -59,10 +81,13 @@ export class SkillStore {
   private slotReady: Promise<void> | undefined;
   private slot: WriterSlot | undefined;
   private ids: IdGenerator | undefined;
-  private offsets: Map<string, number>;
+  private readonly state: LogState;
+  private latestStamp = 0;
   private pollTimer: NodeJS.Timeout | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
   private firstUnsnapshottedAt = 0;
+  /** After a purge the next snapshot removes every finished segment at once (no grace time). */
+  private purgeSnapshotDue = false;
   private compacting: Promise<SnapshotReport | undefined> | undefined;
   private listeners = new Set<() => void>();
   private applyListeners = new Set<(events: readonly StoreEvent[]) => void>();
@@ -74,24 +99,50 @@ export class SkillStore {
     readonly paths: StorePaths,
     readonly report: { messages: string[]; backup?: string; migrated: string[]; movedAside?: string },
     private readonly options: StoreOptions,
+    /** Why this store accepts no writes, when it does not. */
+    readonly readOnlyReason: string | undefined,
     started: number,
   ) {
-    this.offsets = readOffsets(db);
+    this.state = readState(db);
+    this.latestStamp = this.state.purgeHorizon;
     this.openedInMs = performance.now() - started;
   }
 
   static async open(options: StoreOptions = {}): Promise<SkillStore> {
     const started = performance.now();
-    const paths = storePaths(resolveDatabasePath(options.path));
     const mode = options.mode ?? 'work';
+    const paths = storePaths(resolveDatabasePath(options.path));
+    checkStoreLocation(paths, { requireFolder: mode === 'work' && (options.path !== undefined || process.env.SESSION_BUDDY_DB !== undefined) });
     const report: SkillStore['report'] = { messages: [], migrated: [] };
-    let db = await loadSnapshot(paths, report);
-    if (mode === 'work' && new MigrationManager(db, options.migrationsDir).pendingCount() > 0) {
+    let { db, damaged } = await loadSnapshot(paths, report.messages);
+    let readOnlyReason: string | undefined;
+    try {
+      const kind = databaseKind(db);
+      if (kind.kind === 'foreign') {
+        const refusal = new ForeignDatabaseError(paths.db, kind.tables);
+        if (mode !== 'inspect') throw refusal;
+        report.messages.push(refusal.message);
+      }
+      const manager = new MigrationManager(db, options.migrationsDir);
+      const newer = manager.newerVersion();
+      if (newer) {
+        readOnlyReason = new NewerDatabaseError(paths.db, newer, manager.latestKnown()).message;
+        report.messages.push(readOnlyReason);
+      } else if (mode !== 'work') {
+        readOnlyReason = `the store was opened ${mode === 'read' ? 'for reading' : 'for inspection'} only; it does not accept writes`;
+        if (damaged) report.messages.push(damageNotice(paths, damaged));
+        if (mode === 'read' && manager.pendingCount() > 0) manager.migrate();
+      } else if (damaged || manager.pendingCount() > 0) {
+        db.close();
+        await upgrade(paths, options, report);
+        ({ db, damaged } = await loadSnapshot(paths, report.messages));
+      }
+    } catch (err) {
       db.close();
-      await upgrade(paths, options, report);
-      db = await loadSnapshot(paths, report);
+      throw err;
     }
-    const store = new SkillStore(db, paths, report, options, started);
+    if (!readOnlyReason) removeStaleTempFiles(paths.db);
+    const store = new SkillStore(db, paths, report, options, readOnlyReason, started);
     if (hasSchema(db)) store.pullEvents();
     for (const message of report.messages) options.onMessage?.(message);
     const pollMs = options.pollMs ?? 1000;
@@ -102,7 +153,7 @@ export class SkillStore {
     return store;
   }
 
-  get mode(): 'work' | 'inspect' {
+  get mode(): StoreMode {
     return this.options.mode ?? 'work';
   }
 
@@ -123,32 +174,42 @@ export class SkillStore {
 
   /** A new invocation id, unique across every process writing to this store. */
   async nextId(): Promise<number> {
+    this.refuseWrites();
     await this.ensureWriter();
     return this.ids!.next();
   }
 
-  /** Appends events durably, then applies them; resolves once they are on disk and visible. */
+  /**
+   * Validates the events (an invalid one rejects the whole commit, and nothing is written), appends
+   * them durably, then applies them; resolves once they are on disk and visible. A write error
+   * (a full disk) rejects with the disk's error and touches nothing already confirmed.
+   */
   async commit(events: StoreEvent[]): Promise<void> {
-    if (this.closed) throw new Error('the store is closed');
-    if (this.mode !== 'work') throw new Error('the store was opened for inspection only; it does not accept writes');
-    const line = events.map((e) => JSON.stringify(e)).join('\n') + '\n';
-    const done = new Promise<void>((resolve, reject) => this.queue.push({ events, line, resolve, reject }));
+    this.refuseWrites();
+    checkEvents(events);
+    const json = events.map((e) => JSON.stringify(e));
+    const done = new Promise<void>((resolve, reject) => this.queue.push({ events, json, resolve, reject }));
     if (!this.flushing) void this.flush();
     return done;
   }
 
   /** Picks up other processes' events now; returns how many were applied. */
   pullEvents(): number {
-    const { replayed, purged } = replaySegments(this.db, this.paths.eventsDir, this.offsets, this.writer?.name, (events) => this.emitApplied(events));
-    if (purged) this.rotateSegment();
-    if (replayed > 0) this.emitChange();
-    return replayed;
+    const result = replayLog(this.db, this.paths.eventsDir, this.state, {
+      own: this.writer?.name,
+      onApplied: (events) => this.emitApplied(events),
+      onProblem: (problem) => this.reportProblem(problem),
+    });
+    this.observe(result.maxStamp);
+    if (result.purged) this.rotateSegment();
+    if (result.replayed > 0) this.emitChange();
+    return result.replayed;
   }
 
   /** Rebuilds the snapshot now (waits for queued writes first). */
-  async snapshotNow(): Promise<SnapshotReport | undefined> {
+  async snapshotNow(options: { segmentGraceMs?: number } = {}): Promise<SnapshotReport | undefined> {
     await this.drain();
-    return this.runCompaction();
+    return this.runCompaction(false, options);
   }
 
   /**
@@ -166,35 +227,56 @@ export class SkillStore {
     this.writer?.close();
     this.slot?.release();
     let report: SnapshotReport | undefined;
-    if (wrote && options.snapshot !== false) report = await this.runCompaction(true);
+    if (wrote && options.snapshot !== false) report = await this.runCompaction(true, { lockBudgetMs: CLOSE_LOCK_BUDGET_MS });
     forgetStatements(this.db);
     this.db.close();
     return report;
+  }
+
+  private refuseWrites(): void {
+    if (this.closed) throw new Error('the store is closed');
+    if (this.readOnlyReason) throw new Error(this.readOnlyReason);
   }
 
   private async ensureWriter(): Promise<void> {
     this.slotReady ??= claimWriterSlot(this.paths.slotsDir).then((slot) => {
       this.slot = slot;
       this.ids = new IdGenerator(slot.slot);
+      this.ids.observe(this.latestStamp);
     });
     await this.slotReady;
-    this.writerReady ??= SegmentWriter.create(this.paths.eventsDir, this.slot!.slot).then((writer) => {
-      this.writer = writer;
-    });
+    this.writerReady ??= SegmentWriter.create(this.paths.eventsDir, this.slot!.slot).then(
+      (writer) => {
+        this.writer = writer;
+      },
+      (err: Error) => {
+        this.writerReady = undefined;
+        throw err;
+      },
+    );
     return this.writerReady;
   }
 
+  /** Moves this process's clock past a stamp read from the log. */
+  private observe(stamp: number): void {
+    if (stamp <= this.latestStamp) return;
+    this.latestStamp = stamp;
+    this.ids?.observe(stamp);
+  }
+
   /**
-   * After "delete all data" this process starts a new segment, so that the old one, which holds
-   * the deleted events, is finished and the next snapshot can remove it from disk.
+   * Ends this process's segment so that it can be removed: after "delete all data" (the old one
+   * holds the deleted events), or after a failed write (it takes no more lines).
    */
-  private rotateSegment(): void {
+  private rotateSegment(afterPurge = true): void {
     if (!this.writer) return;
     this.writer.close();
     this.writer = undefined;
     this.writerReady = undefined;
+    if (!afterPurge) return;
+    this.purgeSnapshotDue = true;
     clearTimeout(this.compactTimer);
-    this.compactTimer = setTimeout(() => void this.runCompaction(false, { segmentGraceMs: 0 }), PURGE_SNAPSHOT_DELAY_MS);
+    this.compactTimer = setTimeout(() => void this.runCompaction(), PURGE_SNAPSHOT_DELAY_MS);
     this.compactTimer.unref();
   }
 
@@ -211,27 +293,54 @@ export class SkillStore {
       while (this.queue.length > 0) {
         const batch = this.queue;
         this.queue = [];
+        let stamps: number[];
         try {
           await this.ensureWriter();
-          await this.writer!.append(batch.map((p) => p.line).join(''));
+          stamps = [];
+          let lines = '';
+          for (const pending of batch) {
+            for (const json of pending.json) {
+              const stamp = this.ids!.next();
+              stamps.push(stamp);
+              lines += `{"s":${stamp},${json.slice(1)}\n`;
+            }
+          }
+          await this.writer!.append(lines);
         } catch (err) {
+          if (this.writer?.retired) this.rotateSegment(false);
           for (const p of batch) p.reject(err as Error);
           continue;
         }
-        this.offsets.set(this.writer!.name, this.writer!.size);
-        const events = batch.flatMap((p) => p.events);
-        try {
-          this.emitApplied(applyEvents(this.db, events));
-        } catch (err) {
-          // The events are durable; the replica could not apply them. Report, do not lose them.
-          this.options.onMessage?.(`Recorded events could not be applied in memory: ${(err as Error).message}`);
-        }
+        this.state.offsets.set(this.writer!.name, this.writer!.size);
+        this.latestStamp = Math.max(this.latestStamp, stamps.at(-1) ?? 0);
+        this.applyOwn(batch.flatMap((p) => p.events), stamps);
         for (const p of batch) p.resolve();
         this.afterWrite();
-        if (events.some((e) => e.t === 'purge')) this.rotateSegment();
       }
     } finally {
       this.flushing = false;
+    }
+  }
+
+  /** Applies this process's own events, just written; a purge among them empties the replica as of its stamp. */
+  private applyOwn(events: StoreEvent[], stamps: number[]): void {
+    const purgeAt = events.map((e) => e.t).lastIndexOf('purge');
+    try {
+      if (purgeAt >= 0) {
+        const purge = { ...events[purgeAt], s: stamps[purgeAt] } as LoggedEvent;
+        rebuildAfterPurge(this.db, this.paths.eventsDir, this.state, purge, {
+          onApplied: (changed) => this.emitApplied(changed),
+          onProblem: (problem) => this.reportProblem(problem),
+        });
+        this.rotateSegment();
+        return;
+      }
+      const { changed, failures } = applyEvents(this.db, events);
+      this.emitApplied(changed);
+      for (const failure of failures) this.options.onMessage?.(`A recorded ${events[failure.index].t} event could not be applied in memory: ${failure.error}`);
+    } catch (err) {
+      // The events are durable; the replica could not apply them. Report, do not lose them.
+      this.options.onMessage?.(`Recorded events could not be applied in memory: ${(err as Error).message}`);
     }
   }
 
@@ -247,19 +356,21 @@ export class SkillStore {
     this.compactTimer.unref();
   }
 
-  private async runCompaction(final = false, options: { segmentGraceMs?: number } = {}): Promise<SnapshotReport | undefined> {
+  private async runCompaction(final = false, job: Omit<CompactionJob, 'migrationsDir'> = {}): Promise<SnapshotReport | undefined> {
     if (this.compacting) await this.compacting;
     if (this.closed && !final) return undefined;
     const runner = this.options.compactionRunner ?? inlineCompaction;
     const startedAt = Date.now();
-    this.compacting = runner(this.paths, this.options.migrationsDir, options.segmentGraceMs)
+    if (this.purgeSnapshotDue) job = { ...job, segmentGraceMs: 0 };
+    this.purgeSnapshotDue = false;
+    this.compacting = runner(this.paths, { migrationsDir: this.options.migrationsDir, ...job })
       .then((report) => {
         if (this.firstUnsnapshottedAt <= startedAt) this.firstUnsnapshottedAt = 0;
         for (const message of report.messages) this.options.onMessage?.(message);
         return report;
       })
       .catch((err: Error) => {
-        this.options.onMessage?.(`Could not write the snapshot ${this.paths.db}: ${err.message}. Events stay safe in ${this.paths.eventsDir}.`);
+        if (!final) this.options.onMessage?.(`Could not write the snapshot ${this.paths.db}: ${err.message}. Events stay safe in ${this.paths.eventsDir}.`);
         return undefined;
       })
       .finally(() => {
@@ -274,6 +385,11 @@ export class SkillStore {
     } catch (err) {
       this.options.onMessage?.(`Could not read events from ${this.paths.eventsDir}: ${(err as Error).message}`);
     }
+  }
+
+  private reportProblem(problem: LogProblem): void {
+    const text = describeProblem(problem);
+    if (text) this.options.onMessage?.(text);
   }
 
   private emitApplied(events: readonly StoreEvent[]): void {
@@ -299,13 +415,14 @@ export class SkillStore {
 }
 
 /**
- * Opening for work upgrades an older (or new) database to the latest schema, after a backup, under
- * the snapshot lock, so that every process sees the same schema.
+ * Opening for work upgrades an older (or new) database to the latest schema and repairs a damaged
+ * one, after a backup, under the snapshot lock, so that every process sees the same schema.
  */
 async function upgrade(paths: StorePaths, options: StoreOptions, report: SkillStore['report']): Promise<void> {
   const result = await compact(paths, { migrate: true, migrationsDir: options.migrationsDir });
   report.backup = result.backup;
   report.migrated = result.migrated;
+  report.movedAside = result.movedAside;
   report.messages.push(...result.messages);
   if (result.backup) report.messages.push(`Upgraded ${paths.db} to ${result.migrated.at(-1)}; the previous version is saved as ${result.backup}.`);
 }

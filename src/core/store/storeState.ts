@@ -2,30 +2,45 @@ import type { Database } from 'sql.js';
 
 /**
  * The store's own bookkeeping inside the snapshot: how many bytes of each event segment the
- * snapshot already contains. It is written in the same export as the data, so a snapshot and its
- * offsets can never disagree. It is not part of the migrated schema.
+ * snapshot already contains, and the stamp of the last "delete all data" it applied (events
+ * stamped before it are skipped wherever they turn up). It is written in the same export as the
+ * data, so a snapshot and its bookkeeping can never disagree. It is not part of the migrated schema.
  */
 const TABLE = 'session_buddy_store_state';
+const META = 'session_buddy_store_meta';
+const PURGE_HORIZON = 'purge_horizon';
+
+export interface LogState {
+  /** Consumed bytes per segment name. */
+  offsets: Map<string, number>;
+  /** Events stamped before this were deleted by a purge. */
+  purgeHorizon: number;
+}
 
 export function ensureStateTable(db: Database): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS ${TABLE} (segment TEXT PRIMARY KEY, consumed_bytes INTEGER NOT NULL)`);
+  db.exec(`CREATE TABLE IF NOT EXISTS ${TABLE} (segment TEXT PRIMARY KEY, consumed_bytes INTEGER NOT NULL);
+           CREATE TABLE IF NOT EXISTS ${META} (key TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
 }
 
-export function readOffsets(db: Database): Map<string, number> {
-  const exists = db.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '${TABLE}'`).length > 0;
-  if (!exists) return new Map();
-  const rows = db.exec(`SELECT segment, consumed_bytes FROM ${TABLE}`)[0]?.values ?? [];
-  return new Map(rows.map(([segment, bytes]) => [String(segment), Number(bytes)]));
+function tableExists(db: Database, name: string): boolean {
+  return db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).length > 0;
 }
 
-export function writeOffsets(db: Database, offsets: Map<string, number>): void {
+export function readState(db: Database): LogState {
+  const rows = tableExists(db, TABLE) ? (db.exec(`SELECT segment, consumed_bytes FROM ${TABLE}`)[0]?.values ?? []) : [];
+  const horizon = tableExists(db, META) ? db.exec(`SELECT value FROM ${META} WHERE key = ?`, [PURGE_HORIZON])[0]?.values[0]?.[0] : undefined;
+  return { offsets: new Map(rows.map(([segment, bytes]) => [String(segment), Number(bytes)])), purgeHorizon: Number(horizon ?? 0) };
+}
+
+export function writeState(db: Database, state: LogState): void {
   ensureStateTable(db);
   db.exec('BEGIN');
   try {
     db.exec(`DELETE FROM ${TABLE}`);
     const stmt = db.prepare(`INSERT INTO ${TABLE} (segment, consumed_bytes) VALUES (?, ?)`);
-    for (const [segment, bytes] of offsets) stmt.run([segment, bytes]);
+    for (const [segment, bytes] of state.offsets) stmt.run([segment, bytes]);
     stmt.free();
+    db.run(`INSERT INTO ${META} (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [PURGE_HORIZON, state.purgeHorizon]);
     db.exec('COMMIT');
   } catch (err) {
     db.exec('ROLLBACK');
@@ -33,4 +48,4 @@ export function writeOffsets(db: Database, offsets: Map<string, number>): void {
   }
 }
 
-export const STATE_TABLE = TABLE;
+export const STATE_TABLES: readonly string[] = [TABLE, META];

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import { processIsAlive } from './eventLog';
+import { withLock } from './locks';
 
 export const SLOT_COUNT = 32;
 
@@ -17,8 +17,7 @@ export interface WriterSlot {
  */
 export async function claimWriterSlot(slotsDir: string): Promise<WriterSlot> {
   fs.mkdirSync(slotsDir, { recursive: true, mode: 0o700 });
-  const release = await lockfile.lock(slotsDir, { realpath: false, stale: 10_000, retries: { retries: 50, minTimeout: 20, maxTimeout: 200 } });
-  try {
+  return withLock(slotsDir, `${slotsDir}.lock`, { purpose: 'the writer slots', staleMs: 10_000 }, () => {
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
       const file = path.join(slotsDir, `slot-${slot}`);
       const owner = readOwner(file);
@@ -27,9 +26,7 @@ export async function claimWriterSlot(slotsDir: string): Promise<WriterSlot> {
       return { slot, release: () => releaseSlot(file) };
     }
     throw new Error(`all ${SLOT_COUNT} writer slots in ${slotsDir} are held by running processes`);
-  } finally {
-    await release();
-  }
+  });
 }
 
 function readOwner(file: string): number | undefined {
@@ -49,9 +46,11 @@ const EPOCH_MS = Date.UTC(2024, 0, 1);
 const SEQ_BITS = 256;
 
 /**
- * Invocation ids that are unique across processes without asking anyone: milliseconds since 2024,
- * then the writer slot, then a per-millisecond sequence ((ms * 32 + slot) * 256 + seq), which stays
- * below 2^53 until 2058 and sorts by time.
+ * The store's clock: invocation ids and event stamps that are unique across processes without
+ * asking anyone: milliseconds since 2024, then the writer slot, then a per-millisecond sequence
+ * ((ms * 32 + slot) * 256 + seq), which stays below 2^53 until 2058 and sorts by time. Like a hybrid
+ * logical clock it never goes backwards and moves past every stamp it has seen from another
+ * process, so an event made after reading another's is always ordered after it.
  */
 export class IdGenerator {
   private lastMs = 0;
@@ -74,5 +73,13 @@ export class IdGenerator {
       this.seq = 0;
     }
     return (this.lastMs * SLOT_COUNT + this.slot) * SEQ_BITS + this.seq;
+  }
+
+  /** Moves the clock past a stamp seen elsewhere, so that the next one is greater. */
+  observe(stamp: number): void {
+    const ms = Math.floor(stamp / (SLOT_COUNT * SEQ_BITS));
+    if (ms < this.lastMs) return;
+    this.lastMs = ms;
+    this.seq = SEQ_BITS - 1;
   }
 }

@@ -55,24 +55,21 @@ export function createMcpServer(ctx: ToolContext, info: McpServerInfo): Server {
 }
 
 /**
- * Serves the tools on stdin/stdout until the client disconnects or the process is asked to stop
- * (SIGINT/SIGTERM); resolves then, so the caller can end its session and close the store.
+ * Serves the tools on stdin/stdout until the client disconnects or `stopRequested` resolves (the
+ * CLI's SIGINT/SIGTERM); resolves then, so the caller can end its session and close the store.
  */
-export async function serveMcpOverStdio(ctx: ToolContext, info: McpServerInfo): Promise<void> {
+export async function serveMcpOverStdio(ctx: ToolContext, info: McpServerInfo, stopRequested: Promise<void>): Promise<void> {
   const server = createMcpServer(ctx, info);
   const transport = new StdioServerTransport();
   let stop = () => {};
   const closed = new Promise<void>((resolve) => (stop = resolve));
   server.onclose = stop;
   process.stdin.once('end', stop);
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  void stopRequested.then(stop);
   try {
     await server.connect(transport);
     await closed;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
     process.stdin.off('end', stop);
     await server.close();
   }

@@ -1,4 +1,7 @@
+import { CONTROL_CHARACTERS, LIMITS, MAX_DURATION_SECONDS } from '../limits';
 import { parseTimestamp, type Timestamp } from '../time';
+
+export { LIMITS };
 
 /** Bad input from a caller: the message says which field and what is expected. */
 export class ValidationError extends Error {
@@ -13,16 +16,12 @@ export class UnknownSessionError extends Error {
   }
 }
 
-export const LIMITS = { name: 200, text: 2000, label: 500, listItems: 50 } as const;
-
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 export function requireName(field: string, value: unknown, max: number = LIMITS.name): string {
   if (typeof value !== 'string') throw new ValidationError(field, 'must be a string');
   const trimmed = value.trim();
   if (!trimmed) throw new ValidationError(field, 'must not be empty');
   if (trimmed.length > max) throw new ValidationError(field, `must be at most ${max} characters (got ${trimmed.length})`);
-  if (CONTROL.test(trimmed)) throw new ValidationError(field, 'must not contain control characters');
+  if (CONTROL_CHARACTERS.test(trimmed)) throw new ValidationError(field, 'must not contain control characters');
   return trimmed;
 }
 
@@ -37,6 +36,7 @@ export function optionalDuration(field: string, value: unknown): number | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(field, 'must be a finite number of seconds');
   if (value < 0) throw new ValidationError(field, `must not be negative (got ${value})`);
+  if (value > MAX_DURATION_SECONDS) throw new ValidationError(field, `must be at most ${MAX_DURATION_SECONDS} seconds (30 days; got ${value})`);
   return value;
 }
 

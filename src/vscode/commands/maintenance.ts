@@ -108,8 +108,13 @@ export class MaintenanceCommands {
     core.session.forget();
     this.recorder.reset();
     if (this.recorder.isEnabled('explicit')) await core.session.current();
-    this.log.info(`Deleted all data in ${core.store.paths.db}${result.removedFiles.length ? `; removed ${result.removedFiles.join(', ')}` : ''}`);
-    void vscode.window.showInformationMessage('Session Buddy: all data was deleted.');
+    this.log.info(`Deleted all data in ${core.store.paths.db}; removed ${result.removedFiles.length} file(s): ${result.removedFiles.join(', ') || '(none)'}`);
+    if (result.keptFiles.length) {
+      this.log.warn(`Still written by a running process, removed when it ends: ${result.keptFiles.join(', ')}`);
+      void vscode.window.showWarningMessage(`Session Buddy: all data was deleted; ${result.keptFiles.length} log file(s) are still open in another running process and are removed when it ends (see the log).`);
+      return;
+    }
+    void vscode.window.showInformationMessage(`Session Buddy: all data was deleted (${result.removedFiles.length} file(s) removed; see the log for the list).`);
   }
 
   private async openFolder(): Promise<void> {

@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import lockfile from 'proper-lockfile';
+import { processIsAlive } from './eventLog';
+
+/**
+ * Cross-process locks (proper-lockfile: an atomic mkdir, refreshed while held, stale once its
+ * holder has not refreshed it for `staleMs`). The retry budget is always longer than the stale time,
+ * so a lock left by a crashed process is recovered before anyone gives up; a failure names the lock
+ * and its holder's pid (kept beside the lock in `<lock>.pid`).
+ */
+export interface LockOptions {
+  /** What the lock protects, for messages ("the snapshot", "the writer slots"). */
+  purpose: string;
+  staleMs: number;
+  /**
+   * How long to keep trying. Default twice the stale time, so that a crashed holder's lock is
+   * recovered within it; a shorter budget is for work that may as well be skipped (a last snapshot).
+   */
+  budgetMs?: number;
+}
+
+export class LockTimeoutError extends Error {}
+
+/** The lock was taken over while held (its holder stalled past the stale time): stop before writing. */
+export class LockCompromisedError extends Error {}
+
+export interface HeldLock {
+  /** Throws LockCompromisedError if another process took the lock over meanwhile. */
+  check(): void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function withLock<T>(target: string, lockPath: string, options: LockOptions, work: (lock: HeldLock) => Promise<T> | T): Promise<T> {
+  const budgetMs = options.budgetMs ?? options.staleMs * 2;
+  const deadline = Date.now() + budgetMs;
+  let compromised: Error | undefined;
+  let release: (() => Promise<void>) | undefined;
+  for (let delay = 20; !release; delay = Math.min(delay * 1.5, 250)) {
+    try {
+      release = await lockfile.lock(target, {
+        realpath: false,
+        lockfilePath: lockPath,
+        stale: options.staleMs,
+        retries: 0,
+        onCompromised: (err) => (compromised = err),
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new LockTimeoutError(describeHolder(lockPath, options, budgetMs));
+      await sleep(Math.min(delay, left));
+    }
+  }
+  writeHolder(lockPath);
+  const held: HeldLock = {
+    check: () => {
+      if (compromised) throw new LockCompromisedError(`the lock ${lockPath} on ${options.purpose} was taken over by another process (${compromised.message}); nothing was written`);
+    },
+  };
+  try {
+    return await work(held);
+  } finally {
+    fs.rmSync(`${lockPath}.pid`, { force: true });
+    await release().catch(() => undefined);
+  }
+}
+
+function writeHolder(lockPath: string): void {
+  try {
+    fs.writeFileSync(`${lockPath}.pid`, String(process.pid), { mode: 0o600 });
+  } catch {
+    // only used to name the holder in messages
+  }
+}
+
+function describeHolder(lockPath: string, options: LockOptions, budgetMs: number): string {
+  let pid: number | undefined;
+  try {
+    pid = Number(fs.readFileSync(`${lockPath}.pid`, 'utf8').trim()) || undefined;
+  } catch {
+    pid = undefined;
+  }
+  const holder = pid === undefined ? 'by a process that did not say its pid' : processIsAlive(pid) ? `by process ${pid}, which is running` : `by process ${pid}, which is no longer running`;
+  return `could not lock ${options.purpose}: ${lockPath} is held ${holder} (waited ${Math.round(budgetMs / 1000)} s; a lock whose holder stopped goes stale after ${Math.round(options.staleMs / 1000)} s)`;
+}
