@@ -244,7 +244,7 @@ export class SegmentWriter {
 
   async append(lines: string): Promise<void> {
     const fd = this.fd;
-    if (fd === undefined || this.failed) throw new Error(`event segment ${this.file} is closed`);
+    if (fd === undefined) throw new Error(`event segment ${this.file} is closed`);
     const buffer = Buffer.from(lines, 'utf8');
     try {
       let written = 0;
@@ -263,25 +263,39 @@ export class SegmentWriter {
 
   /** Marks the segment finished and closes it. Synchronous so that it also works at process exit. */
   close(): void {
+    this.finish();
+  }
+
+  /** A failed append: this segment takes no more lines; it is cut back and finished. */
+  private retire(): void {
+    this.failed = true;
+    this.finish();
+  }
+
+  /**
+   * Cuts the segment back to its last confirmed line and ends it with the close line, so that it
+   * counts as finished and can be removed (after Delete All Data too) while this process runs on.
+   * Tried twice: a failure of the first try (a full disk, a passing I/O error) must not keep a
+   * finished segment, and its bytes, alive until the process ends.
+   */
+  private finish(): void {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
     try {
-      if (!this.failed) writeFullySync(fd, Buffer.from(CLOSE_LINE), this.bytes);
-      fs.fdatasyncSync(fd);
-    } catch {
-      // A segment without its close line is finished once this process has ended.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          fs.ftruncateSync(fd, this.bytes);
+          writeFullySync(fd, Buffer.from(CLOSE_LINE), this.bytes);
+          fs.fdatasyncSync(fd);
+          return;
+        } catch {
+          // A segment without its close line is finished once this process has ended, and the
+          // reader leaves an unterminated tail alone.
+        }
+      }
     } finally {
       fs.closeSync(fd);
-    }
-  }
-
-  private retire(): void {
-    this.failed = true;
-    try {
-      fs.ftruncateSync(this.fd!, this.bytes);
-    } catch {
-      // The reader leaves an unterminated tail alone and resynchronises past a torn line.
     }
   }
 }

@@ -1,0 +1,310 @@
+/**
+ * The fault suite, in the spirit of SQLite's I/O-error and crash tests: each round runs the
+ * writer workload (writer.ts) in its own process with one fault injected (inject.cjs) at one write
+ * point of the store, then reopens the store as a user would and checks the store's promises:
+ * every invocation whose track() resolved is there exactly once, the snapshot opens and passes
+ * PRAGMA integrity_check, the derived totals match the rows, and after a completed Delete All Data
+ * no byte of the deleted data is in any file beside the store.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { seededRandom, type Random } from '../../src/core/analytics/seededRandom';
+import { compact } from '../../src/core/store/compactor';
+import { openDatabaseBytes } from '../../src/core/store/engine';
+import { storePaths } from '../../src/core/store/paths';
+import { SkillStore } from '../../src/core/store/store';
+import { plant } from '../helpers/store';
+
+export const POINTS = ['segment-append', 'segment-sync', 'segment-close', 'snapshot-write', 'snapshot-sync', 'snapshot-rename', 'dir-sync', 'backup', 'segment-delete', 'slot-write'] as const;
+export const KINDS = ['enospc', 'eio', 'short', 'kill'] as const;
+export type FaultPoint = (typeof POINTS)[number];
+export type FaultKind = (typeof KINDS)[number];
+/** A short write only exists where bytes are written. */
+const SHORT_POINTS = new Set<FaultPoint>(['segment-append', 'segment-close', 'snapshot-write', 'backup']);
+
+export interface Cell {
+  point: FaultPoint;
+  kind: FaultKind;
+  rounds: number;
+  /** Rounds in which the fault actually happened (the workload reached the nth call). */
+  fired: number;
+  lost: number;
+  duplicated: number;
+  unopenable: number;
+  /** Rounds whose derived totals (skill_metrics, session_skills, the hourly series) disagree with the rows. */
+  mismatched: number;
+  /** Rounds with a byte of deleted data left after a completed Delete All Data. */
+  leaked: number;
+}
+
+export interface FaultSuiteResult {
+  rounds: number;
+  seed: number;
+  cells: Cell[];
+  /** One line per round that broke a promise, to reproduce it (seed, cell, nth). */
+  violations: string[];
+  durationMs: number;
+}
+
+export interface FaultSuiteOptions {
+  rounds: number;
+  seed?: number;
+  parallel?: number;
+  onRound?: (done: number, total: number) => void;
+}
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const MIGRATIONS = path.join(ROOT, 'migrations');
+const INJECT = path.join(__dirname, 'inject.cjs');
+const TEMPLATE_SKILL = 'template-secret-skill';
+
+export const CELLS: { point: FaultPoint; kind: FaultKind }[] = POINTS.flatMap((point) => KINDS.filter((kind) => kind !== 'short' || SHORT_POINTS.has(point)).map((kind) => ({ point, kind })));
+
+/** Bundles the writer like the shipped code; `../../../migrations` from it is the repository's. */
+async function buildWriter(): Promise<string> {
+  const outdir = path.join(ROOT, 'out', 'faults', 'writer');
+  fs.mkdirSync(outdir, { recursive: true });
+  const outfile = path.join(outdir, 'writer.js');
+  await build({ entryPoints: [path.join(__dirname, 'writer.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  fs.copyFileSync(path.join(ROOT, 'node_modules', 'sql.js', 'dist', 'sql-wasm.wasm'), path.join(outdir, 'sql-wasm.wasm'));
+  return outfile;
+}
+
+/** A store one migration behind the latest, with invocations in it: opening it for work upgrades it after a backup. */
+async function buildTemplate(dir: string): Promise<{ db: string; ids: number[] }> {
+  fs.mkdirSync(dir, { recursive: true });
+  const db = path.join(dir, 'skills.db');
+  const store = await SkillStore.open({ path: db, migrationsDir: MIGRATIONS, pollMs: 0 });
+  const at = new Date(Date.now() - 10 * 60_000);
+  await plant(store, Array.from({ length: 20 }, (_, i) => ({ skill: `${TEMPLATE_SKILL}-${i % 3}`, at: new Date(at.getTime() + i * 1000), session: 'template' })));
+  const ids = store.db.exec('SELECT id FROM skill_invocation')[0].values.map((r) => Number(r[0]));
+  await store.close();
+  await compact(storePaths(db), { migrate: false, migrationsDir: MIGRATIONS, segmentGraceMs: 0, operation: { label: 'fault-template', needed: () => true, run: (_db, manager) => manager.rollback({ steps: 1 }) } });
+  for (const name of fs.readdirSync(dir)) if (name.includes('.backup-') || name.endsWith('.prev')) fs.rmSync(path.join(dir, name));
+  return { db, ids };
+}
+
+interface ChildRun {
+  lines: string[];
+  killed: boolean;
+  hung: boolean;
+  fired: boolean;
+  counts?: Record<string, number>;
+}
+
+function runWriter(writer: string, dir: string, env: Record<string, string>): Promise<ChildRun> {
+  const mark = path.join(dir, '..', `${path.basename(dir)}.fired`);
+  const countFile = path.join(dir, '..', `${path.basename(dir)}.counts`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--require', INJECT, writer], {
+      env: { ...process.env, ...env, SB_FAULT_MARK: mark, SB_FAULT_COUNT: countFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', () => undefined);
+    let hung = false;
+    const timer = setTimeout(() => {
+      hung = true;
+      child.kill('SIGKILL');
+    }, 60_000);
+    child.on('exit', (_code, signal) => {
+      clearTimeout(timer);
+      const fired = fs.existsSync(mark);
+      const counts = fs.existsSync(countFile) ? (JSON.parse(fs.readFileSync(countFile, 'utf8')) as Record<string, number>) : undefined;
+      fs.rmSync(mark, { force: true });
+      fs.rmSync(countFile, { force: true });
+      resolve({ lines: out.split('\n').filter(Boolean), killed: signal === 'SIGKILL', hung, fired, counts });
+    });
+  });
+}
+
+/** Every file under `dir` that holds `needle`. */
+function filesHolding(dir: string, needle: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .map((name) => path.join(dir, String(name)))
+    .filter((file) => fs.statSync(file).isFile() && fs.readFileSync(file).includes(needle));
+}
+
+interface Verdict {
+  lost: number;
+  duplicated: number;
+  unopenable: number;
+  mismatched: number;
+  leaked: number;
+  notes: string[];
+}
+
+const sum = (db: { exec(sql: string): { values: unknown[][] }[] }, sql: string) => Number(db.exec(sql)[0]?.values[0]?.[0] ?? 0);
+
+/** Reopens the store as a user would after the round (the dead writer's locks count as stale) and checks every promise. */
+async function check(db: string, template: number[], run: ChildRun, secret: string): Promise<Verdict> {
+  const verdict: Verdict = { lost: 0, duplicated: 0, unopenable: 0, mismatched: 0, leaked: 0, notes: [] };
+  if (run.killed) {
+    // A dead holder's locks go stale after 30 s / 10 s; the check does not wait for that.
+    for (const lock of [`${db}.lock`, `${db}.events/slots.lock`]) fs.rmSync(lock, { recursive: true, force: true });
+  }
+  const purgeAt = run.lines.indexOf('P');
+  const confirmed = (from: number, to: number) => run.lines.slice(from, to).filter((l) => l.startsWith('C ')).map((l) => Number(l.slice(2)));
+  const before = purgeAt >= 0 ? [...template, ...confirmed(0, purgeAt)] : [];
+  const after = purgeAt >= 0 ? confirmed(purgeAt, run.lines.length) : [...template, ...confirmed(0, run.lines.length)];
+  const deleted = run.lines.includes('D');
+
+  let store: SkillStore;
+  try {
+    store = await SkillStore.open({ path: db, migrationsDir: MIGRATIONS, pollMs: 0 });
+  } catch (err) {
+    verdict.unopenable = 1;
+    verdict.notes.push(`reopen failed: ${(err as Error).message}`);
+    return verdict;
+  }
+  const present = new Set(store.db.exec('SELECT id FROM skill_invocation')[0]?.values.map((r) => Number(r[0])) ?? []);
+  const rows = sum(store.db, 'SELECT count(*) FROM skill_invocation');
+  const gone = before.filter((id) => !present.has(id)).length;
+  const purged = gone === before.length;
+  if (deleted && !purged) {
+    verdict.leaked = 1;
+    verdict.notes.push(`${before.length - gone} invocations deleted by a completed Delete All Data are back`);
+  }
+  const missing = after.filter((id) => !present.has(id)).length + (purged ? 0 : gone);
+  if (missing) verdict.notes.push(`${missing} confirmed invocations missing`);
+  verdict.lost = missing;
+  const derived = {
+    skill_metrics: sum(store.db, 'SELECT COALESCE(SUM(total_invocations), 0) FROM skill_metrics'),
+    session_skills: sum(store.db, 'SELECT COALESCE(SUM(invocation_count), 0) FROM session_skills'),
+    skill_time_series: sum(store.db, 'SELECT COALESCE(SUM(invocation_count), 0) FROM skill_time_series'),
+  };
+  for (const [table, total] of Object.entries(derived)) {
+    if (total === rows) continue;
+    verdict.mismatched = 1;
+    if (total > rows) verdict.duplicated = Math.max(verdict.duplicated, total - rows);
+    verdict.notes.push(`${table} counts ${total} invocations, the table holds ${rows}`);
+  }
+  try {
+    await store.snapshotNow();
+    await store.close();
+    const snapshot = await openDatabaseBytes(fs.readFileSync(db));
+    try {
+      const integrity = String(snapshot.exec('PRAGMA integrity_check')[0].values[0][0]);
+      if (integrity !== 'ok') throw new Error(`integrity_check: ${integrity}`);
+      const inSnapshot = new Set(snapshot.exec('SELECT id FROM skill_invocation')[0]?.values.map((r) => Number(r[0])) ?? []);
+      const notSaved = [...present].filter((id) => !inSnapshot.has(id)).length;
+      if (notSaved) {
+        verdict.lost += notSaved;
+        verdict.notes.push(`${notSaved} invocations missing from the rebuilt snapshot`);
+      }
+    } finally {
+      snapshot.close();
+    }
+  } catch (err) {
+    verdict.unopenable = 1;
+    verdict.notes.push(`snapshot: ${(err as Error).message}`);
+  }
+  if (deleted) {
+    const holding = [...filesHolding(path.dirname(db), secret), ...filesHolding(path.dirname(db), TEMPLATE_SKILL)];
+    if (holding.length) {
+      verdict.leaked = 1;
+      verdict.notes.push(`deleted data still in ${holding.map((f) => path.basename(f)).join(', ')}`);
+    }
+  }
+  return verdict;
+}
+
+/** How often each point is reached by the workload, so that the nth call of every round is one that happens. */
+async function calibrate(writer: string, work: string, template: string): Promise<Record<string, number>> {
+  const reach: Record<string, number> = {};
+  for (const purge of ['0', '1']) {
+    const dir = path.join(work, `calibrate-${purge}`);
+    fs.cpSync(path.dirname(template), dir, { recursive: true });
+    const run = await runWriter(writer, dir, { SB_DB: path.join(dir, 'skills.db'), SB_MIGRATIONS: MIGRATIONS, SB_SEED: '1', SB_PURGE: purge, SB_SECRET: 'calibration' });
+    for (const [point, n] of Object.entries(run.counts ?? {})) reach[point] = Math.max(reach[point] ?? 0, n);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return reach;
+}
+
+interface Round {
+  index: number;
+  point: FaultPoint;
+  kind: FaultKind;
+  nth: number;
+  after: boolean;
+  purge: boolean;
+  seed: number;
+}
+
+function planRounds(count: number, seed: number, reach: Record<string, number>): Round[] {
+  const random: Random = seededRandom(seed);
+  return Array.from({ length: count }, (_, index) => {
+    const { point, kind } = CELLS[index % CELLS.length];
+    const purge = random() < 0.35;
+    return { index, point, kind, nth: 1 + Math.floor(random() * Math.max(1, reach[point] ?? 1)), after: random() < 0.5, purge, seed: Math.floor(random() * 2 ** 31) };
+  });
+}
+
+export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSuiteResult> {
+  const started = performance.now();
+  const seed = options.seed ?? 20261201;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-faults-'));
+  try {
+    const writer = await buildWriter();
+    const template = await buildTemplate(path.join(work, 'template'));
+    const reach = await calibrate(writer, work, template.db);
+    const rounds = planRounds(options.rounds, seed, reach);
+    const cells = new Map(CELLS.map((c) => [`${c.point}/${c.kind}`, { ...c, rounds: 0, fired: 0, lost: 0, duplicated: 0, unopenable: 0, mismatched: 0, leaked: 0 } as Cell]));
+    const violations: string[] = [];
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < rounds.length) {
+        const round = rounds[next++];
+        const dir = path.join(work, `round-${round.index}`);
+        fs.cpSync(path.dirname(template.db), dir, { recursive: true });
+        const db = path.join(dir, 'skills.db');
+        const secret = `deleted-secret-${round.seed.toString(36)}`;
+        const run = await runWriter(writer, dir, {
+          SB_DB: db,
+          SB_MIGRATIONS: MIGRATIONS,
+          SB_SEED: String(round.seed),
+          SB_PURGE: round.purge ? '1' : '0',
+          SB_SECRET: secret,
+          SB_FAULT: JSON.stringify({ point: round.point, kind: round.kind, nth: round.nth, after: round.after }),
+        });
+        const verdict = await check(db, template.ids, run, secret);
+        if (run.hung) {
+          verdict.unopenable = 1;
+          verdict.notes.push('the writer hung (killed after 60 s)');
+        }
+        const cell = cells.get(`${round.point}/${round.kind}`)!;
+        cell.rounds++;
+        if (run.fired) cell.fired++;
+        cell.lost += verdict.lost;
+        cell.duplicated += verdict.duplicated;
+        cell.unopenable += verdict.unopenable;
+        cell.mismatched += verdict.mismatched;
+        cell.leaked += verdict.leaked;
+        if (verdict.notes.length) violations.push(`round ${round.index} (${round.point}/${round.kind}, nth ${round.nth}, ${round.after ? 'after' : 'before'}, purge ${round.purge}, seed ${round.seed}): ${verdict.notes.join('; ')}`);
+        fs.rmSync(dir, { recursive: true, force: true });
+        options.onRound?.(++done, rounds.length);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.parallel ?? 1) }, worker));
+    return { rounds: rounds.length, seed, cells: [...cells.values()], violations, durationMs: performance.now() - started };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The table of the issue: fault point x fault kind -> rounds, lost, duplicated, unopenable (and more). */
+export function formatTable(result: FaultSuiteResult): string {
+  const header = ['point', 'kind', 'rounds', 'fired', 'lost', 'duplicated', 'unopenable', 'mismatched', 'leaked'];
+  const rows = result.cells.map((c) => [c.point, c.kind, c.rounds, c.fired, c.lost, c.duplicated, c.unopenable, c.mismatched, c.leaked].map(String));
+  const total = (key: keyof Cell) => String(result.cells.reduce((n, c) => n + Number(c[key]), 0));
+  rows.push(['total', '', total('rounds'), total('fired'), total('lost'), total('duplicated'), total('unopenable'), total('mismatched'), total('leaked')]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
