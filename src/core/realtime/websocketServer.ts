@@ -13,16 +13,20 @@ export const REALTIME_DEFAULTS = {
   port: 8765,
   maxPayloadBytes: 64 * 1024,
   maxClients: 100,
+  /** Connections still to present their token are kept apart from the admitted ones, and few. */
+  maxPending: 16,
   intervalMs: 1000,
-  authTimeoutMs: 5000,
+  authTimeoutMs: 3000,
   heartbeatMs: 20_000,
+  /** A client with this much unsent data (of any message type) is not reading: it is closed. */
+  maxBufferedBytes: 4 * 1024 * 1024,
 } as const;
 
-/** Close codes: 4001 is the anchor's "Authentication failed"; 1013 is the standard "try again later". */
-export const CLOSE = { authFailed: 4001, tooManyClients: 1013, goingAway: 1001 } as const;
-
-/** A client whose unsent data exceeds this skips updates until it catches up. */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/**
+ * Close codes: 4001 is the anchor's "Authentication failed"; 1013 is the standard "try again later";
+ * 1008 "policy violation" for a client that does not read what it is sent.
+ */
+export const CLOSE = { authFailed: 4001, tooManyClients: 1013, goingAway: 1001, notReading: 1008 } as const;
 
 export interface RealtimeServerOptions {
   source: MetricsSource;
@@ -34,6 +38,8 @@ export interface RealtimeServerOptions {
   allowedOrigins?: readonly string[];
   maxPayloadBytes?: number;
   maxClients?: number;
+  maxPending?: number;
+  maxBufferedBytes?: number;
   intervalMs?: number;
   authTimeoutMs?: number;
   heartbeatMs?: number;
@@ -49,6 +55,8 @@ interface Client {
   alive: boolean;
   /** An update for a new subscription is being read; more subscribe messages meanwhile add no read. */
   catchingUp: boolean;
+  /** Something about this client was logged already: it is not logged again. */
+  logged: boolean;
   authTimer?: NodeJS.Timeout;
 }
 
@@ -74,6 +82,8 @@ export class RealtimeServer {
       allowedOrigins: options.allowedOrigins ?? [],
       maxPayloadBytes: options.maxPayloadBytes ?? REALTIME_DEFAULTS.maxPayloadBytes,
       maxClients: options.maxClients ?? REALTIME_DEFAULTS.maxClients,
+      maxPending: options.maxPending ?? REALTIME_DEFAULTS.maxPending,
+      maxBufferedBytes: options.maxBufferedBytes ?? REALTIME_DEFAULTS.maxBufferedBytes,
       intervalMs: options.intervalMs ?? REALTIME_DEFAULTS.intervalMs,
       authTimeoutMs: options.authTimeoutMs ?? REALTIME_DEFAULTS.authTimeoutMs,
       heartbeatMs: options.heartbeatMs ?? REALTIME_DEFAULTS.heartbeatMs,
@@ -87,6 +97,9 @@ export class RealtimeServer {
       res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
       res.end('Session Buddy real-time metrics: connect with a WebSocket client.\n');
     });
+    // A connection that never finishes its HTTP request must not hold a socket for long either.
+    this.http.headersTimeout = 5000;
+    this.http.requestTimeout = 10_000;
     this.http.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
   }
 
@@ -152,29 +165,54 @@ export class RealtimeServer {
   }
 
   private accept(socket: WebSocket, request: http.IncomingMessage): void {
-    socket.on('error', (err) => this.log(`client error: ${err.message}`));
-    if (this.clients.size >= this.options.maxClients) {
+    const client: Client = { socket, admitted: false, skill: null, alive: true, catchingUp: false, logged: false };
+    socket.on('error', (err) => this.logOnce(client, `client error: ${err.message}`));
+    const expected = this.options.token;
+    const presented = expected === null ? undefined : requestToken(request);
+    if (presented !== undefined && !tokensMatch(expected!, presented)) {
+      socket.close(CLOSE.authFailed, 'Authentication failed');
+      return;
+    }
+    const admitNow = expected === null || presented !== undefined;
+    if (admitNow && this.admittedCount() >= this.options.maxClients) {
       socket.close(CLOSE.tooManyClients, `Too many clients (limit ${this.options.maxClients})`);
       return;
     }
-    const client: Client = { socket, admitted: false, skill: null, alive: true, catchingUp: false };
+    if (!admitNow) this.makeRoomForPending();
     this.clients.add(client);
     socket.on('pong', () => (client.alive = true));
     socket.on('message', (data) => this.onMessage(client, data));
     socket.on('close', () => this.remove(client));
-
-    const expected = this.options.token;
-    if (expected === null) return this.admit(client, false);
-    const presented = requestToken(request);
-    if (presented !== undefined) {
-      if (tokensMatch(expected, presented)) return this.admit(client, true);
-      return this.refuse(client);
-    }
+    if (admitNow) return this.admit(client, expected !== null);
     client.authTimer = setTimeout(() => this.refuse(client), this.options.authTimeoutMs);
+  }
+
+  private admittedCount(): number {
+    let n = 0;
+    for (const c of this.clients) if (c.admitted) n++;
+    return n;
+  }
+
+  /**
+   * Connections that have not presented their token yet live in a small pool of their own; when it
+   * is full the one that has waited longest makes room, so sockets that never authenticate cannot
+   * keep a token holder out.
+   */
+  private makeRoomForPending(): void {
+    const pending = [...this.clients].filter((c) => !c.admitted);
+    if (pending.length < this.options.maxPending) return;
+    const oldest = pending[0];
+    clearTimeout(oldest.authTimer);
+    this.clients.delete(oldest);
+    oldest.socket.close(CLOSE.tooManyClients, 'Too many connections waiting to authenticate');
   }
 
   private admit(client: Client, authenticated: boolean): void {
     clearTimeout(client.authTimer);
+    if (this.admittedCount() >= this.options.maxClients) {
+      client.socket.close(CLOSE.tooManyClients, `Too many clients (limit ${this.options.maxClients})`);
+      return;
+    }
     client.admitted = true;
     this.send(client, { type: 'connected', message: 'Connected to Session-Buddy real-time metrics', authenticated, timestamp: nowTimestamp() });
     this.startTicker();
@@ -242,7 +280,8 @@ export class RealtimeServer {
 
   /** One read of the source for all `targets` (one payload per distinct subscription), then one message each. */
   private async pushTo(targets: Client[]): Promise<void> {
-    const ready = targets.filter((c) => c.socket.readyState === WebSocket.OPEN && c.socket.bufferedAmount < MAX_BUFFERED_BYTES);
+    // A client still catching up skips updates; one that stops reading altogether is closed by send().
+    const ready = targets.filter((c) => c.socket.readyState === WebSocket.OPEN && c.socket.bufferedAmount < this.options.maxBufferedBytes / 4);
     if (ready.length === 0) return;
     let payloads: Map<string | null, MetricsPayload>;
     try {
@@ -275,11 +314,26 @@ export class RealtimeServer {
     this.send(client, { type: 'error', code, message, timestamp: nowTimestamp() });
   }
 
+  /** One outbound budget per client for every message type: past it the client is closed (1008). */
   private send(client: Client, message: ServerMessage): void {
     if (client.socket.readyState !== WebSocket.OPEN) return;
+    if (client.socket.bufferedAmount > this.options.maxBufferedBytes) return this.dropNonReader(client);
     client.socket.send(JSON.stringify(message), (err) => {
-      if (err) this.log(`could not send to a client: ${err.message}`);
+      if (err) this.logOnce(client, `could not send to a client: ${err.message}`);
     });
+  }
+
+  private dropNonReader(client: Client): void {
+    this.logOnce(client, `closed a client that does not read its messages (${Math.round(client.socket.bufferedAmount / 1024)} KiB unsent)`);
+    client.socket.close(CLOSE.notReading, 'Not reading messages');
+    // The close frame waits behind the unsent data, which this client will not read.
+    setTimeout(() => client.socket.terminate(), 1000).unref();
+  }
+
+  private logOnce(client: Client, message: string): void {
+    if (client.logged) return;
+    client.logged = true;
+    this.log(message);
   }
 
   private log(message: string): void {
@@ -295,6 +349,8 @@ function checkOptions(options: RealtimeServerOptions & { host: string; port: num
   for (const [name, value] of Object.entries({
     maxPayloadBytes: options.maxPayloadBytes,
     maxClients: options.maxClients,
+    maxPending: options.maxPending,
+    maxBufferedBytes: options.maxBufferedBytes,
     intervalMs: options.intervalMs,
     authTimeoutMs: options.authTimeoutMs,
     heartbeatMs: options.heartbeatMs,

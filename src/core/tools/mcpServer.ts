@@ -1,8 +1,8 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { AGENT_TOOLS, UnknownToolError, runTool } from './agentTools';
 import { ToolArgumentError } from './schema';
+import { JsonLineTransport } from './mcpTransport';
 import type { AgentTool, ToolContext } from './tool';
 
 export interface McpServerInfo {
@@ -60,17 +60,15 @@ export function createMcpServer(ctx: ToolContext, info: McpServerInfo): Server {
  */
 export async function serveMcpOverStdio(ctx: ToolContext, info: McpServerInfo, stopRequested: Promise<void>): Promise<void> {
   const server = createMcpServer(ctx, info);
-  const transport = new StdioServerTransport();
+  const transport = new JsonLineTransport();
   let stop = () => {};
   const closed = new Promise<void>((resolve) => (stop = resolve));
   server.onclose = stop;
-  process.stdin.once('end', stop);
   void stopRequested.then(stop);
   try {
     await server.connect(transport);
     await closed;
   } finally {
-    process.stdin.off('end', stop);
     await server.close();
   }
 }
