@@ -1,34 +1,62 @@
 import * as vscode from 'vscode';
 import { skillsFromCommandLine, validateUserRules, type UserSkillRule } from '../core/tracking/commandLine';
+import { NO_WORKSPACE_NAMES, readWorkspaceNames, type WorkspaceNames } from '../core/tracking/workspaceNames';
 import type { SettingsWatcher } from './settings';
+
+/** The files whose scripts and targets may appear in skill names. */
+const NAME_FILES = '{package.json,Makefile,makefile,GNUmakefile}';
 
 /**
  * The command-line rules with the user's `sessionBuddy.skillRules`, validated once per change of
- * the setting; invalid rules are skipped and reported (log and one notification).
+ * the setting (invalid rules are skipped and reported: log and one notification), and the script
+ * and make-target names the workspace folders define, read again when those files change.
  */
 export class CommandRecognition implements vscode.Disposable {
   private rules: UserSkillRule[] = [];
-  private readonly subscription: vscode.Disposable;
+  private workspace: WorkspaceNames = NO_WORKSPACE_NAMES;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private reloadTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly settings: SettingsWatcher, private readonly log: vscode.LogOutputChannel) {
     this.load();
-    this.subscription = settings.onDidChange((e) => {
-      if (e.affectsConfiguration('sessionBuddy.skillRules')) this.load();
-    });
+    this.loadWorkspaceNames();
+    this.subscriptions.push(
+      settings.onDidChange((e) => {
+        if (e.affectsConfiguration('sessionBuddy.skillRules')) this.load();
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.loadWorkspaceNames()),
+    );
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      if (folder.uri.scheme !== 'file') continue;
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, NAME_FILES));
+      const reload = () => this.scheduleReload();
+      this.subscriptions.push(watcher, watcher.onDidChange(reload), watcher.onDidCreate(reload), watcher.onDidDelete(reload));
+    }
   }
 
   /** Skills of a terminal command line; unknown commands only when the user opted in. */
   terminalSkills(commandLine: string): string[] {
-    return skillsFromCommandLine(commandLine, { rules: this.rules, trackUnknown: this.settings.current.trackUnknownCommands });
+    return skillsFromCommandLine(commandLine, { rules: this.rules, trackUnknown: this.settings.current.trackUnknownCommands, workspace: this.workspace });
   }
 
   /** Skills of a task's command line; an unknown command falls back to the task's own name instead. */
   taskSkills(commandLine: string): string[] {
-    return skillsFromCommandLine(commandLine, { rules: this.rules, trackUnknown: false });
+    return skillsFromCommandLine(commandLine, { rules: this.rules, trackUnknown: false, workspace: this.workspace });
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    clearTimeout(this.reloadTimer);
+    for (const subscription of this.subscriptions) subscription.dispose();
+  }
+
+  private scheduleReload(): void {
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => this.loadWorkspaceNames(), 500);
+  }
+
+  private loadWorkspaceNames(): void {
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    this.workspace = readWorkspaceNames(folders);
   }
 
   private load(): void {

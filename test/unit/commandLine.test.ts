@@ -1,14 +1,24 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { MAX_SKILLS_PER_LINE, skillsFromCommandLine, validateUserRules, type UserSkillRule } from '../../src/core/tracking/commandLine';
 import { BUILTIN_SKILL_NAMES, MAX_USER_RULES, SAFE_SKILL_NAME } from '../../src/core/tracking/skillRules';
 import { seededRandom } from '../../src/core/analytics/seededRandom';
+import { NO_WORKSPACE_NAMES, readWorkspaceNames, targetsOf, type WorkspaceNames } from '../../src/core/tracking/workspaceNames';
+import { tempDir } from '../helpers/store';
 
 type Case = readonly [line: string, expected: readonly string[]];
 
-function expectSkills(cases: readonly Case[], options?: Parameters<typeof skillsFromCommandLine>[1]): void {
+/** The scripts and make targets the cases below run, as a workspace's package.json and Makefile define them. */
+const DEFINED: WorkspaceNames = {
+  scripts: new Set(['build', 'Build', 'test:unit', 'lint', 'e2e', 'a'.repeat(40), 'a'.repeat(41), 'build.prod']),
+  targets: new Set(['test', 'build', 'lint', 'docs', 'all', 'check', 'install', 'lintx', 'lintxyz']),
+};
+
+function expectSkills(cases: readonly Case[], options: Parameters<typeof skillsFromCommandLine>[1] = {}): void {
   for (const [line, expected] of cases) {
-    assert.deepEqual(skillsFromCommandLine(line, options), expected, `command line: ${JSON.stringify(line)}`);
+    assert.deepEqual(skillsFromCommandLine(line, { workspace: DEFINED, ...options }), expected, `command line: ${JSON.stringify(line)}`);
   }
 }
 
@@ -320,8 +330,8 @@ describe('skillsFromCommandLine: prefixes, chains, quoting, platforms', () => {
     // the half-read target must not become `make-lintx`.
     const cut = `${'VAR=1 '.repeat(16_665)}make lintxyz`;
     assert.ok(cut.length > 100_000 && cut.length - 'lintxyz'.length < 100_000);
-    assert.deepEqual(skillsFromCommandLine(cut), ['make']);
-    assert.deepEqual(skillsFromCommandLine(cut.slice(0, 100_000)), ['make-lintx'], 'the same text uncut is read as written');
+    assert.deepEqual(skillsFromCommandLine(cut, { workspace: DEFINED }), ['make']);
+    assert.deepEqual(skillsFromCommandLine(cut.slice(0, 100_000), { workspace: DEFINED }), ['make-lintx'], 'the same text uncut is read as written');
   });
 });
 
@@ -353,7 +363,7 @@ describe('user rules (sessionBuddy.skillRules)', () => {
       ['ALPHA.exe deploy', ['alpha-deploy']],
       ['alpha build', []],
     ], { rules });
-    assert.deepEqual(skillsFromCommandLine('pnpm lint'), ['pnpm-run-lint'], 'without the rule');
+    assert.deepEqual(skillsFromCommandLine('pnpm lint', { workspace: DEFINED }), ['pnpm-run-lint'], 'without the rule');
     assert.deepEqual(skillsFromCommandLine('pytest -x'), ['pytest-run'], 'without the rule');
   });
 
@@ -546,6 +556,8 @@ const USER_RULES: UserSkillRule[] = [
 ];
 const USER_SKILLS = new Set(USER_RULES.map((rule) => rule.skill));
 const PUBLIC_NAMES = new Set(PUBLIC_WORDS.map((word) => word.toLowerCase()));
+/** The generated lines run in a workspace that defines the public words as scripts and targets, never a marker. */
+const PUBLIC_WORKSPACE: WorkspaceNames = { scripts: new Set(PUBLIC_WORDS), targets: new Set(PUBLIC_WORDS) };
 /** `cmd-<x>` may only name a program word the generator wrote itself (never a marker). */
 const PUBLIC_PROGRAMS = new Set(
   [...CLOSED_HEADS, ...OPEN_HEADS, ...PREFIXES, ...PUBLIC_WORDS]
@@ -587,7 +599,7 @@ describe('privacy property', () => {
     let longLines = 0;
     for (let n = 0; n < 6000; n++) {
       const line = generatedLine(gen);
-      const options = { rules: n % 3 === 0 ? USER_RULES : undefined, trackUnknown: n % 2 === 0 };
+      const options = { rules: n % 3 === 0 ? USER_RULES : undefined, trackUnknown: n % 2 === 0, workspace: PUBLIC_WORKSPACE };
       let skills: string[];
       try {
         skills = skillsFromCommandLine(line, options);
@@ -621,9 +633,42 @@ describe('privacy property', () => {
       for (let k = gen.int(120); k > 0; k--) line += gen.chance(0.15) ? ` ${gen.pick(words)} ` : gen.pick(alphabet);
       let skills: string[] = [];
       assert.doesNotThrow(() => {
-        skills = skillsFromCommandLine(line, { trackUnknown: true, rules: USER_RULES });
+        skills = skillsFromCommandLine(line, { trackUnknown: true, rules: USER_RULES, workspace: PUBLIC_WORKSPACE });
       }, `seed ${seed}, line ${n}: ${JSON.stringify(line)}`);
       for (const skill of skills) assert.match(skill, SAFE_SKILL_NAME, `seed ${seed}, line ${n}: ${JSON.stringify(line)}`);
+    }
+  });
+});
+
+describe('script names and make targets the workspace does not define', () => {
+  test('are left out of the skill name: npm-run, yarn-run, pnpm-run, make', () => {
+    const secrets: Case[] = [
+      ['npm run deploy:sk-live-XYZ', ['npm-run']],
+      ['yarn deploy-prod-token', ['yarn-run']],
+      ['pnpm run migrate_customer_acme', ['pnpm-run']],
+      ['make release-hunter2', ['make']],
+      ['npm run build', ['npm-run']],
+      ['npm start', ['npm-run-start']],
+      ['npm test', ['npm-test']],
+    ];
+    for (const [line, expected] of secrets) assert.deepEqual(skillsFromCommandLine(line), expected, line);
+    for (const [line, expected] of secrets) assert.deepEqual(skillsFromCommandLine(line, { workspace: NO_WORKSPACE_NAMES }), expected, line);
+    const workspace = { scripts: new Set(['deploy']), targets: new Set(['release']) };
+    assert.deepEqual(skillsFromCommandLine('npm run deploy && make release', { workspace }), ['npm-run-deploy', 'make-release']);
+    assert.deepEqual(skillsFromCommandLine('npm run deploy:sk-live-XYZ', { workspace }), ['npm-run']);
+  });
+
+  test("the names come from each folder's package.json scripts and makefile targets", () => {
+    const { dir, cleanup } = tempDir('sb-workspace-');
+    try {
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ scripts: { build: 'tsc', 'test:unit': 'node --test' } }));
+      fs.writeFileSync(path.join(dir, 'Makefile'), 'CC := clang\n.PHONY: all docs\nall docs: deps\n\techo $(CC)\nrelease::\n\t@true\nVERSION = 1\n');
+      const names = readWorkspaceNames([dir, path.join(dir, 'missing')]);
+      assert.deepEqual([...names.scripts].sort(), ['build', 'test:unit']);
+      assert.deepEqual([...names.targets].sort(), ['all', 'docs', 'release']);
+      assert.deepEqual(targetsOf('two targets: deps\n\tindented: recipe line\n'), ['two', 'targets'], 'a recipe line is not a rule');
+    } finally {
+      cleanup();
     }
   });
 });

@@ -147,8 +147,10 @@ describe('skill actions', () => {
   test('every command of the reverse table is recognised as its own skill, so a Run is tracked under it', () => {
     const wrong = Object.entries(SKILL_COMMANDS).filter(([skill, command]) => skillsFromCommandLine(command).join() !== skill);
     assert.deepEqual(wrong.map(([skill, command]) => `${command} → ${skillsFromCommandLine(command).join() || '(nothing)'}, not ${skill}`), []);
+    // Such skills exist only in a workspace that defines the script or target.
+    const workspace = { scripts: new Set(['build', 'lint', 'e2e']), targets: new Set(['test']) };
     for (const skill of ['npm-run-build', 'pnpm-run-lint', 'yarn-run-e2e', 'make-test']) {
-      assert.deepEqual(skillsFromCommandLine(actionForSkill(skill).command!), [skill]);
+      assert.deepEqual(skillsFromCommandLine(actionForSkill(skill).command!, { workspace }), [skill]);
     }
   });
 

@@ -2,8 +2,9 @@
  * Command line → skills. A terminal command line (`VAR=1 uv run pytest -x && git commit -m "…"`) is read the way
  * a POSIX shell splits it, each part of the chain is matched against the rules of skillRules.ts, and only skill
  * names come out (`pytest-run`, `git-commit`). Privacy: no argument, path, value or quoted text is ever copied
- * into a result. The only words of the line that can appear in a skill name are a recognised npm/pnpm/yarn script
- * or make target that looks like an identifier, and, with `trackUnknown`, an unrecognised program's own name.
+ * into a result. The only words of the line that can appear in a skill name are an npm/pnpm/yarn script or make
+ * target that the workspace defines (see workspaceNames.ts) and that looks like an identifier, and, with
+ * `trackUnknown`, an unrecognised program's own name.
  * Whatever cannot be read safely (expansions, `$(…)`, backticks) is never matched; this never throws.
  */
 import {
@@ -34,6 +35,8 @@ import {
   type WrapperSpec,
 } from './skillRules';
 
+import { NO_WORKSPACE_NAMES, type WorkspaceNames } from './workspaceNames';
+
 export { validateUserRules, type UserSkillRule } from './skillRules';
 
 export interface CommandLineOptions {
@@ -41,6 +44,8 @@ export interface CommandLineOptions {
   rules?: readonly UserSkillRule[];
   /** Also record commands no rule knows, as `cmd-<program name>`. Off by default. */
   trackUnknown?: boolean;
+  /** The scripts and make targets the workspace defines; other names are recorded as `npm-run`, `make`… */
+  workspace?: WorkspaceNames;
 }
 
 /** Longer lines are read up to this length; the word the cut falls in is dropped. */
@@ -56,15 +61,15 @@ export function skillsFromCommandLine(commandLine: string, options: CommandLineO
   const rules = indexRules(compileUserRules(options.rules));
   const skills: string[] = [];
   for (const part of commandParts(commandLine)) {
-    const skill = skillOfPart(part, rules, options.trackUnknown === true);
+    const skill = skillOfPart(part, rules, options.workspace ?? NO_WORKSPACE_NAMES, options.trackUnknown === true);
     if (skill) skills.push(skill);
     if (skills.length === MAX_SKILLS_PER_LINE) break;
   }
   return skills;
 }
 
-function skillOfPart(part: readonly Word[], rules: RuleIndex, trackUnknown: boolean): string | null {
-  const resolution = resolve(part, rules, 0);
+function skillOfPart(part: readonly Word[], rules: RuleIndex, workspace: WorkspaceNames, trackUnknown: boolean): string | null {
+  const resolution = resolve(part, rules, workspace, 0);
   if (!resolution) return null;
   if ('skill' in resolution) return resolution.skill;
   return trackUnknown ? unknownCommandSkill(resolution.unknown) : null;
@@ -370,7 +375,7 @@ const NO_FLAGS: FlagSpec = { value: new Set(), boolean: new Set(), optionalNumbe
  * make targets. A command no rule knows is reported as unknown only when its program word was read with
  * certainty (an unknown flag of a wrapper could have swallowed the real program name).
  */
-function resolve(words: readonly Word[], rules: RuleIndex, depth: number): Resolution {
+function resolve(words: readonly Word[], rules: RuleIndex, workspace: WorkspaceNames, depth: number): Resolution {
   const found = commandAfterWrappers(words);
   if (!found) return null;
   const [head, ...args] = found.command;
@@ -381,9 +386,9 @@ function resolve(words: readonly Word[], rules: RuleIndex, depth: number): Resol
   const userSkill = matchRule(rules.get(program), positional);
   if (userSkill) return { skill: userSkill };
   const inner = depth < MAX_LAUNCH_DEPTH ? launchedCommand(program, args, positional, rules) : null;
-  const launched = inner ? resolve(inner, rules, depth + 1) : null;
+  const launched = inner ? resolve(inner, rules, workspace, depth + 1) : null;
   if (launched && 'skill' in launched) return launched;
-  const skill = matchRule(BUILTIN_INDEX.get(program), positional) ?? scriptOrTargetSkill(program, positional);
+  const skill = matchRule(BUILTIN_INDEX.get(program), positional) ?? scriptOrTargetSkill(program, positional, workspace);
   if (skill) return { skill };
   return found.certain ? { unknown: head } : null;
 }
@@ -520,23 +525,26 @@ function nodePackageTool(args: readonly Word[]): Word[] | null {
   return null;
 }
 
-/** `npm run build` → `npm-run-build`, `yarn lint` → `yarn-run-lint`, `make docs` → `make-docs`, bare `yarn`. */
-function scriptOrTargetSkill(program: string, found: readonly Positional[]): string | null {
-  if (MAKE_PROGRAMS.has(program)) return named('make', found[0]);
+/**
+ * `npm run build` → `npm-run-build`, `yarn lint` → `yarn-run-lint`, `make docs` → `make-docs`, bare `yarn`, when
+ * the workspace defines that script or target; otherwise `npm-run`, `yarn-run`, `make`.
+ */
+function scriptOrTargetSkill(program: string, found: readonly Positional[], workspace: WorkspaceNames): string | null {
+  if (MAKE_PROGRAMS.has(program)) return named('make', found[0], workspace.targets);
   if (!PACKAGE_MANAGERS.has(program)) return null;
   const first = found[0];
   if (!first) return program === 'yarn' ? 'yarn-install' : null;
   if (first.word.dynamic) return null;
   const word = first.word.text;
-  if (RUN_SCRIPT_WORDS.has(word)) return named(`${program}-run`, found[1]);
+  if (RUN_SCRIPT_WORDS.has(word)) return named(`${program}-run`, found[1], workspace.scripts);
   if (program === 'npm') return NPM_SCRIPT_SHORTHANDS.has(word) ? `npm-run-${word}` : null;
   if (PACKAGE_MANAGER_COMMANDS.get(program)?.has(word) || !isSimpleName(first)) return null;
-  return `${program}-run-${word.toLowerCase()}`;
+  return named(`${program}-run`, first, workspace.scripts);
 }
 
-/** `<base>-<name>` when the name is an identifier read with certainty, else `<base>`. */
-function named(base: string, target: Positional | undefined): string {
-  return target && isSimpleName(target) ? `${base}-${target.word.text.toLowerCase()}` : base;
+/** `<base>-<name>` when the name is an identifier read with certainty that the workspace defines, else `<base>`. */
+function named(base: string, target: Positional | undefined, defined: ReadonlySet<string>): string {
+  return target && isSimpleName(target) && defined.has(target.word.text) ? `${base}-${target.word.text.toLowerCase()}` : base;
 }
 
 function isSimpleName(target: Positional): boolean {
