@@ -28,7 +28,7 @@ describe('V6 migration (ci_pipeline_context)', () => {
   test('up creates the table keyed by invocation id; down removes exactly it and keeps the invocations', async () => {
     const db = await openDatabaseBytes();
     const manager = new MigrationManager(db);
-    manager.migrate();
+    manager.migrate({ target: 'V6' });
     assert.equal(manager.status().current_version, 'V6__ci_pipeline_context');
     const pk = db.exec("SELECT name FROM pragma_table_info('ci_pipeline_context') WHERE pk = 1")[0].values[0][0];
     assert.equal(pk, 'invocation_id');
@@ -39,7 +39,7 @@ describe('V6 migration (ci_pipeline_context)', () => {
     const tables = db.exec("SELECT name FROM sqlite_master WHERE name LIKE '%ci_pipeline%'");
     assert.equal(tables.length, 0);
     assert.equal(db.exec('SELECT count(*) FROM skill_invocation')[0].values[0][0], 1);
-    manager.migrate();
+    manager.migrate({ target: 'V6' });
     assert.equal(manager.status().current_version, 'V6__ci_pipeline_context');
     db.close();
   });

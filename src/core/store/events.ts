@@ -1,5 +1,6 @@
 import type { Database, SqlValue } from 'sql.js';
 import { hourBucket } from '../time';
+import { maintainCounters } from './counters';
 import { one, run } from './statements';
 
 /** One invocation as stored in skill_invocation; JSON list fields are already JSON text. */
@@ -71,7 +72,16 @@ interface SchemaShape {
   version: number;
   invocationColumns: (keyof InvocationRow)[];
   tables: Set<string>;
+  triggers: Set<string>;
   columns: Map<string, Set<string>>;
+}
+
+/** What one transaction collects as it applies events: hourly buckets to refresh, invocations to count. */
+interface Batch {
+  buckets: Set<string>;
+  inserted: InvocationRow[];
+  /** The caller's pending buckets were recomputed (or emptied by a purge) in this transaction. */
+  tookPending: boolean;
 }
 
 const shapes = new WeakMap<Database, SchemaShape>();
@@ -81,9 +91,9 @@ function schemaShape(db: Database): SchemaShape {
   const version = Number(db.exec('PRAGMA schema_version')[0].values[0][0]);
   const cached = shapes.get(db);
   if (cached && cached.version === version) return cached;
-  const tables = new Set((db.exec("SELECT name FROM sqlite_master WHERE type = 'table'")[0]?.values ?? []).map((r) => String(r[0])));
+  const names = (type: string) => new Set((db.exec('SELECT name FROM sqlite_master WHERE type = ?', [type])[0]?.values ?? []).map((r) => String(r[0])));
   const present = new Set((db.exec("SELECT name FROM pragma_table_info('skill_invocation')")[0]?.values ?? []).map((r) => String(r[0])));
-  const shape = { version, tables, columns: new Map<string, Set<string>>(), invocationColumns: INVOCATION_COLUMNS.filter((c) => present.has(c)) };
+  const shape = { version, tables: names('table'), triggers: names('trigger'), columns: new Map<string, Set<string>>(), invocationColumns: INVOCATION_COLUMNS.filter((c) => present.has(c)) };
   shapes.set(db, shape);
   return shape;
 }
@@ -95,21 +105,30 @@ export interface ApplyResult {
   failures: { index: number; error: string }[];
 }
 
+export interface ApplyOptions {
+  /**
+   * Collect the hourly buckets the events touch here instead of recomputing them now (see
+   * refreshPendingBuckets): a replica that records many groups in a row recomputes each bucket
+   * once, when it is next read. A purge empties the set.
+   */
+  pendingBuckets?: Set<string>;
+}
+
 /**
  * Applies events in one transaction. When one of them fails, the batch is rolled back and applied
  * again one event per transaction, so that the others still apply and the failures are reported.
  */
-export function applyEvents(db: Database, events: readonly StoreEvent[]): ApplyResult {
+export function applyEvents(db: Database, events: readonly StoreEvent[], options: ApplyOptions = {}): ApplyResult {
   if (events.length === 0) return { changed: [], failures: [] };
   const shape = schemaShape(db);
   if (!shape.tables.has('skill_invocation')) throw new Error('the database has no schema yet (run migrations first)');
   try {
-    return { changed: applyInTransaction(db, shape, events), failures: [] };
+    return { changed: applyInTransaction(db, shape, events, options), failures: [] };
   } catch {
     const result: ApplyResult = { changed: [], failures: [] };
     events.forEach((event, index) => {
       try {
-        result.changed.push(...applyInTransaction(db, shape, [event]));
+        result.changed.push(...applyInTransaction(db, shape, [event], options));
       } catch (err) {
         result.failures.push({ index, error: (err as Error).message });
       }
@@ -118,17 +137,30 @@ export function applyEvents(db: Database, events: readonly StoreEvent[]): ApplyR
   }
 }
 
-function applyInTransaction(db: Database, shape: SchemaShape, events: readonly StoreEvent[]): StoreEvent[] {
-  const buckets = new Set<string>();
+function applyInTransaction(db: Database, shape: SchemaShape, events: readonly StoreEvent[], options: ApplyOptions): StoreEvent[] {
+  const batch: Batch = { buckets: new Set(), inserted: [], tookPending: false };
   const changed: StoreEvent[] = [];
   db.exec('BEGIN');
   try {
     for (const event of events) {
-      if (event.t === 'purge') buckets.clear();
-      if (applyOne(db, shape, event, buckets)) changed.push(event);
+      if (event.t === 'purge') {
+        batch.inserted = [];
+        batch.buckets.clear();
+        batch.tookPending = true;
+      } else if (event.t !== 'invocation') {
+        // Derived rows are brought up to date before any other event, which may read or replace them.
+        countInserted(db, shape, batch);
+        refreshBuckets(db, shape, batch, options.pendingBuckets);
+      }
+      if (applyOne(db, shape, event, batch)) changed.push(event);
     }
-    if (shape.tables.has('skill_time_series')) refreshHourlyBuckets(db, buckets);
+    countInserted(db, shape, batch);
+    if (!options.pendingBuckets) refreshBuckets(db, shape, batch, undefined);
     db.exec('COMMIT');
+    if (options.pendingBuckets) {
+      if (batch.tookPending) options.pendingBuckets.clear();
+      for (const bucket of batch.buckets) options.pendingBuckets.add(bucket);
+    }
   } catch (err) {
     db.exec('ROLLBACK');
     throw err;
@@ -136,10 +168,23 @@ function applyInTransaction(db: Database, shape: SchemaShape, events: readonly S
   return changed;
 }
 
-function applyOne(db: Database, shape: SchemaShape, event: StoreEvent, buckets: Set<string>): boolean {
+/** Recomputes this transaction's buckets and the caller's pending ones (those are emptied once it commits). */
+function refreshBuckets(db: Database, shape: SchemaShape, batch: Batch, pending: Set<string> | undefined): void {
+  const buckets = batch.tookPending || !pending ? batch.buckets : new Set([...pending, ...batch.buckets]);
+  if (shape.tables.has('skill_time_series')) refreshHourlyBuckets(db, buckets);
+  batch.buckets.clear();
+  if (pending) batch.tookPending = true;
+}
+
+function countInserted(db: Database, shape: SchemaShape, batch: Batch): void {
+  maintainCounters(db, shape, batch.inserted);
+  batch.inserted = [];
+}
+
+function applyOne(db: Database, shape: SchemaShape, event: StoreEvent, batch: Batch): boolean {
   switch (event.t) {
     case 'invocation':
-      return applyInvocation(db, shape, event.row, event.user_id, buckets);
+      return applyInvocation(db, shape, event.row, event.user_id, batch);
     case 'session_start':
       if (!shape.tables.has('skill_sessions')) return false;
       run(
@@ -165,7 +210,7 @@ function applyOne(db: Database, shape: SchemaShape, event: StoreEvent, buckets: 
   }
 }
 
-function applyInvocation(db: Database, shape: SchemaShape, row: InvocationRow, userId: string | null, buckets: Set<string>): boolean {
+function applyInvocation(db: Database, shape: SchemaShape, row: InvocationRow, userId: string | null, batch: Batch): boolean {
   const columns = shape.invocationColumns;
   // OR IGNORE makes a replayed event a no-op: an ignored row fires no trigger.
   run(
@@ -181,7 +226,8 @@ function applyInvocation(db: Database, shape: SchemaShape, row: InvocationRow, u
       [userId, row.session_id, row.skill_name, row.invoked_at, row.completed, row.alternatives_considered],
     );
   }
-  buckets.add(`${row.skill_name}\u0000${hourBucket(row.invoked_at)}`);
+  batch.buckets.add(`${row.skill_name}\u0000${hourBucket(row.invoked_at)}`);
+  batch.inserted.push(row);
   return true;
 }
 
@@ -262,6 +308,21 @@ function applyDelete(db: Database, shape: SchemaShape, event: Extract<RowChange,
   const where = names.length ? ` WHERE ${names.map((n) => `${n} IS ?`).join(' AND ')}` : '';
   run(db, `DELETE FROM ${event.table}${where}`, names.map((n) => event.where[n]));
   return db.getRowsModified() > 0;
+}
+
+/** Recomputes, in one transaction, the buckets collected with ApplyOptions.pendingBuckets, and empties the set. */
+export function refreshPendingBuckets(db: Database, pending: Set<string>): void {
+  if (pending.size === 0) return;
+  if (!schemaShape(db).tables.has('skill_time_series')) return pending.clear();
+  db.exec('BEGIN');
+  try {
+    refreshHourlyBuckets(db, pending);
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+  pending.clear();
 }
 
 /**

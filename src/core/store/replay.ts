@@ -1,6 +1,6 @@
 import type { Database } from 'sql.js';
 import type { LoggedEvent } from './eventSchema';
-import { applyEvents, type StoreEvent } from './events';
+import { applyEvents, type ApplyOptions, type StoreEvent } from './events';
 import { listSegments, readSegment, type LogItem, type LogProblem } from './eventLog';
 import type { LogState } from './storeState';
 
@@ -11,7 +11,7 @@ import type { LogState } from './storeState';
  * it (already applied or not, in any segment) is applied again, and events stamped before it that
  * turn up later are skipped. Used by each process's replica and by the snapshot rebuild alike.
  */
-export interface ReplayOptions {
+export interface ReplayOptions extends ApplyOptions {
   /** A segment this replica applies itself as it writes it (its own); read only to rebuild after a purge. */
   own?: string;
   /** Hears the events that changed the database. */
@@ -77,7 +77,7 @@ export function rebuildAfterPurge(db: Database, eventsDir: string, state: LogSta
 
 function applyItems(db: Database, items: LogItem[], options: ReplayOptions): number {
   if (items.length === 0) return 0;
-  const { changed, failures } = applyEvents(db, items.map((item) => item.event));
+  const { changed, failures } = applyEvents(db, items.map((item) => item.event), options);
   if (changed.length) options.onApplied?.(changed);
   for (const failure of failures) {
     const item = items[failure.index];

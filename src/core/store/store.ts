@@ -2,7 +2,7 @@ import type { Database } from 'sql.js';
 import { compact, damageNotice, describeProblem, hasSchema, loadSnapshot, type SnapshotReport } from './compactor';
 import { databaseKind, ForeignDatabaseError } from './databaseKind';
 import { checkEvents, type LoggedEvent } from './eventSchema';
-import { applyEvents, type StoreEvent } from './events';
+import { applyEvents, refreshPendingBuckets, type StoreEvent } from './events';
 import { SegmentWriter, type LogProblem } from './eventLog';
 import { MigrationManager, NewerDatabaseError } from './migrations';
 import { checkStoreLocation, resolveDatabasePath, storePaths, type StorePaths } from './paths';
@@ -92,10 +92,12 @@ export class SkillStore {
   private listeners = new Set<() => void>();
   private applyListeners = new Set<(events: readonly StoreEvent[]) => void>();
   private closed = false;
+  /** Hourly buckets this replica has yet to recompute: done once, when the data is next read. */
+  private readonly pendingBuckets = new Set<string>();
   readonly openedInMs: number;
 
   private constructor(
-    readonly db: Database,
+    private readonly database: Database,
     readonly paths: StorePaths,
     readonly report: { messages: string[]; backup?: string; migrated: string[]; movedAside?: string },
     private readonly options: StoreOptions,
@@ -103,9 +105,15 @@ export class SkillStore {
     readonly readOnlyReason: string | undefined,
     started: number,
   ) {
-    this.state = readState(db);
+    this.state = readState(database);
     this.latestStamp = this.state.purgeHorizon;
     this.openedInMs = performance.now() - started;
+  }
+
+  /** The replica, with every derived row up to date. */
+  get db(): Database {
+    if (this.pendingBuckets.size > 0 && !this.closed) refreshPendingBuckets(this.database, this.pendingBuckets);
+    return this.database;
   }
 
   static async open(options: StoreOptions = {}): Promise<SkillStore> {
@@ -195,8 +203,9 @@ export class SkillStore {
 
   /** Picks up other processes' events now; returns how many were applied. */
   pullEvents(): number {
-    const result = replayLog(this.db, this.paths.eventsDir, this.state, {
+    const result = replayLog(this.database, this.paths.eventsDir, this.state, {
       own: this.writer?.name,
+      pendingBuckets: this.pendingBuckets,
       onApplied: (events) => this.emitApplied(events),
       onProblem: (problem) => this.reportProblem(problem),
     });
@@ -228,8 +237,8 @@ export class SkillStore {
     this.slot?.release();
     let report: SnapshotReport | undefined;
     if (wrote && options.snapshot !== false) report = await this.runCompaction(true, { lockBudgetMs: CLOSE_LOCK_BUDGET_MS });
-    forgetStatements(this.db);
-    this.db.close();
+    forgetStatements(this.database);
+    this.database.close();
     return report;
   }
 
@@ -328,14 +337,15 @@ export class SkillStore {
     try {
       if (purgeAt >= 0) {
         const purge = { ...events[purgeAt], s: stamps[purgeAt] } as LoggedEvent;
-        rebuildAfterPurge(this.db, this.paths.eventsDir, this.state, purge, {
+        rebuildAfterPurge(this.database, this.paths.eventsDir, this.state, purge, {
+          pendingBuckets: this.pendingBuckets,
           onApplied: (changed) => this.emitApplied(changed),
           onProblem: (problem) => this.reportProblem(problem),
         });
         this.rotateSegment();
         return;
       }
-      const { changed, failures } = applyEvents(this.db, events);
+      const { changed, failures } = applyEvents(this.database, events, { pendingBuckets: this.pendingBuckets });
       this.emitApplied(changed);
       for (const failure of failures) this.options.onMessage?.(`A recorded ${events[failure.index].t} event could not be applied in memory: ${failure.error}`);
     } catch (err) {

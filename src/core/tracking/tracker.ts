@@ -100,9 +100,18 @@ export function hashValue(value: string): string {
   return crypto.createHash('sha256').update(value).digest('hex').slice(0, 32);
 }
 
+/** Sessions whose user is remembered; a session's user never changes, only "delete all data" forgets it. */
+const SESSION_CACHE_SIZE = 1000;
+
 /** The V3 tracking API on top of the durable store. */
 export class SkillTracker {
-  constructor(private readonly store: SkillStore, private readonly defaultUserId: string) {}
+  private readonly sessionUsers = new Map<string, string>();
+
+  constructor(private readonly store: SkillStore, private readonly defaultUserId: string) {
+    store.onDidApply((events) => {
+      if (events.some((e) => e.t === 'purge')) this.sessionUsers.clear();
+    });
+  }
 
   async createSession(input: CreateSessionInput = {}): Promise<string> {
     const userId = input.userId === undefined ? this.defaultUserId : requireName('userId', input.userId);
@@ -241,8 +250,14 @@ export class SkillTracker {
    * the Python tool) belongs to this tracker's user. Unknown sessions are refused.
    */
   private sessionUser(id: string): string {
+    const known = this.sessionUsers.get(id);
+    if (known !== undefined) return known;
     const session = this.sessionRow(id);
-    if (session) return session.user_id;
+    if (session) {
+      if (this.sessionUsers.size >= SESSION_CACHE_SIZE) this.sessionUsers.clear();
+      this.sessionUsers.set(id, session.user_id);
+      return session.user_id;
+    }
     if (one(this.store.db, 'SELECT 1 AS x FROM skill_invocation WHERE session_id = ? LIMIT 1', [id])) return this.defaultUserId;
     throw new UnknownSessionError(id);
   }
