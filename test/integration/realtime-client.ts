@@ -24,9 +24,10 @@ export class TestClient {
   }
 
   /** Connects; resolves once the handshake is done (or the connection is refused). */
-  static connect(url: string, options: { headers?: Record<string, string>; origin?: string } = {}): Promise<TestClient> {
+  /** Connects speaking this project's protocol (session-buddy.v1) unless `protocols` says otherwise ([] = none, as the anchor's clients). */
+  static connect(url: string, options: { headers?: Record<string, string>; origin?: string; protocols?: string[] } = {}): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, { headers: options.headers, origin: options.origin });
+      const socket = new WebSocket(url, options.protocols ?? ['session-buddy.v1'], { headers: options.headers, origin: options.origin });
       const client = new TestClient(socket);
       socket.once('open', () => resolve(client));
       socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));

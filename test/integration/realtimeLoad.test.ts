@@ -31,6 +31,10 @@ describe('real-time server under load', () => {
         reads++;
         return store.collect(subscriptions);
       },
+      collectAnchor(subscriptions) {
+        reads++;
+        return store.collectAnchor(subscriptions);
+      },
     };
     const server = new RealtimeServer({ source: counting, token: TOKEN, port: 0, intervalMs: 1000 });
     await server.start();

@@ -276,6 +276,10 @@ describe('real-time WebSocket server: store reads', () => {
         reads++;
         return new Map([...subscriptions].map((s) => [s, { top_skills: [], anomalies: [] }]));
       },
+      async collectAnchor(subscriptions) {
+        reads++;
+        return new Map([...subscriptions].map((s) => [s, { top_skills: [], anomalies: [] }]));
+      },
     };
     const { url, server } = await startServer({ source: counting, intervalMs: 50, authTimeoutMs: 2000 });
     await new Promise((r) => setTimeout(r, 300));

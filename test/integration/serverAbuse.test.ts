@@ -13,7 +13,8 @@ import { cliCommand } from './realtime-test-support';
 
 const TOKEN = 'abuse-token-0123456789abcdef012345678';
 const ROOT = path.join(__dirname, '..', '..');
-const source: MetricsSource = { windowHours: 1, collect: async (subs) => new Map([...subs].map((s) => [s, { top_skills: [], anomalies: [] }])) };
+const empty = async (subs: ReadonlySet<string | null>) => new Map([...subs].map((s) => [s, { top_skills: [], anomalies: [] }]));
+const source: MetricsSource = { windowHours: 1, collect: empty, collectAnchor: empty };
 const servers: RealtimeServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
 

@@ -1,12 +1,16 @@
 import { detectAnomalies, getOpenAnomalies, type StoredAnomaly } from '../analytics/anomalies';
 import { getRealTimeMetrics, type RealTimeMetric } from '../analytics/realtimeMetrics';
+import { all } from '../store/statements';
 import type { SkillStore } from '../store/store';
-import type { AnomalyEntry, MetricsPayload, TopSkillEntry } from './protocol';
+import type { AnchorPayload, AnchorTopSkill, AnomalyEntry, MetricsPayload, TopSkillEntry } from './protocol';
 
 /** Where the WebSocket server gets its updates: one payload per subscription (null = all skills). */
 export interface MetricsSource {
   readonly windowHours: number;
+  /** This project's payload (session-buddy.v1): the sliding window. */
   collect(subscriptions: ReadonlySet<string | null>): Promise<Map<string | null, MetricsPayload>>;
+  /** The anchor's payload, for clients that ask for no subprotocol: lifetime totals, rates in percent. */
+  collectAnchor(subscriptions: ReadonlySet<string | null>): Promise<Map<string | null, AnchorPayload>>;
 }
 
 export interface StoreMetricsSourceOptions {
@@ -55,6 +59,18 @@ export class StoreMetricsSource implements MetricsSource {
     return payloads;
   }
 
+  async collectAnchor(subscriptions: ReadonlySet<string | null>): Promise<Map<string | null, AnchorPayload>> {
+    if (this.options.pullEvents) this.store.pullEvents();
+    await this.checkAnomalies();
+    const topLimit = this.options.topLimit ?? 10;
+    const skills = [...subscriptions].filter((s): s is string => s !== null);
+    const anomalies = getOpenAnomalies(this.store, { limit: skills.length ? OPEN_ANOMALIES : topLimit }).map(({ skill_name, detected_at, anomaly_type, deviation_score }) => ({ skill_name, detected_at, anomaly_type, deviation_score }));
+    const payloads = new Map<string | null, AnchorPayload>();
+    if (subscriptions.has(null)) payloads.set(null, { top_skills: lifetimeTop(this.store, topLimit), anomalies: anomalies.slice(0, topLimit) });
+    for (const skill of skills) payloads.set(skill, { top_skills: lifetimeTop(this.store, 1, skill), anomalies: anomalies.filter((a) => a.skill_name === skill).slice(0, topLimit) });
+    return payloads;
+  }
+
   private async checkAnomalies(): Promise<void> {
     const every = this.options.anomalyCheckMs ?? 0;
     if (every <= 0 || Date.now() - this.lastCheck < every || this.store.mode !== 'work') return;
@@ -65,6 +81,16 @@ export class StoreMetricsSource implements MetricsSource {
       this.options.onLog?.(`anomaly detection failed: ${(err as Error).message}`);
     }
   }
+}
+
+/** The anchor's get_top_skills: lifetime totals from skill_metrics, most runs first, completion rate in percent. */
+function lifetimeTop(store: SkillStore, limit: number, skill?: string): AnchorTopSkill[] {
+  return all<AnchorTopSkill>(
+    store.db,
+    `SELECT skill_name, total_invocations, completion_rate, avg_duration_seconds FROM skill_metrics
+     WHERE total_invocations > 0 AND (? IS NULL OR skill_name = ?) ORDER BY total_invocations DESC, skill_name LIMIT ?`,
+    [skill ?? null, skill ?? null, limit],
+  );
 }
 
 function topEntry(m: RealTimeMetric): TopSkillEntry {

@@ -1,11 +1,39 @@
 import { LIMITS } from '../tracking/validation';
 
 /**
- * The real-time message protocol. The server → client messages keep the anchor's types and keys
- * (`connected`, `metrics_update` with `data.top_skills` / `data.anomalies`, `subscription_confirmed`
- * with `skill`, `pong`), so its clients keep working; `error` is new: the anchor logged bad input
- * and said nothing.
+ * The real-time message protocol, in two dialects chosen by the WebSocket subprotocol:
+ * - no subprotocol (the Python tool's own clients): exactly the anchor's messages — `metrics_update`
+ *   carries `data.top_skills` with `skill_name`, `total_invocations`, `completion_rate` in percent
+ *   (0..100) and `avg_duration_seconds` over all recorded runs (skill_metrics) for the 10 skills with
+ *   the most runs, and `data.anomalies` with `skill_name`, `detected_at`, `anomaly_type`, `deviation_score`;
+ * - `session-buddy.v1`: this project's shape — the sliding window's counts and rates 0..1.
+ * Both share `connected`, `subscription_confirmed` (key `skill`) and `pong`; `error` is new: the
+ * anchor logged bad input and said nothing.
  */
+export const V1_SUBPROTOCOL = 'session-buddy.v1';
+
+export type Dialect = 'anchor' | 'v1';
+
+/** One entry of the anchor's top_skills: lifetime totals, completion rate in percent. */
+export interface AnchorTopSkill {
+  skill_name: string;
+  total_invocations: number;
+  /** Percent, 0..100, as the anchor's skill_metrics holds it. */
+  completion_rate: number;
+  avg_duration_seconds: number | null;
+}
+
+export interface AnchorAnomaly {
+  skill_name: string;
+  detected_at: string;
+  anomaly_type: string;
+  deviation_score: number | null;
+}
+
+export interface AnchorPayload {
+  top_skills: AnchorTopSkill[];
+  anomalies: AnchorAnomaly[];
+}
 
 export interface TopSkillEntry {
   skill_name: string;
@@ -38,6 +66,7 @@ export type ErrorCode = 'invalid_json' | 'invalid_message' | 'unknown_type' | 'i
 export type ServerMessage =
   | { type: 'connected'; message: string; authenticated: boolean; timestamp: string }
   | { type: 'metrics_update'; timestamp: string; skill: string | null; window_hours: number; data: MetricsPayload }
+  | { type: 'metrics_update'; timestamp: string; data: AnchorPayload }
   | { type: 'subscription_confirmed'; skill: string | null; timestamp: string }
   | { type: 'pong'; timestamp: string }
   | { type: 'error'; code: ErrorCode; message: string; timestamp: string };

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { nowTimestamp } from '../time';
 import type { MetricsSource } from './metricsFeed';
-import { isProtocolError, parseClientMessage, type ErrorCode, type MetricsPayload, type ServerMessage } from './protocol';
+import { isProtocolError, parseClientMessage, V1_SUBPROTOCOL, type AnchorPayload, type Dialect, type ErrorCode, type MetricsPayload, type ServerMessage } from './protocol';
 import { hostHeaderAllowed, isLoopbackHost, originAllowed, requestToken } from './requestGuards';
 import { tokensMatch } from './token';
 
@@ -48,6 +48,8 @@ export interface RealtimeServerOptions {
 
 interface Client {
   socket: WebSocket;
+  /** 'v1' when the client asked for the session-buddy.v1 subprotocol, else the anchor's messages. */
+  dialect: Dialect;
   /** Past the token check (or no token is required): receives updates. */
   admitted: boolean;
   /** null: all skills. */
@@ -92,7 +94,13 @@ export class RealtimeServer {
       source: options.source,
     };
     checkOptions(this.options);
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.options.maxPayloadBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+      handleProtocols: (protocols) => (protocols.has(V1_SUBPROTOCOL) ? V1_SUBPROTOCOL : false),
+    });
     this.http = http.createServer((_req, res) => {
       res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
       res.end('Session Buddy real-time metrics: connect with a WebSocket client.\n');
@@ -165,7 +173,7 @@ export class RealtimeServer {
   }
 
   private accept(socket: WebSocket, request: http.IncomingMessage): void {
-    const client: Client = { socket, admitted: false, skill: null, alive: true, catchingUp: false, logged: false };
+    const client: Client = { socket, dialect: socket.protocol === V1_SUBPROTOCOL ? 'v1' : 'anchor', admitted: false, skill: null, alive: true, catchingUp: false, logged: false };
     socket.on('error', (err) => this.logOnce(client, `client error: ${err.message}`));
     const expected = this.options.token;
     const presented = expected === null ? undefined : requestToken(request);
@@ -278,14 +286,18 @@ export class RealtimeServer {
     }
   }
 
-  /** One read of the source for all `targets` (one payload per distinct subscription), then one message each. */
+  /** One read of the source for all `targets` (one payload per dialect and subscription), then one message each. */
   private async pushTo(targets: Client[]): Promise<void> {
     // A client still catching up skips updates; one that stops reading altogether is closed by send().
     const ready = targets.filter((c) => c.socket.readyState === WebSocket.OPEN && c.socket.bufferedAmount < this.options.maxBufferedBytes / 4);
     if (ready.length === 0) return;
-    let payloads: Map<string | null, MetricsPayload>;
+    const wanted = (dialect: Dialect) => new Set(ready.filter((c) => c.dialect === dialect).map((c) => c.skill));
+    let v1: Map<string | null, MetricsPayload>;
+    let anchor: Map<string | null, AnchorPayload>;
     try {
-      payloads = await this.options.source.collect(new Set(ready.map((c) => c.skill)));
+      const [v1Skills, anchorSkills] = [wanted('v1'), wanted('anchor')];
+      v1 = v1Skills.size ? await this.options.source.collect(v1Skills) : new Map();
+      anchor = anchorSkills.size ? await this.options.source.collectAnchor(anchorSkills) : new Map();
     } catch (err) {
       this.log(`could not read metrics: ${(err as Error).message}`);
       for (const client of ready) this.sendError(client, 'server_error', 'metrics are temporarily unavailable');
@@ -293,9 +305,13 @@ export class RealtimeServer {
     }
     const timestamp = nowTimestamp();
     for (const client of ready) {
-      const data = payloads.get(client.skill);
-      if (!data) continue;
-      this.send(client, { type: 'metrics_update', timestamp, skill: client.skill, window_hours: this.options.source.windowHours, data });
+      if (client.dialect === 'anchor') {
+        const data = anchor.get(client.skill);
+        if (data) this.send(client, { type: 'metrics_update', timestamp, data });
+        continue;
+      }
+      const data = v1.get(client.skill);
+      if (data) this.send(client, { type: 'metrics_update', timestamp, skill: client.skill, window_hours: this.options.source.windowHours, data });
     }
   }
 
