@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the Node tests use as real peers: python3-websockets (the Python tool's own kind of
-# WebSocket client). Installed when missing: as root (CI) with apt-get, else with `sudo -n` when that
-# works; otherwise the tests that need a package say so and skip.
+# WebSocket client) and python3-pytest (real JUnit reports). Installed when missing: as root (CI) with
+# apt-get, else with `sudo -n` when that works; otherwise the tests that need a package say so and skip.
 set -euo pipefail
-PACKAGES=(python3 python3-websockets)
+PACKAGES=(python3 python3-websockets python3-pytest)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -208,6 +209,25 @@ describe('session-buddy ci import-junit', () => {
     assert.match(res.out, /pytest report, 1 suite\(s\) as pytest-run: 0 recorded \(0 failed\), 1 already recorded/);
     const [count] = await rows<{ n: number }>(db, 'SELECT count(*) AS n FROM skill_invocation');
     assert.equal(count.n, 8);
+  });
+
+  const pytest = ['/usr/bin/python3', 'python3'].find((py) => spawnSync(py, ['-m', 'pytest', '--version'], { stdio: 'ignore' }).status === 0);
+  test('two reports of real pytest runs in one build are two runs (each suite is named "pytest"); repeating them adds nothing', { skip: pytest ? false : 'needs pytest (apt-get install python3-pytest)' }, async () => {
+    const work = path.join(scratch.dir, 'real-pytest');
+    fs.mkdirSync(work, { recursive: true });
+    fs.writeFileSync(path.join(work, 'test_green.py'), 'def test_ok():\n    assert 1 + 1 == 2\n');
+    fs.writeFileSync(path.join(work, 'test_red.py'), 'def test_broken():\n    assert 1 + 1 == 3\n');
+    for (const name of ['green', 'red']) spawnSync(pytest!, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', `--junitxml=${name}.xml`, `test_${name}.py`], { cwd: work, stdio: 'ignore' });
+    const reports = ['green', 'red'].map((n) => path.join(work, `${n}.xml`));
+    for (const report of reports) assert.match(fs.readFileSync(report, 'utf8'), /<testsuite name="pytest"/);
+    const mdb = dbIn(scratch.dir, 'junit-matrix');
+    const first = runCliSync(['--db', mdb, 'ci', 'import-junit', '--pipeline', 'p', '--build', '7', ...reports, '--json']);
+    assert.equal(first.code, 0, first.err);
+    assert.deepEqual((JSON.parse(first.out).files as { added: number; failed: number }[]).map((f) => [f.added, f.failed]), [[1, 0], [1, 1]]);
+    const again = runCliSync(['--db', mdb, 'ci', 'import-junit', '--pipeline', 'p', '--build', '7', ...reports, '--json']);
+    assert.deepEqual((JSON.parse(again.out).files as { added: number }[]).map((f) => f.added), [0, 0]);
+    const stored = await rows<{ completed: number }>(mdb, 'SELECT completed FROM skill_invocation ORDER BY completed');
+    assert.deepEqual(stored.map((r) => r.completed), [0, 1]);
   });
 
   test('with --pipeline/--build the suites join the build and appear in ci report', async () => {

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { parseJUnit } from '../../src/core/integrations/junit';
+import { parseJUnit, type JUnitSuite } from '../../src/core/integrations/junit';
+
+/** The suites' counts and times; their identity is checked on its own below. */
+const withoutIdentity = (suites: JUnitSuite[]) => suites.map(({ identity: _identity, ...rest }) => rest);
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'junit');
 const read = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -11,7 +14,7 @@ describe('JUnit XML parsing', () => {
   test('pytest: one suite with its counts, duration and zoned timestamp', () => {
     const report = parseJUnit(read('pytest.xml'));
     assert.equal(report.dialect, 'pytest');
-    assert.deepEqual(report.suites, [
+    assert.deepEqual(withoutIdentity(report.suites), [
       { name: 'pytest', tests: 4, failures: 1, errors: 0, skipped: 1, durationSeconds: 2.518, startedAt: '2026-11-20T10:15:02.123Z' },
     ]);
   });
@@ -59,7 +62,7 @@ describe('JUnit XML parsing', () => {
       <testcase name="d" time="1"><error/></testcase></testsuite></testsuite></testsuites>`;
     const report = parseJUnit(xml);
     assert.equal(report.dialect, 'generic');
-    assert.deepEqual(report.suites, [{ name: 'inner', tests: 4, failures: 1, errors: 1, skipped: 1, durationSeconds: 1.75 }]);
+    assert.deepEqual(withoutIdentity(report.suites), [{ name: 'inner', tests: 4, failures: 1, errors: 1, skipped: 1, durationSeconds: 1.75 }]);
   });
 
   test('what is not a JUnit report is refused with a reason', () => {
@@ -67,4 +70,11 @@ describe('JUnit XML parsing', () => {
     assert.throws(() => parseJUnit('<html><body/></html>'), /not a JUnit report/);
     assert.throws(() => parseJUnit('plain text'), /not well-formed XML|not a JUnit report/);
   });
+});
+
+test("a suite's identity: the same report gives the same one, another run with the same suite name another", () => {
+  const run = (time: string, outcome: string) => `<testsuites><testsuite name="pytest" tests="1" time="${time}" timestamp="2026-11-20T10:00:00" hostname="ci"><testcase classname="t" name="test_a" time="${time}">${outcome}</testcase></testsuite></testsuites>`;
+  const [a, again, other] = [run('0.1', ''), run('0.1', ''), run('0.2', '<failure message="x"/>')].map((xml) => parseJUnit(xml).suites[0].identity);
+  assert.equal(a, again);
+  assert.notEqual(a, other);
 });

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parseTimestamp } from '../time';
 
@@ -26,6 +27,12 @@ export interface JUnitSuite {
   durationSeconds: number;
   /** When the suite started, if the report says (canonical UTC). */
   startedAt?: string;
+  /**
+   * What makes this suite run itself, for the caller to hash: its name, timestamp and host and a
+   * digest of its content. Two reports whose suites share a name (pytest always writes "pytest")
+   * are two runs; the same file imported twice is one.
+   */
+  identity: string;
 }
 
 export interface JUnitReport {
@@ -71,8 +78,11 @@ function collectSuite(node: XmlNode, out: JUnitSuite[]): void {
   const counted = (tag: string) => cases.filter((c) => children(c, tag).length > 0).length;
   const caseTime = cases.reduce((sum, c) => sum + (seconds(attr(c, 'time')) ?? 0), 0);
   const startedAt = suiteStart(attr(node, 'timestamp'));
+  const name = attr(node, 'name') ?? '';
+  const digest = crypto.createHash('sha256').update(JSON.stringify(node)).digest('hex');
   out.push({
-    name: attr(node, 'name') ?? '',
+    identity: [name, attr(node, 'timestamp') ?? '', attr(node, 'hostname') ?? '', digest].join('\u0000'),
+    name,
     tests: count(attr(node, 'tests')) ?? cases.length,
     failures: count(attr(node, 'failures')) ?? counted('failure'),
     errors: count(attr(node, 'errors')) ?? counted('error'),

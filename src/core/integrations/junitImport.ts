@@ -33,8 +33,9 @@ export interface JUnitFileResult {
 
 /**
  * Records each test suite of JUnit XML reports as one invocation: completed when it has no
- * failure or error, with the suite's duration. The suite name is stored only as a hash (in
- * workflow_step_id), which also makes a repeated import of the same report a no-op.
+ * failure or error, with the suite's duration. The suite's identity (name, timestamp, host and a
+ * digest of its content) is stored only as a hash (in workflow_step_id): a repeated import of the
+ * same report is a no-op, and another report whose suite has the same name is another run.
  */
 export async function importJUnitFiles(store: SkillStore, userId: string, files: string[], options: JUnitImportOptions = {}): Promise<JUnitFileResult[]> {
   const stage = parseStage(options.stage ?? 'test');
@@ -82,8 +83,8 @@ function readReport(file: string): string {
 function stageRuns(suites: JUnitSuite[], skill: string, stage: CiStage, fileTime: Date): StageRun[] {
   const seen = new Map<string, number>();
   return suites.map((suite) => {
-    const occurrence = (seen.get(suite.name) ?? 0) + 1;
-    seen.set(suite.name, occurrence);
+    const occurrence = (seen.get(suite.identity) ?? 0) + 1;
+    seen.set(suite.identity, occurrence);
     const failed = suite.failures + suite.errors > 0;
     const finishedAt = suite.startedAt ? new Date(Date.parse(suite.startedAt) + suite.durationSeconds * 1000) : fileTime;
     return {
@@ -93,7 +94,7 @@ function stageRuns(suites: JUnitSuite[], skill: string, stage: CiStage, fileTime
       durationSeconds: suite.durationSeconds,
       errorType: failed ? (suite.failures > 0 ? 'test_failures' : 'test_errors') : undefined,
       finishedAt,
-      stepId: `junit:${hashValue(`${suite.name}#${occurrence}`).slice(0, 16)}`,
+      stepId: `junit:${hashValue(`${suite.identity}#${occurrence}`).slice(0, 16)}`,
     };
   });
 }
