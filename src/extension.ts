@@ -69,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
     ...new TrackSkillCommands(host, recorder, log).register(),
     ...new MaintenanceCommands(host, recorder, log).register(),
     ...new AnalyticsCommands(host, log).register(),
-    new AnalyticsScheduler(host, log),
+    new AnalyticsScheduler(host, settings, log),
     ...registerLanguageModelTools(context, host, { mayRecord: () => isTracking(settings.current, 'api'), log }),
     ...new RealtimeHostService(context, host, log).register(),
     vscode.window.onDidChangeWindowState((state) => {

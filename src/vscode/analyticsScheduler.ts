@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { Core, StoreHost } from './storeHost';
+import type { SettingsWatcher } from './settings';
 
 /** How often the true 1 h / 24 h windows and the anomalies are recomputed. */
 const MONITOR_EVERY_MS = 60_000;
@@ -11,6 +12,7 @@ const HOURLY_MS = 3_600_000;
  * detection every minute (new anomalies turn the status bar's warning on), due A/B tests and the
  * dependency network hourly, and the predictor, retrained when the data has grown by 20 %.
  * Every job is awaited before the next one of its kind starts, and none runs on a caller's path.
+ * While tracking is paused none of them runs: pausing stops every write.
  */
 export class AnalyticsScheduler implements vscode.Disposable {
   private timers: NodeJS.Timeout[] = [];
@@ -18,7 +20,7 @@ export class AnalyticsScheduler implements vscode.Disposable {
   private busy = new Set<string>();
   private disposed = false;
 
-  constructor(host: StoreHost, private readonly log: vscode.LogOutputChannel) {
+  constructor(host: StoreHost, private readonly settings: SettingsWatcher, private readonly log: vscode.LogOutputChannel) {
     void host.ready.then((core) => this.start(core), () => undefined);
   }
 
@@ -35,6 +37,7 @@ export class AnalyticsScheduler implements vscode.Disposable {
       await core.lib.updateCommunityBaselines(core.store);
     });
     this.predictor = new core.lib.PredictorService(core.store, {
+      mayWrite: () => this.settings.current.trackingEnabled,
       onTrained: (r) => this.log.info(`Predictor retrained on ${r.samples} runs: accuracy ${r.accuracy.toFixed(3)} against ${r.baselineAccuracy.toFixed(3)} for the majority outcome`),
       onError: (err) => this.log.info(`Predictor not trained: ${err.message}`),
     }).start();
@@ -42,7 +45,7 @@ export class AnalyticsScheduler implements vscode.Disposable {
 
   private every(name: string, intervalMs: number, job: () => Promise<void>): void {
     const run = async () => {
-      if (this.busy.has(name) || this.disposed) return;
+      if (this.busy.has(name) || this.disposed || !this.settings.current.trackingEnabled) return;
       this.busy.add(name);
       try {
         await job();

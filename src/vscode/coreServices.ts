@@ -3,7 +3,7 @@
  * analytics with their statistics libraries), in one module that StoreHost loads with a dynamic
  * import after activation. The bundle evaluates it only then, so activation does not pay for it.
  */
-export { analyzeAbTest, completeDueAbTests, createAbTest, listAbTests, recordAbOutcome, stopAbTest } from '../core/analytics/abTesting';
+export { analyzeAbTest, assignUser, completeDueAbTests, createAbTest, listAbTests, recordAbOutcome, stopAbTest } from '../core/analytics/abTesting';
 export { detectAnomalies } from '../core/analytics/anomalies';
 export { updateCommunityBaselines } from '../core/analytics/baselines';
 export { updateSkillDependencies } from '../core/analytics/dependencies';

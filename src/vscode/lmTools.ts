@@ -4,11 +4,11 @@ import { LM_TOOL_PREFIX } from '../core/tools/lmToolPrefix';
 
 /** What the tools need from the window: resolved once the store is open (StoreHost.ready). */
 export interface ToolHost {
-  readonly ready: Promise<{ store: SkillStore; userId: string; session: { current(): Promise<string> } }>;
+  readonly ready: Promise<{ store: SkillStore; userId: string; session: { current(): Promise<string>; readonly id: string | undefined } }>;
 }
 
 export interface LanguageModelToolOptions {
-  /** False while the user has paused tracking: the recording tool then refuses. */
+  /** False while the user has paused tracking: nothing is written (the recording tool refuses, derived tables are not refreshed). */
   mayRecord(): boolean;
   log: vscode.LogOutputChannel;
 }
@@ -32,7 +32,8 @@ class SessionBuddyTool implements vscode.LanguageModelTool<Record<string, unknow
   async prepareInvocation(options: vscode.LanguageModelToolInvocationPrepareOptions<Record<string, unknown>>): Promise<vscode.PreparedToolInvocation> {
     const { findTool } = await import('../core/tools/agentTools');
     const tool = findTool(this.name);
-    if (tool.readOnly) return { invocationMessage: `Session Buddy: ${tool.title}` };
+    // Only a tool that records runs asks first; one that may refresh derived analytics says so in its message.
+    if (tool.writes !== 'runs') return { invocationMessage: `Session Buddy: ${tool.title}` };
     const details = Object.entries(options.input ?? {})
       .map(([key, value]) => `- ${key}: \`${String(value)}\``)
       .join('\n');
@@ -47,13 +48,14 @@ class SessionBuddyTool implements vscode.LanguageModelTool<Record<string, unknow
 
   async invoke(options: vscode.LanguageModelToolInvocationOptions<Record<string, unknown>>, token: vscode.CancellationToken): Promise<vscode.LanguageModelToolResult> {
     const { findTool, runTool } = await import('../core/tools/agentTools');
-    if (!findTool(this.name).readOnly && !this.options.mayRecord()) {
+    if (findTool(this.name).writes === 'runs' && !this.options.mayRecord()) {
       return textResult({ success: false, message: 'Tracking is paused in the Session Buddy settings (sessionBuddy.tracking.enabled); nothing was recorded.' });
     }
     const core = await this.host.ready;
     if (token.isCancellationRequested) throw new vscode.CancellationError();
     // Argument errors are thrown: VS Code hands the message to the model, which can correct the call.
-    const result = await runTool({ store: core.store, userId: core.userId, session: () => core.session.current() }, this.name, options.input);
+    const context = { store: core.store, userId: core.userId, session: () => core.session.current(), existingSession: () => core.session.id, mayWrite: () => this.options.mayRecord() };
+    const result = await runTool(context, this.name, options.input);
     if (!result.success) this.options.log.warn(`Tool ${this.name}: ${result.message}`);
     return textResult(result);
   }

@@ -100,6 +100,8 @@ export class InvocationRecorder implements vscode.Disposable {
     if (Date.now() - pending.at > RECENT_FAILURE_MS) return;
     try {
       const core = await this.host.ready;
+      // The user's exposure is recorded with their first outcome: reading recommendations writes nothing.
+      await core.lib.assignUser(core.store, pending.testId, core.userId);
       await core.lib.recordAbOutcome(core.store, pending.testId, core.userId, { skill_name: skill, completed, duration_seconds: durationSeconds ?? null });
       this.log.info(`Recorded the A/B outcome of ${skill} for test ${pending.testId}`);
     } catch (err) {

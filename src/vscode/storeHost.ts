@@ -103,6 +103,8 @@ export class StoreHost {
     this.retentionTimer = setTimeout(() => {
       const core = this.core;
       if (!core) return;
+      // Paused tracking writes nothing; retention waits for the next day.
+      if (!this.settings.current.trackingEnabled) return this.scheduleRetention(RETENTION_EVERY_MS);
       const retentionDays = this.settings.current.retentionDays;
       core.lib
         .applyRetention(core.store, { retentionDays })

@@ -8,7 +8,7 @@ import { AGENT_TOOLS, UnknownToolError, runTool } from '../../src/core/tools/age
 import { languageModelToolContributions } from '../../src/core/tools/contributions';
 import { ToolArgumentError } from '../../src/core/tools/schema';
 import type { ToolContext } from '../../src/core/tools/tool';
-import { ToolSession } from '../../src/core/tools/toolSession';
+import { ToolSession, toolContext } from '../../src/core/tools/toolSession';
 import { tempStore } from '../helpers/store';
 import { seedToolsStore } from '../integration/tools-seed';
 
@@ -21,7 +21,7 @@ before(async () => {
   env = await tempStore();
   ({ abTestId } = await seedToolsStore(env.store));
   const session = new ToolSession(env.store, 'alice', { source: 'test' });
-  ctx = { store: env.store, userId: 'alice', session: () => session.get() };
+  ctx = toolContext(env.store, 'alice', session);
 });
 after(() => env.close());
 
@@ -36,7 +36,18 @@ describe('agent tools: definitions', () => {
       assert.ok(tool.description.length > 40, `${tool.name} explains itself`);
       for (const required of tool.inputSchema.required ?? []) assert.ok(required in tool.inputSchema.properties);
     }
-    assert.deepEqual(AGENT_TOOLS.filter((t) => !t.readOnly).map((t) => t.name), ['detect_anomalies', 'track_skill_invocation']);
+    assert.deepEqual(Object.fromEntries(AGENT_TOOLS.map((t) => [t.name, t.writes])), {
+      get_real_time_metrics: 'never',
+      detect_anomalies: 'derived',
+      get_skill_trend: 'never',
+      get_collaborative_recommendations: 'never',
+      get_community_baselines: 'derived',
+      get_skill_dependencies: 'derived',
+      predict_skill_success: 'never',
+      get_ab_test_results: 'never',
+      get_recommendations: 'never',
+      track_skill_invocation: 'runs',
+    });
   });
 
   test('the VS Code contributions are generated from the same definitions (and package.json, once it lists them, matches)', () => {

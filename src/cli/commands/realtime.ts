@@ -11,7 +11,7 @@ import { REALTIME_DEFAULTS, RealtimeServer } from '../../core/realtime/websocket
 import { AGENT_TOOLS, UnknownToolError, runTool } from '../../core/tools/agentTools';
 import { serveMcpOverStdio } from '../../core/tools/mcpServer';
 import { ToolArgumentError } from '../../core/tools/schema';
-import { ToolSession } from '../../core/tools/toolSession';
+import { ToolSession, toolContext } from '../../core/tools/toolSession';
 import { resolveUserId } from '../../core/tracking/identity';
 import type { CliContext } from '../program';
 import { untilStopRequested } from '../signals';
@@ -84,7 +84,7 @@ export function registerRealtimeCommands(program: Command, ctx: CliContext): voi
       await ctx.withStore('work', async (store) => {
         const userId = resolveUserId();
         const session = new ToolSession(store, userId, { source: 'mcp' });
-        await serveMcpOverStdio({ store, userId, session: () => session.get() }, { name: 'session-buddy', version: packageJson.version }, untilStopRequested());
+        await serveMcpOverStdio(toolContext(store, userId, session), { name: 'session-buddy', version: packageJson.version }, untilStopRequested());
         await session.end();
       });
     });
@@ -96,7 +96,7 @@ export function registerRealtimeCommands(program: Command, ctx: CliContext): voi
     .option('--args <json>', 'the arguments as a JSON object', '{}')
     .action(async (name: string | undefined, opts: { args: string }, command: Command) => {
       if (name === undefined) {
-        ctx.io.out(ctx.json({ tools: AGENT_TOOLS.map((t) => ({ name: t.name, description: t.description, readOnly: t.readOnly, inputSchema: t.inputSchema })) }));
+        ctx.io.out(ctx.json({ tools: AGENT_TOOLS.map((t) => ({ name: t.name, description: t.description, writes: t.writes, inputSchema: t.inputSchema })) }));
         return;
       }
       let args: unknown;
@@ -109,7 +109,7 @@ export function registerRealtimeCommands(program: Command, ctx: CliContext): voi
         const userId = resolveUserId();
         const session = new ToolSession(store, userId, { source: 'cli', sessionId: dailySessionId('cli') });
         try {
-          return await runTool({ store, userId, session: () => session.get() }, name, args);
+          return await runTool(toolContext(store, userId, session), name, args);
         } catch (err) {
           if (err instanceof UnknownToolError || err instanceof ToolArgumentError) usageError(command, err.message);
           throw err;

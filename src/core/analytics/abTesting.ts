@@ -187,6 +187,12 @@ export async function assignUser(store: SkillStore, testId: number, userId: stri
   return group;
 }
 
+/** The user's group in a test: as assigned, else as the hash will assign it. Reads only. */
+export function groupOf(store: SkillStore, test: AbTest, userId: string): AbGroup {
+  const user = requireName('user_id', userId);
+  return assignedGroup(store, test.test_id, user) ?? groupFor(test.test_id, user, test.assignment_ratio);
+}
+
 /** The group a hash assigns; exported so callers can predict it without writing. */
 export function groupFor(testId: number, userId: string, ratio: number): AbGroup {
   const digest = crypto.createHash('sha256').update(`${testId}:${userId}`).digest('hex');

@@ -64,6 +64,8 @@ export interface DetectOptions {
   windowHours?: number;
   recentHours?: number;
   now?: Date;
+  /** Store new anomalies and resolve cleared ones (default); false only reports them, writing nothing. */
+  record?: boolean;
 }
 
 /** Fewer samples than this in either window say nothing reliable about a skill. */
@@ -121,7 +123,7 @@ export async function detectAnomalies(store: SkillStore, options: DetectOptions 
     const type = anomalyType(f.metric, f.score);
     const episode = open.get(key)?.find((row) => row.anomaly_type === type);
     if (episode) stillOpen.add(episode);
-    else inserts.push({ id: await store.nextId(), ...storedRow(f, type, detectedAt) });
+    else if (options.record !== false) inserts.push({ id: await store.nextId(), ...storedRow(f, type, detectedAt) });
     anomalies.push({
       skill_name: f.skill_name,
       anomaly_type: type,
@@ -150,7 +152,7 @@ export async function detectAnomalies(store: SkillStore, options: DetectOptions 
   if (resolves.length > 0) events.push({ t: 'upsert', table: 'skill_anomalies', key: ['id'], rows: resolves });
   const cacheRows = cacheChanges(store, anomalies, [...stillOpen], detectedAt);
   if (cacheRows.length > 0) events.push({ t: 'upsert', table: 'skill_metrics_cache', key: ['skill_name'], rows: cacheRows });
-  if (events.length > 0) await store.commit(events);
+  if (events.length > 0 && options.record !== false) await store.commit(events);
   return anomalies.sort((a, b) => Math.abs(b.deviation_score) - Math.abs(a.deviation_score) || a.skill_name.localeCompare(b.skill_name));
 }
 

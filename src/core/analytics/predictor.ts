@@ -468,6 +468,8 @@ export interface PredictorServiceOptions {
   onTrained?: (result: TrainResult) => void;
   /** Failures other than a refusal (a refusal just waits for more data). */
   onError?: (err: Error) => void;
+  /** False while nothing may be written (tracking paused): the model file is then left as it is. */
+  mayWrite?: () => boolean;
 }
 
 /**
@@ -524,7 +526,7 @@ export class PredictorService {
   private async retrainIfDue(): Promise<TrainResult | undefined> {
     const days = this.options.days ?? 30;
     try {
-      if (!this.due(days)) return undefined;
+      if (this.options.mayWrite?.() === false || !this.due(days)) return undefined;
       const result = await trainPredictor(this.store, { days, onProgress: this.options.onProgress });
       this.refusedAtCount = undefined;
       this.options.onTrained?.(result);

@@ -59,7 +59,7 @@ function probabilityFor(store: SkillStore, skill: string, context: Recommendatio
 export async function getRecommendations(store: SkillStore, context: RecommendationContext): Promise<Recommendation[]> {
   const limit = positiveInteger('limit', context.limit, 5, 100);
   const userId = requireName('userId', context.userId);
-  const choice = await chooseStrategy(store, userId);
+  const choice = chooseStrategy(store, userId);
   const usePredictor = choice.strategy !== 'popularity_dependencies';
   const merged = merge(collectCandidates(store, { ...context, userId }, limit, choice.strategy));
   const rates = userSkillRates(store, userId);

@@ -1,4 +1,4 @@
-import { assignUser, getActiveAbTest, type AbGroup } from '../analytics/abTesting';
+import { getActiveAbTest, groupOf, type AbGroup } from '../analytics/abTesting';
 import type { SkillStore } from '../store/store';
 
 /**
@@ -20,10 +20,14 @@ export const STRATEGY_BY_GROUP: Readonly<Record<AbGroup, StrategyName>> = {
   treatment: 'collaborative_context_predictor',
 };
 
-/** The strategy for this user: the group of the running A/B test (assigned once), else all sources. */
-export async function chooseStrategy(store: SkillStore, userId: string): Promise<StrategyChoice> {
+/**
+ * The strategy for this user: the group of the running A/B test, else all sources. A pure function
+ * of the test and the user (the hash), so reading recommendations writes nothing; the assignment is
+ * recorded with the user's first outcome (when tracking is on).
+ */
+export function chooseStrategy(store: SkillStore, userId: string): StrategyChoice {
   const test = getActiveAbTest(store);
   if (!test) return { strategy: 'all_sources' };
-  const group = await assignUser(store, test.test_id, userId);
+  const group = groupOf(store, test, userId);
   return { strategy: STRATEGY_BY_GROUP[group], abTest: { testId: test.test_id, group } };
 }

@@ -21,7 +21,7 @@ export function languageModelToolContributions(): LanguageModelToolContribution[
     toolReferenceName: tool.name,
     canBeReferencedInPrompt: true,
     modelDescription: tool.description,
-    icon: tool.readOnly ? '$(pulse)' : '$(record)',
+    icon: tool.writes === 'never' ? '$(pulse)' : '$(record)',
     tags: ['session-buddy', 'skills', 'metrics'],
     inputSchema: tool.inputSchema,
   }));

@@ -13,7 +13,7 @@ export const detectAnomaliesTool = defineTool<Args>({
   title: 'Detect skill anomalies',
   description:
     "Compares each skill's last hour with the rest of the window and reports significant changes: a completion-rate drop, a duration spike, or an unusual shift the other way. Detected anomalies are stored (one per episode) and resolved when the data is normal again.",
-  readOnly: false,
+  writes: 'derived',
   inputSchema: {
     type: 'object',
     properties: {
@@ -22,8 +22,8 @@ export const detectAnomaliesTool = defineTool<Args>({
     },
     additionalProperties: false,
   },
-  async handler({ store }, args) {
-    const anomalies = await detectAnomalies(store, { threshold: args.threshold, windowHours: args.time_window_hours });
+  async handler({ store, mayWrite }, args) {
+    const anomalies = await detectAnomalies(store, { threshold: args.threshold, windowHours: args.time_window_hours, record: mayWrite() });
     return {
       anomalies: anomalies.map((a) => ({
         skill_name: a.skill_name,

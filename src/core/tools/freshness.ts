@@ -3,6 +3,7 @@ import { updateSkillDependencies } from '../analytics/dependencies';
 import { one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { hoursAgo } from '../time';
+import type { ToolContext } from './tool';
 
 /**
  * Derived tables the tools read are recomputed when they are older than this. The anchor rebuilt
@@ -21,16 +22,19 @@ function isStale(store: SkillStore, table: keyof typeof NEWEST): boolean {
   return newest === null || newest < hoursAgo(MAX_AGE_HOURS);
 }
 
-/** Recomputes lift for every co-occurring pair when the stored network is missing or old. */
-export async function freshDependencies(store: SkillStore): Promise<boolean> {
-  if (store.mode !== 'work' || !isStale(store, 'skill_dependencies')) return false;
+/**
+ * Recomputes lift for every co-occurring pair when the stored network is missing or old, and
+ * writing is allowed (never while tracking is paused): otherwise the stored network answers.
+ */
+export async function freshDependencies({ store, mayWrite }: ToolContext): Promise<boolean> {
+  if (!mayWrite() || !isStale(store, 'skill_dependencies')) return false;
   await updateSkillDependencies(store);
   return true;
 }
 
-/** Recomputes the community baselines when they are missing or old. */
-export async function freshBaselines(store: SkillStore): Promise<boolean> {
-  if (store.mode !== 'work' || !isStale(store, 'skill_community_baselines')) return false;
+/** Recomputes the community baselines when they are missing or old and writing is allowed. */
+export async function freshBaselines({ store, mayWrite }: ToolContext): Promise<boolean> {
+  if (!mayWrite() || !isStale(store, 'skill_community_baselines')) return false;
   await updateCommunityBaselines(store);
   return true;
 }

@@ -10,7 +10,7 @@ export const getAbTestResultsTool = defineTool<Args>({
   title: 'A/B test results',
   description:
     'Results of an A/B test of recommendation strategies: per-group users and completion rates (0..1), the difference with its 95% confidence interval, the p-value and test used, and the winner (or inconclusive). Without test_id: the running test, else the most recent one.',
-  readOnly: true,
+  writes: 'never',
   inputSchema: {
     type: 'object',
     properties: { test_id: { type: 'integer', description: 'Test id (default: the running test, else the newest)', minimum: 1 } },

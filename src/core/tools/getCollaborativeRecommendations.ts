@@ -12,7 +12,7 @@ export const getCollaborativeRecommendationsTool = defineTool<Args>({
   title: 'Skills similar users succeed with',
   description:
     'Skills that users with a similar skill history (Jaccard similarity of completed skills) use successfully and this user has not tried; falls back to the community baselines when no similar user is known. Each item has a score, a completion rate (0..1) and its source.',
-  readOnly: true,
+  writes: 'never',
   inputSchema: {
     type: 'object',
     properties: {

@@ -12,14 +12,15 @@ export const getCommunityBaselinesTool = defineTool<Args>({
   title: 'Community skill baselines',
   description:
     'How each skill performs across all users in this store and imported team profiles: users, invocations, global completion rate (0..1), average duration, most common workflow phase and effectiveness percentile (0..100), most effective first. Recomputed when older than an hour.',
-  readOnly: true,
+  writes: 'derived',
   inputSchema: {
     type: 'object',
     properties: { limit: limitParam(20, 10_000, 'baselines') },
     additionalProperties: false,
   },
-  async handler({ store }, args) {
-    await freshBaselines(store);
+  async handler(ctx, args) {
+    const { store } = ctx;
+    await freshBaselines(ctx);
     const baselines = getCommunityBaselines(store, { limit: args.limit });
     return {
       baselines: baselines.map((b) => ({

@@ -12,7 +12,7 @@ export const getRealTimeMetricsTool = defineTool<Args>({
   title: 'Real-time skill metrics',
   description:
     'The most active skills over a recent sliding window: invocations, completions, completion rate (0..1), average duration of completed runs and the last run time. Use it to see what the developer has been running and how it went.',
-  readOnly: true,
+  writes: 'never',
   inputSchema: {
     type: 'object',
     properties: {

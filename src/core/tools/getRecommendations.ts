@@ -15,7 +15,7 @@ export const getRecommendationsTool = defineTool<Args>({
   title: 'What to run next',
   description:
     "Ranked suggestions of the skill to run next for this user: skills that usually follow the last one (lift), popular skills, what similar users run, retries of recent failures and skills that suit the active file (which sources are used follows the user's group when an A/B test is running). Each has a score (0..1), the predicted success (0..1), a one-line reason and, when known, how to run it.",
-  readOnly: true,
+  writes: 'never',
   inputSchema: {
     type: 'object',
     properties: {

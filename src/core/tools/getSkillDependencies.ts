@@ -14,7 +14,7 @@ export const getSkillDependenciesTool = defineTool<Args>({
   title: 'Skills used together',
   description:
     'Skills that co-occur with the given skill in the same sessions more often than chance: lift = P(A and B) / (P(A) P(B)) over sessions, strongest first, with the co-occurrence count and a relationship label. Recomputed when older than an hour.',
-  readOnly: true,
+  writes: 'derived',
   inputSchema: {
     type: 'object',
     properties: {
@@ -25,8 +25,9 @@ export const getSkillDependenciesTool = defineTool<Args>({
     required: ['skill_name'],
     additionalProperties: false,
   },
-  async handler({ store }, args) {
-    await freshDependencies(store);
+  async handler(ctx, args) {
+    const { store } = ctx;
+    await freshDependencies(ctx);
     const dependencies = getSkillDependencies(store, args.skill_name, { limit: args.limit, minLift: args.min_lift });
     return {
       skill_name: args.skill_name,

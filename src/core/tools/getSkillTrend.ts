@@ -13,7 +13,7 @@ export const getSkillTrendTool = defineTool<Args>({
   title: 'Skill trend',
   description:
     "Whether a skill is improving, declining or stable over the last days: a least-squares line through its daily values, with the slope's p-value (a trend needs p < 0.05). The metric is the completion rate (0..1) unless asked otherwise.",
-  readOnly: true,
+  writes: 'never',
   inputSchema: {
     type: 'object',
     properties: {

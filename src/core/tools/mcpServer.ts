@@ -21,7 +21,7 @@ function describeTool(tool: AgentTool): Tool {
       ...(tool.inputSchema.required ? { required: tool.inputSchema.required } : {}),
       additionalProperties: false,
     },
-    annotations: { title: tool.title, readOnlyHint: tool.readOnly, destructiveHint: false, openWorldHint: false },
+    annotations: { title: tool.title, readOnlyHint: tool.writes === 'never', destructiveHint: false, idempotentHint: tool.writes !== 'runs', openWorldHint: false },
   };
 }
 

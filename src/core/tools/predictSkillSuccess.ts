@@ -14,7 +14,7 @@ export const predictSkillSuccessTool = defineTool<Args>({
   title: 'Predict skill success',
   description:
     "Probability (0..1) that a skill completes if run now, from the k nearest past invocations in the trained predictor (time of day, recent success of the skill, session age, phase, language). Needs a trained model (`session-buddy predictor train` or the editor's Train Predictor command).",
-  readOnly: true,
+  writes: 'never',
   inputSchema: {
     type: 'object',
     properties: {
@@ -27,7 +27,8 @@ export const predictSkillSuccessTool = defineTool<Args>({
     additionalProperties: false,
   },
   async handler(ctx, args) {
-    const sessionId = args.session_id ?? (await ctx.session());
+    // A prediction reads: without a session yet, it is one that starts now (none is created).
+    const sessionId = args.session_id ?? ctx.existingSession();
     const prediction = predictSkillSuccess(ctx.store, args.skill_name, { phase: args.workflow_phase ?? null, language: args.language ?? null, sessionId });
     return {
       skill_name: prediction.skill_name,

@@ -5,9 +5,20 @@ import type { ObjectSchema } from './schema';
 export interface ToolContext {
   store: SkillStore;
   userId: string;
-  /** The session an invocation tracked by an agent belongs to (created on first use). */
+  /** The session an invocation tracked by an agent belongs to (created on first use: a write). */
   session(): Promise<string>;
+  /** The caller's session if it exists already; reading never creates one. */
+  existingSession(): string | undefined;
+  /** False while nothing may be written (tracking paused in the editor, a read-only store). */
+  mayWrite(): boolean;
 }
+
+/**
+ * What a tool writes, declared so that MCP's readOnlyHint, the editor's confirmation and a paused
+ * store follow it: 'never' reads only; 'derived' may refresh analytics tables (stale dependencies
+ * or baselines, detected anomalies), only when writing is allowed; 'runs' records runs.
+ */
+export type ToolWrites = 'never' | 'derived' | 'runs';
 
 /** A tool's answer besides `success` and `timestamp`, which every answer carries. */
 export type ToolData = { message: string } & Record<string, unknown>;
@@ -26,8 +37,7 @@ export interface AgentTool {
   /** What the model reads to decide when to call it. */
   description: string;
   inputSchema: ObjectSchema;
-  /** False for tools that record data (the editor asks before running them). */
-  readOnly: boolean;
+  writes: ToolWrites;
   run(ctx: ToolContext, args: Record<string, unknown>): Promise<ToolData>;
 }
 

@@ -1,6 +1,7 @@
 import { ensureSession } from '../integrations/sessions';
 import type { SkillStore } from '../store/store';
 import { SkillTracker } from '../tracking/tracker';
+import type { ToolContext } from './tool';
 
 /**
  * The session agent-tracked invocations go into, created when the first one is recorded: one per
@@ -8,16 +9,25 @@ import { SkillTracker } from '../tracking/tracker';
  */
 export class ToolSession {
   private id: Promise<string> | undefined;
+  private known: string | undefined;
   private created = false;
 
   constructor(private readonly store: SkillStore, private readonly userId: string, private readonly options: { source: string; sessionId?: string }) {}
 
   get(): Promise<string> {
-    this.id ??= this.open().catch((err: unknown) => {
-      this.id = undefined;
-      throw err;
-    });
+    this.id ??= this.open().then(
+      (id) => (this.known = id),
+      (err: unknown) => {
+        this.id = undefined;
+        throw err;
+      },
+    );
     return this.id;
+  }
+
+  /** The session if it was opened already; never opens one. */
+  peek(): string | undefined {
+    return this.known;
   }
 
   /** Ends a session this object created (a fixed, shared id is left open for its other users). */
@@ -33,4 +43,9 @@ export class ToolSession {
     if (this.options.sessionId !== undefined) return ensureSession(this.store, tracker, this.options.sessionId, this.options.source);
     return tracker.createSession({ source: this.options.source });
   }
+}
+
+/** The tools' context outside the editor (MCP, CLI): writes are allowed whenever the store takes them. */
+export function toolContext(store: SkillStore, userId: string, session: ToolSession): ToolContext {
+  return { store, userId, session: () => session.get(), existingSession: () => session.peek(), mayWrite: () => store.readOnlyReason === undefined };
 }

@@ -17,7 +17,7 @@ export const trackSkillInvocationTool = defineTool<Args>({
   title: 'Record a skill run',
   description:
     'Records that a skill was run (by the agent or the developer) with its outcome and duration, so that metrics, trends and recommendations include it. Record skill names and outcomes only, never command lines, file paths or arguments.',
-  readOnly: false,
+  writes: 'runs',
   inputSchema: {
     type: 'object',
     properties: {
@@ -32,6 +32,7 @@ export const trackSkillInvocationTool = defineTool<Args>({
     additionalProperties: false,
   },
   async handler(ctx, args) {
+    if (!ctx.mayWrite()) throw new Error('nothing was recorded: tracking is paused (sessionBuddy.tracking.enabled) or the store is read-only');
     const sessionId = args.session_id ?? (await ctx.session());
     const id = await new SkillTracker(ctx.store, ctx.userId).trackInvocation({
       sessionId,
