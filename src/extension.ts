@@ -49,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
   const recommendations = new RecommendationService(host, recorder);
   const skillRunner = new SkillRunner(recognition, log);
   const view = new RecommendationsViewProvider(context.extensionUri, host, recommendations, skillRunner, recorder, settings, log);
-  const dashboard = new DashboardPanel(context.extensionUri, host, log);
+  const dashboard = new DashboardPanel(context.extensionUri, host, settings, log);
   const tasks = new TaskTracker(recorder, recognition, log);
 
   context.subscriptions.push(
@@ -68,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
     vscode.commands.registerCommand('sessionBuddy.refreshRecommendations', () => view.refreshNow()),
     ...new TrackSkillCommands(host, recorder, log).register(),
     ...new MaintenanceCommands(host, recorder, log).register(),
-    ...new AnalyticsCommands(host, log).register(),
+    ...new AnalyticsCommands(host, log, (skill) => dashboard.show({ trendSkill: skill })).register(),
     new AnalyticsScheduler(host, settings, log),
     ...registerLanguageModelTools(context, host, { mayRecord: () => isTracking(settings.current, 'api'), log }),
     ...new RealtimeHostService(context, host, log).register(),

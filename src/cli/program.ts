@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import packageJson from '../../package.json';
 import { deleteAllData } from '../core/maintenance/deleteAllData';
 import { compact } from '../core/store/compactor';
 import { MigrationManager, type MigrationStatus } from '../core/store/migrations';
@@ -43,6 +44,8 @@ export interface CliContext {
   withStore<T>(mode: StoreMode, work: (store: SkillStore) => Promise<T> | T): Promise<T>;
   /** Formats rows as an aligned text table. */
   table(rows: object[]): string;
+  /** Refuses a skill nothing was ever recorded for, in one line (exit 1), the same for every command. */
+  requireKnownSkill(store: SkillStore, skill: string): void;
   json(value: unknown): string;
 }
 
@@ -81,6 +84,7 @@ function statusText(status: MigrationStatus, invocations: number, path: string):
 export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => void): Command {
   const program = new Command('session-buddy')
     .description('Skill invocation tracking and analytics (the Session Buddy store, shared with the VS Code extension)')
+    .version(packageJson.version, '-V, --version', 'print the version')
     .option('--db <path>', 'database file (default: $SESSION_BUDDY_DB, then the per-user store)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
@@ -197,6 +201,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
       await withStore(dbOf(), 'read', io, (store) => {
         const tracker = new SkillTracker(store, resolveUserId());
         if (opts.skill) {
+          requireKnownSkill(store, opts.skill);
           const metrics = tracker.getSkillMetrics(opts.skill);
           if (!metrics) throw new CliError(`no invocations of "${opts.skill}" recorded`);
           io.out(opts.json ? json(metrics) : `${formatTable([metrics])}\n`);
@@ -253,9 +258,15 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     withStore: (mode, work) => withStore(dbOf(), mode, io, work),
     table: formatTable,
     json,
+    requireKnownSkill,
   };
   for (const register of commandGroups) register(program, ctx);
   return program;
+}
+
+function requireKnownSkill(store: SkillStore, skill: string): void {
+  const known = store.db.exec('SELECT 1 FROM skill_metrics WHERE skill_name = ? AND total_invocations > 0 UNION ALL SELECT 1 FROM skill_invocation WHERE skill_name = ? LIMIT 1', [skill.trim(), skill.trim()]);
+  if (known.length === 0) throw new CliError(`no invocations of "${skill}" recorded`);
 }
 
 function countInvocations(store: SkillStore): number {
@@ -286,6 +297,10 @@ function formatTable(rows: object[]): string {
 /** Runs the CLI; returns the exit code: 0 success, 1 handled error, 2 bad usage. */
 export async function runCli(args: string[], io: CliIo = processIo): Promise<number> {
   let printed = false;
+  if (args.length === 0) {
+    io.out(buildProgram(io).helpInformation());
+    return 0;
+  }
   try {
     await buildProgram(io, () => (printed = true)).parseAsync(args, { from: 'user' });
     return 0;

@@ -7,7 +7,7 @@ export { analyzeAbTest, assignUser, completeDueAbTests, createAbTest, listAbTest
 export { detectAnomalies } from '../core/analytics/anomalies';
 export { updateCommunityBaselines } from '../core/analytics/baselines';
 export { updateSkillDependencies } from '../core/analytics/dependencies';
-export { PredictorService, trainPredictor } from '../core/analytics/predictor';
+export { PredictorRefusal, PredictorService, trainPredictor } from '../core/analytics/predictor';
 export { exportProfile, importProfiles } from '../core/analytics/profiles';
 export { refreshMetricsCache } from '../core/analytics/realtimeMetrics';
 export { initializeTaxonomy } from '../core/analytics/taxonomy';

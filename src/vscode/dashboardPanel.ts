@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { parseDashboardMessage, type DashboardState, type HostToDashboard } from '../webview/protocol';
+import { parseDashboardMessage, type DashboardRange, type DashboardState, type HostToDashboard } from '../webview/protocol';
+import type { SettingsWatcher } from './settings';
 import type { StoreHost } from './storeHost';
 import { throttle } from './throttle';
 import { webviewHtml, webviewOptions } from './webviewHtml';
@@ -15,25 +16,34 @@ export class DashboardPanel implements vscode.Disposable {
   private ready = false;
   private readonly refresh = throttle(() => this.update(), 1000);
   private storeSubscription: vscode.Disposable | undefined;
+  /** What the page chose: the range and the skill of the trend chart. */
+  private days: DashboardRange = 14;
+  private trendSkill: string | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly host: StoreHost,
+    private readonly settings: SettingsWatcher,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  show(): void {
+  /** Opens (or reveals) the dashboard; `trendSkill` chooses the skill of its trend chart. */
+  show(options: { trendSkill?: string } = {}): void {
+    if (options.trendSkill) this.trendSkill = options.trendSkill;
     if (this.panel) {
       this.panel.reveal();
+      this.update();
       return;
     }
     const panel = vscode.window.createWebviewPanel(DashboardPanel.viewType, 'Session Buddy Dashboard', vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.png');
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, { script: 'dashboard.js', title: 'Session Buddy Dashboard', bodyClass: 'panel' });
     panel.webview.onDidReceiveMessage((raw: unknown) => {
-      // The only message is the page's "ready": it can listen now, so it gets the data.
-      if (!parseDashboardMessage(raw)) return this.log.warn('Ignored a malformed message from the dashboard');
-      this.ready = true;
+      const message = parseDashboardMessage(raw);
+      if (!message) return this.log.warn('Ignored a malformed message from the dashboard');
+      if (message.type === 'ready') this.ready = true;
+      else if (message.type === 'range') this.days = message.days;
+      else this.trendSkill = message.skill;
       this.update();
     });
     panel.onDidChangeViewState(() => {
@@ -74,7 +84,7 @@ export class DashboardPanel implements vscode.Disposable {
     const core = this.host.current;
     if (!core) return this.post({ status: 'loading' });
     try {
-      const data = core.lib.getDashboardData(core.store);
+      const data = core.lib.getDashboardData(core.store, { days: this.days, trendSkill: this.trendSkill, boundary: this.settings.current.dayBoundary });
       this.post({ status: 'ready', data });
     } catch (err) {
       this.log.error(`Could not read the dashboard data: ${(err as Error).message}`);

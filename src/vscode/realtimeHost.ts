@@ -155,8 +155,17 @@ export class RealtimeHostService implements vscode.Disposable {
       return;
     }
     const where = ws?.kind === 'hosting' ? `ws://${settings.host}:${ws.port}` : `port ${settings.port} (hosted by another window)`;
+    const metrics = states.metrics;
+    const prometheus =
+      metrics?.kind === 'hosting'
+        ? ` Prometheus: http://${settings.host}:${metrics.port}/metrics${settings.metricsRequireToken ? ' (token required)' : ''}.`
+        : metrics?.kind === 'standby'
+          ? ` Prometheus: port ${settings.metricsPort} (hosted by another window).`
+          : metrics?.kind === 'failed'
+            ? ` Prometheus could not start: ${metrics.message}.`
+            : '';
     const auth = settings.requireToken ? ` Token: ${tokenFile}` : ' No token required.';
-    void vscode.window.showInformationMessage(`Session Buddy: real-time metrics on ${where}.${auth}`, 'Copy Token').then((choice) => {
+    void vscode.window.showInformationMessage(`Session Buddy: real-time metrics on ${where}.${prometheus}${auth}`, 'Copy Token').then((choice) => {
       if (choice) void this.copyToken();
     });
   }

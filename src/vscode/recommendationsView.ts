@@ -125,6 +125,6 @@ export class RecommendationsViewProvider implements vscode.WebviewViewProvider, 
 
   private async item(rec: Recommendation): Promise<RecommendationItem> {
     const runLabel = this.runner.describe(await this.runner.resolve(rec.skill, rec.action));
-    return { skill: rec.skill, score: rec.score, successProbability: rec.successProbability, reason: rec.reason, source: rec.source, runLabel };
+    return { skill: rec.skill, score: rec.score, success: rec.success, reason: rec.reason, source: rec.source, runLabel };
   }
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { DayBoundary } from '../core/days';
 
 export const SECTION = 'sessionBuddy';
 
@@ -19,6 +20,8 @@ export interface Settings {
   sessionIdleMinutes: number;
   statusBarEnabled: boolean;
   retentionDays: number;
+  /** Whether "today" and the dashboard's days are the user's local days or UTC days. */
+  dayBoundary: DayBoundary;
 }
 
 export function readSettings(): Settings {
@@ -35,6 +38,7 @@ export function readSettings(): Settings {
     sessionIdleMinutes: Math.max(1, c.get<number>('sessionIdleMinutes', 30)),
     statusBarEnabled: c.get<boolean>('statusBar.enabled', true),
     retentionDays: Math.max(1, Math.round(c.get<number>('retentionDays', 365))),
+    dayBoundary: c.get<string>('dayBoundary', 'local') === 'utc' ? 'utc' : 'local',
   };
 }
 

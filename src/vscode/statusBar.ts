@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { TodaySummary } from '../core/dashboard/today';
+import type { DayBoundary } from '../core/days';
 import type { SettingsWatcher } from './settings';
 import type { StoreHost } from './storeHost';
 import { throttle } from './throttle';
@@ -8,12 +9,14 @@ function runs(n: number): string {
   return n === 1 ? '1 run' : `${n} runs`;
 }
 
-function tooltip(summary: TodaySummary, paused: boolean): vscode.MarkdownString {
+function tooltip(summary: TodaySummary, paused: boolean, boundary: DayBoundary): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown('**Session Buddy** — today (UTC)\n\n');
-  if (paused) md.appendMarkdown('$(debug-pause) Tracking is paused.\n\n');
+  md.appendMarkdown(`**Session Buddy** — today (${boundary === 'utc' ? 'UTC' : 'your local day'})\n\n`);
+  if (paused) md.appendMarkdown('$(debug-pause) Tracking is paused: nothing is recorded.\n\n');
   if (summary.topSkills.length === 0) md.appendMarkdown('No runs yet today.\n\n');
   for (const s of summary.topSkills) md.appendText(`${s.skill}: ${runs(s.invocations)}, ${Math.round(s.completionRate * 100)}% completed\n\n`);
+  const more = summary.skills - summary.topSkills.length;
+  if (more > 0) md.appendText(`and ${more} more skill${more === 1 ? '' : 's'}\n\n`);
   const a = summary.latestAnomaly;
   if (a) {
     md.appendMarkdown('$(warning) ');
@@ -27,8 +30,8 @@ function tooltip(summary: TodaySummary, paused: boolean): vscode.MarkdownString 
 
 /**
  * Today's runs and completion in the status bar, refreshed (at most every 250 ms) when the store
- * changes, from this window, another window or the CLI, and at least once a minute for the UTC
- * day boundary.
+ * changes, from this window, another window or the CLI, and at least once a minute for the day
+ * boundary.
  */
 export class SkillStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('sessionBuddy.status', vscode.StatusBarAlignment.Left, 50);
@@ -74,12 +77,14 @@ export class SkillStatusBar implements vscode.Disposable {
     const core = this.host.current;
     if (!core || !this.settings.current.statusBarEnabled) return;
     try {
-      const summary = core.lib.getTodaySummary(core.store);
-      this.item.text = core.lib.statusText(summary);
-      this.item.tooltip = tooltip(summary, !this.settings.current.trackingEnabled);
+      const settings = this.settings.current;
+      const paused = !settings.trackingEnabled;
+      const summary = core.lib.getTodaySummary(core.store, new Date(), settings.dayBoundary);
+      this.item.text = core.lib.statusText(summary, paused);
+      this.item.tooltip = tooltip(summary, paused, settings.dayBoundary);
       this.item.backgroundColor = summary.openAnomalies > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
       this.item.accessibilityInformation = {
-        label: `Session Buddy: ${runs(summary.invocations)} today${summary.completionRate === null ? '' : `, ${Math.round(summary.completionRate * 100)} percent completed`}${summary.openAnomalies ? `, ${summary.openAnomalies} open anomalies` : ''}`,
+        label: `Session Buddy: ${paused ? 'tracking paused, ' : ''}${runs(summary.invocations)} today${summary.completionRate === null ? '' : `, ${Math.round(summary.completionRate * 100)} percent completed`}${summary.openAnomalies ? `, ${summary.openAnomalies} open anomalies` : ''}`,
       };
     } catch (err) {
       this.log.error(`Could not update the status bar: ${(err as Error).message}`);

@@ -30,6 +30,7 @@ export class StoreHost {
   private core: Core | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
   private closing = false;
+  private hasRuns: boolean | undefined;
 
   constructor(
     private readonly settings: SettingsWatcher,
@@ -93,6 +94,8 @@ export class StoreHost {
     });
     this.core = { store, tracker, session, userId, lib };
     this.log.info(`Store ${store.paths.db} opened in ${Math.round(performance.now() - started)} ms`);
+    this.publishHasRuns(lib.hasRecordedRuns(store));
+    store.onDidChange(() => this.publishHasRuns(lib.hasRecordedRuns(store)));
     if (settings.trackingEnabled) await session.current();
     this.scheduleRetention(RETENTION_DELAY_MS);
     return this.core;
@@ -117,6 +120,13 @@ export class StoreHost {
         });
     }, delay);
     this.retentionTimer.unref();
+  }
+
+  /** The `sessionBuddy.hasRuns` context key: the walkthrough's first step is done once something was recorded. */
+  private publishHasRuns(has: boolean): void {
+    if (has === this.hasRuns) return;
+    this.hasRuns = has;
+    void vscode.commands.executeCommand('setContext', 'sessionBuddy.hasRuns', has);
   }
 
   /** Problems go to the log, and to a notification unless the window is closing. */

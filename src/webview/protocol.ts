@@ -4,13 +4,14 @@
  * and are parsed with the functions below before anything acts on them.
  */
 import type { DashboardData } from '../core/dashboard/dashboardData';
+import type { SuccessFigures } from '../core/recommend/types';
 
 export interface RecommendationItem {
   skill: string;
   /** 0..1 */
   score: number;
-  /** 0..1 */
-  successProbability: number;
+  /** What was observed and what is estimated, kept apart. */
+  success: SuccessFigures;
   reason: string;
   source: string;
   /** What Run does, in words; undefined when there is nothing to run. */
@@ -30,6 +31,10 @@ export type DashboardState = { status: 'loading' } | { status: 'ready'; data: Da
 export type HostToRecommendations = { type: 'state'; state: RecommendationsState };
 export type HostToDashboard = { type: 'state'; state: DashboardState };
 
+/** The dashboard's ranges a user can choose, in days. */
+export const DASHBOARD_RANGES = [7, 14, 30, 90] as const;
+export type DashboardRange = (typeof DASHBOARD_RANGES)[number];
+
 /** Actions the empty state offers; each maps to one of our own commands on the host. */
 export const EMPTY_STATE_ACTIONS = ['trackSkill', 'openWalkthrough', 'resumeTracking'] as const;
 export type EmptyStateAction = (typeof EMPTY_STATE_ACTIONS)[number];
@@ -39,7 +44,7 @@ export type RecommendationsToHost =
   | { type: 'run'; skill: string }
   | { type: 'action'; action: EmptyStateAction };
 
-export type DashboardToHost = { type: 'ready' };
+export type DashboardToHost = { type: 'ready' } | { type: 'range'; days: DashboardRange } | { type: 'trendSkill'; skill: string };
 
 const MAX_SKILL_LENGTH = 200;
 
@@ -70,5 +75,20 @@ export function parseRecommendationsMessage(value: unknown): RecommendationsToHo
 
 /** The message, if it is a well-formed dashboard message; undefined otherwise. */
 export function parseDashboardMessage(value: unknown): DashboardToHost | undefined {
-  return typeOf(value) === 'ready' ? { type: 'ready' } : undefined;
+  switch (typeOf(value)) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'range': {
+      const days = (value as { days?: unknown }).days;
+      const range = DASHBOARD_RANGES.find((d) => d === days);
+      return range === undefined ? undefined : { type: 'range', days: range };
+    }
+    case 'trendSkill': {
+      const skill = (value as { skill?: unknown }).skill;
+      if (typeof skill !== 'string' || !skill.trim() || skill.length > MAX_SKILL_LENGTH) return undefined;
+      return { type: 'trendSkill', skill };
+    }
+    default:
+      return undefined;
+  }
 }

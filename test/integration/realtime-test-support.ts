@@ -4,22 +4,14 @@ import path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
 const DIST_CLI = path.join(ROOT, 'dist', 'cli.js');
-const ENTRY = path.join(__dirname, 'realtime-cli-entry.ts');
+const ENTRY = path.join(ROOT, 'src', 'cli', 'main.ts');
 
 let cached: string[] | undefined;
 
-/**
- * How to start the CLI with the serve/mcp/tool/ci commands: the built dist/cli.js when it has
- * them (after `npm run build` with the commands registered), else the test entry through tsx.
- */
+/** How to start the CLI: the built dist/cli.js (npm test builds it first), else the sources through tsx. */
 export function cliCommand(): string[] {
-  if (cached) return cached;
-  if (fs.existsSync(DIST_CLI)) {
-    const help = spawnSync(process.execPath, [DIST_CLI, '--help'], { encoding: 'utf8', timeout: 20_000 }).stdout ?? '';
-    const has = (name: string) => new RegExp(`^\\s+${name}\\b`, 'm').test(help);
-    if (has('mcp') && has('serve') && has('ci') && has('crackerjack')) return (cached = [DIST_CLI]);
-  }
-  return (cached = ['--import', 'tsx', ENTRY]);
+  cached ??= fs.existsSync(DIST_CLI) ? [DIST_CLI] : ['--import', 'tsx', ENTRY];
+  return cached;
 }
 
 /** Runs the CLI to completion. */

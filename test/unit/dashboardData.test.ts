@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getDashboardData, hasRecordedRuns } from '../../src/core/dashboard/dashboardData';
-import { getTodaySummary, statusText, utcDayBounds } from '../../src/core/dashboard/today';
+import { getTodaySummary, statusText } from '../../src/core/dashboard/today';
+import { dayOf, lastDays } from '../../src/core/days';
 import { plant, tempStore } from '../helpers/store';
 
 const NOW = new Date('2026-03-10T12:00:00.000Z');
@@ -37,12 +38,20 @@ describe('today and the dashboard', () => {
   });
   after(() => ctx.close());
 
-  test('the UTC day runs from midnight to the next midnight', () => {
-    assert.deepEqual(utcDayBounds(new Date('2026-03-10T23:59:59.999Z')), { start: '2026-03-10T00:00:00.000Z', end: '2026-03-11T00:00:00.000Z' });
+  test('a UTC day runs from midnight to the next midnight; a local day from local midnight (23 or 25 hours across daylight saving)', () => {
+    assert.deepEqual(dayOf(new Date('2026-03-10T23:59:59.999Z'), 'utc'), { date: '2026-03-10', start: '2026-03-10T00:00:00.000Z', end: '2026-03-11T00:00:00.000Z' });
+    const local = dayOf(NOW, 'local');
+    const midnight = new Date(NOW.getFullYear(), NOW.getMonth(), NOW.getDate());
+    assert.equal(local.start, midnight.toISOString());
+    assert.equal(local.end, new Date(NOW.getFullYear(), NOW.getMonth(), NOW.getDate() + 1).toISOString());
+    const week = lastDays(7, NOW, 'local');
+    assert.equal(week.length, 7);
+    assert.equal(week.at(-1)!.date, local.date);
+    assert.ok(week.every((d, i) => i === 0 || d.start === week[i - 1].end), 'the days follow each other without gaps');
   });
 
   test("today's summary counts only today's runs, and the open anomaly", () => {
-    const s = getTodaySummary(ctx.store, NOW);
+    const s = getTodaySummary(ctx.store, NOW, 'utc');
     assert.equal(s.invocations, 3);
     assert.equal(s.completed, 2);
     assert.equal(statusText(s), '$(pulse) 3 · 67%');
@@ -52,32 +61,45 @@ describe('today and the dashboard', () => {
   });
 
   test('a day without runs shows a dash, not 0%', () => {
-    const s = getTodaySummary(ctx.store, new Date('2026-03-05T12:00:00.000Z'));
+    const s = getTodaySummary(ctx.store, new Date('2026-03-05T12:00:00.000Z'), 'utc');
     assert.equal(statusText(s), '$(pulse) 0 · –');
     assert.equal(s.completionRate, null);
   });
 
-  test('charts: one series per active skill over 14 days; days without runs have no rate', () => {
-    const d = getDashboardData(ctx.store, { now: NOW });
+  test('charts: per day of the range, in a stable (alphabetical) order, on one scale; days without runs have no rate', () => {
+    const d = getDashboardData(ctx.store, { now: NOW, boundary: 'utc' });
+    assert.deepEqual(d.range, { days: 14, boundary: 'utc', from: '2026-02-25', to: '2026-03-10' });
+    assert.deepEqual(d.series.map((s) => s.skill), ['pytest-run', 'ruff-check'], 'by name, not by rank');
     const pytest = d.series.find((s) => s.skill === 'pytest-run')!;
     assert.equal(pytest.days.length, 14);
     assert.equal(pytest.days.at(-1)!.date, '2026-03-10');
     const day = (date: string) => pytest.days.find((p) => p.date === date)!;
-    assert.deepEqual(day('2026-03-08'), { date: '2026-03-08', invocations: 2, completionRate: 0.5 });
-    assert.deepEqual(day('2026-03-09'), { date: '2026-03-09', invocations: 1, completionRate: 1 });
-    assert.deepEqual(day('2026-03-07'), { date: '2026-03-07', invocations: 0, completionRate: null });
-    assert.equal(d.series[0].skill, 'pytest-run', 'the most active skill first');
+    assert.deepEqual(day('2026-03-08'), { date: '2026-03-08', invocations: 2, completed: 1, completionRate: 0.5, timeSpentSeconds: 2 });
+    assert.deepEqual(day('2026-03-09'), { date: '2026-03-09', invocations: 1, completed: 1, completionRate: 1, timeSpentSeconds: 1 });
+    assert.deepEqual(day('2026-03-07'), { date: '2026-03-07', invocations: 0, completed: 0, completionRate: null, timeSpentSeconds: 0 });
+    assert.equal(d.maxDailyRuns, 2);
     assert.deepEqual(d.anomalies.map((a) => a.id), [1]);
     assert.deepEqual(d.trends.map((t) => t.skill_name), d.series.map((s) => s.skill));
   });
 
-  test('top skills come from every recorded run, rates 0..1', () => {
-    const d = getDashboardData(ctx.store, { now: NOW });
+  test('the timeline adds every skill up per day; the range can be chosen; the trend chart follows the chosen skill', () => {
+    const d = getDashboardData(ctx.store, { now: NOW, boundary: 'utc', days: 7 });
+    assert.equal(d.timeline.length, 7);
+    assert.deepEqual(d.timeline.find((p) => p.date === '2026-03-10'), { date: '2026-03-10', invocations: 3, completed: 2, completionRate: 2 / 3, timeSpentSeconds: 3 });
+    assert.equal(d.timeline.reduce((n, p) => n + p.invocations, 0), 6, 'the run of tomorrow and the one 20 days ago are outside');
+    assert.equal(d.trendChart?.trend.skill_name, 'pytest-run', 'the busiest skill by default');
+    assert.equal(getDashboardData(ctx.store, { now: NOW, boundary: 'utc', trendSkill: 'ruff-check' }).trendChart?.trend.skill_name, 'ruff-check');
+    assert.deepEqual(d.skills, ['pytest-run', 'ruff-check']);
+  });
+
+  test('top skills and totals cover the range, rates 0..1, durations over the runs that recorded one', () => {
+    const d = getDashboardData(ctx.store, { now: NOW, boundary: 'utc' });
     assert.equal(d.topSkills[0].skill, 'pytest-run');
     assert.equal(d.topSkills[0].invocations, 5);
     assert.equal(d.topSkills[0].completionRate, 0.6);
-    assert.equal(d.totals.invocations, 8);
-    assert.equal(d.totals.skills, 3);
+    assert.equal(d.topSkills[0].avgDurationSeconds, 1);
+    assert.equal(d.totals.invocations, 6, 'the run 20 days ago is outside the 14 days, the one tomorrow too');
+    assert.equal(d.totals.skills, 2);
     assert.equal(hasRecordedRuns(ctx.store), true);
   });
 
@@ -86,7 +108,8 @@ describe('today and the dashboard', () => {
     try {
       assert.equal(hasRecordedRuns(empty.store), false);
       const d = getDashboardData(empty.store, { now: NOW });
-      assert.deepEqual([d.topSkills, d.series, d.anomalies, d.trends], [[], [], [], []]);
+      assert.deepEqual([d.topSkills, d.series, d.anomalies, d.trends, d.skills], [[], [], [], [], []]);
+      assert.equal(d.trendChart, null);
       assert.equal(d.totals.completionRate, null);
     } finally {
       await empty.close();

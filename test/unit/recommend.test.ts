@@ -7,6 +7,7 @@ import { skillsFromCommandLine } from '../../src/core/tracking/commandLine';
 import { isTestFileName } from '../../src/core/recommend/testFile';
 import { ago, plant, tempStore, type PlantedInvocation } from '../helpers/store';
 import { updateSkillDependencies } from '../../src/core/analytics/dependencies';
+import { estimateText, observedText } from '../../src/webview/successText';
 
 /**
  * 120 sessions of user "dev". Planted truths:
@@ -169,5 +170,17 @@ describe('test files', () => {
       assert.equal(isTestFileName(file), true, file);
     }
     for (const file of ['/p/src/app.ts', '/p/testing.py', '/p/src/contest.ts', '/p/latest/main.go']) assert.equal(isTestFileName(file), false, file);
+  });
+});
+
+describe('what a recommendation says of success', () => {
+  test('the observed share with its count, and the estimate only as a labelled one', () => {
+    const once = { observed: { completed: 1, runs: 1, scope: 'yours' as const }, estimate: 2 / 3, estimateFrom: 'smoothed' as const };
+    assert.equal(observedText(once.observed).text, '100% of 1 run');
+    assert.equal(estimateText(once).text, 'estimate 67%');
+    assert.match(estimateText(once).title, /smoothed with one success and one failure/);
+    assert.equal(estimateText({ ...once, estimate: 0.82, estimateFrom: 'model' }).text, 'predicted 82%');
+    assert.equal(observedText(null).text, 'never run');
+    assert.equal(observedText({ completed: 3, runs: 4, scope: 'everyone' }).text, '75% of 4 runs');
   });
 });

@@ -17,8 +17,8 @@ const hourIso = (hour: number) => new Date(H + hour * 3_600_000).toISOString();
 /**
  * Truth per bucket:
  *   build @ H:   4 runs, sessions s1 s1 s2 s3, completed T T F T, durations 3 5 99 7
- *                → count 4, rate 0.75, mean completed duration 5, 3 sessions
- *   build @ H+1: 2 failed runs in s1 → count 2, rate 0, duration null, 1 session
+ *                → count 4, rate 0.75, mean duration 28.5 (every run with a duration), 3 sessions
+ *   build @ H+1: 2 failed runs in s1, durations none and 4 → count 2, rate 0, duration 4, 1 session
  *   test  @ H+2: 1 completed run of 8 s → count 1, rate 1, duration 8, 1 session
  */
 const PLANTED: PlantedInvocation[] = [
@@ -34,8 +34,8 @@ const PLANTED: PlantedInvocation[] = [
 type Point = [string, string, number, number | null, number | null, number];
 const point = (p: HourlyPoint): Point => [p.skill_name, p.timestamp, p.invocation_count, p.completion_rate, p.avg_duration_seconds, p.unique_sessions];
 const TRUTH: Point[] = [
-  ['build', hourIso(0), 4, 0.75, 5, 3],
-  ['build', hourIso(1), 2, 0, null, 1],
+  ['build', hourIso(0), 4, 0.75, 28.5, 3],
+  ['build', hourIso(1), 2, 0, 4, 1],
   ['test', hourIso(2), 1, 1, 8, 1],
 ];
 
@@ -69,8 +69,8 @@ describe('hourly time series maintained as events arrive', () => {
     const session = await tracker.createSession({ sessionId: 's9' });
     await tracker.trackInvocation({ sessionId: session, skillName: 'build', invokedAt: at(1, 30), completed: true, durationSeconds: 6 });
     assert.deepEqual(getHourlySeries(store, { skill: 'build', now: NOW }).map(point), [
-      ['build', hourIso(0), 5, 0.8, 6, 4],
-      ['build', hourIso(1), 3, 1 / 3, 6, 2],
+      ['build', hourIso(0), 5, 0.8, 24.6, 4],
+      ['build', hourIso(1), 3, 1 / 3, 5, 2],
     ]);
     assert.equal(tableRows(store).length, 3, 'updated in place, not appended');
   });
@@ -138,7 +138,7 @@ describe('backfillTimeSeries', () => {
     assert.deepEqual(result, { buckets: 4, written: 1 });
     assert.deepEqual(
       getHourlySeries(store, { skill: 'test', hours: 24 * 30, now: NOW }).map(point),
-      [['test', bucket, 1, 0, null, 1], TRUTH[2]],
+      [['test', bucket, 1, 0, 2, 1], TRUTH[2]],
     );
   });
 

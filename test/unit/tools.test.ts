@@ -84,7 +84,7 @@ describe('agent tools: answers on a seeded store', () => {
     const hour = await runTool(ctx, 'get_real_time_metrics', {});
     assert.equal(hour.success, true);
     assert.deepEqual(hour.top_skills, [
-      { skill_name: 'flaky-build', invocation_count: 8, completed_count: 0, completion_rate: 0, avg_duration: null, last_invocation_at: (hour.top_skills as { last_invocation_at: string }[])[0].last_invocation_at },
+      { skill_name: 'flaky-build', invocation_count: 8, completed_count: 0, completion_rate: 0, avg_duration: 10, last_invocation_at: (hour.top_skills as { last_invocation_at: string }[])[0].last_invocation_at },
     ]);
     assert.equal(hour.message, 'Found 1 skills in the last 1 hours');
     assert.match(String(hour.timestamp), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);

@@ -13,15 +13,15 @@ const DAY = 86_400_000;
  * `values[i]` is the planted day i (oldest first) of a series that ends `endDaysAgo` days before NOW;
  * day k before NOW is the 24 hours (NOW − (k+1) days, NOW − k days]. Each day gets `runs(value)`.
  */
-function days(skill: string, values: number[], runs: (value: number) => { completed: boolean; duration?: number }[], endDaysAgo = 0): PlantedInvocation[] {
+function days(skill: string, values: number[], runs: (value: number) => { completed: boolean; duration?: number | null }[], endDaysAgo = 0): PlantedInvocation[] {
   return values.flatMap((value, i) => {
     const k = endDaysAgo + values.length - 1 - i;
-    return runs(value).map((r, j) => ({ skill, at: new Date(NOW.getTime() - k * DAY - 6 * 3_600_000 - j * 60_000), completed: r.completed, duration: r.duration ?? 1 }));
+    return runs(value).map((r, j) => ({ skill, at: new Date(NOW.getTime() - k * DAY - 6 * 3_600_000 - j * 60_000), completed: r.completed, duration: r.duration === undefined ? 1 : r.duration }));
   });
 }
 /** Ten runs of which `rate · 10` completed. */
 const rateRuns = (rate: number) => Array.from({ length: 10 }, (_, i) => ({ completed: i < Math.round(rate * 10) }));
-const durationRuns = (seconds: number) => [{ completed: true, duration: seconds }, { completed: true, duration: seconds }, { completed: false, duration: 1000 }];
+const durationRuns = (seconds: number) => [{ completed: true, duration: seconds }, { completed: true, duration: seconds }, { completed: false, duration: null }];
 const countRuns = (n: number) => Array.from({ length: n }, () => ({ completed: true }));
 
 describe('getSkillTrend', () => {
@@ -88,7 +88,7 @@ describe('getSkillTrend', () => {
   it('inverts durations: longer runs are a decline, shorter ones an improvement', () => {
     const slower = getSkillTrend(store, 'slower', { now: NOW, metric: 'avg_duration_seconds' });
     assert.equal(slower.trend, 'declining');
-    assert.ok(Math.abs((slower.slope ?? 0) - 1) < 1e-12, 'failed runs of 1000 s are not part of the mean');
+    assert.ok(Math.abs((slower.slope ?? 0) - 1) < 1e-12, 'a run that recorded no duration is not part of the mean (not a run of 0 s)');
     assert.equal(slower.start_value, 1);
     assert.equal(slower.change_percent, 400);
     assert.equal(getSkillTrend(store, 'faster', { now: NOW, metric: 'avg_duration_seconds' }).trend, 'improving');
@@ -115,6 +115,7 @@ describe('getSkillTrend', () => {
       end_value: null,
       change_percent: null,
       days: 2,
+      reason: '2 day(s) with runs in the last 7; a trend needs 3',
     });
     assert.equal(getSkillTrend(store, 'never-run', { now: NOW }).trend, 'insufficient_data');
   });

@@ -156,7 +156,10 @@ function registerPredictorCommands(program: Command, ctx: CliContext): void {
     .option('--language <id>', 'editor language')
     .option('--json', 'print JSON')
     .action(async (opts: { skill: string; phase?: string; session?: string; language?: string; json?: boolean }) => {
-      const prediction = await ctx.withStore('work', (store) => predictSkillSuccess(store, opts.skill, { phase: opts.phase, sessionId: opts.session, language: opts.language }));
+      const prediction = await ctx.withStore('read', (store) => {
+        ctx.requireKnownSkill(store, opts.skill);
+        return predictSkillSuccess(store, opts.skill, { phase: opts.phase, sessionId: opts.session, language: opts.language });
+      });
       ctx.io.out(
         opts.json
           ? ctx.json(prediction)

@@ -31,7 +31,10 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
     .option('--min-lift <l>', 'minimum lift', numberOption('--min-lift', { min: 0 }), 1.5)
     .option('--json', 'print JSON')
     .action(async (opts: { skill: string; limit: number; minLift: number; json?: boolean }) => {
-      const rows = await ctx.withStore('work', (store) => getSkillDependencies(store, opts.skill, { limit: opts.limit, minLift: opts.minLift }));
+      const rows = await ctx.withStore('read', (store) => {
+        ctx.requireKnownSkill(store, opts.skill);
+        return getSkillDependencies(store, opts.skill, { limit: opts.limit, minLift: opts.minLift });
+      });
       if (opts.json) io.out(ctx.json({ skill_name: opts.skill, dependencies: rows }));
       else io.out(rows.length ? `${ctx.table(rows)}\n` : `No dependencies of "${opts.skill}" with lift >= ${opts.minLift}.\n`);
     });

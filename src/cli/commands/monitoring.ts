@@ -49,6 +49,7 @@ export function registerMonitoringCommands(program: Command, ctx: CliContext): v
     .option('--json', 'print JSON')
     .action(async (opts: { skill: string; days: number; metric: TrendMetric; json?: boolean }) => {
       await ctx.withStore('read', (store) => {
+        ctx.requireKnownSkill(store, opts.skill);
         const trend = getSkillTrend(store, opts.skill, { days: opts.days, metric: opts.metric });
         ctx.io.out(opts.json ? ctx.json(trend) : `${ctx.table([trend])}\n`);
       });

@@ -10,6 +10,7 @@ import type { SkillStore } from '../store/store';
 import { hoursAgo, type Timestamp } from '../time';
 import { positiveInteger } from '../tracking/validation';
 import { positiveNumber, referenceTime } from './monitoringOptions';
+import { meanDuration } from '../measures';
 
 export interface RealTimeMetric {
   skill_name: string;
@@ -39,7 +40,7 @@ export function getRealTimeMetrics(store: SkillStore, options: RealTimeOptions =
   const rows = all<Omit<RealTimeMetric, 'completion_rate'>>(
     store.db,
     `SELECT i.skill_name, COUNT(*) AS invocation_count, SUM(i.completed = 1) AS completed_count,
-            AVG(CASE WHEN i.completed = 1 THEN i.duration_seconds END) AS avg_duration_seconds,
+            ${meanDuration('i')} AS avg_duration_seconds,
             MAX(i.invoked_at) AS last_invocation_at
      FROM skill_metrics m
      CROSS JOIN skill_invocation i ON i.skill_name = m.skill_name AND i.invoked_at >= ? AND i.invoked_at <= ?

@@ -10,6 +10,7 @@ import type { SkillStore } from '../store/store';
 import { hourBucket, hoursAgo, type Timestamp } from '../time';
 import { positiveInteger, requireName } from '../tracking/validation';
 import { referenceTime } from './monitoringOptions';
+import { completionRate, meanDuration } from '../measures';
 
 export interface HourlyPoint {
   skill_name: string;
@@ -112,8 +113,8 @@ function computedBuckets(store: SkillStore, skill: string, from: string): Bucket
   return all<Bucket>(
     store.db,
     `SELECT substr(invoked_at, 1, 13) || ':00:00.000Z' AS timestamp, COUNT(*) AS invocation_count,
-            AVG(CASE WHEN completed = 1 THEN 1.0 ELSE 0.0 END) AS completion_rate,
-            AVG(CASE WHEN completed = 1 THEN duration_seconds END) AS avg_duration_seconds,
+            ${completionRate()} AS completion_rate,
+            ${meanDuration()} AS avg_duration_seconds,
             COUNT(DISTINCT session_id) AS unique_sessions
      FROM skill_invocation WHERE skill_name = ? AND invoked_at >= ?
      GROUP BY substr(invoked_at, 1, 13)`,

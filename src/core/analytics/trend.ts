@@ -11,6 +11,7 @@ import type { SkillStore } from '../store/store';
 import { ValidationError, positiveInteger, requireName } from '../tracking/validation';
 import { referenceTime } from './monitoringOptions';
 import { leastSquares } from './statistics';
+import { completionRate, meanDuration } from '../measures';
 
 export const TREND_METRICS = ['completion_rate', 'avg_duration_seconds', 'invocation_count'] as const;
 export type TrendMetric = (typeof TREND_METRICS)[number];
@@ -31,6 +32,8 @@ export interface SkillTrend {
   change_percent: number | null;
   /** Daily values used. */
   days: number;
+  /** Why there is no trend, when there is none (too little data is an answer, not an error). */
+  reason: string | null;
 }
 
 export interface TrendOptions {
@@ -50,25 +53,58 @@ interface DailyRow {
   avg_duration_seconds: number | null;
 }
 
+/** The daily values a trend is fitted through, and the fitted line, for a chart. */
+export interface TrendSeries {
+  trend: SkillTrend;
+  /** x: days since the oldest period with data; y: the metric that day; oldest first. */
+  points: { x: number; y: number }[];
+  /** How many 24-hour periods the points span back from now (x = span − 1 is the last 24 hours). */
+  span: number;
+  /** The least-squares line y = intercept + slope·x, when there are enough days for a trend. */
+  fit: { intercept: number; slope: number } | null;
+}
+
 export function getSkillTrend(store: SkillStore, skill: string, options: TrendOptions = {}): SkillTrend {
+  return getTrendSeries(store, skill, options).trend;
+}
+
+export function getTrendSeries(store: SkillStore, skill: string, options: TrendOptions = {}): TrendSeries {
   const name = requireName('skill', skill);
   const metric = trendMetric(options.metric);
   const days = positiveInteger('days', options.days, 7, 3660);
   const now = referenceTime(options.now);
-  const points = dailyPoints(dailyRows(store, name, days, now), metric);
-  const empty: SkillTrend = { skill_name: name, metric, trend: 'insufficient_data', slope: null, p_value: null, start_value: null, end_value: null, change_percent: null, days: points.length };
-  if (points.length < MIN_TREND_DAYS) return empty;
+  const rows = dailyRows(store, name, days, now);
+  const points = dailyPoints(rows, metric);
+  const series = { points: points.map(([x, y]) => ({ x, y })), span: rows.length ? rows[0].day + 1 : 0 };
+  const empty: SkillTrend = {
+    skill_name: name,
+    metric,
+    trend: 'insufficient_data',
+    slope: null,
+    p_value: null,
+    start_value: null,
+    end_value: null,
+    change_percent: null,
+    days: points.length,
+    reason: `${points.length} day(s) with runs in the last ${days}; a trend needs ${MIN_TREND_DAYS}`,
+  };
+  if (points.length < MIN_TREND_DAYS) return { trend: empty, ...series, fit: null };
   const fit = leastSquares(points);
   const start = points[0][1];
   const end = points[points.length - 1][1];
   return {
-    ...empty,
-    trend: direction(metric, fit.slope, fit.p_value ?? 1),
-    slope: fit.slope,
-    p_value: fit.p_value,
-    start_value: start,
-    end_value: end,
-    change_percent: start === 0 ? null : ((end - start) / Math.abs(start)) * 100,
+    trend: {
+      ...empty,
+      trend: direction(metric, fit.slope, fit.p_value ?? 1),
+      slope: fit.slope,
+      p_value: fit.p_value,
+      start_value: start,
+      end_value: end,
+      change_percent: start === 0 ? null : ((end - start) / Math.abs(start)) * 100,
+      reason: null,
+    },
+    ...series,
+    fit: { intercept: fit.intercept, slope: fit.slope },
   };
 }
 
@@ -89,8 +125,7 @@ function dailyRows(store: SkillStore, skill: string, days: number, now: Date): D
   for (let day = days - 1; day >= 0; day--) {
     const row = one<Omit<DailyRow, 'day'>>(
       store.db,
-      `SELECT COUNT(*) AS invocations, AVG(CASE WHEN completed = 1 THEN 1.0 ELSE 0.0 END) AS completion_rate,
-              AVG(CASE WHEN completed = 1 THEN duration_seconds END) AS avg_duration_seconds
+      `SELECT COUNT(*) AS invocations, ${completionRate()} AS completion_rate, ${meanDuration()} AS avg_duration_seconds
        FROM skill_invocation WHERE skill_name = ? AND invoked_at > ? AND invoked_at <= ?`,
       [skill, new Date(end - (day + 1) * DAY_MS).toISOString(), new Date(end - day * DAY_MS).toISOString()],
     );

@@ -1,23 +1,32 @@
 import { getOpenAnomalies, type StoredAnomaly } from '../analytics/anomalies';
-import { getSkillTrend, type SkillTrend } from '../analytics/trend';
+import { getSkillTrend, getTrendSeries, type SkillTrend, type TrendSeries } from '../analytics/trend';
+import { lastDays, type CalendarDay, type DayBoundary } from '../days';
+import { completionRate, meanDuration } from '../measures';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
+
 
 export interface TopSkillRow {
   skill: string;
   invocations: number;
   /** 0..1 */
   completionRate: number;
+  /** Over the runs that recorded one (core/measures.ts); null when none did. */
   avgDurationSeconds: number | null;
+  /** Sum of the recorded durations. */
+  timeSpentSeconds: number;
   lastInvoked: string | null;
 }
 
 export interface DayPoint {
-  /** YYYY-MM-DD (UTC) */
+  /** YYYY-MM-DD in the chosen calendar (the user's local day unless set to UTC). */
   date: string;
   invocations: number;
-  /** 0..1; null on a day without runs. */
+  completed: number;
+  /** 0..1; null on a day without runs ("no runs" is not "0% completed"). */
   completionRate: number | null;
+  /** Sum of the durations recorded that day. */
+  timeSpentSeconds: number;
 }
 
 export interface SkillSeries {
@@ -25,76 +34,111 @@ export interface SkillSeries {
   days: DayPoint[];
 }
 
-
 export interface DashboardData {
   generatedAt: string;
-  totals: { invocations: number; completionRate: number | null; skills: number };
+  /** The store holds the generated demo history (npm start), which the page says. */
+  demo: boolean;
+  range: { days: number; boundary: DayBoundary; from: string; to: string };
+  /** Over the range. */
+  totals: { invocations: number; completionRate: number | null; skills: number; timeSpentSeconds: number };
   topSkills: TopSkillRow[];
-  /** Daily invocations and completion of the most active skills of the window. */
+  /** Every skill together, one point per day of the range. */
+  timeline: DayPoint[];
+  /** The most active skills of the range, in alphabetical order (a stable place for each). */
   series: SkillSeries[];
+  /** The busiest day of any charted skill: one scale for every per-skill chart. */
+  maxDailyRuns: number;
   anomalies: StoredAnomaly[];
   /** The 7-day completion-rate trend of each charted skill. */
   trends: SkillTrend[];
+  /** Skills run in the range, by name: the choice for the trend chart. */
+  skills: string[];
+  /** The completion trend of the chosen skill over the range, with its daily values and fitted line. */
+  trendChart: TrendSeries | null;
 }
 
 export interface DashboardOptions {
   days?: number;
+  boundary?: DayBoundary;
+  /** The skill of the trend chart (default: the most active one). */
+  trendSkill?: string;
   chartSkills?: number;
   topLimit?: number;
   now?: Date;
 }
 
-function dayList(days: number, now: Date): string[] {
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  return Array.from({ length: days }, (_, i) => new Date(today - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10));
+/** One VALUES table of the days' bounds, so each day is one range of an index. */
+function daysTable(days: CalendarDay[]): { sql: string; params: string[] } {
+  return { sql: `d(date, start, finish) AS (VALUES ${days.map(() => '(?, ?, ?)').join(', ')})`, params: days.flatMap((d) => [d.date, d.start, d.end]) };
 }
 
-function skillSeries(store: SkillStore, skill: string, dates: string[]): SkillSeries {
-  const rows = all<{ day: string; n: number; rate: number }>(
+function dailyPoints(store: SkillStore, days: CalendarDay[], skill?: string): DayPoint[] {
+  const table = daysTable(days);
+  const rows = all<{ date: string; invocations: number; completed: number | null; rate: number | null; spent: number | null }>(
     store.db,
-    `SELECT substr(invoked_at, 1, 10) AS day, COUNT(*) AS n, AVG(CASE WHEN completed = 1 THEN 1.0 ELSE 0.0 END) AS rate
-     FROM skill_invocation WHERE skill_name = ? AND invoked_at >= ? GROUP BY day`,
-    [skill, `${dates[0]}T00:00:00.000Z`],
+    `WITH ${table.sql}
+     SELECT d.date AS date, COUNT(i.invoked_at) AS invocations, SUM(i.completed = 1) AS completed,
+            ${completionRate('i')} AS rate, SUM(i.duration_seconds) AS spent
+     FROM d LEFT JOIN skill_invocation i ON ${skill === undefined ? '' : 'i.skill_name = ? AND '}i.invoked_at >= d.start AND i.invoked_at < d.finish
+     GROUP BY d.date ORDER BY d.date`,
+    // The CTE's parameters come first in the statement, then the skill of the join.
+    skill === undefined ? table.params : [...table.params, skill],
   );
-  const byDay = new Map(rows.map((r) => [r.day, r]));
-  return {
-    skill,
-    days: dates.map((date) => {
-      const row = byDay.get(date);
-      return { date, invocations: row?.n ?? 0, completionRate: row ? row.rate : null };
-    }),
-  };
+  return rows.map((r) => ({
+    date: r.date,
+    invocations: r.invocations,
+    completed: Number(r.completed ?? 0),
+    completionRate: r.invocations > 0 ? r.rate : null,
+    timeSpentSeconds: Number(r.spent ?? 0),
+  }));
 }
 
 /** Everything the dashboard shows, read from the replica in one go. */
 export function getDashboardData(store: SkillStore, options: DashboardOptions = {}): DashboardData {
   const now = options.now ?? new Date();
-  const dates = dayList(options.days ?? 14, now);
-  const since = `${dates[0]}T00:00:00.000Z`;
-  const totals = one<{ n: number; ok: number; skills: number }>(
+  const boundary = options.boundary ?? 'local';
+  const count = options.days ?? 14;
+  const days = lastDays(count, now, boundary);
+  const since = days[0].start;
+  const until = days[days.length - 1].end;
+  const totals = one<{ n: number; ok: number | null; skills: number; spent: number | null }>(
     store.db,
-    'SELECT COALESCE(SUM(total_invocations), 0) AS n, COALESCE(SUM(completed_invocations), 0) AS ok, COUNT(*) AS skills FROM skill_metrics WHERE total_invocations > 0',
-  ) ?? { n: 0, ok: 0, skills: 0 };
+    'SELECT COUNT(*) AS n, SUM(completed = 1) AS ok, COUNT(DISTINCT skill_name) AS skills, SUM(duration_seconds) AS spent FROM skill_invocation WHERE invoked_at >= ? AND invoked_at < ?',
+    [since, until],
+  ) ?? { n: 0, ok: 0, skills: 0, spent: 0 };
   const topSkills = all<TopSkillRow>(
     store.db,
-    `SELECT skill_name AS skill, total_invocations AS invocations, completion_rate / 100.0 AS completionRate,
-            avg_duration_seconds AS avgDurationSeconds, last_invoked AS lastInvoked
-     FROM skill_metrics WHERE total_invocations > 0 ORDER BY total_invocations DESC, skill_name LIMIT ?`,
-    [options.topLimit ?? 10],
+    `SELECT skill_name AS skill, COUNT(*) AS invocations, ${completionRate()} AS completionRate, ${meanDuration()} AS avgDurationSeconds,
+            COALESCE(SUM(duration_seconds), 0) AS timeSpentSeconds, MAX(invoked_at) AS lastInvoked
+     FROM skill_invocation WHERE invoked_at >= ? AND invoked_at < ?
+     GROUP BY skill_name ORDER BY invocations DESC, skill_name LIMIT ?`,
+    [since, until, options.topLimit ?? 10],
   );
-  const active = all<{ skill_name: string }>(
-    store.db,
-    'SELECT skill_name FROM skill_invocation WHERE invoked_at >= ? GROUP BY skill_name ORDER BY COUNT(*) DESC, skill_name LIMIT ?',
-    [since, options.chartSkills ?? 5],
-  ).map((r) => r.skill_name);
+  const skills = all<{ skill_name: string }>(store.db, 'SELECT DISTINCT skill_name FROM skill_invocation WHERE invoked_at >= ? AND invoked_at < ? ORDER BY skill_name', [since, until]).map((r) => r.skill_name);
+  const charted = topSkills.slice(0, options.chartSkills ?? 5).map((r) => r.skill).sort();
+  const series = charted.map((skill) => ({ skill, days: dailyPoints(store, days, skill) }));
+  const trendSkill = options.trendSkill && skills.includes(options.trendSkill) ? options.trendSkill : topSkills[0]?.skill;
   return {
     generatedAt: now.toISOString(),
-    totals: { invocations: totals.n, completionRate: totals.n > 0 ? totals.ok / totals.n : null, skills: totals.skills },
+    demo: isDemoStore(store),
+    range: { days: count, boundary, from: days[0].date, to: days[days.length - 1].date },
+    totals: { invocations: totals.n, completionRate: totals.n > 0 ? Number(totals.ok ?? 0) / totals.n : null, skills: totals.skills, timeSpentSeconds: Number(totals.spent ?? 0) },
     topSkills,
-    series: active.map((skill) => skillSeries(store, skill, dates)),
+    timeline: dailyPoints(store, days),
+    series,
+    maxDailyRuns: Math.max(0, ...series.flatMap((s) => s.days.map((d) => d.invocations))),
     anomalies: getOpenAnomalies(store, { limit: 20 }),
-    trends: active.map((skill) => getSkillTrend(store, skill, { days: 7, metric: 'completion_rate', now })),
+    trends: charted.map((skill) => getSkillTrend(store, skill, { days: 7, metric: 'completion_rate', now })),
+    skills,
+    trendChart: trendSkill ? getTrendSeries(store, trendSkill, { days: count, metric: 'completion_rate', now }) : null,
   };
+}
+
+/** The source of the sessions the demo seeder writes (scripts/start.mjs seeds the demo's own store). */
+export const DEMO_SOURCE = 'demo';
+
+export function isDemoStore(store: SkillStore): boolean {
+  return one<{ x: number }>(store.db, 'SELECT 1 AS x FROM skill_sessions WHERE source = ? LIMIT 1', [DEMO_SOURCE]) !== undefined;
 }
 
 /** Whether anything was ever recorded (what the empty states tell a new user). */

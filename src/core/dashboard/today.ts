@@ -1,4 +1,5 @@
 import { getOpenAnomalies, type StoredAnomaly } from '../analytics/anomalies';
+import { dayOf, type DayBoundary } from '../days';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 
@@ -9,30 +10,26 @@ export interface SkillCount {
   completionRate: number;
 }
 
-/** Today's activity (the UTC day), for the status bar. */
+/** Today's activity (the local day unless UTC days are chosen), for the status bar. */
 export interface TodaySummary {
   invocations: number;
   completed: number;
   /** 0..1; null when nothing ran today. */
   completionRate: number | null;
   topSkills: SkillCount[];
+  /** Distinct skills run today (topSkills lists the first three). */
+  skills: number;
   openAnomalies: number;
   latestAnomaly: StoredAnomaly | undefined;
 }
 
-/** The start of the UTC day holding `now` and of the next one, as canonical timestamps. */
-export function utcDayBounds(now: Date): { start: string; end: string } {
-  const start = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  return { start: new Date(start).toISOString(), end: new Date(start + 86_400_000).toISOString() };
-}
-
-export function getTodaySummary(store: SkillStore, now: Date = new Date()): TodaySummary {
-  const { start, end } = utcDayBounds(now);
-  const totals = one<{ n: number; ok: number | null }>(
+export function getTodaySummary(store: SkillStore, now: Date = new Date(), boundary: DayBoundary = 'local'): TodaySummary {
+  const { start, end } = dayOf(now, boundary);
+  const totals = one<{ n: number; ok: number | null; skills: number }>(
     store.db,
-    'SELECT COUNT(*) AS n, SUM(completed) AS ok FROM skill_invocation WHERE invoked_at >= ? AND invoked_at < ?',
+    'SELECT COUNT(*) AS n, SUM(completed) AS ok, COUNT(DISTINCT skill_name) AS skills FROM skill_invocation WHERE invoked_at >= ? AND invoked_at < ?',
     [start, end],
-  ) ?? { n: 0, ok: 0 };
+  ) ?? { n: 0, ok: 0, skills: 0 };
   const topSkills = all<{ skill: string; invocations: number; completionRate: number }>(
     store.db,
     `SELECT skill_name AS skill, COUNT(*) AS invocations, AVG(CASE WHEN completed = 1 THEN 1.0 ELSE 0.0 END) AS completionRate
@@ -47,13 +44,17 @@ export function getTodaySummary(store: SkillStore, now: Date = new Date()): Toda
     completed,
     completionRate: totals.n > 0 ? completed / totals.n : null,
     topSkills,
+    skills: totals.skills,
     openAnomalies: open,
     latestAnomaly: open > 0 ? getOpenAnomalies(store, { limit: 1 })[0] : undefined,
   };
 }
 
-/** The status bar text: `$(pulse) 3 · 67%` (a codicon, runs today, completed share), `$(pulse) 0 · –` without runs. */
-export function statusText(summary: Pick<TodaySummary, 'invocations' | 'completionRate'>): string {
+/**
+ * The status bar text: `$(pulse) 3 · 67%` (a codicon, runs today, completed share), `$(pulse) 0 · –`
+ * without runs, and the pause icon instead of the pulse while tracking is paused.
+ */
+export function statusText(summary: Pick<TodaySummary, 'invocations' | 'completionRate'>, paused = false): string {
   const rate = summary.completionRate === null ? '–' : `${Math.round(summary.completionRate * 100)}%`;
-  return `$(pulse) ${summary.invocations} · ${rate}`;
+  return `${paused ? '$(debug-pause)' : '$(pulse)'} ${summary.invocations} · ${rate}${paused ? ' (paused)' : ''}`;
 }

@@ -8,11 +8,12 @@ import {
   popularityCandidates,
   predictedSuccess,
   retryCandidates,
-  successProbability,
+  observedSuccess,
+  smoothedSuccess,
   userSkillRates,
 } from './sources';
 import { chooseStrategy, type StrategyName } from './strategy';
-import type { Candidate, Recommendation, RecommendationContext } from './types';
+import type { Candidate, Recommendation, RecommendationContext, SuccessFigures } from './types';
 
 /**
  * Candidates proposed by several sources for one skill are combined by noisy-or
@@ -46,13 +47,14 @@ function collectCandidates(store: SkillStore, context: RecommendationContext, li
 }
 
 /**
- * The success probability shown with a candidate: the predictor's, once a model is trained, else
- * the user's smoothed completion rate. The predictor strategies also weight the score with it, so
- * that a skill likely to fail right now ranks lower.
+ * What is known of a candidate's success, and the estimate the ranking uses: the predictor's, once
+ * a model is trained, else the observed share smoothed. The predictor strategies also weight the
+ * score with it, so that a skill likely to fail right now ranks lower.
  */
-function probabilityFor(store: SkillStore, skill: string, context: RecommendationContext, usePredictor: boolean, rates: ReturnType<typeof userSkillRates>): number {
+function successFor(store: SkillStore, skill: string, context: RecommendationContext, usePredictor: boolean, rates: ReturnType<typeof userSkillRates>): SuccessFigures {
+  const observed = observedSuccess(store, skill, rates);
   const predicted = usePredictor ? predictedSuccess(store, skill, context.sessionId, context.languageId) : undefined;
-  return predicted ?? successProbability(store, skill, rates);
+  return predicted === undefined ? { observed, estimate: smoothedSuccess(observed), estimateFrom: 'smoothed' } : { observed, estimate: predicted, estimateFrom: 'model' };
 }
 
 /** Ranked recommendations for what to run next, best first, under the user's A/B strategy. */
@@ -64,9 +66,9 @@ export async function getRecommendations(store: SkillStore, context: Recommendat
   const merged = merge(collectCandidates(store, { ...context, userId }, limit, choice.strategy));
   const rates = userSkillRates(store, userId);
   const scored = [...merged.values()].map(({ best, miss }) => {
-    const probability = probabilityFor(store, best.skill, { ...context, userId }, usePredictor, rates);
+    const success = successFor(store, best.skill, { ...context, userId }, usePredictor, rates);
     const score = 1 - miss;
-    return { ...best, probability, score: choice.strategy === 'collaborative_context_predictor' ? score * (0.5 + 0.5 * probability) : score };
+    return { ...best, success, score: choice.strategy === 'collaborative_context_predictor' ? score * (0.5 + 0.5 * success.estimate) : score };
   });
   return scored
     .sort((a, b) => b.score - a.score || a.skill.localeCompare(b.skill))
@@ -74,7 +76,8 @@ export async function getRecommendations(store: SkillStore, context: Recommendat
     .map((c) => ({
       skill: c.skill,
       score: c.score,
-      successProbability: c.probability,
+      successProbability: c.success.estimate,
+      success: c.success,
       reason: c.reason,
       source: c.source,
       action: actionForSkill(c.skill),

@@ -8,7 +8,7 @@ import { companionsOf, getSkillDependencies } from '../analytics/dependencies';
 import { PredictorNotTrainedError, predictSkillSuccess } from '../analytics/predictor';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
-import type { Candidate } from './types';
+import type { Candidate, SuccessFigures } from './types';
 
 /** Fewer shared sessions than this is too little evidence to call two skills related. */
 const MIN_SHARED_SESSIONS = 2;
@@ -144,14 +144,19 @@ export function userSkillRates(store: SkillStore, userId: string): Map<string, {
   return new Map(rows.map((r) => [r.skill_name, { n: r.n, ok: Number(r.ok ?? 0) }]));
 }
 
-/**
- * The chance that a run of the skill completes for this user: the completed share of the user's
- * own runs, else of every recorded run, smoothed with one success and one failure (Laplace), so
- * that a skill seen once is not promised 100% and a skill never seen gets 0.5.
- */
-export function successProbability(store: SkillStore, skill: string, userRates: Map<string, { n: number; ok: number }>): number {
+/** The completed share of this user's runs of the skill, else of every recorded run; null when never run. */
+export function observedSuccess(store: SkillStore, skill: string, userRates: Map<string, { n: number; ok: number }>): SuccessFigures['observed'] {
   const own = userRates.get(skill);
-  if (own && own.n > 0) return (own.ok + 1) / (own.n + 2);
+  if (own && own.n > 0) return { completed: own.ok, runs: own.n, scope: 'yours' };
   const overall = one<{ n: number; ok: number }>(store.db, 'SELECT total_invocations AS n, completed_invocations AS ok FROM skill_metrics WHERE skill_name = ?', [skill]);
-  return overall && overall.n > 0 ? (overall.ok + 1) / (overall.n + 2) : 0.5;
+  return overall && overall.n > 0 ? { completed: overall.ok, runs: overall.n, scope: 'everyone' } : null;
+}
+
+/**
+ * The chance that a run of the skill completes for this user, when no model says: the observed
+ * share smoothed with one success and one failure (Laplace), so that a skill seen once is not
+ * promised 100% and a skill never seen gets 0.5.
+ */
+export function smoothedSuccess(observed: SuccessFigures['observed']): number {
+  return observed ? (observed.completed + 1) / (observed.runs + 2) : 0.5;
 }

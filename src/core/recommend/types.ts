@@ -12,12 +12,26 @@ export interface RecommendationAction {
 /** Which candidate source produced a recommendation (the strongest one when several agree). */
 export type RecommendationSource = 'dependency' | 'popularity' | 'retry' | 'context' | 'collaborative' | 'community_baseline';
 
+/** What is known of a skill's success, kept apart from what is estimated, so a view can say which is which. */
+export interface SuccessFigures {
+  /** Completed runs over runs: this user's, or everyone's when the user has none; null when never run. */
+  observed: { completed: number; runs: number; scope: 'yours' | 'everyone' } | null;
+  /** 0..1: the estimate the ranking uses. */
+  estimate: number;
+  /**
+   * Where the estimate comes from: the trained predictor, or the observed share smoothed with one
+   * success and one failure (Laplace; 0.5 for a skill never run).
+   */
+  estimateFrom: 'model' | 'smoothed';
+}
+
 export interface Recommendation {
   skill: string;
   /** 0..1; sources that agree raise it (noisy-or of the candidate scores). */
   score: number;
-  /** 0..1: this user's smoothed completion rate of the skill (0.5 without history). */
+  /** 0..1: the estimate of `success` (kept for the agent tools' success_probability). */
   successProbability: number;
+  success: SuccessFigures;
   /** One plain sentence saying why. */
   reason: string;
   source: RecommendationSource;

@@ -2,6 +2,7 @@ import type { Database, SqlValue } from 'sql.js';
 import { hourBucket } from '../time';
 import { maintainCounters } from './counters';
 import { one, run } from './statements';
+import { completionRate, meanDuration } from '../measures';
 
 /** One invocation as stored in skill_invocation; JSON list fields are already JSON text. */
 export interface InvocationRow {
@@ -335,8 +336,7 @@ export function refreshHourlyBuckets(db: Database, buckets: Iterable<string>): v
     const end = new Date(Date.parse(hour) + 3_600_000).toISOString();
     const s = one<{ n: number; rate: number | null; dur: number | null; sessions: number }>(
       db,
-      `SELECT COUNT(*) AS n, AVG(CASE WHEN completed = 1 THEN 1.0 ELSE 0.0 END) AS rate,
-              AVG(CASE WHEN completed = 1 THEN duration_seconds END) AS dur, COUNT(DISTINCT session_id) AS sessions
+      `SELECT COUNT(*) AS n, ${completionRate()} AS rate, ${meanDuration()} AS dur, COUNT(DISTINCT session_id) AS sessions
        FROM skill_invocation WHERE skill_name = ? AND invoked_at >= ? AND invoked_at < ?`,
       [skill, hour, end],
     )!;

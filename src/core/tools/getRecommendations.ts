@@ -14,7 +14,7 @@ export const getRecommendationsTool = defineTool<Args>({
   name: 'get_recommendations',
   title: 'What to run next',
   description:
-    "Ranked suggestions of the skill to run next for this user: skills that usually follow the last one (lift), popular skills, what similar users run, retries of recent failures and skills that suit the active file (which sources are used follows the user's group when an A/B test is running). Each has a score (0..1), the predicted success (0..1), a one-line reason and, when known, how to run it.",
+    "Ranked suggestions of the skill to run next for this user: skills that usually follow the last one (lift), popular skills, what similar users run, retries of recent failures and skills that suit the active file (which sources are used follows the user's group when an A/B test is running). Each has a score (0..1), the estimated success (0..1) with what it is estimated from (the trained model, or the observed share smoothed), the observed completed runs and runs, a one-line reason and, when known, how to run it.",
   writes: 'never',
   inputSchema: {
     type: 'object',
@@ -44,6 +44,8 @@ export const getRecommendationsTool = defineTool<Args>({
         skill_name: r.skill,
         score: r.score,
         success_probability: r.successProbability,
+        success_estimated_from: r.success.estimateFrom,
+        observed: r.success.observed && { completed: r.success.observed.completed, runs: r.success.observed.runs, scope: r.success.observed.scope },
         reason: r.reason,
         source: r.source,
         action: r.action,

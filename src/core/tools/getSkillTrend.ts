@@ -28,7 +28,7 @@ export const getSkillTrendTool = defineTool<Args>({
     const trend = getSkillTrend(store, args.skill_name, { days: args.days, metric: args.metric });
     const summary =
       trend.trend === 'insufficient_data'
-        ? `Not enough daily data for a trend of ${trend.skill_name} (${trend.days} day(s) with data in the last ${args.days})`
+        ? `No trend of ${trend.skill_name} yet: ${trend.reason}`
         : `${trend.metric} of ${trend.skill_name} is ${trend.trend} over ${args.days} days (slope ${fmt(trend.slope)} per day, p = ${fmt(trend.p_value)})`;
     return {
       skill_name: trend.skill_name,
@@ -42,6 +42,7 @@ export const getSkillTrendTool = defineTool<Args>({
       confidence: trend.p_value,
       p_value: trend.p_value,
       days_with_data: trend.days,
+      reason: trend.reason,
       message: summary,
     };
   },

@@ -65,7 +65,12 @@ export function validateArguments(tool: string, schema: ObjectSchema, value: unk
   const result: Record<string, unknown> = {};
   for (const [name, property] of Object.entries(schema.properties)) {
     const given = record[name];
-    if (given === undefined || given === null) {
+    // null is a value, not "not given": `limit: null` (what some clients send for limit=abc) is refused.
+    if (given === null) {
+      problems.push(`"${name}" must not be null (leave it out for the default)`);
+      continue;
+    }
+    if (given === undefined) {
       if (schema.required?.includes(name)) problems.push(`"${name}" is required`);
       else if ('default' in property && property.default !== undefined) result[name] = property.default;
       continue;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { InvocationRow } from '../store/events';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
+import { meanDuration } from '../measures';
 import { nowTimestamp, type Timestamp } from '../time';
 import {
   LIMITS,
@@ -64,6 +65,7 @@ export interface SkillMetrics {
   abandoned_invocations: number;
   /** 0..1 (the table stores percent, as the anchor did). */
   completion_rate: number;
+  /** Over the runs that recorded a duration (core/measures.ts); null when none did. */
   avg_duration_seconds: number | null;
   total_duration_seconds: number;
   first_invoked: string | null;
@@ -170,7 +172,7 @@ export class SkillTracker {
       completed_invocations: Number(row.completed_invocations),
       abandoned_invocations: Number(row.abandoned_invocations),
       completion_rate: Number(row.completion_rate) / 100,
-      avg_duration_seconds: row.avg_duration_seconds === null ? null : Number(row.avg_duration_seconds),
+      avg_duration_seconds: one<{ mean: number | null }>(this.store.db, `SELECT ${meanDuration()} AS mean FROM skill_invocation WHERE skill_name = ?`, [name])?.mean ?? null,
       total_duration_seconds: Number(row.total_duration_seconds),
       first_invoked: row.first_invoked as string | null,
       last_invoked: row.last_invoked as string | null,
@@ -204,8 +206,9 @@ export class SkillTracker {
     const n = positiveInteger('limit', limit, 10, 1000);
     return all<TopSkill>(
       this.store.db,
-      `SELECT skill_name, total_invocations, completion_rate / 100.0 AS completion_rate, avg_duration_seconds, last_invoked
-       FROM skill_metrics WHERE total_invocations > 0 ORDER BY total_invocations DESC, skill_name LIMIT ?`,
+      `SELECT m.skill_name, m.total_invocations, m.completion_rate / 100.0 AS completion_rate,
+              (SELECT ${meanDuration('i')} FROM skill_invocation i WHERE i.skill_name = m.skill_name) AS avg_duration_seconds, m.last_invoked
+       FROM skill_metrics m WHERE m.total_invocations > 0 ORDER BY m.total_invocations DESC, m.skill_name LIMIT ?`,
       [n],
     );
   }

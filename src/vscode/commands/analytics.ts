@@ -9,7 +9,12 @@ const percent = (rate: number | null | undefined) => (rate === null || rate === 
  * shows progress.
  */
 export class AnalyticsCommands {
-  constructor(private readonly host: StoreHost, private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly host: StoreHost,
+    private readonly log: vscode.LogOutputChannel,
+    /** Opens the dashboard's trend chart on a skill. */
+    private readonly openTrend: (skill: string) => void,
+  ) {}
 
   register(): vscode.Disposable[] {
     const command = (id: string, work: (core: Core) => Promise<unknown>) =>
@@ -17,6 +22,8 @@ export class AnalyticsCommands {
         try {
           await work(await this.host.ready);
         } catch (err) {
+          // Too little data yet is information, not an error.
+          if (err instanceof (await this.host.ready).lib.PredictorRefusal) return this.report(`${(err as Error).message}. Training starts by itself once there are enough.`);
           this.log.error(`${id} failed: ${(err as Error).message}`);
           void vscode.window.showErrorMessage(`Session Buddy: ${(err as Error).message}`, 'Show Log').then((choice) => choice && this.log.show());
         }
@@ -61,19 +68,10 @@ export class AnalyticsCommands {
     return picked?.label;
   }
 
+  /** The dashboard's trend chart of the chosen skill: what exists, and whether it makes a trend yet. */
   private async showTrend(core: Core): Promise<void> {
     const skill = await this.pickSkill(core, 'Trend of which skill?');
-    if (!skill) return;
-    const picked = await vscode.window.showQuickPick(
-      core.lib.TREND_METRICS.map((m) => ({ label: m.replace(/_/g, ' '), metric: m })),
-      { title: `Trend of ${skill}: which metric?` },
-    );
-    if (!picked) return;
-    const metric = picked.metric;
-    const trend = core.lib.getSkillTrend(core.store, skill, { days: 7, metric });
-    const change = trend.change_percent === null ? '' : `, ${trend.change_percent > 0 ? '+' : ''}${trend.change_percent.toFixed(1)}% over ${trend.days} days`;
-    const p = trend.p_value === null ? '' : ` (p = ${trend.p_value.toFixed(3)})`;
-    this.report(`${skill} ${metric.replace(/_/g, ' ')}: ${trend.trend.replace('_', ' ')}${change}${p}.`);
+    if (skill) this.openTrend(skill);
   }
 
   private async backfill(core: Core): Promise<void> {

@@ -38,10 +38,11 @@ export class MaintenanceCommands {
     const core = await this.host.ready;
     const s = core.lib.getStoreStatus(core.store);
     const tracking = this.recorder.isEnabled('explicit') ? 'on' : 'paused';
-    const version = `${s.currentVersion ?? '(none)'}${s.pending.length ? `, ${s.pending.length} pending` : ', up to date'}`;
-    this.log.info(`Status: database ${s.path}; schema ${version}; ${s.invocations} invocations in ${s.sessions} sessions; user ${core.userId}; session ${core.session.id ?? '(none)'}; tracking ${tracking}`);
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    const version = `${s.currentVersionWords}${s.pending.length ? `, ${plural(s.pending.length, 'migration')} pending` : ', up to date'}`;
+    this.log.info(`Status: database ${s.path}; schema ${s.currentVersion ?? '(none)'} (${version}); ${s.invocations} invocations in ${s.sessions} sessions; user ${core.userId}; session ${core.session.id ?? '(none)'}; tracking ${tracking}`);
     const choice = await vscode.window.showInformationMessage(
-      `Session Buddy: ${s.invocations} invocations in ${s.sessions} sessions; schema ${version}; tracking ${tracking}.`,
+      `Session Buddy: ${plural(s.invocations, 'run')} in ${plural(s.sessions, 'session')}; database ${version}; tracking ${tracking}.`,
       { detail: s.path },
       'Open Database Folder',
       'Show Log',
@@ -101,6 +102,8 @@ export class MaintenanceCommands {
         modal: true,
         detail: `Every recorded run, session, metric, anomaly and analysis in ${core.store.paths.db} is deleted, for every window, the CLI and the MCP server, together with the backups and the trained model beside it. This cannot be undone.`,
       },
+      // The first button is focused: Enter keeps the data.
+      'Keep My Data',
       'Delete All Data',
     );
     if (confirm !== 'Delete All Data') return;

@@ -1,8 +1,9 @@
 import '../litNonce';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
-import { el, percent } from '../dom';
+import { el } from '../dom';
 import type { EmptyReason, EmptyStateAction, HostToRecommendations, RecommendationItem, RecommendationsState, RecommendationsToHost } from '../protocol';
+import { estimateText, observedText } from '../successText';
 import { hostApi } from '../vscodeApi';
 
 const host = hostApi<RecommendationsToHost>();
@@ -15,6 +16,8 @@ function button(label: string, attrs: Record<string, string | undefined>, onClic
 }
 
 function item(rec: RecommendationItem): HTMLElement {
+  const observed = observedText(rec.success.observed);
+  const estimate = estimateText(rec.success);
   const run = button(
     'Run',
     { 'data-testid': 'rec-run', 'aria-label': rec.runLabel ? `${rec.runLabel}` : `Nothing to run for ${rec.skill}`, title: rec.runLabel ?? 'No task or command is known for this skill', disabled: rec.runLabel ? undefined : '' },
@@ -33,7 +36,8 @@ function item(rec: RecommendationItem): HTMLElement {
       'div',
       { class: 'rec-figures' },
       el('span', { 'data-testid': 'rec-score', title: 'How strongly this is recommended (0–100)' }, `score ${Math.round(rec.score * 100)}`),
-      el('span', { 'data-testid': 'rec-success', title: 'Predicted chance that a run completes' }, `${percent(rec.successProbability)} success`),
+      el('span', { 'data-testid': 'rec-success', title: observed.title }, observed.text),
+      el('span', { 'data-testid': 'rec-estimate', class: 'rec-estimate', title: estimate.title }, estimate.text),
     ),
     el('p', { 'data-testid': 'rec-reason', class: 'rec-reason' }, rec.reason),
   );
