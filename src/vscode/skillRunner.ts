@@ -42,8 +42,25 @@ export class SkillRunner {
       return;
     }
     this.log.info(`Running ${skill} (${run.kind === 'task' ? `task ${run.task.name}` : 'terminal command'})`);
-    if (run.kind === 'task') await vscode.tasks.executeTask(run.task);
+    if (run.kind === 'task') await this.runTask(run.task);
     else await this.runInTerminal(run.command);
+  }
+
+  /**
+   * Runs a copy of the task in a new terminal. VS Code keeps the terminal of a task whose last run
+   * failed, and running the task again in that reused terminal never starts it (VS Code 1.100:
+   * "Executing task" forever, Terminate Task does not end it, no process to record), whether
+   * through tasks.executeTask or Run Task. A copy with the panel set to New starts afresh; the
+   * trackers see it like any run of the task.
+   */
+  private async runTask(task: vscode.Task): Promise<void> {
+    const copy = new vscode.Task(task.definition, task.scope ?? vscode.TaskScope.Workspace, task.name, task.source, task.execution, task.problemMatchers);
+    copy.presentationOptions = { ...task.presentationOptions, panel: vscode.TaskPanelKind.New };
+    copy.group = task.group;
+    copy.isBackground = task.isBackground;
+    copy.runOptions = task.runOptions;
+    copy.detail = task.detail;
+    await vscode.tasks.executeTask(copy);
   }
 
   private async findTask(skill: string): Promise<vscode.Task | undefined> {

@@ -138,6 +138,27 @@ test('the Recommendations view renders items and Run executes one', { timeout: T
   wb.fact('recommendationRun', { skill, added });
 });
 
+test('Run on a recommended task that failed before runs it again, the task ends, and the run is recorded', { timeout: TEST_TIMEOUT }, async () => {
+  await wb.closeQuickInput();
+  await wb.openViewContainer('Session Buddy');
+  const view = await wb.webviewFrame('[data-testid="recommendations"]');
+  const item = view.locator('[data-testid="recommendation"]', { has: view.locator('[data-testid="rec-skill"]', { hasText: /^task-e2e-fail$/ }) });
+  await item.waitFor({ state: 'visible', timeout: 30_000 });
+  const before = (await invocationsOf('task-e2e-fail')).length;
+  await item.locator('[data-testid="rec-run"]').click();
+  const rows = await waitFor(async () => {
+    const all = await invocationsOf('task-e2e-fail');
+    return all.length > before ? all : undefined;
+  }, { timeout: 45_000, interval: 500, what: 'a second run of task-e2e-fail after clicking Run' }).catch(async (err) => {
+    await wb.screenshot('failed-task-rerun');
+    throw err;
+  });
+  assert.equal(rows.at(-1).completed, 0, 'it failed again (exit 1)');
+  assert.equal(rows.at(-1).error_type, 'exit 1');
+  wb.fact('failedTaskRerun', rows.at(-1));
+  await waitFor(() => /Ran task e2e-fail|Running task-e2e-fail/.test(wb.outputChannelText()), { timeout: 5000, what: 'the log to say the task ran' });
+});
+
 test('clicking the status bar item opens the dashboard', { timeout: TEST_TIMEOUT }, async () => {
   await wb.closeQuickInput();
   await wb.statusItem.click();
