@@ -177,6 +177,15 @@ test('clicking the status bar item opens the dashboard', { timeout: TEST_TIMEOUT
   await wb.screenshot('dashboard', { publish: true });
 });
 
+test('a debug session (the demo launch configuration) is recorded with its outcome', { timeout: TEST_TIMEOUT }, async () => {
+  await wb.runCommand('Debug: Select and Start Debugging');
+  await wb.pick('e2e-exit-3');
+  const row = await waitForInvocation('debug-node', 60_000);
+  assert.equal(row.completed, 0, 'the program exited with code 3');
+  assert.equal(row.error_type, 'exit 3');
+  wb.fact('debugRun', row);
+});
+
 test('the extension logged no error during the whole suite', { timeout: TEST_TIMEOUT }, async () => {
   assert.deepEqual(wb.extensionErrors().map((r) => r.text), []);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { skillsFromCommandLine } from '../../src/core/tracking/commandLine';
-import { outcomeFromExitCode } from '../../src/core/tracking/exitOutcome';
+import { exitCodeFromDebugOutput, outcomeFromExitCode } from '../../src/core/tracking/exitOutcome';
 import { skillFromDebugType, skillFromTask, skillSlug, type TaskDescription } from '../../src/core/tracking/taskSkill';
 
 const rules = (line: string) => skillsFromCommandLine(line, { trackUnknown: false });
@@ -44,7 +44,7 @@ test('slugs contain only [a-z0-9-], without leading, trailing or repeated dashes
 
 test('debug sessions are debug-<type>', () => {
   assert.equal(skillFromDebugType('python'), 'debug-python');
-  assert.equal(skillFromDebugType('pwa-node'), 'debug-pwa-node');
+  assert.equal(skillFromDebugType('pwa-node'), 'debug-node', 'js-debug runs node sessions as pwa-node');
   assert.equal(skillFromDebugType('???'), 'debug-unknown');
 });
 
@@ -53,4 +53,11 @@ test('exit codes: 0 completed, another code failed with the code, none terminate
   assert.deepEqual(outcomeFromExitCode(1), { completed: false, errorType: 'exit 1' });
   assert.deepEqual(outcomeFromExitCode(137), { completed: false, errorType: 'exit 137' });
   assert.deepEqual(outcomeFromExitCode(undefined), { completed: false, errorType: 'terminated' });
+});
+
+test('a debug adapter without an exited event gives its exit code in a console line', () => {
+  assert.equal(exitCodeFromDebugOutput('Process exited with code 3\r\n'), 3);
+  assert.equal(exitCodeFromDebugOutput('Process exited with code 0\n'), 0);
+  assert.equal(exitCodeFromDebugOutput('my program said: Process exited with code 3\n'), undefined, 'only the whole line counts');
+  assert.equal(exitCodeFromDebugOutput('hello\n'), undefined);
 });

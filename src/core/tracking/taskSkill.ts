@@ -59,5 +59,6 @@ export function skillFromTask(task: TaskDescription, recognise: CommandLineRecog
 
 /** The skill of a debug session: `debug-<type>` (`debug-python`, `debug-node`…). */
 export function skillFromDebugType(type: string): string {
-  return `debug-${skillSlug(type) || 'unknown'}`;
+  // js-debug runs "node" (and chrome, msedge) sessions under its own "pwa-" types.
+  return `debug-${skillSlug(type.replace(/^pwa-/, '')) || 'unknown'}`;
 }

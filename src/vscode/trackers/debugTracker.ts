@@ -1,7 +1,13 @@
 import * as vscode from 'vscode';
-import { outcomeFromExitCode } from '../../core/tracking/exitOutcome';
+import { exitCodeFromDebugOutput, outcomeFromExitCode } from '../../core/tracking/exitOutcome';
 import { skillFromDebugType } from '../../core/tracking/taskSkill';
 import type { InvocationRecorder, PendingRun } from '../recorder';
+
+interface DebugAdapterEvent {
+  type?: string;
+  event?: string;
+  body?: { exitCode?: unknown; category?: unknown; output?: unknown };
+}
 
 interface DebugRun {
   run: PendingRun;
@@ -10,7 +16,8 @@ interface DebugRun {
 
 /**
  * Debug sessions as `debug-<type>` runs, from start to termination. The debuggee's exit code comes
- * from a debug adapter tracker (the adapter's `exited` event); a session stopped without one is
+ * from a debug adapter tracker: the adapter's `exited` event, or js-debug's "Process exited with
+ * code N" line on stderr, since js-debug sends no `exited` event. A session stopped without one is
  * "terminated". Child sessions (a debugger's helpers) are part of their parent's run.
  */
 export class DebugTracker implements vscode.Disposable {
@@ -33,10 +40,18 @@ export class DebugTracker implements vscode.Disposable {
   private trackerFor(session: vscode.DebugSession): vscode.DebugAdapterTracker {
     const rootId = this.rootOf(session).id;
     return {
-      onDidSendMessage: (message: { type?: string; event?: string; body?: { exitCode?: unknown } }) => {
-        if (message.type === 'event' && message.event === 'exited' && typeof message.body?.exitCode === 'number') this.noteExit(rootId, message.body.exitCode);
+      onDidSendMessage: (message: DebugAdapterEvent) => {
+        const exitCode = this.exitCodeIn(message);
+        if (exitCode !== undefined) this.noteExit(rootId, exitCode);
       },
     };
+  }
+
+  private exitCodeIn(message: DebugAdapterEvent): number | undefined {
+    if (message.type !== 'event') return undefined;
+    if (message.event === 'exited' && typeof message.body?.exitCode === 'number') return message.body.exitCode;
+    if (message.event === 'output' && message.body?.category === 'stderr' && typeof message.body.output === 'string') return exitCodeFromDebugOutput(message.body.output);
+    return undefined;
   }
 
   private rootOf(session: vscode.DebugSession): vscode.DebugSession {
