@@ -16,6 +16,22 @@ export function run(command, args, options = {}) {
   }
 }
 
+/**
+ * Runs a chatty command with its output held back: on success only the lines matching `keep` are
+ * printed (vsce lists every file it packs), on failure everything, so nothing needed is hidden.
+ */
+export function runQuietly(command, args, keep) {
+  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.error) throw result.error;
+  const output = `${result.stdout}${result.stderr}`;
+  if (result.status !== 0) {
+    process.stderr.write(output);
+    console.error(`\n✗ ${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
+    process.exit(result.status || 1);
+  }
+  for (const line of output.split('\n')) if (keep.test(line)) console.log(line.trim());
+}
+
 /** `npm ci` when node_modules is missing or older than package-lock.json (a fresh clone, a pull). */
 export function ensureDependencies() {
   const marker = path.join(root, 'node_modules', '.package-lock.json');

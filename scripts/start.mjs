@@ -7,16 +7,19 @@
 //
 //   npm start                  # desktop VS Code when available, else code-server
 //   npm start -- --server      # always code-server
+//   npm start -- --empty       # start on an empty store instead of the generated demo history
 //   HOST=0.0.0.0 PORT=9000 npm start -- --server
 //
-// The demo records into its own database (.e2e/start/skills.db, through SESSION_BUDDY_DB), not into your
-// per-user store — unless your user settings set sessionBuddy.databasePath, which takes precedence.
+// The demo records into its own database (.e2e/start/store/skills.db, through SESSION_BUDDY_DB), not into
+// your per-user store — unless your user settings set sessionBuddy.databasePath, which takes precedence.
+// Every start regenerates that store: 60 days of generated history up to now (`session-buddy seed-demo`),
+// so dashboard, trends, anomalies, recommendations and the A/B test have something to show.
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { ensureDependencies, root, run } from './lib.mjs';
+import { ensureDependencies, root, run, runQuietly } from './lib.mjs';
 
 const STATE = path.join(root, '.e2e', 'start');
 const DEMO = path.join(root, 'test', 'e2e', 'fixtures', 'workspace');
@@ -24,14 +27,14 @@ const DEMO = path.join(root, 'test', 'e2e', 'fixtures', 'workspace');
 const LOOPBACK = new Set(['127.0.0.1', '::1']);
 
 function parseArgs(argv) {
-  const known = new Set(['--server', '--desktop']);
+  const known = new Set(['--server', '--desktop', '--empty']);
   for (const arg of argv) {
     if (!known.has(arg)) {
-      console.error(`usage: npm start [-- --server | --desktop]   (unknown option ${arg})`);
+      console.error(`usage: npm start [-- --server | --desktop] [--empty]   (unknown option ${arg})`);
       process.exit(2);
     }
   }
-  return { server: argv.includes('--server'), desktop: argv.includes('--desktop') };
+  return { server: argv.includes('--server'), desktop: argv.includes('--desktop'), empty: argv.includes('--empty') };
 }
 
 function onPath(command) {
@@ -64,8 +67,18 @@ function prepareWorkspace() {
   return workspace;
 }
 
+/** A new demo store (every file of the last one goes): the generated history, or nothing with --empty. */
+function prepareStore(empty) {
+  const dir = path.join(STATE, 'store');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const dbPath = path.join(dir, 'skills.db');
+  if (empty) console.log(`Demo store: empty (${dbPath})`);
+  else run(process.execPath, [path.join('dist', 'cli.js'), '--db', dbPath, 'seed-demo']);
+  return dbPath;
+}
+
 function startDesktop(workspace, dbPath) {
-  run('npm', ['run', '--silent', 'build']);
   console.log(`\nOpening VS Code (extension development mode) on ${workspace}`);
   console.log(`Demo database: ${dbPath}   (inspect it: node dist/cli.js --db "${dbPath}" metrics)`);
   console.log('Close the window (or press Ctrl+C here) to stop.\n');
@@ -79,15 +92,13 @@ function startDesktop(workspace, dbPath) {
   code.on('exit', (status) => process.exit(status ?? 0));
 }
 
-async function startServer(workspace, dbPath) {
+async function startServer(workspace, dbPath, demoNote) {
   const host = process.env.HOST?.trim() || '127.0.0.1';
   if (!net.isIP(host)) {
     console.error(`HOST must be an IP address such as 127.0.0.1 or 0.0.0.0 (got "${host}")`);
     process.exit(2);
   }
   const requestedPort = process.env.PORT ? parsePort(process.env.PORT) : undefined;
-  run('bash', [path.join('test', 'e2e', 'setup.sh'), '--server-only']);
-  run('npm', ['run', '--silent', 'package']);
   // Imported only now: it needs the code-server that setup.sh has just installed.
   const { codeServerArgs, freePort, installVsix, QUIET_SETTINGS, stopProcessGroup, VSIX, waitFor } = await import('../test/e2e/harness.mjs');
 
@@ -145,7 +156,7 @@ async function startServer(workspace, dbPath) {
     console.log(` No password (--auth none): the server listens on ${host} only, so only this machine can reach it.`);
     console.log(' Reach it from elsewhere through an SSH tunnel (ssh -L), or set HOST to get a password-protected server.');
   }
-  console.log(` Demo database: ${dbPath}`);
+  console.log(` Demo database: ${dbPath}${demoNote}`);
   console.log(' Try: Terminal → Run Task… → e2e-pass / e2e-fail, or `npm test` in a terminal; click the status bar item.');
   console.log(' Press Ctrl+C to stop.');
   console.log('────────────────────────────────────────────────────────────────────────\n');
@@ -154,7 +165,15 @@ async function startServer(workspace, dbPath) {
 const options = parseArgs(process.argv.slice(2));
 ensureDependencies();
 fs.mkdirSync(STATE, { recursive: true });
-const dbPath = path.join(STATE, 'skills.db');
+const desktop = !options.server && (options.desktop || onPath('code'));
+if (desktop) {
+  run('npm', ['run', '--silent', 'build']);
+} else {
+  run('bash', [path.join('test', 'e2e', 'setup.sh'), '--server-only']);
+  runQuietly('npm', ['run', '--silent', 'package'], /DONE|WARNING/);
+}
+const dbPath = prepareStore(options.empty);
+const demoNote = options.empty ? ' (empty: --empty)' : ' (generated demo data, regenerated on every npm start; `npm start -- --empty` for none)';
 const workspace = prepareWorkspace();
-if (!options.server && (options.desktop || onPath('code'))) startDesktop(workspace, dbPath);
-else await startServer(workspace, dbPath);
+if (desktop) startDesktop(workspace, dbPath);
+else await startServer(workspace, dbPath, demoNote);

@@ -7,6 +7,7 @@ import { resolveDatabasePath, storePaths, StorePathError } from '../core/store/p
 import { runQueryInWorker } from '../core/store/queryRunner';
 import { SkillStore, type StoreMode } from '../core/store/store';
 import { importSessionBuddy } from '../core/importer/sessionBuddyImport';
+import { seedDemoStore, type DemoSeedReport } from '../core/demo/seedDemo';
 import { resolveUserId } from '../core/tracking/identity';
 import { SkillTracker } from '../core/tracking/tracker';
 import { registerLearningCommands } from './commands/learning';
@@ -244,6 +245,16 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     });
 
   program
+    .command('seed-demo')
+    .description('write a generated 60-day demo history (runs, teammates, an A/B test) into an empty store, as npm start does')
+    .option('--json', 'print the summary as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const report = await withStore(dbOf(), 'work', io, (store) =>
+        seedDemoStore(store, { userId: resolveUserId(), onProgress: opts.json ? undefined : (step) => io.err(`${step}…\n`) }));
+      io.out(opts.json ? json(report) : demoSummary(report));
+    });
+
+  program
     .command('import-session-buddy')
     .description('copy sessions and invocations from a Python session-buddy database (V1-V4, WAL or not); safe to repeat')
     .argument('<path>', 'the Python tool database, e.g. .session-buddy/skills.db')
@@ -262,6 +273,12 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
   };
   for (const register of commandGroups) register(program, ctx);
   return program;
+}
+
+function demoSummary(r: DemoSeedReport): string {
+  const predictor = 'samples' in r.predictor ? `trained on ${r.predictor.samples} runs` : `not trained (${r.predictor.not_trained})`;
+  return `Demo data written: ${r.invocations} runs in ${r.sessions} sessions over 60 days, ${r.teammates} teammates' profiles, `
+    + `A/B test "${r.ab_test.test_name}" with ${r.ab_test.users} users, ${r.open_anomalies} open anomaly(ies), predictor ${predictor}.\n`;
 }
 
 function requireKnownSkill(store: SkillStore, skill: string): void {

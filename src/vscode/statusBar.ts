@@ -84,7 +84,7 @@ export class SkillStatusBar implements vscode.Disposable {
       this.item.tooltip = tooltip(summary, paused, settings.dayBoundary);
       this.item.backgroundColor = summary.openAnomalies > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
       this.item.accessibilityInformation = {
-        label: `Session Buddy: ${paused ? 'tracking paused, ' : ''}${runs(summary.invocations)} today${summary.completionRate === null ? '' : `, ${Math.round(summary.completionRate * 100)} percent completed`}${summary.openAnomalies ? `, ${summary.openAnomalies} open anomalies` : ''}`,
+        label: `Session Buddy: ${paused ? 'tracking paused, ' : ''}${runs(summary.invocations)} today${summary.completionRate === null ? '' : `, ${Math.round(summary.completionRate * 100)} percent completed`}${summary.openAnomalies ? `, ${summary.openAnomalies} open ${summary.openAnomalies === 1 ? 'anomaly' : 'anomalies'}` : ''}`,
       };
     } catch (err) {
       this.log.error(`Could not update the status bar: ${(err as Error).message}`);

@@ -113,7 +113,7 @@ test('the status bar shows the runs of today and their completion rate', { timeo
   });
   assert.notEqual(text, initialStatus);
   wb.fact('statusTextAfterRuns', text);
-  await wb.screenshot('status-bar', { publish: true, hover: wb.statusItem });
+  await wb.screenshot('status-bar', { hover: wb.statusItem });
 });
 
 test('the Recommendations view renders items and Run executes one', { timeout: TEST_TIMEOUT }, async () => {
@@ -128,7 +128,7 @@ test('the Recommendations view renders items and Run executes one', { timeout: T
   for (const item of shown) {
     for (const [field, value] of Object.entries(item)) assert.ok(value, `every recommendation shows its ${field} (${JSON.stringify(item)})`);
   }
-  await wb.screenshot('recommendations', { publish: true });
+  await wb.screenshot('recommendations');
 
   const [{ last }] = await wb.sql('SELECT coalesce(max(id), 0) AS last FROM skill_invocation');
   const skill = shown[0]['rec-skill'];
@@ -174,7 +174,7 @@ test('clicking the status bar item opens the dashboard', { timeout: TEST_TIMEOUT
   }, { timeout: 15_000, what: `top skills to list ${[...planted.keys()].join(', ')}` });
   assert.ok(await dashboard.locator('[data-testid="chart"] svg, [data-testid="chart"] canvas, svg[data-testid="chart"], canvas[data-testid="chart"]').count(),
     'a chart is drawn (SVG or canvas)');
-  await wb.screenshot('dashboard', { publish: true });
+  await wb.screenshot('dashboard');
 });
 
 test('a debug session (the demo launch configuration) is recorded with its outcome', { timeout: TEST_TIMEOUT }, async () => {

@@ -425,7 +425,8 @@ export function installVsix(vsix, { userData, extensions, env }) {
  * Starts code-server with the extension installed and a copy of `workspace`, opens it in chromium, and
  * resolves once the workbench is on screen. The caller waits for whatever the extension should show.
  */
-export async function startWorkbench({ suite, vsix = VSIX, workspace = DEMO_WORKSPACE, settings = {}, env: extraEnv = {} } = {}) {
+/** `prepareStore({ dbPath, env })` runs before the workbench starts, e.g. to seed the store it will open. */
+export async function startWorkbench({ suite, vsix = VSIX, workspace = DEMO_WORKSPACE, settings = {}, env: extraEnv = {}, prepareStore } = {}) {
   if (!suite) throw new Error('startWorkbench needs a suite name');
   if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing; run: npm run package`);
   const { chromium } = loadPlaywright();
@@ -459,6 +460,7 @@ export async function startWorkbench({ suite, vsix = VSIX, workspace = DEMO_WORK
 
   try {
     installVsix(vsix, { userData: dirs.userData, extensions: dirs.extensions, env });
+    prepareStore?.({ dbPath, env });
   } catch (err) {
     fs.rmSync(runDir, { recursive: true, force: true });
     throw err;

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
+import { runQuietly } from '../../scripts/lib.mjs';
 import { RESULTS_DIR, ROOT, VERSIONS, VSIX } from './harness.mjs';
 
 const SOURCES = ['src', 'media', 'migrations', 'package.json', 'esbuild.js'];
@@ -41,7 +42,7 @@ const started = Date.now();
 sh('bash', [path.join('test', 'e2e', 'setup.sh')]);
 if (!process.env.E2E_VSIX && (!fs.existsSync(VSIX) || fs.statSync(VSIX).mtimeMs < newestSourceMtime() || !fs.existsSync(path.join(ROOT, 'dist', 'cli.js')))) {
   console.log('# packaging the extension (npm run package)');
-  sh('npm', ['run', '--silent', 'package']);
+  runQuietly('npm', ['run', '--silent', 'package'], /DONE|WARNING/);
 }
 if (!fs.existsSync(VSIX)) {
   console.error(`e2e: ${VSIX} does not exist`);

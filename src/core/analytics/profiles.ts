@@ -212,7 +212,11 @@ export async function importProfiles(store: SkillStore, files: string[]): Promis
     }
   }
   if (problems.length) throw new ProfileFormatError(`${problems.length} invalid profile(s), nothing imported: ${problems.join('; ')}`);
+  return importValidProfiles(store, profiles);
+}
 
+/** Stores checked profiles: the newest of each teammate, unless already stored or a local user's. */
+export async function importValidProfiles(store: SkillStore, profiles: readonly TeamProfile[]): Promise<{ imported: number; skipped: number }> {
   const newest = new Map<string, TeamProfile>();
   for (const p of profiles) {
     const seen = newest.get(p.user_hash);

@@ -1,6 +1,7 @@
 import { getOpenAnomalies, type StoredAnomaly } from '../analytics/anomalies';
 import { getSkillTrend, getTrendSeries, type SkillTrend, type TrendSeries } from '../analytics/trend';
 import { lastDays, type CalendarDay, type DayBoundary } from '../days';
+import { DEMO_SOURCE } from '../demo/demoHistory';
 import { completionRate, meanDuration } from '../measures';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
@@ -133,9 +134,6 @@ export function getDashboardData(store: SkillStore, options: DashboardOptions = 
     trendChart: trendSkill ? getTrendSeries(store, trendSkill, { days: count, metric: 'completion_rate', now }) : null,
   };
 }
-
-/** The source of the sessions the demo seeder writes (scripts/start.mjs seeds the demo's own store). */
-export const DEMO_SOURCE = 'demo';
 
 export function isDemoStore(store: SkillStore): boolean {
   return one<{ x: number }>(store.db, 'SELECT 1 AS x FROM skill_sessions WHERE source = ? LIMIT 1', [DEMO_SOURCE]) !== undefined;
