@@ -6,7 +6,7 @@ import { MigrationManager, type MigrationStatus } from '../core/store/migrations
 import { resolveDatabasePath, storePaths, StorePathError } from '../core/store/paths';
 import { runQueryInWorker } from '../core/store/queryRunner';
 import { SkillStore, type StoreMode } from '../core/store/store';
-import { importSessionBuddy } from '../core/importer/sessionBuddyImport';
+import { IMPORTED_TABLES, importSessionBuddy, type ImportResult } from '../core/importer/sessionBuddyImport';
 import { seedDemoStore, type DemoSeedReport } from '../core/demo/seedDemo';
 import { resolveUserId } from '../core/tracking/identity';
 import { SkillTracker } from '../core/tracking/tracker';
@@ -256,11 +256,12 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
 
   program
     .command('import-session-buddy')
-    .description('copy sessions and invocations from a Python session-buddy database (V1-V4, WAL or not); safe to repeat')
+    .description('copy a Python session-buddy database (V1-V4, WAL or not): runs with who ran them, interactions, anomalies, A/B tests; safe to repeat')
     .argument('<path>', 'the Python tool database, e.g. .session-buddy/skills.db')
-    .action(async (source: string) => {
+    .option('--json', 'print the counts per table as JSON')
+    .action(async (source: string, opts: { json?: boolean }) => {
       const result = await withStore(dbOf(), 'work', io, (store) => importSessionBuddy(store, source, resolveUserId()));
-      io.out(`Imported from ${source}: ${result.added} invocation(s) added, ${result.skipped} skipped (already present), ${result.sessions} session(s) added.\n`);
+      io.out(opts.json ? json(result) : importSummary(source, result));
     });
 
   const ctx: CliContext = {
@@ -273,6 +274,16 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
   };
   for (const register of commandGroups) register(program, ctx);
   return program;
+}
+
+function importSummary(source: string, r: ImportResult): string {
+  const lines = [
+    `Imported from ${source}: ${r.added} invocation(s) added, ${r.skipped} skipped (already present), ${r.sessions} session(s) added; ${r.users} user(s) named by the source, ids hashed.`,
+    ...IMPORTED_TABLES.map((t) => `  ${t.padEnd(26)} ${String(r.tables[t].added).padStart(6)} added ${String(r.tables[t].skipped).padStart(6)} already present ${String(r.tables[t].invalid).padStart(6)} unreadable`),
+    `  skill_community_baselines  recomputed for ${r.baselines.recomputed} skill(s); the source's ${r.baselines.source_rows} row(s) are not copied (it counts sessions as users)`,
+  ];
+  if (r.ratingsNotCarried) lines.push(`  ${r.ratingsNotCarried} rating(s) on interactions of imported runs are not carried`);
+  return `${lines.join('\n')}\n`;
 }
 
 function demoSummary(r: DemoSeedReport): string {

@@ -186,6 +186,31 @@ test('a debug session (the demo launch configuration) is recorded with its outco
   wb.fact('debugRun', row);
 });
 
+test('Delete All Data keeps the data on Enter, and once confirmed no deleted run is shown any more', { timeout: TEST_TIMEOUT }, async () => {
+  await wb.closeQuickInput();
+  await wb.openViewContainer('Session Buddy');
+  const view = await wb.webviewFrame('[data-testid="recommendations"]');
+  const items = view.locator('[data-testid="recommendation"]');
+  await items.first().waitFor({ state: 'visible', timeout: 30_000 });
+  const dialog = wb.page.locator('.monaco-dialog-box');
+
+  await wb.runCommand('Session Buddy: Delete All Data');
+  await dialog.waitFor({ state: 'visible', timeout: 10_000 });
+  await wb.page.keyboard.press('Enter');
+  await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+  const [kept] = await wb.sql('SELECT COUNT(*) AS n FROM skill_invocation');
+  assert.ok(kept.n > 0, 'Enter (the focused button) keeps the data');
+
+  await wb.runCommand('Session Buddy: Delete All Data');
+  await dialog.getByRole('button', { name: 'Delete All Data' }).click();
+  await wb.page.locator('.notifications-toasts', { hasText: 'all data was deleted' }).waitFor({ state: 'visible', timeout: 30_000 });
+  // The view is refreshed before the command reports success: no deleted run is listed after the message.
+  assert.equal(await items.count(), 0, `the Recommendations view still lists ${await items.allInnerTexts()}`);
+  await view.locator('[data-testid="empty-state"]').waitFor({ state: 'visible', timeout: 5_000 });
+  await wb.waitForStatusText((t) => t.startsWith('0'), { timeout: 5_000, what: 'the status bar to show no runs' });
+  await wb.screenshot('after-delete-all-data');
+});
+
 test('the extension logged no error during the whole suite', { timeout: TEST_TIMEOUT }, async () => {
   assert.deepEqual(wb.extensionErrors().map((r) => r.text), []);
 });

@@ -9,8 +9,9 @@ export const ANCHOR_ROWS = 7;
 /**
  * Builds a V3 database with Python's sqlite3, as the Python session-buddy leaves it: FTS5 table,
  * JSON-path trigger, self-recorded versions, WAL mode. With keepWal the last transaction stays in
- * the -wal file, as while the Python server runs.
+ * the -wal file, as while the Python server runs. With v4, also the V4 tables the import carries
+ * (users, interactions, anomalies, baselines, an A/B test).
  */
-export function buildAnchorDb(file: string, options: { keepWal?: boolean } = {}): void {
-  execFileSync('python3', [SCRIPT, file, ...(options.keepWal ? ['--keep-wal'] : [])], { stdio: 'pipe' });
+export function buildAnchorDb(file: string, options: { keepWal?: boolean; v4?: boolean } = {}): void {
+  execFileSync('python3', [SCRIPT, file, ...(options.keepWal ? ['--keep-wal'] : []), ...(options.v4 ? ['--v4'] : [])], { stdio: 'pipe' });
 }

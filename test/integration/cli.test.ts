@@ -126,4 +126,53 @@ describe('session-buddy CLI', () => {
     }
     assert.equal(cli(['--db', db, 'import-session-buddy', path.join(scratch.dir, 'missing.db')]).code, 1);
   });
+
+  test('import-session-buddy carries V4: who ran what (hashed), interactions, anomalies, A/B tests; counts per table; once', () => {
+    const source = path.join(scratch.dir, 'anchor-v4.db');
+    buildAnchorDb(source, { v4: true });
+    const target = dbIn(scratch.dir, 'import-v4');
+    const first = cli(['--db', target, 'import-session-buddy', source, '--json']);
+    assert.equal(first.code, 0, first.err);
+    const counts = (r: { tables: Record<string, { added: number; skipped: number; invalid: number }> }) =>
+      Object.fromEntries(Object.entries(r.tables).map(([t, c]) => [t, [c.added, c.skipped, c.invalid]]));
+    const result = JSON.parse(first.out);
+    assert.deepEqual(counts(result), {
+      skill_sessions: [3, 0, 0],
+      skill_invocation: [ANCHOR_ROWS, 0, 0],
+      skill_user_interactions: [1, 0, 0],
+      skill_anomalies: [1, 0, 1],
+      ab_test_configs: [1, 0, 0],
+      ab_test_assignments: [2, 0, 0],
+      ab_test_outcomes: [3, 0, 0],
+    });
+    assert.equal(result.users, 2);
+    assert.deepEqual(result.baselines, { source_rows: 2, recomputed: 5 });
+
+    const sql = (q: string) => JSON.parse(cli(['--db', target, 'sql', q]).out);
+    const sessions = Object.fromEntries(sql('SELECT session_id, user_id FROM skill_sessions').map((r: { session_id: string; user_id: string }) => [r.session_id, r.user_id]));
+    assert.match(sessions.s1, /^anon-[0-9a-f]{16}$/, 'alice@example.com is stored hashed');
+    assert.notEqual(sessions.s1, sessions.s2, 'alice and bob stay two users');
+    const importer = sql("SELECT user_id FROM skill_sessions WHERE session_id = 's3'")[0].user_id;
+    assert.ok(importer !== sessions.s1 && importer !== sessions.s2, 'a session the source names no user for is the importing user\'s');
+    assert.deepEqual(sql("SELECT DISTINCT user_id FROM ab_test_assignments ORDER BY group_name").map((r: { user_id: string }) => r.user_id), [sessions.s1, sessions.s2],
+      'the A/B users are the same hashed ids as the sessions\'');
+    assert.deepEqual(sql('SELECT metrics, status FROM ab_test_configs'), [{ metrics: '["completion_rate","duration"]', status: 'running' }]);
+    assert.deepEqual(sql("SELECT skill_name, rating FROM skill_user_interactions WHERE session_id = 's9'"), [{ skill_name: 'mkdocs-build', rating: 4 }]);
+    assert.equal(sql("SELECT total_users FROM skill_community_baselines WHERE skill_name = 'pytest-run'")[0].total_users, 2, 'users, not sessions');
+    const stored = [target, ...fs.readdirSync(`${target}.events`, { recursive: true }).map((f) => path.join(`${target}.events`, String(f)))]
+      .filter((f) => fs.statSync(f).isFile()).map((f) => fs.readFileSync(f).toString('latin1')).join('');
+    assert.ok(!stored.includes('alice@example.com'), 'no raw user id in the snapshot or the log');
+
+    const again = JSON.parse(cli(['--db', target, 'import-session-buddy', source, '--json']).out);
+    assert.deepEqual(counts(again), {
+      skill_sessions: [0, 0, 0],
+      skill_invocation: [0, ANCHOR_ROWS, 0],
+      skill_user_interactions: [0, 1, 0],
+      skill_anomalies: [0, 1, 1],
+      ab_test_configs: [0, 1, 0],
+      ab_test_assignments: [0, 2, 0],
+      ab_test_outcomes: [0, 3, 0],
+    });
+    assert.equal(sql('SELECT COUNT(*) AS n FROM ab_test_outcomes')[0].n, 3, 'nothing doubled');
+  });
 });

@@ -83,6 +83,7 @@ describe('MCP server over stdio (session-buddy mcp)', () => {
     const prediction = await call('predict_skill_success', { skill_name: 'pytest-run' });
     assert.ok((prediction.probability as number) >= 0 && (prediction.probability as number) <= 1);
     assert.equal((await call('get_ab_test_results', {})).test_name, 'ranking-v2');
+    assert.equal((await call('get_ab_test_results', { test: 'ranking-v2' })).test_name, 'ranking-v2', 'a test is named by the name users see');
     const recs = await call('get_recommendations', { last_skill: 'lint' });
     assert.ok((recs.recommendations as { skill_name: string }[]).length > 0);
     assert.equal((recs.ab_test as { test_id: number }).test_id, abTestId, "alice's recommendations follow her group in the running A/B test");

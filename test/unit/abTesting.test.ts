@@ -421,11 +421,12 @@ describe('CLI: ab and predictor commands', () => {
     await t.store.close({ snapshot: false });
     try {
       const created = await cli(t.dbPath, ['ab', 'create', '--name', 'cli-test', '--control', 'popularity', '--treatment', 'collaborative', '--ratio', '0.5', '--min-sample', '1']);
-      const testId = Number(created.out.trim());
-      assert.ok(Number.isInteger(testId) && testId > 0);
-      const group = (await cli(t.dbPath, ['ab', 'assign', '--test', String(testId), '--user', 'alice'])).out.trim();
+      assert.equal(created.out, 'cli-test\n', 'a test is referred to by the name the user gave it');
+      const testId = JSON.parse((await cli(t.dbPath, ['ab', 'list', '--json'])).out).tests[0].test_id;
+      const group = (await cli(t.dbPath, ['ab', 'assign', '--test', 'cli-test', '--user', 'alice'])).out.trim();
       assert.equal(group, groupFor(testId, 'alice', 0.5));
-      await cli(t.dbPath, ['ab', 'record', '--test', String(testId), '--user', 'alice', '--skill', 'lint', '--completed', '--duration', '1.5']);
+      await cli(t.dbPath, ['ab', 'record', '--test', 'cli-test', '--user', 'alice', '--skill', 'lint', '--completed', '--duration', '1.5']);
+      await assert.rejects(cli(t.dbPath, ['ab', 'analyze', '--test', 'cli-tset']), /no A\/B test named or numbered "cli-tset"; the tests are "cli-test"/);
       const analysis = JSON.parse((await cli(t.dbPath, ['ab', 'analyze', '--test', String(testId), '--json'])).out);
       assert.equal(analysis[group].users, 1);
       assert.equal(analysis[group].completion_rate, 1);

@@ -168,7 +168,7 @@ describe('agent tools: answers on a seeded store', () => {
     assert.ok((alice.recommendations as unknown[]).length > 0);
   });
 
-  test('get_ab_test_results: the running test by default, or by id; unknown id is a failed answer', async () => {
+  test('get_ab_test_results: the running test by default, or by name or id; an unknown one is a failed answer', async () => {
     const result = await runTool(ctx, 'get_ab_test_results', {});
     assert.equal(result.test_id, abTestId);
     assert.equal(result.test_name, 'ranking-v2');
@@ -179,7 +179,10 @@ describe('agent tools: answers on a seeded store', () => {
     assert.equal((await runTool(ctx, 'get_ab_test_results', { test_id: abTestId })).test_id, abTestId);
     const missing = await runTool(ctx, 'get_ab_test_results', { test_id: 999_999 });
     assert.equal(missing.success, false);
-    assert.match(missing.message, /^Error: no A\/B test with id 999999/);
+    assert.match(missing.message, /^Error: no A\/B test named or numbered "999999"; the tests are "ranking-v2"/);
+    assert.equal((await runTool(ctx, 'get_ab_test_results', { test: 'ranking-v2' })).test_id, abTestId, 'or by its name');
+    const both = await runTool(ctx, 'get_ab_test_results', { test: 'ranking-v2', test_id: abTestId });
+    assert.match(both.message, /give either test \(the name\) or test_id, not both/);
   });
 
   test('predict_skill_success: a clear failure without a model, a probability with one', async () => {

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import {
+  findAbTest,
   analyzeAbTest,
   assignUser,
   completeDueAbTests,
@@ -21,7 +22,6 @@ function numberOption(name: string, check: (n: number) => boolean, expected: str
   };
 }
 
-const testIdOption = numberOption('--test', (n) => Number.isInteger(n) && n > 0, 'a test id (a positive whole number)');
 const ratioOption = numberOption('--ratio', (n) => n > 0 && n < 1, 'strictly between 0 and 1 (the share assigned to control)');
 const minSampleOption = numberOption('--min-sample', (n) => Number.isInteger(n) && n >= 1, 'a whole number of users, at least 1');
 const durationOption = numberOption('--duration', (n) => n >= 0, 'a non-negative number of seconds');
@@ -38,7 +38,7 @@ function registerAbCommands(program: Command, ctx: CliContext): void {
   const ab = program.command('ab').description('A/B tests of recommendation strategies (users are assigned by a hash of test and user id)');
 
   ab.command('create')
-    .description('start a test; prints its id')
+    .description('start a test; prints its name, which --test takes (as it takes the id)')
     .requiredOption('--name <name>', 'unique test name')
     .requiredOption('--control <strategy>', 'control strategy, e.g. popularity+dependencies')
     .requiredOption('--treatment <strategy>', 'treatment strategy, e.g. collaborative+context+predictor')
@@ -61,35 +61,35 @@ function registerAbCommands(program: Command, ctx: CliContext): void {
           description: opts.description,
         }),
       );
-      ctx.io.out(opts.json ? ctx.json(test) : `${test.test_id}\n`);
+      ctx.io.out(opts.json ? ctx.json(test) : `${test.test_name}\n`);
     });
 
   ab.command('assign')
     .description("assign a user to a group (or print the group they already have)")
-    .requiredOption('--test <id>', 'test id', testIdOption)
+    .requiredOption('--test <name>', 'the test, by name (or id)')
     .requiredOption('--user <id>', 'user id')
-    .action(async (opts: { test: number; user: string }) => {
+    .action(async (opts: { test: string; user: string }) => {
       const group = await ctx.withStore('work', async (store) => {
         await completeDueAbTests(store);
-        return assignUser(store, opts.test, opts.user);
+        return assignUser(store, findAbTest(store, opts.test).test_id, opts.user);
       });
       ctx.io.out(`${group}\n`);
     });
 
   ab.command('record')
     .description('record an outcome of an assigned user')
-    .requiredOption('--test <id>', 'test id', testIdOption)
+    .requiredOption('--test <name>', 'the test, by name (or id)')
     .requiredOption('--user <id>', 'user id')
     .requiredOption('--skill <name>', 'the skill that ran')
     .option('--completed', 'it completed')
     .option('--failed', 'it failed')
     .option('--duration <seconds>', 'duration in seconds', durationOption)
     .option('--rating <1-5>', "the user's rating", ratingOption)
-    .action(async (opts: { test: number; user: string; skill: string; completed?: boolean; failed?: boolean; duration?: number; rating?: number }) => {
+    .action(async (opts: { test: string; user: string; skill: string; completed?: boolean; failed?: boolean; duration?: number; rating?: number }) => {
       if (opts.completed === opts.failed) throw new InvalidArgumentError('give exactly one of --completed or --failed');
       const id = await ctx.withStore('work', async (store) => {
         await completeDueAbTests(store);
-        return recordAbOutcome(store, opts.test, opts.user, {
+        return recordAbOutcome(store, findAbTest(store, opts.test).test_id, opts.user, {
           skill_name: opts.skill,
           completed: opts.completed === true,
           duration_seconds: opts.duration,
@@ -101,22 +101,22 @@ function registerAbCommands(program: Command, ctx: CliContext): void {
 
   ab.command('analyze')
     .description('completion rate per group (counted in users), difference with a 95 % interval, p-value, winner')
-    .requiredOption('--test <id>', 'test id', testIdOption)
+    .requiredOption('--test <name>', 'the test, by name (or id)')
     .option('--json', 'print JSON')
-    .action(async (opts: { test: number; json?: boolean }) => {
+    .action(async (opts: { test: string; json?: boolean }) => {
       const analysis = await ctx.withStore('work', async (store) => {
         await completeDueAbTests(store);
-        return analyzeAbTest(store, opts.test);
+        return analyzeAbTest(store, findAbTest(store, opts.test).test_id);
       });
       ctx.io.out(opts.json ? ctx.json(analysis) : analysisText(analysis, ctx));
     });
 
   ab.command('stop')
     .description('stop a running test now')
-    .requiredOption('--test <id>', 'test id', testIdOption)
-    .action(async (opts: { test: number }) => {
-      const test = await ctx.withStore('work', (store) => stopAbTest(store, opts.test));
-      ctx.io.out(`Stopped A/B test ${test.test_id} ("${test.test_name}") at ${test.end_date}.\n`);
+    .requiredOption('--test <name>', 'the test, by name (or id)')
+    .action(async (opts: { test: string }) => {
+      const test = await ctx.withStore('work', (store) => stopAbTest(store, findAbTest(store, opts.test).test_id));
+      ctx.io.out(`Stopped A/B test "${test.test_name}" at ${test.end_date}.\n`);
     });
 
   ab.command('list')

@@ -151,6 +151,21 @@ export function getAbTest(store: SkillStore, testId: number): AbTest {
   return toTest(row);
 }
 
+/**
+ * A test by what a user types: its name (names are unique and short enough to type), or its id.
+ * Ids are store-wide unique numbers, long because they must be unique across processes.
+ */
+export function findAbTest(store: SkillStore, reference: string | number): AbTest {
+  const text = String(reference).trim();
+  if (!text) throw new ValidationError('test', 'must name an A/B test (its name or id)');
+  const byName = one<Record<string, SqlValue>>(store.db, 'SELECT * FROM ab_test_configs WHERE test_name = ?', [text]);
+  if (byName) return toTest(byName);
+  const byId = /^\d+$/.test(text) ? one<Record<string, SqlValue>>(store.db, 'SELECT * FROM ab_test_configs WHERE test_id = ?', [Number(text)]) : undefined;
+  if (byId) return toTest(byId);
+  const names = listAbTests(store).map((t) => `"${t.test_name}"`);
+  throw new AbTestError(`no A/B test named or numbered "${text}"; ${names.length ? `the tests are ${names.join(', ')}` : 'none exists yet'}`);
+}
+
 export function listAbTests(store: SkillStore): AbTest[] {
   return all<Record<string, SqlValue>>(store.db, 'SELECT * FROM ab_test_configs ORDER BY created_at DESC, test_id DESC').map(toTest);
 }

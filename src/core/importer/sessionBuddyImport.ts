@@ -1,19 +1,36 @@
 import fs from 'node:fs';
 import type { Database, SqlValue } from 'sql.js';
+import { updateCommunityBaselines } from '../analytics/baselines';
 import { openDatabaseBytes } from '../store/engine';
 import type { InvocationRow, StoreEvent } from '../store/events';
 import { one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { applyWal } from '../store/walFile';
 import { parseTimestamp } from '../time';
+import { AnchorUsers, type AnchorInteraction } from './anchorUsers';
+import { emptyCount, hasTable, importAbTests, importAnomalies, type TableCount } from './anchorV4Tables';
+
+export const IMPORTED_TABLES = [
+  'skill_sessions', 'skill_invocation', 'skill_user_interactions', 'skill_anomalies', 'ab_test_configs', 'ab_test_assignments', 'ab_test_outcomes',
+] as const;
 
 export interface ImportResult {
+  /** Invocations added, skipped (already present) and unreadable: the skill_invocation counts. */
   added: number;
   skipped: number;
-  /** Rows whose timestamp or skill name could not be read. */
   invalid: number;
   sessions: number;
   walFrames: number;
+  /** Distinct users the source names (V4's skill_user_interactions), carried as hashed ids. */
+  users: number;
+  tables: Record<(typeof IMPORTED_TABLES)[number], TableCount>;
+  /**
+   * The source's community baselines are not copied (the Python tool counts sessions as users, and
+   * never commits them); they are recomputed from everything now in the store.
+   */
+  baselines: { source_rows: number; recomputed: number };
+  /** Ratings on interactions that match an imported run: the run's interaction row has no rating column to carry them into. */
+  ratingsNotCarried: number;
 }
 
 const BATCH = 2000;
@@ -45,84 +62,158 @@ function num(value: SqlValue | undefined): number | null {
 }
 
 /**
- * Copies sessions and invocations from a Python session-buddy database (any version V1-V4) into the
- * store. An invocation already present (same session, skill and time) is skipped, so running the
- * import twice adds nothing the second time. The source file is never written.
+ * Copies a Python session-buddy database (any version V1-V4) into the store: sessions and
+ * invocations with the user who ran them (V4's skill_user_interactions; else the importing user),
+ * interactions that have no run, anomalies and A/B tests. Whatever is already present (the same
+ * run, interaction, anomaly or test) is skipped, so importing twice adds nothing the second time.
+ * The source file is never written.
  */
 export async function importSessionBuddy(store: SkillStore, file: string, userId: string): Promise<ImportResult> {
   const { db: source, walFrames } = await openSource(file);
-  const result: ImportResult = { added: 0, skipped: 0, invalid: 0, sessions: 0, walFrames };
   try {
-    if (source.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'skill_invocation'").length === 0) {
-      throw new Error(`${file} has no skill_invocation table: not a session-buddy skills database`);
-    }
-    const columns = new Set((source.exec("SELECT name FROM pragma_table_info('skill_invocation')")[0]?.values ?? []).map((r) => String(r[0])));
-    const pick = (row: Record<string, SqlValue>, name: string): SqlValue | undefined => (columns.has(name) ? row[name] : undefined);
-    const stmt = source.prepare('SELECT * FROM skill_invocation ORDER BY invoked_at, id');
-    const seen = new Set<string>();
-    const sessionStarts = new Map<string, string>();
-    let batch: InvocationRow[] = [];
-    const flush = async () => {
-      if (!batch.length) return;
-      const events: StoreEvent[] = [];
-      for (const [sessionId, startedAt] of sessionStarts) {
-        if (one(store.db, 'SELECT 1 AS x FROM skill_sessions WHERE session_id = ?', [sessionId])) continue;
-        events.push({ t: 'session_start', session: { session_id: sessionId, user_id: userId, project_hash: null, source: 'session-buddy-import', started_at: startedAt } });
-        result.sessions++;
-      }
-      sessionStarts.clear();
-      for (const row of batch) events.push({ t: 'invocation', row: { ...row, id: await store.nextId() }, user_id: userId });
-      await store.commit(events);
-      batch = [];
+    if (!hasTable(source, 'skill_invocation')) throw new Error(`${file} has no skill_invocation table: not a session-buddy skills database`);
+    const users = new AnchorUsers(source, userId);
+    const runs = await importInvocations(store, source, users);
+    const interactions = await importInteractions(store, users, runs.keys);
+    interactions.invalid += users.invalid;
+    const anomalies = await importAnomalies(store, source);
+    const abTests = await importAbTests(store, source);
+    const sourceBaselines = hasTable(source, 'skill_community_baselines') ? Number(one<{ n: number }>(source, 'SELECT COUNT(*) AS n FROM skill_community_baselines')?.n ?? 0) : 0;
+    const changed = runs.count.added + interactions.added > 0;
+    const recomputed = changed ? (await updateCommunityBaselines(store)).skills_updated : 0;
+    return {
+      added: runs.count.added,
+      skipped: runs.count.skipped,
+      invalid: runs.count.invalid,
+      sessions: runs.sessions.added,
+      walFrames,
+      users: users.users,
+      tables: {
+        skill_sessions: runs.sessions,
+        skill_invocation: runs.count,
+        skill_user_interactions: interactions,
+        skill_anomalies: anomalies,
+        ...abTests,
+      },
+      baselines: { source_rows: sourceBaselines, recomputed },
+      ratingsNotCarried: users.interactions.filter((i) => i.rating !== null && runs.keys.has(runKey(i.session_id, i.skill_name, i.invoked_at))).length,
     };
-    try {
-      while (stmt.step()) {
-        const row = stmt.getAsObject();
-        const skill = text(row.skill_name)?.trim();
-        const session = text(row.session_id)?.trim() || 'migrated';
-        let invokedAt: string;
-        try {
-          invokedAt = parseTimestamp(String(row.invoked_at ?? ''));
-        } catch {
-          result.invalid++;
-          continue;
-        }
-        if (!skill) {
-          result.invalid++;
-          continue;
-        }
-        const key = `${session}\u0000${skill}\u0000${invokedAt}`;
-        if (seen.has(key) || one(store.db, 'SELECT 1 AS x FROM skill_invocation WHERE skill_name = ? AND invoked_at = ? AND session_id = ?', [skill, invokedAt, session])) {
-          result.skipped++;
-          continue;
-        }
-        seen.add(key);
-        if (!sessionStarts.has(session)) sessionStarts.set(session, invokedAt);
-        batch.push({
-          id: 0,
-          skill_name: skill,
-          invoked_at: invokedAt,
-          session_id: session,
-          workflow_path: text(pick(row, 'workflow_path')),
-          completed: Number(pick(row, 'completed')) === 1 ? 1 : 0,
-          duration_seconds: num(pick(row, 'duration_seconds')),
-          user_query: text(pick(row, 'user_query')),
-          alternatives_considered: text(pick(row, 'alternatives_considered')),
-          selection_rank: num(pick(row, 'selection_rank')),
-          follow_up_actions: text(pick(row, 'follow_up_actions')),
-          error_type: text(pick(row, 'error_type')),
-          workflow_phase: text(pick(row, 'workflow_phase')),
-          workflow_step_id: text(pick(row, 'workflow_step_id')),
-        });
-        result.added++;
-        if (batch.length >= BATCH) await flush();
-      }
-      await flush();
-    } finally {
-      stmt.free();
-    }
   } finally {
     source.close();
   }
+}
+
+function runKey(session: string, skill: string, invokedAt: string): string {
+  return `${session}\u0000${skill}\u0000${invokedAt}`;
+}
+
+interface InvocationImport {
+  count: TableCount;
+  sessions: TableCount;
+  /** Every run of the source (new or already present), for matching its interactions. */
+  keys: Set<string>;
+}
+
+async function importInvocations(store: SkillStore, source: Database, users: AnchorUsers): Promise<InvocationImport> {
+  const result: InvocationImport = { count: emptyCount(), sessions: emptyCount(), keys: new Set() };
+  const columns = new Set((source.exec("SELECT name FROM pragma_table_info('skill_invocation')")[0]?.values ?? []).map((r) => String(r[0])));
+  const stmt = source.prepare('SELECT * FROM skill_invocation ORDER BY invoked_at, id');
+  const sessionStarts = new Map<string, string>();
+  let batch: { row: InvocationRow; user: string }[] = [];
+  const flush = async () => {
+    if (!batch.length) return;
+    const events: StoreEvent[] = [];
+    for (const [sessionId, startedAt] of sessionStarts) {
+      if (one(store.db, 'SELECT 1 AS x FROM skill_sessions WHERE session_id = ?', [sessionId])) {
+        result.sessions.skipped++;
+        continue;
+      }
+      events.push({ t: 'session_start', session: { session_id: sessionId, user_id: users.ofSession(sessionId), project_hash: null, source: 'session-buddy-import', started_at: startedAt } });
+      result.sessions.added++;
+    }
+    sessionStarts.clear();
+    for (const { row, user } of batch) events.push({ t: 'invocation', row: { ...row, id: await store.nextId() }, user_id: user });
+    await store.commit(events);
+    batch = [];
+  };
+  try {
+    while (stmt.step()) {
+      const row = toInvocation(stmt.getAsObject(), columns);
+      if (!row) {
+        result.count.invalid++;
+        continue;
+      }
+      const key = runKey(row.session_id, row.skill_name, row.invoked_at);
+      if (result.keys.has(key) || one(store.db, 'SELECT 1 AS x FROM skill_invocation WHERE skill_name = ? AND invoked_at = ? AND session_id = ?', [row.skill_name, row.invoked_at, row.session_id])) {
+        result.keys.add(key);
+        result.count.skipped++;
+        continue;
+      }
+      result.keys.add(key);
+      if (!sessionStarts.has(row.session_id)) sessionStarts.set(row.session_id, row.invoked_at);
+      batch.push({ row, user: users.ofRun(row.session_id, row.skill_name) });
+      result.count.added++;
+      if (batch.length >= BATCH) await flush();
+    }
+    await flush();
+  } finally {
+    stmt.free();
+  }
   return result;
+}
+
+function toInvocation(row: Record<string, SqlValue>, columns: Set<string>): InvocationRow | undefined {
+  const pick = (name: string): SqlValue | undefined => (columns.has(name) ? row[name] : undefined);
+  const skill = text(row.skill_name)?.trim();
+  if (!skill) return undefined;
+  let invokedAt: string;
+  try {
+    invokedAt = parseTimestamp(String(row.invoked_at ?? ''));
+  } catch {
+    return undefined;
+  }
+  return {
+    id: 0,
+    skill_name: skill,
+    invoked_at: invokedAt,
+    session_id: text(row.session_id)?.trim() || 'migrated',
+    workflow_path: text(pick('workflow_path')),
+    completed: Number(pick('completed')) === 1 ? 1 : 0,
+    duration_seconds: num(pick('duration_seconds')),
+    user_query: text(pick('user_query')),
+    alternatives_considered: text(pick('alternatives_considered')),
+    selection_rank: num(pick('selection_rank')),
+    follow_up_actions: text(pick('follow_up_actions')),
+    error_type: text(pick('error_type')),
+    workflow_phase: text(pick('workflow_phase')),
+    workflow_step_id: text(pick('workflow_step_id')),
+  };
+}
+
+/**
+ * Interactions without a run of their own (ratings, recommendations followed elsewhere): they feed
+ * similar users and baselines like any other. Those of a run arrive with the run itself.
+ */
+async function importInteractions(store: SkillStore, users: AnchorUsers, runKeys: Set<string>): Promise<TableCount> {
+  const count = emptyCount();
+  const rows: Record<string, SqlValue>[] = [];
+  const seen = new Set<string>();
+  for (const i of users.interactions) {
+    if (runKeys.has(runKey(i.session_id, i.skill_name, i.invoked_at))) continue;
+    const key = `${i.user_id}\u0000${runKey(i.session_id, i.skill_name, i.invoked_at)}`;
+    if (seen.has(key) || isStoredInteraction(store, i)) {
+      count.skipped++;
+      continue;
+    }
+    seen.add(key);
+    rows.push({ id: await store.nextId(), ...i });
+  }
+  for (let i = 0; i < rows.length; i += BATCH) await store.commit([{ t: 'upsert', table: 'skill_user_interactions', key: ['id'], rows: rows.slice(i, i + BATCH) }]);
+  count.added = rows.length;
+  return count;
+}
+
+function isStoredInteraction(store: SkillStore, i: AnchorInteraction): boolean {
+  return one(store.db, 'SELECT 1 AS x FROM skill_user_interactions WHERE user_id = ? AND session_id = ? AND skill_name = ? AND invoked_at = ?',
+    [i.user_id, i.session_id, i.skill_name, i.invoked_at]) !== undefined;
 }

@@ -120,7 +120,7 @@ export class AnalyticsCommands {
       assignment_ratio: ratio,
       min_sample_size: minSample,
     });
-    this.report(`A/B test "${test.test_name}" (#${test.test_id}) is running: recommendations now follow each user's group, and Run records the outcome.`);
+    this.report(`A/B test "${test.test_name}" is running: recommendations now follow each user's group, and Run records the outcome.`);
   }
 
   private async pickTest(core: Core, running: boolean): Promise<number | undefined> {
@@ -130,7 +130,7 @@ export class AnalyticsCommands {
       return undefined;
     }
     const picked = await vscode.window.showQuickPick(
-      tests.map((t) => ({ label: t.test_name, description: `#${t.test_id} ${t.status}`, id: t.test_id })),
+      tests.map((t) => ({ label: t.test_name, description: t.status, detail: `${t.control_strategy} (control) against ${t.treatment_strategy}, since ${t.start_date.slice(0, 10)}`, id: t.test_id })),
       { title: 'Which A/B test?' },
     );
     return picked?.id;
