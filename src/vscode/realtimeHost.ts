@@ -33,7 +33,7 @@ function readRealtimeSettings(): RealtimeSettings {
     maxClients: Math.max(1, Math.round(c.get<number>('realtime.maxClients', 100))),
     metricsEnabled: c.get<boolean>('prometheus.enabled', true),
     metricsPort: c.get<number>('prometheus.port', 9090),
-    metricsRequireToken: c.get<boolean>('prometheus.requireToken', false),
+    metricsRequireToken: c.get<boolean>('prometheus.requireToken', true),
   };
 }
 

@@ -337,6 +337,28 @@ class Workbench {
       .join('\n');
   }
 
+  // ---------------------------------------------------------------- windows
+  /** Loads the workbench on the test folder in this object's page and waits for the status bar. */
+  async showWorkbench() {
+    await this.page.goto(`${this.base}/?folder=${encodeURIComponent(this.dirs.workspace)}`);
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await this.statusBar.waitFor({ state: 'visible', timeout: 60_000 });
+  }
+
+  /**
+   * A second workbench window on the same server and folder: its own extension host, the same store
+   * (SESSION_BUDDY_DB is the server's). It shares this window's server: close() of the first ends both.
+   */
+  async openAnotherWindow() {
+    const page = await this.context.newPage();
+    const other = Object.assign(Object.create(Workbench.prototype), this, { page, consoleErrors: [] });
+    page.on('console', (m) => {
+      if (m.type() === 'error') this.consoleErrors.push(`[window 2] ${m.text()} @ ${m.location()?.url ?? ''}`);
+    });
+    await other.showWorkbench();
+    return other;
+  }
+
   // ---------------------------------------------------------------- teardown
   async close({ keep = false } = {}) {
     await this.context?.close().catch(() => {});
@@ -489,9 +511,7 @@ export async function startWorkbench({ suite, vsix = VSIX, workspace = DEMO_WORK
     page.on('console', (m) => {
       if (m.type() === 'error') workbench.consoleErrors.push(`${m.text()} @ ${m.location()?.url ?? ''}`);
     });
-    await page.goto(`${base}/?folder=${encodeURIComponent(dirs.workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await workbench.statusBar.waitFor({ state: 'visible', timeout: 60_000 });
+    await workbench.showWorkbench();
     workbench.fact('workbenchShownMs', Date.now() - started);
     return workbench;
   } catch (err) {

@@ -69,7 +69,7 @@ describe('session-buddy serve', () => {
     await plant(seed, [{ skill: 'pytest-run', at: ago.minutes(2), duration: 1.5 }]);
     await seed.close();
 
-    const served = await serve(db, ['--port', '0', '--metrics-port', '0', '--interval', '0.2', '--metrics-auth']);
+    const served = await serve(db, ['--port', '0', '--metrics-port', '0', '--interval', '0.2']);
     assert.equal(served.tokenFile, `${db}.token`);
     if (process.platform !== 'win32') assert.equal(fs.statSync(served.tokenFile!).mode & 0o777, 0o600);
     const token = fs.readFileSync(served.tokenFile!, 'utf8').trim();
@@ -87,7 +87,7 @@ describe('session-buddy serve', () => {
     await other.close({ snapshot: false });
     await client.next('metrics_update', 10_000, (m) => (m.data as { top_skills: { invocation_count: number }[] }).top_skills[0]?.invocation_count === 2);
 
-    assert.equal((await get(served.metrics!)).status, 401, '--metrics-auth: the token is required on /metrics');
+    assert.equal((await get(served.metrics!)).status, 401, 'the token is required on /metrics by default');
     const scrape = await get(served.metrics!, { Authorization: `Bearer ${token}` });
     assert.equal(scrape.status, 200);
     const families = parsePrometheusTextFormat(scrape.body);
@@ -99,10 +99,12 @@ describe('session-buddy serve', () => {
     assert.equal((await client.closedWith()).code, 1001, 'clients are told the server is going away');
   });
 
-  test('a second serve on a taken port fails with a clear message; --no-auth needs a loopback host', async () => {
+  test('a second serve on a taken port fails with a clear message; --no-auth and --no-metrics-auth need a loopback host', async () => {
     const db = dbIn(scratch.dir, 'b');
-    const first = await serve(db, ['--port', '0', '--no-metrics', '--no-auth']);
+    const first = await serve(db, ['--port', '0', '--metrics-port', '0', '--no-auth', '--no-metrics-auth']);
     assert.match(first.out, /Authentication is off/);
+    assert.match(first.out, /\(no token: --no-metrics-auth\)/);
+    assert.equal((await get(first.metrics!)).status, 200, '/metrics without the token, as asked');
     assert.equal(fs.existsSync(`${db}.token`), false, 'no token is created when none is needed');
     const port = new URL(first.ws).port;
     const second = runCliSync(['--db', db, 'serve', '--port', port, '--no-metrics']);
@@ -114,6 +116,9 @@ describe('session-buddy serve', () => {
     const exposed = runCliSync(['--db', db, 'serve', '--host', '0.0.0.0', '--no-auth']);
     assert.equal(exposed.code, 2);
     assert.match(exposed.err, /--no-auth is refused with --host 0\.0\.0\.0/);
+    const openMetrics = runCliSync(['--db', db, 'serve', '--host', '0.0.0.0', '--no-metrics-auth']);
+    assert.equal(openMetrics.code, 2);
+    assert.match(openMetrics.err, /--no-metrics-auth is refused with --host 0\.0\.0\.0/);
     const badPort = runCliSync(['--db', db, 'serve', '--port', '70000']);
     assert.equal(badPort.code, 2);
     assert.match(badPort.err, /--port must be a port number/);

@@ -50,7 +50,7 @@ interface ServeOptions {
   metrics: boolean;
   host: string;
   auth: boolean;
-  metricsAuth?: boolean;
+  metricsAuth: boolean;
   interval: number;
   allowOrigin: string[];
   maxClients: number;
@@ -66,14 +66,15 @@ export function registerRealtimeCommands(program: Command, ctx: CliContext): voi
     .option('--no-metrics', 'do not serve Prometheus /metrics')
     .option('--host <address>', 'address to bind', REALTIME_DEFAULTS.host)
     .option('--no-auth', 'accept WebSocket clients without the token (only with a loopback --host)')
-    .option('--metrics-auth', 'require the token (Authorization: Bearer) on /metrics too')
+    .option('--no-metrics-auth', 'serve /metrics without the token (only with a loopback --host)')
     .option('--interval <seconds>', 'seconds between metrics updates', positive('--interval'), REALTIME_DEFAULTS.intervalMs / 1000)
     .option('--allow-origin <origin>', 'a browser origin allowed to connect, e.g. http://localhost:3000 (repeatable)', collectOrigin, [])
     .option('--max-clients <n>', 'most WebSocket clients at once', positive('--max-clients', { integer: true }), REALTIME_DEFAULTS.maxClients)
     .action(async (opts: ServeOptions, command: Command) => {
       if (!opts.auth && !isLoopbackHost(opts.host)) usageError(command, `--no-auth is refused with --host ${opts.host}: without a token, bind a loopback address only`);
+      if (!opts.metricsAuth && !isLoopbackHost(opts.host)) usageError(command, `--no-metrics-auth is refused with --host ${opts.host}: without a token, bind a loopback address only`);
       const tokenFile = tokenFilePath(resolveDatabasePath(ctx.dbPath()));
-      const token = opts.auth || opts.metricsAuth ? loadOrCreateToken(tokenFile) : null;
+      const token = opts.auth || (opts.metrics && opts.metricsAuth) ? loadOrCreateToken(tokenFile) : null;
       await ctx.withStore('work', (store) => serve(store, opts, token, tokenFile, ctx));
     });
 
@@ -145,7 +146,7 @@ async function serve(store: SkillStore, opts: ServeOptions, token: string | null
     await listen(websocket, '--port', opts.port);
     if (exporter) await listen(exporter, '--metrics-port', opts.metricsPort);
     ctx.io.out(`Real-time metrics: ${websocket.url}\n`);
-    if (exporter) ctx.io.out(`Prometheus metrics: ${exporter.url}${opts.metricsAuth ? ' (bearer token required)' : ''}\n`);
+    if (exporter) ctx.io.out(`Prometheus metrics: ${exporter.url}${opts.metricsAuth ? ' (bearer token required)' : ' (no token: --no-metrics-auth)'}\n`);
     if (token) {
       ctx.io.out(`Token file: ${tokenFile}\n`);
       ctx.io.out('  send it as "Authorization: Bearer <token>", as ?token=<token>, or as the first message {"token": "<token>"}\n');

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { SkillStore } from '../store/store';
 import { PrometheusMetrics, type PrometheusMetricsOptions } from './prometheusMetrics';
 import { hostHeaderAllowed, originAllowed } from './requestGuards';
+import { isLoopbackHost } from './requestGuards';
 import { tokensMatch } from './token';
 
 export const EXPORTER_DEFAULTS = { host: '127.0.0.1', port: 9090 } as const;
@@ -30,6 +31,9 @@ export class PrometheusExporter {
     this.host = options.host ?? EXPORTER_DEFAULTS.host;
     this.port = options.port ?? EXPORTER_DEFAULTS.port;
     if (!Number.isInteger(this.port) || this.port < 0 || this.port > 65535) throw new RangeError(`metrics port must be 0..65535 (got ${this.port})`);
+    if (!options.token && !isLoopbackHost(this.host)) {
+      throw new Error(`refusing to serve /metrics without a token on ${this.host}: the token may only be left off on a loopback address`);
+    }
     this.metrics = new PrometheusMetrics(store, options);
     this.http = http.createServer((req, res) => void this.handle(req, res));
   }

@@ -1,0 +1,110 @@
+// Two workbench windows on one store (two extension hosts writing the same log), and the real-time
+// server started from the palette, read by real clients: a WebSocket client in both dialects and an
+// HTTP scrape of the Prometheus endpoint. The planted truth: the two task runs this file starts.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, test } from 'node:test';
+import WebSocket from 'ws';
+import { freePort, startWorkbench } from './harness.mjs';
+
+const TEST_TIMEOUT = 120_000;
+/** The issue's bound: a run recorded in one window shows in the other's status bar within 2 s. */
+const OTHER_WINDOW_MS = 2_000;
+
+let wb;
+let other;
+const ports = {};
+
+before(async () => {
+  ports.ws = await freePort();
+  do ports.metrics = await freePort(); while (ports.metrics === ports.ws);
+  wb = await startWorkbench({
+    suite: 'windows',
+    settings: { 'workbench.colorTheme': 'Default Dark Modern', 'sessionBuddy.realtime.port': ports.ws, 'sessionBuddy.prometheus.port': ports.metrics },
+  });
+  other = await wb.openAnotherWindow();
+}, { timeout: 240_000 });
+
+after(async () => {
+  await wb?.close();
+});
+
+async function runAndWaitForRecord(window, task) {
+  await window.runTask(task);
+  await wb.waitForRows(`SELECT id FROM skill_invocation WHERE skill_name = 'task-${task}'`, undefined, { timeout: 30_000, what: `the run of ${task} in the store` });
+  return Date.now();
+}
+
+test('two windows on one store see each other\'s runs in the status bar within 2 s', { timeout: TEST_TIMEOUT }, async () => {
+  await other.waitForStatusText((t) => t.startsWith('0 '), { what: 'the second window to start with no runs today' });
+  const recorded = await runAndWaitForRecord(wb, 'e2e-pass');
+  await other.waitForStatusText((t) => t.startsWith('1 '), { timeout: OTHER_WINDOW_MS, what: 'the second window to show the first window\'s run' });
+  const firstToSecond = Date.now() - recorded;
+
+  const back = await runAndWaitForRecord(other, 'e2e-fail');
+  await wb.waitForStatusText((t) => t === '2 · 50%', { timeout: OTHER_WINDOW_MS, what: 'the first window to show the second window\'s run' });
+  wb.fact('otherWindowMs', { firstToSecond, secondToFirst: Date.now() - back });
+  await other.screenshot('second-window', { hover: other.statusItem });
+});
+
+test('Start Real-Time Server from the palette serves WebSocket clients in both dialects and Prometheus', { timeout: TEST_TIMEOUT }, async () => {
+  await wb.runCommand('Session Buddy: Start Real-Time Server');
+  const toast = wb.page.locator('.notifications-toasts .notification-toast', { hasText: `ws://127.0.0.1:${ports.ws}` });
+  await toast.waitFor({ state: 'visible', timeout: 20_000 });
+  assert.match(await toast.innerText(), new RegExp(`Prometheus: http://127\\.0\\.0\\.1:${ports.metrics}/metrics`));
+  const token = fs.readFileSync(`${wb.dbPath}.token`, 'utf8').trim();
+  const url = `ws://127.0.0.1:${ports.ws}/`;
+
+  const refused = await firstClose(new WebSocket(`${url}?token=wrong-token-0000000000`));
+  assert.equal(refused.code, 4001, 'a wrong token is refused');
+
+  // The Python anchor's dialect (no subprotocol): lifetime counts, completion in percent.
+  const anchor = await firstMetrics(new WebSocket(`${url}?token=${token}`));
+  assert.equal(anchor.protocol, '');
+  const pass = anchor.message.data.top_skills.find((s) => s.skill_name === 'task-e2e-pass');
+  const fail = anchor.message.data.top_skills.find((s) => s.skill_name === 'task-e2e-fail');
+  assert.deepEqual([pass?.total_invocations, pass?.completion_rate, fail?.total_invocations, fail?.completion_rate], [1, 100, 1, 0]);
+
+  // This project's dialect: the server confirms the subprotocol; rates are 0..1.
+  const v1 = await firstMetrics(new WebSocket(url, 'session-buddy.v1', { headers: { Authorization: `Bearer ${token}` } }));
+  assert.equal(v1.protocol, 'session-buddy.v1');
+  const v1Pass = v1.message.data.top_skills.find((s) => s.skill_name === 'task-e2e-pass');
+  assert.deepEqual([v1Pass?.invocation_count, v1Pass?.completion_rate], [1, 1]);
+
+  const scrape = await fetch(`http://127.0.0.1:${ports.metrics}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(scrape.status, 200);
+  assert.match(await scrape.text(), /^skill_invocations_total\{skill_name="task-e2e-pass",workflow_phase="unknown",completed="true"\} 1$/m);
+  assert.equal((await fetch(`http://127.0.0.1:${ports.metrics}/metrics`)).status, 401, 'the endpoint needs the token too');
+  wb.fact('realtime', { ports, anchorTopSkills: anchor.message.data.top_skills.length });
+});
+
+test('the other window, asked to serve too, stands by instead of fighting for the port', { timeout: TEST_TIMEOUT }, async () => {
+  await other.runCommand('Session Buddy: Start Real-Time Server');
+  await other.page.locator('.notifications-toasts', { hasText: `port ${ports.ws} (hosted by another window)` }).waitFor({ state: 'visible', timeout: 20_000 });
+});
+
+test('neither window logged an error', () => {
+  assert.deepEqual(wb.extensionErrors().map((r) => r.text), []);
+});
+
+function firstClose(socket) {
+  return new Promise((resolve, reject) => {
+    socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    socket.once('error', () => undefined);
+    setTimeout(() => reject(new Error('the server did not close the connection')), 10_000).unref();
+  });
+}
+
+function firstMetrics(socket) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no metrics_update within 10 s')), 10_000);
+    socket.once('error', reject);
+    socket.on('message', (raw) => {
+      const message = JSON.parse(String(raw));
+      if (message.type !== 'metrics_update') return;
+      clearTimeout(timer);
+      resolve({ protocol: socket.protocol, message });
+      socket.close();
+    });
+  });
+}
