@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { SessionBuddyApi } from './api';
+import { COMMANDS } from './vscode/commandIds';
 import { CommandRecognition } from './vscode/commandRecognition';
 import { MaintenanceCommands } from './vscode/commands/maintenance';
 import { AnalyticsCommands } from './vscode/commands/analytics';
@@ -55,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
   context.subscriptions.push(
     log,
     settings,
+    host,
     recorder,
     recognition,
     view,
@@ -64,34 +66,21 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
     new DebugTracker(recorder, log),
     vscode.window.registerWebviewViewProvider(RecommendationsViewProvider.viewType, view),
     new SkillStatusBar(host, settings, log),
-    vscode.commands.registerCommand('sessionBuddy.showDashboard', () => dashboard.show()),
-    vscode.commands.registerCommand('sessionBuddy.refreshRecommendations', () => view.refreshNow()),
-    ...new TrackSkillCommands(host, recorder, log).register(),
-    ...new MaintenanceCommands(host, recorder, log).register(),
-    ...new AnalyticsCommands(host, log, (skill) => dashboard.show({ trendSkill: skill })).register(),
+    vscode.commands.registerCommand(COMMANDS.showDashboard, () => dashboard.show()),
+    vscode.commands.registerCommand(COMMANDS.refreshRecommendations, () => view.update()),
+    new TrackSkillCommands(host, recorder, log),
+    new MaintenanceCommands(host, recorder, settings, log),
+    new AnalyticsCommands(host, log, (skill) => dashboard.show({ trendSkill: skill })),
     new AnalyticsScheduler(host, settings, log),
-    ...registerLanguageModelTools(context, host, { mayRecord: () => isTracking(settings.current, 'api'), log }),
-    ...new RealtimeHostService(context, host, log).register(),
-    vscode.window.onDidChangeWindowState((state) => {
-      if (state.focused) host?.touch();
-    }),
-    vscode.workspace.onDidSaveTextDocument(() => host?.touch()),
-    settings.onDidChange((e) => {
-      if (e.affectsConfiguration('sessionBuddy.databasePath') || e.affectsConfiguration('sessionBuddy.userId')) {
-        void vscode.window.showInformationMessage('Session Buddy: reload the window to use the new database or user id.', 'Reload Window').then((choice) => {
-          if (choice) void vscode.commands.executeCommand('workbench.action.reloadWindow');
-        });
-      }
-    }),
+    registerLanguageModelTools(context, host, { mayRecord: () => isTracking(settings.current, 'api'), log }),
+    new RealtimeHostService(context, host, settings, log),
+    registerMcpServerProvider(context, {
+      enabled: () => settings.current.mcpServerEnabled,
+      databasePath: () => settings.current.databasePath,
+      userId: () => settings.current.userId,
+      onDidChange: settings.onDidChange,
+    }, log),
   );
-
-  const mcp = registerMcpServerProvider(context, {
-    enabled: () => vscode.workspace.getConfiguration('sessionBuddy').get<boolean>('mcpServer.enabled', false),
-    databasePath: () => settings.current.databasePath,
-    userId: () => settings.current.userId,
-    onDidChange: settings.onDidChange,
-  }, log);
-  if (mcp) context.subscriptions.push(mcp);
 
   const load = bundleEvaluationMs();
   const activation = performance.now() - started;

@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { Core, StoreHost } from './storeHost';
+import { Disposable, intervalDisposable, toDisposable } from './lifecycle';
 import type { SettingsWatcher } from './settings';
 
 /** How often the true 1 h / 24 h windows and the anomalies are recomputed. */
@@ -14,18 +15,16 @@ const HOURLY_MS = 3_600_000;
  * Every job is awaited before the next one of its kind starts, and none runs on a caller's path.
  * While tracking is paused none of them runs: pausing stops every write.
  */
-export class AnalyticsScheduler implements vscode.Disposable {
-  private timers: NodeJS.Timeout[] = [];
-  private predictor: { dispose(): void } | undefined;
+export class AnalyticsScheduler extends Disposable {
   private busy = new Set<string>();
-  private disposed = false;
 
   constructor(host: StoreHost, private readonly settings: SettingsWatcher, private readonly log: vscode.LogOutputChannel) {
+    super();
     void host.ready.then((core) => this.start(core), () => undefined);
   }
 
   private start(core: Core): void {
-    if (this.disposed) return;
+    if (this.isDisposed) return;
     this.every('monitor', MONITOR_EVERY_MS, async () => {
       await core.lib.refreshMetricsCache(core.store);
       const found = await core.lib.detectAnomalies(core.store, {});
@@ -36,16 +35,16 @@ export class AnalyticsScheduler implements vscode.Disposable {
       await core.lib.updateSkillDependencies(core.store, {});
       await core.lib.updateCommunityBaselines(core.store);
     });
-    this.predictor = new core.lib.PredictorService(core.store, {
+    this.register(new core.lib.PredictorService(core.store, {
       mayWrite: () => this.settings.current.trackingEnabled,
       onTrained: (r) => this.log.info(`Predictor retrained on ${r.samples} runs: accuracy ${r.accuracy.toFixed(3)} against ${r.baselineAccuracy.toFixed(3)} for the majority outcome`),
       onError: (err) => this.log.info(`Predictor not trained: ${err.message}`),
-    }).start();
+    }).start());
   }
 
   private every(name: string, intervalMs: number, job: () => Promise<void>): void {
     const run = async () => {
-      if (this.busy.has(name) || this.disposed || !this.settings.current.trackingEnabled) return;
+      if (this.busy.has(name) || this.isDisposed || !this.settings.current.trackingEnabled) return;
       this.busy.add(name);
       try {
         await job();
@@ -56,13 +55,7 @@ export class AnalyticsScheduler implements vscode.Disposable {
       }
     };
     const first = setTimeout(() => void run(), Math.min(intervalMs, 15_000));
-    const timer = setInterval(() => void run(), intervalMs);
-    this.timers.push(first, timer);
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.predictor?.dispose();
+    this.register(toDisposable(() => clearTimeout(first)));
+    this.register(intervalDisposable(intervalMs, () => void run()));
   }
 }

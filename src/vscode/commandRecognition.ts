@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { skillsFromCommandLine, validateUserRules, type UserSkillRule } from '../core/tracking/commandLine';
 import { NO_WORKSPACE_NAMES, readWorkspaceNames, type WorkspaceNames } from '../core/tracking/workspaceNames';
-import type { SettingsWatcher } from './settings';
+import { Disposable, toDisposable } from './lifecycle';
+import { affects, type SettingsWatcher } from './settings';
 
 /** The files whose scripts and targets may appear in skill names. */
 const NAME_FILES = '{package.json,Makefile,makefile,GNUmakefile}';
@@ -11,26 +12,27 @@ const NAME_FILES = '{package.json,Makefile,makefile,GNUmakefile}';
  * the setting (invalid rules are skipped and reported: log and one notification), and the script
  * and make-target names the workspace folders define, read again when those files change.
  */
-export class CommandRecognition implements vscode.Disposable {
+export class CommandRecognition extends Disposable {
   private rules: UserSkillRule[] = [];
   private workspace: WorkspaceNames = NO_WORKSPACE_NAMES;
-  private readonly subscriptions: vscode.Disposable[] = [];
   private reloadTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly settings: SettingsWatcher, private readonly log: vscode.LogOutputChannel) {
+    super();
     this.load();
     this.loadWorkspaceNames();
-    this.subscriptions.push(
-      settings.onDidChange((e) => {
-        if (e.affectsConfiguration('sessionBuddy.skillRules')) this.load();
-      }),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => this.loadWorkspaceNames()),
-    );
+    this.register(settings.onDidChange((e) => {
+      if (affects(e, 'skillRules')) this.load();
+    }));
+    this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.loadWorkspaceNames()));
+    this.register(toDisposable(() => clearTimeout(this.reloadTimer)));
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue;
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, NAME_FILES));
+      const watcher = this.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, NAME_FILES)));
       const reload = () => this.scheduleReload();
-      this.subscriptions.push(watcher, watcher.onDidChange(reload), watcher.onDidCreate(reload), watcher.onDidDelete(reload));
+      this.register(watcher.onDidChange(reload));
+      this.register(watcher.onDidCreate(reload));
+      this.register(watcher.onDidDelete(reload));
     }
   }
 
@@ -44,13 +46,9 @@ export class CommandRecognition implements vscode.Disposable {
     return skillsFromCommandLine(commandLine, { rules: this.rules, trackUnknown: false, workspace: this.workspace });
   }
 
-  dispose(): void {
-    clearTimeout(this.reloadTimer);
-    for (const subscription of this.subscriptions) subscription.dispose();
-  }
-
   private scheduleReload(): void {
     clearTimeout(this.reloadTimer);
+    if (this.isDisposed) return;
     this.reloadTimer = setTimeout(() => this.loadWorkspaceNames(), 500);
   }
 

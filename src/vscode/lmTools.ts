@@ -18,12 +18,12 @@ export interface LanguageModelToolOptions {
  * package.json (generated from the definitions by languageModelToolContributions). Registration is
  * by name at activation; the definitions and the store load on first use.
  */
-export function registerLanguageModelTools(context: vscode.ExtensionContext, host: ToolHost, options: LanguageModelToolOptions): vscode.Disposable[] {
-  if (typeof vscode.lm?.registerTool !== 'function') return [];
+export function registerLanguageModelTools(context: vscode.ExtensionContext, host: ToolHost, options: LanguageModelToolOptions): vscode.Disposable {
+  if (typeof vscode.lm?.registerTool !== 'function') return new vscode.Disposable(() => undefined);
   const contributed = (context.extension.packageJSON as { contributes?: { languageModelTools?: { name: string }[] } }).contributes?.languageModelTools ?? [];
-  return contributed
+  return vscode.Disposable.from(...contributed
     .filter((t) => t.name.startsWith(LM_TOOL_PREFIX))
-    .map((t) => vscode.lm.registerTool<Record<string, unknown>>(t.name, new SessionBuddyTool(t.name.slice(LM_TOOL_PREFIX.length), host, options)));
+    .map((t) => vscode.lm.registerTool<Record<string, unknown>>(t.name, new SessionBuddyTool(t.name.slice(LM_TOOL_PREFIX.length), host, options))));
 }
 
 class SessionBuddyTool implements vscode.LanguageModelTool<Record<string, unknown>> {

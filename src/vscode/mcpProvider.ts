@@ -41,17 +41,18 @@ function mcpApi(): McpApi | undefined {
 
 /**
  * Offers `session-buddy mcp` (the bundled CLI, run by the editor's own Node.js) to VS Code's MCP
- * clients. Returns undefined on editors without the finalised API: VS Code 1.100 has a proposed
+ * clients. Offers nothing on editors without the finalised API: VS Code 1.100 has a proposed
  * version of it that refuses providers declared the 1.101 way, and that must not stop activation.
  */
-export function registerMcpServerProvider(context: vscode.ExtensionContext, options: McpProviderOptions, log: vscode.LogOutputChannel): vscode.Disposable | undefined {
+export function registerMcpServerProvider(context: vscode.ExtensionContext, options: McpProviderOptions, log: vscode.LogOutputChannel): vscode.Disposable {
   const api = mcpApi();
-  if (!api) return undefined;
+  const nothing = new vscode.Disposable(() => undefined);
+  if (!api) return nothing;
   try {
     return register(api, context, options);
   } catch (err) {
     log.info(`MCP server definitions are not offered to this editor (${(err as Error).message.split('\n')[0]}); run "session-buddy mcp" from an MCP client instead.`);
-    return undefined;
+    return nothing;
   }
 }
 

@@ -2,75 +2,49 @@ import * as vscode from 'vscode';
 import type { Endpoint, RealtimeHosting, RealtimeHostingConfig } from '../core/realtime/hosting';
 import type { PortState } from '../core/realtime/portKeeper';
 import type { SkillStore } from '../core/store/store';
+import { COMMANDS } from './commandIds';
+import { Disposable, toDisposable } from './lifecycle';
+import { affects, type SettingsWatcher } from './settings';
+import type { RealtimeSettings } from './settingsSchema';
 
 const SECRET_KEY = 'sessionBuddy.realtimeToken';
 /** How often a window that finds the port taken tries to take over. */
 const RETRY_MS = 5000;
 const ANOMALY_CHECK_MS = 5 * 60_000;
 
-interface RealtimeSettings {
-  enabled: boolean;
-  host: string;
-  port: number;
-  intervalMs: number;
-  requireToken: boolean;
-  allowedOrigins: string[];
-  maxClients: number;
-  metricsEnabled: boolean;
-  metricsPort: number;
-  metricsRequireToken: boolean;
-}
-
-function readRealtimeSettings(): RealtimeSettings {
-  const c = vscode.workspace.getConfiguration('sessionBuddy');
-  return {
-    enabled: c.get<boolean>('realtime.enabled', false),
-    host: c.get<string>('realtime.host', '127.0.0.1').trim() || '127.0.0.1',
-    port: c.get<number>('realtime.port', 8765),
-    intervalMs: Math.round(Math.max(0.1, c.get<number>('realtime.updateInterval', 1)) * 1000),
-    requireToken: c.get<boolean>('realtime.requireToken', true),
-    allowedOrigins: c.get<string[]>('realtime.allowedOrigins', []),
-    maxClients: Math.max(1, Math.round(c.get<number>('realtime.maxClients', 100))),
-    metricsEnabled: c.get<boolean>('prometheus.enabled', true),
-    metricsPort: c.get<number>('prometheus.port', 9090),
-    metricsRequireToken: c.get<boolean>('prometheus.requireToken', true),
-  };
-}
-
 /**
  * Runs the real-time WebSocket server and the Prometheus exporter from an editor window: started
  * by a command or by sessionBuddy.realtime.enabled. With several windows one hosts each port; the
  * others stand by and one takes over when the host closes.
  */
-export class RealtimeHostService implements vscode.Disposable {
+export class RealtimeHostService extends Disposable {
   private hosting: RealtimeHosting | undefined;
   private starting: Promise<void> | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly host: { readonly ready: Promise<{ store: SkillStore }> },
+    private readonly settings: SettingsWatcher,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
-
-  register(): vscode.Disposable[] {
-    if (readRealtimeSettings().enabled) void this.start({ quiet: true });
-    return [
-      this,
-      vscode.commands.registerCommand('sessionBuddy.startRealtimeServer', () => this.start({ quiet: false })),
-      vscode.commands.registerCommand('sessionBuddy.stopRealtimeServer', () => this.stop(true)),
-      vscode.commands.registerCommand('sessionBuddy.copyRealtimeToken', () => this.copyToken()),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!e.affectsConfiguration('sessionBuddy.realtime') && !e.affectsConfiguration('sessionBuddy.prometheus')) return;
-        const wanted = readRealtimeSettings().enabled;
-        const turnedOff = e.affectsConfiguration('sessionBuddy.realtime.enabled') && !wanted;
-        // A running server restarts with the new settings; turning the setting off stops it.
-        if (this.hosting) void this.stop(false).then(() => (turnedOff ? undefined : this.start({ quiet: true })));
-        else if (wanted) void this.start({ quiet: true });
-      }),
-    ];
+  ) {
+    super();
+    this.register(vscode.commands.registerCommand(COMMANDS.startRealtimeServer, () => this.start({ quiet: false })));
+    this.register(vscode.commands.registerCommand(COMMANDS.stopRealtimeServer, () => this.stop(true)));
+    this.register(vscode.commands.registerCommand(COMMANDS.copyRealtimeToken, () => this.copyToken()));
+    this.register(settings.onDidChange((e) => {
+      if (!affects(e, 'realtime', 'prometheus')) return;
+      const wanted = this.settings.current.realtime.enabled;
+      const turnedOff = affects(e, 'realtime.enabled') && !wanted;
+      // A running server restarts with the new settings; turning the setting off stops it.
+      if (this.hosting) void this.stop(false).then(() => (turnedOff ? undefined : this.start({ quiet: true })));
+      else if (wanted) void this.start({ quiet: true });
+    }));
+    this.register(toDisposable(() => void this.stop(false)));
+    if (settings.current.realtime.enabled) void this.start({ quiet: true });
   }
 
   async start(options: { quiet: boolean }): Promise<void> {
+    if (this.isDisposed) return;
     if (this.hosting) {
       if (!options.quiet) void vscode.window.showInformationMessage('Session Buddy: the real-time server is already running (or standing by) in this window.');
       return;
@@ -89,14 +63,10 @@ export class RealtimeHostService implements vscode.Disposable {
     if (announce) void vscode.window.showInformationMessage('Session Buddy: real-time server stopped in this window.');
   }
 
-  dispose(): void {
-    void this.stop(false);
-  }
-
   private async doStart(quiet: boolean): Promise<void> {
     try {
       const [{ store }, lib] = await Promise.all([this.host.ready, import('../core/realtime/hostingServices')]);
-      const settings = readRealtimeSettings();
+      const settings = this.settings.current.realtime;
       const token = await this.token(store, lib);
       const config: RealtimeHostingConfig = {
         host: settings.host,
@@ -115,6 +85,11 @@ export class RealtimeHostService implements vscode.Disposable {
       });
       this.hosting = hosting;
       const states = await hosting.start();
+      // Disposed while starting: the ports it just took are given back at once.
+      if (this.isDisposed) {
+        this.hosting = undefined;
+        return await hosting.stop();
+      }
       if (!quiet) this.announce(states, settings, lib.tokenFilePath(store.paths.db));
     } catch (err) {
       this.hosting = undefined;

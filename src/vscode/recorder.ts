@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { InvocationInput, Outcome, RunningInvocation } from '../core/tracking/tracker';
 import { isTracking, type SettingsWatcher, type TrackerSource } from './settings';
+import { Disposable } from './lifecycle';
 import type { StoreHost } from './storeHost';
 
 /** A run that has started; record its outcome once. Resolves to the invocation id (undefined if not recorded). */
@@ -20,16 +21,18 @@ const RECENT_FAILURE_MS = 30 * 60_000;
  * run in the window's current session, and remembers the window's last skill and recent failures
  * for recommendations. Nothing here blocks the caller: recording happens in the background.
  */
-export class InvocationRecorder implements vscode.Disposable {
+export class InvocationRecorder extends Disposable {
   private lastSkillName: string | undefined;
   private failures = new Map<string, number>();
   /** Recommendations run from the view under an A/B test, waiting for their outcome. */
   private abPending = new Map<string, { testId: number; at: number }>();
-  private readonly emitter = new vscode.EventEmitter<void>();
+  private readonly emitter = this.register(new vscode.EventEmitter<void>());
   /** Fires when the last skill or the recent failures change. */
   readonly onDidChangeContext = this.emitter.event;
 
-  constructor(private readonly host: StoreHost, private readonly settings: SettingsWatcher, private readonly log: vscode.LogOutputChannel) {}
+  constructor(private readonly host: StoreHost, private readonly settings: SettingsWatcher, private readonly log: vscode.LogOutputChannel) {
+    super();
+  }
 
   isEnabled(source: TrackerSource): boolean {
     return isTracking(this.settings.current, source);
@@ -115,10 +118,6 @@ export class InvocationRecorder implements vscode.Disposable {
     this.failures.clear();
     this.abPending.clear();
     this.emitter.fire();
-  }
-
-  dispose(): void {
-    this.emitter.dispose();
   }
 
   private noteOutcome(skill: string, completed: boolean, source: TrackerSource): void {

@@ -3,6 +3,8 @@ import type { TodaySummary } from '../core/dashboard/today';
 import type { DayBoundary } from '../core/days';
 import type { SettingsWatcher } from './settings';
 import type { StoreHost } from './storeHost';
+import { COMMANDS } from './commandIds';
+import { Disposable, intervalDisposable } from './lifecycle';
 import { throttle } from './throttle';
 
 function runs(n: number): string {
@@ -33,38 +35,30 @@ function tooltip(summary: TodaySummary, paused: boolean, boundary: DayBoundary):
  * changes, from this window, another window or the CLI, and at least once a minute for the day
  * boundary.
  */
-export class SkillStatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('sessionBuddy.status', vscode.StatusBarAlignment.Left, 50);
-  private readonly refresh = throttle(() => this.update(), 250);
-  private readonly subscriptions: vscode.Disposable[] = [];
-  private readonly minuteTimer: NodeJS.Timeout;
+export class SkillStatusBar extends Disposable {
+  private readonly item = this.register(vscode.window.createStatusBarItem('sessionBuddy.status', vscode.StatusBarAlignment.Left, 50));
+  private readonly refresh = this.register(throttle(() => this.update(), 250));
 
   constructor(private readonly host: StoreHost, private readonly settings: SettingsWatcher, private readonly log: vscode.LogOutputChannel) {
+    super();
     this.item.name = 'Session Buddy';
-    this.item.command = 'sessionBuddy.showDashboard';
+    this.item.command = COMMANDS.showDashboard;
     this.item.text = '$(pulse) …';
     this.item.tooltip = 'Session Buddy: opening the skill store…';
-    this.subscriptions.push(settings.onDidChange(() => this.refresh()));
-    this.minuteTimer = setInterval(() => this.refresh(), 60_000);
-    this.minuteTimer.unref();
+    this.register(settings.onDidChange(() => this.refresh()));
+    this.register(intervalDisposable(60_000, () => this.refresh()));
     void host.ready.then(
       (core) => {
-        this.subscriptions.push(core.store.onDidChange(() => this.refresh()));
+        this.register(core.store.onDidChange(() => this.refresh()));
         this.update();
       },
       () => {
+        if (this.isDisposed) return;
         this.item.text = '$(pulse) $(error)';
         this.item.tooltip = 'Session Buddy could not open its database; see the log.';
       },
     );
     this.applyVisibility();
-  }
-
-  dispose(): void {
-    clearInterval(this.minuteTimer);
-    this.refresh.dispose();
-    for (const s of this.subscriptions) s.dispose();
-    this.item.dispose();
   }
 
   private applyVisibility(): void {
@@ -73,6 +67,7 @@ export class SkillStatusBar implements vscode.Disposable {
   }
 
   private update(): void {
+    if (this.isDisposed) return;
     this.applyVisibility();
     const core = this.host.current;
     if (!core || !this.settings.current.statusBarEnabled) return;

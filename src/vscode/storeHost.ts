@@ -3,7 +3,8 @@ import type { SkillStore } from '../core/store/store';
 import type { SkillTracker } from '../core/tracking/tracker';
 import type { WindowSession } from '../core/tracking/windowSession';
 import type { WorkerCompactionRunner } from './compactionRunner';
-import type { SettingsWatcher } from './settings';
+import { Disposable } from './lifecycle';
+import { affects, type SettingsWatcher } from './settings';
 
 export type CoreLibrary = typeof import('./coreServices');
 
@@ -23,9 +24,10 @@ const RETENTION_EVERY_MS = 86_400_000;
 
 /**
  * Loads the core and opens the store after activation has returned (views show a loading state
- * meanwhile) and owns its lifetime: the window's session ends and the store closes when the extension deactivates.
+ * meanwhile) and owns its lifetime: the window's session ends and the store closes when the
+ * extension deactivates (close(), after the subscriptions are disposed).
  */
-export class StoreHost {
+export class StoreHost extends Disposable {
   readonly ready: Promise<Core>;
   private core: Core | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
@@ -37,6 +39,18 @@ export class StoreHost {
     private readonly log: vscode.LogOutputChannel,
     runner: WorkerCompactionRunner,
   ) {
+    super();
+    // Activity that is not a run (focus, saves) keeps the window's session alive.
+    this.register(vscode.window.onDidChangeWindowState((state) => {
+      if (state.focused) this.touch();
+    }));
+    this.register(vscode.workspace.onDidSaveTextDocument(() => this.touch()));
+    this.register(settings.onDidChange((e) => {
+      if (!affects(e, 'databasePath', 'userId')) return;
+      void vscode.window.showInformationMessage('Session Buddy: reload the window to use the new database or user id.', 'Reload Window').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('workbench.action.reloadWindow');
+      });
+    }));
     this.ready = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.open(runner));
     this.ready.catch((err: Error) => {
       this.log.error(`Could not open the store: ${err.message}`);
@@ -50,7 +64,6 @@ export class StoreHost {
     return this.core;
   }
 
-  /** Activity that is not a run (focus, saves) keeps the window's session alive. */
   touch(): void {
     this.core?.session.touch();
   }

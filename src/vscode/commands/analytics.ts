@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
+import { COMMANDS, type CommandId } from '../commandIds';
+import { Disposable } from '../lifecycle';
 import type { Core, StoreHost } from '../storeHost';
+import { registerGuardedCommand } from './guardedCommand';
 
 const percent = (rate: number | null | undefined) => (rate === null || rate === undefined ? '–' : `${Math.round(rate * 1000) / 10}%`);
 
@@ -8,39 +11,33 @@ const percent = (rate: number | null | undefined) => (rate === null || rate === 
  * dependencies, baselines and team profiles. Results go to a notification and the log; long work
  * shows progress.
  */
-export class AnalyticsCommands {
+export class AnalyticsCommands extends Disposable {
   constructor(
     private readonly host: StoreHost,
     private readonly log: vscode.LogOutputChannel,
     /** Opens the dashboard's trend chart on a skill. */
     private readonly openTrend: (skill: string) => void,
-  ) {}
-
-  register(): vscode.Disposable[] {
-    const command = (id: string, work: (core: Core) => Promise<unknown>) =>
-      vscode.commands.registerCommand(id, async () => {
-        try {
-          await work(await this.host.ready);
-        } catch (err) {
-          // Too little data yet is information, not an error.
-          if (err instanceof (await this.host.ready).lib.PredictorRefusal) return this.report(`${(err as Error).message}. Training starts by itself once there are enough.`);
-          this.log.error(`${id} failed: ${(err as Error).message}`);
-          void vscode.window.showErrorMessage(`Session Buddy: ${(err as Error).message}`, 'Show Log').then((choice) => choice && this.log.show());
-        }
-      });
-    return [
-      command('sessionBuddy.detectAnomalies', (core) => this.detectAnomalies(core)),
-      command('sessionBuddy.showTrend', (core) => this.showTrend(core)),
-      command('sessionBuddy.backfillTimeSeries', (core) => this.backfill(core)),
-      command('sessionBuddy.trainPredictor', (core) => this.trainPredictor(core)),
-      command('sessionBuddy.createAbTest', (core) => this.createAbTest(core)),
-      command('sessionBuddy.showAbTestResults', (core) => this.showAbResults(core)),
-      command('sessionBuddy.stopAbTest', (core) => this.stopAbTest(core)),
-      command('sessionBuddy.initializeTaxonomy', (core) => this.initializeTaxonomy(core)),
-      command('sessionBuddy.updateDependencies', (core) => this.updateDependencies(core)),
-      command('sessionBuddy.exportProfile', (core) => this.exportProfile(core)),
-      command('sessionBuddy.importProfiles', (core) => this.importProfiles(core)),
-    ];
+  ) {
+    super();
+    // Too little data yet is information, not an error.
+    const tooLittleData = async (err: unknown) => {
+      if (!(err instanceof (await this.host.ready).lib.PredictorRefusal)) return false;
+      this.report(`${err.message}. Training starts by itself once there are enough.`);
+      return true;
+    };
+    const command = (id: CommandId, work: (core: Core) => Promise<unknown>) =>
+      this.register(registerGuardedCommand(id, async () => work(await this.host.ready), log, tooLittleData));
+    command(COMMANDS.detectAnomalies, (core) => this.detectAnomalies(core));
+    command(COMMANDS.showTrend, (core) => this.showTrend(core));
+    command(COMMANDS.backfillTimeSeries, (core) => this.backfill(core));
+    command(COMMANDS.trainPredictor, (core) => this.trainPredictor(core));
+    command(COMMANDS.createAbTest, (core) => this.createAbTest(core));
+    command(COMMANDS.showAbTestResults, (core) => this.showAbResults(core));
+    command(COMMANDS.stopAbTest, (core) => this.stopAbTest(core));
+    command(COMMANDS.initializeTaxonomy, (core) => this.initializeTaxonomy(core));
+    command(COMMANDS.updateDependencies, (core) => this.updateDependencies(core));
+    command(COMMANDS.exportProfile, (core) => this.exportProfile(core));
+    command(COMMANDS.importProfiles, (core) => this.importProfiles(core));
   }
 
   private report(message: string, detail?: string): void {

@@ -1,37 +1,34 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { SchemaChangeResult } from '../../core/maintenance/schemaChange';
+import { COMMANDS, type CommandId } from '../commandIds';
+import { Disposable } from '../lifecycle';
 import type { InvocationRecorder } from '../recorder';
-import { SECTION } from '../settings';
+import { registerGuardedCommand } from './guardedCommand';
+import type { SettingsWatcher } from '../settings';
 import type { StoreHost } from '../storeHost';
 
 const WALKTHROUGH = 'session-buddy.session-buddy#gettingStarted';
 
 /** Status, migrate, rollback, delete all data, database folder, log, pause/resume. */
-export class MaintenanceCommands {
-  constructor(private readonly host: StoreHost, private readonly recorder: InvocationRecorder, private readonly log: vscode.LogOutputChannel) {}
-
-  register(): vscode.Disposable[] {
-    const command = (id: string, work: () => Promise<unknown> | unknown) =>
-      vscode.commands.registerCommand(id, async () => {
-        try {
-          await work();
-        } catch (err) {
-          this.log.error(`${id} failed: ${(err as Error).message}`);
-          void vscode.window.showErrorMessage(`Session Buddy: ${(err as Error).message}`, 'Show Log').then((choice) => choice && this.log.show());
-        }
-      });
-    return [
-      command('sessionBuddy.showStatus', () => this.showStatus()),
-      command('sessionBuddy.migrate', () => this.migrate()),
-      command('sessionBuddy.rollback', () => this.rollback()),
-      command('sessionBuddy.deleteAllData', () => this.deleteAll()),
-      command('sessionBuddy.openDatabaseFolder', () => this.openFolder()),
-      command('sessionBuddy.showLog', () => this.log.show()),
-      command('sessionBuddy.pauseTracking', () => this.setTracking(false)),
-      command('sessionBuddy.resumeTracking', () => this.setTracking(true)),
-      command('sessionBuddy.openWalkthrough', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false)),
-    ];
+export class MaintenanceCommands extends Disposable {
+  constructor(
+    private readonly host: StoreHost,
+    private readonly recorder: InvocationRecorder,
+    private readonly settings: SettingsWatcher,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    const command = (id: CommandId, work: () => Promise<unknown> | unknown) => this.register(registerGuardedCommand(id, work, log));
+    command(COMMANDS.showStatus, () => this.showStatus());
+    command(COMMANDS.migrate, () => this.migrate());
+    command(COMMANDS.rollback, () => this.rollback());
+    command(COMMANDS.deleteAllData, () => this.deleteAll());
+    command(COMMANDS.openDatabaseFolder, () => this.openFolder());
+    command(COMMANDS.showLog, () => this.log.show());
+    command(COMMANDS.pauseTracking, () => this.setTracking(false));
+    command(COMMANDS.resumeTracking, () => this.setTracking(true));
+    command(COMMANDS.openWalkthrough, () => vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false));
   }
 
   private async showStatus(): Promise<void> {
@@ -132,10 +129,7 @@ export class MaintenanceCommands {
   }
 
   private async setTracking(enabled: boolean): Promise<void> {
-    const config = vscode.workspace.getConfiguration(SECTION);
-    // A workspace value would override a user value, so change the value that is in effect.
-    const target = config.inspect('tracking.enabled')?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await config.update('tracking.enabled', enabled, target);
+    await this.settings.write('tracking.enabled', enabled);
     this.log.info(`Tracking ${enabled ? 'resumed' : 'paused'}`);
     void vscode.window.setStatusBarMessage(`Session Buddy: tracking ${enabled ? 'resumed' : 'paused'}`, 3000);
   }

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { SAFE_SKILL_NAME } from '../../core/tracking/skillRules';
 import type { Outcome } from '../../core/tracking/tracker';
+import { COMMANDS } from '../commandIds';
+import { Disposable } from '../lifecycle';
 import type { InvocationRecorder, PendingRun } from '../recorder';
 import type { StoreHost } from '../storeHost';
 
@@ -24,22 +26,19 @@ const NAME_HINT = 'lower-case letters, digits and . _ : - (at most 64), e.g. "de
  * "Track Skill…": pick a known skill or type a new name, then the outcome; "Mark Outcome…" ends a
  * run started with "mark the outcome later", which measures its duration.
  */
-export class TrackSkillCommands {
+export class TrackSkillCommands extends Disposable {
   private readonly open: { run: PendingRun; startedAt: Date }[] = [];
 
-  constructor(private readonly host: StoreHost, private readonly recorder: InvocationRecorder, private readonly log: vscode.LogOutputChannel) {}
-
-  register(): vscode.Disposable[] {
-    return [
-      vscode.commands.registerCommand('sessionBuddy.trackSkill', () => this.track()),
-      vscode.commands.registerCommand('sessionBuddy.markOutcome', () => this.markOutcome()),
-    ];
+  constructor(private readonly host: StoreHost, private readonly recorder: InvocationRecorder, private readonly log: vscode.LogOutputChannel) {
+    super();
+    this.register(vscode.commands.registerCommand(COMMANDS.trackSkill, () => this.track()));
+    this.register(vscode.commands.registerCommand(COMMANDS.markOutcome, () => this.markOutcome()));
   }
 
   private async track(): Promise<void> {
     if (!this.recorder.isEnabled('explicit')) {
       const choice = await vscode.window.showInformationMessage('Session Buddy: tracking is paused.', 'Resume Tracking');
-      if (choice) await vscode.commands.executeCommand('sessionBuddy.resumeTracking');
+      if (choice) await vscode.commands.executeCommand(COMMANDS.resumeTracking);
       return;
     }
     const skill = await this.pickSkill();

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { exitCodeFromDebugOutput, outcomeFromExitCode } from '../../core/tracking/exitOutcome';
 import { skillFromDebugType } from '../../core/tracking/taskSkill';
+import { Disposable, toDisposable } from '../lifecycle';
 import type { InvocationRecorder, PendingRun } from '../recorder';
 
 interface DebugAdapterEvent {
@@ -20,21 +21,15 @@ interface DebugRun {
  * code N" line on stderr, since js-debug sends no `exited` event. A session stopped without one is
  * "terminated". Child sessions (a debugger's helpers) are part of their parent's run.
  */
-export class DebugTracker implements vscode.Disposable {
+export class DebugTracker extends Disposable {
   private readonly runs = new Map<string, DebugRun>();
-  private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly recorder: InvocationRecorder, private readonly log: vscode.LogOutputChannel) {
-    this.subscriptions = [
-      vscode.debug.onDidStartDebugSession((s) => this.started(s)),
-      vscode.debug.onDidTerminateDebugSession((s) => this.terminated(s)),
-      vscode.debug.registerDebugAdapterTrackerFactory('*', { createDebugAdapterTracker: (s) => this.trackerFor(s) }),
-    ];
-  }
-
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
-    this.runs.clear();
+    super();
+    this.register(vscode.debug.onDidStartDebugSession((s) => this.started(s)));
+    this.register(vscode.debug.onDidTerminateDebugSession((s) => this.terminated(s)));
+    this.register(vscode.debug.registerDebugAdapterTrackerFactory('*', { createDebugAdapterTracker: (s) => this.trackerFor(s) }));
+    this.register(toDisposable(() => this.runs.clear()));
   }
 
   private trackerFor(session: vscode.DebugSession): vscode.DebugAdapterTracker {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { outcomeFromExitCode } from '../../core/tracking/exitOutcome';
 import { skillFromTask, type TaskDescription } from '../../core/tracking/taskSkill';
 import type { CommandRecognition } from '../commandRecognition';
+import { Disposable, toDisposable } from '../lifecycle';
 import type { InvocationRecorder, PendingRun } from '../recorder';
 
 function textOf(value: string | vscode.ShellQuotedString): string {
@@ -33,26 +34,20 @@ export function taskSkill(task: vscode.Task, recognition: CommandRecognition): s
  * are shared with the terminal tracker, which ignores the shell executions of task terminals so
  * that a task is not counted twice.
  */
-export class TaskTracker implements vscode.Disposable {
+export class TaskTracker extends Disposable {
   private readonly running = new Map<vscode.TaskExecution, { run: PendingRun | undefined; pid: number }>();
   private readonly taskPids = new Set<number>();
-  private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly recorder: InvocationRecorder, private readonly recognition: CommandRecognition, private readonly log: vscode.LogOutputChannel) {
-    this.subscriptions = [
-      vscode.tasks.onDidStartTaskProcess((e) => this.started(e)),
-      vscode.tasks.onDidEndTaskProcess((e) => this.ended(e)),
-    ];
+    super();
+    this.register(vscode.tasks.onDidStartTaskProcess((e) => this.started(e)));
+    this.register(vscode.tasks.onDidEndTaskProcess((e) => this.ended(e)));
+    this.register(toDisposable(() => this.running.clear()));
   }
 
   /** Whether a terminal's shell is (or was a minute ago) a task's process. */
   isTaskProcess(pid: number | undefined): boolean {
     return pid !== undefined && this.taskPids.has(pid);
-  }
-
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
-    this.running.clear();
   }
 
   private started(e: vscode.TaskProcessStartEvent): void {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { outcomeFromExitCode } from '../../core/tracking/exitOutcome';
 import type { CommandRecognition } from '../commandRecognition';
+import { Disposable, toDisposable } from '../lifecycle';
 import type { InvocationRecorder, PendingRun } from '../recorder';
 import type { TaskTracker } from './taskTracker';
 
@@ -15,9 +16,8 @@ interface Execution {
  * of its skill, with the line's exit code and duration. The command line is read to name the skill
  * and then dropped; it is never stored or logged. Task terminals are left to the task tracker.
  */
-export class TerminalTracker implements vscode.Disposable {
+export class TerminalTracker extends Disposable {
   private readonly executions = new Map<vscode.TerminalShellExecution, Execution>();
-  private readonly subscriptions: vscode.Disposable[];
 
   constructor(
     private readonly recorder: InvocationRecorder,
@@ -25,15 +25,10 @@ export class TerminalTracker implements vscode.Disposable {
     private readonly tasks: TaskTracker,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.subscriptions = [
-      vscode.window.onDidStartTerminalShellExecution((e) => this.started(e)),
-      vscode.window.onDidEndTerminalShellExecution((e) => void this.ended(e)),
-    ];
-  }
-
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
-    this.executions.clear();
+    super();
+    this.register(vscode.window.onDidStartTerminalShellExecution((e) => this.started(e)));
+    this.register(vscode.window.onDidEndTerminalShellExecution((e) => void this.ended(e)));
+    this.register(toDisposable(() => this.executions.clear()));
   }
 
   private started(e: vscode.TerminalShellExecutionStartEvent): void {
