@@ -20,7 +20,7 @@ import {
   normalCdf,
   twoProportionZTest,
   wilsonInterval,
-} from '../../src/core/analytics/proportions';
+} from '../../src/core/analytics/statistics';
 import { SkillStore } from '../../src/core/store/store';
 import { ValidationError } from '../../src/core/tracking/validation';
 import { runCliInProcess } from '../helpers/cli';

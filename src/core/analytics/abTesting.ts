@@ -13,7 +13,7 @@ import {
   permutationTest,
   twoProportionZTest,
   type Interval,
-} from './proportions';
+} from './statistics';
 
 export type AbGroup = 'control' | 'treatment';
 export type AbStatus = 'running' | 'stopped' | 'completed';
