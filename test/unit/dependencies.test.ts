@@ -67,6 +67,53 @@ test('lift over sessions matches P(A∧B)/(P(A)P(B)) of planted sessions within 
   }
 });
 
+test('the stored network and the live companions give the same lift, pinned to hand-computed values', async () => {
+  // 12 sessions; A runs twice in s1 (sessions, not runs, count).
+  const sessions: Record<string, string[]> = {
+    s1: ['A', 'A', 'B'],
+    s2: ['A', 'B'],
+    s3: ['A', 'B'],
+    s4: ['A'],
+    s5: ['B', 'C'],
+    s6: ['B', 'C'],
+    s7: ['C'],
+    s8: ['A', 'C'],
+    s9: ['D', 'E'],
+    s10: ['D', 'E'],
+    s11: ['D'],
+    s12: ['D'],
+  };
+  // N = 12, n(A) = 5, n(B) = 5, n(C) = 4, n(D) = 4, n(E) = 2; lift = co·N / (n(X)·n(Y)):
+  // A–B 3·12/(5·5) = 1.44, B–C 2·12/(5·4) = 1.2, A–C 1·12/(5·4) = 0.6, D–E 2·12/(4·2) = 3.
+  const base = ago.days(1).getTime();
+  const planted = Object.entries(sessions).flatMap(([session, skills], s) =>
+    skills.map((skill, k) => ({ skill, session, at: new Date(base + s * 60_000 + k * 1000) })),
+  );
+  const { store, close } = await tempStore();
+  try {
+    await plant(store, planted);
+    await updateSkillDependencies(store, { minCoOccurrence: 1 });
+    const stored = all<{ skill_a: string; skill_b: string; co: number; lift: number }>(
+      store.db,
+      'SELECT skill_a, skill_b, co_occurrence_count AS co, lift_score AS lift FROM skill_dependencies ORDER BY skill_a, skill_b',
+    );
+    assert.deepEqual(stored, [
+      { skill_a: 'A', skill_b: 'B', co: 3, lift: 1.44 },
+      { skill_a: 'A', skill_b: 'C', co: 1, lift: 0.6 },
+      { skill_a: 'B', skill_b: 'C', co: 2, lift: 1.2 },
+      { skill_a: 'D', skill_b: 'E', co: 2, lift: 3 },
+    ]);
+    const live = (skill: string) => companionsOf(store, skill, { minShared: 1 });
+    assert.deepEqual(live('A'), [{ skill_name: 'B', co: 3, lift: 1.44 }, { skill_name: 'C', co: 1, lift: 0.6 }]);
+    assert.deepEqual(live('B'), [{ skill_name: 'A', co: 3, lift: 1.44 }, { skill_name: 'C', co: 2, lift: 1.2 }]);
+    assert.deepEqual(live('C'), [{ skill_name: 'B', co: 2, lift: 1.2 }, { skill_name: 'A', co: 1, lift: 0.6 }]);
+    assert.deepEqual(live('D'), [{ skill_name: 'E', co: 2, lift: 3 }]);
+    assert.deepEqual(live('E'), [{ skill_name: 'D', co: 2, lift: 3 }]);
+  } finally {
+    await close();
+  }
+});
+
 test('minimum support drops rare pairs, and a stricter recomputation removes stale rows', async () => {
   const { store, close } = await tempStore();
   try {
