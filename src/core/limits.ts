@@ -17,5 +17,3 @@ export const LIMITS = {
 
 /** A run longer than 30 days is a clock error, not a measurement. */
 export const MAX_DURATION_SECONDS = 30 * 86_400;
-
-export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;

@@ -6,7 +6,8 @@
  *   "–", when none did; a run without a duration is not a run of 0 s);
  * - completion rate: completed runs over all runs, 0..1.
  * The anchor's own skill_metrics columns keep the anchor's definitions (completed runs only, a
- * missing duration counted as 0, percent) for the Python tool and the anchor's WebSocket dialect.
+ * missing duration counted as 0, percent) for the Python tool and the anchor's WebSocket dialect;
+ * rateFromPercent reads such a percent as a rate.
  */
 export function meanDuration(alias = ''): string {
   return `AVG(${alias ? `${alias}.` : ''}duration_seconds)`;
@@ -14,4 +15,9 @@ export function meanDuration(alias = ''): string {
 
 export function completionRate(alias = ''): string {
   return `AVG(CASE WHEN ${alias ? `${alias}.` : ''}completed = 1 THEN 1.0 ELSE 0.0 END)`;
+}
+
+/** A percent column (skill_metrics.completion_rate) as a rate 0..1. */
+export function rateFromPercent(column: string): string {
+  return `(${column} / 100.0)`;
 }

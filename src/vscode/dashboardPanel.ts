@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
-import { parseDashboardMessage, type DashboardRange, type DashboardState, type DashboardToHost } from '../webview/protocol';
+import type { DashboardRange, DashboardState, DashboardToHost } from '../webview/protocol';
 import { toDisposable } from './lifecycle';
 import type { SettingsWatcher } from './settings';
 import type { Core, StoreHost } from './storeHost';
 import { WebviewHost } from './webviewHost';
 import { webviewHtml, webviewOptions } from './webviewHtml';
+import { parseDashboardMessage } from './webviewMessages';
 
 type Ready = Extract<DashboardState, { status: 'ready' }>;
 

@@ -1,5 +1,5 @@
 import type { InvocationOutcome, RecommendationQuery, RunningInvocation, SessionBuddyApi, StartInvocationInput, TrackInvocationInput } from '../api';
-import { ValidationError, requireName } from '../core/tracking/validation';
+import { ValidationError, requireName } from '../core/validation';
 import type { InvocationRecorder } from './recorder';
 import type { RecommendationService } from './recommendationService';
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Recommendation } from '../core/recommend/types';
-import { parseRecommendationsMessage, type EmptyStateAction, type RecommendationItem, type RecommendationsState, type RecommendationsToHost } from '../webview/protocol';
+import type { EmptyStateAction, RecommendationItem, RecommendationsState, RecommendationsToHost } from '../webview/protocol';
 import { COMMANDS } from './commandIds';
 import type { InvocationRecorder } from './recorder';
 import type { RecommendationService } from './recommendationService';
@@ -9,6 +9,7 @@ import type { SkillRunner } from './skillRunner';
 import type { Core, StoreHost } from './storeHost';
 import { WebviewHost } from './webviewHost';
 import { webviewHtml, webviewOptions } from './webviewHtml';
+import { parseRecommendationsMessage } from './webviewMessages';
 
 const EMPTY_STATE_COMMANDS: Record<EmptyStateAction, string> = {
   trackSkill: COMMANDS.trackSkill,

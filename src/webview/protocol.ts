@@ -1,7 +1,7 @@
 /**
  * The one message protocol between the extension host and its webviews, imported by both sides.
  * Host → webview messages are trusted (we send them); webview → host messages are outside input
- * and are parsed with the functions below before anything acts on them.
+ * and are parsed on the host (vscode/webviewMessages.ts) before anything acts on them.
  */
 import type { DashboardData } from '../core/dashboard/dashboardData';
 import type { SuccessFigures } from '../core/recommend/types';
@@ -45,50 +45,3 @@ export type RecommendationsToHost =
   | { type: 'action'; action: EmptyStateAction };
 
 export type DashboardToHost = { type: 'ready' } | { type: 'range'; days: DashboardRange } | { type: 'trendSkill'; skill: string };
-
-const MAX_SKILL_LENGTH = 200;
-
-function typeOf(value: unknown): string | undefined {
-  if (!value || typeof value !== 'object') return undefined;
-  const type = (value as { type?: unknown }).type;
-  return typeof type === 'string' ? type : undefined;
-}
-
-/** The message, if it is a well-formed recommendations-view message; undefined otherwise. */
-export function parseRecommendationsMessage(value: unknown): RecommendationsToHost | undefined {
-  switch (typeOf(value)) {
-    case 'ready':
-      return { type: 'ready' };
-    case 'run': {
-      const skill = (value as { skill?: unknown }).skill;
-      if (typeof skill !== 'string' || !skill.trim() || skill.length > MAX_SKILL_LENGTH) return undefined;
-      return { type: 'run', skill };
-    }
-    case 'action': {
-      const action = (value as { action?: unknown }).action;
-      return EMPTY_STATE_ACTIONS.find((a) => a === action) ? { type: 'action', action: action as EmptyStateAction } : undefined;
-    }
-    default:
-      return undefined;
-  }
-}
-
-/** The message, if it is a well-formed dashboard message; undefined otherwise. */
-export function parseDashboardMessage(value: unknown): DashboardToHost | undefined {
-  switch (typeOf(value)) {
-    case 'ready':
-      return { type: 'ready' };
-    case 'range': {
-      const days = (value as { days?: unknown }).days;
-      const range = DASHBOARD_RANGES.find((d) => d === days);
-      return range === undefined ? undefined : { type: 'range', days: range };
-    }
-    case 'trendSkill': {
-      const skill = (value as { skill?: unknown }).skill;
-      if (typeof skill !== 'string' || !skill.trim() || skill.length > MAX_SKILL_LENGTH) return undefined;
-      return { type: 'trendSkill', skill };
-    }
-    default:
-      return undefined;
-  }
-}

@@ -22,7 +22,7 @@ import {
   wilsonInterval,
 } from '../../src/core/analytics/statistics';
 import { SkillStore } from '../../src/core/store/store';
-import { ValidationError } from '../../src/core/tracking/validation';
+import { ValidationError } from '../../src/core/validation';
 import { runCliInProcess } from '../helpers/cli';
 import { tempStore } from '../helpers/store';
 

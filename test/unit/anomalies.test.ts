@@ -5,7 +5,7 @@ import { seededRandom, type Random } from '../../src/core/analytics/seededRandom
 import { predictiveCountZ, twoProportionZTest, wilsonInterval } from '../../src/core/analytics/statistics';
 import { all, one } from '../../src/core/store/statements';
 import { SkillStore } from '../../src/core/store/store';
-import { ValidationError } from '../../src/core/tracking/validation';
+import { ValidationError } from '../../src/core/validation';
 import { plant, tempStore, type PlantedInvocation } from '../helpers/store';
 
 const NOW = new Date();

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EMPTY_STATE_ACTIONS, parseDashboardMessage, parseRecommendationsMessage } from '../../src/webview/protocol';
+import { parseDashboardMessage, parseRecommendationsMessage } from '../../src/vscode/webviewMessages';
+import { EMPTY_STATE_ACTIONS } from '../../src/webview/protocol';
+import { isProtocolError, parseClientMessage } from '../../src/core/realtime/protocol';
+import { SAFE_SKILL_NAME, ValidationError, isSkillName, requireName } from '../../src/core/validation';
 
 test('well-formed recommendations-view messages are accepted as themselves', () => {
   assert.deepEqual(parseRecommendationsMessage({ type: 'ready' }), { type: 'ready' });
@@ -34,4 +37,34 @@ test('malformed messages are refused', () => {
   ];
   for (const message of bad) assert.equal(parseRecommendationsMessage(message), undefined, JSON.stringify(message));
   for (const message of [undefined, {}, { type: 'run', skill: 'x' }, { type: 'state' }]) assert.equal(parseDashboardMessage(message), undefined, JSON.stringify(message));
+});
+
+test('every entry point takes the same skill names: the webviews, the real-time server and requireName', () => {
+  const cases: [name: string, accepted: boolean][] = [
+    ['pytest-run', true],
+    ['Deploy Staging', true],
+    ['x'.repeat(200), true],
+    ['x'.repeat(201), false],
+    ['  ', false],
+    ['tab\there', false],
+    ['bell\u0007', false],
+    ['del\u007f', false],
+  ];
+  for (const [name, accepted] of cases) {
+    const label = JSON.stringify(name);
+    assert.equal(parseRecommendationsMessage({ type: 'run', skill: name }) !== undefined, accepted, `recommendations ${label}`);
+    assert.equal(parseDashboardMessage({ type: 'trendSkill', skill: name }) !== undefined, accepted, `dashboard ${label}`);
+    assert.equal(isProtocolError(parseClientMessage(JSON.stringify({ type: 'subscribe', skill: name }))), !accepted, `real-time ${label}`);
+    assert.equal(isSkillName(name), accepted, `isSkillName ${label}`);
+    if (accepted) assert.equal(requireName('skill', name), name);
+    else assert.throws(() => requireName('skill', name), ValidationError, `requireName ${label}`);
+  }
+});
+
+test('the names Session Buddy makes are lower-case slugs of at most 64 characters, and valid skill names', () => {
+  for (const slug of ['pytest-run', 'npm-run-build:prod', '0x', 'a'.repeat(64)]) {
+    assert.match(slug, SAFE_SKILL_NAME);
+    assert.ok(isSkillName(slug), slug);
+  }
+  for (const name of ['Pytest', '-x', 'a b', 'a'.repeat(65), '']) assert.doesNotMatch(name, SAFE_SKILL_NAME);
 });

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { getRealTimeMetrics, refreshMetricsCache } from '../../src/core/analytics/realtimeMetrics';
 import { all, one } from '../../src/core/store/statements';
 import { SkillStore } from '../../src/core/store/store';
-import { ValidationError } from '../../src/core/tracking/validation';
+import { ValidationError } from '../../src/core/validation';
 import { plant, tempStore, type PlantedInvocation } from '../helpers/store';
 
 const NOW = new Date();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SkillTracker } from '../../src/core/tracking/tracker';
-import { UnknownSessionError, ValidationError } from '../../src/core/tracking/validation';
+import { UnknownSessionError, ValidationError } from '../../src/core/validation';
 import { tempStore } from '../helpers/store';
 
 describe('SkillTracker', () => {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { leastSquares } from '../../src/core/analytics/statistics';
 import { getSkillTrend } from '../../src/core/analytics/trend';
 import type { SkillStore } from '../../src/core/store/store';
-import { ValidationError } from '../../src/core/tracking/validation';
+import { ValidationError } from '../../src/core/validation';
 import { plant, tempStore, type PlantedInvocation } from '../helpers/store';
 
 const NOW = new Date();

@@ -3,7 +3,7 @@ import type { SqlValue } from 'sql.js';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { nowTimestamp, parseTimestamp, type Timestamp } from '../time';
-import { LIMITS, ValidationError, optionalText, requireName } from '../tracking/validation';
+import { LIMITS, ValidationError, optionalText, requireName } from '../validation';
 import {
   Z_95,
   fisherExact,

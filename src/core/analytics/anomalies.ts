@@ -24,7 +24,7 @@ import type { StoreEvent } from '../store/events';
 import { all, prepared } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { hoursAgo, type Timestamp } from '../time';
-import { ValidationError, positiveInteger } from '../tracking/validation';
+import { ValidationError, positiveInteger } from '../validation';
 import { positiveNumber, referenceTime } from './monitoringOptions';
 import { MAX_ABS_Z, predictiveCountZ, robustShiftZ } from './statistics';
 

@@ -18,7 +18,7 @@ import type { StoreEvent } from '../store/events';
 import { all } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { nowTimestamp } from '../time';
-import { positiveInteger } from '../tracking/validation';
+import { positiveInteger } from '../validation';
 
 export interface CommunityBaseline {
   skill_name: string;

@@ -15,7 +15,7 @@
  */
 import type { SkillStore } from '../store/store';
 import { one, prepared } from '../store/statements';
-import { positiveInteger, requireName } from '../tracking/validation';
+import { positiveInteger, requireName } from '../validation';
 import { getCommunityBaselines } from './baselines';
 
 export interface SimilarUser {

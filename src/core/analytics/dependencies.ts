@@ -15,7 +15,7 @@ import type { StoreEvent } from '../store/events';
 import { all, prepared } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { nowTimestamp } from '../time';
-import { ValidationError, positiveInteger, requireName } from '../tracking/validation';
+import { ValidationError, positiveInteger, requireName } from '../validation';
 import { DEPENDENCY_SEEDS, isTaxonomyInitialized, pairKey, type DependencySeed } from './taxonomy';
 
 export type RelationshipType = 'strong_positive' | 'moderate_positive' | 'weak_positive' | 'independent' | 'weak_negative' | 'moderate_negative';

@@ -1,4 +1,4 @@
-import { ValidationError } from '../tracking/validation';
+import { ValidationError } from '../validation';
 
 /** A positive finite number option (hours, thresholds), or the fallback when it is not given. */
 export function positiveNumber(field: string, value: unknown, fallback: number, max: number): number {

@@ -3,7 +3,7 @@ import KNN, { type KdNode, type KnnModel } from 'ml-knn';
 import { one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { nowTimestamp } from '../time';
-import { optionalText, optionalTimestamp, requireName, ValidationError } from '../tracking/validation';
+import { optionalText, optionalTimestamp, requireName, ValidationError } from '../validation';
 import {
   FEATURE_NAMES,
   encode,

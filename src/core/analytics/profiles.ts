@@ -23,7 +23,7 @@ import type { StoreEvent } from '../store/events';
 import { all } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { isCanonical, nowTimestamp } from '../time';
-import { requireName } from '../tracking/validation';
+import { hasControlCharacters, requireName } from '../validation';
 import { updateCommunityBaselines } from './baselines';
 
 export const PROFILE_FORMAT = 'session-buddy-team-profile';
@@ -151,7 +151,7 @@ function validateSkill(value: unknown, field: string, fail: Fail): ProfileSkill 
   if (entries.length > PROFILE_LIMITS.phases) fail(`${field}.phases`, `must have at most ${PROFILE_LIMITS.phases} phases`);
   let inPhases = 0;
   for (const [phase, count] of entries) {
-    if (!phase || phase.length > PROFILE_LIMITS.phaseLength || /[\u0000-\u001f\u007f]/.test(phase)) fail(`${field}.phases`, `has an invalid phase name ${JSON.stringify(phase)}`);
+    if (!phase || phase.length > PROFILE_LIMITS.phaseLength || hasControlCharacters(phase)) fail(`${field}.phases`, `has an invalid phase name ${JSON.stringify(phase)}`);
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) fail(`${field}.phases.${phase}`, 'must be a positive integer');
     inPhases += count as number;
   }

@@ -8,7 +8,7 @@ import type { SqlValue } from 'sql.js';
 import { all } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { hoursAgo, type Timestamp } from '../time';
-import { positiveInteger } from '../tracking/validation';
+import { positiveInteger } from '../validation';
 import { positiveNumber, referenceTime } from './monitoringOptions';
 import { meanDuration } from '../measures';
 

@@ -8,7 +8,7 @@ import type { StoreEvent } from '../store/events';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import type { Timestamp } from '../time';
-import { positiveInteger } from '../tracking/validation';
+import { positiveInteger } from '../validation';
 import { referenceTime } from './monitoringOptions';
 
 /** The default of the setting sessionBuddy.retentionDays. */

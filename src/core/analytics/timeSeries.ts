@@ -8,7 +8,7 @@ import type { StoreEvent } from '../store/events';
 import { all } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { hourBucket, hoursAgo, type Timestamp } from '../time';
-import { positiveInteger, requireName } from '../tracking/validation';
+import { positiveInteger, requireName } from '../validation';
 import { referenceTime } from './monitoringOptions';
 import { completionRate, meanDuration } from '../measures';
 

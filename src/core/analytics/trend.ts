@@ -8,7 +8,7 @@
  */
 import { one } from '../store/statements';
 import type { SkillStore } from '../store/store';
-import { ValidationError, positiveInteger, requireName } from '../tracking/validation';
+import { ValidationError, positiveInteger, requireName } from '../validation';
 import { referenceTime } from './monitoringOptions';
 import { leastSquares } from './statistics';
 import { completionRate, meanDuration } from '../measures';

@@ -2,7 +2,7 @@ import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { toTimestamp } from '../time';
 import { SkillTracker } from '../tracking/tracker';
-import { LIMITS, ValidationError, optionalText, requireName } from '../tracking/validation';
+import { LIMITS, ValidationError, optionalText, requireName } from '../validation';
 import { ensureSession } from './sessions';
 import type { WorkflowPhase } from './workflowPhases';
 

@@ -1,6 +1,6 @@
 import type { SkillStore } from '../store/store';
 import { SkillTracker } from '../tracking/tracker';
-import { ValidationError, optionalDuration } from '../tracking/validation';
+import { ValidationError, optionalDuration } from '../validation';
 import { dailySessionId, ensureSession } from './sessions';
 import type { WorkflowPhase } from './workflowPhases';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { SkillTracker, hashValue } from '../tracking/tracker';
-import { requireName } from '../tracking/validation';
+import { requireName } from '../validation';
 import { STAGE_PHASES, buildSessionId, checkContext, parseStage, trackPipelineStages, type CiStage, type PipelineContext, type StageRun } from './cicd';
 import { DIALECT_SKILLS, parseJUnit, type JUnitDialect, type JUnitSuite } from './junit';
 import { ensureSession } from './sessions';

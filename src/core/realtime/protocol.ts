@@ -1,4 +1,4 @@
-import { LIMITS } from '../tracking/validation';
+import { SKILL_NAME_MAX, isSkillName } from '../validation';
 
 /**
  * The real-time message protocol, in two dialects chosen by the WebSocket subprotocol:
@@ -120,11 +120,10 @@ function parseSubscribe(record: Record<string, unknown>): ClientMessage | Protoc
   const skill = record.skill;
   if (skill === undefined || skill === null) return { type: 'subscribe', skill: null };
   if (typeof skill !== 'string') return { code: 'invalid_field', message: '"skill" must be a string or null' };
-  const trimmed = skill.trim();
-  if (!trimmed || trimmed.length > LIMITS.name || /[\u0000-\u001f\u007f]/.test(trimmed)) {
-    return { code: 'invalid_field', message: `"skill" must be a skill name of 1 to ${LIMITS.name} printable characters` };
+  if (!isSkillName(skill)) {
+    return { code: 'invalid_field', message: `"skill" must be a skill name of 1 to ${SKILL_NAME_MAX} printable characters` };
   }
-  return { type: 'subscribe', skill: trimmed };
+  return { type: 'subscribe', skill: skill.trim() };
 }
 
 export function isProtocolError(value: ClientMessage | ProtocolError): value is ProtocolError {

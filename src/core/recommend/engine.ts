@@ -1,5 +1,5 @@
 import type { SkillStore } from '../store/store';
-import { positiveInteger, requireName } from '../tracking/validation';
+import { positiveInteger, requireName } from '../validation';
 import { actionForSkill } from './skillCommands';
 import {
   collaborativeCandidates,

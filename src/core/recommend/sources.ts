@@ -6,6 +6,7 @@
 import { recommendFromSimilarUsers } from '../analytics/collaborative';
 import { companionsOf, getSkillDependencies } from '../analytics/dependencies';
 import { PredictorNotTrainedError, predictSkillSuccess } from '../analytics/predictor';
+import { rateFromPercent } from '../measures';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import type { Candidate, SuccessFigures } from './types';
@@ -61,7 +62,7 @@ function networkComputed(store: SkillStore): boolean {
 export function popularityCandidates(store: SkillStore, exclude: string | undefined, limit: number): Candidate[] {
   const rows = all<{ skill_name: string; total: number; rate: number }>(
     store.db,
-    `SELECT skill_name, total_invocations AS total, completion_rate / 100.0 AS rate
+    `SELECT skill_name, total_invocations AS total, ${rateFromPercent('completion_rate')} AS rate
      FROM skill_metrics WHERE total_invocations > 0
      ORDER BY total_invocations DESC, skill_name LIMIT ?`,
     [limit + 1],

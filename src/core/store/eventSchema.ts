@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { CONTROL_CHARACTERS, LIMITS, MAX_DURATION_SECONDS } from '../limits';
+import { LIMITS, MAX_DURATION_SECONDS } from '../limits';
 import { isCanonical } from '../time';
+import { hasControlCharacters } from '../validation';
 import { DERIVED_TABLES, type StoreEvent } from './events';
 
 /**
@@ -19,7 +20,7 @@ const name = z
   .string()
   .min(1)
   .max(LIMITS.name)
-  .refine((v) => !CONTROL_CHARACTERS.test(v), 'must not contain control characters');
+  .refine((v) => !hasControlCharacters(v), 'must not contain control characters');
 const text = (max: number) => z.string().max(max).nullable();
 const timestamp = z.string().refine(isCanonical, 'expected a UTC timestamp such as 2026-11-25T12:00:00.000Z');
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,63}$/, 'expected a column name');

@@ -1,10 +1,10 @@
-import { LIMITS } from '../tracking/validation';
+import { SKILL_NAME_MAX } from '../validation';
 import type { NumberSchema, StringSchema } from './schema';
 
 /** Argument schemas several tools share, so that the same argument reads the same everywhere. */
 
 export function skillNameParam(description = 'Skill name, e.g. pytest-run'): StringSchema {
-  return { type: 'string', description, minLength: 1, maxLength: LIMITS.name };
+  return { type: 'string', description, minLength: 1, maxLength: SKILL_NAME_MAX };
 }
 
 export function limitParam(fallback: number, max: number, what: string): NumberSchema {

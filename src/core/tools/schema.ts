@@ -3,6 +3,7 @@
  * VS Code tool contribution, the MCP tool list and the CLI, and every call is checked against it
  * here, whatever the caller checked already.
  */
+import { hasControlCharacters } from '../validation';
 
 interface Described {
   description: string;
@@ -51,8 +52,6 @@ export class ToolArgumentError extends Error {
   }
 }
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 /** Checks `value` against `schema`; returns the arguments with defaults filled in. */
 export function validateArguments(tool: string, schema: ObjectSchema, value: unknown): Record<string, unknown> {
   const input = value === undefined || value === null ? {} : value;
@@ -95,7 +94,7 @@ function checkProperty(schema: PropertySchema, value: unknown): string | undefin
     case 'array': {
       if (!Array.isArray(value)) return 'must be a list of strings';
       if (value.length > schema.maxItems) return `must have at most ${schema.maxItems} items`;
-      const bad = value.findIndex((item) => typeof item !== 'string' || item.length > schema.items.maxLength || CONTROL.test(item));
+      const bad = value.findIndex((item) => typeof item !== 'string' || item.length > schema.items.maxLength || hasControlCharacters(item));
       return bad >= 0 ? `item ${bad} must be a string of at most ${schema.items.maxLength} printable characters` : undefined;
     }
   }
@@ -116,6 +115,6 @@ function checkString(schema: StringSchema, value: unknown): string | undefined {
   if (schema.enum && !schema.enum.includes(trimmed)) return `must be one of ${schema.enum.join(', ')}`;
   if (schema.minLength !== undefined && trimmed.length < schema.minLength) return schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters`;
   if (schema.maxLength !== undefined && trimmed.length > schema.maxLength) return `must be at most ${schema.maxLength} characters`;
-  if (CONTROL.test(trimmed)) return 'must not contain control characters';
+  if (hasControlCharacters(trimmed)) return 'must not contain control characters';
   return undefined;
 }

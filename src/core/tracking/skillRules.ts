@@ -5,9 +5,7 @@
  * and the user rules of the `sessionBuddy.skillRules` setting. How a command line is read and matched against
  * these tables lives in commandLine.ts.
  */
-
-/** Every skill name this module produces or accepts: lower-case, starts with a letter or digit, ≤ 64 chars. */
-export const SAFE_SKILL_NAME = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
+import { SAFE_SKILL_NAME, SAFE_SKILL_NAME_MAX } from '../validation';
 
 /**
  * An npm script or make target is kept in the skill name only when it looks like an identifier; anything else
@@ -384,7 +382,7 @@ function checkRule(where: string, item: unknown): UserSkillRule | { error: strin
   const parsed = parseRuleCommand(where, command);
   if ('error' in parsed) return parsed;
   if (typeof skill !== 'string' || !SAFE_SKILL_NAME.test(skill)) {
-    return { error: `${where}.skill must be a skill name of lower-case letters, digits and . _ : - that starts with a letter or digit and has at most 64 characters (e.g. "eslint-check"), got ${describe(skill)}` };
+    return { error: `${where}.skill must be a skill name of lower-case letters, digits and . _ : - that starts with a letter or digit and has at most ${SAFE_SKILL_NAME_MAX} characters (e.g. "eslint-check"), got ${describe(skill)}` };
   }
   return { command: parsed.words.join(' '), skill };
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { InvocationRow } from '../store/events';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
-import { meanDuration } from '../measures';
+import { meanDuration, rateFromPercent } from '../measures';
 import { nowTimestamp, type Timestamp } from '../time';
 import {
   LIMITS,
@@ -15,7 +15,7 @@ import {
   optionalTimestamp,
   positiveInteger,
   requireName,
-} from './validation';
+} from '../validation';
 
 export interface CreateSessionInput {
   /** A caller-chosen id (the CLI's daily session); default: a new random id. */
@@ -164,14 +164,14 @@ export class SkillTracker {
 
   getSkillMetrics(skillName: string): SkillMetrics | undefined {
     const name = requireName('skillName', skillName);
-    const row = one<Record<string, unknown>>(this.store.db, 'SELECT * FROM skill_metrics WHERE skill_name = ?', [name]);
+    const row = one<Record<string, unknown>>(this.store.db, `SELECT *, ${rateFromPercent('completion_rate')} AS rate FROM skill_metrics WHERE skill_name = ?`, [name]);
     if (!row) return undefined;
     return {
       skill_name: String(row.skill_name),
       total_invocations: Number(row.total_invocations),
       completed_invocations: Number(row.completed_invocations),
       abandoned_invocations: Number(row.abandoned_invocations),
-      completion_rate: Number(row.completion_rate) / 100,
+      completion_rate: Number(row.rate),
       avg_duration_seconds: one<{ mean: number | null }>(this.store.db, `SELECT ${meanDuration()} AS mean FROM skill_invocation WHERE skill_name = ?`, [name])?.mean ?? null,
       total_duration_seconds: Number(row.total_duration_seconds),
       first_invoked: row.first_invoked as string | null,
@@ -206,7 +206,7 @@ export class SkillTracker {
     const n = positiveInteger('limit', limit, 10, 1000);
     return all<TopSkill>(
       this.store.db,
-      `SELECT m.skill_name, m.total_invocations, m.completion_rate / 100.0 AS completion_rate,
+      `SELECT m.skill_name, m.total_invocations, ${rateFromPercent('m.completion_rate')} AS completion_rate,
               (SELECT ${meanDuration('i')} FROM skill_invocation i WHERE i.skill_name = m.skill_name) AS avg_duration_seconds, m.last_invoked
        FROM skill_metrics m WHERE m.total_invocations > 0 ORDER BY m.total_invocations DESC, m.skill_name LIMIT ?`,
       [n],

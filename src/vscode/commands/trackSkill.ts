@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { SAFE_SKILL_NAME } from '../../core/tracking/skillRules';
+import { SAFE_SKILL_NAME, SAFE_SKILL_NAME_MAX } from '../../core/validation';
 import type { Outcome } from '../../core/tracking/tracker';
 import { COMMANDS } from '../commandIds';
 import { Disposable } from '../lifecycle';
@@ -20,7 +20,7 @@ export function normaliseSkillName(text: string): string | undefined {
   return SAFE_SKILL_NAME.test(name) ? name : undefined;
 }
 
-const NAME_HINT = 'lower-case letters, digits and . _ : - (at most 64), e.g. "deploy-staging"';
+const NAME_HINT = `lower-case letters, digits and . _ : - (at most ${SAFE_SKILL_NAME_MAX}), e.g. "deploy-staging"`;
 
 /**
  * "Track Skill…": pick a known skill or type a new name, then the outcome; "Mark Outcome…" ends a

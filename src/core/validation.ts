@@ -1,7 +1,37 @@
-import { CONTROL_CHARACTERS, LIMITS, MAX_DURATION_SECONDS } from '../limits';
-import { parseTimestamp, type Timestamp } from '../time';
+/**
+ * The rules for input from outside: callers of the API and the tools, settings, messages from the
+ * webviews and the real-time server's clients. Every check of a name or of control characters uses
+ * these, so that what one entry point accepts the others accept too.
+ */
+import { LIMITS, MAX_DURATION_SECONDS } from './limits';
+import { parseTimestamp, type Timestamp } from './time';
 
 export { LIMITS };
+
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** The most characters of a skill name a caller may give. */
+export const SKILL_NAME_MAX = LIMITS.name;
+
+/** The most characters of a skill name Session Buddy makes itself. */
+export const SAFE_SKILL_NAME_MAX = 64;
+
+/**
+ * Skill names Session Buddy makes itself (from commands, tasks, setting rules and typed names):
+ * lower-case, starting with a letter or digit, at most SAFE_SKILL_NAME_MAX characters. They stay
+ * recognisable as identifiers in every view, and each one is also a skill name by isSkillName.
+ */
+export const SAFE_SKILL_NAME = new RegExp(`^[a-z0-9][a-z0-9._:-]{0,${SAFE_SKILL_NAME_MAX - 1}}$`);
+
+/** C0 controls and DEL: they break terminals, logs and one-line displays. */
+export function hasControlCharacters(text: string): boolean {
+  return CONTROL_CHARACTERS.test(text);
+}
+
+/** A skill name as a caller may give it (the rule requireName applies to a skill). */
+export function isSkillName(value: unknown): value is string {
+  return 'name' in checkName(value, SKILL_NAME_MAX);
+}
 
 /** Bad input from a caller: the message says which field and what is expected. */
 export class ValidationError extends Error {
@@ -16,13 +46,20 @@ export class UnknownSessionError extends Error {
   }
 }
 
-export function requireName(field: string, value: unknown, max: number = LIMITS.name): string {
-  if (typeof value !== 'string') throw new ValidationError(field, 'must be a string');
+/** A name is trimmed, then must have 1 to `max` characters, none of them a control character. */
+function checkName(value: unknown, max: number): { name: string } | { problem: string } {
+  if (typeof value !== 'string') return { problem: 'must be a string' };
   const trimmed = value.trim();
-  if (!trimmed) throw new ValidationError(field, 'must not be empty');
-  if (trimmed.length > max) throw new ValidationError(field, `must be at most ${max} characters (got ${trimmed.length})`);
-  if (CONTROL_CHARACTERS.test(trimmed)) throw new ValidationError(field, 'must not contain control characters');
-  return trimmed;
+  if (!trimmed) return { problem: 'must not be empty' };
+  if (trimmed.length > max) return { problem: `must be at most ${max} characters (got ${trimmed.length})` };
+  if (hasControlCharacters(trimmed)) return { problem: 'must not contain control characters' };
+  return { name: trimmed };
+}
+
+export function requireName(field: string, value: unknown, max: number = LIMITS.name): string {
+  const checked = checkName(value, max);
+  if ('problem' in checked) throw new ValidationError(field, checked.problem);
+  return checked.name;
 }
 
 export function optionalText(field: string, value: unknown, max: number = LIMITS.label): string | null {
