@@ -9,7 +9,7 @@ import { registerLanguageModelTools } from './vscode/lmTools';
 import { registerMcpServerProvider } from './vscode/mcpProvider';
 import { RealtimeHostService } from './vscode/realtimeHost';
 import { TrackSkillCommands } from './vscode/commands/trackSkill';
-import { WorkerCompactionRunner } from './vscode/compactionRunner';
+import { WorkerCompactionRunner } from './core/store/compactionRunner';
 import { DashboardPanel } from './vscode/dashboardPanel';
 import { createPublicApi } from './vscode/publicApi';
 import { InvocationRecorder } from './vscode/recorder';

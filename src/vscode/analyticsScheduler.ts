@@ -1,22 +1,32 @@
 import type * as vscode from 'vscode';
-import type { Core, StoreHost } from './storeHost';
+import type { JobLease } from '../core/store/jobLease';
 import { Disposable, intervalDisposable, toDisposable } from './lifecycle';
 import type { SettingsWatcher } from './settings';
+import type { Core, StoreHost } from './storeHost';
 
-/** How often the true 1 h / 24 h windows and the anomalies are recomputed. */
+/** How often the true 1 h / 24 h windows and the anomalies are recomputed, and the lease is sought. */
 const MONITOR_EVERY_MS = 60_000;
 /** How often due A/B tests are completed and dependencies and baselines refreshed. */
 const HOURLY_MS = 3_600_000;
+/** Retention runs a little after the store opens (off the startup path), then daily. */
+const RETENTION_DELAY_MS = 30_000;
+const DAILY_MS = 86_400_000;
+/** The first run of a job comes this soon at the latest, so a new window's data is current early. */
+const FIRST_RUN_MAX_MS = 15_000;
 
 /**
- * The analytics that keep themselves current in the background: the metrics cache and anomaly
- * detection every minute (new anomalies turn the status bar's warning on), due A/B tests and the
- * dependency network hourly, and the predictor, retrained when the data has grown by 20 %.
- * Every job is awaited before the next one of its kind starts, and none runs on a caller's path.
- * While tracking is paused none of them runs: pausing stops every write.
+ * Every background job that writes derived data, in one place: the metrics cache and anomaly
+ * detection every minute (new anomalies turn the status bar's warning on), due A/B tests,
+ * dependencies and baselines hourly, retention daily, and the predictor, retrained when the data
+ * has grown by 20 %. Only the window holding the store's job lease runs them (the others read
+ * what it writes, as they read each other's runs); every job is awaited before the next one of its
+ * kind starts, and none runs on a caller's path. While tracking is paused none of them runs:
+ * pausing stops every write.
  */
 export class AnalyticsScheduler extends Disposable {
-  private busy = new Set<string>();
+  private readonly busy = new Set<string>();
+  private lease: JobLease | undefined;
+  private leading = false;
 
   constructor(host: StoreHost, private readonly settings: SettingsWatcher, private readonly log: vscode.LogOutputChannel) {
     super();
@@ -25,36 +35,52 @@ export class AnalyticsScheduler extends Disposable {
 
   private start(core: Core): void {
     if (this.isDisposed) return;
-    this.every('monitor', MONITOR_EVERY_MS, async () => {
+    const lease = new core.lib.JobLease(core.store.paths.db, core.store.paths.jobsLock);
+    this.lease = lease;
+    this.register(toDisposable(() => void lease.dispose()));
+    this.every('monitor', FIRST_RUN_MAX_MS, MONITOR_EVERY_MS, async () => {
       await core.lib.refreshMetricsCache(core.store);
       const found = await core.lib.detectAnomalies(core.store, {});
       for (const a of found) this.log.warn(`Anomaly: ${a.skill_name} ${a.anomaly_type} of ${a.metric} (baseline ${a.baseline_value}, now ${a.observed_value})`);
     });
-    this.every('hourly', HOURLY_MS, async () => {
+    this.every('hourly', FIRST_RUN_MAX_MS, HOURLY_MS, async () => {
       for (const test of await core.lib.completeDueAbTests(core.store)) this.log.info(`A/B test "${test.test_name}" reached its end date and is completed`);
       await core.lib.updateSkillDependencies(core.store, {});
       await core.lib.updateCommunityBaselines(core.store);
     });
+    this.every('retention', RETENTION_DELAY_MS, DAILY_MS, async () => {
+      const retentionDays = this.settings.current.retentionDays;
+      const r = await core.lib.applyRetention(core.store, { retentionDays });
+      if (r.removed > 0 || r.anomalies_removed > 0) this.log.info(`Retention (${retentionDays} days): rolled up and removed ${r.removed} invocations and ${r.anomalies_removed} resolved anomalies from before ${r.before}`);
+    });
     this.register(new core.lib.PredictorService(core.store, {
-      mayWrite: () => this.settings.current.trackingEnabled,
+      mayWrite: () => this.settings.current.trackingEnabled && lease.held,
       onTrained: (r) => this.log.info(`Predictor retrained on ${r.samples} runs: accuracy ${r.accuracy.toFixed(3)} against ${r.baselineAccuracy.toFixed(3)} for the majority outcome`),
       onError: (err) => this.log.info(`Predictor not trained: ${err.message}`),
     }).start());
   }
 
-  private every(name: string, intervalMs: number, job: () => Promise<void>): void {
+  /** Whether this window runs the shared jobs now: it holds the lease, or has just taken it. */
+  private async isLeader(): Promise<boolean> {
+    const held = (await this.lease?.tryAcquire()) ?? false;
+    if (held !== this.leading) this.log.info(held ? 'This window runs the background analytics for the store' : 'Another window runs the background analytics; this one reads its results');
+    this.leading = held;
+    return held;
+  }
+
+  private every(name: string, firstMs: number, intervalMs: number, job: () => Promise<void>): void {
     const run = async () => {
       if (this.busy.has(name) || this.isDisposed || !this.settings.current.trackingEnabled) return;
       this.busy.add(name);
       try {
-        await job();
+        if (await this.isLeader()) await job();
       } catch (err) {
         this.log.warn(`Background ${name} job failed: ${(err as Error).message}`);
       } finally {
         this.busy.delete(name);
       }
     };
-    const first = setTimeout(() => void run(), Math.min(intervalMs, 15_000));
+    const first = setTimeout(() => void run(), Math.min(intervalMs, firstMs));
     this.register(toDisposable(() => clearTimeout(first)));
     this.register(intervalDisposable(intervalMs, () => void run()));
   }

@@ -21,6 +21,7 @@ export { deleteAllData } from '../core/maintenance/deleteAllData';
 export { migrateSnapshot, plannedMigrations, plannedRollback, rollbackSnapshot } from '../core/maintenance/schemaChange';
 export { getStoreStatus } from '../core/maintenance/storeStatus';
 export { getRecommendations } from '../core/recommend/engine';
+export { JobLease } from '../core/store/jobLease';
 export { SkillStore } from '../core/store/store';
 export { resolveUserId } from '../core/tracking/identity';
 export { SkillTracker } from '../core/tracking/tracker';

@@ -1,5 +1,6 @@
 import type { InvocationOutcome, RecommendationQuery, RunningInvocation, SessionBuddyApi, StartInvocationInput, TrackInvocationInput } from '../api';
 import { ValidationError, requireName } from '../core/validation';
+import { unrecordedRun } from '../core/tracking/pendingRun';
 import type { InvocationRecorder } from './recorder';
 import type { RecommendationService } from './recommendationService';
 
@@ -37,16 +38,8 @@ export function createPublicApi(recorder: InvocationRecorder, recommendations: R
     startInvocation(input: StartInvocationInput): RunningInvocation {
       requireObject('input', input);
       const skillName = requireName('skillName', input.skillName);
-      const run = recorder.start(skillName, 'api', startDetails(input));
-      let settled = false;
-      return {
-        skillName,
-        complete: async (outcome) => {
-          if (settled) throw new Error(`invocation of ${skillName} was already completed`);
-          settled = true;
-          return run ? run.complete(outcomeOf(outcome)) : undefined;
-        },
-      };
+      const run = recorder.start(skillName, 'api', startDetails(input)) ?? unrecordedRun(skillName);
+      return { skillName, complete: (outcome) => run.complete(outcomeOf(outcome)) };
     },
     async getRecommendations(query: RecommendationQuery = {}) {
       requireObject('query', query);

@@ -10,7 +10,6 @@ import type { RealtimeSettings } from './settingsSchema';
 const SECRET_KEY = 'sessionBuddy.realtimeToken';
 /** How often a window that finds the port taken tries to take over. */
 const RETRY_MS = 5000;
-const ANOMALY_CHECK_MS = 5 * 60_000;
 
 /**
  * Runs the real-time WebSocket server and the Prometheus exporter from an editor window: started
@@ -77,7 +76,8 @@ export class RealtimeHostService extends Disposable {
         maxClients: settings.maxClients,
         metrics: settings.metricsEnabled ? { port: settings.metricsPort, token: settings.metricsRequireToken ? token : null } : undefined,
         retryMs: RETRY_MS,
-        anomalyCheckMs: ANOMALY_CHECK_MS,
+        // Anomaly detection is the AnalyticsScheduler's (one window, never while paused).
+        anomalyCheckMs: 0,
       };
       const hosting = new lib.RealtimeHosting(store, config, {
         onState: (endpoint, state, url) => this.report(endpoint, state, url, settings),

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { SkillStore } from '../core/store/store';
 import type { SkillTracker } from '../core/tracking/tracker';
 import type { WindowSession } from '../core/tracking/windowSession';
-import type { WorkerCompactionRunner } from './compactionRunner';
+import type { WorkerCompactionRunner } from '../core/store/compactionRunner';
 import { Disposable } from './lifecycle';
 import { affects, type SettingsWatcher } from './settings';
 
@@ -18,10 +18,6 @@ export interface Core {
   lib: CoreLibrary;
 }
 
-/** Retention runs a little after the store opens (off the startup path), then daily. */
-const RETENTION_DELAY_MS = 30_000;
-const RETENTION_EVERY_MS = 86_400_000;
-
 /**
  * Loads the core and opens the store after activation has returned (views show a loading state
  * meanwhile) and owns its lifetime: the window's session ends and the store closes when the
@@ -30,7 +26,6 @@ const RETENTION_EVERY_MS = 86_400_000;
 export class StoreHost extends Disposable {
   readonly ready: Promise<Core>;
   private core: Core | undefined;
-  private retentionTimer: NodeJS.Timeout | undefined;
   private closing = false;
   private hasRuns: boolean | undefined;
 
@@ -74,7 +69,6 @@ export class StoreHost extends Disposable {
     const core = this.core ?? (await this.ready.catch(() => undefined));
     if (!core) return;
     this.core = undefined;
-    clearTimeout(this.retentionTimer);
     try {
       await core.session.end();
     } catch (err) {
@@ -110,29 +104,7 @@ export class StoreHost extends Disposable {
     this.publishHasRuns(lib.hasRecordedRuns(store));
     store.onDidChange(() => this.publishHasRuns(lib.hasRecordedRuns(store)));
     if (settings.trackingEnabled) await session.current();
-    this.scheduleRetention(RETENTION_DELAY_MS);
     return this.core;
-  }
-
-  /** Rolls up and removes invocations older than sessionBuddy.retentionDays. */
-  private scheduleRetention(delay: number): void {
-    this.retentionTimer = setTimeout(() => {
-      const core = this.core;
-      if (!core) return;
-      // Paused tracking writes nothing; retention waits for the next day.
-      if (!this.settings.current.trackingEnabled) return this.scheduleRetention(RETENTION_EVERY_MS);
-      const retentionDays = this.settings.current.retentionDays;
-      core.lib
-        .applyRetention(core.store, { retentionDays })
-        .then((r) => {
-          if (r.removed > 0 || r.anomalies_removed > 0) this.log.info(`Retention (${retentionDays} days): rolled up and removed ${r.removed} invocations and ${r.anomalies_removed} resolved anomalies from before ${r.before}`);
-        })
-        .catch((err: Error) => this.log.warn(`Retention failed: ${err.message}`))
-        .finally(() => {
-          if (this.core) this.scheduleRetention(RETENTION_EVERY_MS);
-        });
-    }, delay);
-    this.retentionTimer.unref();
   }
 
   /** The `sessionBuddy.hasRuns` context key: the walkthrough's first step is done once something was recorded. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { freePort, startWorkbench } from './harness.mjs';
+import { freePort, startWorkbench, waitFor } from './harness.mjs';
 
 const TEST_TIMEOUT = 120_000;
 /** The issue's bound: a run recorded in one window shows in the other's status bar within 2 s. */
@@ -81,6 +81,16 @@ test('Start Real-Time Server from the palette serves WebSocket clients in both d
 test('the other window, asked to serve too, stands by instead of fighting for the port', { timeout: TEST_TIMEOUT }, async () => {
   await other.runCommand('Session Buddy: Start Real-Time Server');
   await other.page.locator('.notifications-toasts', { hasText: `port ${ports.ws} (hosted by another window)` }).waitFor({ state: 'visible', timeout: 20_000 });
+});
+
+test('the background analytics run in one window only; the other reads its results', { timeout: TEST_TIMEOUT }, async () => {
+  const count = (text, phrase) => text.split(phrase).length - 1;
+  await waitFor(() => {
+    const text = wb.outputChannelText();
+    return count(text, 'This window runs the background analytics') >= 1 && count(text, 'Another window runs the background analytics') >= 1;
+  }, { timeout: 60_000, what: 'both windows to settle who runs the background jobs' });
+  const text = wb.outputChannelText();
+  assert.equal(count(text, 'This window runs the background analytics'), 1, 'exactly one window holds the job lease');
 });
 
 test('neither window logged an error', () => {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { loadSnapshot } from '../../src/core/store/compactor';
 import { storePaths } from '../../src/core/store/paths';
 import { SkillStore } from '../../src/core/store/store';
-import { WorkerCompactionRunner } from '../../src/vscode/compactionRunner';
+import { WorkerCompactionRunner } from '../../src/core/store/compactionRunner';
 import { ago, plant, tempDir } from '../helpers/store';
 
 /** A worker entry that loads the TypeScript source through tsx (worker threads do not inherit the --import hook). */

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Outcome } from '../../src/core/tracking/tracker';
+import { startPendingRun } from '../../src/core/tracking/pendingRun';
 import { createPublicApi } from '../../src/vscode/publicApi';
 import type { InvocationRecorder } from '../../src/vscode/recorder';
 import type { RecommendationService } from '../../src/vscode/recommendationService';
 
-/** A recorder that remembers what reached it, with tracking on or paused. */
+/** A recorder that remembers what reached it, with tracking on or paused; its runs are the real PendingRun. */
 function fakeRecorder(enabled: boolean) {
   const calls: { kind: string; skill: string; input: Record<string, unknown> }[] = [];
   const recorder = {
@@ -17,7 +17,7 @@ function fakeRecorder(enabled: boolean) {
     start: (skill: string, _source: string, details: Record<string, unknown>) => {
       if (!enabled) return undefined;
       calls.push({ kind: 'start', skill, input: details });
-      return { skill, complete: async (outcome: Outcome) => (calls.push({ kind: 'complete', skill, input: { ...outcome } }), 2) };
+      return startPendingRun(skill, async (run) => (calls.push({ kind: 'complete', skill, input: { ...run.outcome } }), 2));
     },
   };
   return { recorder: recorder as unknown as InvocationRecorder, calls };

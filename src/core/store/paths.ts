@@ -102,6 +102,8 @@ export interface StorePaths {
   token: string;
   /** The trained success predictor. */
   predictor: string;
+  /** The lease of the process that runs the shared background jobs (a folder, see jobLease.ts). */
+  jobsLock: string;
 }
 
 export function storePaths(db: string): StorePaths {
@@ -114,6 +116,7 @@ export function storePaths(db: string): StorePaths {
     lock: `${resolved}.lock`,
     token: `${resolved}.token`,
     predictor: `${resolved}.predictor.json`,
+    jobsLock: `${resolved}.jobs.lock`,
   };
 }
 

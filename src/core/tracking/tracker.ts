@@ -3,7 +3,8 @@ import type { InvocationRow } from '../store/events';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { meanDuration, rateFromPercent } from '../measures';
-import { nowTimestamp, type Timestamp } from '../time';
+import { nowTimestamp } from '../time';
+import { startPendingRun, type PendingRun, type RunClock } from './pendingRun';
 import {
   LIMITS,
   UnknownSessionError,
@@ -48,14 +49,6 @@ export interface Outcome {
   /** Overrides the measured duration. */
   durationSeconds?: number;
   followUpActions?: string[];
-}
-
-/** An invocation that has started and will be recorded when it completes or is abandoned. */
-export interface RunningInvocation {
-  readonly skillName: string;
-  readonly startedAt: Timestamp;
-  complete(outcome?: Outcome): Promise<number>;
-  abandon(errorType?: string): Promise<number>;
 }
 
 export interface SkillMetrics {
@@ -136,30 +129,20 @@ export class SkillTracker {
     return this.record(row, userId);
   }
 
-  /** Starts an invocation now; its duration is measured until complete() or abandon(). */
-  startInvocation(input: Omit<InvocationInput, 'completed' | 'durationSeconds' | 'invokedAt'>): RunningInvocation {
+  /** Starts an invocation now: its time and the clock of its duration start here; `complete` records it once. */
+  startInvocation(input: Omit<InvocationInput, 'completed' | 'durationSeconds' | 'invokedAt'>, clock?: RunClock): PendingRun {
     const { row: base, userId } = this.toRow({ ...input, completed: false });
-    const started = performance.now();
-    let settled = false;
-    const finish = (outcome: Outcome, completed: boolean): Promise<number> => {
-      if (settled) return Promise.reject(new Error(`invocation of ${base.skill_name} was already recorded`));
-      settled = true;
-      const measured = (performance.now() - started) / 1000;
+    return startPendingRun(base.skill_name, (run) => {
       const row: InvocationRow = {
         ...base,
-        completed: completed ? 1 : 0,
-        duration_seconds: optionalDuration('durationSeconds', outcome.durationSeconds) ?? Math.round(measured * 1000) / 1000,
-        error_type: optionalText('errorType', outcome.errorType) ?? base.error_type,
-        follow_up_actions: optionalList('followUpActions', outcome.followUpActions) ?? base.follow_up_actions,
+        invoked_at: run.invokedAt,
+        completed: run.completed ? 1 : 0,
+        duration_seconds: optionalDuration('durationSeconds', run.durationSeconds),
+        error_type: optionalText('errorType', run.outcome.errorType) ?? base.error_type,
+        follow_up_actions: optionalList('followUpActions', run.outcome.followUpActions) ?? base.follow_up_actions,
       };
       return this.record(row, userId);
-    };
-    return {
-      skillName: base.skill_name,
-      startedAt: base.invoked_at,
-      complete: (outcome = {}) => finish(outcome, outcome.completed ?? true),
-      abandon: (errorType) => finish({ errorType }, false),
-    };
+    }, clock);
   }
 
   getSkillMetrics(skillName: string): SkillMetrics | undefined {

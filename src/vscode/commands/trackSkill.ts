@@ -69,7 +69,7 @@ export class TrackSkillCommands extends Disposable {
       return;
     }
     const picked = await vscode.window.showQuickPick(
-      this.open.map((entry, index) => ({ label: entry.run.skill, description: `started ${entry.startedAt.toLocaleTimeString()}`, index })),
+      this.open.map((entry, index) => ({ label: entry.run.skillName, description: `started ${entry.startedAt.toLocaleTimeString()}`, index })),
       { title: 'Mark the outcome of', placeHolder: 'Which run finished?' },
     );
     if (!picked) return;
@@ -85,7 +85,7 @@ export class TrackSkillCommands extends Disposable {
     const details = await this.outcomeDetails(outcome.outcome);
     if (!details) return;
     const [entry] = this.open.splice(picked.index, 1);
-    await this.report(entry.run.skill, entry.run.complete(details));
+    await this.report(entry.run.skillName, entry.run.complete(details));
   }
 
   private async outcomeDetails(outcome: OutcomePick['outcome']): Promise<Outcome | undefined> {

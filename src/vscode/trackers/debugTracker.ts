@@ -71,6 +71,6 @@ export class DebugTracker extends Disposable {
     const entry = this.runs.get(session.id);
     if (!entry) return;
     this.runs.delete(session.id);
-    entry.run.complete(outcomeFromExitCode(entry.exitCode)).catch((err: Error) => this.log.error(`Could not record debug session ${entry.run.skill}: ${err.message}`));
+    entry.run.complete(outcomeFromExitCode(entry.exitCode)).catch((err: Error) => this.log.error(`Could not record debug session ${entry.run.skillName}: ${err.message}`));
   }
 }

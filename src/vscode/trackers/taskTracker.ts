@@ -63,6 +63,6 @@ export class TaskTracker extends Disposable {
     // The terminal's last shell event may arrive after the task's end, so the pid is kept a while.
     setTimeout(() => this.taskPids.delete(entry.pid), 60_000).unref();
     const run = entry.run;
-    run?.complete(outcomeFromExitCode(e.exitCode)).catch((err: Error) => this.log.error(`Could not record task ${run.skill}: ${err.message}`));
+    run?.complete(outcomeFromExitCode(e.exitCode)).catch((err: Error) => this.log.error(`Could not record task ${run.skillName}: ${err.message}`));
   }
 }

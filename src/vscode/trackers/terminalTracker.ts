@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
 import { outcomeFromExitCode } from '../../core/tracking/exitOutcome';
+import { startTiming, type Timing } from '../../core/tracking/pendingRun';
 import type { CommandRecognition } from '../commandRecognition';
 import { Disposable, toDisposable } from '../lifecycle';
 import type { InvocationRecorder, PendingRun } from '../recorder';
 import type { TaskTracker } from './taskTracker';
 
 interface Execution {
-  startedAt: number;
-  invokedAt: string;
+  timing: Timing;
   runs: PendingRun[];
 }
 
@@ -35,7 +35,7 @@ export class TerminalTracker extends Disposable {
     if (!this.recorder.isEnabled('terminal')) return;
     const skills = this.recognition.terminalSkills(e.execution.commandLine.value);
     const runs = skills.flatMap((skill) => this.recorder.start(skill, 'terminal') ?? []);
-    this.executions.set(e.execution, { startedAt: performance.now(), invokedAt: new Date().toISOString(), runs });
+    this.executions.set(e.execution, { timing: startTiming(), runs });
   }
 
   private async ended(e: vscode.TerminalShellExecutionEndEvent): Promise<void> {
@@ -50,9 +50,9 @@ export class TerminalTracker extends Disposable {
         return;
       }
       // The command line is sometimes known only at the end (low-confidence detection at the start).
-      const durationSeconds = Math.round(performance.now() - execution.startedAt) / 1000;
+      const durationSeconds = execution.timing.elapsedSeconds();
       for (const skill of this.recognition.terminalSkills(e.execution.commandLine.value)) {
-        await this.recorder.record(skill, 'terminal', { ...outcome, invokedAt: execution.invokedAt, durationSeconds });
+        await this.recorder.record(skill, 'terminal', { ...outcome, invokedAt: execution.timing.invokedAt, durationSeconds });
       }
     } catch (err) {
       this.log.error(`Could not record a terminal command: ${(err as Error).message}`);

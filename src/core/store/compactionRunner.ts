@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { SnapshotReport } from '../core/store/compactor';
-import type { CompactJob, CompactResult } from '../core/store/compactWorker';
-import type { StorePaths } from '../core/store/paths';
-import type { CompactionJob, CompactionRunner } from '../core/store/store';
+import type { SnapshotReport } from './compactor';
+import type { CompactJob, CompactResult } from './compactWorker';
+import type { StorePaths } from './paths';
+import type { CompactionJob, CompactionRunner } from './store';
 
 /** A worker that has had nothing to do for this long is stopped; the next job starts a new one. */
 const IDLE_MS = 60_000;
