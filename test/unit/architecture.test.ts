@@ -69,3 +69,49 @@ test('webview code loads no Node or extension-host module; it takes only types f
   );
   assert.deepEqual(offenders, []);
 });
+
+/**
+ * The floors inside src/core: a module imports from its own floor or below, never above, so the
+ * store never learns about analytics and the analytics never about the agent tools.
+ */
+const CORE_FLOORS: Record<string, number> = {
+  '': 0, // time.ts, days.ts, limits.ts, measures.ts, validation.ts
+  store: 1,
+  tracking: 2,
+  analytics: 3,
+  integrations: 3,
+  importer: 3,
+  maintenance: 3,
+  recommend: 4,
+  realtime: 4,
+  dashboard: 4,
+  demo: 4,
+  tools: 5,
+};
+
+function coreArea(file: string): string {
+  const rel = path.relative(path.join(root, 'src', 'core'), file).split(path.sep);
+  return rel.length === 1 ? '' : rel[0];
+}
+
+test('every area of src/core has a floor (so the rule below covers new folders too)', () => {
+  const areas = new Set(sourceFiles(path.join(root, 'src', 'core')).map(coreArea));
+  assert.deepEqual([...areas].filter((a) => !(a in CORE_FLOORS)), []);
+});
+
+/** Every import between two areas of src/core, with both floors. */
+function crossAreaImports(): { from: string; to: string; fromFloor: number; toFloor: number }[] {
+  return sourceFiles(path.join(root, 'src', 'core')).flatMap((file) =>
+    importsOf(file)
+      .filter((i) => i.specifier.startsWith('.'))
+      .map((i) => path.resolve(path.dirname(file), i.specifier))
+      .filter((target) => target.startsWith(path.join(root, 'src', 'core')) && coreArea(`${target}.ts`) !== coreArea(file))
+      .map((target) => ({ from: relative(file), to: relative(target), fromFloor: CORE_FLOORS[coreArea(file)], toFloor: CORE_FLOORS[coreArea(`${target}.ts`)] })),
+  );
+}
+
+test('inside src/core, imports go down the floors: base < store < tracking < analytics < recommend/realtime/dashboard < tools', () => {
+  const imports = crossAreaImports();
+  assert.ok(imports.filter((i) => i.toFloor < i.fromFloor).length > 50, 'the scan resolves imports between areas (so it can find an upward one)');
+  assert.deepEqual(imports.filter((i) => i.toFloor > i.fromFloor).map((i) => `${i.from} (floor ${i.fromFloor}) → ${i.to} (floor ${i.toFloor})`), []);
+});
