@@ -5,7 +5,7 @@ import { compact } from '../core/store/compactor';
 import { MigrationManager, type MigrationStatus } from '../core/store/migrations';
 import { resolveDatabasePath, storePaths, StorePathError } from '../core/store/paths';
 import { runQueryInWorker } from '../core/store/queryRunner';
-import { SkillStore, type StoreMode } from '../core/store/store';
+import type { SkillStore } from '../core/store/store';
 import { IMPORTED_TABLES, importSessionBuddy, type ImportResult } from '../core/importer/sessionBuddyImport';
 import { seedDemoStore, type DemoSeedReport } from '../core/demo/seedDemo';
 import { resolveUserId } from '../core/tracking/identity';
@@ -15,40 +15,9 @@ import { registerMonitoringCommands } from './commands/monitoring';
 import { registerExperimentCommands } from './commands/experiments';
 import { registerCiCommands } from './commands/ci';
 import { registerRealtimeCommands } from './commands/realtime';
+import { CliError, cliContext, processIo, type CliContext, type CliIo } from './context';
 import { numberOption } from './options';
 import { untilStopRequested } from './signals';
-
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const processIo: CliIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
-
-/** A failure the user can act on: printed as one line, exit code 1. */
-export class CliError extends Error {}
-
-
-function json(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
-}
-
-/** What a group of commands (src/cli/commands/*.ts) gets to work with. */
-export interface CliContext {
-  io: CliIo;
-  /** The --db option (undefined: SESSION_BUDDY_DB, then the per-user default). */
-  dbPath(): string | undefined;
-  /** Opens the store ('work' upgrades and accepts writes; 'read' and 'inspect' never write, see StoreMode), runs, closes. */
-  withStore<T>(mode: StoreMode, work: (store: SkillStore) => Promise<T> | T): Promise<T>;
-  /** Formats rows as an aligned text table. */
-  table(rows: object[]): string;
-  /** Refuses a skill nothing was ever recorded for, in one line (exit 1), the same for every command. */
-  requireKnownSkill(store: SkillStore, skill: string): void;
-  json(value: unknown): string;
-}
 
 /** Command groups of other areas register themselves here. */
 const commandGroups: ((program: Command, ctx: CliContext) => void)[] = [
@@ -58,15 +27,6 @@ const commandGroups: ((program: Command, ctx: CliContext) => void)[] = [
   registerRealtimeCommands,
   registerCiCommands,
 ];
-
-async function withStore<T>(db: string | undefined, mode: StoreMode, io: CliIo, work: (store: SkillStore) => Promise<T> | T): Promise<T> {
-  const store = await SkillStore.open({ path: db, mode, onMessage: (m) => io.err(`session-buddy: ${m}\n`) });
-  try {
-    return await work(store);
-  } finally {
-    await store.close({ snapshot: mode === 'work' });
-  }
-}
 
 function statusText(status: MigrationStatus, invocations: number, path: string): string {
   const lines = [
@@ -98,16 +58,17 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     })
     .exitOverride();
   const dbOf = () => program.opts<{ db?: string }>().db;
+  const ctx = cliContext(io, dbOf);
 
   program
     .command('status')
     .description('schema version, applied and pending migrations, number of invocations')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      await withStore(dbOf(), 'inspect', io, (store) => {
+      await ctx.withStore('inspect', (store) => {
         const status = new MigrationManager(store.db).status();
         const invocations = countInvocations(store);
-        if (opts.json) io.out(json({ path: store.paths.db, ...status, invocations }));
+        if (opts.json) io.out(ctx.json({ path: store.paths.db, ...status, invocations }));
         else io.out(statusText(status, invocations, store.paths.db));
       });
     });
@@ -120,7 +81,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .option('--adopt', "add Session Buddy's tables to a SQLite file of another application")
     .action(async (opts: { target?: string; dryRun?: boolean; adopt?: boolean }) => {
       const paths = storePaths(resolveDatabasePath(dbOf()));
-      const planned = await withStore(dbOf(), 'inspect', io, (store) => new MigrationManager(store.db).migrate({ target: opts.target, dryRun: true }).versions);
+      const planned = await ctx.withStore('inspect', (store) => new MigrationManager(store.db).migrate({ target: opts.target, dryRun: true }).versions);
       if (opts.dryRun || planned.length === 0) {
         io.out(planned.length ? `Would apply:\n${planned.map((v) => `  ${v}\n`).join('')}` : 'Nothing to migrate: the database is up to date.\n');
         return;
@@ -142,7 +103,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .option('--dry-run', 'only list what would be reverted')
     .action(async (opts: { steps: number; dryRun?: boolean }) => {
       const paths = storePaths(resolveDatabasePath(dbOf()));
-      const planned = await withStore(dbOf(), 'inspect', io, (store) => new MigrationManager(store.db).rollback({ steps: opts.steps, dryRun: true }).versions);
+      const planned = await ctx.withStore('inspect', (store) => new MigrationManager(store.db).rollback({ steps: opts.steps, dryRun: true }).versions);
       if (opts.dryRun || planned.length === 0) {
         io.out(planned.length ? `Would roll back:\n${planned.map((v) => `  ${v}\n`).join('')}` : 'Nothing to roll back.\n');
         return;
@@ -160,7 +121,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .command('validate')
     .description('check applied migrations against the migration files (missing or changed files)')
     .action(async () => {
-      const problems = await withStore(dbOf(), 'inspect', io, (store) => new MigrationManager(store.db).validate());
+      const problems = await ctx.withStore('inspect', (store) => new MigrationManager(store.db).validate());
       if (problems.length) throw new CliError(`${problems.length} problem(s): ${problems.join('; ')}`);
       io.out('OK: every applied migration matches its file.\n');
     });
@@ -177,7 +138,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .option('--error <text>', 'error type or message')
     .action(async (opts: { skill: string; session?: string; completed?: boolean; failed?: boolean; duration?: number; phase?: string; error?: string }) => {
       if (opts.completed && opts.failed) throw new InvalidArgumentError('use either --completed or --failed, not both');
-      const id = await withStore(dbOf(), 'work', io, async (store) => {
+      const id = await ctx.withStore('work', async (store) => {
         const tracker = new SkillTracker(store, resolveUserId());
         const sessionId = opts.session ?? (await cliSession(tracker, store));
         return tracker.trackInvocation({
@@ -199,17 +160,17 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .option('--limit <n>', 'how many skills', numberOption('--limit', { integer: true, min: 1 }), 20)
     .option('--json', 'print JSON')
     .action(async (opts: { skill?: string; limit: number; json?: boolean }) => {
-      await withStore(dbOf(), 'read', io, (store) => {
+      await ctx.withStore('read', (store) => {
         const tracker = new SkillTracker(store, resolveUserId());
         if (opts.skill) {
-          requireKnownSkill(store, opts.skill);
+          ctx.requireKnownSkill(store, opts.skill);
           const metrics = tracker.getSkillMetrics(opts.skill);
           if (!metrics) throw new CliError(`no invocations of "${opts.skill}" recorded`);
-          io.out(opts.json ? json(metrics) : `${formatTable([metrics])}\n`);
+          io.out(opts.json ? ctx.json(metrics) : `${ctx.table([metrics])}\n`);
           return;
         }
         const top = tracker.getTopSkills(opts.limit);
-        io.out(opts.json ? json({ skills: top }) : top.length ? `${formatTable(top)}\n` : 'No invocations recorded yet.\n');
+        io.out(opts.json ? ctx.json({ skills: top }) : top.length ? `${ctx.table(top)}\n` : 'No invocations recorded yet.\n');
       });
     });
 
@@ -222,14 +183,14 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
       const result = await runQueryInWorker({ path: resolveDatabasePath(dbOf()), sql: query }, { timeoutMs: opts.timeout * 1000, abort: untilStopRequested() });
       for (const message of result.messages) io.err(`session-buddy: ${message}\n`);
       if ('error' in result) throw new CliError(result.error);
-      io.out(json(result.rows));
+      io.out(ctx.json(result.rows));
     });
 
   program
     .command('repair')
     .description('move a damaged snapshot aside and rebuild it from the previous snapshot and the event log')
     .action(async () => {
-      const report = await withStore(dbOf(), 'work', io, (store) => store.report);
+      const report = await ctx.withStore('work', (store) => store.report);
       io.out(report.movedAside ? `Repaired: the damaged file is kept as ${report.movedAside}.\n` : 'No damage found.\n');
     });
 
@@ -239,7 +200,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .option('--yes', 'confirm: this cannot be undone')
     .action(async (opts: { yes?: boolean }) => {
       if (!opts.yes) throw new InvalidArgumentError('this deletes every recorded run and every copy beside the database; add --yes to confirm');
-      const result = await withStore(dbOf(), 'work', io, (store) => deleteAllData(store));
+      const result = await ctx.withStore('work', (store) => deleteAllData(store));
       io.out(`Deleted all data. Removed ${result.removedFiles.length} file(s):\n${result.removedFiles.map((f) => `  ${f}\n`).join('')}`);
       if (result.keptFiles.length) io.out(`Still written by a running process (removed when it ends):\n${result.keptFiles.map((f) => `  ${f}\n`).join('')}`);
     });
@@ -249,9 +210,9 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .description('write a generated 60-day demo history (runs, teammates, an A/B test) into an empty store, as npm start does')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const report = await withStore(dbOf(), 'work', io, (store) =>
+      const report = await ctx.withStore('work', (store) =>
         seedDemoStore(store, { userId: resolveUserId(), onProgress: opts.json ? undefined : (step) => io.err(`${step}…\n`) }));
-      io.out(opts.json ? json(report) : demoSummary(report));
+      io.out(opts.json ? ctx.json(report) : demoSummary(report));
     });
 
   program
@@ -260,18 +221,10 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .argument('<path>', 'the Python tool database, e.g. .session-buddy/skills.db')
     .option('--json', 'print the counts per table as JSON')
     .action(async (source: string, opts: { json?: boolean }) => {
-      const result = await withStore(dbOf(), 'work', io, (store) => importSessionBuddy(store, source, resolveUserId()));
-      io.out(opts.json ? json(result) : importSummary(source, result));
+      const result = await ctx.withStore('work', (store) => importSessionBuddy(store, source, resolveUserId()));
+      io.out(opts.json ? ctx.json(result) : importSummary(source, result));
     });
 
-  const ctx: CliContext = {
-    io,
-    dbPath: dbOf,
-    withStore: (mode, work) => withStore(dbOf(), mode, io, work),
-    table: formatTable,
-    json,
-    requireKnownSkill,
-  };
   for (const register of commandGroups) register(program, ctx);
   return program;
 }
@@ -292,11 +245,6 @@ function demoSummary(r: DemoSeedReport): string {
     + `A/B test "${r.ab_test.test_name}" with ${r.ab_test.users} users, ${r.open_anomalies} open anomaly(ies), predictor ${predictor}.\n`;
 }
 
-function requireKnownSkill(store: SkillStore, skill: string): void {
-  const known = store.db.exec('SELECT 1 FROM skill_metrics WHERE skill_name = ? AND total_invocations > 0 UNION ALL SELECT 1 FROM skill_invocation WHERE skill_name = ? LIMIT 1', [skill.trim(), skill.trim()]);
-  if (known.length === 0) throw new CliError(`no invocations of "${skill}" recorded`);
-}
-
 function countInvocations(store: SkillStore): number {
   try {
     return Number(store.db.exec('SELECT count(*) FROM skill_invocation')[0].values[0][0]);
@@ -311,15 +259,6 @@ async function cliSession(tracker: SkillTracker, store: SkillStore): Promise<str
   const known = store.db.exec('SELECT 1 FROM skill_sessions WHERE session_id = ?', [id]).length > 0;
   if (!known) await tracker.createSession({ sessionId: id, source: 'cli' });
   return id;
-}
-
-function formatTable(rows: object[]): string {
-  const records = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v !== 'object' || v === null)));
-  const columns = Object.keys(records[0] ?? {});
-  const cell = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v ?? ''));
-  const widths = columns.map((c) => Math.max(c.length, ...records.map((r) => cell(r[c]).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(columns), ...records.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
 }
 
 /** Runs the CLI; returns the exit code: 0 success, 1 handled error, 2 bad usage. */

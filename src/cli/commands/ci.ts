@@ -3,7 +3,7 @@ import { CI_STAGES, formatPipelineReport, parseStage, pipelineReport, trackPipel
 import { CRACKERJACK_PHASES, trackCrackerjackPhase } from '../../core/integrations/crackerjack';
 import { importJUnitFiles } from '../../core/integrations/junitImport';
 import { resolveUserId } from '../../core/tracking/identity';
-import type { CliContext } from '../program';
+import type { CliContext } from '../context';
 
 function seconds(name: string) {
   return (value: string): number => {

@@ -12,7 +12,7 @@ import {
 } from '../../core/analytics/abTesting';
 import { predictSkillSuccess, trainPredictor, type TrainProgress, type TrainResult } from '../../core/analytics/predictor';
 import { all } from '../../core/store/statements';
-import type { CliContext } from '../program';
+import type { CliContext } from '../context';
 
 function numberOption(name: string, check: (n: number) => boolean, expected: string) {
   return (value: string): number => {

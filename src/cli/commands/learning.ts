@@ -6,7 +6,7 @@ import { getSkillDependencies, updateSkillDependencies } from '../../core/analyt
 import { exportProfile, importProfiles } from '../../core/analytics/profiles';
 import { initializeTaxonomy } from '../../core/analytics/taxonomy';
 import { resolveUserId } from '../../core/tracking/identity';
-import type { CliContext } from '../program';
+import type { CliContext } from '../context';
 import { numberOption } from '../options';
 
 

@@ -4,7 +4,7 @@ import { getRealTimeMetrics } from '../../core/analytics/realtimeMetrics';
 import { DEFAULT_RETENTION_DAYS, applyRetention } from '../../core/analytics/retention';
 import { backfillTimeSeries } from '../../core/analytics/timeSeries';
 import { TREND_METRICS, getSkillTrend, type TrendMetric } from '../../core/analytics/trend';
-import type { CliContext } from '../program';
+import type { CliContext } from '../context';
 import { numberOption } from '../options';
 
 

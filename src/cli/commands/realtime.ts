@@ -13,7 +13,7 @@ import { serveMcpOverStdio } from '../../core/tools/mcpServer';
 import { ToolArgumentError } from '../../core/tools/schema';
 import { ToolSession, toolContext } from '../../core/tools/toolSession';
 import { resolveUserId } from '../../core/tracking/identity';
-import type { CliContext } from '../program';
+import type { CliContext } from '../context';
 import { untilStopRequested } from '../signals';
 
 /** Anomaly detection runs this often while `serve` has clients, so `data.anomalies` stays current. */

@@ -1,0 +1,67 @@
+import { SkillStore, type StoreMode } from '../core/store/store';
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processIo: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** A failure the user can act on: printed as one line, exit code 1. */
+export class CliError extends Error {}
+
+/** What every command (program.ts and the groups in commands/*.ts) gets to work with. */
+export interface CliContext {
+  io: CliIo;
+  /** The --db option (undefined: SESSION_BUDDY_DB, then the per-user default). */
+  dbPath(): string | undefined;
+  /** Opens the store ('work' upgrades and accepts writes; 'read' and 'inspect' never write, see StoreMode), runs, closes. */
+  withStore<T>(mode: StoreMode, work: (store: SkillStore) => Promise<T> | T): Promise<T>;
+  /** Formats rows as an aligned text table. */
+  table(rows: object[]): string;
+  /** Refuses a skill nothing was ever recorded for, in one line (exit 1), the same for every command. */
+  requireKnownSkill(store: SkillStore, skill: string): void;
+  json(value: unknown): string;
+}
+
+/** The context of one run of the program; `dbPath` is read when a command runs, after parsing. */
+export function cliContext(io: CliIo, dbPath: () => string | undefined): CliContext {
+  return {
+    io,
+    dbPath,
+    withStore: (mode, work) => withStore(dbPath(), mode, io, work),
+    table: formatTable,
+    json,
+    requireKnownSkill,
+  };
+}
+
+async function withStore<T>(db: string | undefined, mode: StoreMode, io: CliIo, work: (store: SkillStore) => Promise<T> | T): Promise<T> {
+  const store = await SkillStore.open({ path: db, mode, onMessage: (m) => io.err(`session-buddy: ${m}\n`) });
+  try {
+    return await work(store);
+  } finally {
+    await store.close({ snapshot: mode === 'work' });
+  }
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+function formatTable(rows: object[]): string {
+  const records = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v !== 'object' || v === null)));
+  const columns = Object.keys(records[0] ?? {});
+  const cell = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v ?? ''));
+  const widths = columns.map((c) => Math.max(c.length, ...records.map((r) => cell(r[c]).length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(columns), ...records.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
+}
+
+function requireKnownSkill(store: SkillStore, skill: string): void {
+  const known = store.db.exec('SELECT 1 FROM skill_metrics WHERE skill_name = ? AND total_invocations > 0 UNION ALL SELECT 1 FROM skill_invocation WHERE skill_name = ? LIMIT 1', [skill.trim(), skill.trim()]);
+  if (known.length === 0) throw new CliError(`no invocations of "${skill}" recorded`);
+}
