@@ -4,20 +4,10 @@ import { CRACKERJACK_PHASES, trackCrackerjackPhase } from '../../core/integratio
 import { importJUnitFiles } from '../../core/integrations/junitImport';
 import { resolveUserId } from '../../core/tracking/identity';
 import type { CliContext } from '../context';
+import { numberOption } from '../options';
 
-function seconds(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number of seconds, 0 or more`);
-    return n;
-  };
-}
-
-function days(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 3650) throw new InvalidArgumentError('--days must be a number from 1 to 3650');
-  return n;
-}
+const durationOption = numberOption('--duration', { min: 0 });
+const daysOption = numberOption('--days', { exclusiveMin: 0, max: 3650, expected: 'a number of days, more than 0 and at most 3650' });
 
 function choice<T extends string>(name: string, values: readonly T[]) {
   return (value: string): T => {
@@ -59,7 +49,7 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
       .requiredOption('--stage <stage>', `one of ${CI_STAGES.join(', ')}`, choice('--stage', CI_STAGES))
       .requiredOption('--skill <name>', 'skill run in the stage, e.g. pytest-run')
       .requiredOption('--status <status>', 'success or failure', choice('--status', ['success', 'failure'] as const))
-      .requiredOption('--duration <seconds>', 'how long the stage ran', seconds('--duration'))
+      .requiredOption('--duration <seconds>', 'how long the stage ran', durationOption)
       .option('--error <type>', 'short error category when it failed'),
     true,
   ).action(async (opts: PipelineContext & { stage: CiStage; skill: string; status: 'success' | 'failure'; duration: number; error?: string }) => {
@@ -98,7 +88,7 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
   ci.command('report')
     .description('per-stage success rates, bottlenecks (under 80 %) and recommendations for one pipeline')
     .requiredOption('--pipeline <name>', 'pipeline name')
-    .option('--days <n>', 'days to look back', days, 7)
+    .option('--days <n>', 'days to look back', daysOption, 7)
     .option('--json', 'print JSON (rates 0..1)')
     .action(async (opts: { pipeline: string; days: number; json?: boolean }) => {
       const report = await ctx.withStore('work', (store) => pipelineReport(store, opts.pipeline, { days: opts.days }));
@@ -113,7 +103,7 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--skill <name>', 'tool run in the phase, e.g. ruff-check')
     .option('--completed', 'the run succeeded (default)')
     .option('--failed', 'the run failed')
-    .requiredOption('--duration <seconds>', 'how long it ran', seconds('--duration'))
+    .requiredOption('--duration <seconds>', 'how long it ran', durationOption)
     .option('--error <type>', 'short error category when it failed')
     .option('--session <id>', "session id (default: today's crackerjack session)")
     .action(async (opts: { phase: string; skill: string; completed?: boolean; failed?: boolean; duration: number; error?: string; session?: string }, command: Command) => {

@@ -13,20 +13,13 @@ import {
 import { predictSkillSuccess, trainPredictor, type TrainProgress, type TrainResult } from '../../core/analytics/predictor';
 import { all } from '../../core/store/statements';
 import type { CliContext } from '../context';
+import { numberOption } from '../options';
 
-function numberOption(name: string, check: (n: number) => boolean, expected: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`${name} must be ${expected}`);
-    return n;
-  };
-}
-
-const ratioOption = numberOption('--ratio', (n) => n > 0 && n < 1, 'strictly between 0 and 1 (the share assigned to control)');
-const minSampleOption = numberOption('--min-sample', (n) => Number.isInteger(n) && n >= 1, 'a whole number of users, at least 1');
-const durationOption = numberOption('--duration', (n) => n >= 0, 'a non-negative number of seconds');
-const ratingOption = numberOption('--rating', (n) => n >= 1 && n <= 5, 'a number from 1 to 5');
-const daysOption = numberOption('--days', (n) => Number.isInteger(n) && n >= 1 && n <= 3650, 'a whole number of days from 1 to 3650');
+const ratioOption = numberOption('--ratio', { exclusiveMin: 0, exclusiveMax: 1, expected: 'strictly between 0 and 1 (the share assigned to control)' });
+const minSampleOption = numberOption('--min-sample', { integer: true, min: 1, expected: 'a whole number of users, at least 1' });
+const durationOption = numberOption('--duration', { min: 0 });
+const ratingOption = numberOption('--rating', { min: 1, max: 5, expected: 'a number from 1 to 5' });
+const daysOption = numberOption('--days', { integer: true, min: 1, max: 3650, expected: 'a whole number of days from 1 to 3650' });
 
 /** `ab …` (A/B tests of recommendation strategies), `predictor train` and `predict`. */
 export function registerExperimentCommands(program: Command, ctx: CliContext): void {

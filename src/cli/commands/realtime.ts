@@ -14,26 +14,14 @@ import { ToolArgumentError } from '../../core/tools/schema';
 import { ToolSession, toolContext } from '../../core/tools/toolSession';
 import { resolveUserId } from '../../core/tracking/identity';
 import type { CliContext } from '../context';
+import { numberOption } from '../options';
 import { untilStopRequested } from '../signals';
 
 /** Anomaly detection runs this often while `serve` has clients, so `data.anomalies` stays current. */
 const ANOMALY_CHECK_MS = 5 * 60_000;
 
-function portOption(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n > 65535) throw new InvalidArgumentError(`${name} must be a port number 0-65535 (0: any free port)`);
-    return n;
-  };
-}
-
-function positive(name: string, opts: { integer?: boolean } = {}) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number greater than 0`);
-    if (opts.integer && !Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number`);
-    return n;
-  };
+function portOption(name: string): (value: string) => number {
+  return numberOption(name, { integer: true, min: 0, max: 65535, expected: 'a port number 0-65535 (0: any free port)' });
 }
 
 function collectOrigin(value: string, previous: string[]): string[] {
@@ -67,9 +55,9 @@ export function registerRealtimeCommands(program: Command, ctx: CliContext): voi
     .option('--host <address>', 'address to bind', REALTIME_DEFAULTS.host)
     .option('--no-auth', 'accept WebSocket clients without the token (only with a loopback --host)')
     .option('--no-metrics-auth', 'serve /metrics without the token (only with a loopback --host)')
-    .option('--interval <seconds>', 'seconds between metrics updates', positive('--interval'), REALTIME_DEFAULTS.intervalMs / 1000)
+    .option('--interval <seconds>', 'seconds between metrics updates', numberOption('--interval', { exclusiveMin: 0 }), REALTIME_DEFAULTS.intervalMs / 1000)
     .option('--allow-origin <origin>', 'a browser origin allowed to connect, e.g. http://localhost:3000 (repeatable)', collectOrigin, [])
-    .option('--max-clients <n>', 'most WebSocket clients at once', positive('--max-clients', { integer: true }), REALTIME_DEFAULTS.maxClients)
+    .option('--max-clients <n>', 'most WebSocket clients at once', numberOption('--max-clients', { integer: true, min: 1 }), REALTIME_DEFAULTS.maxClients)
     .action(async (opts: ServeOptions, command: Command) => {
       if (!opts.auth && !isLoopbackHost(opts.host)) usageError(command, `--no-auth is refused with --host ${opts.host}: without a token, bind a loopback address only`);
       if (!opts.metricsAuth && !isLoopbackHost(opts.host)) usageError(command, `--no-metrics-auth is refused with --host ${opts.host}: without a token, bind a loopback address only`);
