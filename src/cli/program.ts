@@ -1,13 +1,14 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import packageJson from '../../package.json';
 import { deleteAllData } from '../core/maintenance/deleteAllData';
-import { compact } from '../core/store/compactor';
+import { migrateSnapshot, plannedMigrations, plannedRollback, rollbackSnapshot, type SchemaChangeResult } from '../core/maintenance/schemaChange';
 import { MigrationManager, type MigrationStatus } from '../core/store/migrations';
-import { resolveDatabasePath, storePaths, StorePathError } from '../core/store/paths';
+import { resolveDatabasePath, StorePathError } from '../core/store/paths';
 import { runQueryInWorker } from '../core/store/queryRunner';
 import type { SkillStore } from '../core/store/store';
 import { IMPORTED_TABLES, importSessionBuddy, type ImportResult } from '../core/importer/sessionBuddyImport';
 import { seedDemoStore, type DemoSeedReport } from '../core/demo/seedDemo';
+import { dailySessionId, ensureSession } from '../core/integrations/sessions';
 import { resolveUserId } from '../core/tracking/identity';
 import { SkillTracker } from '../core/tracking/tracker';
 import { registerLearningCommands } from './commands/learning';
@@ -80,20 +81,15 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .option('--dry-run', 'only list what would be applied')
     .option('--adopt', "add Session Buddy's tables to a SQLite file of another application")
     .action(async (opts: { target?: string; dryRun?: boolean; adopt?: boolean }) => {
-      const paths = storePaths(resolveDatabasePath(dbOf()));
-      const planned = await ctx.withStore('inspect', (store) => new MigrationManager(store.db).migrate({ target: opts.target, dryRun: true }).versions);
-      if (opts.dryRun || planned.length === 0) {
-        io.out(planned.length ? `Would apply:\n${planned.map((v) => `  ${v}\n`).join('')}` : 'Nothing to migrate: the database is up to date.\n');
-        return;
-      }
-      let applied: string[] = [];
-      const report = await compact(paths, {
-        migrate: false,
-        adopt: opts.adopt,
-        operation: { label: 'before-migrate', needed: () => true, run: (_db, manager) => (applied = manager.migrate({ target: opts.target }).versions) },
+      await ctx.withStore('inspect', async (store) => {
+        const planned = plannedMigrations(store, { target: opts.target });
+        if (opts.dryRun || planned.length === 0) {
+          io.out(planned.length ? `Would apply:\n${versionLines(planned)}` : 'Nothing to migrate: the database is up to date.\n');
+          return;
+        }
+        const result = await migrateSnapshot(store, { target: opts.target, adopt: opts.adopt });
+        io.out(`Applied:\n${versionLines(result.versions)}${backupLine(result)}`);
       });
-      io.out(`Applied:\n${applied.map((v) => `  ${v}\n`).join('')}`);
-      if (report.backup) io.out(`Backup: ${report.backup}\n`);
     });
 
   program
@@ -102,19 +98,15 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .option('--steps <n>', 'how many migrations to revert', numberOption('--steps', { integer: true, min: 1 }), 1)
     .option('--dry-run', 'only list what would be reverted')
     .action(async (opts: { steps: number; dryRun?: boolean }) => {
-      const paths = storePaths(resolveDatabasePath(dbOf()));
-      const planned = await ctx.withStore('inspect', (store) => new MigrationManager(store.db).rollback({ steps: opts.steps, dryRun: true }).versions);
-      if (opts.dryRun || planned.length === 0) {
-        io.out(planned.length ? `Would roll back:\n${planned.map((v) => `  ${v}\n`).join('')}` : 'Nothing to roll back.\n');
-        return;
-      }
-      let reverted: string[] = [];
-      const report = await compact(paths, {
-        migrate: false,
-        operation: { label: 'before-rollback', needed: () => true, run: (_db, manager) => (reverted = manager.rollback({ steps: opts.steps }).versions) },
+      await ctx.withStore('inspect', async (store) => {
+        const planned = plannedRollback(store, opts.steps);
+        if (opts.dryRun || planned.length === 0) {
+          io.out(planned.length ? `Would roll back:\n${versionLines(planned)}` : 'Nothing to roll back.\n');
+          return;
+        }
+        const result = await rollbackSnapshot(store, opts.steps);
+        io.out(`Rolled back:\n${versionLines(result.versions)}${backupLine(result)}`);
       });
-      io.out(`Rolled back:\n${reverted.map((v) => `  ${v}\n`).join('')}`);
-      if (report.backup) io.out(`Backup: ${report.backup}\n`);
     });
 
   program
@@ -140,7 +132,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
       if (opts.completed && opts.failed) throw new InvalidArgumentError('use either --completed or --failed, not both');
       const id = await ctx.withStore('work', async (store) => {
         const tracker = new SkillTracker(store, resolveUserId());
-        const sessionId = opts.session ?? (await cliSession(tracker, store));
+        const sessionId = opts.session ?? (await ensureSession(store, tracker, dailySessionId('cli'), 'cli'));
         return tracker.trackInvocation({
           sessionId,
           skillName: opts.skill,
@@ -253,12 +245,12 @@ function countInvocations(store: SkillStore): number {
   }
 }
 
-/** One CLI session per UTC day, so that the CLI's invocations group like an editor session does. */
-async function cliSession(tracker: SkillTracker, store: SkillStore): Promise<string> {
-  const id = `cli-${new Date().toISOString().slice(0, 10)}`;
-  const known = store.db.exec('SELECT 1 FROM skill_sessions WHERE session_id = ?', [id]).length > 0;
-  if (!known) await tracker.createSession({ sessionId: id, source: 'cli' });
-  return id;
+function versionLines(versions: string[]): string {
+  return versions.map((v) => `  ${v}\n`).join('');
+}
+
+function backupLine(result: SchemaChangeResult): string {
+  return result.backup ? `Backup: ${result.backup}\n` : '';
 }
 
 /** Runs the CLI; returns the exit code: 0 success, 1 handled error, 2 bad usage. */

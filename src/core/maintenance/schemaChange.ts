@@ -8,9 +8,16 @@ export interface SchemaChangeResult {
   backup?: string;
 }
 
+export interface MigrateOptions {
+  /** Stop at this version (e.g. V3 or V3__add_workflow_correlation); default the latest. */
+  target?: string;
+  /** Add the store's tables to another application's SQLite file (`migrate --adopt`). */
+  adopt?: boolean;
+}
+
 /** What `migrate` would apply to the store as it is in memory. */
-export function plannedMigrations(store: SkillStore): string[] {
-  return new MigrationManager(store.db).migrate({ dryRun: true }).versions;
+export function plannedMigrations(store: SkillStore, options: Pick<MigrateOptions, 'target'> = {}): string[] {
+  return new MigrationManager(store.db).migrate({ target: options.target, dryRun: true }).versions;
 }
 
 /** What `rollback` of `steps` migrations would revert. */
@@ -22,11 +29,16 @@ export function plannedRollback(store: SkillStore, steps: number): string[] {
  * Applies pending migrations to the snapshot (loaded from disk plus the log, under the lock, after
  * a backup), as the CLI does. Running processes keep their in-memory schema until they reopen.
  */
-export async function migrateSnapshot(store: SkillStore): Promise<SchemaChangeResult> {
+export async function migrateSnapshot(store: SkillStore, options: MigrateOptions = {}): Promise<SchemaChangeResult> {
   let versions: string[] = [];
   const report = await compact(store.paths, {
     migrate: false,
-    operation: { label: 'before-migrate', needed: (_db, manager) => manager.pendingCount() > 0, run: (_db, manager) => (versions = manager.migrate().versions) },
+    adopt: options.adopt,
+    operation: {
+      label: 'before-migrate',
+      needed: (_db, manager) => manager.pendingCount() > 0,
+      run: (_db, manager) => (versions = manager.migrate({ target: options.target }).versions),
+    },
   });
   return { versions, backup: report.backup };
 }
