@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createAbTest, groupFor, listAbTests } from '../../src/core/analytics/abTesting';
+import { createAbTest, groupFor, listAbTests, stopAbTest } from '../../src/core/analytics/abTesting';
 import { getRecommendations } from '../../src/core/recommend/engine';
 import { ago, plant, tempStore, type PlantedInvocation } from '../helpers/store';
 
@@ -26,12 +26,15 @@ function plantedHistory(): PlantedInvocation[] {
   return rows;
 }
 
+async function plantedStore(): Promise<Awaited<ReturnType<typeof tempStore>>> {
+  const ctx = await tempStore();
+  await plant(ctx.store, plantedHistory());
+  return ctx;
+}
+
 describe('recommendation strategies', () => {
-  let ctx: Awaited<ReturnType<typeof tempStore>>;
-  before(async () => {
-    ctx = await tempStore();
-    await plant(ctx.store, plantedHistory());
-  });
+  let ctx: Awaited<ReturnType<typeof plantedStore>>;
+  before(async () => (ctx = await plantedStore()));
   after(() => ctx.close());
 
   test('without a running A/B test every source is used, and similar users contribute what they run', async () => {
@@ -65,5 +68,39 @@ describe('recommendation strategies', () => {
     const assigned = Number(ctx.store.db.exec('SELECT count(*) FROM ab_test_assignments WHERE test_id = ?', [created.test_id])[0].values[0][0]);
     assert.equal(assigned, 0, 'recommendations are a read: the assignment is recorded with the first outcome');
     assert.equal(listAbTests(ctx.store).length, 1);
+  });
+});
+
+describe('the strategies a test names', () => {
+  let ctx: Awaited<ReturnType<typeof plantedStore>>;
+  before(async () => (ctx = await plantedStore()));
+  after(() => ctx.close());
+
+  /**
+   * The strategies each group is given while a test of these two strategies runs (it is stopped
+   * after), over enough users that both groups have some; a recent failure gives every list a
+   * retry, whatever the strategy.
+   */
+  async function strategiesByGroup(name: string, control_strategy: string, treatment_strategy: string): Promise<Record<string, string[]>> {
+    const test = await createAbTest(ctx.store, { test_name: name, control_strategy, treatment_strategy });
+    const seen: Record<string, Set<string>> = { control: new Set(), treatment: new Set() };
+    try {
+      for (const user of Array.from({ length: 24 }, (_, i) => `user-${i}`)) {
+        const recs = await getRecommendations(ctx.store, { userId: user, lastSkill: 'pytest-run', recentFailures: ['ruff-check'], limit: 10 });
+        assert.ok(recs.length > 0, user);
+        for (const rec of recs) seen[groupFor(test.test_id, user, 0.5)].add(rec.strategy);
+      }
+    } finally {
+      await stopAbTest(ctx.store, test.test_id);
+    }
+    return { control: [...seen.control], treatment: [...seen.treatment] };
+  }
+
+  test('a test that names known strategies gets them, whichever group they are in', async () => {
+    assert.deepEqual(await strategiesByGroup('swapped', 'collaborative_context_predictor', 'all_sources'), { control: ['collaborative_context_predictor'], treatment: ['all_sources'] });
+  });
+
+  test('a test that names strategies this engine does not have (one imported from the Python tool) gets the default of each group', async () => {
+    assert.deepEqual(await strategiesByGroup('historic', 'popularity', 'collaborative'), { control: ['popularity_dependencies'], treatment: ['collaborative_context_predictor'] });
   });
 });
