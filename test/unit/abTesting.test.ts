@@ -420,9 +420,11 @@ describe('CLI: ab and predictor commands', () => {
     const t = await tempStore();
     await t.store.close({ snapshot: false });
     try {
-      const created = await cli(t.dbPath, ['ab', 'create', '--name', 'cli-test', '--control', 'popularity', '--treatment', 'collaborative', '--ratio', '0.5', '--min-sample', '1']);
+      const created = await cli(t.dbPath, ['ab', 'create', '--name', 'cli-test', '--ratio', '0.5', '--min-sample', '1']);
       assert.equal(created.out, 'cli-test\n', 'a test is referred to by the name the user gave it');
       const testId = JSON.parse((await cli(t.dbPath, ['ab', 'list', '--json'])).out).tests[0].test_id;
+      const defaults = JSON.parse((await cli(t.dbPath, ['ab', 'analyze', '--test', 'cli-test', '--json'])).out);
+      assert.deepEqual([defaults.control.strategy, defaults.treatment.strategy], ['popularity_dependencies', 'collaborative_context_predictor'], 'the strategies the engine compares by default');
       const group = (await cli(t.dbPath, ['ab', 'assign', '--test', 'cli-test', '--user', 'alice'])).out.trim();
       assert.equal(group, groupFor(testId, 'alice', 0.5));
       await cli(t.dbPath, ['ab', 'record', '--test', 'cli-test', '--user', 'alice', '--skill', 'lint', '--completed', '--duration', '1.5']);
@@ -436,8 +438,13 @@ describe('CLI: ab and predictor commands', () => {
       assert.equal(list.tests[0].test_name, 'cli-test');
       assert.equal(list.tests[0].total_users, 1);
       assert.match((await cli(t.dbPath, ['ab', 'stop', '--test', String(testId)])).out, /Stopped A\/B test/);
+      const unknown = await runCliInProcess(t.dbPath, ['ab', 'create', '--name', 'free-text', '--control', 'popularity', '--treatment', 'collaborative']);
+      assert.equal(unknown.code, 2, 'a strategy the engine does not know is bad usage');
+      assert.match(unknown.err, /'popularity' is invalid\. Allowed choices are all_sources, popularity_dependencies, collaborative_context_predictor/);
+      const chosen = await cli(t.dbPath, ['ab', 'create', '--name', 'chosen', '--control', 'all_sources', '--treatment', 'popularity_dependencies', '--json']);
+      assert.deepEqual([JSON.parse(chosen.out).control_strategy, JSON.parse(chosen.out).treatment_strategy], ['all_sources', 'popularity_dependencies']);
 
-      await assert.rejects(cli(t.dbPath, ['ab', 'create', '--name', 'x', '--control', 'a', '--treatment', 'b', '--ratio', '1.2']), /--ratio must be strictly between 0 and 1/);
+      await assert.rejects(cli(t.dbPath, ['ab', 'create', '--name', 'x', '--ratio', '1.2']), /--ratio must be strictly between 0 and 1/);
       await assert.rejects(cli(t.dbPath, ['ab', 'record', '--test', String(testId), '--user', 'alice', '--skill', 'lint']), /exactly one of --completed or --failed/);
       await assert.rejects(cli(t.dbPath, ['ab', 'assign', '--test', String(testId), '--user', 'bob']), /is stopped; cannot assign users/);
       await assert.rejects(cli(t.dbPath, ['predictor', 'train']), /not enough data to train the predictor: 0 invocation/);

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   findAbTest,
   analyzeAbTest,
@@ -11,6 +11,7 @@ import {
   type AbAnalysis,
 } from '../../core/analytics/abTesting';
 import { predictSkillSuccess, trainPredictor, type TrainProgress, type TrainResult } from '../../core/analytics/predictor';
+import { STRATEGY_BY_GROUP, STRATEGY_NAMES, type StrategyName } from '../../core/recommend/strategy';
 import { all } from '../../core/store/statements';
 import type { CliContext } from '../context';
 import { numberOption } from '../options';
@@ -33,15 +34,15 @@ function registerAbCommands(program: Command, ctx: CliContext): void {
   ab.command('create')
     .description('start a test; prints its name, which --test takes (as it takes the id)')
     .requiredOption('--name <name>', 'unique test name')
-    .requiredOption('--control <strategy>', 'control strategy, e.g. popularity+dependencies')
-    .requiredOption('--treatment <strategy>', 'treatment strategy, e.g. collaborative+context+predictor')
+    .addOption(new Option('--control <strategy>', 'what the control group is recommended by').choices(STRATEGY_NAMES).default(STRATEGY_BY_GROUP.control))
+    .addOption(new Option('--treatment <strategy>', 'what the treatment group is recommended by').choices(STRATEGY_NAMES).default(STRATEGY_BY_GROUP.treatment))
     .option('--ratio <r>', 'share of users assigned to control', ratioOption, 0.5)
     .option('--min-sample <n>', 'users with outcomes needed per group before a winner is named', minSampleOption, 100)
     .option('--start <date>', 'start (ISO 8601; a date alone is 00:00 UTC); default now')
     .option('--end <date>', 'end date; the test completes then')
     .option('--description <text>', 'what the test is about')
     .option('--json', 'print JSON')
-    .action(async (opts: { name: string; control: string; treatment: string; ratio: number; minSample: number; start?: string; end?: string; description?: string; json?: boolean }) => {
+    .action(async (opts: { name: string; control: StrategyName; treatment: StrategyName; ratio: number; minSample: number; start?: string; end?: string; description?: string; json?: boolean }) => {
       const test = await ctx.withStore('work', (store) =>
         createAbTest(store, {
           test_name: opts.name,

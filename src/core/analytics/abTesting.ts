@@ -38,6 +38,10 @@ export interface AbTest {
 export interface AbTestConfig {
   test_name: string;
   description?: string | null;
+  /**
+   * Any name: tests carried over from the Python tool keep theirs. The recommendation engine follows
+   * the names it knows (recommend/strategy.ts); the CLI and the editor create tests with those only.
+   */
   control_strategy: string;
   treatment_strategy: string;
   /** Default: now. A date alone (YYYY-MM-DD) means 00:00 UTC. */
