@@ -147,12 +147,11 @@ function registerPredictorCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--skill <name>', 'skill name')
     .option('--phase <phase>', 'workflow phase')
     .option('--session <id>', 'the current session (its age and earlier completions count)')
-    .option('--language <id>', 'editor language')
     .option('--json', 'print JSON')
-    .action(async (opts: { skill: string; phase?: string; session?: string; language?: string; json?: boolean }) => {
+    .action(async (opts: { skill: string; phase?: string; session?: string; json?: boolean }) => {
       const prediction = await ctx.withStore('read', (store) => {
         ctx.requireKnownSkill(store, opts.skill);
-        return predictSkillSuccess(store, opts.skill, { phase: opts.phase, sessionId: opts.session, language: opts.language });
+        return predictSkillSuccess(store, opts.skill, { phase: opts.phase, sessionId: opts.session });
       });
       ctx.io.out(
         opts.json

@@ -201,7 +201,6 @@ function resolveContext(context: PredictionContext): ResolvedContext {
     phase: optionalText('phase', context.phase, 64),
     sessionId: context.sessionId === undefined ? null : requireName('sessionId', context.sessionId),
     sessionStartedAt: context.sessionStartedAt === undefined ? null : Date.parse(optionalTimestamp('sessionStartedAt', context.sessionStartedAt, nowTimestamp)),
-    language: optionalText('language', context.language, 64),
   };
 }
 
@@ -250,7 +249,6 @@ function parseSaved(text: string, path: string): SavedPredictor {
   if (
     !encoder ||
     !Array.isArray(encoder.phases) ||
-    !Array.isArray(encoder.languages) ||
     !Array.isArray(encoder.means) ||
     !Array.isArray(encoder.stds) ||
     encoder.means.length !== encoder.stds.length ||

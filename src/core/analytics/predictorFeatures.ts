@@ -20,8 +20,6 @@ export interface RawFeatures {
   sessionAgeMinutes: number | null;
   /** Earlier completed invocations of this skill in the same session; null as above. */
   sessionCompletions: number | null;
-  /** The editor language; not stored with invocations yet, so unknown (null) in training. */
-  language: string | null;
 }
 
 export interface Sample {
@@ -39,14 +37,12 @@ export const FEATURE_NAMES = [
   'workflow_phase',
   'session_age',
   'session_completions',
-  'language',
 ] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 /** How raw features become scaled numeric columns: categorical vocabularies and z-score parameters. */
 export interface FeatureEncoder {
   phases: string[];
-  languages: string[];
   means: number[];
   stds: number[];
 }
@@ -132,7 +128,6 @@ export function extractSamples(db: Database, from: Timestamp, until: Timestamp):
           phase: normaliseCategory(row.workflow_phase),
           sessionAgeMinutes: Math.max(0, (at - sessionStarts.get(row.session_id)!) / 60_000),
           sessionCompletions: sessionCompletions.get(`${row.session_id}\u0000${row.skill_name}`) ?? 0,
-          language: null,
         },
       });
     }
@@ -158,8 +153,6 @@ export interface PredictionContext {
   sessionId?: string;
   /** Overrides the session's recorded start. */
   sessionStartedAt?: string | Date;
-  /** The editor language, when known. */
-  language?: string | null;
 }
 
 /** A validated PredictionContext: times in epoch milliseconds, absent values null. */
@@ -168,7 +161,6 @@ export interface ResolvedContext {
   phase: string | null;
   sessionId: string | null;
   sessionStartedAt: number | null;
-  language: string | null;
 }
 
 /** The same features as extractSamples, for one prospective invocation, from indexed queries. */
@@ -202,7 +194,6 @@ export function featuresAt(db: Database, skill: string, context: ResolvedContext
     phase: normaliseCategory(context.phase),
     sessionAgeMinutes,
     sessionCompletions,
-    language: normaliseCategory(context.language),
   };
 }
 
@@ -210,7 +201,6 @@ export function featuresAt(db: Database, skill: string, context: ResolvedContext
 export function fitEncoder(samples: readonly Sample[]): FeatureEncoder {
   const encoder: FeatureEncoder = {
     phases: vocabulary(samples.map((s) => s.features.phase)),
-    languages: vocabulary(samples.map((s) => s.features.language)),
     means: [],
     stds: [],
   };
@@ -241,7 +231,7 @@ export function encode(encoder: FeatureEncoder, features: RawFeatures): number[]
 }
 
 /** How many encoded columns each feature has (a categorical feature may have none). */
-function featureWidths(encoder: Pick<FeatureEncoder, 'phases' | 'languages'>): Record<FeatureName, number> {
+function featureWidths(encoder: Pick<FeatureEncoder, 'phases'>): Record<FeatureName, number> {
   return {
     hour: 2,
     weekday: 2,
@@ -250,12 +240,11 @@ function featureWidths(encoder: Pick<FeatureEncoder, 'phases' | 'languages'>): R
     workflow_phase: encoder.phases.length,
     session_age: 1,
     session_completions: 1,
-    language: encoder.languages.length,
   };
 }
 
 /** The number of encoded columns. */
-export function encodedWidth(encoder: Pick<FeatureEncoder, 'phases' | 'languages'>): number {
+export function encodedWidth(encoder: Pick<FeatureEncoder, 'phases'>): number {
   const widths = featureWidths(encoder);
   return FEATURE_NAMES.reduce((n, name) => n + widths[name], 0);
 }
@@ -291,7 +280,6 @@ function unscaled(encoder: FeatureEncoder, f: RawFeatures): number[] {
     ...oneHot(encoder.phases, f.phase),
     f.sessionAgeMinutes === null ? Number.NaN : Math.log1p(f.sessionAgeMinutes),
     f.sessionCompletions === null ? Number.NaN : Math.log1p(f.sessionCompletions),
-    ...oneHot(encoder.languages, f.language),
   ];
 }
 

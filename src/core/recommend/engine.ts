@@ -53,7 +53,7 @@ function collectCandidates(store: SkillStore, context: RecommendationContext, li
  */
 function successFor(store: SkillStore, skill: string, context: RecommendationContext, usePredictor: boolean, rates: ReturnType<typeof userSkillRates>): SuccessFigures {
   const observed = observedSuccess(store, skill, rates);
-  const predicted = usePredictor ? predictedSuccess(store, skill, context.sessionId, context.languageId) : undefined;
+  const predicted = usePredictor ? predictedSuccess(store, skill, context.sessionId) : undefined;
   return predicted === undefined ? { observed, estimate: smoothedSuccess(observed), estimateFrom: 'smoothed' } : { observed, estimate: predicted, estimateFrom: 'model' };
 }
 
