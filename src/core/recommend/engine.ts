@@ -51,9 +51,9 @@ function collectCandidates(store: SkillStore, context: RecommendationContext, li
  * a model is trained, else the observed share smoothed. The predictor strategies also weight the
  * score with it, so that a skill likely to fail right now ranks lower.
  */
-function successFor(store: SkillStore, skill: string, context: RecommendationContext, usePredictor: boolean, rates: ReturnType<typeof userSkillRates>): SuccessFigures {
+function successFor(store: SkillStore, skill: string, usePredictor: boolean, rates: ReturnType<typeof userSkillRates>): SuccessFigures {
   const observed = observedSuccess(store, skill, rates);
-  const predicted = usePredictor ? predictedSuccess(store, skill, context.sessionId) : undefined;
+  const predicted = usePredictor ? predictedSuccess(store, skill) : undefined;
   return predicted === undefined ? { observed, estimate: smoothedSuccess(observed), estimateFrom: 'smoothed' } : { observed, estimate: predicted, estimateFrom: 'model' };
 }
 
@@ -66,7 +66,7 @@ export async function getRecommendations(store: SkillStore, context: Recommendat
   const merged = merge(collectCandidates(store, { ...context, userId }, limit, choice.strategy));
   const rates = userSkillRates(store, userId);
   const scored = [...merged.values()].map(({ best, miss }) => {
-    const success = successFor(store, best.skill, { ...context, userId }, usePredictor, rates);
+    const success = successFor(store, best.skill, usePredictor, rates);
     const score = 1 - miss;
     return { ...best, success, score: choice.strategy === 'collaborative_context_predictor' ? score * (0.5 + 0.5 * success.estimate) : score };
   });

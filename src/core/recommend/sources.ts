@@ -123,12 +123,12 @@ export function collaborativeCandidates(store: SkillStore, userId: string, limit
 }
 
 /**
- * The predictor's probability that a run of the skill completes now, in this session; undefined
- * while no model has been trained (too little data yet).
+ * The predictor's probability that a run of the skill completes now (its session features count as
+ * unknown); undefined while no model has been trained (too little data yet).
  */
-export function predictedSuccess(store: SkillStore, skill: string, sessionId: string | undefined): number | undefined {
+export function predictedSuccess(store: SkillStore, skill: string): number | undefined {
   try {
-    return predictSkillSuccess(store, skill, { sessionId }).probability;
+    return predictSkillSuccess(store, skill).probability;
   } catch (err) {
     if (err instanceof PredictorNotTrainedError) return undefined;
     throw err;

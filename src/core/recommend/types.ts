@@ -51,8 +51,6 @@ export interface RecommendationContext {
   /** Skills that failed recently in this window, newest first. */
   recentFailures?: string[];
   userId: string;
-  /** The window's session, for the predictor's session features. */
-  sessionId?: string;
   /** How many to return (default 5). */
   limit?: number;
 }
