@@ -8,9 +8,10 @@ import { affects, type SettingsWatcher } from './settings';
 const NAME_FILES = '{package.json,Makefile,makefile,GNUmakefile}';
 
 /**
- * The command-line rules with the user's `sessionBuddy.skillRules`, validated once per change of
- * the setting (invalid rules are skipped and reported: log and one notification), and the script
- * and make-target names the workspace folders define, read again when those files change.
+ * The command-line rules with the user's `sessionBuddy.skillRules`, and the script and make-target
+ * names the workspace folders define, read again when those files change. Invalid rules are
+ * reported once per change of the setting (log and one notification) and skipped; the rules kept
+ * are still checked and compiled again for every command line (skillsFromCommandLine).
  */
 export class CommandRecognition extends Disposable {
   private rules: UserSkillRule[] = [];

@@ -15,8 +15,8 @@ export interface LanguageModelToolOptions {
 
 /**
  * Registers the agent tools as VS Code language-model tools, one per `languageModelTools` entry of
- * package.json (generated from the definitions by languageModelToolContributions). Registration is
- * by name at activation; the definitions and the store load on first use.
+ * package.json (which must equal languageModelToolContributions(): test/unit/tools.test.ts compares
+ * them). Registration is by name at activation; the definitions and the store load on first use.
  */
 export function registerLanguageModelTools(context: vscode.ExtensionContext, host: ToolHost, options: LanguageModelToolOptions): vscode.Disposable {
   if (typeof vscode.lm?.registerTool !== 'function') return new vscode.Disposable(() => undefined);

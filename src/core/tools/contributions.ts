@@ -13,7 +13,10 @@ export interface LanguageModelToolContribution {
   inputSchema: ObjectSchema;
 }
 
-/** The package.json `contributes.languageModelTools` entries, generated from the tool definitions. */
+/**
+ * What package.json's `contributes.languageModelTools` must list, from the tool definitions. The build
+ * does not write package.json: test/unit/tools.test.ts fails until it is updated to match.
+ */
 export function languageModelToolContributions(): LanguageModelToolContribution[] {
   return AGENT_TOOLS.map((tool) => ({
     name: `${LM_TOOL_PREFIX}${tool.name}`,

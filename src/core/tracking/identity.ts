@@ -2,8 +2,10 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 
 /**
- * The anonymous, stable user id used unless the user sets one: a hash of the account and machine
- * names, identical in the editor, the CLI and the MCP server, and never reversible by reading it.
+ * The stable user id used unless the user sets one: a hash of the account and machine names,
+ * identical in the editor, the CLI and the MCP server and in every store. It is pseudonymous, not
+ * secret: anyone who knows or guesses both names can compute it. It has no salt because it must
+ * stay the same across stores and for the data already recorded under it.
  */
 export function anonymousUserId(): string {
   let account = 'unknown';
