@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { storePaths } from '../store/paths';
+import { loadOrCreateSecretFile, readSecretFile, restrictToOwner, type SecretFileKind } from '../store/secretFile';
 
 /** 32 random bytes, URL-safe: usable in a header, a query string and a JSON message alike. */
 export function generateToken(): string {
@@ -19,19 +20,11 @@ export function isWellFormedToken(value: string): boolean {
   return TOKEN_SHAPE.test(value);
 }
 
+const TOKEN_FILE: SecretFileKind = { shape: TOKEN_SHAPE, expected: 'a valid token (delete it to generate a new one)' };
+
 /** Reads the token file, or undefined when there is none. A damaged file is an error, not a silent regeneration. */
 export function readTokenFile(file: string): string | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  const token = text.trim();
-  if (!isWellFormedToken(token)) throw new Error(`${file} does not hold a valid token (delete it to generate a new one)`);
-  restrictToOwner(file);
-  return token;
+  return readSecretFile(file, TOKEN_FILE);
 }
 
 /** Writes the token with mode 0600 (created that way, so it is never briefly readable by others). */
@@ -46,18 +39,7 @@ export function writeTokenFile(file: string, token: string): void {
 
 /** The token in the file, created on first use. Two processes racing to create it agree on one. */
 export function loadOrCreateToken(file: string): string {
-  const existing = readTokenFile(file);
-  if (existing) return existing;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const token = generateToken();
-  try {
-    fs.writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
-    restrictToOwner(file);
-    return token;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return readTokenFile(file) ?? token;
-  }
+  return loadOrCreateSecretFile(file, TOKEN_FILE, generateToken);
 }
 
 /**
@@ -75,13 +57,6 @@ export function mirrorToken(secret: string | undefined, file: string): string {
   }
   if (current !== secret) writeTokenFile(file, secret);
   return secret;
-}
-
-/** A file created by an older version or by hand may be group/world readable: tighten it. */
-function restrictToOwner(file: string): void {
-  if (process.platform === 'win32') return;
-  const mode = fs.statSync(file).mode & 0o777;
-  if (mode !== 0o600) fs.chmodSync(file, 0o600);
 }
 
 /** Compares without leaking, through timing, how much of a guess was right. */
