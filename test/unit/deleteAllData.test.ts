@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { deleteAllData } from '../../src/core/maintenance/deleteAllData';
+import { one } from '../../src/core/store/statements';
 import { SkillStore } from '../../src/core/store/store';
+import { SkillTracker } from '../../src/core/tracking/tracker';
 import { ago, plant, tempStore } from '../helpers/store';
 
 test('deleting all data empties the store and the snapshot, and removes the copies beside it', async () => {
@@ -48,6 +50,27 @@ test('deleting all data empties the store and the snapshot, and removes the copi
     } finally {
       await reopened.close();
     }
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('deleting all data removes the salt: a project recorded afterwards cannot be linked to its earlier hash', async () => {
+  const ctx = await tempStore();
+  try {
+    const tracker = new SkillTracker(ctx.store, 'me');
+    const hashOfNewSession = async (): Promise<string> => {
+      const id = await tracker.createSession({ projectPath: '/home/user/project' });
+      return one<{ project_hash: string }>(ctx.store.db, 'SELECT project_hash FROM skill_sessions WHERE session_id = ?', [id])!.project_hash;
+    };
+    const before = await hashOfNewSession();
+    const salt = `${ctx.dbPath}.salt`;
+    const oldSalt = fs.readFileSync(salt, 'utf8');
+    const result = await deleteAllData(ctx.store, { waitForOtherProcessesMs: 0 });
+    assert.ok(result.removedFiles.includes(salt), JSON.stringify(result.removedFiles));
+    assert.equal(fs.existsSync(salt), false);
+    assert.notEqual(await hashOfNewSession(), before);
+    assert.notEqual(fs.readFileSync(salt, 'utf8'), oldSalt, 'a new salt');
   } finally {
     await ctx.close();
   }

@@ -1,19 +1,20 @@
-import crypto from 'node:crypto';
 import type { Database, SqlValue } from 'sql.js';
+import { saltedHash } from '../store/storeSalt';
 import { parseTimestamp } from '../time';
 
 /** Our anonymous ids: `anon-` and 16 hex digits (see tracking/identity.ts). */
 const OWN_FORMAT = /^anon-[0-9a-f]{16}$/;
 
 /**
- * The id an imported user gets: hashed like our own anonymous ids, so a raw id from the Python tool
- * (often a user name or an e-mail address) is never stored, and the same raw id always maps to the
- * same user, across imports and machines. Ids already in our format are kept.
+ * The id an imported user gets: in the format of our own anonymous ids, hashed under the store's
+ * salt, so a raw id from the Python tool (often a user name or an e-mail address) is never stored
+ * nor can be checked against a guess, and the same raw id maps to the same user in every import
+ * into this store. Ids already in our format are kept.
  */
-export function importedUserId(raw: string): string {
+export function importedUserId(raw: string, salt: string): string {
   const id = raw.trim();
   if (OWN_FORMAT.test(id)) return id;
-  return `anon-${crypto.createHash('sha256').update(`session-buddy:${id}`).digest('hex').slice(0, 16)}`;
+  return `anon-${saltedHash(salt, id).slice(0, 16)}`;
 }
 
 /** One row of the anchor's skill_user_interactions, with the user already hashed. */
@@ -38,13 +39,14 @@ export class AnchorUsers {
   readonly interactions: AnchorInteraction[] = [];
   invalid = 0;
 
-  constructor(source: Database, private readonly importingUser: string) {
+  /** `salt`: the store's (storeSalt.ts), which the users are hashed under. */
+  constructor(source: Database, private readonly importingUser: string, salt: string) {
     if (source.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'skill_user_interactions'").length === 0) return;
     const stmt = source.prepare('SELECT user_id, session_id, skill_name, invoked_at, completed, rating, alternatives_considered FROM skill_user_interactions ORDER BY id');
     const counts = new Map<string, Map<string, number>>();
     try {
       while (stmt.step()) {
-        const row = toInteraction(stmt.getAsObject());
+        const row = toInteraction(stmt.getAsObject(), salt);
         if (!row) {
           this.invalid++;
           continue;
@@ -73,7 +75,7 @@ export class AnchorUsers {
   }
 }
 
-function toInteraction(row: Record<string, SqlValue>): AnchorInteraction | undefined {
+function toInteraction(row: Record<string, SqlValue>, salt: string): AnchorInteraction | undefined {
   const user = typeof row.user_id === 'string' ? row.user_id.trim() : '';
   const session = row.session_id === null || row.session_id === undefined ? '' : String(row.session_id).trim();
   const skill = typeof row.skill_name === 'string' ? row.skill_name.trim() : '';
@@ -86,7 +88,7 @@ function toInteraction(row: Record<string, SqlValue>): AnchorInteraction | undef
   }
   const rating = typeof row.rating === 'number' && row.rating >= 1 && row.rating <= 5 ? row.rating : null;
   return {
-    user_id: importedUserId(user),
+    user_id: importedUserId(user, salt),
     session_id: session,
     skill_name: skill,
     invoked_at: invokedAt,

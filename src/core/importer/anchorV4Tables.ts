@@ -87,8 +87,11 @@ export interface AbImportCounts {
   ab_test_outcomes: TableCount;
 }
 
-/** Each test with its assignments and outcomes is one commit: a test arrives whole or not at all. */
-export async function importAbTests(store: SkillStore, source: Database): Promise<AbImportCounts> {
+/**
+ * Each test with its assignments and outcomes is one commit: a test arrives whole or not at all.
+ * Users are hashed under `salt`, the store's (see importedUserId).
+ */
+export async function importAbTests(store: SkillStore, source: Database, salt: string): Promise<AbImportCounts> {
   const counts: AbImportCounts = { ab_test_configs: emptyCount(), ab_test_assignments: emptyCount(), ab_test_outcomes: emptyCount() };
   if (!hasTable(source, 'ab_test_configs')) return counts;
   for (const config of sourceRows(source, 'SELECT * FROM ab_test_configs ORDER BY test_id')) {
@@ -112,9 +115,9 @@ export async function importAbTests(store: SkillStore, source: Database): Promis
     }
     const events: StoreEvent[] = [{ t: 'upsert', table: 'ab_test_configs', key: ['test_id'], rows: [configRow] }];
     // An assignment is unique per (test, user): the Python schema enforces it, a damaged copy may not.
-    const assignmentRows = await convertRows(store, assignments, (row, id) => toAssignmentRow(row, id, testId, configRow.created_at as string),
+    const assignmentRows = await convertRows(store, assignments, (row, id) => toAssignmentRow(row, id, testId, configRow.created_at as string, salt),
       counts.ab_test_assignments, (row) => String(row.user_id));
-    const outcomeRows = await convertRows(store, outcomes, (row, id) => toOutcomeRow(row, id, testId), counts.ab_test_outcomes);
+    const outcomeRows = await convertRows(store, outcomes, (row, id) => toOutcomeRow(row, id, testId, salt), counts.ab_test_outcomes);
     if (assignmentRows.length) events.push({ t: 'upsert', table: 'ab_test_assignments', key: ['assignment_id'], rows: assignmentRows });
     if (outcomeRows.length) events.push({ t: 'upsert', table: 'ab_test_outcomes', key: ['outcome_id'], rows: outcomeRows });
     await store.commit(events);
@@ -189,15 +192,15 @@ function metricsOf(value: SqlValue | undefined): string[] {
   return names.length ? names : ['completion_rate'];
 }
 
-function toAssignmentRow(row: Record<string, SqlValue>, id: number, testId: number, testCreated: string): Record<string, SqlValue> | undefined {
+function toAssignmentRow(row: Record<string, SqlValue>, id: number, testId: number, testCreated: string, salt: string): Record<string, SqlValue> | undefined {
   const user = textOf(row.user_id);
   const group = textOf(row.group_name);
   const assignedAt = timestampOrNull(row.assigned_at);
   if (!user || !GROUPS.has(group) || assignedAt === undefined) return undefined;
-  return { assignment_id: id, test_id: testId, user_id: importedUserId(user), group_name: group, assigned_at: assignedAt ?? testCreated };
+  return { assignment_id: id, test_id: testId, user_id: importedUserId(user, salt), group_name: group, assigned_at: assignedAt ?? testCreated };
 }
 
-function toOutcomeRow(row: Record<string, SqlValue>, id: number, testId: number): Record<string, SqlValue> | undefined {
+function toOutcomeRow(row: Record<string, SqlValue>, id: number, testId: number, salt: string): Record<string, SqlValue> | undefined {
   const user = textOf(row.user_id);
   const skill = textOf(row.skill_name);
   const recordedAt = timestampOrNull(row.recorded_at);
@@ -207,7 +210,7 @@ function toOutcomeRow(row: Record<string, SqlValue>, id: number, testId: number)
   return {
     outcome_id: id,
     test_id: testId,
-    user_id: importedUserId(user),
+    user_id: importedUserId(user, salt),
     skill_name: skill,
     completed: Number(row.completed) === 1 ? 1 : 0,
     duration_seconds: duration,

@@ -5,6 +5,7 @@ import { openDatabaseBytes } from '../store/engine';
 import type { InvocationRow, StoreEvent } from '../store/events';
 import { one } from '../store/statements';
 import type { SkillStore } from '../store/store';
+import { storeSalt } from '../store/storeSalt';
 import { applyWal } from '../store/walFile';
 import { parseTimestamp } from '../time';
 import { AnchorUsers, type AnchorInteraction } from './anchorUsers';
@@ -72,12 +73,13 @@ export async function importSessionBuddy(store: SkillStore, file: string, userId
   const { db: source, walFrames } = await openSource(file);
   try {
     if (!hasTable(source, 'skill_invocation')) throw new Error(`${file} has no skill_invocation table: not a session-buddy skills database`);
-    const users = new AnchorUsers(source, userId);
+    const salt = storeSalt(store);
+    const users = new AnchorUsers(source, userId, salt);
     const runs = await importInvocations(store, source, users);
     const interactions = await importInteractions(store, users, runs.keys);
     interactions.invalid += users.invalid;
     const anomalies = await importAnomalies(store, source);
-    const abTests = await importAbTests(store, source);
+    const abTests = await importAbTests(store, source, salt);
     const sourceBaselines = hasTable(source, 'skill_community_baselines') ? Number(one<{ n: number }>(source, 'SELECT COUNT(*) AS n FROM skill_community_baselines')?.n ?? 0) : 0;
     const changed = runs.count.added + interactions.added > 0;
     const recomputed = changed ? (await updateCommunityBaselines(store)).skills_updated : 0;

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { one } from '../store/statements';
 import type { SkillStore } from '../store/store';
-import { SkillTracker, hashValue } from '../tracking/tracker';
+import { SkillTracker } from '../tracking/tracker';
 import { requireName } from '../validation';
 import { STAGE_PHASES, buildSessionId, checkContext, parseStage, trackPipelineStages, type CiStage, type PipelineContext, type StageRun } from './cicd';
 import { DIALECT_SKILLS, parseJUnit, type JUnitDialect, type JUnitSuite } from './junit';
@@ -52,7 +52,7 @@ export async function importJUnitFiles(store: SkillStore, userId: string, files:
     }
     const skill = skillOverride ?? DIALECT_SKILLS[report.dialect];
     const finishedAt = fs.statSync(file).mtime;
-    const sessionId = context ? buildSessionId(context) : `junit-${crypto.createHash('sha256').update(xml).digest('hex').slice(0, 16)}`;
+    const sessionId = context ? buildSessionId(context) : `junit-${shortHash(xml)}`;
     const runs = stageRuns(report.suites, skill, stage, finishedAt).filter((r) => !alreadyRecorded(store, sessionId, r.stepId!));
     if (context) await trackPipelineStages(store, userId, context, runs);
     else await trackStandalone(store, userId, sessionId, runs);
@@ -67,6 +67,15 @@ export async function importJUnitFiles(store: SkillStore, userId: string, files:
     });
   }
   return results;
+}
+
+/**
+ * Recognises the same report or suite again without storing the text. Unsalted (unlike the project
+ * hash), so that the ids recorded before the store had a salt keep matching and importing a
+ * report again still adds nothing; so it is no secret: a suite name can be checked against it.
+ */
+function shortHash(text: string): string {
+  return crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
 function readReport(file: string): string {
@@ -94,7 +103,7 @@ function stageRuns(suites: JUnitSuite[], skill: string, stage: CiStage, fileTime
       durationSeconds: suite.durationSeconds,
       errorType: failed ? (suite.failures > 0 ? 'test_failures' : 'test_errors') : undefined,
       finishedAt,
-      stepId: `junit:${hashValue(`${suite.identity}#${occurrence}`).slice(0, 16)}`,
+      stepId: `junit:${shortHash(`${suite.identity}#${occurrence}`)}`,
     };
   });
 }

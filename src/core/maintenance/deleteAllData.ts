@@ -8,13 +8,16 @@ import { PURGE_SNAPSHOT_DELAY_MS, type SkillStore } from '../store/store';
 import { nowTimestamp } from '../time';
 
 export interface DeleteAllDataResult {
-  /** Every file removed: old log segments, backups, damaged copies, the previous snapshot, temporary files, the trained model. */
+  /** Every file removed: old log segments, backups, damaged copies, the previous snapshot, temporary files, the trained model, the salt. */
   removedFiles: string[];
   /** Log segments still written by a process that did not let go of them in time; removed once it ends. */
   keptFiles: string[];
 }
 
-/** Files beside the database that hold copies of its data or something learnt from it. */
+/**
+ * Files beside the database that hold copies of its data or something learnt from it, and the salt
+ * of its hashes (without it, nothing hashed before can be linked to what is recorded after).
+ */
 function dataCopies(paths: StorePaths): string[] {
   const dir = path.dirname(paths.db);
   const base = path.basename(paths.db);
@@ -26,7 +29,7 @@ function dataCopies(paths: StorePaths): string[] {
   }
   const copy = (name: string) => name.startsWith(`${base}.backup-`) || name.startsWith(`${base}.corrupt-`);
   const files = names.filter(copy).map((name) => path.join(dir, name));
-  return [...files, paths.previous, paths.predictor].filter((file) => fs.existsSync(file));
+  return [...files, paths.previous, paths.predictor, paths.salt].filter((file) => fs.existsSync(file));
 }
 
 /** Segments begun before the purge whose writer is still running and has not closed them. */
@@ -53,8 +56,8 @@ async function waitForOtherProcesses(paths: StorePaths, purgedAt: string, minMs:
  * Deletes every recorded row, in every process and on disk: a purge event (stamped by the store
  * clock, so it removes every event recorded before it in any process's segment), then, once the
  * other processes have read it and closed their old segments, a snapshot rebuilt without free
- * pages; then the finished segments, backups, damaged copies, previous snapshot, temporary files
- * and trained model beside the database are removed (under the snapshot lock, so no rebuild is
+ * pages; then the finished segments, backups, damaged copies, previous snapshot, temporary files,
+ * trained model and salt beside the database are removed (under the snapshot lock, so no rebuild is
  * writing them meanwhile). Returns every file removed, and any segment a process still holds.
  */
 export async function deleteAllData(store: SkillStore, options: { waitForOtherProcessesMs?: number } = {}): Promise<DeleteAllDataResult> {

@@ -79,6 +79,7 @@ export function checkStoreLocation(paths: StorePaths, options: { requireFolder?:
     [paths.slotsDir, 'folder', 'writer slots'],
     [paths.lock, 'folder', 'snapshot lock'],
     [paths.previous, 'file', 'previous snapshot'],
+    [paths.salt, 'file', 'salt'],
   ];
   for (const [file, kind, purpose] of beside) {
     const found = statOf(file);
@@ -104,6 +105,8 @@ export interface StorePaths {
   predictor: string;
   /** The lease of the process that runs the shared background jobs (a folder, see jobLease.ts). */
   jobsLock: string;
+  /** The salt of the store's hashes of projects and imported users (storeSalt.ts, mode 0600). */
+  salt: string;
 }
 
 export function storePaths(db: string): StorePaths {
@@ -117,6 +120,7 @@ export function storePaths(db: string): StorePaths {
     token: `${resolved}.token`,
     predictor: `${resolved}.predictor.json`,
     jobsLock: `${resolved}.jobs.lock`,
+    salt: `${resolved}.salt`,
   };
 }
 

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { InvocationRow } from '../store/events';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
+import { saltedHash, storeSalt } from '../store/storeSalt';
 import { meanDuration, rateFromPercent } from '../measures';
 import { nowTimestamp } from '../time';
 import { startPendingRun, type PendingRun, type RunClock } from './pendingRun';
@@ -21,7 +22,7 @@ import {
 export interface CreateSessionInput {
   /** A caller-chosen id (the CLI's daily session); default: a new random id. */
   sessionId?: string;
-  /** Only a hash of it is stored. */
+  /** Only its hash under the store's salt is stored (storeSalt.ts). */
   projectPath?: string;
   userId?: string;
   source?: string;
@@ -90,11 +91,6 @@ export interface TopSkill {
   last_invoked: string | null;
 }
 
-/** A salted-free short hash: enough to group by project, never reversible to a path by reading it. */
-export function hashValue(value: string): string {
-  return crypto.createHash('sha256').update(value).digest('hex').slice(0, 32);
-}
-
 /** Sessions whose user is remembered; a session's user never changes, only "delete all data" forgets it. */
 const SESSION_CACHE_SIZE = 1000;
 
@@ -113,8 +109,9 @@ export class SkillTracker {
     const projectPath = optionalText('projectPath', input.projectPath, LIMITS.text);
     const source = optionalText('source', input.source, 64);
     const sessionId = input.sessionId === undefined ? crypto.randomBytes(12).toString('base64url') : requireName('sessionId', input.sessionId);
+    const projectHash = projectPath ? saltedHash(storeSalt(this.store), projectPath).slice(0, 32) : null;
     await this.store.commit([
-      { t: 'session_start', session: { session_id: sessionId, user_id: userId, project_hash: projectPath ? hashValue(projectPath) : null, source, started_at: nowTimestamp() } },
+      { t: 'session_start', session: { session_id: sessionId, user_id: userId, project_hash: projectHash, source, started_at: nowTimestamp() } },
     ]);
     return sessionId;
   }
