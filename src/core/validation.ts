@@ -8,6 +8,7 @@ import { parseTimestamp, type Timestamp } from './time';
 
 export { LIMITS };
 
+// eslint-disable-next-line no-control-regex -- finding control characters is this rule's job
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** The most characters of a skill name a caller may give. */

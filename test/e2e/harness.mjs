@@ -437,7 +437,7 @@ export function installVsix(vsix, { userData, extensions, env }) {
     out = execFileSync(process.execPath, [codeServerEntry(), '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const firstLine = String(err.stderr || err.message).split('\n').find((l) => l.trim()) ?? '';
-    throw new Error(`code-server --install-extension ${vsix} failed: ${firstLine}`);
+    throw new Error(`code-server --install-extension ${vsix} failed: ${firstLine}`, { cause: err });
   }
   if (!/successfully installed/i.test(out)) throw new Error(`installing ${vsix} failed:\n${out}`);
   return out;

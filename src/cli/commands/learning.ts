@@ -96,7 +96,7 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
       try {
         fs.writeFileSync(opts.out, text, { mode: 0o600 });
       } catch (err) {
-        throw new Error(`cannot write ${opts.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw new Error(`cannot write ${opts.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
       }
       io.out(`Wrote the profile of ${profile.skills.length} skill(s) to ${opts.out}.\n`);
     });

@@ -153,7 +153,7 @@ async function listen(server: RealtimeServer | PrometheusExporter, option: strin
     await server.start();
   } catch (err) {
     const error = err as NodeJS.ErrnoException;
-    if (error.code === 'EADDRINUSE') throw new Error(`port ${port} is in use (another Session Buddy window or server may host it); choose another with ${option}`);
-    throw new Error(`cannot listen on port ${port}: ${error.message}`);
+    if (error.code === 'EADDRINUSE') throw new Error(`port ${port} is in use (another Session Buddy window or server may host it); choose another with ${option}`, { cause: err });
+    throw new Error(`cannot listen on port ${port}: ${error.message}`, { cause: err });
   }
 }

@@ -50,7 +50,7 @@ async function openSource(file: string): Promise<{ db: Database; walFrames: numb
   try {
     return { db: await openDatabaseBytes(bytes), walFrames };
   } catch (err) {
-    throw new Error(`${file} is not a readable SQLite database: ${(err as Error).message}`);
+    throw new Error(`${file} is not a readable SQLite database: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -48,7 +48,7 @@ export async function importJUnitFiles(store: SkillStore, userId: string, files:
     try {
       report = parseJUnit(xml);
     } catch (err) {
-      throw new Error(`${file}: ${(err as Error).message}`);
+      throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
     }
     const skill = skillOverride ?? DIALECT_SKILLS[report.dialect];
     const finishedAt = fs.statSync(file).mtime;
@@ -83,7 +83,7 @@ function readReport(file: string): string {
   try {
     size = fs.statSync(file).size;
   } catch (err) {
-    throw new Error(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new Error(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { cause: err });
   }
   if (size > MAX_REPORT_BYTES) throw new Error(`${file}: ${size} bytes is more than the ${MAX_REPORT_BYTES}-byte limit for a report`);
   return fs.readFileSync(file, 'utf8');
