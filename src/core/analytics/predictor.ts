@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import KNN, { type KdNode, type KnnModel } from 'ml-knn';
+import { writeFileAtomic } from '../store/atomicFile';
 import { one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { nowTimestamp } from '../time';
@@ -164,8 +165,8 @@ export async function trainPredictor(store: SkillStore, options: TrainOptions = 
     knn: knn.toJSON(),
   };
   const path = predictorPath(store);
-  writeAtomically(path, JSON.stringify(saved));
-  models.set(path, { stamp: fileStamp(path), loaded: withPoints(saved, knn) });
+  writeFileAtomic(path, JSON.stringify(saved));
+  models.set(path, { stamp: modelFileVersion(path), loaded: withPoints(saved, knn) });
   progress({ stage: 'saving', done: 1, total: 1 });
   return {
     samples: samples.length,
@@ -222,7 +223,7 @@ const models = new Map<string, CachedModel>();
 /** The saved model, re-read when the file changes (another window may have retrained). */
 function loadPredictor(store: SkillStore): LoadedPredictor | undefined {
   const path = predictorPath(store);
-  const stamp = fileStamp(path);
+  const stamp = modelFileVersion(path);
   const cached = models.get(path);
   if (cached && cached.stamp === stamp) return cached.loaded;
   let loaded: LoadedPredictor | undefined;
@@ -439,13 +440,7 @@ function flatten(rows: number[][], width: number): Float64Array {
   return out;
 }
 
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, path);
-}
-
-function fileStamp(path: string): string {
+function modelFileVersion(path: string): string {
   try {
     const s = fs.statSync(path);
     return `${s.mtimeMs}:${s.size}`;

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { compact, withSnapshotLock } from '../store/compactor';
 import { listSegments, readSegmentHeader, segmentIsFinished } from '../store/eventLog';
-import type { StorePaths } from '../store/paths';
-import { removeStaleTempFiles } from '../store/snapshotFile';
+import { isDataCopyName, type StorePaths } from '../store/paths';
+import { removeStaleTempFiles } from '../store/atomicFile';
 import { PURGE_SNAPSHOT_DELAY_MS, type SkillStore } from '../store/store';
 import { nowTimestamp } from '../time';
 
@@ -20,15 +20,13 @@ export interface DeleteAllDataResult {
  */
 function dataCopies(paths: StorePaths): string[] {
   const dir = path.dirname(paths.db);
-  const base = path.basename(paths.db);
   let names: string[];
   try {
     names = fs.readdirSync(dir);
   } catch {
     return [];
   }
-  const copy = (name: string) => name.startsWith(`${base}.backup-`) || name.startsWith(`${base}.corrupt-`);
-  const files = names.filter(copy).map((name) => path.join(dir, name));
+  const files = names.filter((name) => isDataCopyName(paths.db, name)).map((name) => path.join(dir, name));
   return [...files, paths.previous, paths.predictor, paths.salt].filter((file) => fs.existsSync(file));
 }
 

@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../store/atomicFile';
 import { storePaths } from '../store/paths';
-import { loadOrCreateSecretFile, readSecretFile, restrictToOwner, type SecretFileKind } from '../store/secretFile';
+import { loadOrCreateSecretFile, readSecretFile, type SecretFileKind } from '../store/secretFile';
 
 /** 32 random bytes, URL-safe: usable in a header, a query string and a JSON message alike. */
 export function generateToken(): string {
@@ -27,14 +28,11 @@ export function readTokenFile(file: string): string | undefined {
   return readSecretFile(file, TOKEN_FILE);
 }
 
-/** Writes the token with mode 0600 (created that way, so it is never briefly readable by others). */
+/** Writes the token with mode 0600 (created that way, so it is never briefly readable by others), atomically. */
 export function writeTokenFile(file: string, token: string): void {
   if (!isWellFormedToken(token)) throw new Error('refusing to write a malformed token');
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, `${token}\n`, { mode: 0o600, flag: 'w' });
-  restrictToOwner(temp);
-  fs.renameSync(temp, file);
+  writeFileAtomic(file, `${token}\n`);
 }
 
 /** The token in the file, created on first use. Two processes racing to create it agree on one. */

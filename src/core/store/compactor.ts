@@ -5,9 +5,10 @@ import { CorruptDatabaseError, openDatabaseBytes } from './engine';
 import { lineNumberAt, listSegments, readSegment, segmentIsFinished, type LogProblem } from './eventLog';
 import { withLock, type HeldLock } from './locks';
 import { MigrationManager, NewerDatabaseError } from './migrations';
-import { fileStamp, type StorePaths } from './paths';
+import { corruptPath, type StorePaths } from './paths';
 import { replayLog } from './replay';
-import { backupSnapshot, readSnapshot, removeStaleTempFiles, writeSnapshotAtomic } from './snapshotFile';
+import { removeStaleTempFiles } from './atomicFile';
+import { backupSnapshot, readSnapshot, writeSnapshotAtomic } from './snapshotFile';
 import { readState, writeState, type LogState } from './storeState';
 
 export interface SnapshotReport {
@@ -146,7 +147,7 @@ export async function compact(paths: StorePaths, options: CompactOptions): Promi
         if (clean) db.exec('VACUUM');
         const bytes = db.export();
         lock.check();
-        const aside = loaded.damaged ? `${paths.db}.corrupt-${fileStamp()}` : undefined;
+        const aside = loaded.damaged ? corruptPath(paths.db) : undefined;
         writeSnapshotAtomic(paths.db, bytes, { previous: clean || aside ? undefined : paths.previous, moveAsideTo: aside });
         report.bytes = bytes.length;
         if (aside) {

@@ -124,6 +124,22 @@ export function storePaths(db: string): StorePaths {
   };
 }
 
+/** A copy of the database made before a schema change: `<db>.backup-<stamp>-<label>`. */
+export function backupPath(db: string, label: string, at: Date = new Date()): string {
+  return `${db}.backup-${fileStamp(at)}-${label.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+}
+
+/** Where a damaged snapshot is moved aside, never overwritten: `<db>.corrupt-<stamp>`. */
+export function corruptPath(db: string, at: Date = new Date()): string {
+  return `${db}.corrupt-${fileStamp(at)}`;
+}
+
+/** Whether a file name beside the database is one of its backups or damaged copies (both hold its data). */
+export function isDataCopyName(db: string, name: string): boolean {
+  const base = path.basename(db);
+  return name.startsWith(`${base}.backup-`) || name.startsWith(`${base}.corrupt-`);
+}
+
 /** A file-name-safe UTC stamp, e.g. 20261125T122430123Z. */
 export function fileStamp(date: Date = new Date()): string {
   return date.toISOString().replace(/[-:.]/g, '');

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { processIsAlive, writeFullySync } from './eventLog';
+import { syncDirectory, temporaryPath } from './atomicFile';
+import { writeFullySync } from './eventLog';
 import { describeIoError } from './ioErrors';
-import { fileStamp } from './paths';
+import { backupPath } from './paths';
 
 /** The snapshot's bytes, or undefined when there is no file yet. */
 export function readSnapshot(file: string): Uint8Array | undefined {
@@ -14,10 +15,6 @@ export function readSnapshot(file: string): Uint8Array | undefined {
   }
 }
 
-/** Where a snapshot is written before it is renamed into place: `<db>.tmp-<pid>-<ms>`. */
-const tempName = (file: string) => `${file}.tmp-${process.pid}-${Date.now()}`;
-const TEMP = /\.tmp-(\d+)-\d+$/;
-
 /**
  * Replaces the snapshot atomically and only with what was exported: a temporary file in the same
  * folder written in full (short writes continued), fsynced, checked against the exported bytes
@@ -27,7 +24,7 @@ const TEMP = /\.tmp-(\d+)-\d+$/;
  * only once its replacement is safely written.
  */
 export function writeSnapshotAtomic(file: string, bytes: Uint8Array, replaced: { previous?: string; moveAsideTo?: string } = {}): void {
-  const temp = tempName(file);
+  const temp = temporaryPath(file);
   try {
     const fd = fs.openSync(temp, 'wx', 0o600);
     try {
@@ -83,53 +80,10 @@ export function verifyWritten(file: string, bytes: Uint8Array): void {
   }
 }
 
-/** Makes a rename durable. Windows cannot open a folder for fsync; its renames are durable as they are. */
-export function syncDirectory(dir: string): void {
-  if (process.platform === 'win32') return;
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch (err) {
-    throw describeIoError(err, 'sync the folder', dir);
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
-
-/**
- * Temporary snapshot files left by a process that died while writing one; they hold a copy of the
- * data, so they are removed (on every open and before every snapshot). Returns the removed paths.
- */
-export function removeStaleTempFiles(file: string): string[] {
-  const dir = path.dirname(file);
-  const prefix = `${path.basename(file)}.tmp-`;
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const removed: string[] = [];
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(TEMP.exec(name)?.[1]);
-    if (pid === process.pid || (pid > 0 && processIsAlive(pid))) continue;
-    const target = path.join(dir, name);
-    try {
-      fs.rmSync(target, { force: true });
-      removed.push(target);
-    } catch {
-      // another process removed it first, or it cannot be removed: the next open tries again
-    }
-  }
-  return removed;
-}
-
 /** Copies the database beside itself before a schema change; returns the backup's path. */
 export function backupSnapshot(file: string, label: string): string | undefined {
   if (!fs.existsSync(file)) return undefined;
-  const target = `${file}.backup-${fileStamp()}-${label.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+  const target = backupPath(file, label);
   try {
     fs.copyFileSync(file, target, fs.constants.COPYFILE_EXCL);
     const fd = fs.openSync(target, 'r');

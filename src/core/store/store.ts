@@ -7,7 +7,7 @@ import { SegmentWriter, type LogProblem } from './eventLog';
 import { MigrationManager, NewerDatabaseError } from './migrations';
 import { checkStoreLocation, resolveDatabasePath, storePaths, type StorePaths } from './paths';
 import { rebuildAfterPurge, replayLog } from './replay';
-import { removeStaleTempFiles } from './snapshotFile';
+import { removeStaleTempFiles } from './atomicFile';
 import { readState, type LogState } from './storeState';
 import { forgetStatements } from './statements';
 import { claimWriterSlot, IdGenerator, type WriterSlot } from './writerSlot';
