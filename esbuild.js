@@ -44,6 +44,8 @@ const targets = [
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // Snapshot compaction runs in a worker thread so that it never blocks the extension host.
   { ...node, entryPoints: ['src/core/store/compactWorker.ts'], outfile: 'dist/compact-worker.js' },
+  // Dependencies, baselines and the predictor are computed in a worker thread on a replica of its own.
+  { ...node, entryPoints: ['src/core/analytics/analyticsWorker.ts'], outfile: 'dist/analytics-worker.js' },
   // The CLI's `sql` runs its query in a worker thread, so that a time limit or Ctrl+C can stop it.
   { ...node, entryPoints: ['src/core/store/queryWorker.ts'], outfile: 'dist/query-worker.js' },
   { ...browser, entryPoints: ['src/webview/recommendations/main.ts'], outfile: 'dist/webview.js' },

@@ -44,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
   const log = vscode.window.createOutputChannel('Session Buddy', { log: true });
   const settings = new SettingsWatcher();
   runner = new WorkerCompactionRunner(context.asAbsolutePath('dist/compact-worker.js'));
-  host = new StoreHost(settings, log, runner);
+  host = new StoreHost(settings, log, runner, context.asAbsolutePath('dist/analytics-worker.js'));
   const recorder = new InvocationRecorder(host, settings, log);
   const recognition = new CommandRecognition(settings, log);
   const recommendations = new RecommendationService(host, recorder);

@@ -11,6 +11,8 @@ const HOURLY_MS = 3_600_000;
 /** Retention runs a little after the store opens (off the startup path), then daily. */
 const RETENTION_DELAY_MS = 30_000;
 const DAILY_MS = 86_400_000;
+/** Longer than the other windows' poll interval (1 s): each applies one retention step at a time. */
+const RETENTION_STEP_PAUSE_MS = 1100;
 /** The first run of a job comes this soon at the latest, so a new window's data is current early. */
 const FIRST_RUN_MAX_MS = 15_000;
 
@@ -28,7 +30,11 @@ export class AnalyticsScheduler extends Disposable {
   private lease: JobLease | undefined;
   private leading = false;
 
-  constructor(host: StoreHost, private readonly settings: SettingsWatcher, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    host: StoreHost,
+    private readonly settings: SettingsWatcher,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     super();
     void host.ready.then((core) => this.start(core), () => undefined);
   }
@@ -45,16 +51,17 @@ export class AnalyticsScheduler extends Disposable {
     });
     this.every('hourly', FIRST_RUN_MAX_MS, HOURLY_MS, async () => {
       for (const test of await core.lib.completeDueAbTests(core.store)) this.log.info(`A/B test "${test.test_name}" reached its end date and is completed`);
-      await core.lib.updateSkillDependencies(core.store, {});
-      await core.lib.updateCommunityBaselines(core.store);
+      await core.jobs.run(core.store, { kind: 'dependencies' });
+      await core.jobs.run(core.store, { kind: 'baselines' });
     });
     this.every('retention', RETENTION_DELAY_MS, DAILY_MS, async () => {
       const retentionDays = this.settings.current.retentionDays;
-      const r = await core.lib.applyRetention(core.store, { retentionDays });
+      const r = await core.lib.applyRetention(core.store, { retentionDays, stepPauseMs: RETENTION_STEP_PAUSE_MS });
       if (r.removed > 0 || r.anomalies_removed > 0) this.log.info(`Retention (${retentionDays} days): rolled up and removed ${r.removed} invocations and ${r.anomalies_removed} resolved anomalies from before ${r.before}`);
     });
     this.register(new core.lib.PredictorService(core.store, {
       mayWrite: () => this.settings.current.trackingEnabled && lease.held,
+      train: async (days) => (await core.jobs.run(core.store, { kind: 'predictor', days })).summary,
       onTrained: (r) => this.log.info(`Predictor retrained on ${r.samples} runs: accuracy ${r.accuracy.toFixed(3)} against ${r.baselineAccuracy.toFixed(3)} for the majority outcome`),
       onError: (err) => this.log.info(`Predictor not trained: ${err.message}`),
     }).start());

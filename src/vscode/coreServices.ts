@@ -4,10 +4,9 @@
  * import after activation. The bundle evaluates it only then, so activation does not pay for it.
  */
 export { analyzeAbTest, assignUser, completeDueAbTests, createAbTest, listAbTests, recordAbOutcome, stopAbTest } from '../core/analytics/abTesting';
+export { AnalyticsJobRunner } from '../core/analytics/analyticsJobRunner';
 export { detectAnomalies } from '../core/analytics/anomalies';
-export { updateCommunityBaselines } from '../core/analytics/baselines';
-export { updateSkillDependencies } from '../core/analytics/dependencies';
-export { PredictorRefusal, PredictorService, trainPredictor } from '../core/analytics/predictor';
+export { PredictorRefusal, PredictorService } from '../core/analytics/predictor';
 export { exportProfile, importProfiles } from '../core/analytics/profiles';
 export { refreshMetricsCache } from '../core/analytics/realtimeMetrics';
 export { initializeTaxonomy } from '../core/analytics/taxonomy';

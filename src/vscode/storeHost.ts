@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { SkillStore } from '../core/store/store';
 import type { SkillTracker } from '../core/tracking/tracker';
 import type { WindowSession } from '../core/tracking/windowSession';
+import type { AnalyticsJobRunner } from '../core/analytics/analyticsJobRunner';
 import type { WorkerCompactionRunner } from '../core/store/compactionRunner';
 import { Disposable } from './lifecycle';
 import { affects, type SettingsWatcher } from './settings';
@@ -16,6 +17,8 @@ export interface Core {
   userId: string;
   /** The core's functions, loaded with the store. */
   lib: CoreLibrary;
+  /** Where the long analytics run: a worker thread, off the extension host's. */
+  jobs: AnalyticsJobRunner;
 }
 
 /**
@@ -33,6 +36,8 @@ export class StoreHost extends Disposable {
     private readonly settings: SettingsWatcher,
     private readonly log: vscode.LogOutputChannel,
     runner: WorkerCompactionRunner,
+    /** dist/analytics-worker.js */
+    private readonly analyticsWorkerFile: string,
   ) {
     super();
     // Activity that is not a run (focus, saves) keeps the window's session alive.
@@ -74,6 +79,7 @@ export class StoreHost extends Disposable {
     } catch (err) {
       this.log.warn(`Could not record the end of the session: ${(err as Error).message}`);
     }
+    core.jobs.dispose();
     await core.store.close();
   }
 
@@ -99,7 +105,8 @@ export class StoreHost extends Disposable {
       idleMs: () => this.settings.current.sessionIdleMinutes * 60_000,
       projectPath: vscode.workspace.workspaceFolders?.[0]?.uri.toString(),
     });
-    this.core = { store, tracker, session, userId, lib };
+    const jobs = new lib.AnalyticsJobRunner(this.analyticsWorkerFile);
+    this.core = { store, tracker, session, userId, lib, jobs };
     this.log.info(`Store ${store.paths.db} opened in ${Math.round(performance.now() - started)} ms`);
     this.publishHasRuns(lib.hasRecordedRuns(store));
     store.onDidChange(() => this.publishHasRuns(lib.hasRecordedRuns(store)));

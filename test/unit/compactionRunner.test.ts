@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadSnapshot } from '../../src/core/store/compactor';
@@ -7,18 +6,11 @@ import { storePaths } from '../../src/core/store/paths';
 import { SkillStore } from '../../src/core/store/store';
 import { WorkerCompactionRunner } from '../../src/core/store/compactionRunner';
 import { ago, plant, tempDir } from '../helpers/store';
-
-/** A worker entry that loads the TypeScript source through tsx (worker threads do not inherit the --import hook). */
-function tsWorkerEntry(dir: string): string {
-  const entry = path.join(dir, 'compact-worker.cjs');
-  const source = path.resolve(__dirname, '..', '..', 'src', 'core', 'store', 'compactWorker.ts');
-  fs.writeFileSync(entry, `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();\nrequire(${JSON.stringify(source)});\n`);
-  return entry;
-}
+import { tsWorkerEntry } from '../helpers/tsWorker';
 
 test('snapshots are rebuilt by the worker: the file on disk gets the events, twice in a row', async () => {
   const { dir, cleanup } = tempDir();
-  const runner = new WorkerCompactionRunner(tsWorkerEntry(dir));
+  const runner = new WorkerCompactionRunner(tsWorkerEntry(dir, 'src/core/store/compactWorker.ts'));
   const store = await SkillStore.open({ path: path.join(dir, 'skills.db'), pollMs: 0, compactionRunner: runner.run });
   try {
     await plant(store, [{ skill: 'pytest-run', at: ago.minutes(3) }, { skill: 'ruff-check', at: ago.minutes(2) }]);

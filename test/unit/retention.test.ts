@@ -133,3 +133,29 @@ describe('applyRetention', () => {
     await assert.rejects(applyRetention(store, { retentionDays: 1.5 }), /retentionDays/);
   });
 });
+
+describe('a long backlog is removed in steps, and the roll-up adds up across them', () => {
+  it('9,000 old runs of one day go in three steps of at most 4,000, rolled up to the same day totals', async () => {
+    const t = await tempStore();
+    try {
+      // One old day, one skill: 9,000 runs, every third one failed (3,000), each completed one 2 s.
+      const old: PlantedInvocation[] = Array.from({ length: 9000 }, (_, i) => ({
+        skill: 'lint',
+        at: new Date(Date.parse(`${dateBefore(400)}T00:00:00.000Z`) + i * 9000).toISOString(),
+        completed: i % 3 !== 0,
+        duration: 2,
+      }));
+      await plant(t.store, [...old, ...RECENT]);
+      const steps: string[] = [];
+      t.store.onDidApply((events) => steps.push(...events.filter((e) => e.t === 'retention').map((e) => (e as { before: string }).before)));
+      const result = await applyRetention(t.store, { retentionDays: 365, now: NOW });
+      assert.equal(result.removed, 9000);
+      assert.equal(steps.length, 3, `steps: ${steps.join(', ')}`);
+      assert.deepEqual(all(t.store.db, 'SELECT date, skill_name, invocations, completions, abandonments, avg_duration_seconds FROM mv_daily_skills'),
+        [{ date: dateBefore(400), skill_name: 'lint', invocations: 9000, completions: 6000, abandonments: 3000, avg_duration_seconds: 2 }]);
+      assert.equal(one<{ n: number }>(t.store.db, 'SELECT COUNT(*) AS n FROM skill_invocation')!.n, RECENT.length);
+    } finally {
+      await t.close();
+    }
+  });
+});

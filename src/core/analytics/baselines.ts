@@ -16,7 +16,7 @@
 import type { SqlValue } from 'sql.js';
 import type { StoreEvent } from '../store/events';
 import { all } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { DerivedRowWriter, SkillStore } from '../store/store';
 import { nowTimestamp } from '../time';
 import { positiveInteger } from '../validation';
 
@@ -82,7 +82,7 @@ export function effectivenessPercentiles(rates: readonly number[]): number[] {
   });
 }
 
-export async function updateCommunityBaselines(store: SkillStore): Promise<{ status: 'updated'; skills_updated: number }> {
+export async function updateCommunityBaselines(store: DerivedRowWriter): Promise<{ status: 'updated'; skills_updated: number }> {
   const stats = all<StatRow>(store.db, BASELINE_SQL);
   const percentiles = effectivenessPercentiles(stats.map((s) => s.rate));
   const now = nowTimestamp();

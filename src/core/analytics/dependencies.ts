@@ -13,7 +13,7 @@
 import type { SqlValue } from 'sql.js';
 import type { StoreEvent } from '../store/events';
 import { all, prepared } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { DerivedRowWriter, SkillStore } from '../store/store';
 import { nowTimestamp } from '../time';
 import { ValidationError, positiveInteger, requireName } from '../validation';
 import { DEPENDENCY_SEEDS, isTaxonomyInitialized, pairKey, type DependencySeed } from './taxonomy';
@@ -60,7 +60,7 @@ const PAIR_BASE = 2 ** 26;
  * does the same in SQL but sorts every pair occurrence: about 650 ms at 100k invocations in sql.js,
  * against about 60 ms here.
  */
-function countCoOccurrence(store: SkillStore, minCo: number): { sessions: number; pairs: PairRow[] } {
+function countCoOccurrence(store: Pick<SkillStore, 'db'>, minCo: number): { sessions: number; pairs: PairRow[] } {
   const stmt = prepared(store.db, 'SELECT session_id, skill_name FROM session_skills ORDER BY session_id, skill_name');
   const index = new Map<string, number>();
   const names: string[] = [];
@@ -112,7 +112,7 @@ function countCoOccurrence(store: SkillStore, minCo: number): { sessions: number
   return { sessions, pairs };
 }
 
-export async function updateSkillDependencies(store: SkillStore, options: { minCoOccurrence?: number } = {}): Promise<DependencyUpdate> {
+export async function updateSkillDependencies(store: DerivedRowWriter, options: { minCoOccurrence?: number } = {}): Promise<DependencyUpdate> {
   const minCo = positiveInteger('minCoOccurrence', options.minCoOccurrence, 5, 1_000_000);
   const { sessions, pairs: computed } = countCoOccurrence(store, minCo);
   const now = nowTimestamp();

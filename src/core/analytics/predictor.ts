@@ -84,7 +84,10 @@ export interface SkillPrediction {
 }
 
 /** The predictor will not train on these data (too few, or a single outcome). */
-export class PredictorRefusal extends Error {}
+export class PredictorRefusal extends Error {
+  // Named explicitly: the name crosses from the analytics worker, and bundling may rename classes.
+  override readonly name = 'PredictorRefusal';
+}
 
 /** No usable model beside the database. */
 export class PredictorNotTrainedError extends Error {}
@@ -113,7 +116,7 @@ interface LoadedPredictor {
 }
 
 /** The model file beside the database. */
-export function predictorPath(store: SkillStore): string {
+export function predictorPath(store: Pick<SkillStore, 'paths'>): string {
   return store.paths.predictor;
 }
 
@@ -124,7 +127,7 @@ export function predictorPath(store: SkillStore): string {
  * the most recent behaviour. The work yields to the event loop regularly, so callers in an editor
  * stay responsive; progress goes to onProgress.
  */
-export async function trainPredictor(store: SkillStore, options: TrainOptions = {}): Promise<TrainResult> {
+export async function trainPredictor(store: Pick<SkillStore, 'db' | 'paths'>, options: TrainOptions = {}): Promise<TrainResult> {
   const days = options.days ?? 30;
   if (!Number.isInteger(days) || days < 1 || days > 3650) throw new ValidationError('days', `must be a whole number from 1 to 3650 (got ${String(days)})`);
   const progress = options.onProgress ?? (() => undefined);
@@ -463,6 +466,8 @@ export interface PredictorServiceOptions {
   onError?: (err: Error) => void;
   /** False while nothing may be written (tracking paused): the model file is then left as it is. */
   mayWrite?: () => boolean;
+  /** How to train (default: here, trainPredictor); the editor trains in a worker thread. */
+  train?: (days: number) => Promise<TrainResult>;
 }
 
 /**
@@ -520,7 +525,7 @@ export class PredictorService {
     const days = this.options.days ?? 30;
     try {
       if (this.options.mayWrite?.() === false || !this.due(days)) return undefined;
-      const result = await trainPredictor(this.store, { days, onProgress: this.options.onProgress });
+      const result = this.options.train ? await this.options.train(days) : await trainPredictor(this.store, { days, onProgress: this.options.onProgress });
       this.refusedAtCount = undefined;
       this.options.onTrained?.(result);
       return result;

@@ -77,15 +77,22 @@ interface CacheRow {
 export async function refreshMetricsCache(store: SkillStore, options: { now?: Date } = {}): Promise<number> {
   const now = referenceTime(options.now);
   const end = now.toISOString();
-  const counts = all<WindowCounts>(
-    store.db,
-    `SELECT m.skill_name, m.last_invoked, COUNT(i.skill_name) AS count_24h, COALESCE(SUM(i.invoked_at >= ?), 0) AS count_1h,
-            AVG(i.completed = 1) AS rate_24h
-     FROM skill_metrics m
-     LEFT JOIN skill_invocation i ON i.skill_name = m.skill_name AND i.invoked_at >= ? AND i.invoked_at <= ?
-     GROUP BY m.skill_name`,
-    [hoursAgo(1, now), hoursAgo(24, now), end],
+  // The last day's runs through the invoked_at index, then every skill: joining skill_metrics to the
+  // invocations first made SQLite walk each skill's whole history (93 ms at 1M invocations).
+  const recent = new Map(
+    all<Omit<WindowCounts, 'last_invoked'>>(
+      store.db,
+      `SELECT skill_name, COUNT(*) AS count_24h, SUM(invoked_at >= ?) AS count_1h, AVG(completed = 1) AS rate_24h
+       FROM skill_invocation WHERE invoked_at >= ? AND invoked_at <= ? GROUP BY skill_name`,
+      [hoursAgo(1, now), hoursAgo(24, now), end],
+    ).map((r) => [r.skill_name, r]),
   );
+  const counts: WindowCounts[] = all<{ skill_name: string; last_invoked: string | null }>(store.db, 'SELECT skill_name, last_invoked FROM skill_metrics').map((m) => ({
+    ...m,
+    count_24h: recent.get(m.skill_name)?.count_24h ?? 0,
+    count_1h: recent.get(m.skill_name)?.count_1h ?? 0,
+    rate_24h: recent.get(m.skill_name)?.rate_24h ?? null,
+  }));
   const cached = new Map(
     all<CacheRow>(store.db, 'SELECT skill_name, last_invocation_at, invocation_count_1h, invocation_count_24h, avg_completion_rate_24h FROM skill_metrics_cache').map((r) => [r.skill_name, r]),
   );

@@ -117,7 +117,7 @@ export function categorizeSkill(skillName: string): { category: string; confiden
 }
 
 /** True once initializeTaxonomy has seeded every category (dependency updates then keep the seeds). */
-export function isTaxonomyInitialized(store: SkillStore): boolean {
+export function isTaxonomyInitialized(store: Pick<SkillStore, 'db'>): boolean {
   const names = new Set(all<{ category_name: string }>(store.db, 'SELECT category_name FROM skill_categories').map((r) => r.category_name));
   return CATEGORY_SEEDS.every((c) => names.has(c.name));
 }

@@ -28,6 +28,13 @@ export type CompactionRunner = (paths: StorePaths, job: CompactionJob) => Promis
  */
 export type StoreMode = 'work' | 'read' | 'inspect';
 
+/**
+ * What a job that computes derived rows needs of a store: to read the replica and to commit events.
+ * The analytics worker hands such jobs a read-only replica whose commit collects the events, which
+ * the editor's process then commits for real.
+ */
+export type DerivedRowWriter = Pick<SkillStore, 'db' | 'commit'>;
+
 export interface StoreOptions {
   /** Database file; default: SESSION_BUDDY_DB, then the per-user path (see paths.ts). */
   path?: string;

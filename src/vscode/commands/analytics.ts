@@ -94,7 +94,7 @@ export class AnalyticsCommands extends Disposable {
   private async trainPredictor(core: Core): Promise<void> {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Session Buddy: training the success predictor', cancellable: false },
-      (progress) => core.lib.trainPredictor(core.store, { days: 30, onProgress: (p) => progress.report({ message: `${p.stage} ${p.done}/${p.total}` }) }),
+      async () => (await core.jobs.run(core.store, { kind: 'predictor', days: 30 })).summary,
     );
     const important = Object.entries(result.featureImportance).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name, v]) => `${name} ${v.toFixed(3)}`);
     this.report(
@@ -155,8 +155,8 @@ export class AnalyticsCommands extends Disposable {
   }
 
   private async updateDependencies(core: Core): Promise<void> {
-    const deps = await core.lib.updateSkillDependencies(core.store, {});
-    const baselines = await core.lib.updateCommunityBaselines(core.store);
+    const deps = (await core.jobs.run(core.store, { kind: 'dependencies' })).summary;
+    const baselines = (await core.jobs.run(core.store, { kind: 'baselines' })).summary;
     this.report(`${deps.dependencies_created} skill dependencies over ${deps.sessions} sessions, and baselines for ${baselines.skills_updated} skills, updated.`);
   }
 

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { AnalyticsJobRunner } from '../../src/core/analytics/analyticsJobRunner';
+import { getCommunityBaselines } from '../../src/core/analytics/baselines';
+import { getSkillDependencies } from '../../src/core/analytics/dependencies';
+import { getPredictorInfo, PredictorRefusal } from '../../src/core/analytics/predictor';
+import { SkillStore } from '../../src/core/store/store';
+import { ago, plant, tempDir, type PlantedInvocation } from '../helpers/store';
+import { tsWorkerEntry } from '../helpers/tsWorker';
+
+const scratch = tempDir('sb-analytics-worker-');
+let runner: AnalyticsJobRunner;
+let store: SkillStore;
+
+before(async () => {
+  runner = new AnalyticsJobRunner(tsWorkerEntry(scratch.dir, 'src/core/analytics/analyticsWorker.ts'));
+  store = await SkillStore.open({ path: path.join(scratch.dir, 'skills.db'), pollMs: 0 });
+});
+
+after(async () => {
+  await store.close({ snapshot: false });
+  runner.dispose();
+  scratch.cleanup();
+});
+
+test('dependencies are computed in the worker on its own replica and committed to the caller\'s store', async () => {
+  // 10 sessions: build and deploy together in 4, build alone in 2, deploy alone in 0, lint alone in 4.
+  // lift(build, deploy) = co·N / (n_build·n_deploy) = 4·10 / (6·4) = 1.667
+  const planted: PlantedInvocation[] = [];
+  for (let s = 0; s < 10; s++) {
+    const session = `s${s}`;
+    if (s < 6) planted.push({ skill: 'build', at: ago.minutes(60 - s), session, user: `u${s % 3}` });
+    if (s < 4) planted.push({ skill: 'deploy', at: ago.minutes(50 - s), session, user: `u${s % 3}` });
+    if (s >= 6) planted.push({ skill: 'lint', at: ago.minutes(40 - s), session, user: `u${s % 3}`, completed: s % 2 === 0 });
+  }
+  await plant(store, planted);
+  const result = await runner.run(store, { kind: 'dependencies', minCoOccurrence: 2 });
+  assert.equal(result.summary.sessions, 10);
+  const pair = getSkillDependencies(store, 'build', { limit: 10 }).find((d) => d.skill_b === 'deploy');
+  assert.equal(pair?.co_occurrence_count, 4);
+  assert.equal(Math.round(pair!.lift_score * 1000) / 1000, 1.667);
+
+  await runner.run(store, { kind: 'baselines' });
+  const lint = getCommunityBaselines(store, { limit: 10 }).find((b) => b.skill_name === 'lint');
+  assert.equal(lint?.total_invocations, 4);
+  assert.equal(lint?.global_completion_rate, 0.5, 'sessions 6 and 8 completed, 7 and 9 did not');
+});
+
+test('a predictor refusal crosses the thread as a PredictorRefusal (too little data is information)', async () => {
+  await assert.rejects(() => runner.run(store, { kind: 'predictor', days: 30 }), (err: unknown) => err instanceof PredictorRefusal && /not enough data/.test((err as Error).message));
+  assert.equal(getPredictorInfo(store), undefined, 'no model was written');
+});
