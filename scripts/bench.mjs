@@ -14,6 +14,11 @@ if (!name || !available.includes(name)) {
 }
 const outdir = path.join(root, 'out', 'bench');
 fs.mkdirSync(outdir, { recursive: true });
-await build({ entryPoints: [path.join(root, 'bench', `${name}.ts`)], outfile: path.join(outdir, `${name}.js`), bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', external: ['better-sqlite3'] });
+const bundle = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', external: ['better-sqlite3'] };
+await build({ ...bundle, entryPoints: [path.join(root, 'bench', `${name}.ts`)], outfile: path.join(outdir, `${name}.js`) });
+// The workers beside the bench, where their runners look for them, as in dist/.
+for (const [source, worker] of [['store/compactWorker.ts', 'compact-worker.js'], ['analytics/analyticsWorker.ts', 'analytics-worker.js']]) {
+  await build({ ...bundle, entryPoints: [path.join(root, 'src', 'core', source)], outfile: path.join(outdir, worker) });
+}
 fs.copyFileSync(path.join(root, 'node_modules', 'sql.js', 'dist', 'sql-wasm.wasm'), path.join(outdir, 'sql-wasm.wasm'));
 run(process.execPath, ['--expose-gc', path.join(outdir, `${name}.js`), ...args], { env: { ...process.env, SESSION_BUDDY_ROOT: root } });

@@ -135,12 +135,13 @@ describe('applyRetention', () => {
 });
 
 describe('a long backlog is removed in steps, and the roll-up adds up across them', () => {
-  it('9,000 old runs of one day go in three steps of at most 4,000, rolled up to the same day totals', async () => {
+  it('9,000 old runs of one day go in five steps of at most 2,000, rolled up to the same day totals', async () => {
     const t = await tempStore();
     try {
-      // One old day, one skill: 9,000 runs, every third one failed (3,000), each completed one 2 s.
+      // One old day, one skill, seven users: 9,000 runs, every third one failed (3,000), each completed one 2 s.
       const old: PlantedInvocation[] = Array.from({ length: 9000 }, (_, i) => ({
         skill: 'lint',
+        user: `user-${i % 7}`,
         at: new Date(Date.parse(`${dateBefore(400)}T00:00:00.000Z`) + i * 9000).toISOString(),
         completed: i % 3 !== 0,
         duration: 2,
@@ -150,10 +151,12 @@ describe('a long backlog is removed in steps, and the roll-up adds up across the
       t.store.onDidApply((events) => steps.push(...events.filter((e) => e.t === 'retention').map((e) => (e as { before: string }).before)));
       const result = await applyRetention(t.store, { retentionDays: 365, now: NOW });
       assert.equal(result.removed, 9000);
-      assert.equal(steps.length, 3, `steps: ${steps.join(', ')}`);
+      assert.equal(steps.length, 5, `steps: ${steps.join(', ')}`);
       assert.deepEqual(all(t.store.db, 'SELECT date, skill_name, invocations, completions, abandonments, avg_duration_seconds FROM mv_daily_skills'),
         [{ date: dateBefore(400), skill_name: 'lint', invocations: 9000, completions: 6000, abandonments: 3000, avg_duration_seconds: 2 }]);
       assert.equal(one<{ n: number }>(t.store.db, 'SELECT COUNT(*) AS n FROM skill_invocation')!.n, RECENT.length);
+      assert.equal(one<{ n: number }>(t.store.db, 'SELECT COUNT(*) AS n FROM skill_user_interactions WHERE invoked_at < ?', [dateBefore(365)])!.n, 0, 'every user\'s old interactions');
+      assert.equal(one<{ n: number }>(t.store.db, 'SELECT COUNT(*) AS n FROM skill_user_interactions')!.n, RECENT.length);
     } finally {
       await t.close();
     }

@@ -26,7 +26,7 @@ export interface RetentionResult {
 }
 
 /** Invocations removed per retention event, so that applying one (in every window) stays short. */
-export const RETENTION_STEP_ROWS = 4000;
+export const RETENTION_STEP_ROWS = 2000;
 
 export interface RetentionOptions {
   retentionDays?: number;
