@@ -153,6 +153,32 @@ describe('up and down', () => {
     assert.equal(count(db, "SELECT invocation_count FROM session_skills WHERE skill_name = 'a'"), 2);
   });
 
+  test('V8 gives rows recorded before it the source of their session, keeps record keys unique, and its down keeps every row', async () => {
+    const { db, manager } = await freshDb();
+    manager.migrate({ target: 'V7' });
+    const sessions: [string, string | null][] = [['w', 'vscode'], ['c', 'cli'], ['p', 'ci'], ['m', 'mcp'], ['i', 'session-buddy-import'], ['n', null]];
+    for (const [id, source] of sessions) {
+      db.run("INSERT INTO skill_sessions (session_id, user_id, source, started_at) VALUES (?, 'u', ?, '2026-11-01T09:00:00.000Z')", [id, source]);
+    }
+    record(db, [...sessions.map(([id]) => ({ session_id: id })), { session_id: 'no-session-row' }]);
+    manager.migrate();
+    const sourceOf = (session: string) => db.exec('SELECT source FROM skill_invocation WHERE session_id = ?', [session])[0].values[0][0];
+    assert.deepEqual(
+      ['w', 'c', 'p', 'm', 'i', 'n', 'no-session-row'].map(sourceOf),
+      ['editor', 'cli', 'ci', 'agent', null, null, null],
+    );
+    const key = 'ab'.repeat(16);
+    record(db, [{ session_id: 'w', record_key: key, source: 'agent' }, { session_id: 'w', record_key: key, source: 'agent' }]);
+    assert.equal(count(db, 'SELECT count(*) FROM skill_invocation WHERE record_key = ?', [key]), 1, 'a second row with the same key is ignored');
+    assert.equal(count(db, 'SELECT count(*) FROM skill_invocation'), 8);
+    manager.rollback();
+    assert.equal(manager.status().current_version, 'V7__batch_maintained_counters');
+    const columns = db.exec("SELECT name FROM pragma_table_info('skill_invocation')")[0].values.map((r) => String(r[0]));
+    assert.ok(!columns.includes('source') && !columns.includes('record_key'));
+    assert.equal(count(db, 'SELECT count(*) FROM skill_invocation'), 8);
+    assert.equal(count(db, "SELECT total_invocations FROM skill_metrics WHERE skill_name = 'x'"), 8);
+  });
+
   test('a failure inside a migration leaves version and schema unchanged', async () => {
     const dir = migrationsCopy();
     fs.writeFileSync(path.join(dir, 'V99__broken__up.sql'), 'CREATE TABLE half_done (x INTEGER);\nALTER TABLE skill_invocation ADD COLUMN invoked_at TEXT;\n');

@@ -77,7 +77,7 @@ test('rolled back to V6, the triggers are back exactly as V1 and V4 wrote them',
   const db = await databaseAt('V6');
   const before = db.exec("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")[0].values;
   const manager = new MigrationManager(db);
-  manager.migrate();
+  manager.migrate({ target: 'V7' });
   manager.rollback({ steps: 1 });
   assert.deepEqual(db.exec("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")[0].values, before);
 });

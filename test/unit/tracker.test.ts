@@ -70,6 +70,30 @@ describe('SkillTracker', () => {
     assert.throws(() => tracker.getSessionSummary('unknown'), UnknownSessionError);
   });
 
+  test("an invocation's source is its session's (editor, cli, ci, agent) unless given; a record key is recorded once", async () => {
+    const bySession = [['vscode', 'editor'], ['cli', 'cli'], ['junit', 'ci'], ['mcp', 'agent'], ['agent', 'agent'], ['session-buddy-import', null]] as const;
+    const ids: number[] = [];
+    for (const [sessionSource] of bySession) {
+      const sessionId = await tracker.createSession({ source: sessionSource });
+      ids.push(await tracker.trackInvocation({ sessionId, skillName: 'sourced' }));
+    }
+    const explicit = await tracker.trackInvocation({ sessionId: session, skillName: 'sourced', source: 'agent' });
+    const sourceOf = (id: number) => ctx.store.db.exec('SELECT source FROM skill_invocation WHERE id = ?', [id])[0].values[0][0];
+    assert.deepEqual(ids.map(sourceOf), bySession.map(([, source]) => source));
+    assert.equal(sourceOf(explicit), 'agent');
+    await assert.rejects(async () => tracker.trackInvocation({ sessionId: session, skillName: 'sourced', source: 'robot' as never }), /source: must be one of agent, editor, cli, ci/);
+    await assert.rejects(async () => tracker.trackInvocation({ sessionId: session, skillName: 'sourced', recordKey: 'not-hex' }), /recordKey: must be 32 hex digits/);
+
+    const key = '0123456789abcdef'.repeat(2);
+    await tracker.trackInvocations([
+      { sessionId: session, skillName: 'keyed', recordKey: key, completed: true },
+      { sessionId: session, skillName: 'keyed', recordKey: key, completed: true },
+    ]);
+    await tracker.trackInvocations([{ sessionId: session, skillName: 'keyed', recordKey: key, completed: false }]);
+    assert.equal(tracker.getSkillMetrics('keyed')!.total_invocations, 1);
+    assert.equal(tracker.getSkillMetrics('keyed')!.completion_rate, 1, 'the first run with the key is the one kept');
+  });
+
   test('ending a session records its end', async () => {
     const other = await tracker.createSession();
     await tracker.endSession(other);

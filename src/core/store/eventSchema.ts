@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LIMITS, MAX_DURATION_SECONDS } from '../limits';
 import { isCanonical } from '../time';
 import { hasControlCharacters } from '../validation';
-import { DERIVED_TABLES, type StoreEvent } from './events';
+import { DERIVED_TABLES, INVOCATION_SOURCES, type StoreEvent } from './events';
 
 /**
  * The schema of every event type, checked when an event is committed and again when a log line is
@@ -43,6 +43,8 @@ const invocationRow = z.strictObject({
   error_type: text(LIMITS.label),
   workflow_phase: text(LIMITS.phase),
   workflow_step_id: text(LIMITS.name),
+  source: z.enum(INVOCATION_SOURCES).nullable().optional(),
+  record_key: z.string().regex(/^[0-9a-f]{32}$/, 'expected 32 hex digits').nullable().optional(),
 });
 
 const SCHEMAS: Record<StoreEvent['t'], z.ZodType> = {

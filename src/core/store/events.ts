@@ -20,7 +20,15 @@ export interface InvocationRow {
   error_type: string | null;
   workflow_phase: string | null;
   workflow_step_id: string | null;
+  /** Who ran it (a V8 column); events written before V8 have none. */
+  source?: InvocationSource | null;
+  /** A salted hash of the agent telemetry record it came from (a V8 column, unique): a replayed record inserts nothing. */
+  record_key?: string | null;
 }
+
+/** Who ran an invocation: an AI coding agent, or the developer in the editor, at a terminal with the CLI, or in a pipeline. */
+export const INVOCATION_SOURCES = ['agent', 'editor', 'cli', 'ci'] as const;
+export type InvocationSource = (typeof INVOCATION_SOURCES)[number];
 
 export interface SessionRow {
   session_id: string;
@@ -67,6 +75,7 @@ const DERIVED = new Set<string>(DERIVED_TABLES);
 const INVOCATION_COLUMNS: (keyof InvocationRow)[] = [
   'id', 'skill_name', 'invoked_at', 'session_id', 'workflow_path', 'completed', 'duration_seconds', 'user_query',
   'alternatives_considered', 'selection_rank', 'follow_up_actions', 'error_type', 'workflow_phase', 'workflow_step_id',
+  'source', 'record_key',
 ];
 
 interface SchemaShape {
@@ -213,11 +222,11 @@ function applyOne(db: Database, shape: SchemaShape, event: StoreEvent, batch: Ba
 
 function applyInvocation(db: Database, shape: SchemaShape, row: InvocationRow, userId: string | null, batch: Batch): boolean {
   const columns = shape.invocationColumns;
-  // OR IGNORE makes a replayed event a no-op: an ignored row fires no trigger.
+  // OR IGNORE makes a replayed event a no-op (same id, or same record_key): an ignored row fires no trigger.
   run(
     db,
     `INSERT OR IGNORE INTO skill_invocation (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
-    columns.map((c) => row[c]),
+    columns.map((c) => row[c] ?? null),
   );
   if (db.getRowsModified() === 0) return false;
   if (userId && shape.tables.has('skill_user_interactions')) {

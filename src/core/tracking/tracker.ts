@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
-import type { InvocationRow } from '../store/events';
+import { INVOCATION_SOURCES, type InvocationRow, type InvocationSource, type StoreEvent } from '../store/events';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { saltedHash, storeSalt } from '../store/storeSalt';
 import { meanDuration, rateFromPercent } from '../measures';
 import { nowTimestamp } from '../time';
+import { sourceOfSession } from './invocationSource';
 import { startPendingRun, type PendingRun, type RunClock } from './pendingRun';
 import {
   LIMITS,
@@ -42,6 +43,10 @@ export interface InvocationInput {
   alternativesConsidered?: string[];
   selectionRank?: number;
   followUpActions?: string[];
+  /** Who ran it; default: the source of its session (invocationSource.ts). */
+  source?: InvocationSource;
+  /** 32 hex digits identifying the telemetry record it came from: a second run with the same key is not recorded. */
+  recordKey?: string;
 }
 
 export interface Outcome {
@@ -91,16 +96,24 @@ export interface TopSkill {
   last_invoked: string | null;
 }
 
-/** Sessions whose user is remembered; a session's user never changes, only "delete all data" forgets it. */
+/** Sessions whose owner is remembered; a session's user and source never change, only "delete all data" forgets them. */
 const SESSION_CACHE_SIZE = 1000;
+
+const RECORD_KEY = /^[0-9a-f]{32}$/;
+
+/** Whose a session is: the user its invocations count for, and who runs them. */
+interface SessionOwner {
+  userId: string;
+  source: InvocationSource | null;
+}
 
 /** The V3 tracking API on top of the durable store. */
 export class SkillTracker {
-  private readonly sessionUsers = new Map<string, string>();
+  private readonly sessionOwners = new Map<string, SessionOwner>();
 
   constructor(private readonly store: SkillStore, private readonly defaultUserId: string) {
     store.onDidApply((events) => {
-      if (events.some((e) => e.t === 'purge')) this.sessionUsers.clear();
+      if (events.some((e) => e.t === 'purge')) this.sessionOwners.clear();
     });
   }
 
@@ -117,19 +130,24 @@ export class SkillTracker {
   }
 
   async endSession(sessionId: string): Promise<void> {
-    this.sessionUser(sessionId);
+    this.sessionOwner(sessionId);
     await this.store.commit([{ t: 'session_end', session_id: sessionId, ended_at: nowTimestamp() }]);
   }
 
   async trackInvocation(input: InvocationInput): Promise<number> {
-    const { row, userId } = this.toRow(input);
-    return this.record(row, userId);
+    const [id] = await this.record([this.toRow(input)]);
+    return id;
+  }
+
+  /** Records finished runs in one commit. Every input is checked first: one invalid input records none. */
+  async trackInvocations(inputs: readonly InvocationInput[]): Promise<number[]> {
+    return this.record(inputs.map((input) => this.toRow(input)));
   }
 
   /** Starts an invocation now: its time and the clock of its duration start here; `complete` records it once. */
   startInvocation(input: Omit<InvocationInput, 'completed' | 'durationSeconds' | 'invokedAt'>, clock?: RunClock): PendingRun {
     const { row: base, userId } = this.toRow({ ...input, completed: false });
-    return startPendingRun(base.skill_name, (run) => {
+    return startPendingRun(base.skill_name, async (run) => {
       const row: InvocationRow = {
         ...base,
         invoked_at: run.invokedAt,
@@ -138,7 +156,8 @@ export class SkillTracker {
         error_type: optionalText('errorType', run.outcome.errorType) ?? base.error_type,
         follow_up_actions: optionalList('followUpActions', run.outcome.followUpActions) ?? base.follow_up_actions,
       };
-      return this.record(row, userId);
+      const [id] = await this.record([{ row, userId }]);
+      return id;
     }, clock);
   }
 
@@ -193,17 +212,18 @@ export class SkillTracker {
     );
   }
 
-  private async record(row: InvocationRow, userId: string): Promise<number> {
-    const id = await this.store.nextId();
-    await this.store.commit([{ t: 'invocation', row: { ...row, id }, user_id: userId }]);
-    return id;
+  private async record(prepared: readonly { row: InvocationRow; userId: string }[]): Promise<number[]> {
+    const events: Extract<StoreEvent, { t: 'invocation' }>[] = [];
+    for (const { row, userId } of prepared) events.push({ t: 'invocation', row: { ...row, id: await this.store.nextId() }, user_id: userId });
+    await this.store.commit(events);
+    return events.map((e) => e.row.id);
   }
 
   /** The validated row, and the user whose session it belongs to. */
   private toRow(input: InvocationInput): { row: InvocationRow; userId: string } {
     if (!input || typeof input !== 'object') throw new ValidationError('invocation', 'must be an object');
     const sessionId = requireName('sessionId', input.sessionId);
-    const userId = this.sessionUser(sessionId);
+    const owner = this.sessionOwner(sessionId);
     if (input.completed !== undefined && typeof input.completed !== 'boolean') throw new ValidationError('completed', 'must be true or false');
     const row: InvocationRow = {
       id: 0,
@@ -220,30 +240,45 @@ export class SkillTracker {
       error_type: optionalText('errorType', input.errorType),
       workflow_phase: optionalText('workflowPhase', input.workflowPhase, 64),
       workflow_step_id: optionalText('workflowStepId', input.workflowStepId, LIMITS.name),
+      source: optionalSource(input.source) ?? owner.source,
+      record_key: optionalRecordKey(input.recordKey),
     };
-    return { row, userId };
+    return { row, userId: owner.userId };
   }
 
-  private sessionRow(id: string): { user_id: string; started_at: string; ended_at: string | null } | undefined {
-    return one(this.store.db, 'SELECT user_id, started_at, ended_at FROM skill_sessions WHERE session_id = ?', [id]);
+  private sessionRow(id: string): { user_id: string; started_at: string; ended_at: string | null; source: string | null } | undefined {
+    return one(this.store.db, 'SELECT user_id, started_at, ended_at, source FROM skill_sessions WHERE session_id = ?', [id]);
   }
 
   /**
-   * The user a known session belongs to; a session known only from its invocations (imported from
-   * the Python tool) belongs to this tracker's user. Unknown sessions are refused.
+   * Whose a known session is; a session known only from its invocations (imported from the Python
+   * tool) belongs to this tracker's user, with no known source. Unknown sessions are refused.
    */
-  private sessionUser(id: string): string {
-    const known = this.sessionUsers.get(id);
+  private sessionOwner(id: string): SessionOwner {
+    const known = this.sessionOwners.get(id);
     if (known !== undefined) return known;
     const session = this.sessionRow(id);
     if (session) {
-      if (this.sessionUsers.size >= SESSION_CACHE_SIZE) this.sessionUsers.clear();
-      this.sessionUsers.set(id, session.user_id);
-      return session.user_id;
+      if (this.sessionOwners.size >= SESSION_CACHE_SIZE) this.sessionOwners.clear();
+      const owner = { userId: session.user_id, source: sourceOfSession(session.source) };
+      this.sessionOwners.set(id, owner);
+      return owner;
     }
-    if (one(this.store.db, 'SELECT 1 AS x FROM skill_invocation WHERE session_id = ? LIMIT 1', [id])) return this.defaultUserId;
+    if (one(this.store.db, 'SELECT 1 AS x FROM skill_invocation WHERE session_id = ? LIMIT 1', [id])) return { userId: this.defaultUserId, source: null };
     throw new UnknownSessionError(id);
   }
+}
+
+function optionalSource(value: unknown): InvocationSource | undefined {
+  if (value === undefined) return undefined;
+  if (!(INVOCATION_SOURCES as readonly unknown[]).includes(value)) throw new ValidationError('source', `must be one of ${INVOCATION_SOURCES.join(', ')}`);
+  return value as InvocationSource;
+}
+
+function optionalRecordKey(value: unknown): string | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || !RECORD_KEY.test(value)) throw new ValidationError('recordKey', 'must be 32 hex digits');
+  return value;
 }
 
 function parseCounts(value: unknown): Record<string, number> {
