@@ -84,6 +84,7 @@ const CORE_FLOORS: Record<string, number> = {
   maintenance: 3,
   recommend: 4,
   realtime: 4,
+  agents: 4, // the OTLP receiver: tracking below it, the real-time server's request guards beside it
   dashboard: 4,
   demo: 4,
   tools: 5,
