@@ -1,8 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SkillStore } from '../store/store';
+import { closeHttp, httpOrigin, listenHttp } from './httpListener';
 import { PrometheusMetrics, type PrometheusMetricsOptions } from './prometheusMetrics';
-import { hostHeaderAllowed, originAllowed } from './requestGuards';
+import { bearerToken, hostHeaderAllowed, originAllowed } from './requestGuards';
 import { isLoopbackHost } from './requestGuards';
 import { tokensMatch } from './token';
 
@@ -39,30 +40,16 @@ export class PrometheusExporter {
   }
 
   async start(): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.http.once('error', onError);
-      this.http.listen(this.port, this.host, () => {
-        this.http.off('error', onError);
-        resolve();
-      });
-    });
-    this.http.on('error', (err) => this.options.onLog?.(`metrics server error: ${err.message}`));
-    return this.http.address() as AddressInfo;
+    return listenHttp(this.http, this.port, this.host, (err) => this.options.onLog?.(`metrics server error: ${err.message}`));
   }
 
   get url(): string {
-    const { port } = this.http.address() as AddressInfo;
-    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
-    return `http://${host}:${port}/metrics`;
+    return `${httpOrigin(this.http, this.host)}/metrics`;
   }
 
   async close(): Promise<void> {
     this.metrics.dispose();
-    await new Promise<void>((resolve) => {
-      this.http.close(() => resolve());
-      this.http.closeAllConnections();
-    });
+    await closeHttp(this.http);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -71,7 +58,7 @@ export class PrometheusExporter {
     if (path !== '/metrics') return reply(res, 404, 'Not found: metrics are served at /metrics\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
     const token = this.options.token;
-    if (token && !tokensMatch(token, bearer(req))) return reply(res, 401, 'Unauthorized\n', { 'WWW-Authenticate': 'Bearer realm="session-buddy"' });
+    if (token && !tokensMatch(token, bearerToken(req))) return reply(res, 401, 'Unauthorized\n', { 'WWW-Authenticate': 'Bearer realm="session-buddy"' });
     try {
       if (this.options.pullEvents) this.store.pullEvents();
       const body = await this.metrics.scrape();
@@ -82,11 +69,6 @@ export class PrometheusExporter {
       reply(res, 500, 'Metrics are temporarily unavailable\n');
     }
   }
-}
-
-function bearer(req: http.IncomingMessage): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  return match?.[1];
 }
 
 function reply(res: http.ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {

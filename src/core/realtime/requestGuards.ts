@@ -32,6 +32,11 @@ export function originAllowed(request: IncomingMessage, allowed: readonly string
   return allowed.some((entry) => entry.toLowerCase() === origin.toLowerCase());
 }
 
+/** The token of an `Authorization: Bearer …` header. */
+export function bearerToken(request: IncomingMessage): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+}
+
 /** The token from `Authorization: Bearer …` or, for clients that cannot set headers, `?token=…`. */
 export function requestToken(request: IncomingMessage): string | undefined {
   const header = request.headers.authorization;

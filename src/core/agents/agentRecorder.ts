@@ -1,0 +1,55 @@
+import { one } from '../store/statements';
+import type { SkillStore } from '../store/store';
+import { saltedHash, storeSalt } from '../store/storeSalt';
+import { AGENT_SESSION_SOURCE } from '../tracking/invocationSource';
+import type { InvocationInput, SkillTracker } from '../tracking/tracker';
+import type { AgentToolRun } from './agentMapping';
+
+/** Agent sessions known to exist; cleared past this size (a lookup re-finds them). */
+const SESSION_CACHE_SIZE = 1000;
+
+/**
+ * Records agent tool runs as invocations with the source `agent`. The agent's session id becomes a
+ * session of its own (`agent-` and a salted hash, so the store never holds the agent's id), and each
+ * record's identity becomes its record_key (a salted hash): a batch an exporter sends again, or the
+ * span and the log event of the same call, insert one row.
+ */
+export class AgentRunRecorder {
+  private readonly knownSessions = new Set<string>();
+
+  constructor(private readonly store: SkillStore, private readonly tracker: SkillTracker) {
+    store.onDidApply((events) => {
+      if (events.some((e) => e.t === 'purge')) this.knownSessions.clear();
+    });
+  }
+
+  /** Records the runs in one commit; those already recorded (by record key) are left out by the store. */
+  async record(runs: readonly AgentToolRun[]): Promise<void> {
+    if (runs.length === 0) return;
+    const salt = storeSalt(this.store);
+    const inputs: InvocationInput[] = [];
+    for (const run of runs) {
+      const sessionId = `agent-${saltedHash(salt, `agent-session\0${run.agentSessionId}`).slice(0, 24)}`;
+      await this.ensureSession(sessionId);
+      inputs.push({
+        sessionId,
+        skillName: run.skillName,
+        invokedAt: run.invokedAt,
+        completed: run.completed,
+        durationSeconds: run.durationSeconds ?? undefined,
+        source: 'agent',
+        recordKey: saltedHash(salt, `agent-record\0${run.identity}`).slice(0, 32),
+      });
+    }
+    await this.tracker.trackInvocations(inputs);
+  }
+
+  private async ensureSession(sessionId: string): Promise<void> {
+    if (this.knownSessions.has(sessionId)) return;
+    if (!one(this.store.db, 'SELECT 1 AS x FROM skill_sessions WHERE session_id = ?', [sessionId])) {
+      await this.tracker.createSession({ sessionId, source: AGENT_SESSION_SOURCE });
+    }
+    if (this.knownSessions.size >= SESSION_CACHE_SIZE) this.knownSessions.clear();
+    this.knownSessions.add(sessionId);
+  }
+}
