@@ -1,5 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import packageJson from '../../../package.json';
+import { AgentRunRecorder } from '../../core/agents/agentRecorder';
+import { OTLP_DEFAULTS, OtlpReceiver } from '../../core/agents/otlpReceiver';
 import { resolveDatabasePath } from '../../core/store/paths';
 import type { SkillStore } from '../../core/store/store';
 import { dailySessionId } from '../../core/integrations/sessions';
@@ -13,6 +15,7 @@ import { serveMcpOverStdio } from '../../core/tools/mcpServer';
 import { ToolArgumentError } from '../../core/tools/schema';
 import { ToolSession, toolContext } from '../../core/tools/toolSession';
 import { resolveUserId } from '../../core/tracking/identity';
+import { SkillTracker } from '../../core/tracking/tracker';
 import type { CliContext } from '../context';
 import { numberOption } from '../options';
 import { untilStopRequested } from '../signals';
@@ -42,6 +45,8 @@ interface ServeOptions {
   interval: number;
   allowOrigin: string[];
   maxClients: number;
+  otlpPort?: number;
+  otlpAuth: boolean;
 }
 
 /** `serve`, `mcp` and `tool`: the real-time servers and the agent tools. */
@@ -58,11 +63,15 @@ export function registerRealtimeCommands(program: Command, ctx: CliContext): voi
     .option('--interval <seconds>', 'seconds between metrics updates', numberOption('--interval', { exclusiveMin: 0 }), REALTIME_DEFAULTS.intervalMs / 1000)
     .option('--allow-origin <origin>', 'a browser origin allowed to connect, e.g. http://localhost:3000 (repeatable)', collectOrigin, [])
     .option('--max-clients <n>', 'most WebSocket clients at once', numberOption('--max-clients', { integer: true, min: 1 }), REALTIME_DEFAULTS.maxClients)
+    .option('--otlp-port <n>', `also receive AI agents' OpenTelemetry (OTLP/HTTP) on this port, e.g. ${OTLP_DEFAULTS.port} (0: any free port)`, portOption('--otlp-port'))
+    .option('--no-otlp-auth', 'accept OTLP exports without the token (only with a loopback --host)')
     .action(async (opts: ServeOptions, command: Command) => {
       if (!opts.auth && !isLoopbackHost(opts.host)) usageError(command, `--no-auth is refused with --host ${opts.host}: without a token, bind a loopback address only`);
       if (!opts.metricsAuth && !isLoopbackHost(opts.host)) usageError(command, `--no-metrics-auth is refused with --host ${opts.host}: without a token, bind a loopback address only`);
+      if (!opts.otlpAuth && !isLoopbackHost(opts.host)) usageError(command, `--no-otlp-auth is refused with --host ${opts.host}: without a token, bind a loopback address only`);
       const tokenFile = tokenFilePath(resolveDatabasePath(ctx.dbPath()));
-      const token = opts.auth || (opts.metrics && opts.metricsAuth) ? loadOrCreateToken(tokenFile) : null;
+      const otlpNeedsToken = opts.otlpPort !== undefined && opts.otlpAuth;
+      const token = opts.auth || (opts.metrics && opts.metricsAuth) || otlpNeedsToken ? loadOrCreateToken(tokenFile) : null;
       await ctx.withStore('work', (store) => serve(store, opts, token, tokenFile, ctx));
     });
 
@@ -130,11 +139,14 @@ async function serve(store: SkillStore, opts: ServeOptions, token: string | null
   const exporter = opts.metrics
     ? new PrometheusExporter(store, { host: opts.host, port: opts.metricsPort, token: opts.metricsAuth ? token : null, pullEvents: true, onLog: log })
     : undefined;
+  const otlp = opts.otlpPort === undefined ? undefined : otlpReceiver(store, opts, opts.otlpAuth ? token : null, log);
   try {
     await listen(websocket, '--port', opts.port);
     if (exporter) await listen(exporter, '--metrics-port', opts.metricsPort);
+    if (otlp && opts.otlpPort !== undefined) await listen(otlp, '--otlp-port', opts.otlpPort);
     ctx.io.out(`Real-time metrics: ${websocket.url}\n`);
     if (exporter) ctx.io.out(`Prometheus metrics: ${exporter.url}${opts.metricsAuth ? ' (bearer token required)' : ' (no token: --no-metrics-auth)'}\n`);
+    if (otlp) ctx.io.out(`Agent telemetry (OTLP/HTTP): ${otlp.endpoint}${opts.otlpAuth ? ' (bearer token required)' : ' (no token: --no-otlp-auth)'}; set OTEL_EXPORTER_OTLP_ENDPOINT to it\n`);
     if (token) {
       ctx.io.out(`Token file: ${tokenFile}\n`);
       ctx.io.out('  send it as "Authorization: Bearer <token>", as ?token=<token>, or as the first message {"token": "<token>"}\n');
@@ -144,11 +156,17 @@ async function serve(store: SkillStore, opts: ServeOptions, token: string | null
     ctx.io.out('Press Ctrl+C to stop.\n');
     await untilStopRequested();
   } finally {
-    await Promise.all([websocket.close(), exporter?.close()]);
+    await Promise.all([websocket.close(), exporter?.close(), otlp?.close()]);
   }
 }
 
-async function listen(server: RealtimeServer | PrometheusExporter, option: string, port: number): Promise<void> {
+/** The OTLP receiver of `serve --otlp-port`: agents' tool calls recorded for this user, by the built-in command-line rules. */
+function otlpReceiver(store: SkillStore, opts: ServeOptions, token: string | null, log: (message: string) => void): OtlpReceiver {
+  const recorder = new AgentRunRecorder(store, new SkillTracker(store, resolveUserId()));
+  return new OtlpReceiver(recorder, { host: opts.host, port: opts.otlpPort, token, allowedOrigins: opts.allowOrigin, onLog: log });
+}
+
+async function listen(server: RealtimeServer | PrometheusExporter | OtlpReceiver, option: string, port: number): Promise<void> {
   try {
     await server.start();
   } catch (err) {
