@@ -65,11 +65,13 @@ export async function deleteAllData(store: SkillStore, options: { waitForOtherPr
   await waitForOtherProcesses(store.paths, purgedAt, minWait, minWait + 5000);
   const report = await compact(store.paths, { migrate: false, segmentGraceMs: 0, vacuum: true });
   return withSnapshotLock(store.paths, () => {
-    const removedFiles = [...report.removedFiles, ...removeStaleTempFiles(store.paths.db)];
+    const removedFiles = new Set([...report.removedFiles, ...removeStaleTempFiles(store.paths.db)]);
     for (const file of dataCopies(store.paths)) {
       fs.rmSync(file, { force: true, recursive: true });
-      removedFiles.push(file);
+      removedFiles.add(file);
     }
-    return { removedFiles, keptFiles: segmentsStillOpen(store.paths, purgedAt) };
+    // A file can be removed twice: another window that read the purge may have rebuilt the snapshot
+    // (and so written a new .prev) between the rebuild above and this lock.
+    return { removedFiles: [...removedFiles], keptFiles: segmentsStillOpen(store.paths, purgedAt) };
   });
 }
