@@ -28,7 +28,8 @@ const FIRST_RUN_MAX_MS = 15_000;
 export class AnalyticsScheduler extends Disposable {
   private readonly busy = new Set<string>();
   private lease: JobLease | undefined;
-  private leading = false;
+  /** Unknown until the lease is first sought, so each window says once which role it has. */
+  private leading: boolean | undefined;
 
   constructor(
     host: StoreHost,
