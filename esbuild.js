@@ -27,7 +27,8 @@ const common = {
   legalComments: 'none',
 };
 
-const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
+// pg requires pg-native only when asked for it (it is a native module we never ship): leave it out.
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', external: ['pg-native'] };
 const browser = { ...common, platform: 'browser', format: 'iife', target: 'es2022' };
 
 const targets = [
@@ -36,7 +37,7 @@ const targets = [
     ...node,
     entryPoints: ['src/extension.ts'],
     outfile: 'dist/extension.js',
-    external: ['vscode'],
+    external: ['vscode', 'pg-native'],
     banner: { js: 'const __sessionBuddyLoad = { start: performance.now(), end: 0 };' },
     footer: { js: '__sessionBuddyLoad.end = performance.now();' },
     plugins: [copyAssets],

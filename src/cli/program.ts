@@ -16,6 +16,7 @@ import { registerMonitoringCommands } from './commands/monitoring';
 import { registerExperimentCommands } from './commands/experiments';
 import { registerCiCommands } from './commands/ci';
 import { registerRealtimeCommands } from './commands/realtime';
+import { registerTeamCommands } from './commands/team';
 import { CliError, cliContext, processIo, type CliContext, type CliIo } from './context';
 import { numberOption } from './options';
 import { untilStopRequested } from './signals';
@@ -27,6 +28,7 @@ const commandGroups: ((program: Command, ctx: CliContext) => void)[] = [
   registerExperimentCommands,
   registerRealtimeCommands,
   registerCiCommands,
+  registerTeamCommands,
 ];
 
 function statusText(status: MigrationStatus, invocations: number, path: string): string {

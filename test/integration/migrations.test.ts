@@ -65,7 +65,7 @@ async function freshDb(): Promise<{ db: Database; manager: MigrationManager }> {
 function migrationsCopy(): string {
   const dir = newPath('migrations');
   fs.mkdirSync(dir);
-  for (const f of fs.readdirSync(defaultMigrationsDir())) fs.copyFileSync(path.join(defaultMigrationsDir(), f), path.join(dir, f));
+  for (const f of fs.readdirSync(defaultMigrationsDir()).filter((name) => name.endsWith('.sql'))) fs.copyFileSync(path.join(defaultMigrationsDir(), f), path.join(dir, f));
   return dir;
 }
 

@@ -87,6 +87,7 @@ const CORE_FLOORS: Record<string, number> = {
   agents: 4, // the OTLP receiver: tracking below it, the real-time server's request guards beside it
   dashboard: 4,
   demo: 4,
+  team: 4,
   tools: 5,
 };
 

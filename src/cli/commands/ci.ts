@@ -4,6 +4,9 @@ import { CRACKERJACK_PHASES, trackCrackerjackPhase } from '../../core/integratio
 import { importJUnitFiles } from '../../core/integrations/junitImport';
 import { resolveUserId } from '../../core/tracking/identity';
 import type { CliContext } from '../context';
+import { formatPush, pushFromCli } from './team';
+import { SETTLE_MS } from '../../core/team/shared';
+import type { SkillStore } from '../../core/store/store';
 import { numberOption } from '../options';
 
 const durationOption = numberOption('--duration', { min: 0 });
@@ -32,6 +35,36 @@ function contextOptions(command: Command, required: boolean): Command {
     .option('--triggered-by <user>', 'who or what started the pipeline');
 }
 
+interface TeamOptions {
+  team?: boolean;
+  teamUrl?: string;
+}
+
+/** `--team`: push to the team server once the run is recorded (a pipeline's consent is naming the server). */
+function teamOptions(command: Command): Command {
+  return command
+    .option('--team', 'then push the pending invocations to the team server')
+    .option('--team-url <url>', 'team server for --team (default: $SESSION_BUDDY_TEAM_URL)');
+}
+
+/**
+ * Records, then pushes when asked. A failed push is reported and the step still succeeds: the run
+ * is recorded and the next push sends it, and a team server that is down must not fail a pipeline.
+ */
+async function recordThenPush<T>(ctx: CliContext, opts: TeamOptions, record: (store: SkillStore) => Promise<T>): Promise<{ recorded: T; pushed?: string }> {
+  return ctx.withStore('work', async (store) => {
+    const recorded = await record(store);
+    if (!opts.team) return { recorded };
+    try {
+      // The push sends settled ids only (shared.ts), so the run just recorded waits that long.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      return { recorded, pushed: formatPush(await pushFromCli(store, opts)) };
+    } catch (err) {
+      return { recorded, pushed: `session-buddy: team push failed: ${(err as Error).message}; the run is recorded and the next push sends it\n` };
+    }
+  });
+}
+
 function outcome(opts: { completed?: boolean; failed?: boolean }, command: Command): boolean {
   if (opts.completed && opts.failed) command.error('error: use either --completed or --failed, not both', { exitCode: 2, code: 'session-buddy.usage' });
   return !opts.failed;
@@ -43,8 +76,7 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
   const ci = program.command('ci').description('record CI/CD pipeline stages and report on them');
 
   contextOptions(
-    ci
-      .command('track')
+    teamOptions(ci.command('track'))
       .description("record one pipeline stage run (workflow phase from the stage: build→setup, test→execution, lint/security→verification, deploy/publish→deployment)")
       .requiredOption('--stage <stage>', `one of ${CI_STAGES.join(', ')}`, choice('--stage', CI_STAGES))
       .requiredOption('--skill <name>', 'skill run in the stage, e.g. pytest-run')
@@ -52,13 +84,14 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
       .requiredOption('--duration <seconds>', 'how long the stage ran', durationOption)
       .option('--error <type>', 'short error category when it failed'),
     true,
-  ).action(async (opts: PipelineContext & { stage: CiStage; skill: string; status: 'success' | 'failure'; duration: number; error?: string }) => {
-    const [id] = await ctx.withStore('work', (store) =>
+  ).action(async (opts: PipelineContext & TeamOptions & { stage: CiStage; skill: string; status: 'success' | 'failure'; duration: number; error?: string }) => {
+    const { recorded, pushed } = await recordThenPush(ctx, opts, (store) =>
       trackPipelineStages(store, resolveUserId(), pipelineContext(opts), [
         { stage: opts.stage, skill: opts.skill, completed: opts.status === 'success', durationSeconds: opts.duration, errorType: opts.error },
       ]),
     );
-    io.out(`${id}\n`);
+    io.out(`${recorded[0]}\n`);
+    if (pushed) io.err(pushed);
   });
 
   contextOptions(

@@ -45,6 +45,11 @@ function releaseSlot(file: string): void {
 const EPOCH_MS = Date.UTC(2024, 0, 1);
 const SEQ_BITS = 256;
 
+/** The smallest id the store's clock gives at this time: every id made earlier is below it. */
+export function firstIdAt(ms: number): number {
+  return Math.max(0, ms - EPOCH_MS) * SLOT_COUNT * SEQ_BITS;
+}
+
 /**
  * The store's clock: invocation ids and event stamps that are unique across processes without
  * asking anyone: milliseconds since 2024, then the writer slot, then a per-millisecond sequence

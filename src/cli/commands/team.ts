@@ -1,0 +1,139 @@
+import type { Command } from 'commander';
+import { addMember, initTeam, leaveTeam, teamStatus, type TeamStatus } from '../../core/team/admin';
+import { parseTeamServer, resolveTeamUrl, TeamError, withTeam, type TeamServer } from '../../core/team/connection';
+import { pullFromTeam } from '../../core/team/pull';
+import { pushToTeam, type PushResult } from '../../core/team/push';
+import { pendingRows } from '../../core/team/shared';
+import { readTeamInfo } from '../../core/team/teamInfo';
+import type { SkillStore } from '../../core/store/store';
+import { CliError, type CliContext } from '../context';
+import { numberOption } from '../options';
+
+interface UrlOptions {
+  teamUrl?: string;
+  url?: string;
+}
+
+/**
+ * The team server of this run. For the CLI, naming a team URL (flag or SESSION_BUDDY_TEAM_URL) is
+ * the consent to share with it; passwords come from PGPASSWORD or a pgpass file.
+ */
+export function teamServerFrom(opts: UrlOptions): TeamServer {
+  const url = resolveTeamUrl(opts.teamUrl ?? opts.url);
+  if (!url) throw new CliError('no team server: pass --team-url postgresql://member@host/database or set SESSION_BUDDY_TEAM_URL');
+  try {
+    return parseTeamServer(url);
+  } catch (err) {
+    throw asCliError(err);
+  }
+}
+
+function asCliError(err: unknown): Error {
+  return err instanceof TeamError ? new CliError(err.message) : (err as Error);
+}
+
+async function teamCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw asCliError(err);
+  }
+}
+
+function withUrl(command: Command): Command {
+  return command.option('--team-url <url>', 'team server, postgresql://member@host:5432/db?sslmode=verify-full (default: $SESSION_BUDDY_TEAM_URL)');
+}
+
+export function formatPush(r: PushResult): string {
+  return `Pushed ${r.sent} invocation(s) in ${r.batches} batch(es), ${r.inserted} new to the server${r.retries ? ` after ${r.retries} retry(ies)` : ''}; roll-ups: ${r.rollups}.\n`;
+}
+
+/** Pushes this store's pending invocations; used by `team push` and `ci … --team`. */
+export async function pushFromCli(store: SkillStore, opts: UrlOptions): Promise<PushResult> {
+  const server = teamServerFrom(opts);
+  return teamCall(() => pushToTeam(store, server));
+}
+
+function statusText(s: TeamStatus): string {
+  const lines = [
+    `Team server:   ${s.server} as ${s.member}`,
+    `Reachable:     ${s.reachable ? 'yes' : 'no'}${s.error ? ` (${s.error})` : ''}`,
+    `Schema:        ${s.schema ?? 'unknown'} (this client knows ${s.client_schema})`,
+    `Team:          ${s.team_id ?? 'unknown'}${s.min_members !== null ? `, aggregates need ${s.min_members} members` : ''}`,
+    `Pending:       ${s.pending_events ?? 'unknown'} invocation(s) not pushed yet`,
+    `On the server: ${s.server_events ?? 'unknown'} of your invocation(s)`,
+    `Last push:     ${s.last_push_at ?? 'never'}`,
+    `Last pull:     ${s.last_pull_at ?? 'never'}`,
+    `Last error:    ${s.last_error ? `${s.last_error} (${s.last_error_at})` : 'none'}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** `team init | add-member | status | push | pull | preview | leave`. */
+export function registerTeamCommands(program: Command, ctx: CliContext): void {
+  const { io } = ctx;
+  const team = program.command('team').description("share invocations with a team's PostgreSQL server and use the team's baselines and neighbours");
+
+  team
+    .command('init')
+    .description("owner: create or upgrade the team schema and the member group on the server (safe to repeat; needs CREATEROLE)")
+    .option('--url <url>', 'team server as its owner, postgresql://owner@host/db (default: $SESSION_BUDDY_TEAM_URL)')
+    .option('--min-members <k>', 'aggregates appear only where at least k members contribute (default 3)', numberOption('--min-members', { integer: true, min: 1, max: 1000 }))
+    .action(async (opts: UrlOptions & { minMembers?: number }) => {
+      const r = await teamCall(() => initTeam(teamServerFrom(opts), { minMembers: opts.minMembers }));
+      io.out(`Team ${r.team_id}: schema ${r.schema}${r.applied.length ? ` (applied ${r.applied.join(', ')})` : ' (up to date)'}; aggregates need ${r.min_members} members.\n`);
+    });
+
+  withUrl(team.command('add-member'))
+    .description("owner: create a member's login role and print its generated password (shown this once)")
+    .argument('<name>', 'member name: lower-case letters, digits and _')
+    .action(async (name: string, opts: UrlOptions) => {
+      const r = await teamCall(() => addMember(teamServerFrom(opts), name));
+      io.out(`Member ${r.member} added. Password (shown once; give it to ${r.member} for PGPASSWORD, a pgpass file or the editor's prompt):\n${r.password}\n`);
+    });
+
+  withUrl(team.command('status'))
+    .description('server reachable, schema version, pending invocations, last push and pull, errors')
+    .option('--json', 'print JSON')
+    .action(async (opts: UrlOptions & { json?: boolean }) => {
+      const server = teamServerFrom(opts);
+      const status = await ctx.withStore('work', (store) => teamStatus(store, server));
+      io.out(opts.json ? ctx.json(status) : statusText(status));
+    });
+
+  withUrl(team.command('push'))
+    .description('send the invocations not pushed yet (only the fields `team preview` shows); resumes where it stopped')
+    .action(async (opts: UrlOptions) => {
+      const r = await ctx.withStore('work', (store) => pushFromCli(store, opts));
+      io.out(formatPush(r));
+    });
+
+  withUrl(team.command('pull'))
+    .description("cache the team's baselines, similar members and dependencies for baselines show, recommend-similar and the editor")
+    .action(async (opts: UrlOptions) => {
+      const server = teamServerFrom(opts);
+      const r = await ctx.withStore('work', (store) => teamCall(() => pullFromTeam(store, server)));
+      io.out(`Pulled ${r.baselines.length} baseline(s), ${r.similar_members.length} similar member(s), ${r.dependencies.length} dependency(ies).\n`);
+    });
+
+  withUrl(team.command('preview'))
+    .description('exactly the rows the next push would send')
+    .option('--limit <n>', 'at most this many rows', numberOption('--limit', { integer: true, min: 1 }), 1000)
+    .option('--json', 'print JSON')
+    .action(async (opts: UrlOptions & { limit: number; json?: boolean }) => {
+      const server = teamServerFrom(opts);
+      const keys = await teamCall(() => withTeam(server, readTeamInfo));
+      const rows = await ctx.withStore('work', (store) => pendingRows(store, keys, { limit: opts.limit }));
+      if (opts.json) io.out(ctx.json({ team_id: keys.teamId, rows }));
+      else io.out(rows.length ? `${ctx.table(rows)}\n` : 'Nothing to push.\n');
+    });
+
+  withUrl(team.command('leave'))
+    .description("stop sharing with this team here: forget the cursor and the teammates' pulled rows")
+    .option('--delete', 'also delete your rows on the server')
+    .action(async (opts: UrlOptions & { delete?: boolean }) => {
+      const server = teamServerFrom(opts);
+      const r = await ctx.withStore('work', (store) => teamCall(() => leaveTeam(store, server, { deleteRows: opts.delete })));
+      io.out(`Left team ${r.team_id}${opts.delete ? `; ${r.deleted_server_rows} of your row(s) deleted on the server` : ''}. Unset SESSION_BUDDY_TEAM_URL (or drop --team-url) to stop pushing.\n`);
+    });
+}
