@@ -150,11 +150,15 @@ BEGIN
   IF to_regclass('session_buddy.' || part) IS NOT NULL THEN
     RETURN;
   END IF;
+  -- Pushers racing for a new month queue here; the losers find the winner's table (the catalog
+  -- lookup above may not see it yet inside this statement, hence the handler).
   PERFORM pg_advisory_xact_lock(hashtext('session_buddy.ensure_month'));
-  IF to_regclass('session_buddy.' || part) IS NULL THEN
+  BEGIN
     EXECUTE format('CREATE TABLE session_buddy.%I PARTITION OF session_buddy.events FOR VALUES FROM (%L) TO (%L)',
                    part, month_start AT TIME ZONE 'UTC', (month_start + interval '1 month') AT TIME ZONE 'UTC');
-  END IF;
+  EXCEPTION WHEN duplicate_table THEN
+    NULL;
+  END;
 END
 $$;
 

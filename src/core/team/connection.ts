@@ -86,6 +86,17 @@ export function describeFailure(err: unknown, server: TeamServer): TeamError {
   }
 }
 
+/**
+ * The pg client lets its connection string's fields override `password`, so a password from the
+ * secret storage goes into the URL handed to the client, in memory only.
+ */
+function withPassword(server: TeamServer): string {
+  if (server.password === undefined) return server.url;
+  const url = new URL(server.url);
+  url.password = server.password;
+  return url.toString();
+}
+
 export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** Stops one statement that hangs (a lock, a lost connection) instead of the caller. */
@@ -95,12 +106,11 @@ export interface ConnectOptions {
 /** A connected client, or a TeamError saying why not. The caller ends it. */
 export async function connectTeam(server: TeamServer, options: ConnectOptions = {}): Promise<Client> {
   const config: ClientConfig = {
-    connectionString: server.url,
+    connectionString: withPassword(server),
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     statement_timeout: options.statementTimeoutMs ?? 120_000,
     application_name: 'session-buddy',
   };
-  if (server.password !== undefined) config.password = server.password;
   const client = new Client(config);
   // A server that goes away mid-session emits 'error' on the client; the running query rejects too.
   client.on('error', () => undefined);
