@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Client } from 'pg';
+import { addMember, initTeam } from '../../src/core/team/admin';
+import { parseTeamServer } from '../../src/core/team/connection';
+import { SETTLE_MS } from '../../src/core/team/shared';
+import { SkillStore } from '../../src/core/store/store';
+import { runCliInProcess } from '../helpers/cli';
+import { postgresSkip, startPostgres, type TestPostgres } from '../helpers/postgres';
+import { plant, tempDir } from '../helpers/store';
+
+const ROOT = path.join(__dirname, '..', '..');
+const EVENTS = 30_000;
+
+/** `session-buddy team …` end to end: a real CLI process killed in the middle of a push, then the commands' output. */
+describe('session-buddy team', postgresSkip(), () => {
+  let pg: TestPostgres;
+  let owned: Client;
+  let url: string;
+  let password: string;
+  const dir = tempDir('sb-team-cli-');
+  const dbPath = path.join(dir.dir, 'skills.db');
+  const savedPassword = process.env.PGPASSWORD;
+
+  before(async () => {
+    pg = await startPostgres();
+    await pg.createDatabase('team');
+    await initTeam(parseTeamServer(pg.url(pg.superuser, 'team'), pg.superuserPassword));
+    ({ password } = await addMember(parseTeamServer(pg.url(pg.superuser, 'team'), pg.superuserPassword), 'erin'));
+    url = pg.url('erin', 'team');
+    owned = await pg.connect(pg.superuser, pg.superuserPassword, 'team');
+    const store = await SkillStore.open({ path: dbPath, pollMs: 0 });
+    await plant(store, Array.from({ length: EVENTS }, (_, i) => ({ skill: `skill-${i % 7}`, session: `s${i % 50}`, user: 'erin-local', at: `2026-11-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00.000Z` })));
+    await store.close();
+    // Only settled ids are pushed (shared.ts): wait until these are.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS + 200));
+    process.env.PGPASSWORD = password;
+  });
+
+  after(async () => {
+    if (savedPassword === undefined) delete process.env.PGPASSWORD;
+    else process.env.PGPASSWORD = savedPassword;
+    await owned?.end();
+    pg?.stop();
+    dir.cleanup();
+  });
+
+  const serverCount = async (): Promise<{ rows: number; ids: number }> => {
+    const r = await owned.query<{ n: string; ids: string }>("SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM session_buddy.events WHERE member = 'erin'");
+    return { rows: Number(r.rows[0].n), ids: Number(r.rows[0].ids) };
+  };
+
+  test('a push killed midway and repeated sends the rest: nothing lost, nothing doubled', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), '--db', dbPath, 'team', 'push'], {
+      cwd: ROOT,
+      env: { ...process.env, SESSION_BUDDY_TEAM_URL: url, PGPASSWORD: password },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    for (;;) {
+      const { rows } = await serverCount();
+      if (rows > 0) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const atKill = (await serverCount()).rows;
+    assert.ok(atKill > 0 && atKill < EVENTS, `killed midway (${atKill} of ${EVENTS} on the server)`);
+
+    const again = await runCliInProcess(dbPath, ['team', 'push', '--team-url', url]);
+    assert.equal(again.code, 0, again.err);
+    const [, sent, inserted] = /^Pushed (\d+) invocation\(s\) in \d+ batch\(es\), (\d+) new/.exec(again.out) ?? [];
+    assert.equal(Number(inserted), EVENTS - atKill, 'exactly the missing rows arrive');
+    assert.ok(Number(sent) <= EVENTS - atKill + 1000, `resumed from the cursor: resent at most one batch (sent ${sent})`);
+    assert.deepEqual(await serverCount(), { rows: EVENTS, ids: EVENTS });
+  });
+
+  test('status and preview after the push: nothing pending, and the preview is empty', async () => {
+    const status = await runCliInProcess(dbPath, ['team', 'status', '--json', '--team-url', url]);
+    assert.equal(status.code, 0, status.err);
+    const s = JSON.parse(status.out) as { reachable: boolean; schema: string; pending_events: number; server_events: number; last_push_at: string | null };
+    assert.deepEqual([s.reachable, s.schema, s.pending_events, s.server_events], [true, 'P1', 0, EVENTS]);
+    assert.match(s.last_push_at ?? '', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    const preview = await runCliInProcess(dbPath, ['team', 'preview', '--json', '--team-url', url]);
+    assert.deepEqual((JSON.parse(preview.out) as { rows: unknown[] }).rows, []);
+  });
+
+  test('failures are one line on stderr with exit code 1', async () => {
+    process.env.PGPASSWORD = 'wrong';
+    try {
+      const wrong = await runCliInProcess(dbPath, ['team', 'push', '--team-url', url]);
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.err, /^session-buddy: wrong password for team member "erin" at 127\.0\.0\.1:\d+\/team \(set it in [^\n]+\)\n$/);
+    } finally {
+      process.env.PGPASSWORD = password;
+    }
+    const inUrl = await runCliInProcess(dbPath, ['team', 'status', '--team-url', `postgresql://erin:secret@127.0.0.1:${pg.port}/team`]);
+    assert.equal(inUrl.code, 1);
+    assert.match(inUrl.err, /^session-buddy: the team URL contains a password; [^\n]+PGPASSWORD[^\n]+\n$/);
+    const none = await runCliInProcess(dbPath, ['team', 'push']);
+    assert.equal(none.code, 1);
+    assert.match(none.err, /no team server: pass --team-url/);
+  });
+});
