@@ -14,7 +14,7 @@ if (!name || !available.includes(name)) {
 }
 const outdir = path.join(root, 'out', 'bench');
 fs.mkdirSync(outdir, { recursive: true });
-const bundle = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', external: ['better-sqlite3'] };
+const bundle = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', external: ['better-sqlite3', 'pg-native'] };
 await build({ ...bundle, entryPoints: [path.join(root, 'bench', `${name}.ts`)], outfile: path.join(outdir, `${name}.js`) });
 // The workers beside the bench, where their runners look for them, as in dist/.
 for (const [source, worker] of [['store/compactWorker.ts', 'compact-worker.js'], ['analytics/analyticsWorker.ts', 'analytics-worker.js']]) {

@@ -95,6 +95,15 @@ CREATE TABLE session_buddy.member_skill (
 );
 CREATE INDEX member_skill_by_skill ON session_buddy.member_skill (skill_name, member) WHERE completed > 0;
 
+-- Members per skill and completion-rate percent (0..100, floor): a member's percentile among the
+-- skill's members is read from here in one index range, however many members there are.
+CREATE TABLE session_buddy.skill_rate_members (
+    skill_name text NOT NULL,
+    rate_percent smallint NOT NULL,
+    members integer NOT NULL,
+    PRIMARY KEY (skill_name, rate_percent)
+);
+
 CREATE TABLE session_buddy.skill_totals (
     skill_name text PRIMARY KEY,
     members integer NOT NULL,
@@ -165,6 +174,9 @@ $$;
 CREATE FUNCTION session_buddy.duration_bucket(seconds double precision) RETURNS integer
 LANGUAGE sql IMMUTABLE AS $$ SELECT floor(ln(greatest(seconds, 0.001)) * 20)::integer $$;
 
+CREATE FUNCTION session_buddy.rate_percent(completed bigint, runs bigint) RETURNS smallint
+LANGUAGE sql IMMUTABLE AS $$ SELECT (100 * completed / greatest(runs, 1))::smallint $$;
+
 -- Folds the events committed since the last run into the roll-ups. Whichever client gets the
 -- advisory lock runs it, at most once per min_interval (members cannot go below a minute); the
 -- others return at once. The watermark is a transaction id: every transaction below the snapshot's
@@ -189,16 +201,23 @@ BEGIN
     RETURN 'recent';
   END IF;
   IF state.rebuild THEN
-    TRUNCATE skill_day, member_skill, skill_totals, member_totals, skill_duration, team_sessions, session_skill, skill_sessions, skill_pairs;
+    TRUNCATE skill_day, member_skill, skill_rate_members, skill_totals, member_totals, skill_duration, team_sessions, session_skill, skill_sessions, skill_pairs;
     state.xid_done := '0';
     state.sessions := 0;
   END IF;
 
-  DROP TABLE IF EXISTS pg_temp.rollup_batch, pg_temp.rollup_new_pairs;
+  DROP TABLE IF EXISTS pg_temp.rollup_batch, pg_temp.rollup_new_pairs, pg_temp.rollup_touched;
   CREATE TEMP TABLE rollup_batch ON COMMIT DROP AS
     SELECT member, session_hash, skill_name, invoked_minute, completed, duration_seconds
     FROM events WHERE ins_xid >= state.xid_done AND ins_xid < upto;
   GET DIAGNOSTICS folded = ROW_COUNT;
+  ANALYZE rollup_batch;
+
+  -- The (member, skill) pairs this batch changes, with their rate bucket before it.
+  CREATE TEMP TABLE rollup_touched ON COMMIT DROP AS
+    SELECT b.member, b.skill_name, rate_percent(m.completed, m.runs) AS old_percent
+    FROM (SELECT DISTINCT member, skill_name FROM rollup_batch) b
+    LEFT JOIN member_skill m ON m.member = b.member AND m.skill_name = b.skill_name;
 
   INSERT INTO skill_day AS d (skill_name, day, runs, completed, duration_sum, duration_n)
   SELECT skill_name, (invoked_minute AT TIME ZONE 'UTC')::date, count(*), count(*) FILTER (WHERE completed),
@@ -225,6 +244,15 @@ BEGIN
   INSERT INTO skill_totals AS s (skill_name, members, runs, completed)
   SELECT c.skill_name, count(*) FILTER (WHERE c.is_new), 0, 0 FROM changed c GROUP BY 1
   ON CONFLICT (skill_name) DO UPDATE SET members = s.members + EXCLUDED.members;
+
+  INSERT INTO skill_rate_members AS r (skill_name, rate_percent, members)
+  SELECT skill_name, rate_percent, sum(delta) FROM (
+    SELECT skill_name, old_percent AS rate_percent, -1 AS delta FROM rollup_touched WHERE old_percent IS NOT NULL
+    UNION ALL
+    SELECT t.skill_name, rate_percent(m.completed, m.runs), 1 FROM rollup_touched t
+    JOIN member_skill m ON m.member = t.member AND m.skill_name = t.skill_name) d
+  GROUP BY 1, 2
+  ON CONFLICT (skill_name, rate_percent) DO UPDATE SET members = r.members + EXCLUDED.members;
 
   UPDATE skill_totals s SET runs = s.runs + b.runs, completed = s.completed + b.completed
   FROM (SELECT skill_name, count(*) AS runs, count(*) FILTER (WHERE completed) AS completed FROM rollup_batch GROUP BY 1) b
@@ -275,29 +303,31 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = session_buddy, pg_temp AS
   SELECT encode(sha256(convert_to(value || ':' || member_name, 'UTF8')), 'hex') FROM private_settings WHERE key = 'pseudonym_key'
 $$;
 
-CREATE FUNCTION session_buddy.duration_quantile(skill text, q double precision) RETURNS double precision
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = session_buddy, pg_temp AS $$
-  SELECT exp((bucket + 0.5) / 20.0) FROM (
-    SELECT bucket, sum(n) OVER (ORDER BY bucket) AS below, sum(n) OVER () AS total FROM skill_duration WHERE skill_name = skill) h
-  WHERE below >= q * total ORDER BY bucket LIMIT 1
-$$;
-
 -- Per skill that at least k members use: members, runs, completion rate (0..1), median and p90 of
--- completed runs' durations, and the caller's percentile among the members (100 × the other members
--- whose completion rate is at most the caller's / (members − 1); NULL when the caller never ran it).
+-- completed runs' durations, and the caller's percentile among the members: 100 × the other members
+-- whose completion rate (in whole percent) is at most the caller's / (members − 1); NULL when the
+-- caller never ran it. Every part is read from a roll-up, so the cost does not grow with the events.
 CREATE FUNCTION session_buddy.team_baselines()
 RETURNS TABLE (skill_name text, members integer, runs bigint, completion_rate double precision,
                median_seconds double precision, p90_seconds double precision, my_percentile double precision)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = session_buddy, pg_temp AS $$
-  SELECT t.skill_name, t.members, t.runs, t.completed::double precision / t.runs,
-         duration_quantile(t.skill_name, 0.5), duration_quantile(t.skill_name, 0.9),
-         CASE WHEN mine.member IS NULL THEN NULL WHEN t.members = 1 THEN 100.0 ELSE (
-           SELECT 100.0 * (count(*) FILTER (WHERE o.completed * mine.runs <= mine.completed * o.runs) - 1) / (t.members - 1)
-           FROM member_skill o WHERE o.skill_name = t.skill_name) END
-  FROM skill_totals t
-  LEFT JOIN member_skill mine ON mine.member = session_user AND mine.skill_name = t.skill_name
-  WHERE t.members >= min_members() AND t.runs > 0
-  ORDER BY t.skill_name
+  WITH visible AS (SELECT * FROM skill_totals t WHERE t.members >= min_members() AND t.runs > 0),
+  quantiles AS (
+    SELECT h.skill_name, min(h.bucket) FILTER (WHERE h.below >= 0.5 * h.total) AS b50, min(h.bucket) FILTER (WHERE h.below >= 0.9 * h.total) AS b90
+    FROM (SELECT d.skill_name, d.bucket, sum(d.n) OVER (PARTITION BY d.skill_name ORDER BY d.bucket) AS below, sum(d.n) OVER (PARTITION BY d.skill_name) AS total
+          FROM skill_duration d JOIN visible v ON v.skill_name = d.skill_name) h
+    GROUP BY h.skill_name),
+  mine AS (
+    SELECT m.skill_name, sum(r.members) FILTER (WHERE r.rate_percent <= rate_percent(m.completed, m.runs)) AS at_most
+    FROM member_skill m JOIN skill_rate_members r ON r.skill_name = m.skill_name
+    WHERE m.member = session_user GROUP BY m.skill_name)
+  SELECT v.skill_name, v.members, v.runs, v.completed::double precision / v.runs,
+         exp((q.b50 + 0.5) / 20.0), exp((q.b90 + 0.5) / 20.0),
+         CASE WHEN mine.skill_name IS NULL THEN NULL WHEN v.members = 1 THEN 100.0 ELSE 100.0 * (mine.at_most - 1) / (v.members - 1) END
+  FROM visible v
+  LEFT JOIN quantiles q ON q.skill_name = v.skill_name
+  LEFT JOIN mine ON mine.skill_name = v.skill_name
+  ORDER BY v.skill_name
 $$;
 
 -- The members most similar to the caller: Jaccard over the sets of skills each has completed.

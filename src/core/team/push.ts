@@ -105,7 +105,7 @@ async function ensureMonths(client: Client, rows: readonly SharedRow[]): Promise
   for (const month of months) await client.query('SELECT session_buddy.ensure_month($1::timestamptz)', [month]);
 }
 
-async function insertRows(client: Client, rows: readonly SharedRow[]): Promise<number> {
+export async function insertRows(client: Client, rows: readonly SharedRow[]): Promise<number> {
   const result = await client.query(INSERT_SQL, [
     rows.map((r) => String(r.event_id)),
     rows.map((r) => r.session_hash),

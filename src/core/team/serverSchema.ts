@@ -23,8 +23,9 @@ const FILE = /^P(\d+)__([A-Za-z0-9_]+?)__up\.sql$/;
 const MIGRATE_LOCK = 'session_buddy.schema_migrations';
 
 export function serverMigrationsDir(): string {
-  // dist/cli.js and dist/extension.js sit one level below the package; this file three in src/core/team.
-  const candidates = [path.join(__dirname, '..', 'migrations', 'postgres'), path.join(__dirname, '..', '..', '..', 'migrations', 'postgres')];
+  // dist/cli.js and dist/extension.js sit one level below the package, a benchmark bundle two
+  // (out/bench), this file three (src/core/team).
+  const candidates = [1, 2, 3].map((up) => path.join(__dirname, ...Array<string>(up).fill('..'), 'migrations', 'postgres'));
   const found = candidates.find((dir) => fs.existsSync(path.join(dir, 'P1__team_schema__up.sql')));
   if (!found) throw new TeamError(`team migrations not found (looked in ${candidates.join(', ')})`);
   return found;
