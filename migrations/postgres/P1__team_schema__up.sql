@@ -111,10 +111,24 @@ CREATE TABLE session_buddy.skill_totals (
     completed bigint NOT NULL
 );
 
--- How many distinct skills each member has completed at least once: the size of their Jaccard set.
-CREATE TABLE session_buddy.member_totals (
+-- Each member's Jaccard set, the skills they completed at least once, as a bit string (bit i − 1 for
+-- skill id i; a shorter string has zeros past its end), so similar members are one pass of
+-- bit_count(a & b) over the members instead of a join over everyone's skills.
+CREATE TABLE session_buddy.skill_ids (
+    skill_name text PRIMARY KEY,
+    id integer GENERATED ALWAYS AS IDENTITY UNIQUE
+);
+CREATE TABLE session_buddy.member_bits (
     member text PRIMARY KEY,
-    completed_skills integer NOT NULL
+    bits bit varying NOT NULL,
+    skills integer NOT NULL
+);
+
+-- The median and p90 of each skill's completed durations, recomputed for the skills a refresh touches.
+CREATE TABLE session_buddy.skill_quantiles (
+    skill_name text PRIMARY KEY,
+    median_seconds double precision,
+    p90_seconds double precision
 );
 
 -- Completed runs' durations in logarithmic buckets (20 per factor e, so a quantile read from the
@@ -201,7 +215,7 @@ BEGIN
     RETURN 'recent';
   END IF;
   IF state.rebuild THEN
-    TRUNCATE skill_day, member_skill, skill_rate_members, skill_totals, member_totals, skill_duration, team_sessions, session_skill, skill_sessions, skill_pairs;
+    TRUNCATE skill_day, member_skill, skill_rate_members, skill_totals, member_bits, skill_quantiles, skill_duration, team_sessions, session_skill, skill_sessions, skill_pairs;
     state.xid_done := '0';
     state.sessions := 0;
   END IF;
@@ -226,13 +240,7 @@ BEGIN
   ON CONFLICT (skill_name, day) DO UPDATE SET runs = d.runs + EXCLUDED.runs, completed = d.completed + EXCLUDED.completed,
     duration_sum = d.duration_sum + EXCLUDED.duration_sum, duration_n = d.duration_n + EXCLUDED.duration_n;
 
-  -- Before member_skill changes: skills a member completes for the first time grow their set.
-  INSERT INTO member_totals AS t (member, completed_skills)
-  SELECT b.member, count(*) FILTER (WHERE b.any_completed AND coalesce(m.completed, 0) = 0)
-  FROM (SELECT member, skill_name, bool_or(completed) AS any_completed FROM rollup_batch GROUP BY 1, 2) b
-  LEFT JOIN member_skill m ON m.member = b.member AND m.skill_name = b.skill_name
-  GROUP BY b.member
-  ON CONFLICT (member) DO UPDATE SET completed_skills = t.completed_skills + EXCLUDED.completed_skills;
+  INSERT INTO skill_ids (skill_name) SELECT DISTINCT skill_name FROM rollup_batch ORDER BY 1 ON CONFLICT DO NOTHING;
 
   WITH changed AS (
     INSERT INTO member_skill AS m (member, skill_name, runs, completed, first_day)
@@ -258,10 +266,31 @@ BEGIN
   FROM (SELECT skill_name, count(*) AS runs, count(*) FILTER (WHERE completed) AS completed FROM rollup_batch GROUP BY 1) b
   WHERE s.skill_name = b.skill_name;
 
+  -- The sets of the members who completed something in this batch, rebuilt from member_skill.
+  WITH sets AS (
+    SELECT m.member, array_agg(k.id) AS ids
+    FROM member_skill m JOIN skill_ids k ON k.skill_name = m.skill_name
+    WHERE m.completed > 0 AND m.member IN (SELECT member FROM rollup_batch WHERE completed)
+    GROUP BY m.member)
+  INSERT INTO member_bits AS b (member, bits, skills)
+  SELECT s.member, (SELECT string_agg(CASE WHEN g = ANY (s.ids) THEN '1' ELSE '0' END, '' ORDER BY g) FROM generate_series(1, (SELECT max(i) FROM unnest(s.ids) i)) g)::varbit,
+         cardinality(s.ids)
+  FROM sets s
+  ON CONFLICT (member) DO UPDATE SET bits = EXCLUDED.bits, skills = EXCLUDED.skills;
+
   INSERT INTO skill_duration AS h (skill_name, bucket, n)
   SELECT skill_name, duration_bucket(duration_seconds), count(*) FROM rollup_batch
   WHERE completed AND duration_seconds IS NOT NULL GROUP BY 1, 2
   ON CONFLICT (skill_name, bucket) DO UPDATE SET n = h.n + EXCLUDED.n;
+
+  -- A quantile is the middle of the first bucket whose running count reaches q of the total.
+  INSERT INTO skill_quantiles AS q (skill_name, median_seconds, p90_seconds)
+  SELECT h.skill_name, exp((min(h.bucket) FILTER (WHERE h.below >= 0.5 * h.total) + 0.5) / 20.0),
+         exp((min(h.bucket) FILTER (WHERE h.below >= 0.9 * h.total) + 0.5) / 20.0)
+  FROM (SELECT d.skill_name, d.bucket, sum(d.n) OVER (PARTITION BY d.skill_name ORDER BY d.bucket) AS below, sum(d.n) OVER (PARTITION BY d.skill_name) AS total
+        FROM skill_duration d WHERE d.skill_name IN (SELECT skill_name FROM rollup_batch WHERE completed)) h
+  GROUP BY h.skill_name
+  ON CONFLICT (skill_name) DO UPDATE SET median_seconds = EXCLUDED.median_seconds, p90_seconds = EXCLUDED.p90_seconds;
 
   INSERT INTO team_sessions SELECT DISTINCT session_hash FROM rollup_batch ON CONFLICT DO NOTHING;
   GET DIAGNOSTICS new_sessions = ROW_COUNT;
@@ -312,20 +341,15 @@ RETURNS TABLE (skill_name text, members integer, runs bigint, completion_rate do
                median_seconds double precision, p90_seconds double precision, my_percentile double precision)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = session_buddy, pg_temp AS $$
   WITH visible AS (SELECT * FROM skill_totals t WHERE t.members >= min_members() AND t.runs > 0),
-  quantiles AS (
-    SELECT h.skill_name, min(h.bucket) FILTER (WHERE h.below >= 0.5 * h.total) AS b50, min(h.bucket) FILTER (WHERE h.below >= 0.9 * h.total) AS b90
-    FROM (SELECT d.skill_name, d.bucket, sum(d.n) OVER (PARTITION BY d.skill_name ORDER BY d.bucket) AS below, sum(d.n) OVER (PARTITION BY d.skill_name) AS total
-          FROM skill_duration d JOIN visible v ON v.skill_name = d.skill_name) h
-    GROUP BY h.skill_name),
   mine AS (
     SELECT m.skill_name, sum(r.members) FILTER (WHERE r.rate_percent <= rate_percent(m.completed, m.runs)) AS at_most
     FROM member_skill m JOIN skill_rate_members r ON r.skill_name = m.skill_name
     WHERE m.member = session_user GROUP BY m.skill_name)
   SELECT v.skill_name, v.members, v.runs, v.completed::double precision / v.runs,
-         exp((q.b50 + 0.5) / 20.0), exp((q.b90 + 0.5) / 20.0),
+         q.median_seconds, q.p90_seconds,
          CASE WHEN mine.skill_name IS NULL THEN NULL WHEN v.members = 1 THEN 100.0 ELSE 100.0 * (mine.at_most - 1) / (v.members - 1) END
   FROM visible v
-  LEFT JOIN quantiles q ON q.skill_name = v.skill_name
+  LEFT JOIN skill_quantiles q ON q.skill_name = v.skill_name
   LEFT JOIN mine ON mine.skill_name = v.skill_name
   ORDER BY v.skill_name
 $$;
@@ -336,13 +360,14 @@ $$;
 CREATE FUNCTION session_buddy.neighbours(max_rows integer)
 RETURNS TABLE (member text, similarity double precision, common_skills integer, skill_count integer)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = session_buddy, pg_temp AS $$
-  WITH mine AS (SELECT m.skill_name FROM member_skill m WHERE m.member = session_user AND m.completed > 0),
+  WITH width AS (SELECT max(id) AS n FROM skill_ids),
+  mine AS (SELECT rpad(b.bits::text, width.n, '0')::varbit AS bits, b.skills FROM member_bits b, width WHERE b.member = session_user),
   common AS (
-    SELECT o.member, count(*)::integer AS c FROM member_skill o JOIN mine ON mine.skill_name = o.skill_name
-    WHERE o.completed > 0 AND o.member <> session_user GROUP BY o.member)
-  SELECT c.member, c.c::double precision / (t.completed_skills + (SELECT count(*) FROM mine) - c.c), c.c, t.completed_skills
-  FROM common c JOIN member_totals t ON t.member = c.member
-  WHERE (SELECT count(*) FROM member_totals) >= min_members()
+    SELECT o.member, o.skills, bit_count(rpad(o.bits::text, width.n, '0')::varbit & mine.bits)::integer AS c
+    FROM member_bits o, mine, width WHERE o.member <> session_user)
+  SELECT c.member, c.c::double precision / (c.skills + mine.skills - c.c), c.c, c.skills
+  FROM common c, mine
+  WHERE c.c > 0 AND (SELECT count(*) FROM member_bits) >= min_members()
   ORDER BY 2 DESC, c.member
   LIMIT least(greatest(max_rows, 1), 100)
 $$;
