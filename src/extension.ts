@@ -18,6 +18,7 @@ import { RecommendationsViewProvider } from './vscode/recommendationsView';
 import { isTracking, SettingsWatcher } from './vscode/settings';
 import { SkillRunner } from './vscode/skillRunner';
 import { SkillStatusBar } from './vscode/statusBar';
+import { TeamSync } from './vscode/teamSync';
 import { StoreHost } from './vscode/storeHost';
 import { DebugTracker } from './vscode/trackers/debugTracker';
 import { TaskTracker } from './vscode/trackers/taskTracker';
@@ -52,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
   const view = new RecommendationsViewProvider(context.extensionUri, host, recommendations, skillRunner, recorder, settings, log);
   const dashboard = new DashboardPanel(context.extensionUri, host, settings, log);
   const tasks = new TaskTracker(recorder, recognition, log);
+  const team = new TeamSync(host, settings, context.secrets, log);
 
   context.subscriptions.push(
     log,
@@ -65,7 +67,8 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
     new TerminalTracker(recorder, recognition, tasks, log),
     new DebugTracker(recorder, log),
     vscode.window.registerWebviewViewProvider(RecommendationsViewProvider.viewType, view),
-    new SkillStatusBar(host, settings, log),
+    team,
+    new SkillStatusBar(host, settings, log, team),
     vscode.commands.registerCommand(COMMANDS.showDashboard, () => dashboard.show()),
     vscode.commands.registerCommand(COMMANDS.refreshRecommendations, () => view.update()),
     new TrackSkillCommands(host, recorder, log),

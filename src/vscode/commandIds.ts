@@ -31,6 +31,8 @@ export const COMMANDS = {
   startRealtimeServer: 'sessionBuddy.startRealtimeServer',
   stopRealtimeServer: 'sessionBuddy.stopRealtimeServer',
   copyRealtimeToken: 'sessionBuddy.copyRealtimeToken',
+  showSharedData: 'sessionBuddy.showSharedData',
+  setTeamPassword: 'sessionBuddy.setTeamPassword',
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -25,3 +25,8 @@ export { SkillStore } from '../core/store/store';
 export { resolveUserId } from '../core/tracking/identity';
 export { SkillTracker } from '../core/tracking/tracker';
 export { WindowSession } from '../core/tracking/windowSession';
+export { parseTeamServer, withTeam } from '../core/team/connection';
+export { pullFromTeam } from '../core/team/pull';
+export { pushToTeam } from '../core/team/push';
+export { pendingRows } from '../core/team/shared';
+export { readTeamInfo, teamSyncRowsFor } from '../core/team/teamInfo';

@@ -31,6 +31,8 @@ export const SETTING_DEFAULTS = {
   'prometheus.port': 9090,
   'prometheus.requireToken': true,
   'mcpServer.enabled': false,
+  'team.url': '',
+  'team.share': false,
 };
 
 export type SettingKey = keyof typeof SETTING_DEFAULTS;
@@ -68,6 +70,14 @@ export interface Settings {
   dayBoundary: DayBoundary;
   realtime: RealtimeSettings;
   mcpServerEnabled: boolean;
+  team: TeamSettings;
+}
+
+export interface TeamSettings {
+  /** postgresql://member@host/db, without a password. */
+  url: string;
+  /** Sharing is off until the user turns it on, even with a URL. */
+  share: boolean;
 }
 
 /** The raw value of a key as the editor has it (the default when the user set none). */
@@ -104,6 +114,7 @@ export function parseSettings(read: ReadSetting): Settings {
       metricsRequireToken: bool('prometheus.requireToken'),
     },
     mcpServerEnabled: bool('mcpServer.enabled'),
+    team: { url: text('team.url'), share: bool('team.share') },
   };
 }
 

@@ -11,7 +11,13 @@ function runs(n: number): string {
   return n === 1 ? '1 run' : `${n} runs`;
 }
 
-function tooltip(summary: TodaySummary, paused: boolean, boundary: DayBoundary): vscode.MarkdownString {
+/** What the status bar shows of the team sync (src/vscode/teamSync.ts). */
+export interface TeamSyncState {
+  describe(): string;
+  readonly onDidChange: vscode.Event<void>;
+}
+
+function tooltip(summary: TodaySummary, paused: boolean, boundary: DayBoundary, team: string | undefined): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**Session Buddy** — today (${boundary === 'utc' ? 'UTC' : 'your local day'})\n\n`);
   if (paused) md.appendMarkdown('$(debug-pause) Tracking is paused: nothing is recorded.\n\n');
@@ -26,6 +32,7 @@ function tooltip(summary: TodaySummary, paused: boolean, boundary: DayBoundary):
     if (summary.openAnomalies > 1) md.appendText(` (+${summary.openAnomalies - 1} more)`);
     md.appendMarkdown('\n\n');
   }
+  if (team) md.appendText(`Team: ${team}\n\n`);
   md.appendMarkdown('Click to open the dashboard.');
   return md;
 }
@@ -39,8 +46,9 @@ export class SkillStatusBar extends Disposable {
   private readonly item = this.register(vscode.window.createStatusBarItem('sessionBuddy.status', vscode.StatusBarAlignment.Left, 50));
   private readonly refresh = this.register(throttle(() => this.update(), 250));
 
-  constructor(private readonly host: StoreHost, private readonly settings: SettingsWatcher, private readonly log: vscode.LogOutputChannel) {
+  constructor(private readonly host: StoreHost, private readonly settings: SettingsWatcher, private readonly log: vscode.LogOutputChannel, private readonly team?: TeamSyncState) {
     super();
+    if (team) this.register(team.onDidChange(() => this.refresh()));
     this.item.name = 'Session Buddy';
     this.item.command = COMMANDS.showDashboard;
     this.item.text = '$(pulse) …';
@@ -76,7 +84,7 @@ export class SkillStatusBar extends Disposable {
       const paused = !settings.trackingEnabled;
       const summary = core.lib.getTodaySummary(core.store, new Date(), settings.dayBoundary);
       this.item.text = core.lib.statusText(summary, paused);
-      this.item.tooltip = tooltip(summary, paused, settings.dayBoundary);
+      this.item.tooltip = tooltip(summary, paused, settings.dayBoundary, this.team?.describe());
       this.item.backgroundColor = summary.openAnomalies > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
       this.item.accessibilityInformation = {
         label: `Session Buddy: ${paused ? 'tracking paused, ' : ''}${runs(summary.invocations)} today${summary.completionRate === null ? '' : `, ${Math.round(summary.completionRate * 100)} percent completed`}${summary.openAnomalies ? `, ${summary.openAnomalies} open ${summary.openAnomalies === 1 ? 'anomaly' : 'anomalies'}` : ''}`,

@@ -1,0 +1,124 @@
+import * as vscode from 'vscode';
+import type { TeamServer } from '../core/team/connection';
+import { COMMANDS } from './commandIds';
+import { Disposable, intervalDisposable } from './lifecycle';
+import { affects, type SettingsWatcher } from './settings';
+import type { Core, StoreHost } from './storeHost';
+
+/** Between background syncs; the server folds new events into its roll-ups at most once a minute anyway. */
+const SYNC_INTERVAL_MS = 5 * 60_000;
+/** Rows the preview shows; the push sends the same rows in batches. */
+const PREVIEW_ROWS = 500;
+
+/**
+ * Shares this store with the team's PostgreSQL server when `sessionBuddy.team.share` is on and
+ * `sessionBuddy.team.url` names one: a push, then a pull, every few minutes and after the settings
+ * change, in the background (nothing on the editor's path awaits it). The password lives in VS
+ * Code's secret storage. `describe()` is the sync state for the status bar's tooltip.
+ */
+export class TeamSync extends Disposable {
+  private readonly changed = this.register(new vscode.EventEmitter<void>());
+  readonly onDidChange = this.changed.event;
+  private state = 'off';
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly host: StoreHost,
+    private readonly settings: SettingsWatcher,
+    private readonly secrets: vscode.SecretStorage,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    this.register(intervalDisposable(SYNC_INTERVAL_MS, () => void this.sync()));
+    this.register(settings.onDidChange((e) => {
+      if (affects(e, 'team')) void this.sync();
+    }));
+    this.register(vscode.commands.registerCommand(COMMANDS.showSharedData, () => this.showShared()));
+    this.register(vscode.commands.registerCommand(COMMANDS.setTeamPassword, () => this.setPassword()));
+    void host.ready.then(() => this.sync(), () => undefined);
+  }
+
+  /** One line for the status bar's tooltip. */
+  describe(): string {
+    return this.state;
+  }
+
+  private setState(state: string): void {
+    this.state = state;
+    this.changed.fire();
+  }
+
+  /** A sync already under way is joined, never started twice. */
+  sync(): Promise<void> {
+    this.running ??= this.runSync().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async runSync(): Promise<void> {
+    const { url, share } = this.settings.current.team;
+    const core = this.host.current;
+    if (!url || !share || !core || this.isDisposed) {
+      this.setState(url && !share ? 'not sharing (sessionBuddy.team.share is off)' : 'off');
+      return;
+    }
+    try {
+      const server = await this.server(core, url);
+      this.setState(`syncing with ${server.label}…`);
+      const pushed = await core.lib.pushToTeam(core.store, server, { retry: { retries: 2, baseMs: 2000, maxMs: 20_000 } });
+      const pulled = await core.lib.pullFromTeam(core.store, server);
+      this.setState(`synced with ${server.label} at ${new Date().toLocaleTimeString()}: ${pushed.sent} sent, ${pulled.baselines.length} team baselines`);
+    } catch (err) {
+      this.log.warn(`Team sync: ${(err as Error).message}`);
+      this.setState(`sync failed: ${(err as Error).message}`);
+    }
+  }
+
+  private async server(core: Core, url: string): Promise<TeamServer> {
+    const bare = core.lib.parseTeamServer(url);
+    const password = await this.secrets.get(secretKey(bare));
+    return core.lib.parseTeamServer(url, password);
+  }
+
+  private async showShared(): Promise<void> {
+    const core = await this.host.ready;
+    const { url } = this.settings.current.team;
+    if (!url) {
+      void vscode.window.showInformationMessage('Session Buddy shares nothing: no team server is set (sessionBuddy.team.url).');
+      return;
+    }
+    try {
+      const server = await this.server(core, url);
+      const keys = await core.lib.withTeam(server, core.lib.readTeamInfo);
+      const rows = core.lib.pendingRows(core.store, keys, { limit: PREVIEW_ROWS });
+      const header = { team_server: server.label, sharing: this.settings.current.team.share, next_push: `${rows.length} row(s)${rows.length === PREVIEW_ROWS ? ' (first shown)' : ''}` };
+      const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify({ ...header, rows }, null, 2) });
+      await vscode.window.showTextDocument(doc, { preview: true });
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Session Buddy: ${(err as Error).message}`);
+    }
+  }
+
+  private async setPassword(): Promise<void> {
+    const core = await this.host.ready;
+    const { url } = this.settings.current.team;
+    if (!url) {
+      void vscode.window.showInformationMessage('Set sessionBuddy.team.url first (without the password).');
+      return;
+    }
+    let server: TeamServer;
+    try {
+      server = core.lib.parseTeamServer(url);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Session Buddy: ${(err as Error).message}`);
+      return;
+    }
+    const password = await vscode.window.showInputBox({ prompt: `Password of ${server.user} at ${server.label}`, password: true, ignoreFocusOut: true });
+    if (password === undefined) return;
+    await this.secrets.store(secretKey(server), password);
+    void this.sync();
+  }
+}
+
+function secretKey(server: TeamServer): string {
+  return `sessionBuddy.team.password:${server.user}@${server.label}`;
+}
