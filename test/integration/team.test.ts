@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Client } from 'pg';
 import { recommendFromSimilarUsers } from '../../src/core/analytics/collaborative';
 import { getCommunityBaselines } from '../../src/core/analytics/baselines';
+import { collaborativeCandidates } from '../../src/core/recommend/sources';
 import { addMember, initTeam, leaveTeam } from '../../src/core/team/admin';
 import { parseTeamServer, type TeamServer } from '../../src/core/team/connection';
 import { pullFromTeam, readAggregates, type TeamAggregates } from '../../src/core/team/pull';
@@ -178,6 +179,9 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
     const recommended = recommendFromSimilarUsers(store('dave'), 'dave-local');
     assert.equal(recommended[0]?.skill_name, 'format');
     assert.equal(recommended[0]?.source, 'collaborative_filtering');
+    // Bob shares only lint with dave among the visible skills (below the 2 common skills needed), so 2 neighbours.
+    const [candidate] = collaborativeCandidates(store('dave'), 'dave-local', 1);
+    assert.equal(candidate.reason, '2 teammates with a history like yours run it; they complete it 100% of the time.');
   });
 
   test('a member reads only their own raw rows and cannot write as another member', async () => {

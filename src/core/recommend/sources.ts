@@ -106,6 +106,12 @@ export function contextCandidates(languageId: string | undefined, isTestFile: bo
   return [{ skill: test.skill, score: 0.6, reason: `You are editing a test file; run the ${test.name}.`, source: 'context' }];
 }
 
+/** Users behind a collaborative answer are teammates: imported profiles or the team store's members. */
+function teammates(n: number | undefined, unknown: string): string {
+  if (n === undefined) return unknown;
+  return n === 1 ? '1 teammate' : `${n} teammates`;
+}
+
 /**
  * What users with a similar history run and this user has not tried yet (Jaccard neighbours), or,
  * for a user without enough history, what the whole team completes most reliably.
@@ -116,8 +122,8 @@ export function collaborativeCandidates(store: SkillStore, userId: string, limit
     score: Math.min(1, Math.max(0, r.score)),
     reason:
       r.source === 'collaborative_filtering'
-        ? `${r.evidence ?? 'Several'} user(s) with a history like yours run it; they complete it ${percent(r.completion_rate)} of the time.`
-        : `Across ${r.evidence ?? 'all'} user(s) it completes ${percent(r.completion_rate)} of the time; you have not tried it yet.`,
+        ? `${teammates(r.evidence, 'Several teammates')} with a history like yours run it; they complete it ${percent(r.completion_rate)} of the time.`
+        : `Across ${teammates(r.evidence, 'all teammates')} it completes ${percent(r.completion_rate)} of the time; you have not tried it yet.`,
     source: r.source === 'collaborative_filtering' ? ('collaborative' as const) : ('community_baseline' as const),
   }));
 }
