@@ -59,6 +59,7 @@ export class AnalyticsScheduler extends Disposable {
       const retentionDays = this.settings.current.retentionDays;
       const r = await core.lib.applyRetention(core.store, { retentionDays, stepPauseMs: RETENTION_STEP_PAUSE_MS });
       if (r.removed > 0 || r.anomalies_removed > 0) this.log.info(`Retention (${retentionDays} days): rolled up and removed ${r.removed} invocations and ${r.anomalies_removed} resolved anomalies from before ${r.before}`);
+      if (r.unpushed_removed > 0) this.log.warn(`Retention removed ${r.unpushed_removed} invocations the team store had not received yet (they were older than ${retentionDays} days)`);
     });
     this.register(new core.lib.PredictorService(core.store, {
       mayWrite: () => this.settings.current.trackingEnabled && lease.held,

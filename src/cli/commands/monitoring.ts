@@ -73,5 +73,6 @@ export function registerMonitoringCommands(program: Command, ctx: CliContext): v
     .action(async (opts: { days: number }) => {
       const result = await ctx.withStore('work', (store) => applyRetention(store, { retentionDays: opts.days }));
       ctx.io.out(`Rolled up and removed ${result.removed} invocation(s) recorded before ${result.before}; removed ${result.anomalies_removed} resolved anomaly(ies).\n`);
+      if (result.unpushed_removed > 0) ctx.io.err(`session-buddy: ${result.unpushed_removed} of them had not been pushed to the team store yet\n`);
     });
 }

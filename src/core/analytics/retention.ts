@@ -23,6 +23,8 @@ export interface RetentionResult {
   removed: number;
   /** Resolved anomalies removed (resolved before the same instant). */
   anomalies_removed: number;
+  /** Removed invocations a team store had not received yet (team push): the caller says so. */
+  unpushed_removed: number;
 }
 
 /** Invocations removed per retention event, so that applying one (in every window) stays short. */
@@ -42,14 +44,16 @@ export async function applyRetention(store: SkillStore, options: RetentionOption
   const days = positiveInteger('retentionDays', options.retentionDays, DEFAULT_RETENTION_DAYS, 36_500);
   const before = new Date(referenceTime(options.now).getTime() - days * 86_400_000).toISOString();
   let removed = 0;
+  let unpushed = 0;
   for (const step of stepBoundaries(store, before)) {
     removed += one<{ n: number }>(store.db, 'SELECT COUNT(*) AS n FROM skill_invocation WHERE invoked_at < ?', [step])?.n ?? 0;
+    unpushed += one<{ n: number }>(store.db, 'SELECT COUNT(*) AS n FROM skill_invocation WHERE invoked_at < ? AND id > (SELECT MIN(pushed_through_id) FROM team_sync)', [step])?.n ?? 0;
     await store.commit([{ t: 'retention', before: step }]);
     if (options.stepPauseMs && step !== before) await new Promise((resolve) => setTimeout(resolve, options.stepPauseMs));
   }
   const anomalies = all<{ id: number }>(store.db, 'SELECT id FROM skill_anomalies WHERE resolved_at < ?', [before]);
   if (anomalies.length > 0) await store.commit(anomalies.map((a): StoreEvent => ({ t: 'delete', table: 'skill_anomalies', where: { id: a.id } })));
-  return { before, removed, anomalies_removed: anomalies.length };
+  return { before, removed, anomalies_removed: anomalies.length, unpushed_removed: unpushed };
 }
 
 /**
