@@ -72,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
     vscode.commands.registerCommand(COMMANDS.showDashboard, () => dashboard.show()),
     vscode.commands.registerCommand(COMMANDS.refreshRecommendations, () => view.update()),
     new TrackSkillCommands(host, recorder, log),
-    new MaintenanceCommands(host, recorder, settings, log),
+    new MaintenanceCommands(host, recorder, settings, log, team),
     new AnalyticsCommands(host, log, (skill) => dashboard.show({ trendSkill: skill })),
     new AnalyticsScheduler(host, settings, log),
     registerLanguageModelTools(context, host, { mayRecord: () => isTracking(settings.current, 'api'), log }),

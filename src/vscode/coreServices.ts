@@ -28,5 +28,6 @@ export { WindowSession } from '../core/tracking/windowSession';
 export { parseTeamServer, withTeam } from '../core/team/connection';
 export { pullFromTeam } from '../core/team/pull';
 export { pushToTeam } from '../core/team/push';
-export { pendingRows } from '../core/team/shared';
+export { pendingCount, pendingRows } from '../core/team/shared';
+export { leaveTeam } from '../core/team/admin';
 export { readTeamInfo, teamSyncRowsFor } from '../core/team/teamInfo';

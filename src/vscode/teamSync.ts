@@ -38,6 +38,29 @@ export class TeamSync extends Disposable {
     void host.ready.then(() => this.sync(), () => undefined);
   }
 
+  /** Whether a team server is configured (Delete All Data then offers to delete this member's rows there). */
+  get configured(): boolean {
+    return this.settings.current.team.url !== '';
+  }
+
+  /** Invocations recorded here that the configured team store has not received yet. */
+  unpushed(core: Core): number {
+    const { url } = this.settings.current.team;
+    if (!url) return 0;
+    try {
+      const rows = core.lib.teamSyncRowsFor(core.store, core.lib.parseTeamServer(url));
+      return rows.length ? Math.max(...rows.map((r) => core.lib.pendingCount(core.store, r.team_id))) : core.lib.pendingCount(core.store, '');
+    } catch {
+      return 0;
+    }
+  }
+
+  /** `team leave --delete` for this member: their rows on the server go, and the pulled team rows here. */
+  async deleteServerRows(core: Core): Promise<number> {
+    const server = await this.server(core, this.settings.current.team.url);
+    return (await core.lib.leaveTeam(core.store, server, { deleteRows: true })).deleted_server_rows;
+  }
+
   /** One line for the status bar's tooltip. */
   describe(): string {
     return this.state;

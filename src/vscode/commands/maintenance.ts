@@ -6,7 +6,8 @@ import { Disposable } from '../lifecycle';
 import type { InvocationRecorder } from '../recorder';
 import { registerGuardedCommand } from './guardedCommand';
 import type { SettingsWatcher } from '../settings';
-import type { StoreHost } from '../storeHost';
+import type { Core, StoreHost } from '../storeHost';
+import type { TeamSync } from '../teamSync';
 
 const WALKTHROUGH = 'session-buddy.session-buddy#gettingStarted';
 
@@ -17,6 +18,7 @@ export class MaintenanceCommands extends Disposable {
     private readonly recorder: InvocationRecorder,
     private readonly settings: SettingsWatcher,
     private readonly log: vscode.LogOutputChannel,
+    private readonly team?: TeamSync,
   ) {
     super();
     const command = (id: CommandId, work: () => Promise<unknown> | unknown) => this.register(registerGuardedCommand(id, work, log));
@@ -93,17 +95,23 @@ export class MaintenanceCommands extends Disposable {
 
   private async deleteAll(): Promise<void> {
     const core = await this.host.ready;
+    const unpushed = this.team?.unpushed(core) ?? 0;
+    const teamNote = this.team?.configured
+      ? ` ${unpushed > 0 ? `${unpushed} run(s) were never sent to the team store and are lost with it. ` : ''}Your rows on the team server stay unless you also delete them there.`
+      : '';
+    const buttons = this.team?.configured ? ['Delete All Data', 'Delete All Data and My Team Rows'] : ['Delete All Data'];
     const confirm = await vscode.window.showWarningMessage(
       'Delete all Session Buddy data?',
       {
         modal: true,
-        detail: `Every recorded run, session, metric, anomaly and analysis in ${core.store.paths.db} is deleted, for every window, the CLI and the MCP server, together with the backups and the trained model beside it. This cannot be undone.`,
+        detail: `Every recorded run, session, metric, anomaly and analysis in ${core.store.paths.db} is deleted, for every window, the CLI and the MCP server, together with the backups and the trained model beside it. This cannot be undone.${teamNote}`,
       },
       // The first button is focused: Enter keeps the data.
       'Keep My Data',
-      'Delete All Data',
+      ...buttons,
     );
-    if (confirm !== 'Delete All Data') return;
+    if (confirm === undefined || confirm === 'Keep My Data') return;
+    if (confirm === 'Delete All Data and My Team Rows') await this.deleteTeamRows(core);
     const result = await this.withProgress('Deleting all data', () => core.lib.deleteAllData(core.store));
     core.session.forget();
     this.recorder.reset();
@@ -115,6 +123,17 @@ export class MaintenanceCommands extends Disposable {
       return;
     }
     void vscode.window.showInformationMessage(`Session Buddy: all data was deleted (${result.removedFiles.length} file(s) removed; see the log for the list).`);
+  }
+
+  /** A server that cannot be reached does not stop the local deletion; the user hears what stayed. */
+  private async deleteTeamRows(core: Core): Promise<void> {
+    try {
+      const removed = await this.withProgress('Deleting your rows on the team server', () => this.team!.deleteServerRows(core));
+      this.log.info(`Deleted ${removed} of this member's row(s) on the team server`);
+    } catch (err) {
+      this.log.warn(`Team rows not deleted: ${(err as Error).message}`);
+      void vscode.window.showWarningMessage(`Session Buddy: your rows on the team server were not deleted (${(err as Error).message}); run session-buddy team leave --delete later.`);
+    }
   }
 
   private async openFolder(): Promise<void> {
