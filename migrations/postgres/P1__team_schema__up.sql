@@ -197,7 +197,9 @@ LANGUAGE sql IMMUTABLE AS $$ SELECT (100 * completed / greatest(runs, 1))::small
 -- xmin has finished, so the events between the last xmin and this one are complete and are folded
 -- exactly once, however pushes interleave.
 CREATE FUNCTION session_buddy.refresh_rollups(min_interval interval DEFAULT interval '1 minute') RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = session_buddy, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = session_buddy, pg_temp
+-- Its statements are short; compiling them (JIT) cost more than running them.
+SET jit = off AS $$
 DECLARE
   upto xid8 := pg_snapshot_xmin(pg_current_snapshot());
   state rollup_state%ROWTYPE;
@@ -301,6 +303,9 @@ BEGIN
     RETURNING session_hash, skill_name)
   INSERT INTO rollup_new_pairs SELECT session_hash, skill_name FROM added;
 
+  -- Planned from real counts: the pair join must look sessions up by key, not scan them all.
+  ANALYZE rollup_new_pairs;
+
   INSERT INTO skill_sessions AS k (skill_name, sessions)
   SELECT skill_name, count(*) FROM rollup_new_pairs GROUP BY 1
   ON CONFLICT (skill_name) DO UPDATE SET sessions = k.sessions + EXCLUDED.sessions;
@@ -344,7 +349,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = session_buddy, pg_temp AS
   mine AS (
     SELECT m.skill_name, sum(r.members) FILTER (WHERE r.rate_percent <= rate_percent(m.completed, m.runs)) AS at_most
     FROM member_skill m JOIN skill_rate_members r ON r.skill_name = m.skill_name
-    WHERE m.member = session_user GROUP BY m.skill_name)
+    WHERE m.member = session_user::text GROUP BY m.skill_name)
   SELECT v.skill_name, v.members, v.runs, v.completed::double precision / v.runs,
          q.median_seconds, q.p90_seconds,
          CASE WHEN mine.skill_name IS NULL THEN NULL WHEN v.members = 1 THEN 100.0 ELSE 100.0 * (mine.at_most - 1) / (v.members - 1) END
@@ -361,10 +366,10 @@ CREATE FUNCTION session_buddy.neighbours(max_rows integer)
 RETURNS TABLE (member text, similarity double precision, common_skills integer, skill_count integer)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = session_buddy, pg_temp AS $$
   WITH width AS (SELECT max(id) AS n FROM skill_ids),
-  mine AS (SELECT rpad(b.bits::text, width.n, '0')::varbit AS bits, b.skills FROM member_bits b, width WHERE b.member = session_user),
+  mine AS (SELECT rpad(b.bits::text, width.n, '0')::varbit AS bits, b.skills FROM member_bits b, width WHERE b.member = session_user::text),
   common AS (
     SELECT o.member, o.skills, bit_count(rpad(o.bits::text, width.n, '0')::varbit & mine.bits)::integer AS c
-    FROM member_bits o, mine, width WHERE o.member <> session_user)
+    FROM member_bits o, mine, width WHERE o.member <> session_user::text)
   SELECT c.member, c.c::double precision / (c.skills + mine.skills - c.c), c.c, c.skills
   FROM common c, mine
   WHERE c.c > 0 AND (SELECT count(*) FROM member_bits) >= min_members()
@@ -411,7 +416,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = session_buddy, pg_temp AS $$
 DECLARE
   removed bigint;
 BEGIN
-  DELETE FROM events WHERE member = session_user;
+  DELETE FROM events WHERE member = session_user::text;
   GET DIAGNOSTICS removed = ROW_COUNT;
   UPDATE rollup_state SET rebuild = true;
   RETURN removed;
