@@ -161,7 +161,7 @@ describe('up and down', () => {
       db.run("INSERT INTO skill_sessions (session_id, user_id, source, started_at) VALUES (?, 'u', ?, '2026-11-01T09:00:00.000Z')", [id, source]);
     }
     record(db, [...sessions.map(([id]) => ({ session_id: id })), { session_id: 'no-session-row' }]);
-    manager.migrate();
+    manager.migrate({ target: 'V8' });
     const sourceOf = (session: string) => db.exec('SELECT source FROM skill_invocation WHERE session_id = ?', [session])[0].values[0][0];
     assert.deepEqual(
       ['w', 'c', 'p', 'm', 'i', 'n', 'no-session-row'].map(sourceOf),
