@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { SessionBuddyApi } from './api';
+import { AgentTelemetryHost } from './vscode/agentsHost';
 import { COMMANDS } from './vscode/commandIds';
 import { CommandRecognition } from './vscode/commandRecognition';
 import { MaintenanceCommands } from './vscode/commands/maintenance';
@@ -77,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
     new AnalyticsScheduler(host, settings, log),
     registerLanguageModelTools(context, host, { mayRecord: () => isTracking(settings.current, 'api'), log }),
     new RealtimeHostService(context, host, settings, log),
+    new AgentTelemetryHost(context, host, settings, recognition, log),
     registerMcpServerProvider(context, {
       enabled: () => settings.current.mcpServerEnabled,
       databasePath: () => settings.current.databasePath,

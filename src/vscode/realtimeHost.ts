@@ -11,6 +11,20 @@ const SECRET_KEY = 'sessionBuddy.realtimeToken';
 /** How often a window that finds the port taken tries to take over. */
 const RETRY_MS = 5000;
 
+/** Where the token functions come from: the real-time or the agent hosting module, whichever the caller loaded. */
+export type TokenLibrary = Pick<typeof import('../core/realtime/token'), 'mirrorToken' | 'tokenFilePath'>;
+
+/**
+ * The token of the real-time server, the exporter and the OTLP receiver: kept in the secret storage,
+ * mirrored to `<db>.token` for the CLI and scripts.
+ */
+export async function sharedToken(context: vscode.ExtensionContext, store: SkillStore, lib: TokenLibrary): Promise<string> {
+  const secret = await context.secrets.get(SECRET_KEY);
+  const token = lib.mirrorToken(secret, lib.tokenFilePath(store.paths.db));
+  if (token !== secret) await context.secrets.store(SECRET_KEY, token);
+  return token;
+}
+
 /**
  * Runs the real-time WebSocket server and the Prometheus exporter from an editor window: started
  * by a command or by sessionBuddy.realtime.enabled. With several windows one hosts each port; the
@@ -101,12 +115,8 @@ export class RealtimeHostService extends Disposable {
     }
   }
 
-  /** The shared token: from the secret storage, mirrored to `<db>.token` for the CLI. */
-  private async token(store: SkillStore, lib: typeof import('../core/realtime/hostingServices')): Promise<string> {
-    const secret = await this.context.secrets.get(SECRET_KEY);
-    const token = lib.mirrorToken(secret, lib.tokenFilePath(store.paths.db));
-    if (token !== secret) await this.context.secrets.store(SECRET_KEY, token);
-    return token;
+  private token(store: SkillStore, lib: TokenLibrary): Promise<string> {
+    return sharedToken(this.context, store, lib);
   }
 
   private async copyToken(): Promise<void> {

@@ -33,6 +33,9 @@ export const SETTING_DEFAULTS = {
   'mcpServer.enabled': false,
   'team.url': '',
   'team.share': false,
+  'agents.enabled': false,
+  'agents.port': 4318,
+  'agents.requireToken': true,
 };
 
 export type SettingKey = keyof typeof SETTING_DEFAULTS;
@@ -50,6 +53,13 @@ export interface RealtimeSettings {
   metricsEnabled: boolean;
   metricsPort: number;
   metricsRequireToken: boolean;
+}
+
+/** The OTLP receiver for AI agents' telemetry (always on 127.0.0.1). */
+export interface AgentSettings {
+  enabled: boolean;
+  port: number;
+  requireToken: boolean;
 }
 
 export interface Settings {
@@ -71,6 +81,7 @@ export interface Settings {
   realtime: RealtimeSettings;
   mcpServerEnabled: boolean;
   team: TeamSettings;
+  agents: AgentSettings;
 }
 
 export interface TeamSettings {
@@ -115,7 +126,17 @@ export function parseSettings(read: ReadSetting): Settings {
     },
     mcpServerEnabled: bool('mcpServer.enabled'),
     team: { url: text('team.url'), share: bool('team.share') },
+    agents: {
+      enabled: bool('agents.enabled'),
+      port: validPort(num('agents.port'), SETTING_DEFAULTS['agents.port']),
+      requireToken: bool('agents.requireToken'),
+    },
   };
+}
+
+/** A port the editor can tell terminals about: 1..65535 (0, "any free port", would differ per window). */
+function validPort(value: number, fallback: number): number {
+  return Number.isInteger(value) && value >= 1 && value <= 65535 ? value : fallback;
 }
 
 function typed<T>(read: ReadSetting, key: SettingKey, is: (value: unknown) => value is T): T {

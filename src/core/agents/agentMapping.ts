@@ -1,7 +1,7 @@
 import { MAX_DURATION_SECONDS } from '../limits';
 import { toTimestamp, type Timestamp } from '../time';
-import { skillsFromCommandLine, type CommandLineOptions } from '../tracking/commandLine';
-import { skillSlug } from '../tracking/taskSkill';
+import { skillsFromCommandLine } from '../tracking/commandLine';
+import { skillSlug, type CommandLineRecogniser } from '../tracking/taskSkill';
 import { SAFE_SKILL_NAME } from '../validation';
 import type { Attributes, AttributeValue, LogRecordView, SpanView } from './otlpDecode';
 
@@ -43,7 +43,7 @@ interface ToolCall {
 }
 
 /** Claude Code's `claude_code.tool_result` event (a log record). */
-export function runsFromLogRecord(record: LogRecordView, commandLine: CommandLineOptions = {}): MappingResult {
+export function runsFromLogRecord(record: LogRecordView, recognise: CommandLineRecogniser = builtInRules): MappingResult {
   const attributes = record.attributes;
   const isToolResult = record.eventName === CLAUDE_CODE_TOOL_RESULT || record.body === CLAUDE_CODE_TOOL_RESULT || attributes.get('event.name') === 'tool_result';
   if (!isToolResult) return { kind: 'ignored' };
@@ -65,11 +65,11 @@ export function runsFromLogRecord(record: LogRecordView, commandLine: CommandLin
     isMcp: false,
   };
   const identity = logIdentity(attributes, sessionId, endNanos, toolName);
-  return toRuns(call, commandLine, { completed: success, durationSeconds, endNanos, sessionId, identity });
+  return toRuns(call, recognise, { completed: success, durationSeconds, endNanos, sessionId, identity });
 }
 
 /** A GenAI `execute_tool {gen_ai.tool.name}` span (also Claude Code's own tool spans, which follow it). */
-export function runsFromSpan(span: SpanView, commandLine: CommandLineOptions = {}): MappingResult {
+export function runsFromSpan(span: SpanView, recognise: CommandLineRecogniser = builtInRules): MappingResult {
   const attributes = span.attributes;
   const operation = text(attributes.get('gen_ai.operation.name'));
   if (operation !== GENAI_EXECUTE_TOOL && !span.name.startsWith(`${GENAI_EXECUTE_TOOL} `)) return { kind: 'ignored' };
@@ -92,7 +92,7 @@ export function runsFromSpan(span: SpanView, commandLine: CommandLineOptions = {
   const identity = callId ? `call:${callId}` : `span:${span.traceId}:${span.spanId}`;
   const failed = span.statusCode === 2 || attributes.has('error.type');
   const durationSeconds = span.startUnixNano > 0n ? seconds(Number(span.endUnixNano - span.startUnixNano), 1e-9) : null;
-  return toRuns(call, commandLine, { completed: !failed, durationSeconds, endNanos: span.endUnixNano, sessionId, identity });
+  return toRuns(call, recognise, { completed: !failed, durationSeconds, endNanos: span.endUnixNano, sessionId, identity });
 }
 
 interface RunFacts {
@@ -103,8 +103,8 @@ interface RunFacts {
   identity: string;
 }
 
-function toRuns(call: ToolCall, commandLine: CommandLineOptions, facts: RunFacts): MappingResult {
-  const skills = skillsOfCall(call, commandLine);
+function toRuns(call: ToolCall, recognise: CommandLineRecogniser, facts: RunFacts): MappingResult {
+  const skills = skillsOfCall(call, recognise);
   if (skills.length === 0) return refused(`tool name "${call.toolName.slice(0, 64)}" gives no valid skill name`);
   const invokedAt = startTime(facts.endNanos, facts.durationSeconds);
   // One run per skill of a Bash chain (`ruff check && pytest`), as the terminal records it.
@@ -119,13 +119,18 @@ function toRuns(call: ToolCall, commandLine: CommandLineOptions, facts: RunFacts
   return { kind: 'runs', runs };
 }
 
+/** The built-in command-line rules, unknown commands left out (what the editor adds: the user's rules, the workspace's scripts). */
+function builtInRules(commandLine: string): string[] {
+  return skillsFromCommandLine(commandLine);
+}
+
 const MCP_TOOL_NAME = /^mcp__(.+?)__(.+)$/;
 
 /** The skill names of one tool call; [] when its name gives none that is valid. */
-function skillsOfCall(call: ToolCall, commandLine: CommandLineOptions): string[] {
+function skillsOfCall(call: ToolCall, recognise: CommandLineRecogniser): string[] {
   const tool = call.toolName;
   if (tool === 'Bash' || tool.toLowerCase() === 'bash') {
-    const skills = call.command ? skillsFromCommandLine(call.command, commandLine) : [];
+    const skills = call.command ? recognise(call.command) : [];
     return skills.length > 0 ? skills : ['agent-bash'];
   }
   if (tool === 'Skill') return [ownSkillName(call.skill) ?? 'agent-skill'];

@@ -4,7 +4,7 @@ import zlib from 'node:zlib';
 import { closeHttp, httpOrigin, listenHttp } from '../realtime/httpListener';
 import { bearerToken, hostHeaderAllowed, isLoopbackHost, originAllowed } from '../realtime/requestGuards';
 import { tokensMatch } from '../realtime/token';
-import type { CommandLineOptions } from '../tracking/commandLine';
+import type { CommandLineRecogniser } from '../tracking/taskSkill';
 import { runsFromLogRecord, runsFromSpan, type AgentToolRun, type MappingResult } from './agentMapping';
 import type { AgentRunRecorder } from './agentRecorder';
 import { decodeLogs, decodeSpans, encodeExportResponse, encodeStatus, OtlpDecodeError, type OtlpEncoding, type OtlpSignal } from './otlpDecode';
@@ -21,8 +21,10 @@ export interface OtlpReceiverOptions {
   allowedOrigins?: readonly string[];
   /** The most bytes a request body may have, before and after gzip. */
   maxBodyBytes?: number;
-  /** The terminal's command-line settings (user rules, workspace names), read for each request. */
-  commandLine?: () => CommandLineOptions;
+  /** How a Bash tool call's command line becomes skills: the terminal's rules (built-in ones by default). */
+  recognise?: CommandLineRecogniser;
+  /** false drops what arrives, answered as accepted so the exporter does not retry (tracking paused). */
+  mayRecord?: () => boolean;
   onLog?: (message: string) => void;
 }
 
@@ -129,10 +131,10 @@ export class OtlpReceiver {
   }
 
   private async accept(signal: OtlpSignal, body: Buffer, encoding: OtlpEncoding): Promise<{ rejected: number; message: string }> {
-    const commandLine = this.options.commandLine?.() ?? {};
+    const recognise = this.options.recognise;
     let results: MappingResult[];
     try {
-      results = signal === 'logs' ? decodeLogs(body, encoding).map((r) => runsFromLogRecord(r, commandLine)) : decodeSpans(body, encoding).map((s) => runsFromSpan(s, commandLine));
+      results = signal === 'logs' ? decodeLogs(body, encoding).map((r) => runsFromLogRecord(r, recognise)) : decodeSpans(body, encoding).map((s) => runsFromSpan(s, recognise));
     } catch (err) {
       if (err instanceof OtlpDecodeError) throw new Refusal(400, RPC_CODE.invalidArgument, err.message);
       throw err;
@@ -143,7 +145,7 @@ export class OtlpReceiver {
       if (result.kind === 'runs') runs.push(...result.runs);
       else if (result.kind === 'refused') reasons.set(result.reason, (reasons.get(result.reason) ?? 0) + 1);
     }
-    await this.recorder.record(runs);
+    if (this.options.mayRecord?.() !== false) await this.recorder.record(runs);
     const rejected = [...reasons.values()].reduce((a, b) => a + b, 0);
     return { rejected, message: [...reasons].map(([reason, n]) => `${n} × ${reason}`).join('; ') };
   }

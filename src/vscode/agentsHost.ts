@@ -1,0 +1,100 @@
+import * as vscode from 'vscode';
+import type { AgentHosting } from '../core/agents/agentHosting';
+import type { PortState } from '../core/realtime/portKeeper';
+import type { CommandRecognition } from './commandRecognition';
+import { Disposable, toDisposable } from './lifecycle';
+import { sharedToken } from './realtimeHost';
+import { affects, isTracking, type SettingsWatcher } from './settings';
+import type { AgentSettings } from './settingsSchema';
+import type { StoreHost } from './storeHost';
+
+/** How often a window that finds the port taken tries to take over. */
+const RETRY_MS = 5000;
+const LOOPBACK = '127.0.0.1';
+
+/**
+ * Receives AI agents' OpenTelemetry while sessionBuddy.agents.enabled is on: one window hosts the
+ * OTLP receiver, the others stand by (as the real-time server does). Every window gives its
+ * integrated terminals the variables that make Claude Code, and any OpenTelemetry SDK, export to it.
+ */
+export class AgentTelemetryHost extends Disposable {
+  private hosting: AgentHosting | undefined;
+  private starting: Promise<void> | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly host: StoreHost,
+    private readonly settings: SettingsWatcher,
+    private readonly recognition: CommandRecognition,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    this.register(settings.onDidChange((e) => {
+      if (affects(e, 'agents')) void this.stop().then(() => this.apply());
+    }));
+    this.register(toDisposable(() => void this.stop()));
+    void this.apply();
+  }
+
+  private async apply(): Promise<void> {
+    if (this.isDisposed) return;
+    if (!this.settings.current.agents.enabled) {
+      this.context.environmentVariableCollection.clear();
+      return;
+    }
+    this.starting ??= this.start().finally(() => (this.starting = undefined));
+    await this.starting;
+  }
+
+  private async stop(): Promise<void> {
+    await this.starting;
+    const hosting = this.hosting;
+    this.hosting = undefined;
+    if (hosting) await hosting.stop();
+  }
+
+  private async start(): Promise<void> {
+    const settings = this.settings.current.agents;
+    try {
+      const [{ store, tracker }, lib] = await Promise.all([this.host.ready, import('../core/agents/agentHosting')]);
+      const token = settings.requireToken ? await sharedToken(this.context, store, lib) : null;
+      const hosting = new lib.AgentHosting(store, tracker, {
+        port: settings.port,
+        token,
+        retryMs: RETRY_MS,
+        recognise: (commandLine) => this.recognition.taskSkills(commandLine),
+        mayRecord: () => isTracking(this.settings.current, 'api'),
+      }, { onState: (state, endpoint) => this.report(state, endpoint, settings), onLog: (message) => this.log.warn(message) });
+      this.hosting = hosting;
+      await hosting.start();
+      if (this.isDisposed) {
+        this.hosting = undefined;
+        return await hosting.stop();
+      }
+      this.setTerminalEnvironment(settings, token);
+    } catch (err) {
+      this.hosting = undefined;
+      this.log.error(`Agent telemetry receiver could not start: ${(err as Error).message}`);
+    }
+  }
+
+  /** New integrated terminals get these; VS Code offers to relaunch the open ones. */
+  private setTerminalEnvironment(settings: AgentSettings, token: string | null): void {
+    const env = this.context.environmentVariableCollection;
+    // Not persisted: the collection would keep the token in the workspace storage, in plain text.
+    env.persistent = false;
+    env.description = 'Session Buddy: AI agents started here report their tool calls (OpenTelemetry) to Session Buddy';
+    env.replace('CLAUDE_CODE_ENABLE_TELEMETRY', '1');
+    env.replace('OTEL_LOGS_EXPORTER', 'otlp');
+    env.replace('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf');
+    env.replace('OTEL_EXPORTER_OTLP_ENDPOINT', `http://${LOOPBACK}:${settings.port}`);
+    if (token) env.replace('OTEL_EXPORTER_OTLP_HEADERS', `Authorization=Bearer ${token}`);
+    else env.delete('OTEL_EXPORTER_OTLP_HEADERS');
+  }
+
+  private report(state: PortState, endpoint: string | undefined, settings: AgentSettings): void {
+    if (state.kind === 'hosting') this.log.info(`Agent telemetry (OTLP/HTTP): ${endpoint} (hosted by this window)`);
+    else if (state.kind === 'standby') this.log.info(`Agent telemetry: port ${settings.port} is in use (another window hosts it); this window takes over if it closes`);
+    else if (state.kind === 'failed') this.log.error(`Agent telemetry: ${state.message}`);
+  }
+}
