@@ -19,6 +19,7 @@ import { all } from '../store/statements';
 import type { DerivedRowWriter, SkillStore } from '../store/store';
 import { nowTimestamp } from '../time';
 import { positiveInteger } from '../validation';
+import { parseSourceFilter, sourceCondition, type SourceFilter } from './sourceFilter';
 
 export interface CommunityBaseline {
   skill_name: string;
@@ -36,16 +37,20 @@ export interface CommunityBaseline {
 /**
  * Local invocations and imported profile rows as one list of observations. Profile rows live in
  * sessions `profile:<64 hex>` or `profile:<64 hex>:<phase>`; the range on session_id uses its index.
+ * With a source filter, only local runs of those sources (profiles record no source).
  */
-const BASELINE_SQL = `
-  WITH obs AS (
+function baselineSql(source: { sql: string } | undefined): string {
+  const local = `
     SELECT i.skill_name, COALESCE(s.user_id, '') AS user_id, i.completed,
            CASE WHEN i.completed = 1 THEN i.duration_seconds END AS duration, i.workflow_phase AS phase
-    FROM skill_invocation i LEFT JOIN skill_sessions s ON s.session_id = i.session_id
+    FROM skill_invocation i LEFT JOIN skill_sessions s ON s.session_id = i.session_id`;
+  const profiles = `
     UNION ALL
     SELECT u.skill_name, u.user_id, u.completed, NULL, NULLIF(substr(u.session_id, 74), '')
     FROM skill_user_interactions u
-    WHERE u.session_id >= 'profile:' AND u.session_id < 'profile;'),
+    WHERE u.session_id >= 'profile:' AND u.session_id < 'profile;'`;
+  return `
+  WITH obs AS (${source ? `${local} WHERE 1 = 1${source.sql}` : `${local}${profiles}`}),
   stats AS (
     SELECT skill_name, COUNT(DISTINCT user_id) AS users, COUNT(*) AS invocations,
            AVG(CASE WHEN completed = 1 THEN 1.0 ELSE 0.0 END) AS rate, AVG(duration) AS duration
@@ -56,6 +61,7 @@ const BASELINE_SQL = `
   SELECT st.skill_name, st.users, st.invocations, st.rate, st.duration, ph.phase
   FROM stats st LEFT JOIN phases ph ON ph.skill_name = st.skill_name AND ph.rn = 1
   ORDER BY st.skill_name`;
+}
 
 interface StatRow {
   skill_name: string;
@@ -82,11 +88,10 @@ export function effectivenessPercentiles(rates: readonly number[]): number[] {
   });
 }
 
-export async function updateCommunityBaselines(store: DerivedRowWriter): Promise<{ status: 'updated'; skills_updated: number }> {
-  const stats = all<StatRow>(store.db, BASELINE_SQL);
+/** Baseline rows from the statistics, with their percentiles among these skills. */
+function toBaselines(stats: readonly StatRow[], now: string): CommunityBaseline[] {
   const percentiles = effectivenessPercentiles(stats.map((s) => s.rate));
-  const now = nowTimestamp();
-  const rows: Record<string, SqlValue>[] = stats.map((s, i) => ({
+  return stats.map((s, i) => ({
     skill_name: s.skill_name,
     total_users: s.users,
     total_invocations: s.invocations,
@@ -96,6 +101,11 @@ export async function updateCommunityBaselines(store: DerivedRowWriter): Promise
     effectiveness_percentile: percentiles[i],
     last_updated: now,
   }));
+}
+
+export async function updateCommunityBaselines(store: DerivedRowWriter): Promise<{ status: 'updated'; skills_updated: number }> {
+  const stats = all<StatRow>(store.db, baselineSql(undefined));
+  const rows: Record<string, SqlValue>[] = toBaselines(stats, nowTimestamp()).map((b) => ({ ...b }));
   const current = new Set(stats.map((s) => s.skill_name));
   const events: StoreEvent[] = all<{ skill_name: string }>(store.db, 'SELECT skill_name FROM skill_community_baselines')
     .filter((r) => !current.has(r.skill_name))
@@ -105,9 +115,14 @@ export async function updateCommunityBaselines(store: DerivedRowWriter): Promise
   return { status: 'updated', skills_updated: rows.length };
 }
 
-/** Stored baselines, most effective first. */
-export function getCommunityBaselines(store: SkillStore, options: { limit?: number } = {}): CommunityBaseline[] {
+/**
+ * Stored baselines, most effective first. With a source filter they are computed now from the
+ * local runs of those sources (the stored ones mix every source and the imported profiles).
+ */
+export function getCommunityBaselines(store: SkillStore, options: { limit?: number; source?: SourceFilter } = {}): CommunityBaseline[] {
   const limit = positiveInteger('limit', options.limit, 20, 10_000);
+  const filter = parseSourceFilter(options.source);
+  if (filter) return baselinesOfSource(store, filter, limit);
   return all<CommunityBaseline>(
     store.db,
     `SELECT skill_name, total_users, total_invocations, global_completion_rate, global_avg_duration_seconds,
@@ -117,4 +132,12 @@ export function getCommunityBaselines(store: SkillStore, options: { limit?: numb
      LIMIT ?`,
     [limit],
   );
+}
+
+function baselinesOfSource(store: SkillStore, filter: SourceFilter, limit: number): CommunityBaseline[] {
+  const source = sourceCondition(filter, 'i');
+  const baselines = toBaselines(all<StatRow>(store.db, baselineSql(source), source.params), nowTimestamp());
+  const order = (a: CommunityBaseline, b: CommunityBaseline) =>
+    b.effectiveness_percentile - a.effectiveness_percentile || b.total_invocations - a.total_invocations || (a.skill_name < b.skill_name ? -1 : 1);
+  return baselines.sort(order).slice(0, limit);
 }

@@ -11,6 +11,7 @@ import { hoursAgo, type Timestamp } from '../time';
 import { positiveInteger } from '../validation';
 import { positiveNumber, referenceTime } from './monitoringOptions';
 import { meanDuration } from '../measures';
+import { parseSourceFilter, sourceCondition, type SourceFilter } from './sourceFilter';
 
 export interface RealTimeMetric {
   skill_name: string;
@@ -28,6 +29,8 @@ export interface RealTimeOptions {
   windowHours?: number;
   /** End of the window (default: now). */
   now?: Date;
+  /** Only the agent's runs, only the developer's, or one source (default: every run). */
+  source?: SourceFilter;
 }
 
 /** The most active skills in the last `windowHours` hours, most invocations first. */
@@ -35,6 +38,7 @@ export function getRealTimeMetrics(store: SkillStore, options: RealTimeOptions =
   const limit = positiveInteger('limit', options.limit, 10, 1000);
   const windowHours = positiveNumber('windowHours', options.windowHours, 1, 24 * 366);
   const now = referenceTime(options.now);
+  const source = sourceCondition(parseSourceFilter(options.source), 'i');
   // CROSS JOIN keeps skill_metrics as the outer loop: each skill's window is one range of the
   // (skill_name, invoked_at) index.
   const rows = all<Omit<RealTimeMetric, 'completion_rate'>>(
@@ -43,11 +47,11 @@ export function getRealTimeMetrics(store: SkillStore, options: RealTimeOptions =
             ${meanDuration('i')} AS avg_duration_seconds,
             MAX(i.invoked_at) AS last_invocation_at
      FROM skill_metrics m
-     CROSS JOIN skill_invocation i ON i.skill_name = m.skill_name AND i.invoked_at >= ? AND i.invoked_at <= ?
+     CROSS JOIN skill_invocation i ON i.skill_name = m.skill_name AND i.invoked_at >= ? AND i.invoked_at <= ?${source.sql}
      GROUP BY i.skill_name
      ORDER BY invocation_count DESC, i.skill_name
      LIMIT ?`,
-    [hoursAgo(windowHours, now), now.toISOString(), limit],
+    [hoursAgo(windowHours, now), now.toISOString(), ...source.params, limit],
   );
   return rows.map((r) => ({ ...r, completion_rate: r.completed_count / r.invocation_count }));
 }

@@ -1,27 +1,29 @@
 import { getCommunityBaselines } from '../analytics/baselines';
 import { freshBaselines } from './freshness';
-import { limitParam } from './parameters';
+import type { SourceFilter } from '../analytics/sourceFilter';
+import { limitParam, sourceParam } from './parameters';
 import { defineTool } from './tool';
 
 interface Args {
   limit: number;
+  source?: SourceFilter;
 }
 
 export const getCommunityBaselinesTool = defineTool<Args>({
   name: 'get_community_baselines',
   title: 'Community skill baselines',
   description:
-    'How each skill performs across all users in this store and imported team profiles: users, invocations, global completion rate (0..1), average duration, most common workflow phase and effectiveness percentile (0..100), most effective first. Recomputed when older than an hour.',
+    'How each skill performs across all users in this store and imported team profiles: users, invocations, global completion rate (0..1), average duration, most common workflow phase and effectiveness percentile (0..100), most effective first. Recomputed when older than an hour. With source "agent" or "human", computed from the local runs of the agent or of the developer only.',
   writes: 'derived',
   inputSchema: {
     type: 'object',
-    properties: { limit: limitParam(20, 10_000, 'baselines') },
+    properties: { limit: limitParam(20, 10_000, 'baselines'), source: sourceParam() },
     additionalProperties: false,
   },
   async handler(ctx, args) {
     const { store } = ctx;
-    await freshBaselines(ctx);
-    const baselines = getCommunityBaselines(store, { limit: args.limit });
+    if (!args.source) await freshBaselines(ctx);
+    const baselines = getCommunityBaselines(store, { limit: args.limit, source: args.source });
     return {
       baselines: baselines.map((b) => ({
         skill_name: b.skill_name,
@@ -33,7 +35,7 @@ export const getCommunityBaselinesTool = defineTool<Args>({
         effectiveness_percentile: b.effectiveness_percentile,
         last_updated: b.last_updated,
       })),
-      message: `Retrieved ${baselines.length} community baselines`,
+      message: `Retrieved ${baselines.length} community baselines${args.source ? ` of ${args.source} runs` : ''}`,
     };
   },
 });

@@ -1,3 +1,4 @@
+import { SOURCE_FILTERS } from '../analytics/sourceFilter';
 import { SKILL_NAME_MAX } from '../validation';
 import type { NumberSchema, StringSchema } from './schema';
 
@@ -13,4 +14,12 @@ export function limitParam(fallback: number, max: number, what: string): NumberS
 
 export function hoursParam(fallback: number, description: string, exclusiveMinimum = 0): NumberSchema {
   return { type: 'number', description: `${description} (hours, default ${fallback})`, exclusiveMinimum, maximum: 24 * 366, default: fallback };
+}
+
+export function sourceParam(): StringSchema {
+  return {
+    type: 'string',
+    description: "Only the runs of an AI agent ('agent'), only the developer's own ('human': editor, cli and ci), or one source; default: every run",
+    enum: [...SOURCE_FILTERS],
+  };
 }
