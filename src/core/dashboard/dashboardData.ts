@@ -1,3 +1,4 @@
+import { compareAgentAndHuman, type SourceComparison } from '../analytics/agentVsHuman';
 import { getOpenAnomalies, type StoredAnomaly } from '../analytics/anomalies';
 import { getSkillTrend, getTrendSeries, type SkillTrend, type TrendSeries } from '../analytics/trend';
 import { lastDays, type CalendarDay, type DayBoundary } from '../days';
@@ -56,6 +57,8 @@ export interface DashboardData {
   skills: string[];
   /** The completion trend of the chosen skill over the range, with its daily values and fitted line. */
   trendChart: TrendSeries | null;
+  /** Skills both an AI agent and the developer ran in the range: each side's completion rate. */
+  agentVsHuman: SourceComparison[];
 }
 
 export interface DashboardOptions {
@@ -132,6 +135,7 @@ export function getDashboardData(store: SkillStore, options: DashboardOptions = 
     trends: charted.map((skill) => getSkillTrend(store, skill, { days: 7, metric: 'completion_rate', now })),
     skills,
     trendChart: trendSkill ? getTrendSeries(store, trendSkill, { days: count, metric: 'completion_rate', now }) : null,
+    agentVsHuman: compareAgentAndHuman(store, { since, until, limit: 10 }),
   };
 }
 

@@ -1,4 +1,6 @@
+import { compareAgentAndHuman, comparisonSentence } from '../analytics/agentVsHuman';
 import type { SkillStore } from '../store/store';
+import { hoursAgo, nowTimestamp } from '../time';
 import { positiveInteger, requireName } from '../validation';
 import { actionForSkill } from './skillCommands';
 import {
@@ -57,6 +59,12 @@ function successFor(store: SkillStore, skill: string, usePredictor: boolean, rat
   return predicted === undefined ? { observed, estimate: smoothedSuccess(observed), estimateFrom: 'smoothed' } : { observed, estimate: predicted, estimateFrom: 'model' };
 }
 
+/** Over the last 30 days, for each skill both an agent and the developer ran: the sentence comparing them. */
+function agentComparisons(store: SkillStore): Map<string, string> {
+  const comparisons = compareAgentAndHuman(store, { since: hoursAgo(30 * 24), until: nowTimestamp(), limit: 1000 });
+  return new Map(comparisons.map((c) => [c.skill, comparisonSentence(c)]));
+}
+
 /** Ranked recommendations for what to run next, best first, under the user's A/B strategy. */
 export async function getRecommendations(store: SkillStore, context: RecommendationContext): Promise<Recommendation[]> {
   const limit = positiveInteger('limit', context.limit, 5, 100);
@@ -65,6 +73,7 @@ export async function getRecommendations(store: SkillStore, context: Recommendat
   const usePredictor = choice.strategy !== 'popularity_dependencies';
   const merged = merge(collectCandidates(store, { ...context, userId }, limit, choice.strategy));
   const rates = userSkillRates(store, userId);
+  const comparisons = agentComparisons(store);
   const scored = [...merged.values()].map(({ best, miss }) => {
     const success = successFor(store, best.skill, usePredictor, rates);
     const score = 1 - miss;
@@ -78,7 +87,7 @@ export async function getRecommendations(store: SkillStore, context: Recommendat
       score: c.score,
       successProbability: c.success.estimate,
       success: c.success,
-      reason: c.reason,
+      reason: comparisons.has(c.skill) ? `${c.reason} ${comparisons.get(c.skill)}` : c.reason,
       source: c.source,
       action: actionForSkill(c.skill),
       strategy: choice.strategy,

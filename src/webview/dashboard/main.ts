@@ -1,3 +1,4 @@
+import type { SourceComparison } from '../../core/analytics/agentVsHuman';
 import type { StoredAnomaly } from '../../core/analytics/anomalies';
 import type { SkillTrend, TrendSeries } from '../../core/analytics/trend';
 import type { DashboardData, DayPoint, SkillSeries, TopSkillRow } from '../../core/dashboard/dashboardData';
@@ -107,6 +108,27 @@ function topSkills(rows: TopSkillRow[], data: DashboardData): HTMLElement {
   return section(title, 'top-skills', el('table', {}, el('thead', {}, head), el('tbody', {}, ...body)));
 }
 
+function agentVsHuman(rows: SourceComparison[], data: DashboardData): HTMLElement {
+  const title = `AI agent and you, ${rangeWords(data)}`;
+  if (rows.length === 0) {
+    return section(title, 'agent-vs-human', el('p', { class: 'muted' }, 'No skill run at least 3 times by both an AI agent and you (agents report their runs with sessionBuddy.agents.enabled).'));
+  }
+  const columns: [string, string | undefined][] = [['Skill', undefined], ["Agent's runs", 'num'], ['Agent completed', 'num'], ['Your runs', 'num'], ['You completed', 'num']];
+  const head = el('tr', {}, ...columns.map(([h, cls]) => el('th', { scope: 'col', class: cls }, h)));
+  const body = rows.map((r) =>
+    el(
+      'tr',
+      { 'data-testid': 'agent-vs-human-row' },
+      el('th', { scope: 'row' }, r.skill),
+      el('td', { class: 'num' }, String(r.agent.runs)),
+      el('td', { class: 'num' }, percent(r.agent.completionRate)),
+      el('td', { class: 'num' }, String(r.human.runs)),
+      el('td', { class: 'num' }, percent(r.human.completionRate)),
+    ),
+  );
+  return section(title, 'agent-vs-human', el('table', {}, el('thead', {}, head), el('tbody', {}, ...body)));
+}
+
 function perSkill(series: SkillSeries[], data: DashboardData): HTMLElement {
   const title = 'Busiest skills, per day (one scale for all)';
   if (series.length === 0) return section(title, 'charts', el('p', { class: 'muted' }, 'No runs in this range.'));
@@ -198,7 +220,7 @@ function render(state: DashboardState): void {
   else {
     const d = state.data;
     if (d.demo) view.append(el('p', { class: 'demo', 'data-testid': 'demo-banner' }, 'Demo data: this history was generated to show the dashboard; it is not yours.'));
-    view.append(header(d), timeline(d), topSkills(d.topSkills, d), perSkill(d.series, d), trendChart(d), anomalies(d.anomalies), trends(d.trends));
+    view.append(header(d), timeline(d), topSkills(d.topSkills, d), agentVsHuman(d.agentVsHuman, d), perSkill(d.series, d), trendChart(d), anomalies(d.anomalies), trends(d.trends));
   }
   root.replaceChildren(view);
 }
