@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { InvocationRow, StoreEvent } from '../../src/core/store/events';
 import { SkillStore, type StoreOptions } from '../../src/core/store/store';
+import { SkillTracker } from '../../src/core/tracking/tracker';
 
 /** A fresh folder under the OS temp dir, removed by the returned cleanup. */
 export function tempDir(prefix = 'sb-test-'): { dir: string; cleanup(): void } {
@@ -86,3 +87,16 @@ export const ago = {
   hours: (n: number) => new Date(Date.now() - n * 3_600_000),
   days: (n: number) => new Date(Date.now() - n * 86_400_000),
 };
+
+/** A store with one session of each source an invocation can have: the agent's, the editor's, the CLI's, and an import's (none). */
+export async function storeWithSourcedSessions(): Promise<{ env: Awaited<ReturnType<typeof tempStore>>; tracker: SkillTracker; sessions: Record<'agent' | 'editor' | 'cli' | 'imported', string> }> {
+  const env = await tempStore();
+  const tracker = new SkillTracker(env.store, 'dev');
+  const sessions = {
+    agent: await tracker.createSession({ source: 'agent' }),
+    editor: await tracker.createSession({ source: 'vscode' }),
+    cli: await tracker.createSession({ source: 'cli' }),
+    imported: await tracker.createSession({ source: 'session-buddy-import' }),
+  };
+  return { env, tracker, sessions };
+}

@@ -4,8 +4,8 @@ import { compareAgentAndHuman, comparisonSentence } from '../../src/core/analyti
 import { getDashboardData } from '../../src/core/dashboard/dashboardData';
 import { getRecommendations } from '../../src/core/recommend/engine';
 import { hoursAgo, nowTimestamp } from '../../src/core/time';
-import { SkillTracker, type InvocationInput } from '../../src/core/tracking/tracker';
-import { tempStore } from '../helpers/store';
+import type { InvocationInput } from '../../src/core/tracking/tracker';
+import { storeWithSourcedSessions, type tempStore } from '../helpers/store';
 
 let env: Awaited<ReturnType<typeof tempStore>>;
 
@@ -15,18 +15,15 @@ let env: Awaited<ReturnType<typeof tempStore>>;
  * mypy-check: the agent only; one imported run of unknown source counts for neither side.
  */
 before(async () => {
-  env = await tempStore();
-  const tracker = new SkillTracker(env.store, 'dev');
-  const agent = await tracker.createSession({ source: 'agent' });
-  const editor = await tracker.createSession({ source: 'vscode' });
-  const cli = await tracker.createSession({ source: 'cli' });
-  const imported = await tracker.createSession({ source: 'session-buddy-import' });
+  const seeded = await storeWithSourcedSessions();
+  env = seeded.env;
+  const { agent, editor, cli, imported } = seeded.sessions;
   const at = new Date(Date.now() - 60 * 60_000);
   const runs = (sessionId: string, skillName: string, completed: number, failed: number): InvocationInput[] => [
     ...Array.from({ length: completed }, () => ({ sessionId, skillName, completed: true, invokedAt: at })),
     ...Array.from({ length: failed }, () => ({ sessionId, skillName, completed: false, invokedAt: at })),
   ];
-  await tracker.trackInvocations([
+  await seeded.tracker.trackInvocations([
     ...runs(agent, 'pytest-run', 2, 3), ...runs(editor, 'pytest-run', 10, 1), ...runs(cli, 'pytest-run', 4, 0),
     ...runs(agent, 'ruff-check', 3, 0), ...runs(editor, 'ruff-check', 2, 0),
     ...runs(agent, 'mypy-check', 4, 0), ...runs(imported, 'pytest-run', 0, 1),

@@ -3,22 +3,19 @@ import { after, before, test } from 'node:test';
 import { runTool } from '../../src/core/tools/agentTools';
 import type { ToolContext } from '../../src/core/tools/tool';
 import { ToolSession, toolContext } from '../../src/core/tools/toolSession';
-import { SkillTracker } from '../../src/core/tracking/tracker';
-import { tempStore } from '../helpers/store';
+import { storeWithSourcedSessions, type tempStore } from '../helpers/store';
 
 let env: Awaited<ReturnType<typeof tempStore>>;
 let ctx: ToolContext;
 
 /** pytest-run: the agent 2 of 5 completed (10 s each), the developer 3 of 3 (editor 2, cli 1, 4 s each). */
 before(async () => {
-  env = await tempStore();
-  const tracker = new SkillTracker(env.store, 'dev');
-  const agent = await tracker.createSession({ source: 'agent' });
-  const editor = await tracker.createSession({ source: 'vscode' });
-  const cli = await tracker.createSession({ source: 'cli' });
+  const seeded = await storeWithSourcedSessions();
+  env = seeded.env;
+  const { agent, editor, cli } = seeded.sessions;
   const at = new Date(Date.now() - 10 * 60_000);
   const run = (sessionId: string, completed: boolean, durationSeconds: number) => ({ sessionId, skillName: 'pytest-run', completed, durationSeconds, invokedAt: at });
-  await tracker.trackInvocations([
+  await seeded.tracker.trackInvocations([
     run(agent, true, 10), run(agent, true, 10), run(agent, false, 10), run(agent, false, 10), run(agent, false, 10),
     run(editor, true, 4), run(editor, true, 4), run(cli, true, 4),
   ]);

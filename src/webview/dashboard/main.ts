@@ -88,11 +88,18 @@ function timeline(data: DashboardData): HTMLElement {
   return section(`All skills, ${rangeWords(data)}`, 'timeline', legend, el('div', { class: 'charts wide' }, runsChart('Runs of all skills', data.timeline, undefined, 'timeline-chart'), time));
 }
 
+/** A column's heading and its cell class ('num' right-aligns figures). */
+type Column = [string, string | undefined];
+
+function table(columns: Column[], body: HTMLElement[]): HTMLElement {
+  const head = el('tr', {}, ...columns.map(([h, cls]) => el('th', { scope: 'col', class: cls }, h)));
+  return el('table', {}, el('thead', {}, head), el('tbody', {}, ...body));
+}
+
 function topSkills(rows: TopSkillRow[], data: DashboardData): HTMLElement {
   const title = `Top skills, ${rangeWords(data)}`;
   if (rows.length === 0) return section(title, 'top-skills', el('p', { class: 'muted' }, 'No runs in this range.'));
-  const columns: [string, string | undefined][] = [['Skill', undefined], ['Runs', 'num'], ['Completed', 'num'], ['Avg duration', 'num'], ['Time spent', 'num'], ['Last run', undefined]];
-  const head = el('tr', {}, ...columns.map(([h, cls]) => el('th', { scope: 'col', class: cls }, h)));
+  const columns: Column[] = [['Skill', undefined], ['Runs', 'num'], ['Completed', 'num'], ['Avg duration', 'num'], ['Time spent', 'num'], ['Last run', undefined]];
   const body = rows.map((r) =>
     el(
       'tr',
@@ -105,7 +112,7 @@ function topSkills(rows: TopSkillRow[], data: DashboardData): HTMLElement {
       el('td', {}, r.lastInvoked ? new Date(r.lastInvoked).toLocaleString() : '–'),
     ),
   );
-  return section(title, 'top-skills', el('table', {}, el('thead', {}, head), el('tbody', {}, ...body)));
+  return section(title, 'top-skills', table(columns, body));
 }
 
 function agentVsHuman(rows: SourceComparison[], data: DashboardData): HTMLElement {
@@ -113,8 +120,7 @@ function agentVsHuman(rows: SourceComparison[], data: DashboardData): HTMLElemen
   if (rows.length === 0) {
     return section(title, 'agent-vs-human', el('p', { class: 'muted' }, 'No skill run at least 3 times by both an AI agent and you (agents report their runs with sessionBuddy.agents.enabled).'));
   }
-  const columns: [string, string | undefined][] = [['Skill', undefined], ["Agent's runs", 'num'], ['Agent completed', 'num'], ['Your runs', 'num'], ['You completed', 'num']];
-  const head = el('tr', {}, ...columns.map(([h, cls]) => el('th', { scope: 'col', class: cls }, h)));
+  const columns: Column[] = [['Skill', undefined], ["Agent's runs", 'num'], ['Agent completed', 'num'], ['Your runs', 'num'], ['You completed', 'num']];
   const body = rows.map((r) =>
     el(
       'tr',
@@ -126,7 +132,7 @@ function agentVsHuman(rows: SourceComparison[], data: DashboardData): HTMLElemen
       el('td', { class: 'num' }, percent(r.human.completionRate)),
     ),
   );
-  return section(title, 'agent-vs-human', el('table', {}, el('thead', {}, head), el('tbody', {}, ...body)));
+  return section(title, 'agent-vs-human', table(columns, body));
 }
 
 function perSkill(series: SkillSeries[], data: DashboardData): HTMLElement {
