@@ -71,7 +71,7 @@ export class AgentTelemetryHost extends Disposable {
         this.hosting = undefined;
         return await hosting.stop();
       }
-      this.setTerminalEnvironment(settings, token);
+      this.setTerminalEnvironment(lib.agentTelemetryEnvironment(`http://${LOOPBACK}:${settings.port}`, token));
     } catch (err) {
       this.hosting = undefined;
       this.log.error(`Agent telemetry receiver could not start: ${(err as Error).message}`);
@@ -79,17 +79,13 @@ export class AgentTelemetryHost extends Disposable {
   }
 
   /** New integrated terminals get these; VS Code offers to relaunch the open ones. */
-  private setTerminalEnvironment(settings: AgentSettings, token: string | null): void {
+  private setTerminalEnvironment(variables: Record<string, string>): void {
     const env = this.context.environmentVariableCollection;
     // Not persisted: the collection would keep the token in the workspace storage, in plain text.
     env.persistent = false;
     env.description = 'Session Buddy: AI agents started here report their tool calls (OpenTelemetry) to Session Buddy';
-    env.replace('CLAUDE_CODE_ENABLE_TELEMETRY', '1');
-    env.replace('OTEL_LOGS_EXPORTER', 'otlp');
-    env.replace('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf');
-    env.replace('OTEL_EXPORTER_OTLP_ENDPOINT', `http://${LOOPBACK}:${settings.port}`);
-    if (token) env.replace('OTEL_EXPORTER_OTLP_HEADERS', `Authorization=Bearer ${token}`);
-    else env.delete('OTEL_EXPORTER_OTLP_HEADERS');
+    env.clear();
+    for (const [name, value] of Object.entries(variables)) env.replace(name, value);
   }
 
   private report(state: PortState, endpoint: string | undefined, settings: AgentSettings): void {

@@ -102,6 +102,12 @@ export function exportLogs(endpoint: string, token: string | undefined, protocol
   return new Promise((resolve) => exporter.export(records, (result) => resolve({ ok: result.code === 0, error: result.error?.message })));
 }
 
+/** An exporter configured by nothing but the OTEL_* environment, as an agent's SDK is. */
+export function exportLogsFromEnvironment(records: ReadableLogRecord[]): Promise<ExportOutcome> {
+  const exporter = new ProtoLogExporter();
+  return new Promise((resolve) => exporter.export(records, (result) => resolve({ ok: result.code === 0, error: result.error?.message })));
+}
+
 export function exportSpans(endpoint: string, token: string | undefined, spans: ReadableSpan[]): Promise<ExportOutcome> {
   const exporter = new OTLPTraceExporter({ url: `${endpoint}/v1/traces`, headers: bearer(token) });
   return new Promise((resolve) => exporter.export(spans, (result) => resolve({ ok: result.code === 0, error: result.error?.message })));

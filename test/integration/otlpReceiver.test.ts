@@ -7,7 +7,8 @@ import { AgentRunRecorder } from '../../src/core/agents/agentRecorder';
 import { OtlpReceiver } from '../../src/core/agents/otlpReceiver';
 import { SkillStore } from '../../src/core/store/store';
 import { SkillTracker } from '../../src/core/tracking/tracker';
-import { claudeCodeRecords, executeToolSpans, exportLogs, exportSpans, rawRequest } from '../helpers/otlpClient';
+import { agentTelemetryEnvironment } from '../../src/core/agents/agentHosting';
+import { claudeCodeRecords, executeToolSpans, exportLogs, exportLogsFromEnvironment, exportSpans, rawRequest } from '../helpers/otlpClient';
 import { tempDir } from '../helpers/store';
 
 const TOKEN = 'otlp-test-token-0123456789abcdef';
@@ -156,5 +157,20 @@ describe('OTLP receiver, with the OpenTelemetry SDK exporters as the client', ()
     assert.equal(await status(logs, { method: 'GET', headers: json }), 405);
     const gzipped = zlib.gzipSync(JSON.stringify({ resourceLogs: [] }));
     assert.equal(await status(logs, { headers: { ...json, 'Content-Encoding': 'gzip' }, body: gzipped }), 200, 'gzip is accepted, and the server still serves');
+  });
+
+  test("the terminals' environment is enough for an SDK exporter to reach the receiver with the token", async () => {
+    const environment = agentTelemetryEnvironment(endpoint, TOKEN);
+    assert.deepEqual(Object.keys(environment).sort(), ['CLAUDE_CODE_ENABLE_TELEMETRY', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_LOGS_EXPORTER']);
+    assert.equal(agentTelemetryEnvironment(endpoint, null).OTEL_EXPORTER_OTLP_HEADERS, undefined, 'no header without a token');
+    const saved = { ...process.env };
+    Object.assign(process.env, environment);
+    try {
+      const records = await claudeCodeRecords([{ sessionId: 'cc-env', toolName: 'TodoWrite', success: true, durationMs: 3, toolUseId: 'toolu_env' }]);
+      assert.deepEqual(await exportLogsFromEnvironment(records), { ok: true, error: undefined });
+    } finally {
+      for (const name of Object.keys(environment)) if (!(name in saved)) delete process.env[name];
+    }
+    assert.equal(rows(store, "skill_name = 'agent-todowrite'").length, 1);
   });
 });

@@ -12,6 +12,20 @@ import { OtlpReceiver } from './otlpReceiver';
  */
 export { mirrorToken, tokenFilePath } from '../realtime/token';
 
+/**
+ * The environment that makes Claude Code (and any OpenTelemetry SDK) export its events to the
+ * receiver: logs over OTLP/HTTP protobuf, with the bearer token when one is required.
+ */
+export function agentTelemetryEnvironment(endpoint: string, token: string | null): Record<string, string> {
+  return {
+    CLAUDE_CODE_ENABLE_TELEMETRY: '1',
+    OTEL_LOGS_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    ...(token ? { OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${token}` } : {}),
+  };
+}
+
 export interface AgentHostingConfig {
   port: number;
   token: string | null;
