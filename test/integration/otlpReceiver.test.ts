@@ -161,7 +161,7 @@ describe('OTLP receiver, with the OpenTelemetry SDK exporters as the client', ()
 
   test("the terminals' environment is enough for an SDK exporter to reach the receiver with the token", async () => {
     const environment = agentTelemetryEnvironment(endpoint, TOKEN);
-    assert.deepEqual(Object.keys(environment).sort(), ['CLAUDE_CODE_ENABLE_TELEMETRY', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_LOGS_EXPORTER']);
+    assert.deepEqual(Object.keys(environment).sort(), ['CLAUDE_CODE_ENABLE_TELEMETRY', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_LOGS_EXPORTER', 'OTEL_LOG_TOOL_DETAILS']);
     assert.equal(agentTelemetryEnvironment(endpoint, null).OTEL_EXPORTER_OTLP_HEADERS, undefined, 'no header without a token');
     const saved = { ...process.env };
     Object.assign(process.env, environment);

@@ -14,12 +14,15 @@ export { mirrorToken, tokenFilePath } from '../realtime/token';
 
 /**
  * The environment that makes Claude Code (and any OpenTelemetry SDK) export its events to the
- * receiver: logs over OTLP/HTTP protobuf, with the bearer token when one is required.
+ * receiver: logs over OTLP/HTTP protobuf, with the bearer token when one is required. Tool details
+ * are on because only they name the skill of a Skill call and the server of an MCP call; the
+ * receiver reads them in memory and stores none of them.
  */
 export function agentTelemetryEnvironment(endpoint: string, token: string | null): Record<string, string> {
   return {
     CLAUDE_CODE_ENABLE_TELEMETRY: '1',
     OTEL_LOGS_EXPORTER: 'otlp',
+    OTEL_LOG_TOOL_DETAILS: '1',
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
     ...(token ? { OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${token}` } : {}),

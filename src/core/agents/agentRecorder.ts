@@ -15,7 +15,8 @@ const SESSION_CACHE_SIZE = 1000;
  * span and the log event of the same call, insert one row.
  */
 export class AgentRunRecorder {
-  private readonly knownSessions = new Set<string>();
+  /** The agent's session id → its session here, for the sessions known to exist (in memory only). */
+  private readonly knownSessions = new Map<string, string>();
 
   constructor(private readonly store: SkillStore, private readonly tracker: SkillTracker) {
     store.onDidApply((events) => {
@@ -29,8 +30,7 @@ export class AgentRunRecorder {
     const salt = storeSalt(this.store);
     const inputs: InvocationInput[] = [];
     for (const run of runs) {
-      const sessionId = `agent-${saltedHash(salt, `agent-session\0${run.agentSessionId}`).slice(0, 24)}`;
-      await this.ensureSession(sessionId);
+      const sessionId = await this.sessionOf(run.agentSessionId, salt);
       inputs.push({
         sessionId,
         skillName: run.skillName,
@@ -44,12 +44,16 @@ export class AgentRunRecorder {
     await this.tracker.trackInvocations(inputs);
   }
 
-  private async ensureSession(sessionId: string): Promise<void> {
-    if (this.knownSessions.has(sessionId)) return;
+  /** The session of an agent's session id, created on its first run. */
+  private async sessionOf(agentSessionId: string, salt: string): Promise<string> {
+    const known = this.knownSessions.get(agentSessionId);
+    if (known) return known;
+    const sessionId = `agent-${saltedHash(salt, `agent-session\0${agentSessionId}`).slice(0, 24)}`;
     if (!one(this.store.db, 'SELECT 1 AS x FROM skill_sessions WHERE session_id = ?', [sessionId])) {
       await this.tracker.createSession({ sessionId, source: AGENT_SESSION_SOURCE });
     }
     if (this.knownSessions.size >= SESSION_CACHE_SIZE) this.knownSessions.clear();
-    this.knownSessions.add(sessionId);
+    this.knownSessions.set(agentSessionId, sessionId);
+    return sessionId;
   }
 }
