@@ -132,6 +132,14 @@ describe('OTLP receiver, with the OpenTelemetry SDK exporters as the client', ()
     assert.equal(response.headers['content-type'], 'application/json');
     assert.deepEqual(JSON.parse(response.body.toString()), { partialSuccess: { rejectedLogRecords: 2, errorMessage: '1 × tool_result without session.id; 1 × tool_result without success (true or false)' } });
     assert.equal(rows(store, "skill_name = 'agent-glob'").length, 1);
+
+    const manyNames = JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: Array.from({ length: 40 }, (_, i) => ({
+      eventName: 'claude_code.tool_result',
+      attributes: [{ key: 'session.id', value: { stringValue: 'cc-partial' } }, { key: 'tool_name', value: { stringValue: '#'.repeat(i + 1) } }, { key: 'success', value: { stringValue: 'true' } }],
+    })) }] }] });
+    const many = JSON.parse((await rawRequest(`${endpoint}/v1/logs`, { headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` }, body: manyNames })).body.toString()) as { partialSuccess: { rejectedLogRecords: number; errorMessage: string } };
+    assert.equal(many.partialSuccess.rejectedLogRecords, 40);
+    assert.match(many.partialSuccess.errorMessage, /; and 35 other reasons$/, 'the message stays short');
   });
 
   test('abuse is refused: no token 401, a web page 403, too large 413 (also a zip bomb), malformed 400, and it keeps serving', async () => {

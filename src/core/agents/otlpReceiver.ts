@@ -5,6 +5,7 @@ import { closeHttp, httpOrigin, listenHttp } from '../realtime/httpListener';
 import { bearerToken, hostHeaderAllowed, isLoopbackHost, originAllowed } from '../realtime/requestGuards';
 import { tokensMatch } from '../realtime/token';
 import type { CommandLineRecogniser } from '../tracking/taskSkill';
+import { ValidationError } from '../validation';
 import { runsFromLogRecord, runsFromSpan, type AgentToolRun, type MappingResult } from './agentMapping';
 import type { AgentRunRecorder } from './agentRecorder';
 import { decodeLogs, decodeSpans, encodeExportResponse, encodeStatus, OtlpDecodeError, type OtlpEncoding, type OtlpSignal } from './otlpDecode';
@@ -145,9 +146,19 @@ export class OtlpReceiver {
       if (result.kind === 'runs') runs.push(...result.runs);
       else if (result.kind === 'refused') reasons.set(result.reason, (reasons.get(result.reason) ?? 0) + 1);
     }
-    if (this.options.mayRecord?.() !== false) await this.recorder.record(runs);
+    if (this.options.mayRecord?.() !== false) await this.record(runs);
     const rejected = [...reasons.values()].reduce((a, b) => a + b, 0);
-    return { rejected, message: [...reasons].map(([reason, n]) => `${n} × ${reason}`).join('; ') };
+    return { rejected, message: reasonsMessage(reasons) };
+  }
+
+  private async record(runs: AgentToolRun[]): Promise<void> {
+    try {
+      await this.recorder.record(runs);
+    } catch (err) {
+      // A run the tracker refuses would be refused again: the exporter must not retry the batch.
+      if (err instanceof ValidationError) throw new Refusal(400, RPC_CODE.invalidArgument, `a run could not be recorded: ${err.message}`);
+      throw err;
+    }
   }
 
   /** An unexpected error: the store may be busy or read-only, so the exporter should retry later. */
@@ -155,6 +166,15 @@ export class OtlpReceiver {
     this.options.onLog?.(`OTLP request failed: ${(err as Error).message}`);
     return new Refusal(503, RPC_CODE.unavailable, 'the store could not record the batch; retry later', { 'Retry-After': '5' });
   }
+}
+
+/** The most distinct reasons a response lists; tool names make them many in a hostile batch. */
+const MAX_REASONS = 5;
+
+function reasonsMessage(reasons: ReadonlyMap<string, number>): string {
+  const listed = [...reasons].slice(0, MAX_REASONS).map(([reason, n]) => `${n} × ${reason}`);
+  const more = reasons.size > MAX_REASONS ? `; and ${reasons.size - MAX_REASONS} other reasons` : '';
+  return `${listed.join('; ')}${more}`;
 }
 
 function encodingOf(header: string | undefined): OtlpEncoding | undefined {
