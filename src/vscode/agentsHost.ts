@@ -58,20 +58,31 @@ export class AgentTelemetryHost extends Disposable {
     try {
       const [{ store, tracker }, lib] = await Promise.all([this.host.ready, import('../core/agents/agentHosting')]);
       const token = settings.requireToken ? await sharedToken(this.context, store, lib) : null;
+      const endpoint = `http://${LOOPBACK}:${settings.port}`;
+      const variables = lib.agentTelemetryEnvironment(endpoint, token);
       const hosting = new lib.AgentHosting(store, tracker, {
         port: settings.port,
         token,
         retryMs: RETRY_MS,
         recognise: (commandLine) => this.recognition.taskSkills(commandLine),
         mayRecord: () => isTracking(this.settings.current, 'api'),
-      }, { onState: (state, endpoint) => this.report(state, endpoint, settings), onLog: (message) => this.log.warn(message) });
+      }, {
+        onState: (state, url) => {
+          this.report(state, url, settings);
+          if (state.kind === 'hosting') this.setTerminalEnvironment(variables);
+        },
+        onLog: (message) => this.log.warn(message),
+      });
       this.hosting = hosting;
-      await hosting.start();
+      const state = await hosting.start();
       if (this.isDisposed) {
         this.hosting = undefined;
         return await hosting.stop();
       }
-      this.setTerminalEnvironment(lib.agentTelemetryEnvironment(`http://${LOOPBACK}:${settings.port}`, token));
+      if (state.kind !== 'standby') return;
+      // A port held by another program (an OpenTelemetry collector often has 4318) must not get the token.
+      if (token === null || (await lib.holderHasToken(endpoint, token))) this.setTerminalEnvironment(variables);
+      else this.log.warn(`Agent telemetry: port ${settings.port} is held by another program, not Session Buddy; the terminals are not set up until this window can take the port (or choose another sessionBuddy.agents.port)`);
     } catch (err) {
       this.hosting = undefined;
       this.log.error(`Agent telemetry receiver could not start: ${(err as Error).message}`);
@@ -90,7 +101,7 @@ export class AgentTelemetryHost extends Disposable {
 
   private report(state: PortState, endpoint: string | undefined, settings: AgentSettings): void {
     if (state.kind === 'hosting') this.log.info(`Agent telemetry (OTLP/HTTP): ${endpoint} (hosted by this window)`);
-    else if (state.kind === 'standby') this.log.info(`Agent telemetry: port ${settings.port} is in use (another window hosts it); this window takes over if it closes`);
+    else if (state.kind === 'standby') this.log.info(`Agent telemetry: port ${settings.port} is in use by another process; this window takes the port when it is free`);
     else if (state.kind === 'failed') this.log.error(`Agent telemetry: ${state.message}`);
   }
 }

@@ -7,7 +7,9 @@ import { AgentRunRecorder } from '../../src/core/agents/agentRecorder';
 import { OtlpReceiver } from '../../src/core/agents/otlpReceiver';
 import { SkillStore } from '../../src/core/store/store';
 import { SkillTracker } from '../../src/core/tracking/tracker';
-import { agentTelemetryEnvironment } from '../../src/core/agents/agentHosting';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { agentTelemetryEnvironment, holderHasToken } from '../../src/core/agents/agentHosting';
 import { claudeCodeRecords, executeToolSpans, exportLogs, exportLogsFromEnvironment, exportSpans, rawRequest } from '../helpers/otlpClient';
 import { tempDir } from '../helpers/store';
 
@@ -180,5 +182,23 @@ describe('OTLP receiver, with the OpenTelemetry SDK exporters as the client', ()
       for (const name of Object.keys(environment)) if (!(name in saved)) delete process.env[name];
     }
     assert.equal(rows(store, "skill_name = 'agent-todowrite'").length, 1);
+  });
+
+  test('a window finding the port taken can check that the holder has the token, without sending it', async () => {
+    assert.equal(await holderHasToken(endpoint, TOKEN), true);
+    assert.equal(await holderHasToken(endpoint, 'another-token-another-token-1234'), false);
+    const identity = `${endpoint}/session-buddy/identity`;
+    assert.equal((await rawRequest(`${identity}?nonce=short`, { method: 'GET' })).status, 400);
+    assert.equal((await rawRequest(`${identity}?nonce=${'a'.repeat(32)}`, { method: 'GET', headers: { Origin: 'https://evil.example' } })).status, 403);
+    // A collector that answers anything it is asked is not taken for the receiver.
+    const impostor = http.createServer((_req, res) => res.end(JSON.stringify({ proof: 'f'.repeat(64) })));
+    await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
+    const impostorUrl = `http://127.0.0.1:${(impostor.address() as AddressInfo).port}`;
+    try {
+      assert.equal(await holderHasToken(impostorUrl, TOKEN), false);
+    } finally {
+      await new Promise((resolve) => impostor.close(resolve));
+    }
+    assert.equal(await holderHasToken(impostorUrl, TOKEN), false, 'nobody listening');
   });
 });

@@ -1,9 +1,11 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
 import type { SkillStore } from '../store/store';
 import { PortKeeper, type PortState } from '../realtime/portKeeper';
 import type { CommandLineRecogniser } from '../tracking/taskSkill';
 import type { SkillTracker } from '../tracking/tracker';
 import { AgentRunRecorder } from './agentRecorder';
-import { OtlpReceiver } from './otlpReceiver';
+import { IDENTITY_PATH, identityProof, OtlpReceiver } from './otlpReceiver';
 
 /**
  * What an editor window needs to receive agents' telemetry, loaded with a dynamic import when the
@@ -27,6 +29,40 @@ export function agentTelemetryEnvironment(endpoint: string, token: string | null
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
     ...(token ? { OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${token}` } : {}),
   };
+}
+
+/** How long the holder of the port may take to prove itself. */
+const PROOF_TIMEOUT_MS = 2000;
+
+/**
+ * Whether whoever listens at `endpoint` is a Session Buddy receiver holding `token`: asked with a
+ * random nonce, it must answer the nonce's HMAC under the token. The token itself is never sent.
+ */
+export async function holderHasToken(endpoint: string, token: string): Promise<boolean> {
+  const nonce = crypto.randomBytes(16).toString('hex');
+  const body = await new Promise<string | undefined>((resolve) => {
+    const req = http.get(`${endpoint}${IDENTITY_PATH}?nonce=${nonce}`, { timeout: PROOF_TIMEOUT_MS }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text = (text + chunk).slice(0, 1000)));
+      res.on('end', () => resolve(res.statusCode === 200 ? text : undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+  const proof = proofIn(body);
+  const expected = Buffer.from(identityProof(token, nonce));
+  return proof !== undefined && proof.length === expected.length && crypto.timingSafeEqual(proof, expected);
+}
+
+function proofIn(body: string | undefined): Buffer | undefined {
+  try {
+    const parsed = JSON.parse(body ?? '') as unknown;
+    const proof = parsed !== null && typeof parsed === 'object' ? (parsed as { proof?: unknown }).proof : undefined;
+    return typeof proof === 'string' ? Buffer.from(proof) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface AgentHostingConfig {

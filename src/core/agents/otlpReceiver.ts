@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
@@ -28,6 +29,19 @@ export interface OtlpReceiverOptions {
   mayRecord?: () => boolean;
   onLog?: (message: string) => void;
 }
+
+/**
+ * `GET /session-buddy/identity?nonce=<32 hex>` answers {"proof": identityProof(token, nonce)}: a
+ * window that finds the port taken learns whether the holder is a Session Buddy receiver with the
+ * same token, without sending it (the port may be held by another program, e.g. an OTel collector).
+ */
+export const IDENTITY_PATH = '/session-buddy/identity';
+
+export function identityProof(token: string, nonce: string): string {
+  return crypto.createHmac('sha256', token).update(`otlp-identity\0${nonce}`).digest('hex');
+}
+
+const NONCE = /^[0-9a-f]{32}$/;
 
 const PATHS: Readonly<Record<string, OtlpSignal>> = { '/v1/logs': 'logs', '/v1/traces': 'traces' };
 const CONTENT_TYPES: Readonly<Record<OtlpEncoding, string>> = { protobuf: 'application/x-protobuf', json: 'application/json' };
@@ -83,6 +97,8 @@ export class OtlpReceiver {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const encoding = encodingOf(req.headers['content-type']) ?? 'json';
     try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname === IDENTITY_PATH && req.method === 'GET') return this.identity(req, res, url);
       const signal = this.admit(req);
       const requestEncoding = encodingOf(req.headers['content-type']);
       if (!requestEncoding) throw new Refusal(415, RPC_CODE.invalidArgument, 'Content-Type must be application/x-protobuf or application/json');
@@ -94,6 +110,15 @@ export class OtlpReceiver {
       if (refusal.status === 413) res.setHeader('Connection', 'close');
       send(res, refusal.status, encodeStatus(refusal.code, refusal.message, encoding), encoding, refusal.headers);
     }
+  }
+
+  private identity(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+    if (!hostHeaderAllowed(req, this.host) || !originAllowed(req, this.options.allowedOrigins ?? [])) throw new Refusal(403, RPC_CODE.permissionDenied, 'not from a browser');
+    const nonce = url.searchParams.get('nonce') ?? '';
+    if (!NONCE.test(nonce)) throw new Refusal(400, RPC_CODE.invalidArgument, 'nonce must be 32 lower-case hex digits');
+    const token = this.options.token;
+    if (!token) throw new Refusal(404, RPC_CODE.unimplemented, 'this receiver has no token to prove');
+    send(res, 200, Buffer.from(JSON.stringify({ proof: identityProof(token, nonce) })), 'json');
   }
 
   /** The checks that need no body: who may post, where, and how. */
