@@ -190,8 +190,8 @@ describe('OTLP receiver, with the OpenTelemetry SDK exporters as the client', ()
     const identity = `${endpoint}/session-buddy/identity`;
     assert.equal((await rawRequest(`${identity}?nonce=short`, { method: 'GET' })).status, 400);
     assert.equal((await rawRequest(`${identity}?nonce=${'a'.repeat(32)}`, { method: 'GET', headers: { Origin: 'https://evil.example' } })).status, 403);
-    // A collector that answers anything it is asked is not taken for the receiver.
-    const impostor = http.createServer((_req, res) => res.end(JSON.stringify({ proof: 'f'.repeat(64) })));
+    // A program on another port that relays the question to the real receiver gets a proof for the wrong port.
+    const impostor = http.createServer((req, res) => void rawRequest(`${endpoint}${req.url}`, { method: 'GET' }).then((answer) => res.end(answer.body)));
     await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
     const impostorUrl = `http://127.0.0.1:${(impostor.address() as AddressInfo).port}`;
     try {

@@ -51,7 +51,7 @@ export async function holderHasToken(endpoint: string, token: string): Promise<b
     req.on('error', () => resolve(undefined));
   });
   const proof = proofIn(body);
-  const expected = Buffer.from(identityProof(token, nonce));
+  const expected = Buffer.from(identityProof(token, nonce, Number(new URL(endpoint).port)));
   return proof !== undefined && proof.length === expected.length && crypto.timingSafeEqual(proof, expected);
 }
 

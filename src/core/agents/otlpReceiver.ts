@@ -37,8 +37,9 @@ export interface OtlpReceiverOptions {
  */
 export const IDENTITY_PATH = '/session-buddy/identity';
 
-export function identityProof(token: string, nonce: string): string {
-  return crypto.createHmac('sha256', token).update(`otlp-identity\0${nonce}`).digest('hex');
+/** Bound to the port too, so that a program on another port cannot relay a receiver's proof as its own. */
+export function identityProof(token: string, nonce: string, port: number): string {
+  return crypto.createHmac('sha256', token).update(`otlp-identity\0${port}\0${nonce}`).digest('hex');
 }
 
 const NONCE = /^[0-9a-f]{32}$/;
@@ -118,7 +119,8 @@ export class OtlpReceiver {
     if (!NONCE.test(nonce)) throw new Refusal(400, RPC_CODE.invalidArgument, 'nonce must be 32 lower-case hex digits');
     const token = this.options.token;
     if (!token) throw new Refusal(404, RPC_CODE.unimplemented, 'this receiver has no token to prove');
-    send(res, 200, Buffer.from(JSON.stringify({ proof: identityProof(token, nonce) })), 'json');
+    const { port } = this.http.address() as AddressInfo;
+    send(res, 200, Buffer.from(JSON.stringify({ proof: identityProof(token, nonce, port) })), 'json');
   }
 
   /** The checks that need no body: who may post, where, and how. */
