@@ -29,8 +29,8 @@ export type MappingResult =
   | { kind: 'ignored' }
   | { kind: 'refused'; reason: string };
 
-export const CLAUDE_CODE_TOOL_RESULT = 'claude_code.tool_result';
-export const GENAI_EXECUTE_TOOL = 'execute_tool';
+const CLAUDE_CODE_TOOL_RESULT = 'claude_code.tool_result';
+const GENAI_EXECUTE_TOOL = 'execute_tool';
 
 /** What a tool call says about itself, read from whichever attributes its producer uses. */
 interface ToolCall {
@@ -129,11 +129,12 @@ const MCP_TOOL_NAME = /^mcp__(.+?)__(.+)$/;
 /** The skill names of one tool call; [] when its name gives none that is valid. */
 function skillsOfCall(call: ToolCall, recognise: CommandLineRecogniser): string[] {
   const tool = call.toolName;
-  if (tool === 'Bash' || tool.toLowerCase() === 'bash') {
+  const lower = tool.toLowerCase();
+  if (lower === 'bash') {
     const skills = call.command ? recognise(call.command) : [];
     return skills.length > 0 ? skills : ['agent-bash'];
   }
-  if (tool === 'Skill') return [ownSkillName(call.skill) ?? 'agent-skill'];
+  if (lower === 'skill') return [ownSkillName(call.skill) ?? 'agent-skill'];
   const mcp = MCP_TOOL_NAME.exec(tool);
   if (mcp) return validOrNone(`mcp-${skillSlug(mcp[1])}-${skillSlug(mcp[2])}`);
   if (call.mcpServer && call.mcpTool) return validOrNone(`mcp-${skillSlug(call.mcpServer)}-${skillSlug(call.mcpTool)}`);

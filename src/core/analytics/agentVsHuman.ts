@@ -3,7 +3,7 @@ import type { SkillStore } from '../store/store';
 import { sourcesOf } from './sourceFilter';
 
 /** Fewer runs than this on either side say too little to compare. */
-export const MIN_COMPARED_RUNS = 3;
+const MIN_COMPARED_RUNS = 3;
 
 export interface SideFigures {
   runs: number;
