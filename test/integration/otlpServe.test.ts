@@ -44,6 +44,11 @@ test('session-buddy serve --otlp-port 0: prints its endpoint; the SDK exporter r
     assert.equal(metrics.code, 0, metrics.err);
     const parsed = JSON.parse(metrics.out) as { total_invocations: number; completed_invocations: number; avg_duration_seconds: number };
     assert.deepEqual([parsed.total_invocations, parsed.completed_invocations, parsed.avg_duration_seconds], [3, 2, 1]);
+    const byAgent = runCliSync(['--db', db, 'tool', 'get_real_time_metrics', '--args', JSON.stringify({ source: 'agent', time_window_hours: 24 })]);
+    assert.equal(byAgent.code, 0, byAgent.err);
+    assert.deepEqual((JSON.parse(byAgent.out) as { top_skills: { skill_name: string; invocation_count: number }[] }).top_skills.map((s) => [s.skill_name, s.invocation_count]), [['pytest-run', 3]]);
+    const byHuman = runCliSync(['--db', db, 'tool', 'get_real_time_metrics', '--args', JSON.stringify({ source: 'human', time_window_hours: 24 })]);
+    assert.deepEqual((JSON.parse(byHuman.out) as { top_skills: unknown[] }).top_skills, [], 'none of them is the developer\'s');
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
