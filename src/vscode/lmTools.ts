@@ -54,7 +54,7 @@ class SessionBuddyTool implements vscode.LanguageModelTool<Record<string, unknow
     const core = await this.host.ready;
     if (token.isCancellationRequested) throw new vscode.CancellationError();
     // Argument errors are thrown: VS Code hands the message to the model, which can correct the call.
-    const context = { store: core.store, userId: core.userId, session: () => core.session.current(), existingSession: () => core.session.id, mayWrite: () => this.options.mayRecord() };
+    const context = { store: core.store, userId: core.userId, session: () => core.session.current(), existingSession: () => core.session.id, mayWrite: () => this.options.mayRecord(), caller: 'agent' as const };
     const result = await runTool(context, this.name, options.input);
     if (!result.success) this.options.log.warn(`Tool ${this.name}: ${result.message}`);
     return textResult(result);

@@ -47,3 +47,10 @@ test('get_community_baselines: with a source, computed from those runs only', as
   assert.deepEqual(await baselines('agent'), [['pytest-run', 5, 0.4, 10]]);
   assert.deepEqual(await baselines('human'), [['pytest-run', 3, 1, 4]]);
 });
+
+test('a run tracked through the tools by an agent in a window session is the agent\'s', async () => {
+  const recorded = (await runTool({ ...ctx, caller: 'agent' }, 'track_skill_invocation', { skill_name: 'lm-tracked', completed: true })) as unknown as { invocation_id: number };
+  const source = env.store.db.exec('SELECT source FROM skill_invocation WHERE id = ?', [recorded.invocation_id])[0].values[0][0];
+  assert.equal(source, 'agent');
+});
+

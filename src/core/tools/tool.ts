@@ -1,3 +1,4 @@
+import type { InvocationSource } from '../store/events';
 import type { SkillStore } from '../store/store';
 import type { ObjectSchema } from './schema';
 
@@ -11,6 +12,8 @@ export interface ToolContext {
   existingSession(): string | undefined;
   /** False while nothing may be written (tracking paused in the editor, a read-only store). */
   mayWrite(): boolean;
+  /** Who calls: the editor's language-model tools are called by an agent in a window session, so runs they track say so; default: the session's source. */
+  caller?: InvocationSource;
 }
 
 /**

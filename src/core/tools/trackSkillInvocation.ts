@@ -43,6 +43,7 @@ export const trackSkillInvocationTool = defineTool<Args>({
       durationSeconds: args.duration_seconds,
       workflowPhase: args.workflow_phase,
       errorType: args.error_type,
+      source: ctx.caller,
     });
     return {
       invocation_id: id,
