@@ -15,6 +15,9 @@ $$;
 GRANT USAGE ON SCHEMA session_buddy TO session_buddy_member;
 GRANT SELECT ON session_buddy.schema_migrations TO session_buddy_member;
 
+-- Functions below name the calling member as (session_user::text COLLATE "default"): session_user
+-- is a name, whose collation "C" would keep the member indexes (default collation) out of the plan.
+
 -- Settings members may read: k, the team's id and the salt of session ids (the client mixes it with
 -- its own store salt, so the server can never test a guessed session id).
 CREATE TABLE session_buddy.settings (
@@ -56,9 +59,9 @@ CREATE INDEX events_ins_xid ON session_buddy.events (ins_xid);
 
 ALTER TABLE session_buddy.events ENABLE ROW LEVEL SECURITY;
 CREATE POLICY member_reads_own ON session_buddy.events FOR SELECT TO session_buddy_member
-    USING (member = current_user);
+    USING (member = (current_user::text COLLATE "default"));
 CREATE POLICY member_inserts_own ON session_buddy.events FOR INSERT TO session_buddy_member
-    WITH CHECK (member = current_user);
+    WITH CHECK (member = (current_user::text COLLATE "default"));
 GRANT SELECT ON session_buddy.events TO session_buddy_member;
 -- member and ins_xid are the server's to set: members cannot name them at all.
 GRANT INSERT (event_id, session_hash, skill_name, invoked_minute, completed, duration_seconds, workflow_phase, error_category)
@@ -112,8 +115,9 @@ CREATE TABLE session_buddy.skill_totals (
 );
 
 -- Each member's Jaccard set, the skills they completed at least once, as a bit string (bit i − 1 for
--- skill id i; a shorter string has zeros past its end), so similar members are one pass of
--- bit_count(a & b) over the members instead of a join over everyone's skills.
+-- skill id i), so similar members are one pass of bit_count(a & b) over the members instead of a
+-- join over everyone's skills. All strings have the same length, a multiple of 64 past the largest
+-- skill id, so they combine without padding; a refresh that passes it lengthens them all.
 CREATE TABLE session_buddy.skill_ids (
     skill_name text PRIMARY KEY,
     id integer GENERATED ALWAYS AS IDENTITY UNIQUE
@@ -205,6 +209,7 @@ DECLARE
   state rollup_state%ROWTYPE;
   folded bigint;
   new_sessions bigint;
+  width integer;
 BEGIN
   IF min_interval < interval '1 minute' AND NOT pg_has_role(session_user, current_user, 'USAGE') THEN
     min_interval := interval '1 minute';
@@ -269,13 +274,15 @@ BEGIN
   WHERE s.skill_name = b.skill_name;
 
   -- The sets of the members who completed something in this batch, rebuilt from member_skill.
+  width := ((SELECT max(id) FROM skill_ids) + 63) / 64 * 64;
+  UPDATE member_bits SET bits = rpad(bits::text, width, '0')::varbit WHERE length(bits) < width;
   WITH sets AS (
     SELECT m.member, array_agg(k.id) AS ids
     FROM member_skill m JOIN skill_ids k ON k.skill_name = m.skill_name
     WHERE m.completed > 0 AND m.member IN (SELECT member FROM rollup_batch WHERE completed)
     GROUP BY m.member)
   INSERT INTO member_bits AS b (member, bits, skills)
-  SELECT s.member, (SELECT string_agg(CASE WHEN g = ANY (s.ids) THEN '1' ELSE '0' END, '' ORDER BY g) FROM generate_series(1, (SELECT max(i) FROM unnest(s.ids) i)) g)::varbit,
+  SELECT s.member, (SELECT string_agg(CASE WHEN g = ANY (s.ids) THEN '1' ELSE '0' END, '' ORDER BY g) FROM generate_series(1, width) g)::varbit,
          cardinality(s.ids)
   FROM sets s
   ON CONFLICT (member) DO UPDATE SET bits = EXCLUDED.bits, skills = EXCLUDED.skills;
@@ -349,7 +356,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = session_buddy, pg_temp AS
   mine AS (
     SELECT m.skill_name, sum(r.members) FILTER (WHERE r.rate_percent <= rate_percent(m.completed, m.runs)) AS at_most
     FROM member_skill m JOIN skill_rate_members r ON r.skill_name = m.skill_name
-    WHERE m.member = session_user::text GROUP BY m.skill_name)
+    WHERE m.member = (session_user::text COLLATE "default") GROUP BY m.skill_name)
   SELECT v.skill_name, v.members, v.runs, v.completed::double precision / v.runs,
          q.median_seconds, q.p90_seconds,
          CASE WHEN mine.skill_name IS NULL THEN NULL WHEN v.members = 1 THEN 100.0 ELSE 100.0 * (mine.at_most - 1) / (v.members - 1) END
@@ -365,11 +372,10 @@ $$;
 CREATE FUNCTION session_buddy.neighbours(max_rows integer)
 RETURNS TABLE (member text, similarity double precision, common_skills integer, skill_count integer)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = session_buddy, pg_temp AS $$
-  WITH width AS (SELECT max(id) AS n FROM skill_ids),
-  mine AS (SELECT rpad(b.bits::text, width.n, '0')::varbit AS bits, b.skills FROM member_bits b, width WHERE b.member = session_user::text),
+  WITH mine AS (SELECT b.bits, b.skills FROM member_bits b WHERE b.member = (session_user::text COLLATE "default")),
   common AS (
-    SELECT o.member, o.skills, bit_count(rpad(o.bits::text, width.n, '0')::varbit & mine.bits)::integer AS c
-    FROM member_bits o, mine, width WHERE o.member <> session_user::text)
+    SELECT o.member, o.skills, bit_count(o.bits & mine.bits)::integer AS c
+    FROM member_bits o, mine WHERE o.member <> (session_user::text COLLATE "default"))
   SELECT c.member, c.c::double precision / (c.skills + mine.skills - c.c), c.c, c.skills
   FROM common c, mine
   WHERE c.c > 0 AND (SELECT count(*) FROM member_bits) >= min_members()
@@ -416,7 +422,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = session_buddy, pg_temp AS $$
 DECLARE
   removed bigint;
 BEGIN
-  DELETE FROM events WHERE member = session_user::text;
+  DELETE FROM events WHERE member = (session_user::text COLLATE "default");
   GET DIAGNOSTICS removed = ROW_COUNT;
   UPDATE rollup_state SET rebuild = true;
   RETURN removed;
