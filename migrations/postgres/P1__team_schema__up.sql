@@ -210,6 +210,7 @@ DECLARE
   folded bigint;
   new_sessions bigint;
   width integer;
+  touched text[];
 BEGIN
   IF min_interval < interval '1 minute' AND NOT pg_has_role(session_user, current_user, 'USAGE') THEN
     min_interval := interval '1 minute';
@@ -318,11 +319,13 @@ BEGIN
   ON CONFLICT (skill_name) DO UPDATE SET sessions = k.sessions + EXCLUDED.sessions;
 
   -- A pair is new when one of its (session, skill) rows is new; a pair of two new rows is seen from
-  -- both sides, so it counts from its smaller skill only.
+  -- both sides, so it counts from its smaller skill only. The sessions are looked up by key (an
+  -- array the planner sees), never by scanning every session the team ever had.
+  SELECT array_agg(DISTINCT session_hash) INTO touched FROM rollup_new_pairs;
   INSERT INTO skill_pairs AS p (skill_a, skill_b, sessions)
   SELECT least(n.skill_name, s.skill_name), greatest(n.skill_name, s.skill_name), count(*)
   FROM rollup_new_pairs n
-  JOIN session_skill s ON s.session_hash = n.session_hash AND s.skill_name <> n.skill_name
+  JOIN session_skill s ON s.session_hash = n.session_hash AND s.skill_name <> n.skill_name AND s.session_hash = ANY (touched)
   LEFT JOIN rollup_new_pairs o ON o.session_hash = s.session_hash AND o.skill_name = s.skill_name
   WHERE o.session_hash IS NULL OR n.skill_name < s.skill_name
   GROUP BY 1, 2
