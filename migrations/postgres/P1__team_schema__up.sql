@@ -219,6 +219,11 @@ BEGIN
     RETURN 'busy';
   END IF;
   SELECT * INTO state FROM rollup_state;
+  -- A rebuild reads every event (minutes at millions): the owner's `team init` runs it, without
+  -- the statement time limit a member's client sets.
+  IF state.rebuild AND NOT pg_has_role(session_user, current_user, 'USAGE') THEN
+    RETURN 'rebuild pending (the owner runs session-buddy team init)';
+  END IF;
   IF NOT state.rebuild AND state.refreshed_at > now() - min_interval THEN
     RETURN 'recent';
   END IF;
@@ -419,7 +424,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = session_buddy, pg_temp AS
   ORDER BY 4 DESC, 1, 2
 $$;
 
--- `team leave --delete`: the caller's rows go; the roll-ups are rebuilt at the next refresh.
+-- `team leave --delete`: the caller's rows go at once; the roll-ups are rebuilt without them by the
+-- owner's next `team init` (until then they still count the rows in their totals).
 CREATE FUNCTION session_buddy.forget_me() RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = session_buddy, pg_temp AS $$
 DECLARE

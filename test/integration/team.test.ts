@@ -260,8 +260,12 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
     assert.equal(Number(rows.rows[0].n), 0);
     const profiles = store('dave').db.exec("SELECT count(*) FROM skill_user_interactions WHERE session_id LIKE 'profile:%'")[0].values[0][0];
     assert.equal(profiles, 0);
+    // Members do not run the rebuild (it reads every event); the owner's next init does.
+    const byMember = await asMember('alice', (c) => c.query<{ r: string }>("SELECT session_buddy.refresh_rollups('0') AS r"));
+    assert.match(byMember.rows[0].r, /^rebuild pending/);
+    assert.equal((await aggregatesOf('alice')).baselines.find((b) => b.skill_name === 'lint')!.members, 4, 'not rebuilt yet');
+    await initTeam(owner);
     // After the rebuild lint has 3 members: dave is gone.
-    await forceRefresh();
     const lint = (await aggregatesOf('alice')).baselines.find((b) => b.skill_name === 'lint')!;
     assert.equal(lint.members, 3);
   });

@@ -87,6 +87,24 @@ describe('session-buddy team', postgresSkip(), () => {
     assert.deepEqual((JSON.parse(preview.out) as { rows: unknown[] }).rows, []);
   });
 
+  test('ci track --team records the stage, waits until it is settled and pushes it', async () => {
+    const run = await runCliInProcess(dbPath, ['ci', 'track', '--stage', 'test', '--skill', 'pytest-run', '--status', 'failure', '--error', 'AssertionError', '--duration', '3', '--pipeline', 'web', '--build', '7', '--team', '--team-url', url]);
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.out, /^\d+\n$/);
+    assert.match(run.err, /^Pushed 1 invocation\(s\) in 1 batch\(es\), 1 new to the server/);
+    const row = await owned.query<{ skill_name: string; completed: boolean; error_category: string; workflow_phase: string }>(
+      "SELECT skill_name, completed, error_category, workflow_phase FROM session_buddy.events WHERE member = 'erin' AND event_id = $1",
+      [run.out.trim()],
+    );
+    assert.deepEqual(row.rows, [{ skill_name: 'pytest-run', completed: false, error_category: 'AssertionError', workflow_phase: 'execution' }]);
+  });
+
+  test('ci track --team with the server unreachable still records the stage and exits 0', async () => {
+    const run = await runCliInProcess(dbPath, ['ci', 'track', '--stage', 'build', '--skill', 'npm-build', '--status', 'success', '--duration', '1', '--pipeline', 'web', '--build', '8', '--team', '--team-url', 'postgresql://erin@no-such-host.invalid/team']);
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.err, /^session-buddy: team push failed: unknown host "no-such-host\.invalid" in the team URL; the run is recorded and the next push sends it\n$/);
+  });
+
   test('failures are one line on stderr with exit code 1', async () => {
     process.env.PGPASSWORD = 'wrong';
     try {

@@ -57,7 +57,7 @@ async function recordThenPush<T>(ctx: CliContext, opts: TeamOptions, record: (st
     if (!opts.team) return { recorded };
     try {
       // The push sends settled ids only (shared.ts), so the run just recorded waits that long.
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS + 100));
       return { recorded, pushed: formatPush(await pushFromCli(store, opts)) };
     } catch (err) {
       return { recorded, pushed: `session-buddy: team push failed: ${(err as Error).message}; the run is recorded and the next push sends it\n` };

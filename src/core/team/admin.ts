@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import type { SkillStore } from '../store/store';
 import { describeFailure, withTeam, type TeamServer } from './connection';
+import { refreshRollups } from './push';
 import { discoverServerMigrations, migrateServer, versionName } from './serverSchema';
 import { pendingCount } from './shared';
 import { readTeamInfo, teamSyncRow, teamSyncRowsFor, type TeamSyncRow } from './teamInfo';
@@ -14,18 +15,24 @@ export interface InitResult {
   schema: string;
   team_id: string;
   min_members: number;
+  rollups: string;
 }
 
-/** Idempotent: applies what is missing, then sets k when asked. The owner needs CREATEROLE. */
+/**
+ * Idempotent: applies what is missing, sets k when asked, then folds every pending event into the
+ * roll-ups, a rebuild after a member left with --delete included (with no time limit: a rebuild
+ * reads every event). The owner needs CREATEROLE.
+ */
 export async function initTeam(server: TeamServer, options: { minMembers?: number } = {}): Promise<InitResult> {
   return withTeam(server, async (client) => {
     const applied = await migrateServer(client);
     if (options.minMembers !== undefined) {
       await client.query("UPDATE session_buddy.settings SET value = $1 WHERE key = 'min_members'", [String(options.minMembers)]);
     }
+    const rollups = await refreshRollups(client, 0);
     const info = await readTeamInfo(client);
-    return { applied: applied.map(versionName), schema: versionName(info.schemaVersion), team_id: info.teamId, min_members: info.minMembers };
-  });
+    return { applied: applied.map(versionName), schema: versionName(info.schemaVersion), team_id: info.teamId, min_members: info.minMembers, rollups };
+  }, { statementTimeoutMs: 0 });
 }
 
 /** Creates (or resets) a member's login role; the generated password is returned once and stored nowhere. */
