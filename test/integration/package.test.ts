@@ -20,7 +20,7 @@ describe('the packaged extension', () => {
     const files = (fs.readdirSync(path.join(scratch.dir, 'extension'), { recursive: true }) as string[]).map(String);
     const forbidden = files.filter((f) => /(^|\/)(src|test|node_modules|bench|scripts)(\/|$)|\.map$|\.ts$|tsconfig|esbuild\.js/.test(f) && !f.endsWith('.d.ts'));
     assert.deepEqual(forbidden, [], 'no sources, tests, maps or node_modules in the .vsix');
-    for (const needed of ['dist/extension.js', 'dist/cli.js', 'dist/sql-wasm.wasm', 'migrations/V4__phase4_extensions__up.sql', 'package.json']) {
+    for (const needed of ['dist/extension.js', 'dist/cli.js', 'dist/sql-wasm.wasm', 'migrations/V4__phase4_extensions__up.sql', 'migrations/postgres/P1__team_schema__up.sql', 'package.json']) {
       assert.ok(files.includes(needed), `${needed} is packaged`);
     }
     const installed = path.join(scratch.dir, 'extension');
@@ -33,5 +33,11 @@ describe('the packaged extension', () => {
     const sql = spawnSync(process.execPath, [path.join(installed, 'dist', 'cli.js'), '--db', db, 'sql', 'SELECT count(*) AS n FROM skill_invocation'], { cwd: scratch.dir, encoding: 'utf8', env });
     assert.equal(sql.status, 0, sql.stderr);
     assert.deepEqual(JSON.parse(sql.stdout), [{ n: 1 }], 'the packaged query worker runs');
+    // The bundled pg client and the packaged team schema: status says which schema it knows and why the server is out of reach.
+    const team = spawnSync(process.execPath, [path.join(installed, 'dist', 'cli.js'), '--db', db, 'team', 'status', '--json', '--team-url', 'postgresql://alice@no-such-host.invalid/team'], { cwd: scratch.dir, encoding: 'utf8', env });
+    assert.equal(team.status, 0, team.stderr);
+    const teamStatus = JSON.parse(team.stdout) as { client_schema: string; reachable: boolean; error: string };
+    assert.deepEqual([teamStatus.client_schema, teamStatus.reachable], ['P1', false]);
+    assert.match(teamStatus.error, /unknown host "no-such-host\.invalid"|not reachable/);
   });
 });

@@ -113,6 +113,22 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
     assert.equal(again.min_members, 3);
   });
 
+  test('an owner that is no superuser (CREATEROLE, owns the database) sets up a team of its own', async () => {
+    await owned.query("CREATE ROLE teamowner LOGIN CREATEROLE PASSWORD 'owner-pw'");
+    await owned.query('CREATE DATABASE team2 OWNER teamowner');
+    const second = parseTeamServer(pg.url('teamowner', 'team2'), 'owner-pw');
+    assert.equal((await initTeam(second)).schema, 'P1');
+    const { password } = await addMember(second, 'zed');
+    const zed = await tempStore();
+    try {
+      await plant(zed.store, [{ skill: 'lint', at: `${DAY}08:00:00.000Z` }]);
+      const pushed = await pushToTeam(zed.store, parseTeamServer(pg.url('zed', 'team2'), password), { settleMs: 0 });
+      assert.equal(pushed.inserted, 1);
+    } finally {
+      await zed.close();
+    }
+  });
+
   test('the preview is exactly what a push sends, and carries no error text, paths or raw session ids', async () => {
     const keys = await asMember('alice', readTeamInfo);
     const rows = pendingRows(store('alice'), keys, { settleMs: 0 });
