@@ -70,6 +70,10 @@ describe('Claude Code tool_result events', () => {
     assert.equal(runsFromLogRecord(toolResult({ tool_name: '!!!', success: 'true' })).kind, 'refused');
   });
 
+  test('milliseconds become the seconds they are, not a float artefact', () => {
+    assert.equal(runs(runsFromLogRecord(toolResult({ tool_name: 'Read', success: 'true', duration_ms: 1400 })))[0].durationSeconds, 1.4);
+  });
+
   test('a duration that is negative or longer than 30 days is dropped, not stored', () => {
     assert.equal(runs(runsFromLogRecord(toolResult({ tool_name: 'Read', success: 'true', duration_ms: -5 })))[0].durationSeconds, null);
     assert.equal(runs(runsFromLogRecord(toolResult({ tool_name: 'Read', success: 'true', duration_ms: 31 * 86_400_000 })))[0].durationSeconds, null);

@@ -53,7 +53,7 @@ export function runsFromLogRecord(record: LogRecordView, recognise: CommandLineR
   if (!sessionId) return refused('tool_result without session.id');
   const success = flag(attributes.get('success'));
   if (success === undefined) return refused('tool_result without success (true or false)');
-  const durationSeconds = seconds(numeric(attributes.get('duration_ms')), 1e-3);
+  const durationSeconds = seconds(numeric(attributes.get('duration_ms')), 1000);
   const endNanos = record.timeUnixNano || record.observedTimeUnixNano;
   const parameters = { ...jsonObject(attributes.get('tool_parameters')), ...jsonObject(attributes.get('tool_input')) };
   const call: ToolCall = {
@@ -91,7 +91,7 @@ export function runsFromSpan(span: SpanView, recognise: CommandLineRecogniser = 
   // The call id first: Claude Code puts the same id on its span and its tool_result event, so the two count once.
   const identity = callId ? `call:${callId}` : `span:${span.traceId}:${span.spanId}`;
   const failed = span.statusCode === 2 || attributes.has('error.type');
-  const durationSeconds = span.startUnixNano > 0n ? seconds(Number(span.endUnixNano - span.startUnixNano), 1e-9) : null;
+  const durationSeconds = span.startUnixNano > 0n ? seconds(Number(span.endUnixNano - span.startUnixNano), 1e9) : null;
   return toRuns(call, recognise, { completed: !failed, durationSeconds, endNanos: span.endUnixNano, sessionId, identity });
 }
 
@@ -164,10 +164,13 @@ function logIdentity(attributes: Attributes, sessionId: string, endNanos: bigint
   return `time:${sessionId}:${endNanos}:${toolName}`;
 }
 
-/** Seconds from a count of `unit`s; null when absent, negative or beyond the longest duration stored. */
-function seconds(count: number | undefined, unit: number): number | null {
+/**
+ * Seconds from a count of units of which `perSecond` make a second; null when absent, negative or
+ * beyond the longest duration stored. Divided, not multiplied: 1400 ms × 0.001 is 1.4000000000000001.
+ */
+function seconds(count: number | undefined, perSecond: number): number | null {
   if (count === undefined || !Number.isFinite(count) || count < 0) return null;
-  const value = count * unit;
+  const value = count / perSecond;
   return value <= MAX_DURATION_SECONDS ? value : null;
 }
 
