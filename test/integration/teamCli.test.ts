@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from 'pg';
@@ -103,6 +104,15 @@ describe('session-buddy team', postgresSkip(), () => {
     const run = await runCliInProcess(dbPath, ['ci', 'track', '--stage', 'build', '--skill', 'npm-build', '--status', 'success', '--duration', '1', '--pipeline', 'web', '--build', '8', '--team', '--team-url', 'postgresql://erin@no-such-host.invalid/team']);
     assert.equal(run.code, 0, run.err);
     assert.match(run.err, /^session-buddy: team push failed: unknown host "no-such-host\.invalid" in the team URL; the run is recorded and the next push sends it\n$/);
+  });
+
+  test('ci import-junit --team pushes the suites, and the run the unreachable server missed', async () => {
+    const report = path.join(dir.dir, 'junit.xml');
+    fs.writeFileSync(report, '<testsuites><testsuite name="unit" tests="2" failures="1" errors="0" time="2.5"><testcase name="a" time="1"/><testcase name="b" time="1.5"><failure message="x"/></testcase></testsuite></testsuites>');
+    const run = await runCliInProcess(dbPath, ['ci', 'import-junit', report, '--skill', 'pytest-run', '--team', '--team-url', url]);
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.err, /^Pushed 2 invocation\(s\) in 1 batch\(es\), 2 new to the server/);
+    assert.deepEqual(await serverCount(), { rows: EVENTS + 3, ids: EVENTS + 3 });
   });
 
   test('failures are one line on stderr with exit code 1', async () => {

@@ -95,20 +95,20 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
   });
 
   contextOptions(
-    ci
-      .command('import-junit')
+    teamOptions(ci.command('import-junit'))
       .description('record each test suite of JUnit XML reports (pytest, jest, vitest, go-junit-report, Maven Surefire) with outcome and duration; repeating an import adds nothing')
       .argument('<files...>', 'JUnit XML report files')
       .option('--skill <name>', 'skill name for the suites (default: from the report, e.g. pytest-run, jest-run, go-test)')
       .option('--stage <stage>', `CI stage of the tests (default test)`, choice('--stage', CI_STAGES), 'test' as CiStage)
       .option('--json', 'print JSON'),
     false,
-  ).action(async (files: string[], opts: Partial<PipelineContext> & { skill?: string; stage: CiStage; json?: boolean }, command: Command) => {
+  ).action(async (files: string[], opts: Partial<PipelineContext> & TeamOptions & { skill?: string; stage: CiStage; json?: boolean }, command: Command) => {
     if ((opts.pipeline === undefined) !== (opts.build === undefined)) {
       command.error('error: --pipeline and --build go together (both link the suites to a pipeline build)', { exitCode: 2, code: 'session-buddy.usage' });
     }
     const context = opts.pipeline !== undefined && opts.build !== undefined ? pipelineContext(opts as PipelineContext) : undefined;
-    const results = await ctx.withStore('work', (store) => importJUnitFiles(store, resolveUserId(), files, { skill: opts.skill, stage: parseStage(opts.stage), context }));
+    const { recorded: results, pushed } = await recordThenPush(ctx, opts, (store) => importJUnitFiles(store, resolveUserId(), files, { skill: opts.skill, stage: parseStage(opts.stage), context }));
+    if (pushed) io.err(pushed);
     if (opts.json) {
       io.out(ctx.json({ files: results }));
       return;
