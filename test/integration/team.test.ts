@@ -12,6 +12,7 @@ import { pendingRows } from '../../src/core/team/shared';
 import { readTeamInfo } from '../../src/core/team/teamInfo';
 import type { SkillStore } from '../../src/core/store/store';
 import { postgresSkip, startPostgres, type TestPostgres } from '../helpers/postgres';
+import { runCliInProcess } from '../helpers/cli';
 import { plant, tempStore, type PlantedInvocation } from '../helpers/store';
 
 /**
@@ -70,7 +71,7 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
   let owner: TeamServer;
   let owned: Client;
   const servers = new Map<string, TeamServer>();
-  const stores = new Map<string, { store: SkillStore; close(): Promise<void> }>();
+  const stores = new Map<string, { store: SkillStore; dbPath: string; close(): Promise<void> }>();
 
   before(async () => {
     pg = await startPostgres();
@@ -198,6 +199,24 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
     // Bob shares only lint with dave among the visible skills (below the 2 common skills needed), so 2 neighbours.
     const [candidate] = collaborativeCandidates(store('dave'), 'dave-local', 1);
     assert.equal(candidate.reason, '2 teammates with a history like yours run it; they complete it 100% of the time.');
+  });
+
+  test('from the CLI: dave pulls, and baselines show and recommend-similar answer with his teammates', async () => {
+    const saved = process.env.PGPASSWORD;
+    process.env.PGPASSWORD = server('dave').password;
+    try {
+      const pull = await runCliInProcess(stores.get('dave')!.dbPath, ['team', 'pull', '--team-url', pg.url('dave', 'team')]);
+      assert.equal(pull.code, 0, pull.err);
+      assert.match(pull.out, /^Pulled 3 baseline\(s\), 3 similar member\(s\), 2 dependency\(ies\)\.\n$/);
+    } finally {
+      if (saved === undefined) delete process.env.PGPASSWORD;
+      else process.env.PGPASSWORD = saved;
+    }
+    const shown = await runCliInProcess(stores.get('dave')!.dbPath, ['baselines', 'show', '--json']);
+    const lint = (JSON.parse(shown.out) as { baselines: { skill_name: string; total_users: number; total_invocations: number }[] }).baselines.find((b) => b.skill_name === 'lint')!;
+    assert.deepEqual([lint.total_users, lint.total_invocations], [4, 9]);
+    const similar = await runCliInProcess(stores.get('dave')!.dbPath, ['recommend-similar', '--user', 'dave-local', '--json']);
+    assert.equal((JSON.parse(similar.out) as { recommendations: { skill_name: string }[] }).recommendations[0]?.skill_name, 'format');
   });
 
   test('a member reads only their own raw rows and cannot write as another member', async () => {
