@@ -19,7 +19,8 @@ const PREVIEW_ROWS = 500;
 export class TeamSync extends Disposable {
   private readonly changed = this.register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
-  private state = 'off';
+  /** Empty while no team server is set: the tooltip then says nothing about teams. */
+  private state = '';
   private running: Promise<void> | undefined;
 
   constructor(
@@ -61,7 +62,7 @@ export class TeamSync extends Disposable {
     return (await core.lib.leaveTeam(core.store, server, { deleteRows: true })).deleted_server_rows;
   }
 
-  /** One line for the status bar's tooltip. */
+  /** One line for the status bar's tooltip, or '' when there is nothing to say. */
   describe(): string {
     return this.state;
   }
@@ -81,7 +82,7 @@ export class TeamSync extends Disposable {
     const { url, share } = this.settings.current.team;
     const core = this.host.current;
     if (!url || !share || !core || this.isDisposed) {
-      this.setState(url && !share ? 'not sharing (sessionBuddy.team.share is off)' : 'off');
+      this.setState(url && !share ? 'not sharing (sessionBuddy.team.share is off)' : '');
       return;
     }
     try {
