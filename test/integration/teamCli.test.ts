@@ -124,6 +124,16 @@ describe('session-buddy team', postgresSkip(), () => {
     } finally {
       process.env.PGPASSWORD = password;
     }
+    delete process.env.PGPASSWORD;
+    process.env.PGPASSFILE = path.join(dir.dir, 'no-pgpass');
+    try {
+      const none = await runCliInProcess(dbPath, ['team', 'push', '--team-url', url]);
+      assert.equal(none.code, 1);
+      assert.match(none.err, /^session-buddy: no password for team member "erin" at 127\.0\.0\.1:\d+\/team \(set it in [^\n]+\)\n$/);
+    } finally {
+      delete process.env.PGPASSFILE;
+      process.env.PGPASSWORD = password;
+    }
     const inUrl = await runCliInProcess(dbPath, ['team', 'status', '--team-url', `postgresql://erin:secret@127.0.0.1:${pg.port}/team`]);
     assert.equal(inUrl.code, 1);
     assert.match(inUrl.err, /^session-buddy: the team URL contains a password; [^\n]+PGPASSWORD[^\n]+\n$/);

@@ -28,6 +28,7 @@ test('driver failures become one line each; only an unreachable server is worth 
     [{ code: 'ENOTFOUND' }, /^unknown host "db\.example\.com" in the team URL$/, false],
     [{ code: 'ECONNREFUSED' }, /^the team server db\.example\.com:5432\/team is not reachable \(ECONNREFUSED\)$/, true],
     [{ code: '3D000' }, /^the team server has no database team$/, false],
+    [new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string'), /^no password for team member "alice" at db\.example\.com:5432\/team \(set it in .*PGPASSWORD/, false],
   ];
   for (const [err, message, transient] of cases) {
     const failure = describeFailure(err, server);

@@ -81,6 +81,10 @@ export function describeFailure(err: unknown, server: TeamServer): TeamError {
     case '42501':
       return new TeamError(`the team server refused: ${e.message ?? 'permission denied'}`, false, { cause: err });
     default:
+      // The pg client's words when neither the caller, PGPASSWORD nor a pgpass file gave a password.
+      if (/client password must be a string/.test(e.message ?? '')) {
+        return new TeamError(`no password for team member "${server.user}" at ${server.label} (set it in ${PASSWORD_PLACES})`, false, { cause: err });
+      }
       if (/Connection terminated|timeout/i.test(e.message ?? '')) return new TeamError(`the team server ${server.label} is not reachable (${e.message})`, true, { cause: err });
       return new TeamError(`team server ${server.label}: ${e.message ?? String(err)}`, false, { cause: err });
   }
