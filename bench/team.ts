@@ -9,7 +9,7 @@
 import type { Client } from 'pg';
 import { addMember, initTeam } from '../src/core/team/admin';
 import { parseTeamServer } from '../src/core/team/connection';
-import { insertRows } from '../src/core/team/push';
+import { insertRows, refreshUntilDone } from '../src/core/team/push';
 import type { SharedRow } from '../src/core/team/shared';
 import { startPostgres, type TestPostgres } from '../test/helpers/postgres';
 import { median, printTable, round, writeResult } from './common';
@@ -113,7 +113,7 @@ async function runScale(scale: Scale): Promise<Result> {
     const pushers = await Promise.all(Array.from({ length: PUSHERS }, (_, i) => addMember(ownerServer, `pusher${i}`).then((m) => ({ name: m.member, password: m.password }))));
     const owner = await pg.connect(pg.superuser, pg.superuserPassword, 'team');
     try {
-      const refresh = () => owner.query("SELECT session_buddy.refresh_rollups('0')");
+      const refresh = () => refreshUntilDone(owner);
       const loadSeconds = await seconds(() => load(owner, scale));
       await owner.query('ANALYZE session_buddy.events');
       const firstRollup = await seconds(refresh);

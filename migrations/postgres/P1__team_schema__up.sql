@@ -26,6 +26,7 @@ CREATE TABLE session_buddy.settings (
 );
 INSERT INTO session_buddy.settings (key, value) VALUES
     ('min_members', '3'),
+    ('rollup_chunk_events', '200000'),
     ('team_id', gen_random_uuid()::text),
     ('session_salt', replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''));
 GRANT SELECT ON session_buddy.settings TO session_buddy_member;
@@ -199,7 +200,8 @@ LANGUAGE sql IMMUTABLE AS $$ SELECT (100 * completed / greatest(runs, 1))::small
 -- advisory lock runs it, at most once per min_interval (members cannot go below a minute); the
 -- others return at once. The watermark is a transaction id: every transaction below the snapshot's
 -- xmin has finished, so the events between the last xmin and this one are complete and are folded
--- exactly once, however pushes interleave.
+-- exactly once, however pushes interleave. One run folds about rollup_chunk_events (200,000) events, in whole transactions,
+-- and says 'more pending' when a backlog remains, so that a run stays within a client's statement limit.
 CREATE FUNCTION session_buddy.refresh_rollups(min_interval interval DEFAULT interval '1 minute') RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = session_buddy, pg_temp
 -- Its statements are short; compiling them (JIT) cost more than running them.
@@ -211,6 +213,8 @@ DECLARE
   new_sessions bigint;
   width integer;
   touched text[];
+  chunk_end xid8;
+  more boolean := false;
 BEGIN
   IF min_interval < interval '1 minute' AND NOT pg_has_role(session_user, current_user, 'USAGE') THEN
     min_interval := interval '1 minute';
@@ -231,6 +235,19 @@ BEGIN
     TRUNCATE skill_day, member_skill, skill_rate_members, skill_totals, member_bits, skill_quantiles, skill_duration, team_sessions, session_skill, skill_sessions, skill_pairs;
     state.xid_done := '0';
     state.sessions := 0;
+  END IF;
+
+  SELECT e.ins_xid INTO chunk_end FROM events e WHERE e.ins_xid >= state.xid_done AND e.ins_xid < upto ORDER BY e.ins_xid
+    OFFSET (SELECT value::bigint FROM settings WHERE key = 'rollup_chunk_events') LIMIT 1;
+  IF chunk_end IS NOT NULL THEN
+    -- A single transaction larger than a chunk is folded whole: the chunk ends after it.
+    IF chunk_end <= state.xid_done THEN
+      SELECT min(e.ins_xid) INTO chunk_end FROM events e WHERE e.ins_xid > state.xid_done AND e.ins_xid < upto;
+    END IF;
+    IF chunk_end IS NOT NULL THEN
+      upto := chunk_end;
+      more := true;
+    END IF;
   END IF;
 
   DROP TABLE IF EXISTS pg_temp.rollup_batch, pg_temp.rollup_new_pairs, pg_temp.rollup_touched;
@@ -336,8 +353,10 @@ BEGIN
   GROUP BY 1, 2
   ON CONFLICT (skill_a, skill_b) DO UPDATE SET sessions = p.sessions + EXCLUDED.sessions;
 
-  UPDATE rollup_state SET xid_done = upto, refreshed_at = now(), rebuild = false, sessions = state.sessions + new_sessions;
-  RETURN format('folded %s event(s)', folded);
+  -- With a backlog left the clock stays, so that the next call goes on at once.
+  UPDATE rollup_state SET xid_done = upto, refreshed_at = CASE WHEN more THEN state.refreshed_at ELSE now() END, rebuild = false,
+    sessions = state.sessions + new_sessions;
+  RETURN format('folded %s event(s)%s', folded, CASE WHEN more THEN ', more pending' ELSE '' END);
 END
 $$;
 

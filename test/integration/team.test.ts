@@ -7,7 +7,7 @@ import { collaborativeCandidates } from '../../src/core/recommend/sources';
 import { addMember, initTeam, leaveTeam } from '../../src/core/team/admin';
 import { parseTeamServer, type TeamServer } from '../../src/core/team/connection';
 import { pullFromTeam, readAggregates, type TeamAggregates } from '../../src/core/team/pull';
-import { pushToTeam } from '../../src/core/team/push';
+import { pushToTeam, refreshUntilDone } from '../../src/core/team/push';
 import { pendingRows } from '../../src/core/team/shared';
 import { readTeamInfo } from '../../src/core/team/teamInfo';
 import type { SkillStore } from '../../src/core/store/store';
@@ -79,6 +79,8 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
     owner = parseTeamServer(pg.url(pg.superuser, 'team'), pg.superuserPassword);
     await initTeam(owner);
     owned = await pg.connect(pg.superuser, pg.superuserPassword, 'team');
+    // Roll-ups fold 4 events per run here, so every figure below is also the sum of many small folds.
+    await owned.query("UPDATE session_buddy.settings SET value = '4' WHERE key = 'rollup_chunk_events'");
     for (const member of MEMBERS) {
       const { password } = await addMember(owner, member);
       servers.set(member, parseTeamServer(pg.url(member, 'team'), password));
@@ -96,7 +98,7 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
 
   const store = (member: string) => stores.get(member)!.store;
   const server = (member: string) => servers.get(member)!;
-  const forceRefresh = () => owned.query("SELECT session_buddy.refresh_rollups('0')");
+  const forceRefresh = async () => assert.doesNotMatch(await refreshUntilDone(owned), /more pending/);
   async function asMember<T>(member: string, work: (client: Client) => Promise<T>): Promise<T> {
     const client = await pg.connect(member, server(member).password!, 'team');
     try {
@@ -299,7 +301,8 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
     const byMember = await asMember('alice', (c) => c.query<{ r: string }>("SELECT session_buddy.refresh_rollups('0') AS r"));
     assert.match(byMember.rows[0].r, /^rebuild pending/);
     assert.equal((await aggregatesOf('alice')).baselines.find((b) => b.skill_name === 'lint')!.members, 4, 'not rebuilt yet');
-    await initTeam(owner);
+    const init = await initTeam(owner);
+    assert.match(init.rollups, /^\d+ runs, last: folded \d+ event\(s\)$/, 'the rebuild went in chunks of whole transactions');
     // After the rebuild lint has 3 members: dave is gone.
     const lint = (await aggregatesOf('alice')).baselines.find((b) => b.skill_name === 'lint')!;
     assert.equal(lint.members, 3);

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { SkillStore } from '../store/store';
 import { describeFailure, withTeam, type TeamServer } from './connection';
-import { refreshRollups } from './push';
+import { refreshUntilDone } from './push';
 import { discoverServerMigrations, migrateServer, versionName } from './serverSchema';
 import { pendingCount } from './shared';
 import { readTeamInfo, teamSyncRow, teamSyncRowsFor, type TeamSyncRow } from './teamInfo';
@@ -29,7 +29,7 @@ export async function initTeam(server: TeamServer, options: { minMembers?: numbe
     if (options.minMembers !== undefined) {
       await client.query("UPDATE session_buddy.settings SET value = $1 WHERE key = 'min_members'", [String(options.minMembers)]);
     }
-    const rollups = await refreshRollups(client, 0);
+    const rollups = await refreshUntilDone(client);
     const info = await readTeamInfo(client);
     return { applied: applied.map(versionName), schema: versionName(info.schemaVersion), team_id: info.teamId, min_members: info.minMembers, rollups };
   }, { statementTimeoutMs: 0 });

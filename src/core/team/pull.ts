@@ -21,7 +21,7 @@ import type { StoreEvent } from '../store/events';
 import type { SkillStore } from '../store/store';
 import { nowTimestamp } from '../time';
 import { withTeam, type TeamServer } from './connection';
-import { refreshRollups } from './push';
+import { refreshQuietly } from './push';
 import { readTeamInfo, teamSyncRow } from './teamInfo';
 
 export const PROFILE_ROWS_PER_SKILL = 50;
@@ -94,7 +94,7 @@ export async function readAggregates(client: Client, teamId: string): Promise<Te
 export async function pullFromTeam(store: SkillStore, server: TeamServer): Promise<TeamAggregates> {
   const aggregates = await withTeam(server, async (client) => {
     const info = await readTeamInfo(client);
-    await refreshRollups(client);
+    await refreshQuietly(client);
     return readAggregates(client, info.teamId);
   });
   await store.commit(await pullEvents(store, server, aggregates));
