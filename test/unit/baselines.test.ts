@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { effectivenessPercentiles, getCommunityBaselines, updateCommunityBaselines } from '../../src/core/analytics/baselines';
+import { updateSkillDependencies } from '../../src/core/analytics/dependencies';
+import { all } from '../../src/core/store/statements';
 import { SkillStore } from '../../src/core/store/store';
 import { ago, plant, tempStore, type PlantedInvocation } from '../helpers/store';
 
@@ -93,4 +95,28 @@ test('effectivenessPercentiles: best at 100, worst at 0, ties share, single is 1
   assert.deepEqual(effectivenessPercentiles([0.2, 0.9, 0.5]), [0, 100, 50]);
   assert.deepEqual(effectivenessPercentiles([0.9, 0.9, 0.1]), [100, 100, 0]);
   assert.deepEqual(effectivenessPercentiles([]), []);
+});
+
+test("a team's pulled baselines and dependency network stay until the team is left; the local recompute does not replace them", async () => {
+  const { store, close } = await tempStore();
+  try {
+    await plant(store, planted());
+    const teamRow = { skill_name: 'deploy', total_users: 14, total_invocations: 900, global_completion_rate: 0.96, global_avg_duration_seconds: 12, most_common_workflow_phase: null, effectiveness_percentile: 100, last_updated: '2026-12-01T10:00:00.000Z' };
+    const teamPair = { skill_a: 'deploy', skill_b: 'lint', co_occurrence_count: 40, lift_score: 2.5, last_updated: '2026-12-01T10:00:00.000Z' };
+    await store.commit([
+      { t: 'upsert', table: 'skill_community_baselines', key: ['skill_name'], rows: [teamRow] },
+      { t: 'upsert', table: 'skill_dependencies', key: ['skill_a', 'skill_b'], rows: [teamPair] },
+      { t: 'upsert', table: 'team_sync', key: ['team_id'], rows: [{ team_id: 't1', server: 'db.example.com/team', last_pull_at: '2026-12-01T10:00:00.000Z' }] },
+    ]);
+    assert.deepEqual(await updateCommunityBaselines(store), { status: 'team', skills_updated: 0 });
+    assert.equal((await updateSkillDependencies(store)).status, 'team');
+    assert.deepEqual(getCommunityBaselines(store).map((b) => [b.skill_name, b.total_users, b.global_completion_rate]), [['deploy', 14, 0.96]]);
+    assert.deepEqual(all(store.db, 'SELECT skill_a, skill_b, lift_score FROM skill_dependencies'), [{ skill_a: 'deploy', skill_b: 'lint', lift_score: 2.5 }]);
+
+    await store.commit([{ t: 'delete', table: 'team_sync', where: { team_id: 't1' } }]);
+    assert.deepEqual(await updateCommunityBaselines(store), { status: 'updated', skills_updated: 4 });
+    assert.equal(getCommunityBaselines(store).find((b) => b.skill_name === 'deploy')?.total_users, 2, 'back to this store\'s own two users');
+  } finally {
+    await close();
+  }
 });

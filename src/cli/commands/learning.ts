@@ -9,6 +9,7 @@ import { resolveUserId } from '../../core/tracking/identity';
 import type { CliContext } from '../context';
 import { numberOption } from '../options';
 
+const TEAM_KEEPS = (what: string) => `Kept the team's ${what} from the last \`session-buddy team pull\` (it covers every teammate's runs; \`team leave\` returns to this store's own).\n`;
 
 /** Dependencies, community baselines, collaborative recommendations, taxonomy and team profiles. */
 export function registerLearningCommands(program: Command, ctx: CliContext): void {
@@ -21,7 +22,8 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
     .option('--min-co-occurrence <n>', 'minimum number of sessions using both skills', numberOption('--min-co-occurrence', { integer: true, min: 1 }), 5)
     .action(async (opts: { minCoOccurrence: number }) => {
       const result = await ctx.withStore('work', (store) => updateSkillDependencies(store, { minCoOccurrence: opts.minCoOccurrence }));
-      io.out(`Updated: ${result.dependencies_created} skill pair(s) seen together in at least ${opts.minCoOccurrence} of ${result.sessions} session(s).\n`);
+      if (result.status === 'team') io.out(TEAM_KEEPS('dependency network'));
+      else io.out(`Updated: ${result.dependencies_created} skill pair(s) seen together in at least ${opts.minCoOccurrence} of ${result.sessions} session(s).\n`);
     });
   dependencies
     .command('show')
@@ -45,7 +47,8 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
     .description('recompute and store the community baselines')
     .action(async () => {
       const result = await ctx.withStore('work', (store) => updateCommunityBaselines(store));
-      io.out(`Updated baselines for ${result.skills_updated} skill(s).\n`);
+      if (result.status === 'team') io.out(TEAM_KEEPS('baselines'));
+      else io.out(`Updated baselines for ${result.skills_updated} skill(s).\n`);
     });
   baselines
     .command('show')

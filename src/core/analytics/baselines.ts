@@ -20,6 +20,7 @@ import type { DerivedRowWriter, SkillStore } from '../store/store';
 import { nowTimestamp } from '../time';
 import { positiveInteger } from '../validation';
 import { parseSourceFilter, sourceCondition, type SourceFilter } from './sourceFilter';
+import { teamProvidesCommunity } from './teamCommunity';
 
 export interface CommunityBaseline {
   skill_name: string;
@@ -103,7 +104,9 @@ function toBaselines(stats: readonly StatRow[], now: string): CommunityBaseline[
   }));
 }
 
-export async function updateCommunityBaselines(store: DerivedRowWriter): Promise<{ status: 'updated'; skills_updated: number }> {
+/** `team`: the baselines are a team's (pulled), and stay as pulled. */
+export async function updateCommunityBaselines(store: DerivedRowWriter): Promise<{ status: 'updated' | 'team'; skills_updated: number }> {
+  if (teamProvidesCommunity(store.db)) return { status: 'team', skills_updated: 0 };
   const stats = all<StatRow>(store.db, baselineSql(undefined));
   const rows: Record<string, SqlValue>[] = toBaselines(stats, nowTimestamp()).map((b) => ({ ...b }));
   const current = new Set(stats.map((s) => s.skill_name));

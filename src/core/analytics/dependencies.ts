@@ -17,6 +17,7 @@ import type { DerivedRowWriter, SkillStore } from '../store/store';
 import { nowTimestamp } from '../time';
 import { ValidationError, positiveInteger, requireName } from '../validation';
 import { DEPENDENCY_SEEDS, isTaxonomyInitialized, pairKey, type DependencySeed } from './taxonomy';
+import { teamProvidesCommunity } from './teamCommunity';
 
 export type RelationshipType = 'strong_positive' | 'moderate_positive' | 'weak_positive' | 'independent' | 'weak_negative' | 'moderate_negative';
 
@@ -29,7 +30,8 @@ export interface SkillDependency {
 }
 
 export interface DependencyUpdate {
-  status: 'updated';
+  /** `team`: the network is a team's (pulled), and stays as pulled. */
+  status: 'updated' | 'team';
   dependencies_created: number;
   sessions: number;
 }
@@ -114,6 +116,7 @@ function countCoOccurrence(store: Pick<SkillStore, 'db'>, minCo: number): { sess
 
 export async function updateSkillDependencies(store: DerivedRowWriter, options: { minCoOccurrence?: number } = {}): Promise<DependencyUpdate> {
   const minCo = positiveInteger('minCoOccurrence', options.minCoOccurrence, 5, 1_000_000);
+  if (teamProvidesCommunity(store.db)) return { status: 'team', dependencies_created: 0, sessions: 0 };
   const { sessions, pairs: computed } = countCoOccurrence(store, minCo);
   const now = nowTimestamp();
   const rows: Record<string, SqlValue>[] = computed.map((p) => ({ skill_a: p.skill_a, skill_b: p.skill_b, co_occurrence_count: p.co, lift_score: p.lift, last_updated: now }));
