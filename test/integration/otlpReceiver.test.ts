@@ -171,15 +171,21 @@ describe('OTLP receiver, with the OpenTelemetry SDK exporters as the client', ()
 
   test("the terminals' environment is enough for an SDK exporter to reach the receiver with the token", async () => {
     const environment = agentTelemetryEnvironment(endpoint, TOKEN);
-    assert.deepEqual(Object.keys(environment).sort(), ['CLAUDE_CODE_ENABLE_TELEMETRY', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_LOGS_EXPORTER', 'OTEL_LOG_TOOL_DETAILS']);
-    assert.equal(agentTelemetryEnvironment(endpoint, null).OTEL_EXPORTER_OTLP_HEADERS, undefined, 'no header without a token');
+    assert.deepEqual(Object.keys(environment).sort(), [
+      'CLAUDE_CODE_ENABLE_TELEMETRY',
+      'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', 'OTEL_EXPORTER_OTLP_LOGS_HEADERS', 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL',
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+      'OTEL_LOGS_EXPORTER', 'OTEL_LOG_TOOL_DETAILS',
+    ]);
+    assert.equal(agentTelemetryEnvironment(endpoint, null).OTEL_EXPORTER_OTLP_LOGS_HEADERS, undefined, 'no header without a token');
     const saved = { ...process.env };
-    Object.assign(process.env, environment);
+    // The user's own collector for every signal, set before the terminal gets ours: the logs still come here.
+    Object.assign(process.env, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Bearer not-ours' }, environment);
     try {
       const records = await claudeCodeRecords([{ sessionId: 'cc-env', toolName: 'TodoWrite', success: true, durationMs: 3, toolUseId: 'toolu_env' }]);
       assert.deepEqual(await exportLogsFromEnvironment(records), { ok: true, error: undefined });
     } finally {
-      for (const name of Object.keys(environment)) if (!(name in saved)) delete process.env[name];
+      for (const name of [...Object.keys(environment), 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_HEADERS']) if (!(name in saved)) delete process.env[name];
     }
     assert.equal(rows(store, "skill_name = 'agent-todowrite'").length, 1);
   });

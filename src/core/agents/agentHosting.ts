@@ -16,19 +16,21 @@ export { mirrorToken, tokenFilePath } from '../realtime/token';
 
 /**
  * The environment that makes Claude Code (and any OpenTelemetry SDK) export its events to the
- * receiver: logs over OTLP/HTTP protobuf, with the bearer token when one is required. Tool details
- * are on because only they name the skill of a Skill call and the server of an MCP call; the
- * receiver reads them in memory and stores none of them.
+ * receiver: logs (and traces, for agents that emit GenAI spans) over OTLP/HTTP protobuf, with the
+ * bearer token when one is required. Only the signals the receiver reads are pointed at it, through
+ * the per-signal variables: a user's own OTEL_EXPORTER_OTLP_ENDPOINT keeps receiving everything else
+ * (metrics above all, which the receiver would refuse). Tool details are on because only they name
+ * the skill of a Skill call and the server of an MCP call; the receiver reads them in memory and
+ * stores none of them.
  */
 export function agentTelemetryEnvironment(endpoint: string, token: string | null): Record<string, string> {
-  return {
-    CLAUDE_CODE_ENABLE_TELEMETRY: '1',
-    OTEL_LOGS_EXPORTER: 'otlp',
-    OTEL_LOG_TOOL_DETAILS: '1',
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-    ...(token ? { OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${token}` } : {}),
-  };
+  const environment: Record<string, string> = { CLAUDE_CODE_ENABLE_TELEMETRY: '1', OTEL_LOGS_EXPORTER: 'otlp', OTEL_LOG_TOOL_DETAILS: '1' };
+  for (const [signal, path] of [['LOGS', 'logs'], ['TRACES', 'traces']] as const) {
+    environment[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`] = `${endpoint}/v1/${path}`;
+    environment[`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`] = 'http/protobuf';
+    if (token) environment[`OTEL_EXPORTER_OTLP_${signal}_HEADERS`] = `Authorization=Bearer ${token}`;
+  }
+  return environment;
 }
 
 /** How long the holder of the port may take to prove itself. */
