@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { freePort, startWorkbench, waitFor } from './harness.mjs';
+import path from 'node:path';
+import { ROOT, freePort, startWorkbench, waitFor } from './harness.mjs';
 
 const TEST_TIMEOUT = 120_000;
 /** The issue's bound: a run recorded in one window shows in the other's status bar within 2 s. */
@@ -18,9 +19,16 @@ const ports = {};
 before(async () => {
   ports.ws = await freePort();
   do ports.metrics = await freePort(); while (ports.metrics === ports.ws);
+  do ports.otlp = await freePort(); while (ports.otlp === ports.ws || ports.otlp === ports.metrics);
   wb = await startWorkbench({
     suite: 'windows',
-    settings: { 'workbench.colorTheme': 'Default Dark Modern', 'sessionBuddy.realtime.port': ports.ws, 'sessionBuddy.prometheus.port': ports.metrics },
+    settings: {
+      'workbench.colorTheme': 'Default Dark Modern',
+      'sessionBuddy.realtime.port': ports.ws,
+      'sessionBuddy.prometheus.port': ports.metrics,
+      'sessionBuddy.agents.enabled': true,
+      'sessionBuddy.agents.port': ports.otlp,
+    },
   });
   other = await wb.openAnotherWindow();
 }, { timeout: 240_000 });
@@ -91,6 +99,20 @@ test('the background analytics run in one window only; the other reads its resul
   }, { timeout: 60_000, what: 'both windows to settle who runs the background jobs' });
   const text = wb.outputChannelText();
   assert.equal(count(text, 'This window runs the background analytics'), 1, 'exactly one window holds the job lease');
+});
+
+test("one window hosts the agents' receiver, and an agent in the other window's terminal reports to it", { timeout: TEST_TIMEOUT }, async () => {
+  const count = (phrase) => wb.outputChannelText().split(phrase).length - 1;
+  await waitFor(() => count(`Agent telemetry (OTLP/HTTP): http://127.0.0.1:${ports.otlp} (hosted by this window)`) === 1 && count(`Agent telemetry: port ${ports.otlp} is in use by another process`) === 1,
+    { timeout: 30_000, what: 'one window to host the OTLP receiver and the other to stand by' });
+  // Both windows' terminals: the one that stands by sets them up only once the holder has proved it has the token.
+  for (const [window, marker] of [[wb, 'windowonemarker'], [other, 'windowtwomarker']]) {
+    await window.newTerminal();
+    await window.typeInTerminal(`"${process.execPath}" "${path.join(ROOT, 'test', 'e2e', 'fixtures', 'agent-telemetry.mjs')}" ${marker}`);
+    await waitFor(async () => /exported|export failed/.test(await window.terminalText()), { timeout: 30_000, what: `the agent in the terminal of the window of ${marker} to export` });
+    assert.match(await window.terminalText(), /exported/);
+  }
+  await wb.waitForRows("SELECT id FROM skill_invocation WHERE source = 'agent' AND skill_name = 'pytest-run'", (r) => r.length === 6, { timeout: 10_000, what: "both agents' three runs" });
 });
 
 test('neither window logged an error', () => {
