@@ -10,6 +10,7 @@ import { pullFromTeam, readAggregates, type TeamAggregates } from '../../src/cor
 import { pushToTeam, refreshUntilDone } from '../../src/core/team/push';
 import { pendingRows } from '../../src/core/team/shared';
 import { readTeamInfo } from '../../src/core/team/teamInfo';
+import { one } from '../../src/core/store/statements';
 import type { SkillStore } from '../../src/core/store/store';
 import { postgresSkip, startPostgres, type TestPostgres } from '../helpers/postgres';
 import { runCliInProcess } from '../helpers/cli';
@@ -271,6 +272,23 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
     assert.equal(result.sent, 2500);
     const counts = await owned.query<{ n: string; ids: string }>("SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM session_buddy.events WHERE member = 'bob'");
     assert.deepEqual([Number(counts.rows[0].n), Number(counts.rows[0].ids)], [2506, 2506]);
+  });
+
+  test('a run whose commit came late, behind the cursor, is sent by the next push; nothing already sent doubles', async () => {
+    const bob = store('bob');
+    await pushToTeam(bob, server('bob'), { settleMs: 0 });
+    const cursor = one<{ id: number }>(bob.db, 'SELECT pushed_through_id AS id FROM team_sync')!.id;
+    let lateId = cursor - 1;
+    while (one(bob.db, 'SELECT 1 AS x FROM skill_invocation WHERE id = ?', [lateId])) lateId--;
+    // A commit that outlasted the settle time (a stalled disk, a laptop asleep mid-write): its id is older than the cursor.
+    const row = { id: lateId, skill_name: 'lint', invoked_at: '2026-11-21T12:00:00.000Z', session_id: 'b-late', workflow_path: null, completed: 1 as const, duration_seconds: 3, user_query: null, alternatives_considered: null, selection_rank: null, follow_up_actions: null, error_type: null, workflow_phase: null, workflow_step_id: null };
+    await bob.commit([{ t: 'invocation', row, user_id: 'bob-local' }]);
+    const before = Number((await owned.query<{ n: string }>("SELECT count(*) AS n FROM session_buddy.events WHERE member = 'bob'")).rows[0].n);
+    const result = await pushToTeam(bob, server('bob'), { settleMs: 0 });
+    assert.deepEqual([result.sent, result.late], [0, 1]);
+    const after = await owned.query<{ n: string; late: string }>("SELECT count(*) AS n, count(*) FILTER (WHERE event_id = $1) AS late FROM session_buddy.events WHERE member = 'bob'", [String(lateId)]);
+    assert.deepEqual([Number(after.rows[0].n), Number(after.rows[0].late)], [before + 1, 1]);
+    assert.equal((await pushToTeam(bob, server('bob'), { settleMs: 0 })).late, 0, 'sent again, inserted once');
   });
 
   test('wrong password, unknown host, a newer server schema, a password in the URL: one clear message each; local work goes on', async () => {

@@ -45,7 +45,7 @@ function withUrl(command: Command): Command {
 }
 
 export function formatPush(r: PushResult): string {
-  return `Pushed ${r.sent} invocation(s) in ${r.batches} batch(es), ${r.inserted} new to the server${r.retries ? ` after ${r.retries} retry(ies)` : ''}; roll-ups: ${r.rollups}.\n`;
+  return `Pushed ${r.sent} invocation(s) in ${r.batches} batch(es), ${r.inserted} new to the server${r.late ? ` (and ${r.late} that had arrived late)` : ''}${r.retries ? ` after ${r.retries} retry(ies)` : ''}; roll-ups: ${r.rollups}.\n`;
 }
 
 /** Pushes this store's pending invocations; used by `team push` and `ci … --team`. */

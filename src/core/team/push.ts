@@ -10,7 +10,7 @@ import type { Client } from 'pg';
 import type { SkillStore } from '../store/store';
 import { nowTimestamp } from '../time';
 import { describeFailure, withTeam, type TeamServer } from './connection';
-import { pendingRows, type SharedRow } from './shared';
+import { pendingRows, recentlyPushedRows, type SharedRow } from './shared';
 import { readTeamInfo, recordTeamError, type TeamInfo } from './teamInfo';
 
 const INSERT_SQL = `INSERT INTO session_buddy.events
@@ -42,6 +42,8 @@ export interface PushResult {
   /** Rows sent, and how many of them the server did not have yet. */
   sent: number;
   inserted: number;
+  /** Runs behind the cursor that the server did not have: late arrivals (see LATE_WINDOW_MS). */
+  late: number;
   batches: number;
   retries: number;
   rollups: string;
@@ -56,12 +58,13 @@ const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resol
 
 export async function pushToTeam(store: SkillStore, server: TeamServer, options: PushOptions = {}): Promise<PushResult> {
   const policy = options.retry ?? DEFAULT_RETRY;
-  const result: PushResult = { team_id: '', sent: 0, inserted: 0, batches: 0, retries: 0, rollups: '' };
+  const result: PushResult = { team_id: '', sent: 0, inserted: 0, late: 0, batches: 0, retries: 0, rollups: '' };
   for (let attempt = 0; ; attempt++) {
     try {
       await withTeam(server, async (client) => {
         const info = await readTeamInfo(client);
         result.team_id = info.teamId;
+        await sendLateRows(store, client, info, result);
         await sendBatches(store, client, info, server, options, result);
         result.rollups = await refreshQuietly(client);
       });
@@ -97,6 +100,14 @@ async function sendBatches(store: SkillStore, client: Client, info: TeamInfo, se
     result.batches++;
     options.onBatch?.(result.sent, result.inserted);
   }
+}
+
+/** The rows just behind the cursor again, before the new ones: the server inserts only those it lacks. */
+async function sendLateRows(store: SkillStore, client: Client, info: TeamInfo, result: PushResult): Promise<void> {
+  const rows = recentlyPushedRows(store, info);
+  if (rows.length === 0) return;
+  await ensureMonths(client, rows);
+  result.late = await insertRows(client, rows);
 }
 
 /** The server creates a month's partition on first use; each in its own statement, outside the insert's transaction. */

@@ -88,11 +88,30 @@ export interface PendingOptions {
 /** The next rows a push sends, oldest id first. */
 export function pendingRows(store: SkillStore, keys: TeamKeys, options: PendingOptions = {}): SharedRow[] {
   const below = firstIdAt((options.now ?? Date.now()) - (options.settleMs ?? SETTLE_MS));
+  return sharedRows(store, keys, pushedThrough(store, keys.teamId), below, options.limit ?? 1000);
+}
+
+/**
+ * How far behind the cursor a push looks again for runs that arrived late: a commit that took
+ * longer than SETTLE_MS (a stalled disk, a laptop put to sleep mid-write) gets an id the cursor may
+ * already have passed. Every push sends this window's rows again; the server keeps what it has.
+ */
+export const LATE_WINDOW_MS = 15 * 60_000;
+
+/** The rows just behind the cursor (at most `limit`, newest first), sent again for late arrivals. */
+export function recentlyPushedRows(store: SkillStore, keys: TeamKeys, options: { limit?: number; now?: number } = {}): SharedRow[] {
+  const cursor = pushedThrough(store, keys.teamId);
+  const now = options.now ?? Date.now();
+  const from = Math.max(0, cursor - (firstIdAt(now) - firstIdAt(now - LATE_WINDOW_MS)));
+  return sharedRows(store, keys, from, cursor + 1, options.limit ?? 5000, 'DESC');
+}
+
+function sharedRows(store: SkillStore, keys: TeamKeys, above: number, below: number, limit: number, order: 'ASC' | 'DESC' = 'ASC'): SharedRow[] {
   const rows = all<LocalRow>(
     store.db,
     `SELECT id, session_id, skill_name, invoked_at, completed, duration_seconds, workflow_phase, error_type
-     FROM skill_invocation WHERE id > ? AND id < ? ORDER BY id LIMIT ?`,
-    [pushedThrough(store, keys.teamId), below, options.limit ?? 1000],
+     FROM skill_invocation WHERE id > ? AND id < ? ORDER BY id ${order} LIMIT ?`,
+    [above, below, limit],
   );
   const salt = storeSalt(store);
   return rows.map((r) => ({
