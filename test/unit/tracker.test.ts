@@ -61,6 +61,8 @@ describe('SkillTracker', () => {
     assert.equal(top.skill_name, 'pytest-run');
     assert.equal(top.completion_rate, 0.75);
     assert.equal(top.avg_duration_seconds, 2);
+    const { avg_duration_seconds: _mean, ...counts } = top;
+    assert.deepEqual(tracker.getSkillCounts(1)[0], counts, 'the pickers read the same counts without the mean');
     const summary = tracker.getSessionSummary(session);
     assert.equal(summary.user_id, 'user-1');
     assert.equal(summary.total_invocations, 7);

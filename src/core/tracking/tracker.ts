@@ -88,12 +88,16 @@ export interface SessionSummary {
   last_skill_at: string | null;
 }
 
-export interface TopSkill {
+/** A skill's counters as skill_metrics keeps them: cheap to read for any number of skills. */
+export interface SkillCount {
   skill_name: string;
   total_invocations: number;
   completion_rate: number;
-  avg_duration_seconds: number | null;
   last_invoked: string | null;
+}
+
+export interface TopSkill extends SkillCount {
+  avg_duration_seconds: number | null;
 }
 
 /** Sessions whose owner is remembered; a session's user and source never change, only "delete all data" forgets them. */
@@ -171,7 +175,7 @@ export class SkillTracker {
       completed_invocations: Number(row.completed_invocations),
       abandoned_invocations: Number(row.abandoned_invocations),
       completion_rate: Number(row.rate),
-      avg_duration_seconds: one<{ mean: number | null }>(this.store.db, `SELECT ${meanDuration()} AS mean FROM skill_invocation WHERE skill_name = ?`, [name])?.mean ?? null,
+      avg_duration_seconds: this.meanDurationOf(name),
       total_duration_seconds: Number(row.total_duration_seconds),
       first_invoked: row.first_invoked as string | null,
       last_invoked: row.last_invoked as string | null,
@@ -201,15 +205,30 @@ export class SkillTracker {
     };
   }
 
-  getTopSkills(limit = 10): TopSkill[] {
+  /** The most-run skills, from the counters alone (what a skill picker shows). */
+  getSkillCounts(limit = 10): SkillCount[] {
     const n = positiveInteger('limit', limit, 10, 1000);
-    return all<TopSkill>(
+    return all<SkillCount>(
       this.store.db,
-      `SELECT m.skill_name, m.total_invocations, ${rateFromPercent('m.completion_rate')} AS completion_rate,
-              (SELECT ${meanDuration('i')} FROM skill_invocation i WHERE i.skill_name = m.skill_name) AS avg_duration_seconds, m.last_invoked
-       FROM skill_metrics m WHERE m.total_invocations > 0 ORDER BY m.total_invocations DESC, m.skill_name LIMIT ?`,
+      `SELECT skill_name, total_invocations, ${rateFromPercent('completion_rate')} AS completion_rate, last_invoked
+       FROM skill_metrics WHERE total_invocations > 0 ORDER BY total_invocations DESC, skill_name LIMIT ?`,
       [n],
     );
+  }
+
+  /**
+   * The most-run skills with their mean duration, which has to read each skill's runs (the counters
+   * do not know which runs recorded a duration): use getSkillCounts where the mean is not shown.
+   */
+  getTopSkills(limit = 10): TopSkill[] {
+    return this.getSkillCounts(limit).map((s) => ({
+      ...s,
+      avg_duration_seconds: this.meanDurationOf(s.skill_name),
+    }));
+  }
+
+  private meanDurationOf(skillName: string): number | null {
+    return one<{ mean: number | null }>(this.store.db, `SELECT ${meanDuration()} AS mean FROM skill_invocation WHERE skill_name = ?`, [skillName])?.mean ?? null;
   }
 
   private async record(prepared: readonly { row: InvocationRow; userId: string }[]): Promise<number[]> {

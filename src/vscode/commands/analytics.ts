@@ -53,7 +53,7 @@ export class AnalyticsCommands extends Disposable {
   }
 
   private async pickSkill(core: Core, title: string): Promise<string | undefined> {
-    const skills = core.tracker.getTopSkills(100);
+    const skills = core.tracker.getSkillCounts(100);
     if (!skills.length) {
       void vscode.window.showInformationMessage('Session Buddy: no skill has been recorded yet.');
       return undefined;

@@ -113,7 +113,7 @@ export class TrackSkillCommands extends Disposable {
   private async knownSkills(): Promise<SkillPick[]> {
     const core = await this.host.ready;
     return core.tracker
-      .getTopSkills(200)
+      .getSkillCounts(200)
       .map((s) => ({ label: s.skill_name, description: `${s.total_invocations === 1 ? '1 run' : `${s.total_invocations} runs`} · ${Math.round(s.completion_rate * 100)}% completed`, skill: s.skill_name }));
   }
 
