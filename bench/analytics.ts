@@ -18,6 +18,7 @@ import { SkillStore } from '../src/core/store/store';
 import { MIGRATIONS, median, printTable, round, writeResult } from './common';
 import { SKILLS, seedStore } from './seed';
 import { captureReads, type CapturedQuery } from './sqlCapture';
+import { appendAll } from '../src/core/collections';
 
 interface Operation {
   name: string;
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
   const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
   const results: Record<string, string | number>[] = [];
   for (const invocations of sizes.length ? sizes : [10_000, 100_000, 1_000_000]) {
-    for (const users of [10, 1000]) results.push(...(await measure(invocations, users)));
+    for (const users of [10, 1000]) appendAll(results, await measure(invocations, users));
   }
   printTable(results.map(({ worst_query: _omit, ...r }) => r));
   const file = writeResult('analytics', { machine: { cpus: os.cpus().length, node: process.version }, measured_at: new Date().toISOString(), results });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { maxOf } from '../src/core/collections';
 
 export const ROOT = process.env.SESSION_BUDDY_ROOT ?? process.cwd();
 export const MIGRATIONS = path.join(ROOT, 'migrations');
@@ -24,7 +25,7 @@ export function writeResult(name: string, result: unknown): string {
 
 export function printTable(rows: Record<string, string | number>[]): void {
   const columns = Object.keys(rows[0] ?? {});
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  const widths = columns.map((c) => maxOf(rows.map((r) => String(r[c]).length), c.length));
   const line = (values: string[]) => values.map((v, i) => v.padStart(widths[i])).join('  ');
   console.log(line(columns));
   for (const r of rows) console.log(line(columns.map((c) => String(r[c]))));

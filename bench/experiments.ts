@@ -10,6 +10,7 @@ import { SkillStore } from '../src/core/store/store';
 import { seededRandom as prng } from '../src/core/analytics/seededRandom';
 import { MIGRATIONS, median, percentile, printTable, round, writeResult } from './common';
 import { SKILLS, seedStore } from './seed';
+import { maxOf } from '../src/core/collections';
 
 async function timed<T>(work: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
   const started = performance.now();
@@ -67,7 +68,7 @@ async function measure(size: number) {
     return {
       invocations: size,
       train_ms_median: round(median(trainings), 0),
-      train_ms_max: round(Math.max(...trainings), 0),
+      train_ms_max: round(maxOf(trainings), 0),
       holdout_accuracy: round(accuracy, 3),
       baseline_accuracy: round(baseline, 3),
       model_file_kib: round(fs.statSync(predictorPath(store)).size / 1024, 0),

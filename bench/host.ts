@@ -23,6 +23,7 @@ import { WorkerCompactionRunner } from '../src/core/store/compactionRunner';
 import { SkillStore } from '../src/core/store/store';
 import { MIGRATIONS, printTable, round, writeResult } from './common';
 import { seedStore } from './seed';
+import { appendAll } from '../src/core/collections';
 
 const GOAL_MS = 50;
 /** Shorter than the scheduler's pause between retention steps; the block of one step is the same. */
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-host-'));
   const results: JobResult[] = [];
   try {
-    for (const size of sizes.length ? sizes : [100_000, 1_000_000]) results.push(...(await runSize(size, dir)));
+    for (const size of sizes.length ? sizes : [100_000, 1_000_000]) appendAll(results, await runSize(size, dir));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -12,6 +12,7 @@ import { SkillStore } from '../src/core/store/store';
 import { SkillTracker } from '../src/core/tracking/tracker';
 import { claudeCodeRecords, exportLogs, type LogProtocol, type ToolResultEvent } from '../test/helpers/otlpClient';
 import { MIGRATIONS, percentile, printTable, round, writeResult } from './common';
+import { appendAll, maxOf } from '../src/core/collections';
 
 const TOKEN = 'bench-otlp-token-0123456789abcdef';
 const COMMANDS = ['pytest -q', 'npm test', 'ruff check .', 'git status', 'cargo build'];
@@ -70,7 +71,7 @@ async function measure(endpoint: string, protocol: LogProtocol, size: number, ro
     kind,
     records_per_s: Math.round((size * rounds) / (times.reduce((a, b) => a + b, 0) / 1000)),
     latency_ms_p50: round(percentile(times, 50), 1),
-    latency_ms_max: round(Math.max(...times), 1),
+    latency_ms_max: round(maxOf(times), 1),
   });
   return [row('new', fresh), row('replay', replayed)];
 }
@@ -83,8 +84,8 @@ async function main(): Promise<void> {
   try {
     const rows: Row[] = [];
     for (const protocol of ['protobuf', 'json'] as const) {
-      rows.push(...(await measure(receiver.endpoint, protocol, 100, option('rounds-small', 20))));
-      rows.push(...(await measure(receiver.endpoint, protocol, 10_000, option('rounds-large', 3))));
+      appendAll(rows, await measure(receiver.endpoint, protocol, 100, option('rounds-small', 20)));
+      appendAll(rows, await measure(receiver.endpoint, protocol, 10_000, option('rounds-large', 3)));
     }
     const stored = Number(store.db.exec('SELECT COUNT(*) FROM skill_invocation')[0].values[0][0]);
     printTable(rows);

@@ -1,4 +1,5 @@
 import { SkillStore, type StoreMode } from '../core/store/store';
+import { maxOf } from '../core/collections';
 
 export interface CliIo {
   out(text: string): void;
@@ -56,7 +57,7 @@ function formatTable(rows: object[]): string {
   const records = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v !== 'object' || v === null)));
   const columns = Object.keys(records[0] ?? {});
   const cell = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v ?? ''));
-  const widths = columns.map((c) => Math.max(c.length, ...records.map((r) => cell(r[c]).length)));
+  const widths = columns.map((c) => maxOf(records.map((r) => cell(r[c]).length), c.length));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
   return [line(columns), ...records.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
 }

@@ -50,7 +50,7 @@ export class TeamSync extends Disposable {
     if (!url) return 0;
     try {
       const rows = core.lib.teamSyncRowsFor(core.store, core.lib.parseTeamServer(url));
-      return rows.length ? Math.max(...rows.map((r) => core.lib.pendingCount(core.store, r.team_id))) : core.lib.pendingCount(core.store, '');
+      return rows.length ? rows.reduce((most, r) => Math.max(most, core.lib.pendingCount(core.store, r.team_id)), 0) : core.lib.pendingCount(core.store, '');
     } catch {
       return 0;
     }

@@ -85,7 +85,7 @@ export function chartGeometry(days: DayPoint[], options: { size?: ChartSize; max
   const plot = { x: size.left, y: 0, width: size.width - size.left - size.right, height: size.height - size.bottom };
   const slot = days.length ? plot.width / days.length : plot.width;
   const barWidth = Math.max(1, slot * 0.7);
-  const max = niceCeiling(Math.max(options.max ?? 0, ...days.map(value)));
+  const max = niceCeiling(days.reduce((most, day) => Math.max(most, value(day)), options.max ?? 0));
   const bars: Bar[] = days.map((point, i) => {
     const v = value(point);
     const height = max ? (v / max) * plot.height : 0;

@@ -10,6 +10,7 @@ import { ValidationError } from '../validation';
 import { runsFromLogRecord, runsFromSpan, type AgentToolRun, type MappingResult } from './agentMapping';
 import type { AgentRunRecorder } from './agentRecorder';
 import { decodeLogs, decodeSpans, encodeExportResponse, encodeStatus, OtlpDecodeError, type OtlpEncoding, type OtlpSignal } from './otlpDecode';
+import { appendAll } from '../collections';
 
 /** 4318 is OTLP/HTTP's registered port, where exporters send by default. */
 export const OTLP_DEFAULTS = { host: '127.0.0.1', port: 4318, maxBodyBytes: 16 * 1024 * 1024 } as const;
@@ -170,7 +171,7 @@ export class OtlpReceiver {
     const runs: AgentToolRun[] = [];
     const reasons = new Map<string, number>();
     for (const result of results) {
-      if (result.kind === 'runs') runs.push(...result.runs);
+      if (result.kind === 'runs') appendAll(runs, result.runs);
       else if (result.kind === 'refused') reasons.set(result.reason, (reasons.get(result.reason) ?? 0) + 1);
     }
     if (this.options.mayRecord?.() !== false) await this.record(runs);

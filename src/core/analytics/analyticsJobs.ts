@@ -8,6 +8,7 @@ import type { SkillStore } from '../store/store';
 import { updateCommunityBaselines } from './baselines';
 import { updateSkillDependencies } from './dependencies';
 import { trainPredictor, type TrainResult } from './predictor';
+import { appendAll } from '../collections';
 
 export type AnalyticsJob =
   | { kind: 'dependencies'; minCoOccurrence?: number }
@@ -22,7 +23,7 @@ export type AnalyticsJobResult =
 /** Runs a job on `replica`, collecting what it would commit instead of committing it. */
 export async function computeAnalyticsJob(replica: SkillStore, job: AnalyticsJob): Promise<AnalyticsJobResult> {
   const events: StoreEvent[] = [];
-  const collector = { db: replica.db, paths: replica.paths, commit: async (batch: StoreEvent[]) => void events.push(...batch) };
+  const collector = { db: replica.db, paths: replica.paths, commit: async (batch: StoreEvent[]) => void appendAll(events, batch) };
   if (job.kind === 'dependencies') return { kind: job.kind, events, summary: await updateSkillDependencies(collector, { minCoOccurrence: job.minCoOccurrence }) };
   if (job.kind === 'baselines') return { kind: job.kind, events, summary: await updateCommunityBaselines(collector) };
   return { kind: job.kind, events, summary: await trainPredictor(collector, { days: job.days }) };

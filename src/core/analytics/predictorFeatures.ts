@@ -1,6 +1,7 @@
 import type { Database } from 'sql.js';
 import { all, one, prepared } from '../store/statements';
 import type { Timestamp } from '../time';
+import { minOf } from '../collections';
 
 /**
  * What the predictor knows about an invocation at the moment it starts. Everything here is
@@ -318,7 +319,7 @@ function sessionStart(db: Database, sessionId: string, firstInvocation: string |
     ? one<{ started_at: string }>(db, 'SELECT started_at FROM skill_sessions WHERE session_id = ?', [sessionId])?.started_at
     : undefined;
   const candidates = [recorded, firstInvocation].filter((v): v is string => typeof v === 'string').map((v) => Date.parse(v)).filter(Number.isFinite);
-  return candidates.length ? Math.min(...candidates) : undefined;
+  return candidates.length ? minOf(candidates) : undefined;
 }
 
 /** Recorded starts of the sessions that have invocations since `from` (V5 skill_sessions). */

@@ -25,6 +25,7 @@ import type { SkillStore } from '../store/store';
 import { isCanonical, nowTimestamp } from '../time';
 import { hasControlCharacters, requireName } from '../validation';
 import { updateCommunityBaselines } from './baselines';
+import { appendAll } from '../collections';
 
 export const PROFILE_FORMAT = 'session-buddy-team-profile';
 export const PROFILE_FORMAT_VERSION = 1;
@@ -175,7 +176,7 @@ function profileFiles(paths: readonly string[]): string[] {
     }
     const inDir = fs.readdirSync(p).filter((f) => f.toLowerCase().endsWith('.json')).sort().map((f) => path.join(p, f));
     if (inDir.length === 0) throw new ProfileFormatError(`${p}: the directory holds no .json profiles`);
-    files.push(...inDir);
+    appendAll(files, inDir);
   }
   return files;
 }

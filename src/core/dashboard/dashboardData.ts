@@ -6,6 +6,7 @@ import { DEMO_SOURCE } from '../demo/demoHistory';
 import { completionRate, meanDuration } from '../measures';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
+import { maxOf } from '../collections';
 
 
 export interface TopSkillRow {
@@ -130,7 +131,7 @@ export function getDashboardData(store: SkillStore, options: DashboardOptions = 
     topSkills,
     timeline: dailyPoints(store, days),
     series,
-    maxDailyRuns: Math.max(0, ...series.flatMap((s) => s.days.map((d) => d.invocations))),
+    maxDailyRuns: maxOf(series.flatMap((s) => s.days.map((d) => d.invocations)), 0),
     anomalies: getOpenAnomalies(store, { limit: 20 }),
     trends: charted.map((skill) => getSkillTrend(store, skill, { days: 7, metric: 'completion_rate', now })),
     skills,

@@ -6,6 +6,7 @@
 import { hashUserId, PROFILE_FORMAT, PROFILE_FORMAT_VERSION, type ProfileSkill, type TeamProfile } from '../analytics/profiles';
 import { seededRandom, type Random } from '../analytics/seededRandom';
 import type { InvocationRow, SessionRow } from '../store/events';
+import { appendAll } from '../collections';
 
 /** Sessions the demo writes carry this source, which the dashboard shows as "demo data". */
 export const DEMO_SOURCE = 'demo';
@@ -129,7 +130,7 @@ export function generateDemoHistory(options: DemoOptions): DemoHistory {
   const random = seededRandom(options.seed ?? 20261201);
   const sessions: DemoSession[] = [];
   for (let daysAgo = DEMO_DAYS - 1; daysAgo >= 0; daysAgo--) {
-    sessions.push(...daySessions(random, now, daysAgo, options.userId, sessions.length));
+    appendAll(sessions, daySessions(random, now, daysAgo, options.userId, sessions.length));
   }
   sessions.push(anomalySession(random, now, options.userId, sessions.length));
   return { sessions, profiles: teammateProfiles(random, now), abParticipants: abParticipants(random) };
@@ -163,7 +164,7 @@ function anomalySession(random: Random, now: Date, userId: string, index: number
 function pickWorkflows(random: Random): string[] {
   const count = 2 + Math.floor(random() * 3);
   const steps: string[] = [];
-  for (let i = 0; i < count; i++) steps.push(...pickWeighted(random, WORKFLOWS).steps(random));
+  for (let i = 0; i < count; i++) appendAll(steps, pickWeighted(random, WORKFLOWS).steps(random));
   return steps;
 }
 

@@ -16,6 +16,7 @@ import {
 } from './sources';
 import { chooseStrategy, type StrategyName } from './strategy';
 import type { Candidate, Recommendation, RecommendationContext, SuccessFigures } from './types';
+import { appendAll } from '../collections';
 
 /**
  * Candidates proposed by several sources for one skill are combined by noisy-or
@@ -39,12 +40,12 @@ function merge(candidates: Candidate[]): Map<string, { best: Candidate; miss: nu
 function collectCandidates(store: SkillStore, context: RecommendationContext, limit: number, strategy: StrategyName): Candidate[] {
   const candidates: Candidate[] = [];
   if (strategy !== 'collaborative_context_predictor') {
-    candidates.push(...dependencyCandidates(store, context.lastSkill, limit), ...popularityCandidates(store, context.lastSkill, limit));
+    appendAll(appendAll(candidates, dependencyCandidates(store, context.lastSkill, limit)), popularityCandidates(store, context.lastSkill, limit));
   }
   if (strategy !== 'popularity_dependencies') {
-    candidates.push(...collaborativeCandidates(store, context.userId, limit), ...contextCandidates(context.languageId, context.isTestFile));
+    appendAll(appendAll(candidates, collaborativeCandidates(store, context.userId, limit)), contextCandidates(context.languageId, context.isTestFile));
   }
-  candidates.push(...retryCandidates(context.recentFailures));
+  appendAll(candidates, retryCandidates(context.recentFailures));
   return candidates;
 }
 

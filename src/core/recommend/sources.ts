@@ -10,6 +10,7 @@ import { rateFromPercent } from '../measures';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import type { Candidate, SuccessFigures } from './types';
+import { maxOf } from '../collections';
 
 /** Fewer shared sessions than this is too little evidence to call two skills related. */
 const MIN_SHARED_SESSIONS = 2;
@@ -67,7 +68,7 @@ export function popularityCandidates(store: SkillStore, exclude: string | undefi
      ORDER BY total_invocations DESC, skill_name LIMIT ?`,
     [limit + 1],
   );
-  const most = Math.max(1, ...rows.map((r) => r.total));
+  const most = maxOf(rows.map((r) => r.total), 1);
   return rows
     .filter((r) => r.skill_name !== exclude)
     .map((r) => ({

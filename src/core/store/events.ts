@@ -3,6 +3,7 @@ import { hourBucket } from '../time';
 import { maintainCounters } from './counters';
 import { one, run } from './statements';
 import { completionRate, meanDuration } from '../measures';
+import { appendAll } from '../collections';
 
 /** One invocation as stored in skill_invocation; JSON list fields are already JSON text. */
 export interface InvocationRow {
@@ -138,7 +139,7 @@ export function applyEvents(db: Database, events: readonly StoreEvent[], options
     const result: ApplyResult = { changed: [], failures: [] };
     events.forEach((event, index) => {
       try {
-        result.changed.push(...applyInTransaction(db, shape, [event], options));
+        appendAll(result.changed, applyInTransaction(db, shape, [event], options));
       } catch (err) {
         result.failures.push({ index, error: (err as Error).message });
       }

@@ -2,6 +2,7 @@ import type { Database } from 'sql.js';
 import { compact, damageNotice, describeProblem, hasSchema, loadSnapshot, type SnapshotReport } from './compactor';
 import { databaseKind, ForeignDatabaseError } from './databaseKind';
 import { checkEvents, type LoggedEvent } from './eventSchema';
+import { appendAll } from '../collections';
 import { applyEvents, refreshPendingBuckets, type StoreEvent } from './events';
 import { SegmentWriter, type LogProblem } from './eventLog';
 import { MigrationManager, NewerDatabaseError } from './migrations';
@@ -440,6 +441,6 @@ async function upgrade(paths: StorePaths, options: StoreOptions, report: SkillSt
   report.backup = result.backup;
   report.migrated = result.migrated;
   report.movedAside = result.movedAside;
-  report.messages.push(...result.messages);
+  appendAll(report.messages, result.messages);
   if (result.backup) report.messages.push(`Upgraded ${paths.db} to ${result.migrated.at(-1)}; the previous version is saved as ${result.backup}.`);
 }

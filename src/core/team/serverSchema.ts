@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from 'pg';
 import { TeamError } from './connection';
+import { maxOf } from '../collections';
 
 export interface ServerMigration {
   number: number;
@@ -75,7 +76,7 @@ export async function migrateServer(client: Client, known: ServerMigration[] = d
       CREATE TABLE IF NOT EXISTS session_buddy.schema_migrations (
         version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const done = new Set(await appliedServerVersions(client));
-    const newest = Math.max(0, ...done);
+    const newest = maxOf(done, 0);
     const latest = known.at(-1)?.number ?? 0;
     if (newest > latest) {
       throw new TeamError(`the team server's schema is ${versionName(newest)}, newer than this Session Buddy knows (${versionName(latest)}): update Session Buddy to manage this team`);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { appendAll } from '../collections';
 
 /**
  * The npm/pnpm/yarn script names and make targets a workspace defines. A script or target name
@@ -42,7 +43,7 @@ export function targetsOf(makefile: string): string[] {
   const targets: string[] = [];
   for (const line of makefile.split(/\r?\n/)) {
     const match = RULE_LINE.exec(line);
-    if (match) targets.push(...match[1].split(/[ \t]+/));
+    if (match) appendAll(targets, match[1].split(/[ \t]+/));
   }
   return targets;
 }
