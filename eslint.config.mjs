@@ -19,6 +19,20 @@ export default tseslint.config(
     },
   },
   {
+    // Shipped code and benchmarks handle lists whose length the data decides (tests build small fixtures).
+    files: ['src/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      // Spread arguments go on the stack: V8 throws "Maximum call stack size exceeded" past about
+      // 125,000 of them, which is how a 200,000-run import once bricked a store. Loop instead.
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name=/^(push|unshift|concat|splice)$/] > SpreadElement", message: 'Spreading into push/unshift/concat/splice fails past ~125,000 elements: append in a loop.' },
+        { selector: "CallExpression[callee.object.name='Math'][callee.property.name=/^(max|min|hypot)$/] > SpreadElement", message: 'Spreading into Math.max/min fails past ~125,000 elements: reduce in a loop.' },
+        { selector: "CallExpression[callee.property.name=/^(fromCharCode|fromCodePoint|apply)$/] > SpreadElement", message: 'Spread arguments fail past ~125,000 elements: loop.' },
+      ],
+    },
+  },
+  {
     files: ['**/*.cjs', 'esbuild.js'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', exports: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -6,6 +6,7 @@ import { MigrationManager, type MigrationStatus } from '../core/store/migrations
 import { resolveDatabasePath, StorePathError } from '../core/store/paths';
 import { runQueryInWorker } from '../core/store/queryRunner';
 import type { SkillStore } from '../core/store/store';
+import type { SnapshotReport } from '../core/store/compactor';
 import { IMPORTED_TABLES, importSessionBuddy, type ImportResult } from '../core/importer/sessionBuddyImport';
 import { seedDemoStore, type DemoSeedReport } from '../core/demo/seedDemo';
 import { dailySessionId, ensureSession } from '../core/integrations/sessions';
@@ -182,10 +183,11 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
 
   program
     .command('repair')
-    .description('move a damaged snapshot aside and rebuild it from the previous snapshot and the event log')
+    .description('move a damaged snapshot aside and rebuild it from the previous snapshot and the event log, read again in full; set aside log segments with parts that cannot be read or applied')
     .action(async () => {
-      const report = await ctx.withStore('work', (store) => store.report);
-      io.out(report.movedAside ? `Repaired: the damaged file is kept as ${report.movedAside}.\n` : 'No damage found.\n');
+      const { opened, log } = await ctx.withStore('work', async (store) => ({ opened: store.report, log: await store.repairLog() }));
+      if (!log) throw new CliError('the snapshot could not be rebuilt (see the message above); nothing was set aside');
+      io.out(repairText(opened.movedAside, log));
     });
 
   program
@@ -215,12 +217,26 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .argument('<path>', 'the Python tool database, e.g. .session-buddy/skills.db')
     .option('--json', 'print the counts per table as JSON')
     .action(async (source: string, opts: { json?: boolean }) => {
-      const result = await ctx.withStore('work', (store) => importSessionBuddy(store, source, resolveUserId()));
+      const onProgress = (done: number, total: number) => io.err(`import: ${done} of ${total} run(s) read\n`);
+      const result = await ctx.withStore('work', (store) => importSessionBuddy(store, source, resolveUserId(), { onProgress }));
       io.out(opts.json ? ctx.json(result) : importSummary(source, result));
     });
 
   for (const register of commandGroups) register(program, ctx);
   return program;
+}
+
+function repairText(movedAside: string | undefined, log: SnapshotReport): string {
+  const lines: string[] = [];
+  if (movedAside) lines.push(`Repaired: the damaged file is kept as ${movedAside}.`);
+  if (log.setAside.length) {
+    lines.push(`Set aside ${log.setAside.length} log segment(s) with parts that could not be read or applied; the snapshot holds everything else in them:`);
+    for (const file of log.setAside) lines.push(`  ${file}`);
+  }
+  const kept = log.damagedSegments.length - log.setAside.length;
+  if (kept > 0) lines.push(`${kept} damaged segment(s) are still being written by a running process; repair again once it has ended.`);
+  if (lines.length === 0) lines.push(`No damage found (${log.replayed} logged event(s) read again).`);
+  return `${lines.join('\n')}\n`;
 }
 
 function importSummary(source: string, r: ImportResult): string {

@@ -10,13 +10,16 @@
 // Kinds: enospc and eio (a write stores half its bytes first, as a torn write), short (a write or
 // copy stores half and reports success for that half), kill (SIGKILL, after storing half of a
 // write, or before/after the call for the others).
+// One read point, for a bad region of a disk rather than a one-off fault: segment-read makes every
+// read of the segment whose name contains `file` that touches bytes [from, from + bytes) fail with
+// EIO, for as long as the process runs (nth is not used).
 const fs = require('node:fs');
 
 const spec = process.env.SB_FAULT ? JSON.parse(process.env.SB_FAULT) : undefined;
 const markFile = process.env.SB_FAULT_MARK;
 const countFile = process.env.SB_FAULT_COUNT;
 const real = {};
-for (const name of ['openSync', 'closeSync', 'write', 'writeSync', 'fdatasync', 'fdatasyncSync', 'fsyncSync', 'renameSync', 'copyFileSync', 'rmSync', 'writeFileSync', 'truncateSync', 'fstatSync']) {
+for (const name of ['openSync', 'closeSync', 'readSync', 'write', 'writeSync', 'fdatasync', 'fdatasyncSync', 'fsyncSync', 'renameSync', 'copyFileSync', 'rmSync', 'writeFileSync', 'truncateSync', 'fstatSync']) {
   real[name] = fs[name];
 }
 
@@ -82,6 +85,18 @@ fs.write = function write(fd, buffer, offset, length, position, callback) {
     return process.nextTick(callback, error(spec.kind, 'write'));
   }
   return real.write.apply(fs, arguments);
+};
+
+fs.readSync = function readSync(fd, buffer, offset, length, position) {
+  const file = paths.get(fd) ?? '';
+  if (spec?.point === 'segment-read' && SEGMENT.test(file) && file.includes(spec.file) && typeof position === 'number') {
+    const end = spec.from + (spec.bytes ?? 4096);
+    if (position < end && position + length > spec.from) {
+      counts['segment-read'] = (counts['segment-read'] ?? 0) + 1;
+      throw error('eio', 'read');
+    }
+  }
+  return real.readSync.apply(fs, arguments);
 };
 
 fs.writeSync = function writeSync(fd, buffer, offset, length, position) {

@@ -10,8 +10,10 @@ export const ANCHOR_ROWS = 7;
  * Builds a V3 database with Python's sqlite3, as the Python session-buddy leaves it: FTS5 table,
  * JSON-path trigger, self-recorded versions, WAL mode. With keepWal the last transaction stays in
  * the -wal file, as while the Python server runs. With v4, also the V4 tables the import carries
- * (users, interactions, anomalies, baselines, an A/B test).
+ * (users, interactions, anomalies, baselines, an A/B test). With runs, that many more runs, as a
+ * heavy user's history (see the script).
  */
-export function buildAnchorDb(file: string, options: { keepWal?: boolean; v4?: boolean } = {}): void {
-  execFileSync('python3', [SCRIPT, file, ...(options.keepWal ? ['--keep-wal'] : []), ...(options.v4 ? ['--v4'] : [])], { stdio: 'pipe' });
+export function buildAnchorDb(file: string, options: { keepWal?: boolean; v4?: boolean; runs?: number } = {}): void {
+  const args = [SCRIPT, file, ...(options.keepWal ? ['--keep-wal'] : []), ...(options.v4 ? ['--v4'] : []), ...(options.runs ? ['--runs', String(options.runs)] : [])];
+  execFileSync('python3', args, { stdio: 'pipe' });
 }

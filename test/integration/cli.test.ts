@@ -165,7 +165,7 @@ describe('session-buddy CLI', () => {
 
     const again = JSON.parse(cli(['--db', target, 'import-session-buddy', source, '--json']).out);
     assert.deepEqual(counts(again), {
-      skill_sessions: [0, 0, 0],
+      skill_sessions: [0, 3, 0],
       skill_invocation: [0, ANCHOR_ROWS, 0],
       skill_user_interactions: [0, 1, 0],
       skill_anomalies: [0, 1, 1],

@@ -69,14 +69,19 @@ function num(value: SqlValue | undefined): number | null {
  * run, interaction, anomaly or test) is skipped, so importing twice adds nothing the second time.
  * The source file is never written.
  */
-export async function importSessionBuddy(store: SkillStore, file: string, userId: string): Promise<ImportResult> {
+export interface ImportOptions {
+  /** Hears how many of the source's runs have been read, about once a second and at the end. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function importSessionBuddy(store: SkillStore, file: string, userId: string, options: ImportOptions = {}): Promise<ImportResult> {
   const { db: source, walFrames } = await openSource(file);
   try {
     if (!hasTable(source, 'skill_invocation')) throw new Error(`${file} has no skill_invocation table: not a session-buddy skills database`);
     const salt = storeSalt(store);
     const users = new AnchorUsers(source, userId, salt);
-    const runs = await importInvocations(store, source, users);
-    const interactions = await importInteractions(store, users, runs.keys);
+    const runs = await store.bulk(() => importInvocations(store, source, users, options));
+    const interactions = await importInteractions(store, users, runs.interactionRuns);
     interactions.invalid += users.invalid;
     const anomalies = await importAnomalies(store, source);
     const abTests = await importAbTests(store, source, salt);
@@ -98,7 +103,7 @@ export async function importSessionBuddy(store: SkillStore, file: string, userId
         ...abTests,
       },
       baselines: { source_rows: sourceBaselines, recomputed },
-      ratingsNotCarried: users.interactions.filter((i) => i.rating !== null && runs.keys.has(runKey(i.session_id, i.skill_name, i.invoked_at))).length,
+      ratingsNotCarried: users.interactions.filter((i) => i.rating !== null && runs.interactionRuns.has(runKey(i.session_id, i.skill_name, i.invoked_at))).length,
     };
   } finally {
     source.close();
@@ -112,56 +117,109 @@ function runKey(session: string, skill: string, invokedAt: string): string {
 interface InvocationImport {
   count: TableCount;
   sessions: TableCount;
-  /** Every run of the source (new or already present), for matching its interactions. */
-  keys: Set<string>;
+  /**
+   * The runs of the source (new or already present) that an interaction names, for matching its
+   * interactions: only those, so that memory follows the interactions, not the runs.
+   */
+  interactionRuns: Set<string>;
 }
 
-async function importInvocations(store: SkillStore, source: Database, users: AnchorUsers): Promise<InvocationImport> {
-  const result: InvocationImport = { count: emptyCount(), sessions: emptyCount(), keys: new Set() };
+/**
+ * What one pass over the source's runs keeps. The store's replica does not show the import's own
+ * runs until it ends (SkillStore.bulk), so the runs and sessions met so far are kept here.
+ */
+class RunBatch {
+  rows: { row: InvocationRow; user: string }[] = [];
+  /** Every run met so far, for duplicates within the source. */
+  readonly keys = new Set<string>();
+  /** Sessions first seen in this batch, with their first run's time. */
+  newSessions = new Map<string, string>();
+  /** Every session met so far, so that one spanning batches is counted once. */
+  readonly seenSessions = new Set<string>();
+
+  /** The time range of the runs the store held before the import: only a run inside it can be there already. */
+  constructor(private readonly stored: { first: string | null; last: string | null }) {}
+
+  mayBeStored(row: InvocationRow): boolean {
+    return this.stored.first !== null && this.stored.last !== null && row.invoked_at >= this.stored.first && row.invoked_at <= this.stored.last;
+  }
+}
+
+async function importInvocations(store: SkillStore, source: Database, users: AnchorUsers, options: ImportOptions): Promise<InvocationImport> {
+  const result: InvocationImport = { count: emptyCount(), sessions: emptyCount(), interactionRuns: new Set() };
+  const interactionKeys = new Set(users.interactions.map((i) => runKey(i.session_id, i.skill_name, i.invoked_at)));
   const columns = new Set((source.exec("SELECT name FROM pragma_table_info('skill_invocation')")[0]?.values ?? []).map((r) => String(r[0])));
+  const total = Number(one<{ n: number }>(source, 'SELECT COUNT(*) AS n FROM skill_invocation')?.n ?? 0);
+  const progress = throttled(options.onProgress, total);
   const stmt = source.prepare('SELECT * FROM skill_invocation ORDER BY invoked_at, id');
-  const sessionStarts = new Map<string, string>();
-  let batch: { row: InvocationRow; user: string }[] = [];
-  const flush = async () => {
-    if (!batch.length) return;
-    const events: StoreEvent[] = [];
-    for (const [sessionId, startedAt] of sessionStarts) {
-      if (one(store.db, 'SELECT 1 AS x FROM skill_sessions WHERE session_id = ?', [sessionId])) {
-        result.sessions.skipped++;
-        continue;
-      }
-      events.push({ t: 'session_start', session: { session_id: sessionId, user_id: users.ofSession(sessionId), project_hash: null, source: 'session-buddy-import', started_at: startedAt } });
-      result.sessions.added++;
-    }
-    sessionStarts.clear();
-    for (const { row, user } of batch) events.push({ t: 'invocation', row: { ...row, id: await store.nextId() }, user_id: user });
-    await store.commit(events);
-    batch = [];
-  };
+  const batch = new RunBatch(one<{ first: string | null; last: string | null }>(store.db, 'SELECT MIN(invoked_at) AS first, MAX(invoked_at) AS last FROM skill_invocation')!);
+  let read = 0;
   try {
     while (stmt.step()) {
+      progress(++read);
       const row = toInvocation(stmt.getAsObject(), columns);
       if (!row) {
         result.count.invalid++;
         continue;
       }
       const key = runKey(row.session_id, row.skill_name, row.invoked_at);
-      if (result.keys.has(key) || one(store.db, 'SELECT 1 AS x FROM skill_invocation WHERE skill_name = ? AND invoked_at = ? AND session_id = ?', [row.skill_name, row.invoked_at, row.session_id])) {
-        result.keys.add(key);
+      if (interactionKeys.has(key)) result.interactionRuns.add(key);
+      const duplicate = batch.keys.has(key) || (batch.mayBeStored(row) && isStoredRun(store, row));
+      noteSession(store, batch, row, result.sessions);
+      if (duplicate) {
         result.count.skipped++;
         continue;
       }
-      result.keys.add(key);
-      if (!sessionStarts.has(row.session_id)) sessionStarts.set(row.session_id, row.invoked_at);
-      batch.push({ row, user: users.ofRun(row.session_id, row.skill_name) });
+      batch.keys.add(key);
+      batch.rows.push({ row, user: users.ofRun(row.session_id, row.skill_name) });
       result.count.added++;
-      if (batch.length >= BATCH) await flush();
+      if (batch.rows.length >= BATCH) await commitRuns(store, users, batch);
     }
-    await flush();
+    await commitRuns(store, users, batch);
   } finally {
     stmt.free();
   }
+  progress(read, true);
   return result;
+}
+
+function isStoredRun(store: SkillStore, row: InvocationRow): boolean {
+  return one(store.db, 'SELECT 1 AS x FROM skill_invocation WHERE skill_name = ? AND invoked_at = ? AND session_id = ?', [row.skill_name, row.invoked_at, row.session_id]) !== undefined;
+}
+
+function noteSession(store: SkillStore, batch: RunBatch, row: InvocationRow, sessions: TableCount): void {
+  if (batch.seenSessions.has(row.session_id)) return;
+  batch.seenSessions.add(row.session_id);
+  if (one(store.db, 'SELECT 1 AS x FROM skill_sessions WHERE session_id = ?', [row.session_id])) {
+    sessions.skipped++;
+    return;
+  }
+  batch.newSessions.set(row.session_id, row.invoked_at);
+  sessions.added++;
+}
+
+async function commitRuns(store: SkillStore, users: AnchorUsers, batch: RunBatch): Promise<void> {
+  if (batch.rows.length === 0 && batch.newSessions.size === 0) return;
+  const events: StoreEvent[] = [];
+  for (const [sessionId, startedAt] of batch.newSessions) {
+    events.push({ t: 'session_start', session: { session_id: sessionId, user_id: users.ofSession(sessionId), project_hash: null, source: 'session-buddy-import', started_at: startedAt } });
+  }
+  for (const { row, user } of batch.rows) events.push({ t: 'invocation', row: { ...row, id: await store.nextId() }, user_id: user });
+  await store.commit(events);
+  batch.rows = [];
+  batch.newSessions = new Map();
+}
+
+/** Calls `report` at most once a second, and always for the last count. */
+function throttled(report: ImportOptions['onProgress'], total: number): (done: number, last?: boolean) => void {
+  let due = 0;
+  return (done, last = false) => {
+    if (!report) return;
+    const now = Date.now();
+    if (!last && now < due) return;
+    due = now + 1000;
+    report(done, total);
+  };
 }
 
 function toInvocation(row: Record<string, SqlValue>, columns: Set<string>): InvocationRow | undefined {
@@ -196,7 +254,7 @@ function toInvocation(row: Record<string, SqlValue>, columns: Set<string>): Invo
  * Interactions without a run of their own (ratings, recommendations followed elsewhere): they feed
  * similar users and baselines like any other. Those of a run arrive with the run itself.
  */
-async function importInteractions(store: SkillStore, users: AnchorUsers, runKeys: Set<string>): Promise<TableCount> {
+async function importInteractions(store: SkillStore, users: AnchorUsers, runKeys: ReadonlySet<string>): Promise<TableCount> {
   const count = emptyCount();
   const rows: Record<string, SqlValue>[] = [];
   const seen = new Set<string>();

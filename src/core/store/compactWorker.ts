@@ -13,4 +13,4 @@ export interface CompactJob extends CompactionJob {
 }
 
 serveWorkerJobs<CompactJob, SnapshotReport>((job) =>
-  compact(job.paths, { migrate: true, migrationsDir: job.migrationsDir, segmentGraceMs: job.segmentGraceMs, lockBudgetMs: job.lockBudgetMs }));
+  compact(job.paths, { migrate: true, migrationsDir: job.migrationsDir, segmentGraceMs: job.segmentGraceMs, lockBudgetMs: job.lockBudgetMs, repairLog: job.repairLog }));

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Database } from 'sql.js';
 import { databaseKind, ForeignDatabaseError } from './databaseKind';
 import { CorruptDatabaseError, openDatabaseBytes } from './engine';
-import { lineNumberAt, listSegments, readSegment, segmentIsFinished, type LogProblem } from './eventLog';
+import { LineChunks, lineNumberAt, listSegments, segmentIsFinished, type LogProblem } from './eventLog';
 import { withLock, type HeldLock } from './locks';
 import { MigrationManager, NewerDatabaseError } from './migrations';
 import { corruptPath, type StorePaths } from './paths';
@@ -23,6 +24,10 @@ export interface SnapshotReport {
   deletedSegments: number;
   /** Every file this rebuild removed: finished segments, stale temporary files, the previous snapshot after a purge. */
   removedFiles: string[];
+  /** Segments with parts that could not be read or applied, kept (until repair sets them aside). */
+  damagedSegments: string[];
+  /** Where repair moved finished damaged segments, once the snapshot held everything readable in them. */
+  setAside: string[];
   bytes: number;
   durationMs: number;
   messages: string[];
@@ -105,6 +110,12 @@ export interface CompactOptions {
   adopt?: boolean;
   /** How long to wait for the snapshot lock (default: long enough to recover a stale one). */
   lockBudgetMs?: number;
+  /**
+   * Repair the log: read every segment again from its start, skipping what cannot be read, and
+   * move finished segments with unreadable or inapplicable parts to `<events>/damaged/` once the
+   * snapshot holds the rest.
+   */
+  repairLog?: boolean;
 }
 
 export interface SnapshotOperation {
@@ -125,17 +136,19 @@ export interface SnapshotOperation {
  */
 export async function compact(paths: StorePaths, options: CompactOptions): Promise<SnapshotReport> {
   const started = performance.now();
-  const report: SnapshotReport = { path: paths.db, migrated: [], replayed: 0, invalidLines: 0, deletedSegments: 0, removedFiles: [], bytes: 0, durationMs: 0, messages: [] };
+  const report: SnapshotReport = {
+    path: paths.db, migrated: [], replayed: 0, invalidLines: 0, deletedSegments: 0, removedFiles: [], damagedSegments: [], setAside: [], bytes: 0, durationMs: 0, messages: [],
+  };
   await withSnapshotLock(
     paths,
     async (lock) => {
-      report.removedFiles.push(...removeStaleTempFiles(paths.db));
+      for (const file of removeStaleTempFiles(paths.db)) report.removedFiles.push(file);
       const existed = fs.existsSync(paths.db);
       const loaded = await loadSnapshot(paths, report.messages);
       const db = loaded.db;
       try {
         const state = prepare(db, paths, options, report, existed && !loaded.damaged);
-        const purged = replayInto(db, paths, state, report);
+        const purged = replayInto(db, paths, state, report, options.repairLog === true);
         const operation = options.operation;
         if (operation?.needed(db, new MigrationManager(db, options.migrationsDir))) {
           if (existed && !report.backup && !loaded.damaged) report.backup = backupSnapshot(paths.db, operation.label);
@@ -159,9 +172,10 @@ export async function compact(paths: StorePaths, options: CompactOptions): Promi
           report.removedFiles.push(paths.previous);
         }
         lock.check();
-        const removed = deleteFinishedSegments(paths, state.offsets, options.segmentGraceMs ?? SEGMENT_GRACE_MS);
+        if (options.repairLog) report.setAside = setAsideDamaged(paths, report.damagedSegments);
+        const removed = deleteFinishedSegments(paths, state.offsets, options.segmentGraceMs ?? SEGMENT_GRACE_MS, new Set(report.damagedSegments));
         report.deletedSegments = removed.length;
-        report.removedFiles.push(...removed);
+        for (const file of removed) report.removedFiles.push(file);
       } finally {
         db.close();
       }
@@ -186,9 +200,11 @@ function prepare(db: Database, paths: StorePaths, options: CompactOptions, repor
   return readState(db);
 }
 
-function replayInto(db: Database, paths: StorePaths, state: LogState, report: SnapshotReport): boolean {
+function replayInto(db: Database, paths: StorePaths, state: LogState, report: SnapshotReport, repair: boolean): boolean {
   if (!hasSchema(db)) return false;
   const result = replayLog(db, paths.eventsDir, state, {
+    fromStart: repair,
+    salvage: repair,
     onProblem: (problem) => {
       const text = describeProblem(problem);
       if (text) report.messages.push(text);
@@ -196,7 +212,22 @@ function replayInto(db: Database, paths: StorePaths, state: LogState, report: Sn
   });
   report.replayed = result.replayed;
   report.invalidLines = result.invalid;
+  report.damagedSegments = [...result.damaged].sort();
   return result.purged;
+}
+
+/** Moves finished damaged segments out of the log, into `<events>/damaged/`, for the user to look at. */
+function setAsideDamaged(paths: StorePaths, damaged: readonly string[]): string[] {
+  const moved: string[] = [];
+  const folder = path.join(paths.eventsDir, 'damaged');
+  for (const segment of listSegments(paths.eventsDir)) {
+    if (!damaged.includes(segment.name) || !segmentIsFinished(segment)) continue;
+    fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const target = path.join(folder, segment.name);
+    fs.renameSync(segment.file, target);
+    moved.push(target);
+  }
+  return moved;
 }
 
 function dropMissingSegments(paths: StorePaths, offsets: Map<string, number>): void {
@@ -204,15 +235,23 @@ function dropMissingSegments(paths: StorePaths, offsets: Map<string, number>): v
   for (const name of [...offsets.keys()]) if (!present.has(name)) offsets.delete(name);
 }
 
+/** No complete line follows `from`: what is there is a write that never completed. A tail that cannot be read is not known to be torn. */
 function tailIsTorn(file: string, from: number, size: number): boolean {
-  const tail = readSegment(file, from, size);
-  return tail.items.length === 0 && tail.offset === from;
+  const tail = new LineChunks(file, from, size);
+  try {
+    return tail.next() === undefined;
+  } catch {
+    return false;
+  } finally {
+    tail.close();
+  }
 }
 
-function deleteFinishedSegments(paths: StorePaths, offsets: Map<string, number>, graceMs: number): string[] {
+function deleteFinishedSegments(paths: StorePaths, offsets: Map<string, number>, graceMs: number, damaged: ReadonlySet<string>): string[] {
   const removed: string[] = [];
   const now = Date.now();
   for (const segment of listSegments(paths.eventsDir)) {
+    if (damaged.has(segment.name)) continue;
     const consumed = offsets.get(segment.name) ?? 0;
     if (now - segment.mtimeMs < graceMs) continue;
     if (!segmentIsFinished(segment)) continue;

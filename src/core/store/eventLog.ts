@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseEventLine, type LoggedEvent } from './eventSchema';
+import { MAX_LINE_BYTES, parseEventLine, type LoggedEvent } from './eventSchema';
 import { describeIoError, zeroByteWrite } from './ioErrors';
 
 /**
@@ -53,6 +53,8 @@ export interface LogItem {
   /** The segment file, and the byte offset of the event's line in it. */
   file: string;
   at: number;
+  /** The offset just past the line. */
+  end: number;
 }
 
 /** A line that is not a valid event: skipped, and reported once with its file and line number. */
@@ -61,69 +63,192 @@ export interface LogProblem {
   /** Byte offset of the line. */
   at: number;
   problem: string;
+  /** Part of the segment could not be read or applied: it must be kept (or set aside by repair), not removed. */
+  damage?: boolean;
 }
 
-export interface SegmentRead {
-  items: LogItem[];
-  /** Offset just past the last complete line read. */
-  offset: number;
-  problems: LogProblem[];
-  closed: boolean;
-  header?: SegmentHeader;
+/** Bytes read at a time; a longer line grows the buffer up to the longest valid line. */
+const READ_CHUNK = 1024 * 1024;
+/** Bytes read at a time when salvaging a damaged segment: what one unreadable read costs. */
+const SALVAGE_CHUNK = 4096;
+
+export interface LineChunkOptions {
+  /** Hears a line longer than MAX_LINE_BYTES, which is skipped. */
+  onOverlong?: (at: number, bytes: number) => void;
+  /**
+   * Salvage: a read that fails is reported here and its bytes are skipped (with the lines they cut
+   * into), instead of ending the read with the error. Reads are small, so that little is lost.
+   */
+  onUnreadable?: (at: number, bytes: number, err: Error) => void;
 }
 
 /**
- * Reads the complete lines of a segment from `offset` up to `end` (default: its size). A line still
- * being written (no newline yet) is left for the next read. A line that is not a valid event is
- * skipped with its reason; when a torn write left a fragment glued to the front of a valid event,
- * the reader resynchronises at that event's start and reports the fragment.
+ * A segment's bytes from `from` up to `to`, a chunk of whole lines at a time, so that no read holds
+ * more than one chunk whatever the segment's size. A line longer than MAX_LINE_BYTES cannot be a
+ * valid event: it is skipped up to its newline and reported. A last line without its newline (still
+ * being written, or torn) is left unread: `offset` stays before it.
  */
-export function readSegment(file: string, offset: number, end?: number): SegmentRead {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const size = end ?? fs.fstatSync(fd).size;
-    const result: SegmentRead = { items: [], offset, problems: [], closed: false };
-    if (size <= offset) return result;
-    const buffer = Buffer.allocUnsafe(size - offset);
-    const got = fs.readSync(fd, buffer, 0, buffer.length, offset);
-    const chunk = buffer.subarray(0, got);
-    let start = 0;
-    for (let newline = chunk.indexOf(0x0a); newline >= 0; newline = chunk.indexOf(0x0a, start)) {
-      readLine(chunk.toString('utf8', start, newline), file, offset + start, result);
-      start = newline + 1;
+export class LineChunks {
+  /** Offset just past the last complete line handed out (or skipped). */
+  offset: number;
+  private fd: number | undefined;
+  private buffer: Buffer;
+  /** After unreadable bytes: what follows up to the next newline is the rest of a damaged line. */
+  private resync = false;
+
+  constructor(readonly file: string, from: number, private readonly to: number, private readonly options: LineChunkOptions = {}) {
+    this.offset = from;
+    this.buffer = Buffer.allocUnsafe(Math.max(1, Math.min(options.onUnreadable ? SALVAGE_CHUNK : READ_CHUNK, to - from)));
+  }
+
+  /** The next run of complete lines (each ending with a newline) and the file offset of its first byte. */
+  next(): { bytes: Buffer; at: number } | undefined {
+    while (this.offset < this.to) {
+      const at = this.offset;
+      const length = Math.min(this.buffer.length, this.to - at);
+      let got: number;
+      try {
+        got = this.read(this.buffer, at, length);
+      } catch (err) {
+        if (!this.options.onUnreadable) throw err;
+        this.options.onUnreadable(at, length, err as Error);
+        this.offset = at + length;
+        this.resync = true;
+        continue;
+      }
+      const chunk = this.buffer.subarray(0, got);
+      const start = this.resync ? chunk.indexOf(0x0a) + 1 : 0;
+      const last = chunk.lastIndexOf(0x0a);
+      if (last >= 0) {
+        this.resync = false;
+        this.offset = at + last + 1;
+        if (last + 1 > start) return { bytes: chunk.subarray(start, last + 1), at: at + start };
+        continue;
+      }
+      if (got < this.buffer.length) break;
+      if (this.resync) {
+        this.offset = at + got;
+        continue;
+      }
+      if (this.buffer.length <= MAX_LINE_BYTES) this.buffer = Buffer.allocUnsafe(Math.min(2 * this.buffer.length, MAX_LINE_BYTES + 1));
+      else if (!this.skipOverlong(at)) break;
     }
-    result.offset = offset + start;
-    return result;
-  } finally {
-    fs.closeSync(fd);
+    this.close();
+    return undefined;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private read(into: Buffer, at: number, length: number): number {
+    this.fd ??= fs.openSync(this.file, 'r');
+    let got = 0;
+    while (got < length) {
+      const n = fs.readSync(this.fd, into, got, length - got, at + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got;
+  }
+
+  /** Moves past a line with no newline within the longest valid line; false when it has no newline at all yet. */
+  private skipOverlong(at: number): boolean {
+    for (let scan = at + this.buffer.length; scan < this.to; scan += this.buffer.length) {
+      const got = this.read(this.buffer, scan, Math.min(this.buffer.length, this.to - scan));
+      const newline = this.buffer.subarray(0, got).indexOf(0x0a);
+      if (newline >= 0) {
+        this.offset = scan + newline + 1;
+        this.options.onOverlong?.(at, this.offset - at);
+        return true;
+      }
+    }
+    return false;
   }
 }
 
-function readLine(line: string, file: string, at: number, into: SegmentRead): void {
-  if (!line) return;
-  if (line.startsWith(HEADER_START)) {
-    const header = parseHeader(line);
-    if (header) into.header = header;
-    else into.problems.push({ file, at, problem: 'unreadable segment header' });
-    return;
+/**
+ * Reads a segment's events one at a time, in file order, from `from` up to `to`: the caller holds
+ * one chunk of the segment, never all of it. A line that is not a valid event is skipped with its
+ * reason; when a torn write left a fragment glued to the front of a valid event, the reader
+ * resynchronises at that event's start and reports the fragment.
+ */
+export class SegmentReader {
+  /** The event read last and not yet taken (see `take`). */
+  current: LogItem | undefined;
+  closed = false;
+  header: SegmentHeader | undefined;
+  private readonly chunks: LineChunks;
+  private bytes: Buffer = Buffer.alloc(0);
+  private bytesAt = 0;
+  private position = 0;
+
+  /** `salvage`: skip and report unreadable bytes instead of failing (see LineChunkOptions). */
+  constructor(readonly file: string, from: number, to: number, private readonly onProblem: (problem: LogProblem) => void, salvage = false) {
+    this.chunks = new LineChunks(file, from, to, {
+      onOverlong: (at, bytes) => onProblem({ file, at, problem: `line of ${bytes} bytes is longer than ${MAX_LINE_BYTES}` }),
+      onUnreadable: salvage ? (at, bytes, err) => onProblem({ file, at, problem: `${bytes} bytes could not be read and were skipped: ${err.message}`, damage: true }) : undefined,
+    });
+    this.advance();
   }
-  if (line === CLOSE_LINE.trimEnd()) {
-    into.closed = true;
-    return;
+
+  /** Offset just past the last complete line read. */
+  get offset(): number {
+    return this.chunks.offset;
   }
-  const parsed = parseEventLine(line);
-  if ('event' in parsed) {
-    into.items.push({ event: parsed.event, file, at });
-    return;
+
+  /** Returns the current event and reads the next one. */
+  take(): LogItem | undefined {
+    const item = this.current;
+    this.advance();
+    return item;
   }
-  const resync = line.lastIndexOf(EVENT_START);
-  const tail = resync > 0 ? parseEventLine(line.slice(resync)) : undefined;
-  if (tail && 'event' in tail) {
-    into.items.push({ event: tail.event, file, at: at + Buffer.byteLength(line.slice(0, resync)) });
-    into.problems.push({ file, at, problem: `torn write: skipped ${resync} characters before an event` });
-    return;
+
+  close(): void {
+    this.chunks.close();
   }
-  into.problems.push({ file, at, problem: parsed.problem });
+
+  private advance(): void {
+    this.current = undefined;
+    while (!this.current) {
+      if (this.position >= this.bytes.length) {
+        const chunk = this.chunks.next();
+        if (!chunk) return;
+        this.bytes = chunk.bytes;
+        this.bytesAt = chunk.at;
+        this.position = 0;
+      }
+      const newline = this.bytes.indexOf(0x0a, this.position);
+      const line = this.bytes.toString('utf8', this.position, newline);
+      const at = this.bytesAt + this.position;
+      this.position = newline + 1;
+      this.current = this.readLine(line, at, this.bytesAt + this.position);
+    }
+  }
+
+  private readLine(line: string, at: number, end: number): LogItem | undefined {
+    if (!line) return undefined;
+    if (line.startsWith(HEADER_START)) {
+      this.header = parseHeader(line);
+      if (!this.header) this.onProblem({ file: this.file, at, problem: 'unreadable segment header' });
+      return undefined;
+    }
+    if (line === CLOSE_LINE.trimEnd()) {
+      this.closed = true;
+      return undefined;
+    }
+    const parsed = parseEventLine(line);
+    if ('event' in parsed) return { event: parsed.event, file: this.file, at, end };
+    const resync = line.lastIndexOf(EVENT_START);
+    const tail = resync > 0 ? parseEventLine(line.slice(resync)) : undefined;
+    if (tail && 'event' in tail) {
+      this.onProblem({ file: this.file, at, problem: `torn write: skipped ${resync} characters before an event` });
+      return { event: tail.event, file: this.file, at: at + Buffer.byteLength(line.slice(0, resync)), end };
+    }
+    this.onProblem({ file: this.file, at, problem: parsed.problem });
+    return undefined;
+  }
 }
 
 function parseHeader(line: string): SegmentHeader | undefined {

@@ -2,7 +2,6 @@ import type { Database } from 'sql.js';
 import { compact, damageNotice, describeProblem, hasSchema, loadSnapshot, type SnapshotReport } from './compactor';
 import { databaseKind, ForeignDatabaseError } from './databaseKind';
 import { checkEvents, type LoggedEvent } from './eventSchema';
-import { appendAll } from '../collections';
 import { applyEvents, refreshPendingBuckets, type StoreEvent } from './events';
 import { SegmentWriter, type LogProblem } from './eventLog';
 import { MigrationManager, NewerDatabaseError } from './migrations';
@@ -11,12 +10,16 @@ import { rebuildAfterPurge, replayLog } from './replay';
 import { removeStaleTempFiles } from './atomicFile';
 import { readState, type LogState } from './storeState';
 import { forgetStatements } from './statements';
+import { LockTimeoutError } from './locks';
 import { claimWriterSlot, IdGenerator, type WriterSlot } from './writerSlot';
+import { appendAll } from '../collections';
 
 export interface CompactionJob {
   migrationsDir?: string;
   segmentGraceMs?: number;
   lockBudgetMs?: number;
+  /** See CompactOptions.repairLog. */
+  repairLog?: boolean;
 }
 
 /** Rebuilds the snapshot somewhere (in this thread, or in a worker) and reports what it did. */
@@ -48,6 +51,8 @@ export interface StoreOptions {
   /** Upper bound on how long written events wait for a snapshot while writes keep coming (ms). */
   compactMaxDelayMs?: number;
   compactionRunner?: CompactionRunner;
+  /** Size at which this process ends its log segment and begins a new one (default SEGMENT_ROTATE_BYTES). */
+  segmentBytes?: number;
   /** Problems the user should hear about (a damaged file moved aside, a failed snapshot, a skipped log line). */
   onMessage?: (message: string) => void;
 }
@@ -64,6 +69,12 @@ const inlineCompaction: CompactionRunner = (paths, job) => compact(paths, { migr
 
 /** Other processes read new events every second or so; a purge's snapshot waits until they have. */
 export const PURGE_SNAPSHOT_DELAY_MS = 3000;
+
+/**
+ * A segment is ended and a new one begun once it holds this much: every segment stays small enough
+ * to read in pieces and to remove once it is in the snapshot, however long its writer runs.
+ */
+export const SEGMENT_ROTATE_BYTES = 64 * 1024 * 1024;
 
 /** The last snapshot at close is skipped rather than waited for when another process holds the lock. */
 const CLOSE_LOCK_BUDGET_MS = 2000;
@@ -100,12 +111,16 @@ export class SkillStore {
   private listeners = new Set<() => void>();
   private applyListeners = new Set<(events: readonly StoreEvent[]) => void>();
   private closed = false;
+  /** Bulk work (an import) in progress: the snapshot waits for its end instead of being rebuilt along the way. */
+  private bulkDepth = 0;
+  /** This process's own events are not applied to the replica until bulk work ends (see `bulk`). */
+  private replicaBehind = false;
   /** Hourly buckets this replica has yet to recompute: done once, when the data is next read. */
   private readonly pendingBuckets = new Set<string>();
   readonly openedInMs: number;
 
   private constructor(
-    private readonly database: Database,
+    private database: Database,
     readonly paths: StorePaths,
     readonly report: { messages: string[]; backup?: string; migrated: string[]; movedAside?: string },
     private readonly options: StoreOptions,
@@ -223,6 +238,57 @@ export class SkillStore {
     return result.replayed;
   }
 
+  /**
+   * Runs bulk work (an import of many events) with its events written to the log as usual (as
+   * durable as any other commit) but applied only once, by the snapshot rebuild at its end, which
+   * then becomes this replica: applying them here and again in the rebuild doubled the work, and
+   * rebuilding along the way made a long import quadratic. Meanwhile `db` does not show them: the
+   * work keeps track of what it wrote itself.
+   */
+  async bulk<T>(work: () => Promise<T>): Promise<T> {
+    if (this.bulkDepth++ === 0) {
+      this.replicaBehind = true;
+      clearTimeout(this.compactTimer);
+    }
+    try {
+      return await work();
+    } finally {
+      if (--this.bulkDepth === 0) await this.catchUpAfterBulk();
+    }
+  }
+
+  /** Writes the snapshot that holds the bulk's events, takes it as the replica, then applies what came after it. */
+  private async catchUpAfterBulk(): Promise<void> {
+    if (this.firstUnsnapshottedAt > 0) await this.snapshotNow();
+    const messages: string[] = [];
+    const { db } = await loadSnapshot(this.paths, messages);
+    const old = this.database;
+    this.database = db;
+    const state = readState(db);
+    this.state.offsets = state.offsets;
+    this.state.purgeHorizon = state.purgeHorizon;
+    this.pendingBuckets.clear();
+    forgetStatements(old);
+    old.close();
+    this.replicaBehind = false;
+    for (const message of messages) this.options.onMessage?.(message);
+    const result = replayLog(this.database, this.paths.eventsDir, this.state, {
+      pendingBuckets: this.pendingBuckets,
+      onProblem: (problem) => this.reportProblem(problem),
+    });
+    this.observe(result.maxStamp);
+    this.emitChange();
+  }
+
+  /**
+   * Rebuilds the snapshot from every segment read again from its start, skipping what cannot be
+   * read, and sets aside finished segments with damaged parts (`session-buddy repair`).
+   */
+  async repairLog(): Promise<SnapshotReport | undefined> {
+    await this.drain();
+    return this.runCompaction(false, { repairLog: true });
+  }
+
   /** Rebuilds the snapshot now (waits for queued writes first). */
   async snapshotNow(options: { segmentGraceMs?: number } = {}): Promise<SnapshotReport | undefined> {
     await this.drain();
@@ -329,6 +395,7 @@ export class SkillStore {
           continue;
         }
         this.state.offsets.set(this.writer!.name, this.writer!.size);
+        if (this.writer!.size >= (this.options.segmentBytes ?? SEGMENT_ROTATE_BYTES)) this.rotateSegment(false);
         this.latestStamp = Math.max(this.latestStamp, stamps.at(-1) ?? 0);
         this.applyOwn(batch.flatMap((p) => p.events), stamps);
         for (const p of batch) p.resolve();
@@ -341,6 +408,7 @@ export class SkillStore {
 
   /** Applies this process's own events, just written; a purge among them empties the replica as of its stamp. */
   private applyOwn(events: StoreEvent[], stamps: number[]): void {
+    if (this.replicaBehind) return;
     const purgeAt = events.map((e) => e.t).lastIndexOf('purge');
     try {
       if (purgeAt >= 0) {
@@ -366,6 +434,7 @@ export class SkillStore {
     this.emitChange();
     const now = Date.now();
     if (this.firstUnsnapshottedAt === 0) this.firstUnsnapshottedAt = now;
+    if (this.bulkDepth > 0) return;
     const delay = this.options.compactDelayMs ?? 5000;
     const maxDelay = this.options.compactMaxDelayMs ?? 30_000;
     const due = Math.min(now + delay, this.firstUnsnapshottedAt + maxDelay);
@@ -388,7 +457,9 @@ export class SkillStore {
         return report;
       })
       .catch((err: Error) => {
-        if (!final) this.options.onMessage?.(`Could not write the snapshot ${this.paths.db}: ${err.message}. Events stay safe in ${this.paths.eventsDir}.`);
+        // At close, another process holding the lock will write the snapshot itself.
+        if (final && err instanceof LockTimeoutError) return undefined;
+        this.options.onMessage?.(`Could not write the snapshot ${this.paths.db}: ${err.message}. Events stay safe in ${this.paths.eventsDir}.`);
         return undefined;
       })
       .finally(() => {
