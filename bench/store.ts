@@ -1,4 +1,4 @@
-// npm run bench -- store [sizes...]   (default 10000 100000 1000000)
+// npm run bench -- store [--sizes 10000,100000,1000000] [--import 200000,1000000] [--replay 1000000]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,7 +8,11 @@ import { applyEvents, type StoreEvent } from '../src/core/store/events';
 import { storePaths } from '../src/core/store/paths';
 import { SkillStore } from '../src/core/store/store';
 import { SkillTracker } from '../src/core/tracking/tracker';
-import { MIGRATIONS, mib, percentile, printTable, round, writeResult } from './common';
+import { MIGRATIONS, ROOT, mib, percentile, printTable, round, writeResult } from './common';
+import { maxOf } from '../src/core/collections';
+import { listSegments } from '../src/core/store/eventLog';
+import { importSessionBuddy } from '../src/core/importer/sessionBuddyImport';
+import { writeDeadWritersSegment } from '../test/helpers/logSegment';
 import { openNative } from './nativeEngine';
 import { SKILLS, seedStore } from './seed';
 
@@ -160,15 +164,105 @@ async function measure(size: number) {
   };
 }
 
+/** A Python session-buddy database of `runs` runs, built by the tests' fixture script (Python's sqlite3). */
+function pythonToolDatabase(dir: string, runs: number): string {
+  const file = path.join(dir, `python-${runs}.db`);
+  execFileSync('python3', [path.join(ROOT, 'test', 'fixtures', 'anchor', 'build_anchor_db.py'), file, '--runs', String(runs)], { stdio: 'pipe' });
+  return file;
+}
+
+const cpuSeconds = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+};
+
+/** `import-session-buddy` of a Python-tool database into a new store, through the log, as a user coming from the Python tool does it. */
+async function measureImport(runs: number) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-import-'));
+  try {
+    const source = pythonToolDatabase(dir, runs);
+    const file = path.join(dir, 'store', 'skills.db');
+    fs.mkdirSync(path.dirname(file));
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const store = await SkillStore.open({ path: file, pollMs: 0, migrationsDir: MIGRATIONS });
+    const result = await importSessionBuddy(store, source, 'bench-user');
+    await store.close();
+    const ms = performance.now() - started;
+    const segments = listSegments(storePaths(file).eventsDir);
+    return {
+      runs: result.added,
+      import_s: round(ms / 1000, 1),
+      cpu_s: round(cpuSeconds(cpu), 1),
+      runs_per_s: round(result.added / (ms / 1000), 0),
+      largest_segment_mib: mib(maxOf(segments.map((seg) => seg.size), 0)),
+      file_mib: mib(fs.statSync(file).size),
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Opening a store whose log holds `events` events that no snapshot holds yet (a writer that died
+ * before its first snapshot, or a window opening after a long import elsewhere): the replay streams
+ * the log and applies it in bounded groups.
+ */
+async function measureLogReplay(events: number) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-replay-'));
+  try {
+    const file = path.join(dir, 'skills.db');
+    const created = await SkillStore.open({ path: file, pollMs: 0, migrationsDir: MIGRATIONS });
+    const firstId = await created.nextId();
+    await created.close({ snapshot: false });
+    const bytes = writeDeadWritersSegment(path.join(storePaths(file).eventsDir, 'seg-bench-dead-writer.jsonl'), firstId, events);
+    await settle();
+    const before = process.memoryUsage().rss;
+    const started = performance.now();
+    const store = await SkillStore.open({ path: file, pollMs: 0, migrationsDir: MIGRATIONS, mode: 'read' });
+    const openMs = performance.now() - started;
+    const rows = Number(store.db.exec('SELECT COUNT(*) FROM skill_invocation')[0].values[0][0]);
+    await settle();
+    const rss = process.memoryUsage().rss - before;
+    await store.close();
+    return { events, log_mib: mib(bytes), open_s: round(openMs / 1000, 1), events_per_s: round(events / (openMs / 1000), 0), rows, rss_growth_mib: mib(rss) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function listArgument(name: string, fallback: number[]): number[] {
+  const at = process.argv.indexOf(name);
+  return at < 0 ? fallback : process.argv[at + 1].split(',').map(Number).filter((n) => n > 0);
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === '--rss-probe') return rssProbe(process.argv[3]);
-  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  // npm run bench -- store [--sizes 10000,100000] [--import 200000,1000000] [--replay 1000000]; an empty list skips a part.
   const results = [];
-  for (const size of sizes.length ? sizes : [10_000, 100_000, 1_000_000]) {
+  for (const size of listArgument('--sizes', [10_000, 100_000, 1_000_000])) {
     console.error(`measuring ${size} invocations…`);
     results.push(await measure(size));
   }
-  printTable(results);
+  if (results.length) printTable(results);
+  const imports = [];
+  for (const runs of listArgument('--import', [200_000, 1_000_000])) {
+    console.error(`importing a Python-tool database of ${runs} runs…`);
+    imports.push(await measureImport(runs));
+  }
+  if (imports.length) {
+    console.log('\nimport-session-buddy through the log (goal: 1,000,000 runs in <= 120 s)');
+    printTable(imports);
+  }
+  const replays = [];
+  for (const events of listArgument('--replay', [1_000_000])) {
+    console.error(`opening a store whose log holds ${events} events not in its snapshot…`);
+    replays.push(await measureLogReplay(events));
+  }
+  if (replays.length) {
+    console.log('\nopening a store from a log that no snapshot holds');
+    printTable(replays);
+  }
   const goals = {
     caller_ms_p99: '<= 0.2',
     durable_ms_p99: '<= 50',
@@ -176,8 +270,9 @@ async function main(): Promise<void> {
     native_ratio: '<= 3',
     open_ms_median_at_100k: '<= 150',
     rss_growth_at_100k_mib: '<= 80',
+    import_s_at_1m: '<= 120',
   };
-  const file = writeResult('store', { machine: { cpus: os.cpus().length, node: process.version }, measured_at: new Date().toISOString(), goals, results });
+  const file = writeResult('store', { machine: { cpus: os.cpus().length, node: process.version }, measured_at: new Date().toISOString(), goals, results, imports, replays });
   console.log(`\nwritten ${file}`);
 }
 

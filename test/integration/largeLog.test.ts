@@ -7,6 +7,7 @@ import type { StoreEvent } from '../../src/core/store/events';
 import { listSegments } from '../../src/core/store/eventLog';
 import { SkillStore } from '../../src/core/store/store';
 import { ANCHOR_ROWS, buildAnchorDb } from '../helpers/anchor';
+import { writeDeadWritersSegment } from '../helpers/logSegment';
 import { dbIn, tempDir } from '../helpers/store';
 
 /**
@@ -90,7 +91,7 @@ describe(`a log holding ${RUNS} events that no snapshot holds yet (a writer that
     const first = await store.nextId();
     await store.close({ snapshot: false });
     segment = path.join(`${db}.events`, 'seg-dead-writer-1.jsonl');
-    writeSegmentByHand(segment, first, RUNS);
+    writeDeadWritersSegment(segment, first, RUNS);
   });
 
   test('the store opens from the log and answers', () => {
@@ -108,31 +109,6 @@ describe(`a log holding ${RUNS} events that no snapshot holds yet (a writer that
     assert.equal(JSON.parse(state.out)[0].n, fs.statSync(segment).size);
   });
 });
-
-/** A segment as a writer leaves it: its header, then one invocation per line with increasing stamps; the writer is gone. */
-function writeSegmentByHand(file: string, firstId: number, events: number): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    fs.writeSync(fd, `${JSON.stringify({ t: 'segment', pid: 2 ** 22 + 1, slot: 7, started_at: '2026-11-01T00:00:00.000Z' })}\n`);
-    let lines: string[] = [];
-    for (let i = 0; i < events; i++) {
-      const id = firstId + (i + 1) * 256;
-      const row = {
-        id, skill_name: `skill-${i % 40}`, invoked_at: new Date(Date.UTC(2026, 9, 1) + i * 10_000).toISOString(), session_id: `session-${Math.floor(i / 50)}`,
-        workflow_path: null, completed: i % 7 === 0 ? 0 : 1, duration_seconds: 1 + (i % 13), user_query: null, alternatives_considered: null, selection_rank: null,
-        follow_up_actions: null, error_type: null, workflow_phase: null, workflow_step_id: null,
-      };
-      lines.push(`{"s":${id},${JSON.stringify({ t: 'invocation', row, user_id: 'u' }).slice(1)}`);
-      if (lines.length === 10_000) {
-        fs.writeSync(fd, `${lines.join('\n')}\n`);
-        lines = [];
-      }
-    }
-    if (lines.length) fs.writeSync(fd, `${lines.join('\n')}\n`);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 describe('a writer that runs for long ends its segment at a bounded size', () => {
   const db = dbIn(scratch.dir, 'rotating');
