@@ -89,6 +89,7 @@ const CORE_FLOORS: Record<string, number> = {
   demo: 4,
   team: 4,
   tools: 5,
+  evaluation: 5, // replays runs through tracking into a store and asks the recommenders
 };
 
 function coreArea(file: string): string {
