@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { nowTimestamp, parseTimestamp, type Timestamp } from '../time';

@@ -18,7 +18,7 @@
  * is open for the same skill and metric adds nothing), mirrored in skill_metrics_cache
  * (is_anomalous, anomaly_score) and resolved (resolved_at) when the skill's data is normal again.
  */
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import { median } from 'simple-statistics';
 import type { StoreEvent } from '../store/events';
 import { all, prepared } from '../store/statements';

@@ -13,7 +13,7 @@
  * Skills that no longer have data lose their row. Rows are written as upsert events, so they are
  * persisted (the anchor never committed them).
  */
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import type { StoreEvent } from '../store/events';
 import { all } from '../store/statements';
 import type { DerivedRowWriter, SkillStore } from '../store/store';

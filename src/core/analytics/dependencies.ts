@@ -10,7 +10,7 @@
  * recomputation: while the taxonomy is initialised, a seeded pair without computed data keeps (or
  * gets back) its seed values; with computed data the measured values replace the seed.
  */
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import type { StoreEvent } from '../store/events';
 import { all, prepared } from '../store/statements';
 import type { DerivedRowWriter, SkillStore } from '../store/store';

@@ -4,7 +4,7 @@
  * counts a new invocation only when it falls inside a window, and `refreshMetricsCache` replaces the
  * counters with the real window counts so that they also go down as time passes.
  */
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import { all } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { hoursAgo, type Timestamp } from '../time';

@@ -7,7 +7,7 @@
  * one of a category's keywords (name split on - _ : . / and spaces) maps with confidence 0.7.
  * A skill may belong to several categories (ruff-check is Code Quality and Linting & Formatting).
  */
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import type { StoreEvent } from '../store/events';
 import { all } from '../store/statements';
 import type { SkillStore } from '../store/store';

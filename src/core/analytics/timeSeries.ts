@@ -3,7 +3,7 @@
  * to date as events are applied (events.ts, refreshHourlyBuckets); this module reads them and
  * back-fills history recorded before the table existed (imported or pre-V4 databases).
  */
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import type { StoreEvent } from '../store/events';
 import { all } from '../store/statements';
 import type { SkillStore } from '../store/store';

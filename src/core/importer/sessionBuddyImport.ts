@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Database, SqlValue } from 'sql.js';
+import type { SqlDatabase, SqlValue } from '../store/sqlDatabase';
 import { updateCommunityBaselines } from '../analytics/baselines';
 import { openDatabaseBytes } from '../store/engine';
 import type { InvocationRow, StoreEvent } from '../store/events';
@@ -37,7 +37,7 @@ export interface ImportResult {
 const BATCH = 2000;
 
 /** Opens a Python session-buddy database read-only, folding in its -wal file when one is there. */
-async function openSource(file: string): Promise<{ db: Database; walFrames: number }> {
+async function openSource(file: string): Promise<{ db: SqlDatabase; walFrames: number }> {
   if (!fs.existsSync(file)) throw new Error(`no such file: ${file}`);
   let bytes: Uint8Array = fs.readFileSync(file);
   let walFrames = 0;
@@ -145,7 +145,7 @@ class RunBatch {
   }
 }
 
-async function importInvocations(store: SkillStore, source: Database, users: AnchorUsers, options: ImportOptions): Promise<InvocationImport> {
+async function importInvocations(store: SkillStore, source: SqlDatabase, users: AnchorUsers, options: ImportOptions): Promise<InvocationImport> {
   const result: InvocationImport = { count: emptyCount(), sessions: emptyCount(), interactionRuns: new Set() };
   const interactionKeys = new Set(users.interactions.map((i) => runKey(i.session_id, i.skill_name, i.invoked_at)));
   const columns = new Set((source.exec("SELECT name FROM pragma_table_info('skill_invocation')")[0]?.values ?? []).map((r) => String(r[0])));

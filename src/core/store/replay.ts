@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Database } from 'sql.js';
+import type { SqlDatabase } from './sqlDatabase';
 import type { LoggedEvent } from './eventSchema';
 import { applyEvents, type ApplyOptions, type StoreEvent } from './events';
 import { LineChunks, listSegments, SegmentReader, type LogItem, type LogProblem } from './eventLog';
@@ -54,7 +54,7 @@ interface Span {
 }
 
 /** Applies the unconsumed part of every segment; updates `state` in place. */
-export function replayLog(db: Database, eventsDir: string, state: LogState, options: ReplayOptions = {}): ReplayResult {
+export function replayLog(db: SqlDatabase, eventsDir: string, state: LogState, options: ReplayOptions = {}): ReplayResult {
   const result: ReplayResult = { replayed: 0, invalid: 0, purged: false, maxStamp: 0, damaged: new Set() };
   const spans = listSegments(eventsDir)
     .filter((segment) => segment.name !== options.own)
@@ -86,7 +86,7 @@ export function replayLog(db: Database, eventsDir: string, state: LogState, opti
  * Empties the database as of `purge` and applies again every event stamped after it, from every
  * segment up to what has been consumed of it (this replica's own segment included).
  */
-export function rebuildAfterPurge(db: Database, eventsDir: string, state: LogState, purge: LoggedEvent, options: ReplayOptions = {}): number {
+export function rebuildAfterPurge(db: SqlDatabase, eventsDir: string, state: LogState, purge: LoggedEvent, options: ReplayOptions = {}): number {
   applyGroup(db, [{ event: purge, file: eventsDir, at: 0, end: 0 }], options);
   state.purgeHorizon = Math.max(state.purgeHorizon, purge.s);
   const spans: Span[] = [];
@@ -153,7 +153,7 @@ interface Cursor {
  * applied, so that everything else still applies; a group that cannot be applied at all stops the
  * merge with what was applied before it kept.
  */
-function mergeAndApply(db: Database, spans: readonly Span[], keep: (event: LoggedEvent) => boolean, options: ReplayOptions): MergeResult {
+function mergeAndApply(db: SqlDatabase, spans: readonly Span[], keep: (event: LoggedEvent) => boolean, options: ReplayOptions): MergeResult {
   const result: MergeResult = { applied: 0, maxStamp: 0, offsets: new Map() };
   const heap = new CursorHeap();
   const cursors: Cursor[] = [];
@@ -203,7 +203,7 @@ function mergeAndApply(db: Database, spans: readonly Span[], keep: (event: Logge
  * Applies one group; false when it could not be applied at all. Events that fail on their own are
  * reported once per segment and reason, so that a systematic failure is one message, not thousands.
  */
-function applyGroup(db: Database, items: readonly LogItem[], options: ReplayOptions): boolean {
+function applyGroup(db: SqlDatabase, items: readonly LogItem[], options: ReplayOptions): boolean {
   let outcome: ReturnType<typeof applyEvents>;
   try {
     outcome = applyEvents(db, items.map((item) => item.event), options);

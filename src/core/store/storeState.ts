@@ -1,4 +1,4 @@
-import type { Database } from 'sql.js';
+import type { SqlDatabase } from './sqlDatabase';
 
 /**
  * The store's own bookkeeping inside the snapshot: how many bytes of each event segment the
@@ -17,22 +17,22 @@ export interface LogState {
   purgeHorizon: number;
 }
 
-export function ensureStateTable(db: Database): void {
+export function ensureStateTable(db: SqlDatabase): void {
   db.exec(`CREATE TABLE IF NOT EXISTS ${TABLE} (segment TEXT PRIMARY KEY, consumed_bytes INTEGER NOT NULL);
            CREATE TABLE IF NOT EXISTS ${META} (key TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
 }
 
-function tableExists(db: Database, name: string): boolean {
+function tableExists(db: SqlDatabase, name: string): boolean {
   return db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).length > 0;
 }
 
-export function readState(db: Database): LogState {
+export function readState(db: SqlDatabase): LogState {
   const rows = tableExists(db, TABLE) ? (db.exec(`SELECT segment, consumed_bytes FROM ${TABLE}`)[0]?.values ?? []) : [];
   const horizon = tableExists(db, META) ? db.exec(`SELECT value FROM ${META} WHERE key = ?`, [PURGE_HORIZON])[0]?.values[0]?.[0] : undefined;
   return { offsets: new Map(rows.map(([segment, bytes]) => [String(segment), Number(bytes)])), purgeHorizon: Number(horizon ?? 0) };
 }
 
-export function writeState(db: Database, state: LogState): void {
+export function writeState(db: SqlDatabase, state: LogState): void {
   ensureStateTable(db);
   db.exec('BEGIN');
   try {

@@ -14,7 +14,7 @@
  * remembered in team_sync.pulled_members, so a member who is no longer a neighbour disappears.
  */
 import type { Client } from 'pg';
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import { effectivenessPercentiles } from '../analytics/baselines';
 import { PROFILE_SESSION_PREFIX } from '../analytics/profiles';
 import type { StoreEvent } from '../store/events';
