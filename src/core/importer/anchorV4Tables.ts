@@ -7,7 +7,7 @@
 import type { SqlDatabase, SqlValue } from '../store/sqlDatabase';
 import type { StoreEvent } from '../store/events';
 import { all, one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { parseTimestamp } from '../time';
 import { importedUserId } from './anchorUsers';
 
@@ -48,7 +48,7 @@ function finiteOrNull(value: SqlValue | undefined): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-export async function importAnomalies(store: SkillStore, source: SqlDatabase): Promise<TableCount> {
+export async function importAnomalies(store: Store, source: SqlDatabase): Promise<TableCount> {
   const count = emptyCount();
   if (!hasTable(source, 'skill_anomalies')) return count;
   const rows: Record<string, SqlValue>[] = [];
@@ -91,7 +91,7 @@ export interface AbImportCounts {
  * Each test with its assignments and outcomes is one commit: a test arrives whole or not at all.
  * Users are hashed under `salt`, the store's (see importedUserId).
  */
-export async function importAbTests(store: SkillStore, source: SqlDatabase, salt: string): Promise<AbImportCounts> {
+export async function importAbTests(store: Store, source: SqlDatabase, salt: string): Promise<AbImportCounts> {
   const counts: AbImportCounts = { ab_test_configs: emptyCount(), ab_test_assignments: emptyCount(), ab_test_outcomes: emptyCount() };
   if (!hasTable(source, 'ab_test_configs')) return counts;
   for (const config of sourceRows(source, 'SELECT * FROM ab_test_configs ORDER BY test_id')) {
@@ -128,7 +128,7 @@ export async function importAbTests(store: SkillStore, source: SqlDatabase, salt
 
 /** Converts rows, counting unreadable ones; with `uniqueKey`, a repeated key is unreadable too. */
 async function convertRows(
-  store: SkillStore,
+  store: Store,
   rows: Record<string, SqlValue>[],
   convert: (row: Record<string, SqlValue>, id: number) => Record<string, SqlValue> | undefined,
   count: TableCount,

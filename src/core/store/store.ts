@@ -1,5 +1,5 @@
 import type { Database } from 'sql.js';
-import { compact, damageNotice, describeProblem, hasSchema, loadSnapshot, type SnapshotReport } from './compactor';
+import { compact, damageNotice, describeProblem, hasSchema, loadSnapshot, withSnapshotLock, type SnapshotReport } from './compactor';
 import { databaseKind, ForeignDatabaseError } from './databaseKind';
 import { checkEvents, type LoggedEvent } from './eventSchema';
 import { applyEvents, refreshPendingBuckets, type StoreEvent } from './events';
@@ -13,6 +13,9 @@ import { forgetStatements } from './statements';
 import { LockTimeoutError } from './locks';
 import { claimWriterSlot, IdGenerator, type WriterSlot } from './writerSlot';
 import { appendAll } from '../collections';
+import type { RewriteJob, Store, StoreMode, StoreOpenReport } from './storeInterface';
+
+export type { StoreMode } from './storeInterface';
 
 export interface CompactionJob {
   migrationsDir?: string;
@@ -26,18 +29,11 @@ export interface CompactionJob {
 export type CompactionRunner = (paths: StorePaths, job: CompactionJob) => Promise<SnapshotReport>;
 
 /**
- * 'work' upgrades the schema on disk, repairs a damaged snapshot and accepts writes. The other two
- * never write anything: 'read' upgrades an older schema in memory only, so that queries see the
- * latest tables; 'inspect' shows the file as it is (status, validate, sql).
- */
-export type StoreMode = 'work' | 'read' | 'inspect';
-
-/**
  * What a job that computes derived rows needs of a store: to read the replica and to commit events.
  * The analytics worker hands such jobs a read-only replica whose commit collects the events, which
  * the editor's process then commits for real.
  */
-export type DerivedRowWriter = Pick<SkillStore, 'db' | 'commit'>;
+export type DerivedRowWriter = Pick<Store, 'db' | 'commit'>;
 
 export interface StoreOptions {
   /** Database file; default: SESSION_BUDDY_DB, then the per-user path (see paths.ts). */
@@ -92,7 +88,7 @@ const CLOSE_LOCK_BUDGET_MS = 2000;
  *
  * Reads: the replica, which also applies other processes' events within `pollMs`.
  */
-export class SkillStore {
+export class SkillStore implements Store {
   private queue: Pending[] = [];
   private flushing = false;
   private writer: SegmentWriter | undefined;
@@ -122,7 +118,7 @@ export class SkillStore {
   private constructor(
     private database: Database,
     readonly paths: StorePaths,
-    readonly report: { messages: string[]; backup?: string; migrated: string[]; movedAside?: string },
+    readonly report: StoreOpenReport,
     private readonly options: StoreOptions,
     /** Why this store accepts no writes, when it does not. */
     readonly readOnlyReason: string | undefined,
@@ -144,7 +140,7 @@ export class SkillStore {
     const mode = options.mode ?? 'work';
     const paths = storePaths(resolveDatabasePath(options.path));
     checkStoreLocation(paths, { requireFolder: mode === 'work' && (options.path !== undefined || process.env.SESSION_BUDDY_DB !== undefined) });
-    const report: SkillStore['report'] = { messages: [], migrated: [] };
+    const report: StoreOpenReport = { messages: [], migrated: [] };
     let { db, damaged } = await loadSnapshot(paths, report.messages);
     let readOnlyReason: string | undefined;
     try {
@@ -293,6 +289,16 @@ export class SkillStore {
   async snapshotNow(options: { segmentGraceMs?: number } = {}): Promise<SnapshotReport | undefined> {
     await this.drain();
     return this.runCompaction(false, options);
+  }
+
+  /** Rebuilds the snapshot from disk plus the log in this thread, with the job's change; throws when it could not. */
+  async rewrite(job: RewriteJob): Promise<SnapshotReport> {
+    await this.drain();
+    return compact(this.paths, { migrate: false, migrationsDir: this.options.migrationsDir, ...job });
+  }
+
+  underStoreLock<T>(work: () => T | Promise<T>): Promise<T> {
+    return withSnapshotLock(this.paths, work);
   }
 
   /**
@@ -507,7 +513,7 @@ export class SkillStore {
  * Opening for work upgrades an older (or new) database to the latest schema and repairs a damaged
  * one, after a backup, under the snapshot lock, so that every process sees the same schema.
  */
-async function upgrade(paths: StorePaths, options: StoreOptions, report: SkillStore['report']): Promise<void> {
+async function upgrade(paths: StorePaths, options: StoreOptions, report: StoreOpenReport): Promise<void> {
   const result = await compact(paths, { migrate: true, migrationsDir: options.migrationsDir });
   report.backup = result.backup;
   report.migrated = result.migrated;
