@@ -123,6 +123,12 @@ export interface ApplyOptions {
    * once, when it is next read. A purge empties the set.
    */
   pendingBuckets?: Set<string>;
+  /**
+   * Runs inside the transaction that applies the events, just before it commits: a store that
+   * keeps its bookkeeping in the same database writes it there, so that data and bookkeeping
+   * commit together or not at all.
+   */
+  beforeCommit?: () => void;
 }
 
 /**
@@ -137,14 +143,28 @@ export function applyEvents(db: SqlDatabase, events: readonly StoreEvent[], opti
     return { changed: applyInTransaction(db, shape, events, options), failures: [] };
   } catch {
     const result: ApplyResult = { changed: [], failures: [] };
+    const alone = { ...options, beforeCommit: undefined };
     events.forEach((event, index) => {
       try {
-        appendAll(result.changed, applyInTransaction(db, shape, [event], options));
+        appendAll(result.changed, applyInTransaction(db, shape, [event], alone));
       } catch (err) {
         result.failures.push({ index, error: (err as Error).message });
       }
     });
+    // Applying an event again changes nothing, so the bookkeeping may follow in a transaction of its own.
+    if (options.beforeCommit) inTransaction(db, options.beforeCommit);
     return result;
+  }
+}
+
+function inTransaction(db: SqlDatabase, work: () => void): void {
+  db.exec('BEGIN');
+  try {
+    work();
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
   }
 }
 
@@ -167,6 +187,7 @@ function applyInTransaction(db: SqlDatabase, shape: SchemaShape, events: readonl
     }
     countInserted(db, shape, batch);
     if (!options.pendingBuckets) refreshBuckets(db, shape, batch, undefined);
+    options.beforeCommit?.();
     db.exec('COMMIT');
     if (options.pendingBuckets) {
       if (batch.tookPending) options.pendingBuckets.clear();
@@ -342,14 +363,7 @@ function applyDelete(db: SqlDatabase, shape: SchemaShape, event: Extract<RowChan
 export function refreshPendingBuckets(db: SqlDatabase, pending: Set<string>): void {
   if (pending.size === 0) return;
   if (!schemaShape(db).tables.has('skill_time_series')) return pending.clear();
-  db.exec('BEGIN');
-  try {
-    refreshHourlyBuckets(db, pending);
-    db.exec('COMMIT');
-  } catch (err) {
-    db.exec('ROLLBACK');
-    throw err;
-  }
+  inTransaction(db, () => refreshHourlyBuckets(db, pending));
   pending.clear();
 }
 

@@ -3,7 +3,7 @@ import { compact, damageNotice, describeProblem, hasSchema, loadSnapshot, withSn
 import { databaseKind, ForeignDatabaseError } from './databaseKind';
 import { checkEvents, type LoggedEvent } from './eventSchema';
 import { applyEvents, refreshPendingBuckets, type StoreEvent } from './events';
-import { SegmentWriter, type LogProblem } from './eventLog';
+import type { LogProblem } from './eventLog';
 import { MigrationManager, NewerDatabaseError } from './migrations';
 import { checkStoreLocation, resolveDatabasePath, storePaths, type StorePaths } from './paths';
 import { rebuildAfterPurge, replayLog } from './replay';
@@ -11,7 +11,8 @@ import { removeStaleTempFiles } from './atomicFile';
 import { readState, type LogState } from './storeState';
 import { forgetStatements } from './statements';
 import { LockTimeoutError } from './locks';
-import { claimWriterSlot, IdGenerator, type WriterSlot } from './writerSlot';
+import { LogAppender } from './logAppender';
+import { StoreListeners } from './storeListeners';
 import { appendAll } from '../collections';
 import type { RewriteJob, Store, StoreMode, StoreOpenReport } from './storeInterface';
 
@@ -53,14 +54,6 @@ export interface StoreOptions {
   onMessage?: (message: string) => void;
 }
 
-interface Pending {
-  events: StoreEvent[];
-  /** Each event's JSON, made when it was committed; its stamp is added when the group is written. */
-  json: string[];
-  resolve: () => void;
-  reject: (err: Error) => void;
-}
-
 const inlineCompaction: CompactionRunner = (paths, job) => compact(paths, { migrate: true, ...job });
 
 /** Other processes read new events every second or so; a purge's snapshot waits until they have. */
@@ -89,23 +82,15 @@ const CLOSE_LOCK_BUDGET_MS = 2000;
  * Reads: the replica, which also applies other processes' events within `pollMs`.
  */
 export class SkillStore implements Store {
-  private queue: Pending[] = [];
-  private flushing = false;
-  private writer: SegmentWriter | undefined;
-  private writerReady: Promise<void> | undefined;
-  private slotReady: Promise<void> | undefined;
-  private slot: WriterSlot | undefined;
-  private ids: IdGenerator | undefined;
+  private readonly appender: LogAppender;
   private readonly state: LogState;
-  private latestStamp = 0;
   private pollTimer: NodeJS.Timeout | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
   private firstUnsnapshottedAt = 0;
   /** After a purge the next snapshot removes every finished segment at once (no grace time). */
   private purgeSnapshotDue = false;
   private compacting: Promise<SnapshotReport | undefined> | undefined;
-  private listeners = new Set<() => void>();
-  private applyListeners = new Set<(events: readonly StoreEvent[]) => void>();
+  private readonly listeners = new StoreListeners();
   private closed = false;
   /** Bulk work (an import) in progress: the snapshot waits for its end instead of being rebuilt along the way. */
   private bulkDepth = 0;
@@ -125,7 +110,14 @@ export class SkillStore implements Store {
     started: number,
   ) {
     this.state = readState(database);
-    this.latestStamp = this.state.purgeHorizon;
+    this.appender = new LogAppender(paths.eventsDir, paths.slotsDir, {
+      segmentBytes: options.segmentBytes ?? SEGMENT_ROTATE_BYTES,
+      onWritten: (events, stamps, segment) => {
+        this.state.offsets.set(segment.name, segment.size);
+        this.applyOwn(events, stamps);
+        this.afterWrite();
+      },
+    }, this.state.purgeHorizon);
     this.openedInMs = performance.now() - started;
   }
 
@@ -186,8 +178,7 @@ export class SkillStore implements Store {
 
   /** Listens for data changes (own writes and other processes' events). */
   onDidChange(listener: () => void): { dispose(): void } {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.listeners.onDidChange(listener);
   }
 
   /**
@@ -195,15 +186,13 @@ export class SkillStore implements Store {
    * are applied: for consumers that keep running totals instead of re-reading the tables.
    */
   onDidApply(listener: (events: readonly StoreEvent[]) => void): { dispose(): void } {
-    this.applyListeners.add(listener);
-    return { dispose: () => this.applyListeners.delete(listener) };
+    return this.listeners.onDidApply(listener);
   }
 
   /** A new invocation id, unique across every process writing to this store. */
   async nextId(): Promise<number> {
     this.refuseWrites();
-    await this.ensureWriter();
-    return this.ids!.next();
+    return this.appender.nextId();
   }
 
   /**
@@ -214,21 +203,18 @@ export class SkillStore implements Store {
   async commit(events: StoreEvent[]): Promise<void> {
     this.refuseWrites();
     checkEvents(events);
-    const json = events.map((e) => JSON.stringify(e));
-    const done = new Promise<void>((resolve, reject) => this.queue.push({ events, json, resolve, reject }));
-    if (!this.flushing) void this.flush();
-    return done;
+    return this.appender.append(events, events.map((e) => JSON.stringify(e)));
   }
 
   /** Picks up other processes' events now; returns how many were applied. */
   pullEvents(): number {
     const result = replayLog(this.database, this.paths.eventsDir, this.state, {
-      own: this.writer?.name,
+      own: this.appender.segment?.name,
       pendingBuckets: this.pendingBuckets,
       onApplied: (events) => this.emitApplied(events),
       onProblem: (problem) => this.reportProblem(problem),
     });
-    this.observe(result.maxStamp);
+    this.appender.observe(result.maxStamp);
     if (result.purged) this.rotateSegment();
     if (result.replayed > 0) this.emitChange();
     return result.replayed;
@@ -272,7 +258,7 @@ export class SkillStore implements Store {
       pendingBuckets: this.pendingBuckets,
       onProblem: (problem) => this.reportProblem(problem),
     });
-    this.observe(result.maxStamp);
+    this.appender.observe(result.maxStamp);
     this.emitChange();
   }
 
@@ -281,19 +267,19 @@ export class SkillStore implements Store {
    * read, and sets aside finished segments with damaged parts (`session-buddy repair`).
    */
   async repairLog(): Promise<SnapshotReport | undefined> {
-    await this.drain();
+    await this.appender.drain();
     return this.runCompaction(false, { repairLog: true });
   }
 
   /** Rebuilds the snapshot now (waits for queued writes first). */
   async snapshotNow(options: { segmentGraceMs?: number } = {}): Promise<SnapshotReport | undefined> {
-    await this.drain();
+    await this.appender.drain();
     return this.runCompaction(false, options);
   }
 
   /** Rebuilds the snapshot from disk plus the log in this thread, with the job's change; throws when it could not. */
   async rewrite(job: RewriteJob): Promise<SnapshotReport> {
-    await this.drain();
+    await this.appender.drain();
     return compact(this.paths, { migrate: false, migrationsDir: this.options.migrationsDir, ...job });
   }
 
@@ -307,14 +293,13 @@ export class SkillStore implements Store {
    */
   async close(options: { snapshot?: boolean } = {}): Promise<SnapshotReport | undefined> {
     if (this.closed) return undefined;
-    await this.drain();
+    await this.appender.drain();
     this.closed = true;
     clearInterval(this.pollTimer);
     clearTimeout(this.compactTimer);
     await this.compacting;
     const wrote = this.firstUnsnapshottedAt > 0;
-    this.writer?.close();
-    this.slot?.release();
+    this.appender.close();
     let report: SnapshotReport | undefined;
     if (wrote && options.snapshot !== false) report = await this.runCompaction(true, { lockBudgetMs: CLOSE_LOCK_BUDGET_MS });
     forgetStatements(this.database);
@@ -327,89 +312,17 @@ export class SkillStore implements Store {
     if (this.readOnlyReason) throw new Error(this.readOnlyReason);
   }
 
-  private async ensureWriter(): Promise<void> {
-    this.slotReady ??= claimWriterSlot(this.paths.slotsDir).then((slot) => {
-      this.slot = slot;
-      this.ids = new IdGenerator(slot.slot);
-      this.ids.observe(this.latestStamp);
-    });
-    await this.slotReady;
-    this.writerReady ??= SegmentWriter.create(this.paths.eventsDir, this.slot!.slot).then(
-      (writer) => {
-        this.writer = writer;
-      },
-      (err: Error) => {
-        this.writerReady = undefined;
-        throw err;
-      },
-    );
-    return this.writerReady;
-  }
-
-  /** Moves this process's clock past a stamp read from the log. */
-  private observe(stamp: number): void {
-    if (stamp <= this.latestStamp) return;
-    this.latestStamp = stamp;
-    this.ids?.observe(stamp);
-  }
-
   /**
-   * Ends this process's segment so that it can be removed: after "delete all data" (the old one
-   * holds the deleted events), or after a failed write (it takes no more lines).
+   * Ends this process's segment after "delete all data", so that it can be removed (it holds the
+   * deleted events), and rebuilds the snapshot soon, once the other processes have read the purge.
    */
-  private rotateSegment(afterPurge = true): void {
-    if (!this.writer) return;
-    this.writer.close();
-    this.writer = undefined;
-    this.writerReady = undefined;
-    if (!afterPurge) return;
+  private rotateSegment(): void {
+    if (!this.appender.segment) return;
+    this.appender.endSegment();
     this.purgeSnapshotDue = true;
     clearTimeout(this.compactTimer);
     this.compactTimer = setTimeout(() => void this.runCompaction(), PURGE_SNAPSHOT_DELAY_MS);
     this.compactTimer.unref();
-  }
-
-  private async drain(): Promise<void> {
-    while (this.flushing || this.queue.length > 0) {
-      if (!this.flushing) await this.flush();
-      else await new Promise((r) => setImmediate(r));
-    }
-  }
-
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        let stamps: number[];
-        try {
-          await this.ensureWriter();
-          stamps = [];
-          let lines = '';
-          for (const pending of batch) {
-            for (const json of pending.json) {
-              const stamp = this.ids!.next();
-              stamps.push(stamp);
-              lines += `{"s":${stamp},${json.slice(1)}\n`;
-            }
-          }
-          await this.writer!.append(lines);
-        } catch (err) {
-          if (this.writer?.retired) this.rotateSegment(false);
-          for (const p of batch) p.reject(err as Error);
-          continue;
-        }
-        this.state.offsets.set(this.writer!.name, this.writer!.size);
-        if (this.writer!.size >= (this.options.segmentBytes ?? SEGMENT_ROTATE_BYTES)) this.rotateSegment(false);
-        this.latestStamp = Math.max(this.latestStamp, stamps.at(-1) ?? 0);
-        this.applyOwn(batch.flatMap((p) => p.events), stamps);
-        for (const p of batch) p.resolve();
-        this.afterWrite();
-      }
-    } finally {
-      this.flushing = false;
-    }
   }
 
   /** Applies this process's own events, just written; a purge among them empties the replica as of its stamp. */
@@ -488,24 +401,11 @@ export class SkillStore implements Store {
   }
 
   private emitApplied(events: readonly StoreEvent[]): void {
-    if (events.length === 0) return;
-    for (const listener of this.applyListeners) {
-      try {
-        listener(events);
-      } catch {
-        // a listener's failure is its own
-      }
-    }
+    this.listeners.emitApplied(events);
   }
 
   private emitChange(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch {
-        // a listener's failure is its own
-      }
-    }
+    this.listeners.emitChange();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { SqlDatabase } from './sqlDatabase';
+import { run } from './statements';
 
 /**
  * The store's own bookkeeping inside the snapshot: how many bytes of each event segment the
@@ -36,16 +37,19 @@ export function writeState(db: SqlDatabase, state: LogState): void {
   ensureStateTable(db);
   db.exec('BEGIN');
   try {
-    db.exec(`DELETE FROM ${TABLE}`);
-    const stmt = db.prepare(`INSERT INTO ${TABLE} (segment, consumed_bytes) VALUES (?, ?)`);
-    for (const [segment, bytes] of state.offsets) stmt.run([segment, bytes]);
-    stmt.free();
-    db.run(`INSERT INTO ${META} (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [PURGE_HORIZON, state.purgeHorizon]);
+    recordState(db, state);
     db.exec('COMMIT');
   } catch (err) {
     db.exec('ROLLBACK');
     throw err;
   }
+}
+
+/** Writes the state inside the caller's transaction (the tables must exist: ensureStateTable). */
+export function recordState(db: SqlDatabase, state: LogState): void {
+  run(db, `DELETE FROM ${TABLE}`);
+  for (const [segment, bytes] of state.offsets) run(db, `INSERT INTO ${TABLE} (segment, consumed_bytes) VALUES (?, ?)`, [segment, bytes]);
+  run(db, `INSERT INTO ${META} (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [PURGE_HORIZON, state.purgeHorizon]);
 }
 
 export const STATE_TABLES: readonly string[] = [TABLE, META];
