@@ -139,12 +139,24 @@ function rowsOf(stmt: NativeStatement, params: NativeParam[] | [Record<string, N
   return rows.length ? { columns: Object.keys(rows[0]), values: rows.map((row) => Object.values(row)) } : undefined;
 }
 
+/** Statements that `exec` runs often (BEGIN, COMMIT, pragmas), kept prepared: preparing costs more than running them. */
+const EXEC_CACHE_SIZE = 64;
+
 export class NodeSqliteDatabase implements SqlDatabase {
   private changes: NativeStatement | undefined;
+  private readonly execCache = new Map<string, NativeStatement>();
+  /** Rows changed by the last statement run through `run`, when nothing ran since: saves a query per write. */
+  readonly lastRun: { changes?: number } = {};
 
   constructor(private readonly native: NativeDatabase) {}
 
   exec(sql: string, params?: BindParams): QueryExecResult[] {
+    this.lastRun.changes = undefined;
+    const cached = this.execCache.get(sql);
+    if (cached) {
+      const result = rowsOf(cached, nativeParams(params));
+      return result ? [result] : [];
+    }
     const results: QueryExecResult[] = [];
     for (const stmt of this.nativeStatements(sql)) {
       const result = rowsOf(stmt, nativeParams(params));
@@ -154,21 +166,23 @@ export class NodeSqliteDatabase implements SqlDatabase {
   }
 
   prepare(sql: string): SqlStatement {
-    return new NodeSqliteStatement(this.native.prepare(sql));
+    return new NodeSqliteStatement(this.native.prepare(sql), this.lastRun);
   }
 
   run(sql: string, params?: BindParams): this {
+    this.lastRun.changes = undefined;
     for (const stmt of this.nativeStatements(sql)) stmt.run(...nativeParams(params));
     return this;
   }
 
   getRowsModified(): number {
+    if (this.lastRun.changes !== undefined) return this.lastRun.changes;
     this.changes ??= this.native.prepare('SELECT changes() AS n');
     return Number((this.changes.all()[0] as Record<string, SqlValue>).n);
   }
 
   *iterateStatements(sql: string): Iterable<SqlStatement> {
-    for (const stmt of this.nativeStatements(sql)) yield new NodeSqliteStatement(stmt);
+    for (const stmt of this.nativeStatements(sql)) yield new NodeSqliteStatement(stmt, this.lastRun);
   }
 
   close(): void {
@@ -179,9 +193,17 @@ export class NodeSqliteDatabase implements SqlDatabase {
   private *nativeStatements(sql: string): Generator<NativeStatement> {
     for (let at = nextStatementStart(sql, 0); at >= 0; ) {
       const stmt = this.native.prepare(sql.slice(at));
+      const next = nextStatementStart(sql, at + stmt.sourceSQL.length);
+      if (at === 0 && next < 0) this.remember(sql, stmt);
       yield stmt;
-      at = nextStatementStart(sql, at + stmt.sourceSQL.length);
+      at = next;
     }
+  }
+
+  /** Keeps a whole one-statement text prepared for the next `exec` of it. */
+  private remember(sql: string, stmt: NativeStatement): void {
+    if (this.execCache.size >= EXEC_CACHE_SIZE) this.execCache.clear();
+    this.execCache.set(sql, stmt);
   }
 }
 
@@ -191,7 +213,7 @@ class NodeSqliteStatement implements SqlStatement {
   private rows: Iterator<NativeRow> | undefined;
   private row: Record<string, SqlValue> | undefined;
 
-  constructor(private readonly native: NativeStatement) {}
+  constructor(private readonly native: NativeStatement, private readonly lastRun: { changes?: number }) {}
 
   bind(values?: BindParams): boolean {
     this.reset();
@@ -200,6 +222,7 @@ class NodeSqliteStatement implements SqlStatement {
   }
 
   step(): boolean {
+    this.lastRun.changes = undefined;
     this.rows ??= this.native.iterate(...this.params);
     const next = this.rows.next();
     if (next.done) {
@@ -233,6 +256,6 @@ class NodeSqliteStatement implements SqlStatement {
 
   run(values?: BindParams): void {
     this.reset();
-    this.native.run(...nativeParams(values));
+    this.lastRun.changes = Number(this.native.run(...nativeParams(values)).changes);
   }
 }
