@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureDependencies, root, run } from './lib.mjs';
+import { ensureDependencies, nodeWithSqlite, root, run } from './lib.mjs';
 
 ensureDependencies();
 const [name, ...args] = process.argv.slice(2);
@@ -21,4 +21,6 @@ for (const [source, worker] of [['store/compactWorker.ts', 'compact-worker.js'],
   await build({ ...bundle, entryPoints: [path.join(root, 'src', 'core', source)], outfile: path.join(outdir, worker) });
 }
 fs.copyFileSync(path.join(root, 'node_modules', 'sql.js', 'dist', 'sql-wasm.wasm'), path.join(outdir, 'sql-wasm.wasm'));
-run(process.execPath, ['--expose-gc', path.join(outdir, `${name}.js`), ...args], { env: { ...process.env, SESSION_BUDDY_ROOT: root } });
+// Benchmarks of the file-backed store run its processes on a Node with node:sqlite (see nodeWithSqlite).
+const sqliteNode = name === 'memory' ? { SESSION_BUDDY_SQLITE_NODE: nodeWithSqlite() } : {};
+run(process.execPath, ['--expose-gc', path.join(outdir, `${name}.js`), ...args], { env: { ...process.env, SESSION_BUDDY_ROOT: root, ...sqliteNode } });

@@ -48,3 +48,28 @@ export function filesUnder(dir, suffix) {
     .filter((f) => f.endsWith(suffix))
     .sort();
 }
+
+/**
+ * The Node that ships node:sqlite in VS Code's runtime line (22), for the file-backed store's tests:
+ * pinned, from the npm registry (the `node` package brings the platform's binary), into a folder of
+ * the project's own that git ignores. Only fetched when the system Node lacks node:sqlite (Node 20).
+ */
+const NODE_WITH_SQLITE = '22.23.3';
+
+function hasNodeSqlite(node) {
+  return spawnSync(node, ['-e', "require('node:sqlite')"], { stdio: 'ignore' }).status === 0;
+}
+
+/** A node binary that has node:sqlite: this one if it does, else the pinned Node 22, installed once. */
+export function nodeWithSqlite() {
+  if (hasNodeSqlite(process.execPath)) return process.execPath;
+  const dir = path.join(root, '.runtime', `node-${NODE_WITH_SQLITE}`);
+  const node = path.join(dir, 'node_modules', '.bin', process.platform === 'win32' ? 'node.cmd' : 'node');
+  if (fs.existsSync(node) && hasNodeSqlite(node)) return node;
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'session-buddy-test-node', private: true }, null, 2)}\n`);
+  console.log(`node:sqlite is missing from Node ${process.versions.node}: installing node@${NODE_WITH_SQLITE} from the npm registry into ${path.relative(root, dir)}`);
+  run('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', dir, `node@${NODE_WITH_SQLITE}`]);
+  if (!hasNodeSqlite(node)) throw new Error(`${node} has no node:sqlite`);
+  return node;
+}

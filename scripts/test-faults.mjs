@@ -1,7 +1,10 @@
-// `npm run test:faults -- [--rounds N] [--seed S] [--parallel P]`: the long fault-injection suite
+// `npm run test:faults -- [--rounds N] [--seed S] [--parallel P] [--engine file]`: the long fault-injection suite
 // (test/faults/): N rounds (default 2000), each a writer process with one fault injected at one write
 // point of the store; prints the table and writes test-results/faults/summary.json.
-import { ensureDependencies, run } from './lib.mjs';
+import { ensureDependencies, nodeWithSqlite, run } from './lib.mjs';
 
 ensureDependencies();
-run(process.execPath, ['--import', 'tsx', 'test/faults/run.ts', ...process.argv.slice(2)]);
+const args = process.argv.slice(2);
+// The file-backed store needs node:sqlite: Node 22 from the npm registry when the system's is older.
+const engine = args.includes('file') && args.some((a) => a === '--engine' || a === '--engine=file');
+run(engine ? nodeWithSqlite() : process.execPath, ['--import', 'tsx', 'test/faults/run.ts', ...args]);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the Node tests use as real peers: python3-websockets (the Python tool's own kind of
-# WebSocket client), python3-pytest (real JUnit reports) and postgresql (the team store's tests make
+# WebSocket client), python3-pytest (real JUnit reports), gcc (compiles the fault suite's injector of
+# SQLite's own write faults, test/faults/sqliteFaults.c) and postgresql (the team store's tests make
 # a throw-away cluster with its initdb; skipped when an initdb is installed already). Installed when missing: as root (CI) with
 # apt-get, else with `sudo -n` when that works; otherwise the tests that need a package say so and skip.
 set -euo pipefail
-PACKAGES=(python3 python3-websockets python3-pytest)
+PACKAGES=(python3 python3-websockets python3-pytest gcc libc6-dev)
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then PACKAGES+=(postgresql); fi
 missing=()
 for p in "${PACKAGES[@]}"; do

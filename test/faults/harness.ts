@@ -6,7 +6,7 @@
  * PRAGMA integrity_check, the derived totals match the rows, and after a completed Delete All Data
  * no byte of the deleted data is in any file beside the store.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,16 +14,28 @@ import { build } from 'esbuild';
 import { seededRandom, type Random } from '../../src/core/analytics/seededRandom';
 import { compact } from '../../src/core/store/compactor';
 import { openDatabaseBytes } from '../../src/core/store/engine';
+import { FileStore } from '../../src/core/store/fileStore';
+import { openNodeSqlite } from '../../src/core/store/nodeSqlite';
+import type { SqlDatabase } from '../../src/core/store/sqlDatabase';
+import type { Store } from '../../src/core/store/storeInterface';
 import { storePaths } from '../../src/core/store/paths';
 import { SkillStore } from '../../src/core/store/store';
 import { plant } from '../helpers/store';
 
 export const POINTS = ['segment-append', 'segment-sync', 'segment-close', 'snapshot-write', 'snapshot-sync', 'snapshot-rename', 'dir-sync', 'backup', 'segment-delete', 'slot-write'] as const;
+/**
+ * The write points of the file-backed store: the log's (unchanged), the small atomic file naming
+ * whose write-ahead log is beside the database (snapshot-* are writes through a temporary file), and
+ * SQLite's own writes, injected by sqliteFaults.c.
+ */
+export const FILE_POINTS = ['segment-append', 'segment-sync', 'segment-close', 'segment-delete', 'slot-write', 'dir-sync', 'snapshot-write', 'snapshot-sync', 'snapshot-rename', 'sqlite-wal-write', 'sqlite-wal-sync', 'sqlite-db-write', 'sqlite-db-sync', 'sqlite-backup-write'] as const;
 export const KINDS = ['enospc', 'eio', 'short', 'kill'] as const;
-export type FaultPoint = (typeof POINTS)[number];
+export type FaultPoint = (typeof POINTS)[number] | (typeof FILE_POINTS)[number];
 export type FaultKind = (typeof KINDS)[number];
+export type Engine = 'sqljs' | 'file';
 /** A short write only exists where bytes are written. */
-const SHORT_POINTS = new Set<FaultPoint>(['segment-append', 'segment-close', 'snapshot-write', 'backup']);
+const SHORT_POINTS = new Set<FaultPoint>(['segment-append', 'segment-close', 'snapshot-write', 'backup', 'sqlite-wal-write', 'sqlite-db-write', 'sqlite-backup-write']);
+const NATIVE_POINTS = new Set<FaultPoint>(['sqlite-wal-write', 'sqlite-wal-sync', 'sqlite-db-write', 'sqlite-db-sync', 'sqlite-backup-write']);
 
 export interface Cell {
   point: FaultPoint;
@@ -41,6 +53,7 @@ export interface Cell {
 }
 
 export interface FaultSuiteResult {
+  engine: Engine;
   rounds: number;
   seed: number;
   cells: Cell[];
@@ -53,6 +66,8 @@ export interface FaultSuiteOptions {
   rounds: number;
   seed?: number;
   parallel?: number;
+  /** The store under test: sql.js's SkillStore (default) or the file-backed FileStore (needs node:sqlite and a C compiler). */
+  engine?: Engine;
   onRound?: (done: number, total: number) => void;
 }
 
@@ -61,7 +76,21 @@ const MIGRATIONS = path.join(ROOT, 'migrations');
 const INJECT = path.join(__dirname, 'inject.cjs');
 const TEMPLATE_SKILL = 'template-secret-skill';
 
-export const CELLS: { point: FaultPoint; kind: FaultKind }[] = POINTS.flatMap((point) => KINDS.filter((kind) => kind !== 'short' || SHORT_POINTS.has(point)).map((kind) => ({ point, kind })));
+export function cellsFor(engine: Engine): { point: FaultPoint; kind: FaultKind }[] {
+  const points: readonly FaultPoint[] = engine === 'file' ? FILE_POINTS : POINTS;
+  return points.flatMap((point) => KINDS.filter((kind) => kind !== 'short' || SHORT_POINTS.has(point)).map((kind) => ({ point, kind })));
+}
+
+export const CELLS = cellsFor('sqljs');
+
+/** Compiles the C library that injects faults into SQLite's own writes (test-only, never shipped). */
+function buildNativeInjector(): string {
+  const outfile = path.join(ROOT, 'out', 'faults', 'sqlite-faults.so');
+  fs.mkdirSync(path.dirname(outfile), { recursive: true });
+  const cc = spawnSync('cc', ['-shared', '-fPIC', '-O2', '-o', outfile, path.join(__dirname, 'sqliteFaults.c'), '-ldl'], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`the file-backed fault suite needs a C compiler (cc) for sqliteFaults.c: ${cc.error?.message ?? cc.stderr}`);
+  return outfile;
+}
 
 /** Bundles the writer like the shipped code; `../../../migrations` from it is the repository's. */
 async function buildWriter(): Promise<string> {
@@ -95,12 +124,12 @@ interface ChildRun {
   counts?: Record<string, number>;
 }
 
-function runWriter(writer: string, dir: string, env: Record<string, string>): Promise<ChildRun> {
+function runWriter(writer: string, dir: string, env: Record<string, string>, native?: string): Promise<ChildRun> {
   const mark = path.join(dir, '..', `${path.basename(dir)}.fired`);
   const countFile = path.join(dir, '..', `${path.basename(dir)}.counts`);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--require', INJECT, writer], {
-      env: { ...process.env, ...env, SB_FAULT_MARK: mark, SB_FAULT_COUNT: countFile },
+      env: { ...process.env, ...env, ...(native ? { LD_PRELOAD: native } : {}), SB_FAULT_MARK: mark, SB_FAULT_COUNT: countFile },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -114,12 +143,21 @@ function runWriter(writer: string, dir: string, env: Record<string, string>): Pr
     child.on('exit', (_code, signal) => {
       clearTimeout(timer);
       const fired = fs.existsSync(mark);
-      const counts = fs.existsSync(countFile) ? (JSON.parse(fs.readFileSync(countFile, 'utf8')) as Record<string, number>) : undefined;
+      const counts = readCounts(countFile);
       fs.rmSync(mark, { force: true });
       fs.rmSync(countFile, { force: true });
+      fs.rmSync(`${countFile}.native`, { force: true });
       resolve({ lines: out.split('\n').filter(Boolean), killed: signal === 'SIGKILL', hung, fired, counts });
     });
   });
+}
+
+/** Calls per point, from inject.cjs and (file-backed store) sqliteFaults.c; undefined when the process wrote none. */
+function readCounts(countFile: string): Record<string, number> | undefined {
+  const read = (file: string) => (fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number>) : undefined);
+  const js = read(countFile);
+  const native = read(`${countFile}.native`);
+  return js || native ? { ...js, ...native } : undefined;
 }
 
 /** Every file under `dir` that holds `needle`. */
@@ -140,8 +178,18 @@ interface Verdict {
 
 const sum = (db: { exec(sql: string): { values: unknown[][] }[] }, sql: string) => Number(db.exec(sql)[0]?.values[0]?.[0] ?? 0);
 
+function openForCheck(db: string, engine: Engine): Promise<Store> {
+  if (engine === 'file') return FileStore.open({ path: db, migrationsDir: MIGRATIONS, pollMs: 0 });
+  return SkillStore.open({ path: db, migrationsDir: MIGRATIONS, pollMs: 0 });
+}
+
+/** The database as it is on disk once the store is closed: the snapshot's bytes, or the file itself. */
+async function openOnDisk(db: string, engine: Engine): Promise<SqlDatabase> {
+  return engine === 'file' ? openNodeSqlite(db) : openDatabaseBytes(fs.readFileSync(db));
+}
+
 /** Reopens the store as a user would after the round (the dead writer's locks count as stale) and checks every promise. */
-async function check(db: string, template: number[], run: ChildRun, secret: string): Promise<Verdict> {
+async function check(db: string, template: number[], run: ChildRun, secret: string, engine: Engine): Promise<Verdict> {
   const verdict: Verdict = { lost: 0, duplicated: 0, unopenable: 0, mismatched: 0, leaked: 0, notes: [] };
   if (run.killed) {
     // A dead holder's locks go stale after 30 s / 10 s; the check does not wait for that.
@@ -153,9 +201,9 @@ async function check(db: string, template: number[], run: ChildRun, secret: stri
   const after = purgeAt >= 0 ? confirmed(purgeAt, run.lines.length) : [...template, ...confirmed(0, run.lines.length)];
   const deleted = run.lines.includes('D');
 
-  let store: SkillStore;
+  let store: Store;
   try {
-    store = await SkillStore.open({ path: db, migrationsDir: MIGRATIONS, pollMs: 0 });
+    store = await openForCheck(db, engine);
   } catch (err) {
     verdict.unopenable = 1;
     verdict.notes.push(`reopen failed: ${(err as Error).message}`);
@@ -186,7 +234,7 @@ async function check(db: string, template: number[], run: ChildRun, secret: stri
   try {
     await store.snapshotNow();
     await store.close();
-    const snapshot = await openDatabaseBytes(fs.readFileSync(db));
+    const snapshot = await openOnDisk(db, engine);
     try {
       const integrity = String(snapshot.exec('PRAGMA integrity_check')[0].values[0][0]);
       if (integrity !== 'ok') throw new Error(`integrity_check: ${integrity}`);
@@ -214,12 +262,12 @@ async function check(db: string, template: number[], run: ChildRun, secret: stri
 }
 
 /** How often each point is reached by the workload, so that the nth call of every round is one that happens. */
-async function calibrate(writer: string, work: string, template: string): Promise<Record<string, number>> {
+async function calibrate(writer: string, work: string, template: string, engine: Engine, native?: string): Promise<Record<string, number>> {
   const reach: Record<string, number> = {};
   for (const purge of ['0', '1']) {
     const dir = path.join(work, `calibrate-${purge}`);
     fs.cpSync(path.dirname(template), dir, { recursive: true });
-    const run = await runWriter(writer, dir, { SB_DB: path.join(dir, 'skills.db'), SB_MIGRATIONS: MIGRATIONS, SB_SEED: '1', SB_PURGE: purge, SB_SECRET: 'calibration' });
+    const run = await runWriter(writer, dir, { SB_DB: path.join(dir, 'skills.db'), SB_MIGRATIONS: MIGRATIONS, SB_SEED: '1', SB_PURGE: purge, SB_SECRET: 'calibration', SB_ENGINE: engine }, native);
     for (const [point, n] of Object.entries(run.counts ?? {})) reach[point] = Math.max(reach[point] ?? 0, n);
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -236,13 +284,19 @@ interface Round {
   seed: number;
 }
 
-function planRounds(count: number, seed: number, reach: Record<string, number>): Round[] {
+function planRounds(count: number, seed: number, reach: Record<string, number>, cells: readonly { point: FaultPoint; kind: FaultKind }[]): Round[] {
   const random: Random = seededRandom(seed);
   return Array.from({ length: count }, (_, index) => {
-    const { point, kind } = CELLS[index % CELLS.length];
+    const { point, kind } = cells[index % cells.length];
     const purge = random() < 0.35;
     return { index, point, kind, nth: 1 + Math.floor(random() * Math.max(1, reach[point] ?? 1)), after: random() < 0.5, purge, seed: Math.floor(random() * 2 ** 31) };
   });
+}
+
+/** The round's fault, for inject.cjs (the log's and temporary files' points) or sqliteFaults.c (SQLite's). */
+function faultEnv(round: Round): Record<string, string> {
+  if (!NATIVE_POINTS.has(round.point)) return { SB_FAULT: JSON.stringify({ point: round.point, kind: round.kind, nth: round.nth, after: round.after }) };
+  return { SB_NFAULT_POINT: round.point, SB_NFAULT_KIND: round.kind, SB_NFAULT_NTH: String(round.nth), SB_NFAULT_AFTER: round.after ? '1' : '0' };
 }
 
 export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSuiteResult> {
@@ -250,11 +304,14 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
   const seed = options.seed ?? 20261201;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-faults-'));
   try {
+    const engine = options.engine ?? 'sqljs';
+    const native = engine === 'file' ? buildNativeInjector() : undefined;
     const writer = await buildWriter();
     const template = await buildTemplate(path.join(work, 'template'));
-    const reach = await calibrate(writer, work, template.db);
-    const rounds = planRounds(options.rounds, seed, reach);
-    const cells = new Map(CELLS.map((c) => [`${c.point}/${c.kind}`, { ...c, rounds: 0, fired: 0, lost: 0, duplicated: 0, unopenable: 0, mismatched: 0, leaked: 0 } as Cell]));
+    const reach = await calibrate(writer, work, template.db, engine, native);
+    const planned = cellsFor(engine);
+    const rounds = planRounds(options.rounds, seed, reach, planned);
+    const cells = new Map(planned.map((c) => [`${c.point}/${c.kind}`, { ...c, rounds: 0, fired: 0, lost: 0, duplicated: 0, unopenable: 0, mismatched: 0, leaked: 0 } as Cell]));
     const violations: string[] = [];
     let next = 0;
     let done = 0;
@@ -271,9 +328,10 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
           SB_SEED: String(round.seed),
           SB_PURGE: round.purge ? '1' : '0',
           SB_SECRET: secret,
-          SB_FAULT: JSON.stringify({ point: round.point, kind: round.kind, nth: round.nth, after: round.after }),
-        });
-        const verdict = await check(db, template.ids, run, secret);
+          SB_ENGINE: engine,
+          ...faultEnv(round),
+        }, native);
+        const verdict = await check(db, template.ids, run, secret, engine);
         if (run.hung) {
           verdict.unopenable = 1;
           verdict.notes.push('the writer hung (killed after 60 s)');
@@ -292,7 +350,7 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.parallel ?? 1) }, worker));
-    return { rounds: rounds.length, seed, cells: [...cells.values()], violations, durationMs: performance.now() - started };
+    return { engine, rounds: rounds.length, seed, cells: [...cells.values()], violations, durationMs: performance.now() - started };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -5,10 +5,13 @@
 //   P           deleteAllData is called: invocations confirmed before this line are to be deleted
 //   D           deleteAllData finished (between P and D, the purge may or may not have been committed)
 //   DONE        the workload ended
-// Environment: SB_DB, SB_MIGRATIONS, SB_SEED, SB_PURGE (1: delete all data mid-way), SB_SECRET.
+// Environment: SB_DB, SB_MIGRATIONS, SB_SEED, SB_PURGE (1: delete all data mid-way), SB_SECRET, SB_ENGINE
+// (file: the file-backed store; default sql.js's).
 import fs from 'node:fs';
 import { deleteAllData } from '../../src/core/maintenance/deleteAllData';
+import { FileStore } from '../../src/core/store/fileStore';
 import { SkillStore } from '../../src/core/store/store';
+import type { Store } from '../../src/core/store/storeInterface';
 import { SkillTracker } from '../../src/core/tracking/tracker';
 import { seededRandom } from '../../src/core/analytics/seededRandom';
 
@@ -23,7 +26,8 @@ const db = env('SB_DB');
 const migrationsDir = env('SB_MIGRATIONS');
 const random = seededRandom(Number(env('SB_SEED')));
 const secret = env('SB_SECRET');
-const open = () => SkillStore.open({ path: db, migrationsDir, pollMs: 0, compactDelayMs: 20, compactMaxDelayMs: 150, onMessage: () => undefined });
+const options = { path: db, migrationsDir, pollMs: 0, compactDelayMs: 20, compactMaxDelayMs: 150, onMessage: () => undefined };
+const open = (): Promise<Store> => (process.env.SB_ENGINE === 'file' ? FileStore.open(options) : SkillStore.open(options));
 
 async function record(tracker: SkillTracker, session: string, groups: number, skill: () => string): Promise<void> {
   for (let g = 0; g < groups; g++) {
@@ -41,7 +45,7 @@ async function record(tracker: SkillTracker, session: string, groups: number, sk
   }
 }
 
-async function phase(groups: number, skill: () => string, finish: (store: SkillStore) => Promise<unknown>): Promise<void> {
+async function phase(groups: number, skill: () => string, finish: (store: Store) => Promise<unknown>): Promise<void> {
   const store = await open();
   const tracker = new SkillTracker(store, 'fault-user');
   let session: string;

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { InvocationRow, StoreEvent } from '../../src/core/store/events';
+import { FileStore } from '../../src/core/store/fileStore';
 import { SkillStore, type StoreOptions } from '../../src/core/store/store';
+import type { Store } from '../../src/core/store/storeInterface';
 import { SkillTracker } from '../../src/core/tracking/tracker';
 
 /** A fresh folder under the OS temp dir, removed by the returned cleanup. */
@@ -17,11 +19,24 @@ export function dbIn(dir: string, folder: string): string {
   return path.join(dir, folder, 'skills.db');
 }
 
+/**
+ * Which store the tests open for work: sql.js's in-memory copy (SkillStore), or with
+ * SESSION_BUDDY_TEST_ENGINE=file the file-backed one (FileStore, node:sqlite; `npm test` runs the
+ * store and analytics tests both ways, the second under a Node that has node:sqlite).
+ */
+export const TEST_ENGINE: 'sqljs' | 'file' = process.env.SESSION_BUDDY_TEST_ENGINE === 'file' ? 'file' : 'sqljs';
+
+/** Opens a store the way the tests' engine does (a store opened only to read is always SkillStore). */
+export function openStore(options: StoreOptions = {}): Promise<Store> {
+  if (TEST_ENGINE === 'file' && (options.mode ?? 'work') === 'work') return FileStore.open(options);
+  return SkillStore.open(options);
+}
+
 /** Opens a store on a new database file in a temp folder; `close()` also removes the folder. */
-export async function tempStore(options: StoreOptions = {}): Promise<{ store: SkillStore; dbPath: string; close(): Promise<void> }> {
+export async function tempStore(options: StoreOptions = {}): Promise<{ store: Store; dbPath: string; close(): Promise<void> }> {
   const { dir, cleanup } = tempDir();
   const dbPath = path.join(dir, 'skills.db');
-  const store = await SkillStore.open({ path: dbPath, pollMs: 0, ...options });
+  const store = await openStore({ path: dbPath, pollMs: 0, ...options });
   return {
     store,
     dbPath,
@@ -47,7 +62,7 @@ export interface PlantedInvocation {
  * Writes invocations (and their sessions) through the store's own event path, with explicit
  * timestamps, so tests can plant a known truth at known times.
  */
-export async function plant(store: SkillStore, invocations: PlantedInvocation[]): Promise<void> {
+export async function plant(store: Store, invocations: PlantedInvocation[]): Promise<void> {
   const sessions = new Map<string, { user: string; at: string }>();
   const events: StoreEvent[] = [];
   for (const inv of invocations) {

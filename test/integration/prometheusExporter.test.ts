@@ -7,6 +7,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { PrometheusExporter, type PrometheusExporterOptions } from '../../src/core/realtime/prometheusExporter';
 import { SkillStore } from '../../src/core/store/store';
 import { ago, plant, tempStore, type PlantedInvocation } from '../helpers/store';
+import type { Store as AnyStore } from '../../src/core/store/storeInterface';
 
 type Store = Awaited<ReturnType<typeof tempStore>>;
 let env: Store;
@@ -59,7 +60,7 @@ after(async () => {
   await env.close();
 });
 
-async function startExporter(store: SkillStore, options: PrometheusExporterOptions = {}): Promise<PrometheusExporter> {
+async function startExporter(store: AnyStore, options: PrometheusExporterOptions = {}): Promise<PrometheusExporter> {
   const exporter = new PrometheusExporter(store, { port: 0, maxSkills: 3, ...options });
   exporters.push(exporter);
   await exporter.start();

@@ -11,10 +11,10 @@ import { pushToTeam, refreshUntilDone } from '../../src/core/team/push';
 import { pendingRows } from '../../src/core/team/shared';
 import { readTeamInfo } from '../../src/core/team/teamInfo';
 import { one } from '../../src/core/store/statements';
-import type { SkillStore } from '../../src/core/store/store';
 import { postgresSkip, startPostgres, type TestPostgres } from '../helpers/postgres';
 import { runCliInProcess } from '../helpers/cli';
 import { plant, tempStore, type PlantedInvocation } from '../helpers/store';
+import type { Store } from '../../src/core/store/storeInterface';
 
 /**
  * The team store against a real PostgreSQL: four members, k = 3. The planted history and every
@@ -72,7 +72,7 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
   let owner: TeamServer;
   let owned: Client;
   const servers = new Map<string, TeamServer>();
-  const stores = new Map<string, { store: SkillStore; dbPath: string; close(): Promise<void> }>();
+  const stores = new Map<string, { store: Store; dbPath: string; close(): Promise<void> }>();
 
   before(async () => {
     pg = await startPostgres();

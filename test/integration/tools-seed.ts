@@ -1,5 +1,5 @@
 import { assignUser, createAbTest, recordAbOutcome } from '../../src/core/analytics/abTesting';
-import type { SkillStore } from '../../src/core/store/store';
+import type { Store } from '../../src/core/store/storeInterface';
 import { ago, plant, type PlantedInvocation } from '../helpers/store';
 
 /**
@@ -10,7 +10,7 @@ import { ago, plant, type PlantedInvocation } from '../helpers/store';
  * - collaborative: bob and carol share lint and fmt with alice and both completed coverage-report, which alice never ran;
  * - A/B test "ranking-v2" with 10 users per group, treatment completing more often.
  */
-export async function seedToolsStore(store: SkillStore): Promise<{ abTestId: number }> {
+export async function seedToolsStore(store: Store): Promise<{ abTestId: number }> {
   const runs: PlantedInvocation[] = [];
   for (let day = 6; day >= 0; day--) {
     const completed = Math.min(5, 7 - day);

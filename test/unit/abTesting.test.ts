@@ -25,6 +25,7 @@ import { SkillStore } from '../../src/core/store/store';
 import { ValidationError } from '../../src/core/validation';
 import { runCliInProcess } from '../helpers/cli';
 import { tempStore } from '../helpers/store';
+import type { Store } from '../../src/core/store/storeInterface';
 
 const DAY = 86_400_000;
 const config = (overrides: Partial<AbTestConfig> = {}): AbTestConfig => ({
@@ -35,7 +36,7 @@ const config = (overrides: Partial<AbTestConfig> = {}): AbTestConfig => ({
 });
 
 /** Assigns users (through the API, in concurrent batches) and returns them by group, in order. */
-async function enrol(store: SkillStore, testId: number, users: string[]): Promise<Record<AbGroup, string[]>> {
+async function enrol(store: Store, testId: number, users: string[]): Promise<Record<AbGroup, string[]>> {
   const out: Record<AbGroup, string[]> = { control: [], treatment: [] };
   for (let i = 0; i < users.length; i += 500) {
     const batch = users.slice(i, i + 500);
@@ -45,7 +46,7 @@ async function enrol(store: SkillStore, testId: number, users: string[]): Promis
   return out;
 }
 
-async function record(store: SkillStore, testId: number, outcomes: { user: string; completed: boolean }[]): Promise<void> {
+async function record(store: Store, testId: number, outcomes: { user: string; completed: boolean }[]): Promise<void> {
   for (let i = 0; i < outcomes.length; i += 500) {
     await Promise.all(outcomes.slice(i, i + 500).map((o) => recordAbOutcome(store, testId, o.user, { skill_name: 'pytest-run', completed: o.completed })));
   }

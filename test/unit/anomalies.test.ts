@@ -7,6 +7,7 @@ import { all, one } from '../../src/core/store/statements';
 import { SkillStore } from '../../src/core/store/store';
 import { ValidationError } from '../../src/core/validation';
 import { plant, tempStore, type PlantedInvocation } from '../helpers/store';
+import type { Store } from '../../src/core/store/storeInterface';
 
 const NOW = new Date();
 const HOUR = 3_600_000;
@@ -36,9 +37,9 @@ interface CacheFlag {
   is_anomalous: number;
   anomaly_score: number | null;
 }
-const cacheFlag = (store: SkillStore, skill: string) =>
+const cacheFlag = (store: Store, skill: string) =>
   one<CacheFlag>(store.db, 'SELECT is_anomalous, anomaly_score FROM skill_metrics_cache WHERE skill_name = ?', [skill]);
-const storedRows = (store: SkillStore, skill: string) =>
+const storedRows = (store: Store, skill: string) =>
   all<{ id: number; anomaly_type: string; detected_at: string; resolved_at: string | null; baseline_value: number; observed_value: number; deviation_score: number }>(
     store.db,
     'SELECT id, anomaly_type, detected_at, resolved_at, baseline_value, observed_value, deviation_score FROM skill_anomalies WHERE skill_name = ? ORDER BY id',
@@ -46,7 +47,7 @@ const storedRows = (store: SkillStore, skill: string) =>
   );
 
 describe('detectAnomalies on planted collapses and spikes', () => {
-  let store: SkillStore;
+  let store: Store;
   let close: () => Promise<void>;
   let first: Map<string, Anomaly>;
   const random = seededRandom(20261125);
@@ -184,7 +185,7 @@ describe('detectAnomalies on planted collapses and spikes', () => {
 
 describe('detectAnomalies on stable data', () => {
   const TRIALS = 1000;
-  let store: SkillStore;
+  let store: Store;
   let close: () => Promise<void>;
   before(async () => {
     ({ store, close } = await tempStore());

@@ -5,6 +5,7 @@ import { all, one } from '../../src/core/store/statements';
 import { SkillStore } from '../../src/core/store/store';
 import { ValidationError } from '../../src/core/validation';
 import { plant, tempStore, type PlantedInvocation } from '../helpers/store';
+import type { Store } from '../../src/core/store/storeInterface';
 
 const NOW = new Date();
 const hoursBefore = (h: number) => new Date(NOW.getTime() - h * 3_600_000);
@@ -32,7 +33,7 @@ function plantedInvocations(): PlantedInvocation[] {
 }
 
 describe('getRealTimeMetrics', () => {
-  let store: SkillStore;
+  let store: Store;
   let close: () => Promise<void>;
   before(async () => {
     ({ store, close } = await tempStore());
@@ -101,7 +102,7 @@ interface CacheRow {
   last_invocation_at: string;
 }
 
-function cacheRows(store: SkillStore): Record<string, CacheRow> {
+function cacheRows(store: Store): Record<string, CacheRow> {
   const rows = all<CacheRow>(
     store.db,
     'SELECT skill_name, invocation_count_1h, invocation_count_24h, avg_completion_rate_24h, is_anomalous, anomaly_score, last_invocation_at FROM skill_metrics_cache',
@@ -110,7 +111,7 @@ function cacheRows(store: SkillStore): Record<string, CacheRow> {
 }
 
 describe('refreshMetricsCache', () => {
-  let store: SkillStore;
+  let store: Store;
   let close: () => Promise<void>;
   before(async () => {
     ({ store, close } = await tempStore());

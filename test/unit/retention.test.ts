@@ -4,6 +4,7 @@ import { applyRetention } from '../../src/core/analytics/retention';
 import { all, one } from '../../src/core/store/statements';
 import { SkillStore } from '../../src/core/store/store';
 import { plant, tempStore, type PlantedInvocation } from '../helpers/store';
+import type { Store } from '../../src/core/store/storeInterface';
 
 const NOW = new Date();
 const DAY = 86_400_000;
@@ -41,17 +42,17 @@ const DAILY_TRUTH: Daily[] = [
   [dateBefore(370), 'build', 4, 1, 3, 7],
 ];
 
-function daily(store: SkillStore): Daily[] {
+function daily(store: Store): Daily[] {
   return all<{ date: string; skill_name: string; invocations: number; completions: number; abandonments: number; avg_duration_seconds: number | null }>(
     store.db,
     'SELECT date, skill_name, invocations, completions, abandonments, avg_duration_seconds FROM mv_daily_skills ORDER BY date, skill_name',
   ).map((r) => [r.date, r.skill_name, r.invocations, r.completions, r.abandonments, r.avg_duration_seconds]);
 }
 
-const count = (store: SkillStore, sql: string, params: string[] = []) => one<{ n: number }>(store.db, sql, params)?.n;
+const count = (store: Store, sql: string, params: string[] = []) => one<{ n: number }>(store.db, sql, params)?.n;
 
 describe('applyRetention', () => {
-  let store: SkillStore;
+  let store: Store;
   let close: () => Promise<void>;
   before(async () => {
     ({ store, close } = await tempStore());

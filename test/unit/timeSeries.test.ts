@@ -7,6 +7,7 @@ import { SkillStore } from '../../src/core/store/store';
 import { hourBucket } from '../../src/core/time';
 import { SkillTracker } from '../../src/core/tracking/tracker';
 import { plant, tempStore, type PlantedInvocation } from '../helpers/store';
+import type { Store } from '../../src/core/store/storeInterface';
 
 const NOW = new Date();
 /** The start of the UTC hour five hours before NOW: planted hours are H, H+1, H+2. */
@@ -39,12 +40,12 @@ const TRUTH: Point[] = [
   ['test', hourIso(2), 1, 1, 8, 1],
 ];
 
-function tableRows(store: SkillStore): Record<string, SqlValue>[] {
+function tableRows(store: Store): Record<string, SqlValue>[] {
   return all(store.db, 'SELECT id, skill_name, timestamp, invocation_count, completion_rate, avg_duration_seconds, unique_sessions FROM skill_time_series ORDER BY skill_name, timestamp, id');
 }
 
 describe('hourly time series maintained as events arrive', () => {
-  let store: SkillStore;
+  let store: Store;
   let close: () => Promise<void>;
   before(async () => {
     ({ store, close } = await tempStore());
@@ -82,7 +83,7 @@ describe('hourly time series maintained as events arrive', () => {
 });
 
 describe('backfillTimeSeries', () => {
-  let store: SkillStore;
+  let store: Store;
   let close: () => Promise<void>;
   const old = new Date(NOW.getTime() - 10 * 86_400_000);
   before(async () => {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { leastSquares } from '../../src/core/analytics/statistics';
 import { getSkillTrend } from '../../src/core/analytics/trend';
-import type { SkillStore } from '../../src/core/store/store';
 import { ValidationError } from '../../src/core/validation';
 import { plant, tempStore, type PlantedInvocation } from '../helpers/store';
+import type { Store } from '../../src/core/store/storeInterface';
 
 const NOW = new Date();
 const DAY = 86_400_000;
@@ -25,7 +25,7 @@ const durationRuns = (seconds: number) => [{ completed: true, duration: seconds 
 const countRuns = (n: number) => Array.from({ length: n }, () => ({ completed: true }));
 
 describe('getSkillTrend', () => {
-  let store: SkillStore;
+  let store: Store;
   let close: () => Promise<void>;
   before(async () => {
     ({ store, close } = await tempStore());

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assignUser, createAbTest, groupFor, recordAbOutcome, type AbGroup } from '../../src/core/analytics/abTesting';
 import { all } from '../../src/core/store/statements';
-import type { SkillStore } from '../../src/core/store/store';
 import { tempStore } from '../helpers/store';
+import type { Store } from '../../src/core/store/storeInterface';
 
 interface SummaryRow {
   test_id: number;
@@ -27,11 +27,11 @@ function pickUsers(testId: number, perGroup: number): Record<AbGroup, string[]> 
   return out;
 }
 
-async function outcomes(store: SkillStore, testId: number, user: string, completed: boolean[]): Promise<void> {
+async function outcomes(store: Store, testId: number, user: string, completed: boolean[]): Promise<void> {
   for (const c of completed) await recordAbOutcome(store, testId, user, { skill_name: 'pytest-run', completed: c });
 }
 
-function summary(store: SkillStore, testId: number): SummaryRow {
+function summary(store: Store, testId: number): SummaryRow {
   return all<SummaryRow>(store.db, 'SELECT * FROM v_ab_test_summary WHERE test_id = ?', [testId])[0];
 }
 

@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { detectAnomalies } from '../../src/core/analytics/anomalies';
 import { refreshMetricsCache } from '../../src/core/analytics/realtimeMetrics';
 import { all } from '../../src/core/store/statements';
-import type { SkillStore } from '../../src/core/store/store';
 import { ago, plant, tempStore, type PlantedInvocation } from '../helpers/store';
+import type { Store } from '../../src/core/store/storeInterface';
 
 interface DashboardRow {
   skill_name: string;
@@ -22,7 +22,7 @@ const runs = (skill: string, n: number, ok: number, at: (i: number) => Date, dur
   Array.from({ length: n }, (_, i) => ({ skill, at: at(i), completed: i < ok, duration }));
 
 describe('v_realtime_skill_dashboard', () => {
-  let store: SkillStore;
+  let store: Store;
   let close: () => Promise<void>;
   before(async () => {
     ({ store, close } = await tempStore());
@@ -99,7 +99,7 @@ interface TrendRow {
 }
 
 describe('v_skill_effectiveness_trend', () => {
-  let store: SkillStore;
+  let store: Store;
   let close: () => Promise<void>;
   /** Ten runs at noon UTC of the calendar day `days` days ago, `rate · 10` of them completed. */
   const day = (skill: string, days: number, rate: number): PlantedInvocation[] => {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { PortKeeper, type PortState } from '../realtime/portKeeper';
 import type { CommandLineRecogniser } from '../tracking/taskSkill';
 import type { SkillTracker } from '../tracking/tracker';
@@ -78,7 +78,7 @@ export interface AgentHostingConfig {
 export class AgentHosting {
   private readonly keeper: PortKeeper<OtlpReceiver>;
 
-  constructor(store: SkillStore, tracker: SkillTracker, config: AgentHostingConfig, events: { onState(state: PortState, endpoint: string | undefined): void; onLog(message: string): void }) {
+  constructor(store: Store, tracker: SkillTracker, config: AgentHostingConfig, events: { onState(state: PortState, endpoint: string | undefined): void; onLog(message: string): void }) {
     const recorder = new AgentRunRecorder(store, tracker);
     this.keeper = new PortKeeper(
       () => new OtlpReceiver(recorder, { port: config.port, token: config.token, recognise: config.recognise, mayRecord: config.mayRecord, onLog: events.onLog }),

@@ -1,5 +1,5 @@
 import { one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { saltedHash, storeSalt } from '../store/storeSalt';
 import { AGENT_SESSION_SOURCE } from '../tracking/invocationSource';
 import type { InvocationInput, SkillTracker } from '../tracking/tracker';
@@ -18,7 +18,7 @@ export class AgentRunRecorder {
   /** The agent's session id → its session here, for the sessions known to exist (in memory only). */
   private readonly knownSessions = new Map<string, string>();
 
-  constructor(private readonly store: SkillStore, private readonly tracker: SkillTracker) {
+  constructor(private readonly store: Store, private readonly tracker: SkillTracker) {
     store.onDidApply((events) => {
       if (events.some((e) => e.t === 'purge')) this.knownSessions.clear();
     });

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import { all, one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { nowTimestamp, parseTimestamp, type Timestamp } from '../time';
 import { LIMITS, ValidationError, optionalText, requireName } from '../validation';
 import {
@@ -108,7 +108,7 @@ const ALPHA = 0.05;
 const MAX_SAMPLE_SIZE = 10_000_000;
 
 /** Creates a running test; all writes go through the store's event log. */
-export async function createAbTest(store: SkillStore, config: AbTestConfig, options: { now?: Date } = {}): Promise<AbTest> {
+export async function createAbTest(store: Store, config: AbTestConfig, options: { now?: Date } = {}): Promise<AbTest> {
   if (!config || typeof config !== 'object') throw new ValidationError('config', 'must be an object');
   const now = (options.now ?? new Date()).toISOString();
   const name = requireName('test_name', config.test_name);
@@ -148,7 +148,7 @@ export async function createAbTest(store: SkillStore, config: AbTestConfig, opti
   return test;
 }
 
-export function getAbTest(store: SkillStore, testId: number): AbTest {
+export function getAbTest(store: Store, testId: number): AbTest {
   const id = requireTestId(testId);
   const row = one<Record<string, SqlValue>>(store.db, 'SELECT * FROM ab_test_configs WHERE test_id = ?', [id]);
   if (!row) throw new AbTestError(`no A/B test with id ${id}`);
@@ -159,7 +159,7 @@ export function getAbTest(store: SkillStore, testId: number): AbTest {
  * A test by what a user types: its name (names are unique and short enough to type), or its id.
  * Ids are store-wide unique numbers, long because they must be unique across processes.
  */
-export function findAbTest(store: SkillStore, reference: string | number): AbTest {
+export function findAbTest(store: Store, reference: string | number): AbTest {
   const text = String(reference).trim();
   if (!text) throw new ValidationError('test', 'must name an A/B test (its name or id)');
   const byName = one<Record<string, SqlValue>>(store.db, 'SELECT * FROM ab_test_configs WHERE test_name = ?', [text]);
@@ -170,12 +170,12 @@ export function findAbTest(store: SkillStore, reference: string | number): AbTes
   throw new AbTestError(`no A/B test named or numbered "${text}"; ${names.length ? `the tests are ${names.join(', ')}` : 'none exists yet'}`);
 }
 
-export function listAbTests(store: SkillStore): AbTest[] {
+export function listAbTests(store: Store): AbTest[] {
   return all<Record<string, SqlValue>>(store.db, 'SELECT * FROM ab_test_configs ORDER BY created_at DESC, test_id DESC').map(toTest);
 }
 
 /** The running test users should be assigned to now (the most recently started), if any. */
-export function getActiveAbTest(store: SkillStore, options: { now?: Date } = {}): AbTest | undefined {
+export function getActiveAbTest(store: Store, options: { now?: Date } = {}): AbTest | undefined {
   const now = (options.now ?? new Date()).toISOString();
   return listAbTests(store)
     .filter((t) => isLive(t, now))
@@ -186,7 +186,7 @@ export function getActiveAbTest(store: SkillStore, options: { now?: Date } = {})
  * The user's group: deterministic (SHA-256 of `${testId}:${userId}`, mod 10 000, below the ratio →
  * control, as the anchor computes it) and recorded once; later calls return the recorded group.
  */
-export async function assignUser(store: SkillStore, testId: number, userId: string): Promise<AbGroup> {
+export async function assignUser(store: Store, testId: number, userId: string): Promise<AbGroup> {
   const test = getAbTest(store, testId);
   const user = requireName('user_id', userId);
   requireLive(test, 'assign users');
@@ -207,7 +207,7 @@ export async function assignUser(store: SkillStore, testId: number, userId: stri
 }
 
 /** The user's group in a test: as assigned, else as the hash will assign it. Reads only. */
-export function groupOf(store: SkillStore, test: AbTest, userId: string): AbGroup {
+export function groupOf(store: Store, test: AbTest, userId: string): AbGroup {
   const user = requireName('user_id', userId);
   return assignedGroup(store, test.test_id, user) ?? groupFor(test.test_id, user, test.assignment_ratio);
 }
@@ -220,7 +220,7 @@ export function groupFor(testId: number, userId: string, ratio: number): AbGroup
 }
 
 /** Records one outcome of an assigned user in a running test; returns the outcome id. */
-export async function recordAbOutcome(store: SkillStore, testId: number, userId: string, outcome: AbOutcomeInput): Promise<number> {
+export async function recordAbOutcome(store: Store, testId: number, userId: string, outcome: AbOutcomeInput): Promise<number> {
   const test = getAbTest(store, testId);
   const user = requireName('user_id', userId);
   if (!outcome || typeof outcome !== 'object') throw new ValidationError('outcome', 'must be an object');
@@ -251,7 +251,7 @@ export async function recordAbOutcome(store: SkillStore, testId: number, userId:
 }
 
 /** Stops a running test now. */
-export async function stopAbTest(store: SkillStore, testId: number): Promise<AbTest> {
+export async function stopAbTest(store: Store, testId: number): Promise<AbTest> {
   const test = getAbTest(store, testId);
   if (test.status !== 'running') throw new AbTestError(`A/B test ${test.test_id} ("${test.test_name}") is already ${test.status}`);
   const stopped: AbTest = { ...test, status: 'stopped', end_date: nowTimestamp() };
@@ -260,7 +260,7 @@ export async function stopAbTest(store: SkillStore, testId: number): Promise<AbT
 }
 
 /** Marks running tests whose end date has passed as completed; returns them. */
-export async function completeDueAbTests(store: SkillStore, options: { now?: Date } = {}): Promise<AbTest[]> {
+export async function completeDueAbTests(store: Store, options: { now?: Date } = {}): Promise<AbTest[]> {
   const now = (options.now ?? new Date()).toISOString();
   const due = listAbTests(store).filter((t) => t.status === 'running' && t.end_date !== null && t.end_date <= now);
   const completed = due.map((t): AbTest => ({ ...t, status: 'completed' }));
@@ -283,7 +283,7 @@ interface GroupTotals {
 }
 
 /** Completion rates per group, counted in users, with a test suited to proportions. */
-export function analyzeAbTest(store: SkillStore, testId: number): AbAnalysis {
+export function analyzeAbTest(store: Store, testId: number): AbAnalysis {
   const test = getAbTest(store, testId);
   const perUser = all<UserOutcomes>(
     store.db,
@@ -381,12 +381,12 @@ function requireLive(test: AbTest, action: string): void {
   if (test.end_date !== null && test.end_date <= now) throw new AbTestError(`${label} ended at ${test.end_date}; cannot ${action}`);
 }
 
-function assignedGroup(store: SkillStore, testId: number, userId: string): AbGroup | undefined {
+function assignedGroup(store: Store, testId: number, userId: string): AbGroup | undefined {
   const row = one<{ group_name: string }>(store.db, 'SELECT group_name FROM ab_test_assignments WHERE test_id = ? AND user_id = ?', [testId, userId]);
   return row && (row.group_name === 'control' || row.group_name === 'treatment') ? row.group_name : undefined;
 }
 
-async function saveTest(store: SkillStore, test: AbTest): Promise<void> {
+async function saveTest(store: Store, test: AbTest): Promise<void> {
   await store.commit([{ t: 'upsert', table: 'ab_test_configs', key: ['test_id'], rows: [toRow(test)] }]);
 }
 

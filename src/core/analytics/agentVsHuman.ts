@@ -1,5 +1,5 @@
 import { all } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { sourcesOf } from './sourceFilter';
 
 /** Fewer runs than this on either side say too little to compare. */
@@ -30,7 +30,7 @@ interface ComparisonRow {
  * The skills run at least MIN_COMPARED_RUNS times by an agent and by the developer (editor, CLI,
  * CI) since `since`, most runs first: the completion rate (0..1) of each side.
  */
-export function compareAgentAndHuman(store: SkillStore, options: { since: string; until: string; limit?: number }): SourceComparison[] {
+export function compareAgentAndHuman(store: Store, options: { since: string; until: string; limit?: number }): SourceComparison[] {
   const human = sourcesOf('human');
   const inHuman = human.map(() => '?').join(', ');
   const rows = all<ComparisonRow>(

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { WorkerJobs } from '../store/workerJobs';
 import type { AnalyticsJob, AnalyticsJobResult } from './analyticsJobs';
 import type { AnalyticsWorkerJob } from './analyticsWorker';
@@ -18,7 +18,7 @@ export class AnalyticsJobRunner {
     this.jobs = new WorkerJobs(workerFile, 'analytics', (name, message) => (name === 'PredictorRefusal' ? new PredictorRefusal(message) : new Error(message)));
   }
 
-  async run<K extends AnalyticsJob['kind']>(store: SkillStore, job: Extract<AnalyticsJob, { kind: K }>): Promise<Extract<AnalyticsJobResult, { kind: K }>> {
+  async run<K extends AnalyticsJob['kind']>(store: Store, job: Extract<AnalyticsJob, { kind: K }>): Promise<Extract<AnalyticsJobResult, { kind: K }>> {
     const result = await this.jobs.run({ dbPath: store.paths.db, migrationsDir: this.migrationsDir, job });
     if (result.events.length) await store.commit(result.events);
     return result as Extract<AnalyticsJobResult, { kind: K }>;

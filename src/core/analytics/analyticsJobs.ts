@@ -4,7 +4,7 @@
  * predictor writes its model file itself), so the editor's thread only commits a few hundred rows.
  */
 import type { StoreEvent } from '../store/events';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { updateCommunityBaselines } from './baselines';
 import { updateSkillDependencies } from './dependencies';
 import { trainPredictor, type TrainResult } from './predictor';
@@ -21,7 +21,7 @@ export type AnalyticsJobResult =
   | { kind: 'predictor'; events: StoreEvent[]; summary: TrainResult };
 
 /** Runs a job on `replica`, collecting what it would commit instead of committing it. */
-export async function computeAnalyticsJob(replica: SkillStore, job: AnalyticsJob): Promise<AnalyticsJobResult> {
+export async function computeAnalyticsJob(replica: Store, job: AnalyticsJob): Promise<AnalyticsJobResult> {
   const events: StoreEvent[] = [];
   const collector = { db: replica.db, paths: replica.paths, commit: async (batch: StoreEvent[]) => void appendAll(events, batch) };
   if (job.kind === 'dependencies') return { kind: job.kind, events, summary: await updateSkillDependencies(collector, { minCoOccurrence: job.minCoOccurrence }) };

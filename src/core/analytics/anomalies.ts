@@ -18,11 +18,11 @@
  * is open for the same skill and metric adds nothing), mirrored in skill_metrics_cache
  * (is_anomalous, anomaly_score) and resolved (resolved_at) when the skill's data is normal again.
  */
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import { median } from 'simple-statistics';
 import type { StoreEvent } from '../store/events';
 import { all, prepared } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { hoursAgo, type Timestamp } from '../time';
 import { ValidationError, positiveInteger } from '../validation';
 import { positiveNumber, referenceTime } from './monitoringOptions';
@@ -96,7 +96,7 @@ interface Finding {
   observed_value: number;
 }
 
-export async function detectAnomalies(store: SkillStore, options: DetectOptions = {}): Promise<Anomaly[]> {
+export async function detectAnomalies(store: Store, options: DetectOptions = {}): Promise<Anomaly[]> {
   const threshold = positiveNumber('threshold', options.threshold, 2, MAX_ABS_Z);
   const windowHours = positiveNumber('windowHours', options.windowHours, 24, 24 * 366);
   const recentHours = positiveNumber('recentHours', options.recentHours, 1, 24 * 366);
@@ -157,12 +157,12 @@ export async function detectAnomalies(store: SkillStore, options: DetectOptions 
 }
 
 /** Anomalies not resolved yet, newest first. */
-export function getOpenAnomalies(store: SkillStore, options: { limit?: number } = {}): StoredAnomaly[] {
+export function getOpenAnomalies(store: Store, options: { limit?: number } = {}): StoredAnomaly[] {
   const limit = positiveInteger('limit', options.limit, 10, 1000);
   return openRows(store).slice(0, limit);
 }
 
-function openRows(store: SkillStore): StoredAnomaly[] {
+function openRows(store: Store): StoredAnomaly[] {
   return all<Omit<StoredAnomaly, 'metric'>>(
     store.db,
     `SELECT id, skill_name, detected_at, anomaly_type, baseline_value, observed_value, deviation_score, resolved_at
@@ -178,7 +178,7 @@ function openRows(store: SkillStore): StoredAnomaly[] {
  * Each skill's window, one skill at a time with a turn of the event loop between them: at 1M
  * invocations the whole day was 17k rows stepped in JS, 55 ms of a window's thread in one block.
  */
-async function readWindows(store: SkillStore, now: Date, windowHours: number, recentHours: number): Promise<Map<string, SkillWindow>> {
+async function readWindows(store: Store, now: Date, windowHours: number, recentHours: number): Promise<Map<string, SkillWindow>> {
   const skills = all<{ skill_name: string }>(store.db, 'SELECT skill_name FROM skill_metrics').map((r) => r.skill_name);
   const windows = new Map<string, SkillWindow>();
   for (const skill of skills) {
@@ -189,7 +189,7 @@ async function readWindows(store: SkillStore, now: Date, windowHours: number, re
   return windows;
 }
 
-function readWindow(store: SkillStore, skill: string, [recentFrom, from, to]: [string, string, string]): SkillWindow | undefined {
+function readWindow(store: Store, skill: string, [recentFrom, from, to]: [string, string, string]): SkillWindow | undefined {
   const stmt = prepared(
     store.db,
     `SELECT invoked_at >= ? AS recent, completed = 1 AS ok, duration_seconds
@@ -286,7 +286,7 @@ interface CacheState {
  * Cache rows whose anomaly flag or score changes: anomalous while an episode is open, with the
  * largest current deviation (rounded, so that small wobbles of an open episode do not write).
  */
-function cacheChanges(store: SkillStore, current: Anomaly[], open: StoredAnomaly[], updatedAt: string): Record<string, SqlValue>[] {
+function cacheChanges(store: Store, current: Anomaly[], open: StoredAnomaly[], updatedAt: string): Record<string, SqlValue>[] {
   const scores = new Map<string, number>();
   const consider = (skill: string, score: number) => {
     const known = scores.get(skill);

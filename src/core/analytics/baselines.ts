@@ -13,10 +13,11 @@
  * Skills that no longer have data lose their row. Rows are written as upsert events, so they are
  * persisted (the anchor never committed them).
  */
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import type { StoreEvent } from '../store/events';
 import { all } from '../store/statements';
-import type { DerivedRowWriter, SkillStore } from '../store/store';
+import type { DerivedRowWriter } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { nowTimestamp } from '../time';
 import { positiveInteger } from '../validation';
 import { parseSourceFilter, sourceCondition, type SourceFilter } from './sourceFilter';
@@ -122,7 +123,7 @@ export async function updateCommunityBaselines(store: DerivedRowWriter): Promise
  * Stored baselines, most effective first. With a source filter they are computed now from the
  * local runs of those sources (the stored ones mix every source and the imported profiles).
  */
-export function getCommunityBaselines(store: SkillStore, options: { limit?: number; source?: SourceFilter } = {}): CommunityBaseline[] {
+export function getCommunityBaselines(store: Store, options: { limit?: number; source?: SourceFilter } = {}): CommunityBaseline[] {
   const limit = positiveInteger('limit', options.limit, 20, 10_000);
   const filter = parseSourceFilter(options.source);
   if (filter) return baselinesOfSource(store, filter, limit);
@@ -137,7 +138,7 @@ export function getCommunityBaselines(store: SkillStore, options: { limit?: numb
   );
 }
 
-function baselinesOfSource(store: SkillStore, filter: SourceFilter, limit: number): CommunityBaseline[] {
+function baselinesOfSource(store: Store, filter: SourceFilter, limit: number): CommunityBaseline[] {
   const source = sourceCondition(filter, 'i');
   const baselines = toBaselines(all<StatRow>(store.db, baselineSql(source), source.params), nowTimestamp());
   const order = (a: CommunityBaseline, b: CommunityBaseline) =>

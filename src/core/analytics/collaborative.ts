@@ -13,7 +13,7 @@
  * The per-user skill table is loaded once and then extended with new rows (see Engine); answers are
  * cached for an hour in a bounded LRU and dropped when the interactions or the baselines change.
  */
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { one, prepared } from '../store/statements';
 import { positiveInteger, requireName } from '../validation';
 import { getCommunityBaselines } from './baselines';
@@ -70,7 +70,7 @@ class UserIndex {
   }
 
   /** Adds the rows with an id above `after`, streamed (no per-row objects from sql.js). */
-  load(store: SkillStore, after: number): number {
+  load(store: Store, after: number): number {
     const stmt = prepared(store.db, 'SELECT id, user_id, skill_name, completed FROM skill_user_interactions WHERE id > ?');
     stmt.bind([after]);
     let added = 0;
@@ -110,7 +110,7 @@ class Engine {
   private maybeStale = true;
   private readonly cache = new Map<string, CacheEntry>();
 
-  constructor(private readonly store: SkillStore) {
+  constructor(private readonly store: Store) {
     store.onDidChange(() => {
       this.maybeStale = true;
     });
@@ -175,9 +175,9 @@ class Engine {
   }
 }
 
-const engines = new WeakMap<SkillStore, Engine>();
+const engines = new WeakMap<Store, Engine>();
 
-function engineOf(store: SkillStore): Engine {
+function engineOf(store: Store): Engine {
   let engine = engines.get(store);
   if (!engine) {
     engine = new Engine(store);
@@ -187,7 +187,7 @@ function engineOf(store: SkillStore): Engine {
 }
 
 /** How many answers are cached for this store (for tests and diagnostics). */
-export function cachedAnswerCount(store: SkillStore): number {
+export function cachedAnswerCount(store: Store): number {
   return engines.get(store)?.size ?? 0;
 }
 
@@ -206,7 +206,7 @@ function similarUsers(index: UserIndex, userId: string, minCommon: number, limit
   return found.slice(0, limit);
 }
 
-export function getSimilarUsers(store: SkillStore, userId: string, options: { minCommonSkills?: number; limit?: number } = {}): SimilarUser[] {
+export function getSimilarUsers(store: Store, userId: string, options: { minCommonSkills?: number; limit?: number } = {}): SimilarUser[] {
   const user = requireName('userId', userId);
   const minCommon = positiveInteger('minCommonSkills', options.minCommonSkills, MIN_COMMON_SKILLS, 10_000);
   const limit = positiveInteger('limit', options.limit, 10, 1000);
@@ -215,7 +215,7 @@ export function getSimilarUsers(store: SkillStore, userId: string, options: { mi
   return found.map((u) => ({ ...u }));
 }
 
-export function recommendFromSimilarUsers(store: SkillStore, userId: string, options: { limit?: number } = {}): Recommendation[] {
+export function recommendFromSimilarUsers(store: Store, userId: string, options: { limit?: number } = {}): Recommendation[] {
   const user = requireName('userId', userId);
   const limit = positiveInteger('limit', options.limit, 5, 1000);
   const engine = engineOf(store);
@@ -256,7 +256,7 @@ function fromNeighbours(index: UserIndex, user: string, limit: number): Recommen
     .slice(0, limit);
 }
 
-function fromBaselines(store: SkillStore, index: UserIndex, user: string, limit: number): Recommendation[] {
+function fromBaselines(store: Store, index: UserIndex, user: string, limit: number): Recommendation[] {
   const tried = index.users.get(user) ?? new Map<string, SkillUse>();
   return getCommunityBaselines(store, { limit: Math.min(limit + tried.size, 10_000) })
     .filter((b) => !tried.has(b.skill_name))

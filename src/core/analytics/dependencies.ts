@@ -10,10 +10,11 @@
  * recomputation: while the taxonomy is initialised, a seeded pair without computed data keeps (or
  * gets back) its seed values; with computed data the measured values replace the seed.
  */
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import type { StoreEvent } from '../store/events';
 import { all, prepared } from '../store/statements';
-import type { DerivedRowWriter, SkillStore } from '../store/store';
+import type { DerivedRowWriter } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { nowTimestamp } from '../time';
 import { ValidationError, positiveInteger, requireName } from '../validation';
 import { DEPENDENCY_SEEDS, isTaxonomyInitialized, pairKey, type DependencySeed } from './taxonomy';
@@ -62,7 +63,7 @@ const PAIR_BASE = 2 ** 26;
  * does the same in SQL but sorts every pair occurrence: about 650 ms at 100k invocations in sql.js,
  * against about 60 ms here.
  */
-function countCoOccurrence(store: Pick<SkillStore, 'db'>, minCo: number): { sessions: number; pairs: PairRow[] } {
+function countCoOccurrence(store: Pick<Store, 'db'>, minCo: number): { sessions: number; pairs: PairRow[] } {
   const stmt = prepared(store.db, 'SELECT session_id, skill_name FROM session_skills ORDER BY session_id, skill_name');
   const index = new Map<string, number>();
   const names: string[] = [];
@@ -152,7 +153,7 @@ export interface Companion {
  * stored network (lift over distinct sessions), for callers that need the newest sessions counted:
  * the recommender asks after every run, while the table is rebuilt hourly.
  */
-export function companionsOf(store: SkillStore, skill: string, options: { minShared?: number; limit?: number } = {}): Companion[] {
+export function companionsOf(store: Store, skill: string, options: { minShared?: number; limit?: number } = {}): Companion[] {
   const name = requireName('skill', skill);
   const minShared = positiveInteger('minShared', options.minShared, 2, 1_000_000);
   const limit = positiveInteger('limit', options.limit, 10, 10_000);
@@ -176,7 +177,7 @@ export function companionsOf(store: SkillStore, skill: string, options: { minSha
 }
 
 /** A pure read of the stored dependencies of one skill, strongest first. */
-export function getSkillDependencies(store: SkillStore, skill: string, options: { limit?: number; minLift?: number } = {}): SkillDependency[] {
+export function getSkillDependencies(store: Store, skill: string, options: { limit?: number; minLift?: number } = {}): SkillDependency[] {
   const name = requireName('skill', skill);
   const limit = positiveInteger('limit', options.limit, 10, 1000);
   const minLift = options.minLift ?? 1.5;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import KNN, { type KdNode, type KnnModel } from 'ml-knn';
 import { writeFileAtomic } from '../store/atomicFile';
 import { one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { nowTimestamp } from '../time';
 import { optionalText, optionalTimestamp, requireName, ValidationError } from '../validation';
 import {
@@ -116,7 +116,7 @@ interface LoadedPredictor {
 }
 
 /** The model file beside the database. */
-export function predictorPath(store: Pick<SkillStore, 'paths'>): string {
+export function predictorPath(store: Pick<Store, 'paths'>): string {
   return store.paths.predictor;
 }
 
@@ -127,7 +127,7 @@ export function predictorPath(store: Pick<SkillStore, 'paths'>): string {
  * the most recent behaviour. The work yields to the event loop regularly, so callers in an editor
  * stay responsive; progress goes to onProgress.
  */
-export async function trainPredictor(store: Pick<SkillStore, 'db' | 'paths'>, options: TrainOptions = {}): Promise<TrainResult> {
+export async function trainPredictor(store: Pick<Store, 'db' | 'paths'>, options: TrainOptions = {}): Promise<TrainResult> {
   const days = options.days ?? 30;
   if (!Number.isInteger(days) || days < 1 || days > 3650) throw new ValidationError('days', `must be a whole number from 1 to 3650 (got ${String(days)})`);
   const progress = options.onProgress ?? (() => undefined);
@@ -185,7 +185,7 @@ export async function trainPredictor(store: Pick<SkillStore, 'db' | 'paths'>, op
 }
 
 /** Probability that `skill` completes in this context: the neighbours' vote share, not a hard label. */
-export function predictSkillSuccess(store: SkillStore, skill: string, context: PredictionContext = {}): SkillPrediction {
+export function predictSkillSuccess(store: Store, skill: string, context: PredictionContext = {}): SkillPrediction {
   const name = requireName('skill', skill);
   const resolved = resolveContext(context);
   const model = loadPredictor(store);
@@ -209,7 +209,7 @@ function resolveContext(context: PredictionContext): ResolvedContext {
 }
 
 /** A summary of the saved model, or undefined when there is none. */
-export function getPredictorInfo(store: SkillStore): Omit<SavedPredictor, 'knn' | 'encoder' | 'format' | 'version'> | undefined {
+export function getPredictorInfo(store: Store): Omit<SavedPredictor, 'knn' | 'encoder' | 'format' | 'version'> | undefined {
   const model = loadPredictor(store);
   if (!model) return undefined;
   const { knn: _knn, encoder: _encoder, format: _format, version: _version, ...info } = model.saved;
@@ -224,7 +224,7 @@ interface CachedModel {
 const models = new Map<string, CachedModel>();
 
 /** The saved model, re-read when the file changes (another window may have retrained). */
-function loadPredictor(store: SkillStore): LoadedPredictor | undefined {
+function loadPredictor(store: Store): LoadedPredictor | undefined {
   const path = predictorPath(store);
   const stamp = modelFileVersion(path);
   const cached = models.get(path);
@@ -481,7 +481,7 @@ export class PredictorService {
   private refusedAtCount: number | undefined;
   private subscription: { dispose(): void } | undefined;
 
-  constructor(private readonly store: SkillStore, private readonly options: PredictorServiceOptions = {}) {}
+  constructor(private readonly store: Store, private readonly options: PredictorServiceOptions = {}) {}
 
   /** Starts watching the store; dispose() stops. */
   start(): this {
@@ -554,7 +554,7 @@ export class PredictorService {
   }
 }
 
-function countSince(store: SkillStore, bound: string, inclusive: boolean): number {
+function countSince(store: Store, bound: string, inclusive: boolean): number {
   const sql = inclusive ? 'SELECT COUNT(*) AS n FROM skill_invocation WHERE invoked_at >= ?' : 'SELECT COUNT(*) AS n FROM skill_invocation WHERE invoked_at > ?';
   return one<{ n: number }>(store.db, sql, [bound])!.n;
 }

@@ -1,4 +1,4 @@
-import type { Database } from 'sql.js';
+import type { SqlDatabase } from '../store/sqlDatabase';
 import { all, one, prepared } from '../store/statements';
 import type { Timestamp } from '../time';
 import { minOf } from '../collections';
@@ -68,7 +68,7 @@ interface ScannedRow {
  * timestamps are processed as a group, so their order does not matter). Read as arrays, not
  * objects: at 100k rows that is a third faster.
  */
-function scanInvocations(db: Database, from: Timestamp, until: Timestamp): ScannedRow[] {
+function scanInvocations(db: SqlDatabase, from: Timestamp, until: Timestamp): ScannedRow[] {
   const stmt = prepared(
     db,
     'SELECT skill_name, invoked_at, session_id, completed, workflow_phase FROM skill_invocation WHERE invoked_at >= ? AND invoked_at < ? ORDER BY invoked_at',
@@ -98,7 +98,7 @@ function scanInvocations(db: Database, from: Timestamp, until: Timestamp): Scann
  * The 24 h before `from` is read too, so the first samples have their history. Invocations with
  * the same timestamp do not see each other ("strictly before").
  */
-export function extractSamples(db: Database, from: Timestamp, until: Timestamp): Sample[] {
+export function extractSamples(db: SqlDatabase, from: Timestamp, until: Timestamp): Sample[] {
   const lookback = new Date(Date.parse(from) - DAY_MS).toISOString();
   const rows = scanInvocations(db, lookback, until);
   const sessionStarts = knownSessionStarts(db, lookback);
@@ -165,7 +165,7 @@ export interface ResolvedContext {
 }
 
 /** The same features as extractSamples, for one prospective invocation, from indexed queries. */
-export function featuresAt(db: Database, skill: string, context: ResolvedContext): RawFeatures {
+export function featuresAt(db: SqlDatabase, skill: string, context: ResolvedContext): RawFeatures {
   const at = context.at;
   const iso = new Date(at).toISOString();
   const window = one<{ n: number; c: number }>(
@@ -314,7 +314,7 @@ function normaliseCategory(value: string | null): string | null {
 }
 
 /** The session's recorded start or its first invocation, whichever is earlier (as in training). */
-function sessionStart(db: Database, sessionId: string, firstInvocation: string | null): number | undefined {
+function sessionStart(db: SqlDatabase, sessionId: string, firstInvocation: string | null): number | undefined {
   const recorded = hasSessionsTable(db)
     ? one<{ started_at: string }>(db, 'SELECT started_at FROM skill_sessions WHERE session_id = ?', [sessionId])?.started_at
     : undefined;
@@ -323,7 +323,7 @@ function sessionStart(db: Database, sessionId: string, firstInvocation: string |
 }
 
 /** Recorded starts of the sessions that have invocations since `from` (V5 skill_sessions). */
-function knownSessionStarts(db: Database, from: Timestamp): Map<string, number> {
+function knownSessionStarts(db: SqlDatabase, from: Timestamp): Map<string, number> {
   const starts = new Map<string, number>();
   if (!hasSessionsTable(db)) return starts;
   const rows = all<{ session_id: string; started_at: string }>(
@@ -338,7 +338,7 @@ function knownSessionStarts(db: Database, from: Timestamp): Map<string, number> 
   return starts;
 }
 
-function hasSessionsTable(db: Database): boolean {
+function hasSessionsTable(db: SqlDatabase): boolean {
   return one(db, "SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'skill_sessions'") !== undefined;
 }
 

@@ -18,10 +18,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import type { StoreEvent } from '../store/events';
 import { all } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { isCanonical, nowTimestamp } from '../time';
 import { hasControlCharacters, requireName } from '../validation';
 import { updateCommunityBaselines } from './baselines';
@@ -56,7 +56,7 @@ export function hashUserId(userId: string): string {
 }
 
 /** The local user's own work (sessions of that user), anonymised. */
-export function exportProfile(store: SkillStore, userId: string): TeamProfile {
+export function exportProfile(store: Store, userId: string): TeamProfile {
   const user = requireName('userId', userId);
   const counts = all<{ skill_name: string; n: number; c: number }>(
     store.db,
@@ -201,7 +201,7 @@ function readProfile(file: string): TeamProfile {
  * Loads teammates' profiles from files or directories. Every file is read and checked before
  * anything is written: one bad file stops the import with a message naming it.
  */
-export async function importProfiles(store: SkillStore, files: string[]): Promise<{ imported: number; skipped: number }> {
+export async function importProfiles(store: Store, files: string[]): Promise<{ imported: number; skipped: number }> {
   if (!Array.isArray(files) || files.length === 0) throw new ProfileFormatError('no profile files given');
   const profiles: TeamProfile[] = [];
   const problems: string[] = [];
@@ -217,7 +217,7 @@ export async function importProfiles(store: SkillStore, files: string[]): Promis
 }
 
 /** Stores checked profiles: the newest of each teammate, unless already stored or a local user's. */
-export async function importValidProfiles(store: SkillStore, profiles: readonly TeamProfile[]): Promise<{ imported: number; skipped: number }> {
+export async function importValidProfiles(store: Store, profiles: readonly TeamProfile[]): Promise<{ imported: number; skipped: number }> {
   const newest = new Map<string, TeamProfile>();
   for (const p of profiles) {
     const seen = newest.get(p.user_hash);
@@ -252,7 +252,7 @@ function isStored(profile: TeamProfile, stored: { exported_at: string; rows: num
 const ROWS_PER_EVENT = 5000;
 
 /** One commit: the user's old rows go and the new ones arrive together. */
-async function profileEvents(store: SkillStore, profile: TeamProfile): Promise<StoreEvent[]> {
+async function profileEvents(store: Store, profile: TeamProfile): Promise<StoreEvent[]> {
   const marker = `${PROFILE_SESSION_PREFIX}${profile.user_hash}`;
   const rows: Record<string, SqlValue>[] = [];
   for (const skill of profile.skills) {

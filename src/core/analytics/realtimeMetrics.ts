@@ -4,9 +4,9 @@
  * counts a new invocation only when it falls inside a window, and `refreshMetricsCache` replaces the
  * counters with the real window counts so that they also go down as time passes.
  */
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import { all } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { hoursAgo, type Timestamp } from '../time';
 import { positiveInteger } from '../validation';
 import { positiveNumber, referenceTime } from './monitoringOptions';
@@ -34,7 +34,7 @@ export interface RealTimeOptions {
 }
 
 /** The most active skills in the last `windowHours` hours, most invocations first. */
-export function getRealTimeMetrics(store: SkillStore, options: RealTimeOptions = {}): RealTimeMetric[] {
+export function getRealTimeMetrics(store: Store, options: RealTimeOptions = {}): RealTimeMetric[] {
   const limit = positiveInteger('limit', options.limit, 10, 1000);
   const windowHours = positiveNumber('windowHours', options.windowHours, 1, 24 * 366);
   const now = referenceTime(options.now);
@@ -78,7 +78,7 @@ interface CacheRow {
  * the anomaly detector set them). Only rows whose values changed are written, so a periodic refresh
  * adds nothing to the event log while nothing happens. Returns how many rows were written.
  */
-export async function refreshMetricsCache(store: SkillStore, options: { now?: Date } = {}): Promise<number> {
+export async function refreshMetricsCache(store: Store, options: { now?: Date } = {}): Promise<number> {
   const now = referenceTime(options.now);
   const end = now.toISOString();
   // Each skill's last day is one range of the covering (skill_name, invoked_at, completed) index:

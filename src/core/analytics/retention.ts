@@ -8,7 +8,7 @@
  */
 import type { StoreEvent } from '../store/events';
 import { all, one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import type { Timestamp } from '../time';
 import { positiveInteger } from '../validation';
 import { referenceTime } from './monitoringOptions';
@@ -40,7 +40,7 @@ export interface RetentionOptions {
   stepPauseMs?: number;
 }
 
-export async function applyRetention(store: SkillStore, options: RetentionOptions = {}): Promise<RetentionResult> {
+export async function applyRetention(store: Store, options: RetentionOptions = {}): Promise<RetentionResult> {
   const days = positiveInteger('retentionDays', options.retentionDays, DEFAULT_RETENTION_DAYS, 36_500);
   const before = new Date(referenceTime(options.now).getTime() - days * 86_400_000).toISOString();
   let removed = 0;
@@ -61,7 +61,7 @@ export async function applyRetention(store: SkillStore, options: RetentionOption
  * removes about RETENTION_STEP_ROWS invocations (ties on one instant go together). Found by keyset
  * over the invoked_at index, one short query per step. Nothing to remove: no step.
  */
-function* stepBoundaries(store: SkillStore, before: string): Generator<string> {
+function* stepBoundaries(store: Store, before: string): Generator<string> {
   let from = one<{ at: string | null }>(store.db, 'SELECT MIN(invoked_at) AS at FROM skill_invocation')?.at ?? null;
   if (from === null || from >= before) return;
   for (;;) {

@@ -7,10 +7,10 @@
  * one of a category's keywords (name split on - _ : . / and spaces) maps with confidence 0.7.
  * A skill may belong to several categories (ruff-check is Code Quality and Linting & Formatting).
  */
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import type { StoreEvent } from '../store/events';
 import { all } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { nowTimestamp } from '../time';
 
 export interface CategorySeed {
@@ -117,12 +117,12 @@ export function categorizeSkill(skillName: string): { category: string; confiden
 }
 
 /** True once initializeTaxonomy has seeded every category (dependency updates then keep the seeds). */
-export function isTaxonomyInitialized(store: Pick<SkillStore, 'db'>): boolean {
+export function isTaxonomyInitialized(store: Pick<Store, 'db'>): boolean {
   const names = new Set(all<{ category_name: string }>(store.db, 'SELECT category_name FROM skill_categories').map((r) => r.category_name));
   return CATEGORY_SEEDS.every((c) => names.has(c.name));
 }
 
-export async function initializeTaxonomy(store: SkillStore): Promise<TaxonomyResult> {
+export async function initializeTaxonomy(store: Store): Promise<TaxonomyResult> {
   const now = nowTimestamp();
   const categoryIds = new Map(
     all<{ category_name: string; category_id: number }>(store.db, 'SELECT category_name, category_id FROM skill_categories').map((r) => [r.category_name, r.category_id]),
@@ -148,12 +148,12 @@ export async function initializeTaxonomy(store: SkillStore): Promise<TaxonomyRes
   return { categories: newCategories.length, modalities: modalities.length, dependencies: dependencies.length, mappings: mappings.length };
 }
 
-function missingModalities(store: SkillStore, now: string): Record<string, SqlValue>[] {
+function missingModalities(store: Store, now: string): Record<string, SqlValue>[] {
   const present = new Set(all<{ skill_name: string }>(store.db, 'SELECT skill_name FROM skill_modalities').map((r) => r.skill_name));
   return MODALITY_SEEDS.filter((m) => !present.has(m.skill_name)).map((m) => ({ ...m, created_at: now }));
 }
 
-function missingDependencies(store: SkillStore, now: string): Record<string, SqlValue>[] {
+function missingDependencies(store: Store, now: string): Record<string, SqlValue>[] {
   const present = new Set(all<{ a: string; b: string }>(store.db, 'SELECT skill_a AS a, skill_b AS b FROM skill_dependencies').map((r) => pairKey(r.a, r.b)));
   return DEPENDENCY_SEEDS.filter((d) => !present.has(pairKey(d.skill_a, d.skill_b))).map((d) => ({
     skill_a: d.skill_a,
@@ -165,7 +165,7 @@ function missingDependencies(store: SkillStore, now: string): Record<string, Sql
 }
 
 /** Example skills of every category, plus every recorded skill whose name matches a category. */
-function missingMappings(store: SkillStore, categoryIds: Map<string, number>, now: string): Record<string, SqlValue>[] {
+function missingMappings(store: Store, categoryIds: Map<string, number>, now: string): Record<string, SqlValue>[] {
   const present = new Set(
     all<{ skill_name: string; category_id: number }>(store.db, 'SELECT skill_name, category_id FROM skill_category_mapping').map((r) => `${r.skill_name}\u0000${r.category_id}`),
   );

@@ -1,4 +1,4 @@
-import type { Database } from 'sql.js';
+import type { SqlDatabase } from '../store/sqlDatabase';
 import { one } from '../store/statements';
 
 /**
@@ -8,7 +8,7 @@ import { one } from '../store/statements';
  * (it did, hourly, until the next pull). `team leave` removes the team_sync row, and the local
  * recompute takes over again.
  */
-export function teamProvidesCommunity(db: Database): boolean {
+export function teamProvidesCommunity(db: SqlDatabase): boolean {
   if (!one(db, "SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'team_sync'")) return false;
   return one(db, 'SELECT 1 AS x FROM team_sync WHERE last_pull_at IS NOT NULL LIMIT 1') !== undefined;
 }

@@ -3,10 +3,10 @@
  * to date as events are applied (events.ts, refreshHourlyBuckets); this module reads them and
  * back-fills history recorded before the table existed (imported or pre-V4 databases).
  */
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import type { StoreEvent } from '../store/events';
 import { all } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { hourBucket, hoursAgo, type Timestamp } from '../time';
 import { positiveInteger, requireName } from '../validation';
 import { referenceTime } from './monitoringOptions';
@@ -35,7 +35,7 @@ export interface HourlySeriesOptions {
 const MAX_HOURS = 24 * 366;
 
 /** Hours with at least one invocation, oldest first (per skill when no skill is given). */
-export function getHourlySeries(store: SkillStore, options: HourlySeriesOptions = {}): HourlyPoint[] {
+export function getHourlySeries(store: Store, options: HourlySeriesOptions = {}): HourlyPoint[] {
   const hours = positiveInteger('hours', options.hours, 24, MAX_HOURS);
   const now = referenceTime(options.now);
   const from = hourBucket(hoursAgo(hours - 1, now));
@@ -89,7 +89,7 @@ interface Bucket {
  * and writes the rows that are missing or differ (an existing row keeps its id, a new one gets an id
  * from the store, so running it again, or replaying its events, changes nothing).
  */
-export async function backfillTimeSeries(store: SkillStore, options: BackfillOptions = {}): Promise<BackfillResult> {
+export async function backfillTimeSeries(store: Store, options: BackfillOptions = {}): Promise<BackfillResult> {
   const days = positiveInteger('days', options.days, 365, 36_500);
   const now = referenceTime(options.now);
   const from = hourBucket(hoursAgo(days * 24, now));
@@ -109,7 +109,7 @@ export async function backfillTimeSeries(store: SkillStore, options: BackfillOpt
 }
 
 /** The same aggregates as the store's live refresh (events.ts), over one skill's index range. */
-function computedBuckets(store: SkillStore, skill: string, from: string): Bucket[] {
+function computedBuckets(store: Store, skill: string, from: string): Bucket[] {
   return all<Bucket>(
     store.db,
     `SELECT substr(invoked_at, 1, 13) || ':00:00.000Z' AS timestamp, COUNT(*) AS invocation_count,
@@ -122,7 +122,7 @@ function computedBuckets(store: SkillStore, skill: string, from: string): Bucket
   );
 }
 
-function storedBuckets(store: SkillStore, skill: string, from: string): Required<Bucket>[] {
+function storedBuckets(store: Store, skill: string, from: string): Required<Bucket>[] {
   return all<Required<Bucket>>(
     store.db,
     `SELECT id, timestamp, invocation_count, completion_rate, avg_duration_seconds, unique_sessions
@@ -131,7 +131,7 @@ function storedBuckets(store: SkillStore, skill: string, from: string): Required
   );
 }
 
-async function bucketChanges(store: SkillStore, skill: string, computed: Bucket[], stored: Required<Bucket>[]): Promise<StoreEvent[]> {
+async function bucketChanges(store: Store, skill: string, computed: Bucket[], stored: Required<Bucket>[]): Promise<StoreEvent[]> {
   const events: StoreEvent[] = [];
   const kept = new Map<string, Required<Bucket>>();
   for (const row of stored) {

@@ -7,7 +7,7 @@
  * (from the skill's first day in the window on).
  */
 import { one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { ValidationError, positiveInteger, requireName } from '../validation';
 import { referenceTime } from './monitoringOptions';
 import { leastSquares } from './statistics';
@@ -64,11 +64,11 @@ export interface TrendSeries {
   fit: { intercept: number; slope: number } | null;
 }
 
-export function getSkillTrend(store: SkillStore, skill: string, options: TrendOptions = {}): SkillTrend {
+export function getSkillTrend(store: Store, skill: string, options: TrendOptions = {}): SkillTrend {
   return getTrendSeries(store, skill, options).trend;
 }
 
-export function getTrendSeries(store: SkillStore, skill: string, options: TrendOptions = {}): TrendSeries {
+export function getTrendSeries(store: Store, skill: string, options: TrendOptions = {}): TrendSeries {
   const name = requireName('skill', skill);
   const metric = trendMetric(options.metric);
   const days = positiveInteger('days', options.days, 7, 3660);
@@ -119,7 +119,7 @@ function trendMetric(value: unknown): TrendMetric {
  * now − k days]. Each is a range of the (skill_name, invoked_at) index with bounds computed here,
  * which is cheaper than deriving a day number from every row. Periods without invocations are left out.
  */
-function dailyRows(store: SkillStore, skill: string, days: number, now: Date): DailyRow[] {
+function dailyRows(store: Store, skill: string, days: number, now: Date): DailyRow[] {
   const rows: DailyRow[] = [];
   const end = now.getTime();
   for (let day = days - 1; day >= 0; day--) {

@@ -5,7 +5,7 @@ import { lastDays, type CalendarDay, type DayBoundary } from '../days';
 import { DEMO_SOURCE } from '../demo/demoHistory';
 import { completionRate, meanDuration } from '../measures';
 import { all, one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { maxOf } from '../collections';
 
 
@@ -77,7 +77,7 @@ function daysTable(days: CalendarDay[]): { sql: string; params: string[] } {
   return { sql: `d(date, start, finish) AS (VALUES ${days.map(() => '(?, ?, ?)').join(', ')})`, params: days.flatMap((d) => [d.date, d.start, d.end]) };
 }
 
-function dailyPoints(store: SkillStore, days: CalendarDay[], skill?: string): DayPoint[] {
+function dailyPoints(store: Store, days: CalendarDay[], skill?: string): DayPoint[] {
   const table = daysTable(days);
   const rows = all<{ date: string; invocations: number; completed: number | null; rate: number | null; spent: number | null }>(
     store.db,
@@ -99,7 +99,7 @@ function dailyPoints(store: SkillStore, days: CalendarDay[], skill?: string): Da
 }
 
 /** Everything the dashboard shows, read from the replica in one go. */
-export function getDashboardData(store: SkillStore, options: DashboardOptions = {}): DashboardData {
+export function getDashboardData(store: Store, options: DashboardOptions = {}): DashboardData {
   const now = options.now ?? new Date();
   const boundary = options.boundary ?? 'local';
   const count = options.days ?? 14;
@@ -140,11 +140,11 @@ export function getDashboardData(store: SkillStore, options: DashboardOptions = 
   };
 }
 
-export function isDemoStore(store: SkillStore): boolean {
+export function isDemoStore(store: Store): boolean {
   return one<{ x: number }>(store.db, 'SELECT 1 AS x FROM skill_sessions WHERE source = ? LIMIT 1', [DEMO_SOURCE]) !== undefined;
 }
 
 /** Whether anything was ever recorded (what the empty states tell a new user). */
-export function hasRecordedRuns(store: SkillStore): boolean {
+export function hasRecordedRuns(store: Store): boolean {
   return one<{ x: number }>(store.db, 'SELECT 1 AS x FROM skill_metrics WHERE total_invocations > 0 LIMIT 1') !== undefined;
 }

@@ -1,7 +1,7 @@
 import { getOpenAnomalies, type StoredAnomaly } from '../analytics/anomalies';
 import { dayOf, type DayBoundary } from '../days';
 import { all, one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 
 export interface SkillCount {
   skill: string;
@@ -23,7 +23,7 @@ export interface TodaySummary {
   latestAnomaly: StoredAnomaly | undefined;
 }
 
-export function getTodaySummary(store: SkillStore, now: Date = new Date(), boundary: DayBoundary = 'local'): TodaySummary {
+export function getTodaySummary(store: Store, now: Date = new Date(), boundary: DayBoundary = 'local'): TodaySummary {
   const { start, end } = dayOf(now, boundary);
   const totals = one<{ n: number; ok: number | null; skills: number }>(
     store.db,

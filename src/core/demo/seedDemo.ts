@@ -12,7 +12,7 @@ import { refreshMetricsCache } from '../analytics/realtimeMetrics';
 import { initializeTaxonomy } from '../analytics/taxonomy';
 import type { StoreEvent } from '../store/events';
 import { one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { DEMO_AB_TEST, generateDemoHistory, type DemoHistory, type DemoOptions } from './demoHistory';
 
 /** The store already holds data: the demo writes only to an empty store, never over anyone's runs. */
@@ -36,7 +36,7 @@ export interface DemoSeedOptions extends DemoOptions {
 const SESSIONS_PER_COMMIT = 25;
 const DAY_MS = 86_400_000;
 
-export async function seedDemoStore(store: SkillStore, options: DemoSeedOptions): Promise<DemoSeedReport> {
+export async function seedDemoStore(store: Store, options: DemoSeedOptions): Promise<DemoSeedReport> {
   refuseNonEmpty(store);
   const now = options.now ?? new Date();
   const progress = options.onProgress ?? (() => undefined);
@@ -64,7 +64,7 @@ export async function seedDemoStore(store: SkillStore, options: DemoSeedOptions)
   };
 }
 
-function refuseNonEmpty(store: SkillStore): void {
+function refuseNonEmpty(store: Store): void {
   const sessions = one<{ n: number }>(store.db, 'SELECT COUNT(*) AS n FROM skill_sessions')?.n ?? 0;
   const runs = one<{ n: number }>(store.db, 'SELECT COUNT(*) AS n FROM skill_invocation')?.n ?? 0;
   if (sessions > 0 || runs > 0) {
@@ -72,7 +72,7 @@ function refuseNonEmpty(store: SkillStore): void {
   }
 }
 
-async function writeSessions(store: SkillStore, history: DemoHistory): Promise<number> {
+async function writeSessions(store: Store, history: DemoHistory): Promise<number> {
   let written = 0;
   for (let i = 0; i < history.sessions.length; i += SESSIONS_PER_COMMIT) {
     const events: StoreEvent[] = [];
@@ -87,7 +87,7 @@ async function writeSessions(store: SkillStore, history: DemoHistory): Promise<n
   return written;
 }
 
-async function seedAbTest(store: SkillStore, history: DemoHistory, now: Date): Promise<DemoSeedReport['ab_test']> {
+async function seedAbTest(store: Store, history: DemoHistory, now: Date): Promise<DemoSeedReport['ab_test']> {
   const test = await createAbTest(store, {
     test_name: DEMO_AB_TEST.test_name,
     description: DEMO_AB_TEST.description,
@@ -108,7 +108,7 @@ async function seedAbTest(store: SkillStore, history: DemoHistory, now: Date): P
   return { test_id: test.test_id, test_name: test.test_name, users: history.abParticipants.length, outcomes };
 }
 
-async function trainIfPossible(store: SkillStore, now: Date): Promise<DemoSeedReport['predictor']> {
+async function trainIfPossible(store: Store, now: Date): Promise<DemoSeedReport['predictor']> {
   try {
     const trained = await trainPredictor(store, { now });
     return { samples: trained.samples, accuracy: trained.accuracy };

@@ -1,4 +1,4 @@
-import type { Database, SqlValue } from 'sql.js';
+import type { SqlDatabase, SqlValue } from '../store/sqlDatabase';
 import { saltedHash } from '../store/storeSalt';
 import { parseTimestamp } from '../time';
 
@@ -40,7 +40,7 @@ export class AnchorUsers {
   invalid = 0;
 
   /** `salt`: the store's (storeSalt.ts), which the users are hashed under. */
-  constructor(source: Database, private readonly importingUser: string, salt: string) {
+  constructor(source: SqlDatabase, private readonly importingUser: string, salt: string) {
     if (source.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'skill_user_interactions'").length === 0) return;
     const stmt = source.prepare('SELECT user_id, session_id, skill_name, invoked_at, completed, rating, alternatives_considered FROM skill_user_interactions ORDER BY id');
     const counts = new Map<string, Map<string, number>>();

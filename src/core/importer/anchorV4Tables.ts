@@ -4,10 +4,10 @@
  * invalid, never guessed. Re-importing adds nothing: anomalies match on skill, time and type, tests
  * on their unique name.
  */
-import type { Database, SqlValue } from 'sql.js';
+import type { SqlDatabase, SqlValue } from '../store/sqlDatabase';
 import type { StoreEvent } from '../store/events';
 import { all, one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { parseTimestamp } from '../time';
 import { importedUserId } from './anchorUsers';
 
@@ -23,11 +23,11 @@ const ANOMALY_TYPES = new Set(['drop', 'spike', 'pattern_shift']);
 const GROUPS = new Set(['control', 'treatment']);
 const STATUSES = new Set(['running', 'stopped', 'completed']);
 
-export function hasTable(db: Database, table: string): boolean {
+export function hasTable(db: SqlDatabase, table: string): boolean {
   return db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).length > 0;
 }
 
-function sourceRows(db: Database, sql: string, params: SqlValue[] = []): Record<string, SqlValue>[] {
+function sourceRows(db: SqlDatabase, sql: string, params: SqlValue[] = []): Record<string, SqlValue>[] {
   return all<Record<string, SqlValue>>(db, sql, params);
 }
 
@@ -48,7 +48,7 @@ function finiteOrNull(value: SqlValue | undefined): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-export async function importAnomalies(store: SkillStore, source: Database): Promise<TableCount> {
+export async function importAnomalies(store: Store, source: SqlDatabase): Promise<TableCount> {
   const count = emptyCount();
   if (!hasTable(source, 'skill_anomalies')) return count;
   const rows: Record<string, SqlValue>[] = [];
@@ -91,7 +91,7 @@ export interface AbImportCounts {
  * Each test with its assignments and outcomes is one commit: a test arrives whole or not at all.
  * Users are hashed under `salt`, the store's (see importedUserId).
  */
-export async function importAbTests(store: SkillStore, source: Database, salt: string): Promise<AbImportCounts> {
+export async function importAbTests(store: Store, source: SqlDatabase, salt: string): Promise<AbImportCounts> {
   const counts: AbImportCounts = { ab_test_configs: emptyCount(), ab_test_assignments: emptyCount(), ab_test_outcomes: emptyCount() };
   if (!hasTable(source, 'ab_test_configs')) return counts;
   for (const config of sourceRows(source, 'SELECT * FROM ab_test_configs ORDER BY test_id')) {
@@ -128,7 +128,7 @@ export async function importAbTests(store: SkillStore, source: Database, salt: s
 
 /** Converts rows, counting unreadable ones; with `uniqueKey`, a repeated key is unreadable too. */
 async function convertRows(
-  store: SkillStore,
+  store: Store,
   rows: Record<string, SqlValue>[],
   convert: (row: Record<string, SqlValue>, id: number) => Record<string, SqlValue> | undefined,
   count: TableCount,

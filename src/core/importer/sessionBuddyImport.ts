@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import type { Database, SqlValue } from 'sql.js';
+import type { SqlDatabase, SqlValue } from '../store/sqlDatabase';
 import { updateCommunityBaselines } from '../analytics/baselines';
 import { openDatabaseBytes } from '../store/engine';
 import type { InvocationRow, StoreEvent } from '../store/events';
 import { one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { storeSalt } from '../store/storeSalt';
 import { applyWal } from '../store/walFile';
 import { parseTimestamp } from '../time';
@@ -37,7 +37,7 @@ export interface ImportResult {
 const BATCH = 2000;
 
 /** Opens a Python session-buddy database read-only, folding in its -wal file when one is there. */
-async function openSource(file: string): Promise<{ db: Database; walFrames: number }> {
+async function openSource(file: string): Promise<{ db: SqlDatabase; walFrames: number }> {
   if (!fs.existsSync(file)) throw new Error(`no such file: ${file}`);
   let bytes: Uint8Array = fs.readFileSync(file);
   let walFrames = 0;
@@ -74,7 +74,7 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export async function importSessionBuddy(store: SkillStore, file: string, userId: string, options: ImportOptions = {}): Promise<ImportResult> {
+export async function importSessionBuddy(store: Store, file: string, userId: string, options: ImportOptions = {}): Promise<ImportResult> {
   const { db: source, walFrames } = await openSource(file);
   try {
     if (!hasTable(source, 'skill_invocation')) throw new Error(`${file} has no skill_invocation table: not a session-buddy skills database`);
@@ -145,7 +145,7 @@ class RunBatch {
   }
 }
 
-async function importInvocations(store: SkillStore, source: Database, users: AnchorUsers, options: ImportOptions): Promise<InvocationImport> {
+async function importInvocations(store: Store, source: SqlDatabase, users: AnchorUsers, options: ImportOptions): Promise<InvocationImport> {
   const result: InvocationImport = { count: emptyCount(), sessions: emptyCount(), interactionRuns: new Set() };
   const interactionKeys = new Set(users.interactions.map((i) => runKey(i.session_id, i.skill_name, i.invoked_at)));
   const columns = new Set((source.exec("SELECT name FROM pragma_table_info('skill_invocation')")[0]?.values ?? []).map((r) => String(r[0])));
@@ -183,11 +183,11 @@ async function importInvocations(store: SkillStore, source: Database, users: Anc
   return result;
 }
 
-function isStoredRun(store: SkillStore, row: InvocationRow): boolean {
+function isStoredRun(store: Store, row: InvocationRow): boolean {
   return one(store.db, 'SELECT 1 AS x FROM skill_invocation WHERE skill_name = ? AND invoked_at = ? AND session_id = ?', [row.skill_name, row.invoked_at, row.session_id]) !== undefined;
 }
 
-function noteSession(store: SkillStore, batch: RunBatch, row: InvocationRow, sessions: TableCount): void {
+function noteSession(store: Store, batch: RunBatch, row: InvocationRow, sessions: TableCount): void {
   if (batch.seenSessions.has(row.session_id)) return;
   batch.seenSessions.add(row.session_id);
   if (one(store.db, 'SELECT 1 AS x FROM skill_sessions WHERE session_id = ?', [row.session_id])) {
@@ -198,7 +198,7 @@ function noteSession(store: SkillStore, batch: RunBatch, row: InvocationRow, ses
   sessions.added++;
 }
 
-async function commitRuns(store: SkillStore, users: AnchorUsers, batch: RunBatch): Promise<void> {
+async function commitRuns(store: Store, users: AnchorUsers, batch: RunBatch): Promise<void> {
   if (batch.rows.length === 0 && batch.newSessions.size === 0) return;
   const events: StoreEvent[] = [];
   for (const [sessionId, startedAt] of batch.newSessions) {
@@ -254,7 +254,7 @@ function toInvocation(row: Record<string, SqlValue>, columns: Set<string>): Invo
  * Interactions without a run of their own (ratings, recommendations followed elsewhere): they feed
  * similar users and baselines like any other. Those of a run arrive with the run itself.
  */
-async function importInteractions(store: SkillStore, users: AnchorUsers, runKeys: ReadonlySet<string>): Promise<TableCount> {
+async function importInteractions(store: Store, users: AnchorUsers, runKeys: ReadonlySet<string>): Promise<TableCount> {
   const count = emptyCount();
   const rows: Record<string, SqlValue>[] = [];
   const seen = new Set<string>();
@@ -273,7 +273,7 @@ async function importInteractions(store: SkillStore, users: AnchorUsers, runKeys
   return count;
 }
 
-function isStoredInteraction(store: SkillStore, i: AnchorInteraction): boolean {
+function isStoredInteraction(store: Store, i: AnchorInteraction): boolean {
   return one(store.db, 'SELECT 1 AS x FROM skill_user_interactions WHERE user_id = ? AND session_id = ? AND skill_name = ? AND invoked_at = ?',
     [i.user_id, i.session_id, i.skill_name, i.invoked_at]) !== undefined;
 }

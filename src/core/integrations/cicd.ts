@@ -1,5 +1,5 @@
 import { all, one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { toTimestamp } from '../time';
 import { SkillTracker } from '../tracking/tracker';
 import { LIMITS, ValidationError, optionalText, requireName } from '../validation';
@@ -82,7 +82,7 @@ export function buildSessionId(ctx: PipelineContext): string {
  * Records stage runs of one build: each as an invocation with the stage's workflow phase, plus its
  * pipeline context (ci_pipeline_context, keyed by invocation id). Returns the invocation ids.
  */
-export async function trackPipelineStages(store: SkillStore, userId: string, context: PipelineContext, runs: StageRun[]): Promise<number[]> {
+export async function trackPipelineStages(store: Store, userId: string, context: PipelineContext, runs: StageRun[]): Promise<number[]> {
   const ctx = checkContext(context);
   const stages = runs.map((run) => parseStage(run.stage));
   const tracker = new SkillTracker(store, userId);
@@ -166,7 +166,7 @@ interface RunRow {
 }
 
 /** Per-stage success rates, bottlenecks and recommendations for one pipeline over the last `days`. */
-export function pipelineReport(store: SkillStore, pipeline: string, options: { days?: number; now?: Date } = {}): PipelineReport {
+export function pipelineReport(store: Store, pipeline: string, options: { days?: number; now?: Date } = {}): PipelineReport {
   const name = requireName('pipeline', pipeline);
   const days = options.days ?? 7;
   if (!Number.isFinite(days) || days <= 0 || days > 3650) throw new ValidationError('days', 'must be a number of days from 1 to 3650');

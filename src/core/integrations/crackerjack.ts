@@ -1,4 +1,4 @@
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { SkillTracker } from '../tracking/tracker';
 import { ValidationError, optionalDuration } from '../validation';
 import { dailySessionId, ensureSession } from './sessions';
@@ -32,7 +32,7 @@ export interface CrackerjackRun {
  * Records one tool run of a crackerjack phase. Unlike the anchor, the mapped phase goes into
  * workflow_phase (the crackerjack phase name into workflow_step_id) and the real duration is kept.
  */
-export async function trackCrackerjackPhase(store: SkillStore, userId: string, run: CrackerjackRun): Promise<number> {
+export async function trackCrackerjackPhase(store: Store, userId: string, run: CrackerjackRun): Promise<number> {
   const phase = parseCrackerjackPhase(run.phase);
   const duration = optionalDuration('duration', run.durationSeconds);
   if (duration === null) throw new ValidationError('duration', 'is required (seconds)');

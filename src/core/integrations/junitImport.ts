@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { SkillTracker } from '../tracking/tracker';
 import { requireName } from '../validation';
 import { STAGE_PHASES, buildSessionId, checkContext, parseStage, trackPipelineStages, type CiStage, type PipelineContext, type StageRun } from './cicd';
@@ -37,7 +37,7 @@ export interface JUnitFileResult {
  * digest of its content) is stored only as a hash (in workflow_step_id): a repeated import of the
  * same report is a no-op, and another report whose suite has the same name is another run.
  */
-export async function importJUnitFiles(store: SkillStore, userId: string, files: string[], options: JUnitImportOptions = {}): Promise<JUnitFileResult[]> {
+export async function importJUnitFiles(store: Store, userId: string, files: string[], options: JUnitImportOptions = {}): Promise<JUnitFileResult[]> {
   const stage = parseStage(options.stage ?? 'test');
   const skillOverride = options.skill === undefined ? undefined : requireName('skill', options.skill);
   const context = options.context ? checkContext(options.context) : undefined;
@@ -108,11 +108,11 @@ function stageRuns(suites: JUnitSuite[], skill: string, stage: CiStage, fileTime
   });
 }
 
-function alreadyRecorded(store: SkillStore, sessionId: string, stepId: string): boolean {
+function alreadyRecorded(store: Store, sessionId: string, stepId: string): boolean {
   return one(store.db, 'SELECT 1 AS x FROM skill_invocation WHERE session_id = ? AND workflow_step_id = ? LIMIT 1', [sessionId, stepId]) !== undefined;
 }
 
-async function trackStandalone(store: SkillStore, userId: string, sessionId: string, runs: StageRun[]): Promise<void> {
+async function trackStandalone(store: Store, userId: string, sessionId: string, runs: StageRun[]): Promise<void> {
   if (runs.length === 0) return;
   const tracker = new SkillTracker(store, userId);
   await ensureSession(store, tracker, sessionId, 'junit');

@@ -1,9 +1,9 @@
 import { one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import type { SkillTracker } from '../tracking/tracker';
 
 /** Creates the session under a caller-chosen id the first time it is used (a pipeline build, a day). */
-export async function ensureSession(store: SkillStore, tracker: SkillTracker, sessionId: string, source: string): Promise<string> {
+export async function ensureSession(store: Store, tracker: SkillTracker, sessionId: string, source: string): Promise<string> {
   if (!one(store.db, 'SELECT 1 AS x FROM skill_sessions WHERE session_id = ?', [sessionId])) {
     await tracker.createSession({ sessionId, source });
   }

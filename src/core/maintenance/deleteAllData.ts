@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { compact, withSnapshotLock } from '../store/compactor';
 import { listSegments, readSegmentHeader, segmentIsFinished } from '../store/eventLog';
 import { isDataCopyName, type StorePaths } from '../store/paths';
 import { removeStaleTempFiles } from '../store/atomicFile';
-import { PURGE_SNAPSHOT_DELAY_MS, type SkillStore } from '../store/store';
+import { PURGE_SNAPSHOT_DELAY_MS } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { nowTimestamp } from '../time';
 
 export interface DeleteAllDataResult {
@@ -58,13 +58,13 @@ async function waitForOtherProcesses(paths: StorePaths, purgedAt: string, minMs:
  * trained model and salt beside the database are removed (under the snapshot lock, so no rebuild is
  * writing them meanwhile). Returns every file removed, and any segment a process still holds.
  */
-export async function deleteAllData(store: SkillStore, options: { waitForOtherProcessesMs?: number } = {}): Promise<DeleteAllDataResult> {
+export async function deleteAllData(store: Store, options: { waitForOtherProcessesMs?: number } = {}): Promise<DeleteAllDataResult> {
   const purgedAt = nowTimestamp();
   await store.commit([{ t: 'purge', at: purgedAt }]);
   const minWait = options.waitForOtherProcessesMs ?? PURGE_SNAPSHOT_DELAY_MS;
   await waitForOtherProcesses(store.paths, purgedAt, minWait, minWait + 5000);
-  const report = await compact(store.paths, { migrate: false, segmentGraceMs: 0, vacuum: true });
-  return withSnapshotLock(store.paths, () => {
+  const report = await store.rewrite({ segmentGraceMs: 0, vacuum: true });
+  return store.underStoreLock(() => {
     const removedFiles = new Set([...report.removedFiles, ...removeStaleTempFiles(store.paths.db)]);
     for (const file of dataCopies(store.paths)) {
       fs.rmSync(file, { force: true, recursive: true });

@@ -1,6 +1,5 @@
-import { compact } from '../store/compactor';
 import { MigrationManager } from '../store/migrations';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 
 export interface SchemaChangeResult {
   /** Versions applied or reverted, in order. */
@@ -16,23 +15,22 @@ export interface MigrateOptions {
 }
 
 /** What `migrate` would apply to the store as it is in memory. */
-export function plannedMigrations(store: SkillStore, options: Pick<MigrateOptions, 'target'> = {}): string[] {
+export function plannedMigrations(store: Store, options: Pick<MigrateOptions, 'target'> = {}): string[] {
   return new MigrationManager(store.db).migrate({ target: options.target, dryRun: true }).versions;
 }
 
 /** What `rollback` of `steps` migrations would revert. */
-export function plannedRollback(store: SkillStore, steps: number): string[] {
+export function plannedRollback(store: Store, steps: number): string[] {
   return new MigrationManager(store.db).rollback({ steps, dryRun: true }).versions;
 }
 
 /**
- * Applies pending migrations to the snapshot (loaded from disk plus the log, under the lock, after
- * a backup), as the CLI does. Running processes keep their in-memory schema until they reopen.
+ * Applies pending migrations to the database file (brought up to date with the log, after a
+ * backup), as the CLI does. Processes holding an in-memory copy keep its schema until they reopen.
  */
-export async function migrateSnapshot(store: SkillStore, options: MigrateOptions = {}): Promise<SchemaChangeResult> {
+export async function migrateSnapshot(store: Store, options: MigrateOptions = {}): Promise<SchemaChangeResult> {
   let versions: string[] = [];
-  const report = await compact(store.paths, {
-    migrate: false,
+  const report = await store.rewrite({
     adopt: options.adopt,
     operation: {
       label: 'before-migrate',
@@ -44,10 +42,9 @@ export async function migrateSnapshot(store: SkillStore, options: MigrateOptions
 }
 
 /** Reverts the newest `steps` migrations of the snapshot, after a backup. */
-export async function rollbackSnapshot(store: SkillStore, steps: number): Promise<SchemaChangeResult> {
+export async function rollbackSnapshot(store: Store, steps: number): Promise<SchemaChangeResult> {
   let versions: string[] = [];
-  const report = await compact(store.paths, {
-    migrate: false,
+  const report = await store.rewrite({
     operation: { label: 'before-rollback', needed: (_db, manager) => manager.applied().length > 0, run: (_db, manager) => (versions = manager.rollback({ steps }).versions) },
   });
   return { versions, backup: report.backup };

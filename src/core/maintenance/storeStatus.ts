@@ -1,6 +1,6 @@
 import { MigrationManager } from '../store/migrations';
 import { one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 
 export interface StoreStatus {
   path: string;
@@ -13,7 +13,7 @@ export interface StoreStatus {
 }
 
 /** What "Show Status" reports: schema version, pending migrations and how much is recorded. */
-export function getStoreStatus(store: SkillStore): StoreStatus {
+export function getStoreStatus(store: Store): StoreStatus {
   const status = new MigrationManager(store.db).status();
   const current = status.applied.at(-1);
   return {

@@ -1,4 +1,4 @@
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { StoreMetricsSource } from './metricsFeed';
 import { PortKeeper, type PortState } from './portKeeper';
 import { PrometheusExporter } from './prometheusExporter';
@@ -30,7 +30,7 @@ export class RealtimeHosting {
   private readonly keepers: { endpoint: Endpoint; keeper: PortKeeper<RealtimeServer> | PortKeeper<PrometheusExporter> }[] = [];
 
   constructor(
-    store: SkillStore,
+    store: Store,
     config: RealtimeHostingConfig,
     events: { onState(endpoint: Endpoint, state: PortState, url: string | undefined): void; onLog(message: string): void },
   ) {

@@ -1,6 +1,6 @@
 import type { InvocationRow, StoreEvent } from '../store/events';
 import { all } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 
 /** The anchor's histogram buckets (seconds). */
 export const DURATION_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300] as const;
@@ -29,7 +29,7 @@ export class InvocationTotals {
   private loaded = false;
   private readonly subscription: { dispose(): void };
 
-  constructor(private readonly store: SkillStore) {
+  constructor(private readonly store: Store) {
     this.subscription = store.onDidApply((events) => this.observe(events));
   }
 

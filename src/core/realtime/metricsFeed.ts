@@ -1,7 +1,7 @@
 import { detectAnomalies, getOpenAnomalies, type StoredAnomaly } from '../analytics/anomalies';
 import { getRealTimeMetrics, type RealTimeMetric } from '../analytics/realtimeMetrics';
 import { all } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import type { AnchorPayload, AnchorTopSkill, AnomalyEntry, MetricsPayload, TopSkillEntry } from './protocol';
 
 /** Where the WebSocket server gets its updates: one payload per subscription (null = all skills). */
@@ -34,7 +34,7 @@ export class StoreMetricsSource implements MetricsSource {
   readonly windowHours: number;
   private lastCheck = 0;
 
-  constructor(private readonly store: SkillStore, private readonly options: StoreMetricsSourceOptions = {}) {
+  constructor(private readonly store: Store, private readonly options: StoreMetricsSourceOptions = {}) {
     this.windowHours = options.windowHours ?? 1;
   }
 
@@ -84,7 +84,7 @@ export class StoreMetricsSource implements MetricsSource {
 }
 
 /** The anchor's get_top_skills: lifetime totals from skill_metrics, most runs first, completion rate in percent. */
-function lifetimeTop(store: SkillStore, limit: number, skill?: string): AnchorTopSkill[] {
+function lifetimeTop(store: Store, limit: number, skill?: string): AnchorTopSkill[] {
   return all<AnchorTopSkill>(
     store.db,
     `SELECT skill_name, total_invocations, completion_rate, avg_duration_seconds FROM skill_metrics

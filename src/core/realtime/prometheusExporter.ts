@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { closeHttp, httpOrigin, listenHttp } from './httpListener';
 import { PrometheusMetrics, type PrometheusMetricsOptions } from './prometheusMetrics';
 import { bearerToken, hostHeaderAllowed, originAllowed } from './requestGuards';
@@ -28,7 +28,7 @@ export class PrometheusExporter {
   private readonly host: string;
   private readonly port: number;
 
-  constructor(private readonly store: SkillStore, private readonly options: PrometheusExporterOptions = {}) {
+  constructor(private readonly store: Store, private readonly options: PrometheusExporterOptions = {}) {
     this.host = options.host ?? EXPORTER_DEFAULTS.host;
     this.port = options.port ?? EXPORTER_DEFAULTS.port;
     if (!Number.isInteger(this.port) || this.port < 0 || this.port > 65535) throw new RangeError(`metrics port must be 0..65535 (got ${this.port})`);

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { all, one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { WORKFLOW_PHASES } from '../integrations/workflowPhases';
 import { hoursAgo } from '../time';
 import { DURATION_BUCKETS, InvocationTotals } from './invocationTotals';
@@ -38,7 +38,7 @@ const OTHER = 'other';
  * The scrape's numbers: totals over every stored invocation (so they survive restarts), kept by
  * `totals`, with label values capped to the busiest skills and the known phases.
  */
-export function readScrapeData(store: SkillStore, options: PrometheusMetricsOptions = {}, totals: InvocationTotals = new InvocationTotals(store)): ScrapeData {
+export function readScrapeData(store: Store, options: PrometheusMetricsOptions = {}, totals: InvocationTotals = new InvocationTotals(store)): ScrapeData {
   const maxSkills = options.maxSkills ?? 50;
   const db = store.db;
   const rows = totals.current();
@@ -150,7 +150,7 @@ export class PrometheusMetrics {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly totals: InvocationTotals;
 
-  constructor(private readonly store: SkillStore, private readonly options: PrometheusMetricsOptions = {}) {
+  constructor(private readonly store: Store, private readonly options: PrometheusMetricsOptions = {}) {
     this.totals = new InvocationTotals(store);
     const current = () => this.data!;
     new Counter({

@@ -1,5 +1,5 @@
 import { compareAgentAndHuman, comparisonSentence } from '../analytics/agentVsHuman';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { hoursAgo, nowTimestamp } from '../time';
 import { positiveInteger, requireName } from '../validation';
 import { actionForSkill } from './skillCommands';
@@ -37,7 +37,7 @@ function merge(candidates: Candidate[]): Map<string, { best: Candidate; miss: nu
   return merged;
 }
 
-function collectCandidates(store: SkillStore, context: RecommendationContext, limit: number, strategy: StrategyName): Candidate[] {
+function collectCandidates(store: Store, context: RecommendationContext, limit: number, strategy: StrategyName): Candidate[] {
   const candidates: Candidate[] = [];
   if (strategy !== 'collaborative_context_predictor') {
     appendAll(appendAll(candidates, dependencyCandidates(store, context.lastSkill, limit)), popularityCandidates(store, context.lastSkill, limit));
@@ -54,20 +54,20 @@ function collectCandidates(store: SkillStore, context: RecommendationContext, li
  * a model is trained, else the observed share smoothed. The predictor strategies also weight the
  * score with it, so that a skill likely to fail right now ranks lower.
  */
-function successFor(store: SkillStore, skill: string, usePredictor: boolean, rates: ReturnType<typeof userSkillRates>): SuccessFigures {
+function successFor(store: Store, skill: string, usePredictor: boolean, rates: ReturnType<typeof userSkillRates>): SuccessFigures {
   const observed = observedSuccess(store, skill, rates);
   const predicted = usePredictor ? predictedSuccess(store, skill) : undefined;
   return predicted === undefined ? { observed, estimate: smoothedSuccess(observed), estimateFrom: 'smoothed' } : { observed, estimate: predicted, estimateFrom: 'model' };
 }
 
 /** Over the last 30 days, for each skill both an agent and the developer ran: the sentence comparing them. */
-function agentComparisons(store: SkillStore): Map<string, string> {
+function agentComparisons(store: Store): Map<string, string> {
   const comparisons = compareAgentAndHuman(store, { since: hoursAgo(30 * 24), until: nowTimestamp(), limit: 1000 });
   return new Map(comparisons.map((c) => [c.skill, comparisonSentence(c)]));
 }
 
 /** Ranked recommendations for what to run next, best first, under the user's A/B strategy. */
-export async function getRecommendations(store: SkillStore, context: RecommendationContext): Promise<Recommendation[]> {
+export async function getRecommendations(store: Store, context: RecommendationContext): Promise<Recommendation[]> {
   const limit = positiveInteger('limit', context.limit, 5, 100);
   const userId = requireName('userId', context.userId);
   const choice = chooseStrategy(store, userId);

@@ -8,7 +8,7 @@ import { companionsOf, getSkillDependencies } from '../analytics/dependencies';
 import { PredictorNotTrainedError, predictSkillSuccess } from '../analytics/predictor';
 import { rateFromPercent } from '../measures';
 import { all, one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import type { Candidate, SuccessFigures } from './types';
 import { maxOf } from '../collections';
 
@@ -32,7 +32,7 @@ function runs(n: number): string {
  * the lift and with the number of shared sessions, so a lift seen twice weighs less than the same
  * lift seen twenty times.
  */
-export function dependencyCandidates(store: SkillStore, lastSkill: string | undefined, limit: number): Candidate[] {
+export function dependencyCandidates(store: Store, lastSkill: string | undefined, limit: number): Candidate[] {
   if (!lastSkill) return [];
   const rows = networkComputed(store)
     ? getSkillDependencies(store, lastSkill, { limit: limit * 4, minLift: MIN_LIFT })
@@ -51,7 +51,7 @@ export function dependencyCandidates(store: SkillStore, lastSkill: string | unde
 }
 
 /** Whether updateSkillDependencies has run: measured rows have a co-occurrence above the seeds' 1. */
-function networkComputed(store: SkillStore): boolean {
+function networkComputed(store: Store): boolean {
   return one(store.db, 'SELECT 1 AS x FROM skill_dependencies WHERE co_occurrence_count > 1 LIMIT 1') !== undefined;
 }
 
@@ -60,7 +60,7 @@ function networkComputed(store: SkillStore): boolean {
  * is a weaker suggestion than one that usually works. Scores stay below the dependency scores of
  * a strong relation (at most 0.5), because popularity ignores what the user is doing now.
  */
-export function popularityCandidates(store: SkillStore, exclude: string | undefined, limit: number): Candidate[] {
+export function popularityCandidates(store: Store, exclude: string | undefined, limit: number): Candidate[] {
   const rows = all<{ skill_name: string; total: number; rate: number }>(
     store.db,
     `SELECT skill_name, total_invocations AS total, ${rateFromPercent('completion_rate')} AS rate
@@ -117,7 +117,7 @@ function teammates(n: number | undefined, unknown: string): string {
  * What users with a similar history run and this user has not tried yet (Jaccard neighbours), or,
  * for a user without enough history, what the whole team completes most reliably.
  */
-export function collaborativeCandidates(store: SkillStore, userId: string, limit: number): Candidate[] {
+export function collaborativeCandidates(store: Store, userId: string, limit: number): Candidate[] {
   return recommendFromSimilarUsers(store, userId, { limit }).map((r) => ({
     skill: r.skill_name,
     score: Math.min(1, Math.max(0, r.score)),
@@ -133,7 +133,7 @@ export function collaborativeCandidates(store: SkillStore, userId: string, limit
  * The predictor's probability that a run of the skill completes now (its session features count as
  * unknown); undefined while no model has been trained (too little data yet).
  */
-export function predictedSuccess(store: SkillStore, skill: string): number | undefined {
+export function predictedSuccess(store: Store, skill: string): number | undefined {
   try {
     return predictSkillSuccess(store, skill).probability;
   } catch (err) {
@@ -143,7 +143,7 @@ export function predictedSuccess(store: SkillStore, skill: string): number | und
 }
 
 /** How often this user's runs of each skill completed: one read of the user's rows per request. */
-export function userSkillRates(store: SkillStore, userId: string): Map<string, { n: number; ok: number }> {
+export function userSkillRates(store: Store, userId: string): Map<string, { n: number; ok: number }> {
   const rows = all<{ skill_name: string; n: number; ok: number | null }>(
     store.db,
     'SELECT skill_name, COUNT(*) AS n, SUM(completed) AS ok FROM skill_user_interactions WHERE user_id = ? GROUP BY skill_name',
@@ -153,7 +153,7 @@ export function userSkillRates(store: SkillStore, userId: string): Map<string, {
 }
 
 /** The completed share of this user's runs of the skill, else of every recorded run; null when never run. */
-export function observedSuccess(store: SkillStore, skill: string, userRates: Map<string, { n: number; ok: number }>): SuccessFigures['observed'] {
+export function observedSuccess(store: Store, skill: string, userRates: Map<string, { n: number; ok: number }>): SuccessFigures['observed'] {
   const own = userRates.get(skill);
   if (own && own.n > 0) return { completed: own.ok, runs: own.n, scope: 'yours' };
   const overall = one<{ n: number; ok: number }>(store.db, 'SELECT total_invocations AS n, completed_invocations AS ok FROM skill_metrics WHERE skill_name = ?', [skill]);

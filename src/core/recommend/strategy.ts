@@ -1,5 +1,5 @@
 import { getActiveAbTest, groupOf, type AbGroup, type AbTest } from '../analytics/abTesting';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 
 /**
  * The recommendation strategies; an A/B test names one for each group.
@@ -28,7 +28,7 @@ export const STRATEGY_BY_GROUP: Readonly<Record<AbGroup, StrategyName>> = {
  * sources. A pure function of the test and the user (the hash), so reading recommendations writes
  * nothing; the assignment is recorded with the user's first outcome (when tracking is on).
  */
-export function chooseStrategy(store: SkillStore, userId: string): StrategyChoice {
+export function chooseStrategy(store: Store, userId: string): StrategyChoice {
   const test = getActiveAbTest(store);
   if (!test) return { strategy: 'all_sources' };
   const group = groupOf(store, test, userId);

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Database } from 'sql.js';
+import type { SqlDatabase } from './sqlDatabase';
 import { databaseKind, ForeignDatabaseError } from './databaseKind';
 import { CorruptDatabaseError, openDatabaseBytes } from './engine';
-import { LineChunks, lineNumberAt, listSegments, segmentIsFinished, type LogProblem } from './eventLog';
+import { lineNumberAt, type LogProblem } from './eventLog';
+import { deleteFinishedSegments, dropMissingSegments, SEGMENT_GRACE_MS, setAsideDamaged } from './segmentRetirement';
 import { withLock, type HeldLock } from './locks';
 import { MigrationManager, NewerDatabaseError } from './migrations';
 import { corruptPath, type StorePaths } from './paths';
@@ -33,8 +34,6 @@ export interface SnapshotReport {
   messages: string[];
 }
 
-/** A segment that is fully in the snapshot and will never grow again may go after this long. */
-const SEGMENT_GRACE_MS = 60_000;
 const SNAPSHOT_LOCK = { purpose: 'the snapshot', staleMs: 30_000 } as const;
 
 /** Runs `work` while holding the store's snapshot lock; a lock left by a dead process goes stale. */
@@ -78,7 +77,7 @@ export function damageNotice(paths: StorePaths, reason: string): string {
   return `The database ${paths.db} is damaged (${reason}). Nothing was changed: \`session-buddy repair\` (or opening it in VS Code) moves it aside and rebuilds it from ${paths.previous} and the event log ${paths.eventsDir}.`;
 }
 
-export function hasSchema(db: Database): boolean {
+export function hasSchema(db: SqlDatabase): boolean {
   return db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'skill_invocation'").length > 0;
 }
 
@@ -122,8 +121,8 @@ export interface SnapshotOperation {
   /** Names the backup taken before the change, e.g. "before-rollback". */
   label: string;
   /** Says whether it will change anything, so that a no-op leaves the file and takes no backup. */
-  needed(db: Database, manager: MigrationManager): boolean;
-  run(db: Database, manager: MigrationManager): void;
+  needed(db: SqlDatabase, manager: MigrationManager): boolean;
+  run(db: SqlDatabase, manager: MigrationManager): void;
 }
 
 /**
@@ -214,51 +213,4 @@ function replayInto(db: Database, paths: StorePaths, state: LogState, report: Sn
   report.invalidLines = result.invalid;
   report.damagedSegments = [...result.damaged].sort();
   return result.purged;
-}
-
-/** Moves finished damaged segments out of the log, into `<events>/damaged/`, for the user to look at. */
-function setAsideDamaged(paths: StorePaths, damaged: readonly string[]): string[] {
-  const moved: string[] = [];
-  const folder = path.join(paths.eventsDir, 'damaged');
-  for (const segment of listSegments(paths.eventsDir)) {
-    if (!damaged.includes(segment.name) || !segmentIsFinished(segment)) continue;
-    fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
-    const target = path.join(folder, segment.name);
-    fs.renameSync(segment.file, target);
-    moved.push(target);
-  }
-  return moved;
-}
-
-function dropMissingSegments(paths: StorePaths, offsets: Map<string, number>): void {
-  const present = new Set(listSegments(paths.eventsDir).map((s) => s.name));
-  for (const name of [...offsets.keys()]) if (!present.has(name)) offsets.delete(name);
-}
-
-/** No complete line follows `from`: what is there is a write that never completed. A tail that cannot be read is not known to be torn. */
-function tailIsTorn(file: string, from: number, size: number): boolean {
-  const tail = new LineChunks(file, from, size);
-  try {
-    return tail.next() === undefined;
-  } catch {
-    return false;
-  } finally {
-    tail.close();
-  }
-}
-
-function deleteFinishedSegments(paths: StorePaths, offsets: Map<string, number>, graceMs: number, damaged: ReadonlySet<string>): string[] {
-  const removed: string[] = [];
-  const now = Date.now();
-  for (const segment of listSegments(paths.eventsDir)) {
-    if (damaged.has(segment.name)) continue;
-    const consumed = offsets.get(segment.name) ?? 0;
-    if (now - segment.mtimeMs < graceMs) continue;
-    if (!segmentIsFinished(segment)) continue;
-    // What follows the last complete line of a finished segment is a write that never completed.
-    if (consumed < segment.size && !tailIsTorn(segment.file, consumed, segment.size)) continue;
-    fs.rmSync(segment.file, { force: true });
-    removed.push(segment.file);
-  }
-  return removed;
 }

@@ -1,4 +1,4 @@
-import type { Database, SqlValue } from 'sql.js';
+import type { SqlDatabase, SqlValue } from './sqlDatabase';
 import type { InvocationRow } from './events';
 import { all, one, run } from './statements';
 
@@ -24,7 +24,7 @@ export interface CounterSchema {
 const maintained = (schema: CounterSchema, table: keyof typeof COUNTER_TRIGGERS) => schema.tables.has(table) && !schema.triggers.has(COUNTER_TRIGGERS[table]);
 
 /** Brings the counters up to date with invocations just inserted (in the order they were inserted). */
-export function maintainCounters(db: Database, schema: CounterSchema, rows: readonly InvocationRow[]): void {
+export function maintainCounters(db: SqlDatabase, schema: CounterSchema, rows: readonly InvocationRow[]): void {
   if (rows.length === 0) return;
   if (maintained(schema, 'skill_metrics')) updateSkillMetrics(db, rows);
   if (maintained(schema, 'session_skills')) updateSessionSkills(db, rows);
@@ -118,7 +118,7 @@ function keyCounts(values: (string | null)[]): string | undefined {
 }
 
 /** The follow-up lists the trigger would count: valid, non-empty JSON arrays (checked by SQLite itself). */
-function followUpLists(db: Database, rows: readonly InvocationRow[]): string | undefined {
+function followUpLists(db: SqlDatabase, rows: readonly InvocationRow[]): string | undefined {
   const texts = rows.map((r) => r.follow_up_actions).filter((t): t is string => t !== null);
   if (texts.length === 0) return undefined;
   const valid = all<{ value: string }>(
@@ -129,7 +129,7 @@ function followUpLists(db: Database, rows: readonly InvocationRow[]): string | u
   return valid.length ? JSON.stringify(valid) : undefined;
 }
 
-function updateSkillMetrics(db: Database, rows: readonly InvocationRow[]): void {
+function updateSkillMetrics(db: SqlDatabase, rows: readonly InvocationRow[]): void {
   for (const [skill, list] of groupBy(rows, (r) => r.skill_name)) {
     const current = one<Metrics>(db, `SELECT ${METRIC_COLUMNS.join(', ')} FROM skill_metrics WHERE skill_name = ?`, [skill]);
     const m: Metrics = current ? { ...current } : { ...NEW_METRICS, first_invoked: list[0].invoked_at, last_invoked: list[0].invoked_at };
@@ -151,7 +151,7 @@ function updateSkillMetrics(db: Database, rows: readonly InvocationRow[]): void 
   }
 }
 
-function updateSessionSkills(db: Database, rows: readonly InvocationRow[]): void {
+function updateSessionSkills(db: SqlDatabase, rows: readonly InvocationRow[]): void {
   for (const [, list] of groupBy(rows, (r) => `${r.session_id}\u0000${r.skill_name}`)) {
     run(
       db,
@@ -162,7 +162,7 @@ function updateSessionSkills(db: Database, rows: readonly InvocationRow[]): void
   }
 }
 
-function updateMetricsCache(db: Database, rows: readonly InvocationRow[]): void {
+function updateMetricsCache(db: SqlDatabase, rows: readonly InvocationRow[]): void {
   const bounds = one<{ hour: string; day: string }>(
     db,
     "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour') AS hour, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day') AS day",

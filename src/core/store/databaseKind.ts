@@ -1,4 +1,4 @@
-import type { Database } from 'sql.js';
+import type { SqlDatabase } from './sqlDatabase';
 
 /**
  * Whether a SQLite file is a Session Buddy store (ours, or the Python tool's), an empty file, or
@@ -8,7 +8,7 @@ export type DatabaseKind = { kind: 'empty' } | { kind: 'store' } | { kind: 'fore
 
 const OURS = new Set(['skill_invocation', 'skill_migrations', 'session_buddy_store_state']);
 
-export function databaseKind(db: Database): DatabaseKind {
+export function databaseKind(db: SqlDatabase): DatabaseKind {
   const rows = db.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")[0]?.values ?? [];
   const tables = rows.map((r) => String(r[0]));
   if (tables.length === 0) return { kind: 'empty' };

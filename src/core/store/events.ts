@@ -1,4 +1,4 @@
-import type { Database, SqlValue } from 'sql.js';
+import type { SqlDatabase, SqlValue } from './sqlDatabase';
 import { hourBucket } from '../time';
 import { maintainCounters } from './counters';
 import { one, run } from './statements';
@@ -95,10 +95,10 @@ interface Batch {
   tookPending: boolean;
 }
 
-const shapes = new WeakMap<Database, SchemaShape>();
+const shapes = new WeakMap<SqlDatabase, SchemaShape>();
 
 /** Which tables and columns exist, so events apply to any schema version from V1 on. */
-function schemaShape(db: Database): SchemaShape {
+function schemaShape(db: SqlDatabase): SchemaShape {
   const version = Number(db.exec('PRAGMA schema_version')[0].values[0][0]);
   const cached = shapes.get(db);
   if (cached && cached.version === version) return cached;
@@ -123,13 +123,19 @@ export interface ApplyOptions {
    * once, when it is next read. A purge empties the set.
    */
   pendingBuckets?: Set<string>;
+  /**
+   * Runs inside the transaction that applies the events, just before it commits: a store that
+   * keeps its bookkeeping in the same database writes it there, so that data and bookkeeping
+   * commit together or not at all.
+   */
+  beforeCommit?: () => void;
 }
 
 /**
  * Applies events in one transaction. When one of them fails, the batch is rolled back and applied
  * again one event per transaction, so that the others still apply and the failures are reported.
  */
-export function applyEvents(db: Database, events: readonly StoreEvent[], options: ApplyOptions = {}): ApplyResult {
+export function applyEvents(db: SqlDatabase, events: readonly StoreEvent[], options: ApplyOptions = {}): ApplyResult {
   if (events.length === 0) return { changed: [], failures: [] };
   const shape = schemaShape(db);
   if (!shape.tables.has('skill_invocation')) throw new Error('the database has no schema yet (run migrations first)');
@@ -137,18 +143,32 @@ export function applyEvents(db: Database, events: readonly StoreEvent[], options
     return { changed: applyInTransaction(db, shape, events, options), failures: [] };
   } catch {
     const result: ApplyResult = { changed: [], failures: [] };
+    const alone = { ...options, beforeCommit: undefined };
     events.forEach((event, index) => {
       try {
-        appendAll(result.changed, applyInTransaction(db, shape, [event], options));
+        appendAll(result.changed, applyInTransaction(db, shape, [event], alone));
       } catch (err) {
         result.failures.push({ index, error: (err as Error).message });
       }
     });
+    // Applying an event again changes nothing, so the bookkeeping may follow in a transaction of its own.
+    if (options.beforeCommit) inTransaction(db, options.beforeCommit);
     return result;
   }
 }
 
-function applyInTransaction(db: Database, shape: SchemaShape, events: readonly StoreEvent[], options: ApplyOptions): StoreEvent[] {
+function inTransaction(db: SqlDatabase, work: () => void): void {
+  db.exec('BEGIN');
+  try {
+    work();
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}
+
+function applyInTransaction(db: SqlDatabase, shape: SchemaShape, events: readonly StoreEvent[], options: ApplyOptions): StoreEvent[] {
   const batch: Batch = { buckets: new Set(), inserted: [], tookPending: false };
   const changed: StoreEvent[] = [];
   db.exec('BEGIN');
@@ -167,6 +187,7 @@ function applyInTransaction(db: Database, shape: SchemaShape, events: readonly S
     }
     countInserted(db, shape, batch);
     if (!options.pendingBuckets) refreshBuckets(db, shape, batch, undefined);
+    options.beforeCommit?.();
     db.exec('COMMIT');
     if (options.pendingBuckets) {
       if (batch.tookPending) options.pendingBuckets.clear();
@@ -180,19 +201,19 @@ function applyInTransaction(db: Database, shape: SchemaShape, events: readonly S
 }
 
 /** Recomputes this transaction's buckets and the caller's pending ones (those are emptied once it commits). */
-function refreshBuckets(db: Database, shape: SchemaShape, batch: Batch, pending: Set<string> | undefined): void {
+function refreshBuckets(db: SqlDatabase, shape: SchemaShape, batch: Batch, pending: Set<string> | undefined): void {
   const buckets = batch.tookPending || !pending ? batch.buckets : new Set([...pending, ...batch.buckets]);
   if (shape.tables.has('skill_time_series')) refreshHourlyBuckets(db, buckets);
   batch.buckets.clear();
   if (pending) batch.tookPending = true;
 }
 
-function countInserted(db: Database, shape: SchemaShape, batch: Batch): void {
+function countInserted(db: SqlDatabase, shape: SchemaShape, batch: Batch): void {
   maintainCounters(db, shape, batch.inserted);
   batch.inserted = [];
 }
 
-function applyOne(db: Database, shape: SchemaShape, event: StoreEvent, batch: Batch): boolean {
+function applyOne(db: SqlDatabase, shape: SchemaShape, event: StoreEvent, batch: Batch): boolean {
   switch (event.t) {
     case 'invocation':
       return applyInvocation(db, shape, event.row, event.user_id, batch);
@@ -221,7 +242,7 @@ function applyOne(db: Database, shape: SchemaShape, event: StoreEvent, batch: Ba
   }
 }
 
-function applyInvocation(db: Database, shape: SchemaShape, row: InvocationRow, userId: string | null, batch: Batch): boolean {
+function applyInvocation(db: SqlDatabase, shape: SchemaShape, row: InvocationRow, userId: string | null, batch: Batch): boolean {
   const columns = shape.invocationColumns;
   // OR IGNORE makes a replayed event a no-op (same id, or same record_key): an ignored row fires no trigger.
   run(
@@ -246,7 +267,7 @@ function applyInvocation(db: Database, shape: SchemaShape, row: InvocationRow, u
  * Adds the old rows to the daily roll-up (merging with days already rolled up) and deletes them.
  * Deterministic, so every replica and the snapshot end up with the same rows.
  */
-function applyRetention(db: Database, shape: SchemaShape, before: string): boolean {
+function applyRetention(db: SqlDatabase, shape: SchemaShape, before: string): boolean {
   run(
     db,
     `INSERT INTO mv_daily_skills (date, skill_name, invocations, completions, abandonments, avg_duration_seconds)
@@ -277,7 +298,7 @@ function applyRetention(db: Database, shape: SchemaShape, before: string): boole
  * a window's thread each). The groups (users, skills) are few, so they are walked one index seek at a
  * time (a loose index scan) and each group's old rows are a range of that index.
  */
-function deleteOlderPerGroup(db: Database, table: 'skill_user_interactions' | 'skill_time_series', group: 'user_id' | 'skill_name', time: 'invoked_at' | 'timestamp', before: string): void {
+function deleteOlderPerGroup(db: SqlDatabase, table: 'skill_user_interactions' | 'skill_time_series', group: 'user_id' | 'skill_name', time: 'invoked_at' | 'timestamp', before: string): void {
   run(
     db,
     `WITH RECURSIVE grp(v) AS (
@@ -289,13 +310,13 @@ function deleteOlderPerGroup(db: Database, table: 'skill_user_interactions' | 's
 }
 
 /** Empties every data table; the schema and its migration history stay. */
-function applyPurge(db: Database, shape: SchemaShape): boolean {
+function applyPurge(db: SqlDatabase, shape: SchemaShape): boolean {
   const tables = ['skill_invocation', 'skill_metrics', 'session_skills', 'mv_daily_skills', 'skill_sessions', ...DERIVED_TABLES];
   for (const table of new Set(tables)) if (shape.tables.has(table)) db.exec(`DELETE FROM ${table}`);
   return true;
 }
 
-function tableColumns(db: Database, shape: SchemaShape, table: string): Set<string> | undefined {
+function tableColumns(db: SqlDatabase, shape: SchemaShape, table: string): Set<string> | undefined {
   if (!DERIVED.has(table) || !shape.tables.has(table)) return undefined;
   let columns = shape.columns.get(table);
   if (!columns) {
@@ -310,7 +331,7 @@ function checkColumns(table: string, columns: Set<string>, names: string[]): voi
   if (unknown) throw new Error(`event names unknown column ${table}.${unknown}`);
 }
 
-function applyUpsert(db: Database, shape: SchemaShape, event: Extract<RowChange, { t: 'upsert' }>): boolean {
+function applyUpsert(db: SqlDatabase, shape: SchemaShape, event: Extract<RowChange, { t: 'upsert' }>): boolean {
   const columns = tableColumns(db, shape, event.table);
   if (!columns) return false;
   checkColumns(event.table, columns, event.key);
@@ -328,7 +349,7 @@ function applyUpsert(db: Database, shape: SchemaShape, event: Extract<RowChange,
   return changed;
 }
 
-function applyDelete(db: Database, shape: SchemaShape, event: Extract<RowChange, { t: 'delete' }>): boolean {
+function applyDelete(db: SqlDatabase, shape: SchemaShape, event: Extract<RowChange, { t: 'delete' }>): boolean {
   const columns = tableColumns(db, shape, event.table);
   if (!columns) return false;
   const names = Object.keys(event.where);
@@ -339,17 +360,10 @@ function applyDelete(db: Database, shape: SchemaShape, event: Extract<RowChange,
 }
 
 /** Recomputes, in one transaction, the buckets collected with ApplyOptions.pendingBuckets, and empties the set. */
-export function refreshPendingBuckets(db: Database, pending: Set<string>): void {
+export function refreshPendingBuckets(db: SqlDatabase, pending: Set<string>): void {
   if (pending.size === 0) return;
   if (!schemaShape(db).tables.has('skill_time_series')) return pending.clear();
-  db.exec('BEGIN');
-  try {
-    refreshHourlyBuckets(db, pending);
-    db.exec('COMMIT');
-  } catch (err) {
-    db.exec('ROLLBACK');
-    throw err;
-  }
+  inTransaction(db, () => refreshHourlyBuckets(db, pending));
   pending.clear();
 }
 
@@ -357,7 +371,7 @@ export function refreshPendingBuckets(db: Database, pending: Set<string>): void 
  * Recomputes the hourly time-series rows touched by a batch from the invocations themselves, once
  * per (skill, hour) per batch, through the (skill_name, invoked_at) index.
  */
-export function refreshHourlyBuckets(db: Database, buckets: Iterable<string>): void {
+export function refreshHourlyBuckets(db: SqlDatabase, buckets: Iterable<string>): void {
   for (const key of buckets) {
     const [skill, hour] = key.split('\u0000');
     const end = new Date(Date.parse(hour) + 3_600_000).toISOString();

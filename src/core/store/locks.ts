@@ -32,6 +32,25 @@ export interface HeldLock {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function withLock<T>(target: string, lockPath: string, options: LockOptions, work: (lock: HeldLock) => Promise<T> | T): Promise<T> {
+  const lock = await holdLock(target, lockPath, options);
+  try {
+    return await work(lock);
+  } finally {
+    await lock.release();
+  }
+}
+
+export interface LongHeldLock extends HeldLock {
+  /** Whether another process took the lock over (its holder stalled past the stale time). */
+  readonly compromised: boolean;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the lock (waiting as withLock does) and keeps it, refreshed, until `release`: for a process
+ * that must be the only one rewriting the target for as long as it runs.
+ */
+export async function holdLock(target: string, lockPath: string, options: LockOptions): Promise<LongHeldLock> {
   const budgetMs = options.budgetMs ?? options.staleMs * 2;
   const deadline = Date.now() + budgetMs;
   let compromised: Error | undefined;
@@ -53,17 +72,19 @@ export async function withLock<T>(target: string, lockPath: string, options: Loc
     }
   }
   writeHolder(lockPath);
-  const held: HeldLock = {
+  const unlock = release;
+  return {
+    get compromised() {
+      return compromised !== undefined;
+    },
     check: () => {
       if (compromised) throw new LockCompromisedError(`the lock ${lockPath} on ${options.purpose} was taken over by another process (${compromised.message}); nothing was written`);
     },
+    release: async () => {
+      fs.rmSync(`${lockPath}.pid`, { force: true });
+      await unlock().catch(() => undefined);
+    },
   };
-  try {
-    return await work(held);
-  } finally {
-    fs.rmSync(`${lockPath}.pid`, { force: true });
-    await release().catch(() => undefined);
-  }
 }
 
 function writeHolder(lockPath: string): void {

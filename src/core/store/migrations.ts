@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Database } from 'sql.js';
+import type { SqlDatabase } from './sqlDatabase';
 import { nowTimestamp } from '../time';
 
 export interface MigrationFile {
@@ -102,7 +102,7 @@ CREATE INDEX IF NOT EXISTS idx_migrations_applied_at ON skill_migrations(applied
 export class MigrationManager {
   readonly files: MigrationFile[];
 
-  constructor(private readonly db: Database, migrationsDir: string = defaultMigrationsDir()) {
+  constructor(private readonly db: SqlDatabase, migrationsDir: string = defaultMigrationsDir()) {
     this.files = discoverMigrations(migrationsDir);
   }
 

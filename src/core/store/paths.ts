@@ -107,6 +107,8 @@ export interface StorePaths {
   jobsLock: string;
   /** The salt of the store's hashes of projects and imported users (storeSalt.ts, mode 0600). */
   salt: string;
+  /** Which file the SQLite write-ahead log beside the database belongs to (fileStore.ts). */
+  walOwner: string;
 }
 
 export function storePaths(db: string): StorePaths {
@@ -121,6 +123,7 @@ export function storePaths(db: string): StorePaths {
     predictor: `${resolved}.predictor.json`,
     jobsLock: `${resolved}.jobs.lock`,
     salt: `${resolved}.salt`,
+    walOwner: `${resolved}.wal-owner`,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Database, SqlValue } from 'sql.js';
+import type { SqlDatabase, SqlValue } from './sqlDatabase';
 
 export class ReadOnlyQueryError extends Error {}
 
@@ -7,7 +7,7 @@ export class ReadOnlyQueryError extends Error {}
  * (INSERT, DROP, PRAGMA assignments, ATTACH...) is refused by SQLite itself, not by guessing from
  * the text. Returns the rows as objects.
  */
-export function runReadOnlyQuery(db: Database, sql: string): Record<string, SqlValue>[] {
+export function runReadOnlyQuery(db: SqlDatabase, sql: string): Record<string, SqlValue>[] {
   const statements = [...db.iterateStatements(sql)];
   const count = statements.length;
   for (const stmt of statements) stmt.free();

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Database } from 'sql.js';
+import type { SqlDatabase } from './sqlDatabase';
 import type { LoggedEvent } from './eventSchema';
 import { applyEvents, type ApplyOptions, type StoreEvent } from './events';
 import { LineChunks, listSegments, SegmentReader, type LogItem, type LogProblem } from './eventLog';
@@ -27,6 +27,13 @@ export interface ReplayOptions extends ApplyOptions {
   fromStart?: boolean;
   /** Skip unreadable bytes of a segment and go on reading it (repair), instead of stopping at them. */
   salvage?: boolean;
+  /**
+   * Hears, inside each group's transaction, how far every segment is consumed once the group is
+   * applied, and the purge horizon: a store that keeps this bookkeeping in the database it applies
+   * to writes it there, so that a crash never separates the two. After a purge the segments count
+   * as unread from their start until the events stamped after it are applied again.
+   */
+  recordProgress?: (progress: LogState) => void;
 }
 
 export interface ReplayResult {
@@ -54,7 +61,7 @@ interface Span {
 }
 
 /** Applies the unconsumed part of every segment; updates `state` in place. */
-export function replayLog(db: Database, eventsDir: string, state: LogState, options: ReplayOptions = {}): ReplayResult {
+export function replayLog(db: SqlDatabase, eventsDir: string, state: LogState, options: ReplayOptions = {}): ReplayResult {
   const result: ReplayResult = { replayed: 0, invalid: 0, purged: false, maxStamp: 0, damaged: new Set() };
   const spans = listSegments(eventsDir)
     .filter((segment) => segment.name !== options.own)
@@ -75,7 +82,7 @@ export function replayLog(db: Database, eventsDir: string, state: LogState, opti
     result.maxStamp = Math.max(scan.purge.s, scan.maxStamp);
     return result;
   }
-  const merged = mergeAndApply(db, spans, (event) => event.s >= state.purgeHorizon, { ...options, onProblem });
+  const merged = mergeAndApply(db, spans, (event) => event.s >= state.purgeHorizon, { ...options, onProblem }, copyState(state));
   for (const [name, offset] of merged.offsets) state.offsets.set(name, offset);
   result.replayed = merged.applied;
   result.maxStamp = merged.maxStamp;
@@ -86,15 +93,21 @@ export function replayLog(db: Database, eventsDir: string, state: LogState, opti
  * Empties the database as of `purge` and applies again every event stamped after it, from every
  * segment up to what has been consumed of it (this replica's own segment included).
  */
-export function rebuildAfterPurge(db: Database, eventsDir: string, state: LogState, purge: LoggedEvent, options: ReplayOptions = {}): number {
-  applyGroup(db, [{ event: purge, file: eventsDir, at: 0, end: 0 }], options);
-  state.purgeHorizon = Math.max(state.purgeHorizon, purge.s);
+export function rebuildAfterPurge(db: SqlDatabase, eventsDir: string, state: LogState, purge: LoggedEvent, options: ReplayOptions = {}): number {
   const spans: Span[] = [];
   for (const segment of listSegments(eventsDir)) {
     const end = state.offsets.get(segment.name);
     if (end) spans.push({ name: segment.name, file: segment.file, from: 0, to: end });
   }
-  return mergeAndApply(db, spans, (event) => event.s > purge.s, options).applied + 1;
+  const progress: LogState = { offsets: new Map(state.offsets), purgeHorizon: Math.max(state.purgeHorizon, purge.s) };
+  for (const span of spans) progress.offsets.set(span.name, 0);
+  applyGroup(db, [{ event: purge, file: eventsDir, at: 0, end: 0 }], options, progress);
+  state.purgeHorizon = progress.purgeHorizon;
+  return mergeAndApply(db, spans, (event) => event.s > purge.s, options, progress).applied + 1;
+}
+
+function copyState(state: LogState): LogState {
+  return { offsets: new Map(state.offsets), purgeHorizon: state.purgeHorizon };
 }
 
 interface PurgeScan {
@@ -153,7 +166,7 @@ interface Cursor {
  * applied, so that everything else still applies; a group that cannot be applied at all stops the
  * merge with what was applied before it kept.
  */
-function mergeAndApply(db: Database, spans: readonly Span[], keep: (event: LoggedEvent) => boolean, options: ReplayOptions): MergeResult {
+function mergeAndApply(db: SqlDatabase, spans: readonly Span[], keep: (event: LoggedEvent) => boolean, options: ReplayOptions, progress: LogState): MergeResult {
   const result: MergeResult = { applied: 0, maxStamp: 0, offsets: new Map() };
   const heap = new CursorHeap();
   const cursors: Cursor[] = [];
@@ -169,7 +182,8 @@ function mergeAndApply(db: Database, spans: readonly Span[], keep: (event: Logge
   let group: LogItem[] = [];
   const failed = new Set<Cursor>();
   const flush = (): boolean => {
-    if (group.length > 0 && !applyGroup(db, group, options)) return false;
+    for (const cursor of cursors) progress.offsets.set(cursor.span.name, cursor.taken);
+    if (group.length > 0 && !applyGroup(db, group, options, progress)) return false;
     result.applied += group.length;
     group = [];
     for (const cursor of cursors) cursor.applied = cursor.taken;
@@ -203,10 +217,11 @@ function mergeAndApply(db: Database, spans: readonly Span[], keep: (event: Logge
  * Applies one group; false when it could not be applied at all. Events that fail on their own are
  * reported once per segment and reason, so that a systematic failure is one message, not thousands.
  */
-function applyGroup(db: Database, items: readonly LogItem[], options: ReplayOptions): boolean {
+function applyGroup(db: SqlDatabase, items: readonly LogItem[], options: ReplayOptions, progress: LogState): boolean {
   let outcome: ReturnType<typeof applyEvents>;
+  const record = options.recordProgress;
   try {
-    outcome = applyEvents(db, items.map((item) => item.event), options);
+    outcome = applyEvents(db, items.map((item) => item.event), { ...options, beforeCommit: record ? () => record(progress) : undefined });
   } catch (err) {
     reportFailures(items.map((item) => ({ item, error: (err as Error).message })), options);
     return false;

@@ -1,13 +1,13 @@
-import type { BindParams, Database, SqlValue, Statement } from 'sql.js';
+import type { BindParams, SqlDatabase, SqlStatement, SqlValue } from './sqlDatabase';
 
-const caches = new WeakMap<Database, Map<string, Statement>>();
+const caches = new WeakMap<SqlDatabase, Map<string, SqlStatement>>();
 
 /**
  * Prepared statements cached per database: preparing costs more than running a small statement,
  * and the hot paths (apply, windowed queries) run the same few statements all the time.
  * sql.js frees them when the database closes; SQLite re-prepares them after a schema change.
  */
-export function prepared(db: Database, sql: string): Statement {
+export function prepared(db: SqlDatabase, sql: string): SqlStatement {
   let cache = caches.get(db);
   if (!cache) {
     cache = new Map();
@@ -22,13 +22,13 @@ export function prepared(db: Database, sql: string): Statement {
 }
 
 /** Runs a write statement with parameters. */
-export function run(db: Database, sql: string, params: BindParams = []): void {
+export function run(db: SqlDatabase, sql: string, params: BindParams = []): void {
   const stmt = prepared(db, sql);
   stmt.run(params);
 }
 
 /** All rows as objects. */
-export function all<T = Record<string, SqlValue>>(db: Database, sql: string, params: BindParams = []): T[] {
+export function all<T = Record<string, SqlValue>>(db: SqlDatabase, sql: string, params: BindParams = []): T[] {
   const stmt = prepared(db, sql);
   stmt.bind(params);
   const rows: T[] = [];
@@ -41,7 +41,7 @@ export function all<T = Record<string, SqlValue>>(db: Database, sql: string, par
 }
 
 /** The first row as an object, or undefined. */
-export function one<T = Record<string, SqlValue>>(db: Database, sql: string, params: BindParams = []): T | undefined {
+export function one<T = Record<string, SqlValue>>(db: SqlDatabase, sql: string, params: BindParams = []): T | undefined {
   const stmt = prepared(db, sql);
   stmt.bind(params);
   try {
@@ -52,7 +52,7 @@ export function one<T = Record<string, SqlValue>>(db: Database, sql: string, par
 }
 
 /** Drops the cached statements of a database that is about to close or be replaced. */
-export function forgetStatements(db: Database): void {
+export function forgetStatements(db: SqlDatabase): void {
   const cache = caches.get(db);
   if (!cache) return;
   for (const stmt of cache.values()) stmt.free();

@@ -1,9 +1,9 @@
 import type { Database } from 'sql.js';
-import { compact, damageNotice, describeProblem, hasSchema, loadSnapshot, type SnapshotReport } from './compactor';
+import { compact, damageNotice, describeProblem, hasSchema, loadSnapshot, withSnapshotLock, type SnapshotReport } from './compactor';
 import { databaseKind, ForeignDatabaseError } from './databaseKind';
 import { checkEvents, type LoggedEvent } from './eventSchema';
 import { applyEvents, refreshPendingBuckets, type StoreEvent } from './events';
-import { SegmentWriter, type LogProblem } from './eventLog';
+import type { LogProblem } from './eventLog';
 import { MigrationManager, NewerDatabaseError } from './migrations';
 import { checkStoreLocation, resolveDatabasePath, storePaths, type StorePaths } from './paths';
 import { rebuildAfterPurge, replayLog } from './replay';
@@ -11,8 +11,12 @@ import { removeStaleTempFiles } from './atomicFile';
 import { readState, type LogState } from './storeState';
 import { forgetStatements } from './statements';
 import { LockTimeoutError } from './locks';
-import { claimWriterSlot, IdGenerator, type WriterSlot } from './writerSlot';
+import { LogAppender } from './logAppender';
+import { StoreListeners } from './storeListeners';
 import { appendAll } from '../collections';
+import type { RewriteJob, Store, StoreMode, StoreOpenReport } from './storeInterface';
+
+export type { StoreMode } from './storeInterface';
 
 export interface CompactionJob {
   migrationsDir?: string;
@@ -26,18 +30,11 @@ export interface CompactionJob {
 export type CompactionRunner = (paths: StorePaths, job: CompactionJob) => Promise<SnapshotReport>;
 
 /**
- * 'work' upgrades the schema on disk, repairs a damaged snapshot and accepts writes. The other two
- * never write anything: 'read' upgrades an older schema in memory only, so that queries see the
- * latest tables; 'inspect' shows the file as it is (status, validate, sql).
- */
-export type StoreMode = 'work' | 'read' | 'inspect';
-
-/**
  * What a job that computes derived rows needs of a store: to read the replica and to commit events.
  * The analytics worker hands such jobs a read-only replica whose commit collects the events, which
  * the editor's process then commits for real.
  */
-export type DerivedRowWriter = Pick<SkillStore, 'db' | 'commit'>;
+export type DerivedRowWriter = Pick<Store, 'db' | 'commit'>;
 
 export interface StoreOptions {
   /** Database file; default: SESSION_BUDDY_DB, then the per-user path (see paths.ts). */
@@ -55,14 +52,6 @@ export interface StoreOptions {
   segmentBytes?: number;
   /** Problems the user should hear about (a damaged file moved aside, a failed snapshot, a skipped log line). */
   onMessage?: (message: string) => void;
-}
-
-interface Pending {
-  events: StoreEvent[];
-  /** Each event's JSON, made when it was committed; its stamp is added when the group is written. */
-  json: string[];
-  resolve: () => void;
-  reject: (err: Error) => void;
 }
 
 const inlineCompaction: CompactionRunner = (paths, job) => compact(paths, { migrate: true, ...job });
@@ -92,24 +81,16 @@ const CLOSE_LOCK_BUDGET_MS = 2000;
  *
  * Reads: the replica, which also applies other processes' events within `pollMs`.
  */
-export class SkillStore {
-  private queue: Pending[] = [];
-  private flushing = false;
-  private writer: SegmentWriter | undefined;
-  private writerReady: Promise<void> | undefined;
-  private slotReady: Promise<void> | undefined;
-  private slot: WriterSlot | undefined;
-  private ids: IdGenerator | undefined;
+export class SkillStore implements Store {
+  private readonly appender: LogAppender;
   private readonly state: LogState;
-  private latestStamp = 0;
   private pollTimer: NodeJS.Timeout | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
   private firstUnsnapshottedAt = 0;
   /** After a purge the next snapshot removes every finished segment at once (no grace time). */
   private purgeSnapshotDue = false;
   private compacting: Promise<SnapshotReport | undefined> | undefined;
-  private listeners = new Set<() => void>();
-  private applyListeners = new Set<(events: readonly StoreEvent[]) => void>();
+  private readonly listeners = new StoreListeners();
   private closed = false;
   /** Bulk work (an import) in progress: the snapshot waits for its end instead of being rebuilt along the way. */
   private bulkDepth = 0;
@@ -122,14 +103,21 @@ export class SkillStore {
   private constructor(
     private database: Database,
     readonly paths: StorePaths,
-    readonly report: { messages: string[]; backup?: string; migrated: string[]; movedAside?: string },
+    readonly report: StoreOpenReport,
     private readonly options: StoreOptions,
     /** Why this store accepts no writes, when it does not. */
     readonly readOnlyReason: string | undefined,
     started: number,
   ) {
     this.state = readState(database);
-    this.latestStamp = this.state.purgeHorizon;
+    this.appender = new LogAppender(paths.eventsDir, paths.slotsDir, {
+      segmentBytes: options.segmentBytes ?? SEGMENT_ROTATE_BYTES,
+      onWritten: (events, stamps, segment) => {
+        this.state.offsets.set(segment.name, segment.size);
+        this.applyOwn(events, stamps);
+        this.afterWrite();
+      },
+    }, this.state.purgeHorizon);
     this.openedInMs = performance.now() - started;
   }
 
@@ -144,7 +132,7 @@ export class SkillStore {
     const mode = options.mode ?? 'work';
     const paths = storePaths(resolveDatabasePath(options.path));
     checkStoreLocation(paths, { requireFolder: mode === 'work' && (options.path !== undefined || process.env.SESSION_BUDDY_DB !== undefined) });
-    const report: SkillStore['report'] = { messages: [], migrated: [] };
+    const report: StoreOpenReport = { messages: [], migrated: [] };
     let { db, damaged } = await loadSnapshot(paths, report.messages);
     let readOnlyReason: string | undefined;
     try {
@@ -190,8 +178,7 @@ export class SkillStore {
 
   /** Listens for data changes (own writes and other processes' events). */
   onDidChange(listener: () => void): { dispose(): void } {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.listeners.onDidChange(listener);
   }
 
   /**
@@ -199,15 +186,13 @@ export class SkillStore {
    * are applied: for consumers that keep running totals instead of re-reading the tables.
    */
   onDidApply(listener: (events: readonly StoreEvent[]) => void): { dispose(): void } {
-    this.applyListeners.add(listener);
-    return { dispose: () => this.applyListeners.delete(listener) };
+    return this.listeners.onDidApply(listener);
   }
 
   /** A new invocation id, unique across every process writing to this store. */
   async nextId(): Promise<number> {
     this.refuseWrites();
-    await this.ensureWriter();
-    return this.ids!.next();
+    return this.appender.nextId();
   }
 
   /**
@@ -218,21 +203,18 @@ export class SkillStore {
   async commit(events: StoreEvent[]): Promise<void> {
     this.refuseWrites();
     checkEvents(events);
-    const json = events.map((e) => JSON.stringify(e));
-    const done = new Promise<void>((resolve, reject) => this.queue.push({ events, json, resolve, reject }));
-    if (!this.flushing) void this.flush();
-    return done;
+    return this.appender.append(events, events.map((e) => JSON.stringify(e)));
   }
 
   /** Picks up other processes' events now; returns how many were applied. */
   pullEvents(): number {
     const result = replayLog(this.database, this.paths.eventsDir, this.state, {
-      own: this.writer?.name,
+      own: this.appender.segment?.name,
       pendingBuckets: this.pendingBuckets,
       onApplied: (events) => this.emitApplied(events),
       onProblem: (problem) => this.reportProblem(problem),
     });
-    this.observe(result.maxStamp);
+    this.appender.observe(result.maxStamp);
     if (result.purged) this.rotateSegment();
     if (result.replayed > 0) this.emitChange();
     return result.replayed;
@@ -276,7 +258,7 @@ export class SkillStore {
       pendingBuckets: this.pendingBuckets,
       onProblem: (problem) => this.reportProblem(problem),
     });
-    this.observe(result.maxStamp);
+    this.appender.observe(result.maxStamp);
     this.emitChange();
   }
 
@@ -285,14 +267,24 @@ export class SkillStore {
    * read, and sets aside finished segments with damaged parts (`session-buddy repair`).
    */
   async repairLog(): Promise<SnapshotReport | undefined> {
-    await this.drain();
+    await this.appender.drain();
     return this.runCompaction(false, { repairLog: true });
   }
 
   /** Rebuilds the snapshot now (waits for queued writes first). */
   async snapshotNow(options: { segmentGraceMs?: number } = {}): Promise<SnapshotReport | undefined> {
-    await this.drain();
+    await this.appender.drain();
     return this.runCompaction(false, options);
+  }
+
+  /** Rebuilds the snapshot from disk plus the log in this thread, with the job's change; throws when it could not. */
+  async rewrite(job: RewriteJob): Promise<SnapshotReport> {
+    await this.appender.drain();
+    return compact(this.paths, { migrate: false, migrationsDir: this.options.migrationsDir, ...job });
+  }
+
+  underStoreLock<T>(work: () => T | Promise<T>): Promise<T> {
+    return withSnapshotLock(this.paths, work);
   }
 
   /**
@@ -301,14 +293,13 @@ export class SkillStore {
    */
   async close(options: { snapshot?: boolean } = {}): Promise<SnapshotReport | undefined> {
     if (this.closed) return undefined;
-    await this.drain();
+    await this.appender.drain();
     this.closed = true;
     clearInterval(this.pollTimer);
     clearTimeout(this.compactTimer);
     await this.compacting;
     const wrote = this.firstUnsnapshottedAt > 0;
-    this.writer?.close();
-    this.slot?.release();
+    this.appender.close();
     let report: SnapshotReport | undefined;
     if (wrote && options.snapshot !== false) report = await this.runCompaction(true, { lockBudgetMs: CLOSE_LOCK_BUDGET_MS });
     forgetStatements(this.database);
@@ -321,89 +312,17 @@ export class SkillStore {
     if (this.readOnlyReason) throw new Error(this.readOnlyReason);
   }
 
-  private async ensureWriter(): Promise<void> {
-    this.slotReady ??= claimWriterSlot(this.paths.slotsDir).then((slot) => {
-      this.slot = slot;
-      this.ids = new IdGenerator(slot.slot);
-      this.ids.observe(this.latestStamp);
-    });
-    await this.slotReady;
-    this.writerReady ??= SegmentWriter.create(this.paths.eventsDir, this.slot!.slot).then(
-      (writer) => {
-        this.writer = writer;
-      },
-      (err: Error) => {
-        this.writerReady = undefined;
-        throw err;
-      },
-    );
-    return this.writerReady;
-  }
-
-  /** Moves this process's clock past a stamp read from the log. */
-  private observe(stamp: number): void {
-    if (stamp <= this.latestStamp) return;
-    this.latestStamp = stamp;
-    this.ids?.observe(stamp);
-  }
-
   /**
-   * Ends this process's segment so that it can be removed: after "delete all data" (the old one
-   * holds the deleted events), or after a failed write (it takes no more lines).
+   * Ends this process's segment after "delete all data", so that it can be removed (it holds the
+   * deleted events), and rebuilds the snapshot soon, once the other processes have read the purge.
    */
-  private rotateSegment(afterPurge = true): void {
-    if (!this.writer) return;
-    this.writer.close();
-    this.writer = undefined;
-    this.writerReady = undefined;
-    if (!afterPurge) return;
+  private rotateSegment(): void {
+    if (!this.appender.segment) return;
+    this.appender.endSegment();
     this.purgeSnapshotDue = true;
     clearTimeout(this.compactTimer);
     this.compactTimer = setTimeout(() => void this.runCompaction(), PURGE_SNAPSHOT_DELAY_MS);
     this.compactTimer.unref();
-  }
-
-  private async drain(): Promise<void> {
-    while (this.flushing || this.queue.length > 0) {
-      if (!this.flushing) await this.flush();
-      else await new Promise((r) => setImmediate(r));
-    }
-  }
-
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        let stamps: number[];
-        try {
-          await this.ensureWriter();
-          stamps = [];
-          let lines = '';
-          for (const pending of batch) {
-            for (const json of pending.json) {
-              const stamp = this.ids!.next();
-              stamps.push(stamp);
-              lines += `{"s":${stamp},${json.slice(1)}\n`;
-            }
-          }
-          await this.writer!.append(lines);
-        } catch (err) {
-          if (this.writer?.retired) this.rotateSegment(false);
-          for (const p of batch) p.reject(err as Error);
-          continue;
-        }
-        this.state.offsets.set(this.writer!.name, this.writer!.size);
-        if (this.writer!.size >= (this.options.segmentBytes ?? SEGMENT_ROTATE_BYTES)) this.rotateSegment(false);
-        this.latestStamp = Math.max(this.latestStamp, stamps.at(-1) ?? 0);
-        this.applyOwn(batch.flatMap((p) => p.events), stamps);
-        for (const p of batch) p.resolve();
-        this.afterWrite();
-      }
-    } finally {
-      this.flushing = false;
-    }
   }
 
   /** Applies this process's own events, just written; a purge among them empties the replica as of its stamp. */
@@ -482,24 +401,11 @@ export class SkillStore {
   }
 
   private emitApplied(events: readonly StoreEvent[]): void {
-    if (events.length === 0) return;
-    for (const listener of this.applyListeners) {
-      try {
-        listener(events);
-      } catch {
-        // a listener's failure is its own
-      }
-    }
+    this.listeners.emitApplied(events);
   }
 
   private emitChange(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch {
-        // a listener's failure is its own
-      }
-    }
+    this.listeners.emitChange();
   }
 }
 
@@ -507,7 +413,7 @@ export class SkillStore {
  * Opening for work upgrades an older (or new) database to the latest schema and repairs a damaged
  * one, after a backup, under the snapshot lock, so that every process sees the same schema.
  */
-async function upgrade(paths: StorePaths, options: StoreOptions, report: SkillStore['report']): Promise<void> {
+async function upgrade(paths: StorePaths, options: StoreOptions, report: StoreOpenReport): Promise<void> {
   const result = await compact(paths, { migrate: true, migrationsDir: options.migrationsDir });
   report.backup = result.backup;
   report.migrated = result.migrated;

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { loadOrCreateSecretFile, type SecretFileKind } from './secretFile';
-import type { SkillStore } from './store';
+import type { Store } from './storeInterface';
 
 /**
  * A random salt per store, in a file beside the database (StorePaths.salt, mode 0600) that every
@@ -16,7 +16,7 @@ const SALT_FILE: SecretFileKind = {
 };
 
 /** The store's salt, created on first use; creating it is a write, so a read-only store refuses it as it refuses one. */
-export function storeSalt(store: SkillStore): string {
+export function storeSalt(store: Store): string {
   if (store.readOnlyReason) throw new Error(store.readOnlyReason);
   return loadOrCreateSecretFile(store.paths.salt, SALT_FILE, () => crypto.randomBytes(32).toString('hex'));
 }

@@ -3,7 +3,7 @@
  * report the sync state, leave the team.
  */
 import crypto from 'node:crypto';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { describeFailure, withTeam, type TeamServer } from './connection';
 import { refreshUntilDone } from './push';
 import { discoverServerMigrations, migrateServer, versionName } from './serverSchema';
@@ -60,7 +60,7 @@ export interface TeamStatus {
   last_error_at: string | null;
 }
 
-export async function teamStatus(store: SkillStore, server: TeamServer): Promise<TeamStatus> {
+export async function teamStatus(store: Store, server: TeamServer): Promise<TeamStatus> {
   const known = teamSyncRowsFor(store, server)[0];
   const status: TeamStatus = {
     server: server.label,
@@ -94,7 +94,7 @@ export async function teamStatus(store: SkillStore, server: TeamServer): Promise
   return status;
 }
 
-function fillLocal(status: TeamStatus, store: SkillStore, row: TeamSyncRow | undefined): void {
+function fillLocal(status: TeamStatus, store: Store, row: TeamSyncRow | undefined): void {
   status.pending_events = pendingCount(store, status.team_id!);
   status.pushed_through_id = row?.pushed_through_id ?? 0;
   status.last_push_at = row?.last_push_at ?? null;
@@ -107,7 +107,7 @@ function fillLocal(status: TeamStatus, store: SkillStore, row: TeamSyncRow | und
  * Stops sharing with this team on this machine: the cursor and the teammates' pulled rows go, so
  * nothing of the team stays behind. With `deleteRows` the member's rows on the server go as well.
  */
-export async function leaveTeam(store: SkillStore, server: TeamServer, options: { deleteRows?: boolean } = {}): Promise<{ team_id: string; deleted_server_rows: number }> {
+export async function leaveTeam(store: Store, server: TeamServer, options: { deleteRows?: boolean } = {}): Promise<{ team_id: string; deleted_server_rows: number }> {
   const { teamId, deleted } = await withTeam(server, async (client) => {
     const info = await readTeamInfo(client);
     const removed = options.deleteRows ? await client.query<{ n: string }>('SELECT session_buddy.forget_me() AS n') : undefined;

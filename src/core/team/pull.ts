@@ -14,11 +14,11 @@
  * remembered in team_sync.pulled_members, so a member who is no longer a neighbour disappears.
  */
 import type { Client } from 'pg';
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from '../store/sqlDatabase';
 import { effectivenessPercentiles } from '../analytics/baselines';
 import { PROFILE_SESSION_PREFIX } from '../analytics/profiles';
 import type { StoreEvent } from '../store/events';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { nowTimestamp } from '../time';
 import { withTeam, type TeamServer } from './connection';
 import { refreshQuietly } from './push';
@@ -91,7 +91,7 @@ export async function readAggregates(client: Client, teamId: string): Promise<Te
   };
 }
 
-export async function pullFromTeam(store: SkillStore, server: TeamServer): Promise<TeamAggregates> {
+export async function pullFromTeam(store: Store, server: TeamServer): Promise<TeamAggregates> {
   const aggregates = await withTeam(server, async (client) => {
     const info = await readTeamInfo(client);
     await refreshQuietly(client);
@@ -101,7 +101,7 @@ export async function pullFromTeam(store: SkillStore, server: TeamServer): Promi
   return aggregates;
 }
 
-async function pullEvents(store: SkillStore, server: TeamServer, a: TeamAggregates): Promise<StoreEvent[]> {
+async function pullEvents(store: Store, server: TeamServer, a: TeamAggregates): Promise<StoreEvent[]> {
   const now = nowTimestamp();
   const previous: string[] = JSON.parse(teamSyncRow(store, a.team_id)?.pulled_members ?? '[]') as string[];
   const members = [...new Set(a.neighbour_skills.map((s) => s.member_pseudonym))];
@@ -139,7 +139,7 @@ async function pullEvents(store: SkillStore, server: TeamServer, a: TeamAggregat
 }
 
 /** A neighbour's totals as interaction rows: at most PROFILE_ROWS_PER_SKILL, completed ones in the same ratio. */
-async function neighbourRows(store: SkillStore, skills: readonly NeighbourSkill[], now: string): Promise<Record<string, SqlValue>[]> {
+async function neighbourRows(store: Store, skills: readonly NeighbourSkill[], now: string): Promise<Record<string, SqlValue>[]> {
   const rows: Record<string, SqlValue>[] = [];
   for (const s of skills) {
     const total = Math.min(s.runs, PROFILE_ROWS_PER_SKILL);

@@ -7,7 +7,7 @@
  * whole team coming back does not arrive at once.
  */
 import type { Client } from 'pg';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { nowTimestamp } from '../time';
 import { describeFailure, withTeam, type TeamServer } from './connection';
 import { pendingRows, recentlyPushedRows, type SharedRow } from './shared';
@@ -56,7 +56,7 @@ export function backoffMs(attempt: number, policy: RetryPolicy, random: () => nu
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function pushToTeam(store: SkillStore, server: TeamServer, options: PushOptions = {}): Promise<PushResult> {
+export async function pushToTeam(store: Store, server: TeamServer, options: PushOptions = {}): Promise<PushResult> {
   const policy = options.retry ?? DEFAULT_RETRY;
   const result: PushResult = { team_id: '', sent: 0, inserted: 0, late: 0, batches: 0, retries: 0, rollups: '' };
   for (let attempt = 0; ; attempt++) {
@@ -81,7 +81,7 @@ export async function pushToTeam(store: SkillStore, server: TeamServer, options:
   }
 }
 
-async function sendBatches(store: SkillStore, client: Client, info: TeamInfo, server: TeamServer, options: PushOptions, result: PushResult): Promise<void> {
+async function sendBatches(store: Store, client: Client, info: TeamInfo, server: TeamServer, options: PushOptions, result: PushResult): Promise<void> {
   for (;;) {
     const rows = pendingRows(store, info, { limit: options.batchSize ?? 1000, settleMs: options.settleMs });
     if (rows.length === 0) return;
@@ -103,7 +103,7 @@ async function sendBatches(store: SkillStore, client: Client, info: TeamInfo, se
 }
 
 /** The rows just behind the cursor again, before the new ones: the server inserts only those it lacks. */
-async function sendLateRows(store: SkillStore, client: Client, info: TeamInfo, result: PushResult): Promise<void> {
+async function sendLateRows(store: Store, client: Client, info: TeamInfo, result: PushResult): Promise<void> {
   const rows = recentlyPushedRows(store, info);
   if (rows.length === 0) return;
   await ensureMonths(client, rows);

@@ -7,7 +7,7 @@
  */
 import crypto from 'node:crypto';
 import { all, one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { storeSalt } from '../store/storeSalt';
 import { firstIdAt } from '../store/writerSlot';
 
@@ -75,7 +75,7 @@ interface LocalRow {
 }
 
 /** The local cursor: every invocation with a larger id is still to be pushed to this team. */
-export function pushedThrough(store: SkillStore, teamId: string): number {
+export function pushedThrough(store: Store, teamId: string): number {
   return one<{ id: number }>(store.db, 'SELECT pushed_through_id AS id FROM team_sync WHERE team_id = ?', [teamId])?.id ?? 0;
 }
 
@@ -86,7 +86,7 @@ export interface PendingOptions {
 }
 
 /** The next rows a push sends, oldest id first. */
-export function pendingRows(store: SkillStore, keys: TeamKeys, options: PendingOptions = {}): SharedRow[] {
+export function pendingRows(store: Store, keys: TeamKeys, options: PendingOptions = {}): SharedRow[] {
   const below = firstIdAt((options.now ?? Date.now()) - (options.settleMs ?? SETTLE_MS));
   return sharedRows(store, keys, pushedThrough(store, keys.teamId), below, options.limit ?? 1000);
 }
@@ -99,14 +99,14 @@ export function pendingRows(store: SkillStore, keys: TeamKeys, options: PendingO
 export const LATE_WINDOW_MS = 15 * 60_000;
 
 /** The rows just behind the cursor (at most `limit`, newest first), sent again for late arrivals. */
-export function recentlyPushedRows(store: SkillStore, keys: TeamKeys, options: { limit?: number; now?: number } = {}): SharedRow[] {
+export function recentlyPushedRows(store: Store, keys: TeamKeys, options: { limit?: number; now?: number } = {}): SharedRow[] {
   const cursor = pushedThrough(store, keys.teamId);
   const now = options.now ?? Date.now();
   const from = Math.max(0, cursor - (firstIdAt(now) - firstIdAt(now - LATE_WINDOW_MS)));
   return sharedRows(store, keys, from, cursor + 1, options.limit ?? 5000, 'DESC');
 }
 
-function sharedRows(store: SkillStore, keys: TeamKeys, above: number, below: number, limit: number, order: 'ASC' | 'DESC' = 'ASC'): SharedRow[] {
+function sharedRows(store: Store, keys: TeamKeys, above: number, below: number, limit: number, order: 'ASC' | 'DESC' = 'ASC'): SharedRow[] {
   const rows = all<LocalRow>(
     store.db,
     `SELECT id, session_id, skill_name, invoked_at, completed, duration_seconds, workflow_phase, error_type
@@ -127,6 +127,6 @@ function sharedRows(store: SkillStore, keys: TeamKeys, above: number, below: num
 }
 
 /** How many invocations wait for a push (settled or not). */
-export function pendingCount(store: SkillStore, teamId: string): number {
+export function pendingCount(store: Store, teamId: string): number {
   return one<{ n: number }>(store.db, 'SELECT count(*) AS n FROM skill_invocation WHERE id > ?', [pushedThrough(store, teamId)])?.n ?? 0;
 }

@@ -4,7 +4,7 @@
  */
 import type { Client } from 'pg';
 import { all, one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { nowTimestamp } from '../time';
 import type { TeamServer } from './connection';
 import { checkServerSchema } from './serverSchema';
@@ -34,17 +34,17 @@ export async function readTeamInfo(client: Client): Promise<TeamInfo> {
   return { schemaVersion, teamId: settings.get('team_id') ?? '', sessionSalt: settings.get('session_salt') ?? '', minMembers: Number(settings.get('min_members') ?? 3) };
 }
 
-export function teamSyncRow(store: SkillStore, teamId: string): TeamSyncRow | undefined {
+export function teamSyncRow(store: Store, teamId: string): TeamSyncRow | undefined {
   return one<TeamSyncRow>(store.db, 'SELECT * FROM team_sync WHERE team_id = ?', [teamId]);
 }
 
 /** The rows of the teams last seen at this server (normally one). */
-export function teamSyncRowsFor(store: SkillStore, server: TeamServer): TeamSyncRow[] {
+export function teamSyncRowsFor(store: Store, server: TeamServer): TeamSyncRow[] {
   return all<TeamSyncRow>(store.db, 'SELECT * FROM team_sync WHERE server = ? ORDER BY team_id', [server.label]);
 }
 
 /** Keeps the failure for `team status` and the status bar, on the team rows known for this server. */
-export async function recordTeamError(store: SkillStore, server: TeamServer, message: string): Promise<void> {
+export async function recordTeamError(store: Store, server: TeamServer, message: string): Promise<void> {
   const rows = teamSyncRowsFor(store, server);
   if (rows.length === 0 || store.readOnlyReason) return;
   const at = nowTimestamp();

@@ -1,7 +1,7 @@
 import { updateCommunityBaselines } from '../analytics/baselines';
 import { updateSkillDependencies } from '../analytics/dependencies';
 import { one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { hoursAgo } from '../time';
 import type { ToolContext } from './tool';
 
@@ -17,7 +17,7 @@ const NEWEST = {
   skill_community_baselines: 'SELECT MAX(last_updated) AS newest FROM skill_community_baselines',
 } as const;
 
-function isStale(store: SkillStore, table: keyof typeof NEWEST): boolean {
+function isStale(store: Store, table: keyof typeof NEWEST): boolean {
   const newest = one<{ newest: string | null }>(store.db, NEWEST[table])?.newest ?? null;
   return newest === null || newest < hoursAgo(MAX_AGE_HOURS);
 }

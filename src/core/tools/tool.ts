@@ -1,10 +1,10 @@
 import type { InvocationSource } from '../store/events';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import type { ObjectSchema } from './schema';
 
 /** What a tool call runs against: the store, the user it records for, and the caller's session. */
 export interface ToolContext {
-  store: SkillStore;
+  store: Store;
   userId: string;
   /** The session an invocation tracked by an agent belongs to (created on first use: a write). */
   session(): Promise<string>;

@@ -1,5 +1,5 @@
 import { ensureSession } from '../integrations/sessions';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { SkillTracker } from '../tracking/tracker';
 import type { ToolContext } from './tool';
 
@@ -12,7 +12,7 @@ export class ToolSession {
   private known: string | undefined;
   private created = false;
 
-  constructor(private readonly store: SkillStore, private readonly userId: string, private readonly options: { source: string; sessionId?: string }) {}
+  constructor(private readonly store: Store, private readonly userId: string, private readonly options: { source: string; sessionId?: string }) {}
 
   get(): Promise<string> {
     this.id ??= this.open().then(
@@ -46,6 +46,6 @@ export class ToolSession {
 }
 
 /** The tools' context outside the editor (MCP, CLI): writes are allowed whenever the store takes them. */
-export function toolContext(store: SkillStore, userId: string, session: ToolSession): ToolContext {
+export function toolContext(store: Store, userId: string, session: ToolSession): ToolContext {
   return { store, userId, session: () => session.get(), existingSession: () => session.peek(), mayWrite: () => store.readOnlyReason === undefined };
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { INVOCATION_SOURCES, type InvocationRow, type InvocationSource, type StoreEvent } from '../store/events';
 import { all, one } from '../store/statements';
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import { saltedHash, storeSalt } from '../store/storeSalt';
 import { meanDuration, rateFromPercent } from '../measures';
 import { nowTimestamp } from '../time';
@@ -115,7 +115,7 @@ interface SessionOwner {
 export class SkillTracker {
   private readonly sessionOwners = new Map<string, SessionOwner>();
 
-  constructor(private readonly store: SkillStore, private readonly defaultUserId: string) {
+  constructor(private readonly store: Store, private readonly defaultUserId: string) {
     store.onDidApply((events) => {
       if (events.some((e) => e.t === 'purge')) this.sessionOwners.clear();
     });

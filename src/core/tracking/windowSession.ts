@@ -1,4 +1,4 @@
-import type { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
 import type { SkillTracker } from './tracker';
 
 export interface WindowSessionOptions {
@@ -21,7 +21,7 @@ export class WindowSession {
   private lastActivity = 0;
   private readonly now: () => number;
 
-  constructor(private readonly store: SkillStore, private readonly tracker: SkillTracker, private readonly options: WindowSessionOptions) {
+  constructor(private readonly store: Store, private readonly tracker: SkillTracker, private readonly options: WindowSessionOptions) {
     this.now = options.now ?? Date.now;
   }
 
