@@ -31,15 +31,16 @@ export class ContextTrie {
    */
   findRows(context: readonly number[], rows: CountRow[]): void {
     let node = this.root;
-    rows.length = 0;
-    rows.push(node.row);
+    rows[0] = node.row;
+    let found = 1;
     const orders = Math.min(this.maxOrder, context.length);
-    for (let order = 1; order <= orders; order++) {
-      const next = node.child(context[order - 1]);
-      if (!next) return;
-      rows.push(next.row);
+    for (; found <= orders; found++) {
+      const next = node.child(context[found - 1]);
+      if (!next) break;
+      rows[found] = next.row;
       node = next;
     }
+    rows.length = found;
   }
 
   record(context: readonly number[], id: number): void {

@@ -26,8 +26,8 @@ export const RATES: readonly number[] = [0.0005, 0.002, 0.008];
 /** The weights of one set: per rate, one weight per input (rate-major). */
 export interface SharedWeights {
   weights: Float64Array;
-  /** Per rate, the log of its posterior weight (up to a constant). */
-  logPosterior: Float64Array;
+  /** Per rate, its posterior weight (they sum to 1). */
+  posterior: Float64Array;
   updates: number;
 }
 
@@ -54,7 +54,7 @@ export class LogLinearMixer {
   sharedSet(set: number): SharedWeights {
     let found = this.shared.get(set);
     if (!found) {
-      found = { weights: new Float64Array(RATES.length * this.inputs).fill(1 / this.inputs), logPosterior: new Float64Array(RATES.length), updates: 0 };
+      found = { weights: new Float64Array(RATES.length * this.inputs).fill(1 / this.inputs), posterior: new Float64Array(RATES.length).fill(1 / RATES.length), updates: 0 };
       this.shared.set(set, found);
     }
     return found;
@@ -62,7 +62,7 @@ export class LogLinearMixer {
 
   /** The weight of input i in the average of the rates (for explaining an item). */
   weightOf(shared: SharedWeights, own: OwnWeights | undefined, i: number): number {
-    const posterior = posteriorOf(shared);
+    const posterior = shared.posterior;
     let weight = 0;
     for (let r = 0; r < RATES.length; r++) weight += posterior[r] * (shared.weights[r * this.inputs + i] + (own ? own[r * this.inputs + i] : 0));
     return weight;
@@ -73,7 +73,7 @@ export class LogLinearMixer {
    * own probabilities into `perRate` (rate-major), which `learn` needs.
    */
   mix(x: Float64Array, columns: number, shared: SharedWeights, own: OwnWeights | undefined, out: Float64Array, perRate: Float64Array): void {
-    const posterior = posteriorOf(shared);
+    const posterior = shared.posterior;
     out.fill(0, 0, columns);
     for (let r = 0; r < RATES.length; r++) {
       const at = r * columns;
@@ -102,26 +102,22 @@ export class LogLinearMixer {
         shared.weights[base + i] += step;
         own[base + i] += step;
       }
-      shared.logPosterior[r] += Math.log(perRate[at + target]);
     }
-    shareAndNormalise(shared);
+    updatePosterior(shared, perRate, columns, target);
   }
 }
 
-function posteriorOf(shared: SharedWeights): Float64Array {
-  const posterior = new Float64Array(RATES.length);
+/**
+ * Bayes' rule on the rates' probabilities of the run, then fixed share at rate 1/(t+1): a little of
+ * the posterior is spread evenly again after each run.
+ */
+function updatePosterior(shared: SharedWeights, perRate: Float64Array, columns: number, target: number): void {
+  const posterior = shared.posterior;
   let sum = 0;
-  for (let r = 0; r < RATES.length; r++) sum += posterior[r] = Math.exp(shared.logPosterior[r]);
-  for (let r = 0; r < RATES.length; r++) posterior[r] /= sum;
-  return posterior;
-}
-
-/** Fixed share at rate 1/(t+1): a little of the posterior is spread evenly again after each run. */
-function shareAndNormalise(shared: SharedWeights): void {
+  for (let r = 0; r < RATES.length; r++) sum += posterior[r] *= perRate[r * columns + target];
   shared.updates++;
   const share = 1 / (shared.updates + 1);
-  const posterior = posteriorOf(shared);
-  for (let r = 0; r < RATES.length; r++) shared.logPosterior[r] = Math.log((1 - share) * posterior[r] + share / RATES.length);
+  for (let r = 0; r < RATES.length; r++) posterior[r] = sum > 0 ? (1 - share) * (posterior[r] / sum) + share / RATES.length : 1 / RATES.length;
 }
 
 export function softmaxInPlace(scores: Float64Array, at: number, columns: number): void {

@@ -15,6 +15,7 @@ export class RecencyCounts {
   private readonly scales: Float64Array;
   private readonly totals: Float64Array;
   private readonly factors: Float64Array;
+  private lookup = new Int32Array(64);
 
   constructor(readonly halfLives: readonly number[]) {
     this.values = halfLives.map(() => new Float64Array(16));
@@ -29,11 +30,14 @@ export class RecencyCounts {
     return slot === undefined ? 0 : this.values[band][slot] * this.scales[band];
   }
 
-  /** Each id's slot (−1: never run), for reading several half-lives with one lookup per id. */
+  /**
+   * Each id's slot (−1: never run), for reading several half-lives with one lookup per id. The
+   * array is reused by the next call.
+   */
   slotsOf(ids: Int32Array, count: number): Int32Array {
-    const slots = new Int32Array(count);
-    for (let i = 0; i < count; i++) slots[i] = this.slots.get(ids[i]) ?? -1;
-    return slots;
+    if (this.lookup.length < count) this.lookup = new Int32Array(count * 2);
+    for (let i = 0; i < count; i++) this.lookup[i] = this.slots.get(ids[i]) ?? -1;
+    return this.lookup;
   }
 
   /** The decayed count at half-life number `band` of a slot from slotsOf. */
