@@ -9,8 +9,8 @@
  */
 import { CountRow, PRUNE_SHARE, pruneCutoff } from './countRow';
 
-export class ContextNode {
-  readonly row = new CountRow();
+/** A context's row of successor counts, and the longer contexts that end with it. */
+export class ContextNode extends CountRow {
   children: Map<number, ContextNode> | undefined;
 
   child(id: number): ContextNode | undefined {
@@ -31,13 +31,13 @@ export class ContextTrie {
    */
   findRows(context: readonly number[], rows: CountRow[]): void {
     let node = this.root;
-    rows[0] = node.row;
+    rows[0] = node;
     let found = 1;
     const orders = Math.min(this.maxOrder, context.length);
     for (; found <= orders; found++) {
       const next = node.child(context[found - 1]);
       if (!next) break;
-      rows[found] = next.row;
+      rows[found] = next;
       node = next;
     }
     rows.length = found;
@@ -46,7 +46,7 @@ export class ContextTrie {
   record(context: readonly number[], id: number): void {
     const stamp = ++this.clock;
     let node = this.root;
-    node.row.add(id);
+    node.add(id);
     const orders = Math.min(this.maxOrder, context.length);
     for (let order = 1; order <= orders; order++) {
       let next = node.child(context[order - 1]);
@@ -55,8 +55,8 @@ export class ContextTrie {
         (node.children ??= new Map()).set(context[order - 1], next);
         this.nodes++;
       }
-      next.row.add(id);
-      next.row.stamp = stamp;
+      next.add(id);
+      next.stamp = stamp;
       node = next;
     }
     if (this.nodes > this.capacity) this.prune();
@@ -73,7 +73,7 @@ export class ContextTrie {
 function collectStamps(node: ContextNode, stamps: number[]): void {
   if (!node.children) return;
   for (const child of node.children.values()) {
-    stamps.push(child.row.stamp);
+    stamps.push(child.stamp);
     collectStamps(child, stamps);
   }
 }
@@ -83,7 +83,7 @@ function dropOlder(node: ContextNode, cutoff: number): number {
   if (!node.children) return 0;
   let kept = 0;
   for (const [id, child] of node.children) {
-    if (child.row.stamp < cutoff) node.children.delete(id);
+    if (child.stamp < cutoff) node.children.delete(id);
     else kept += 1 + dropOlder(child, cutoff);
   }
   return kept;

@@ -7,15 +7,18 @@
  * nothing to read: the next-skill model takes only the first few of each row as candidates, which
  * keeps a prediction's cost independent of how many skills a user has ever run.
  *
- * Most rows of long contexts hold one or two skills, so a row finds an id by scanning until it
- * holds INDEX_FROM ids, and only then builds an index: a context tree of a long history has
- * hundreds of thousands of rows, and a Map each was most of its memory and garbage.
+ * Most rows of long contexts hold a single skill, and a context tree of a long history has hundreds
+ * of thousands of rows, so a row keeps its first skill in two fields, its entries in one array
+ * (id, count, id, count…) only from the second skill on, and finds an id by scanning until it
+ * holds INDEX_FROM skills, then by an index.
  */
 const INDEX_FROM = 8;
+const NONE = -1;
 
 export class CountRow {
-  private readonly ids: number[] = [];
-  private readonly counts: number[] = [];
+  private onlyId = NONE;
+  private onlyCount = 0;
+  private entries: number[] | undefined;
   private positions: Map<number, number> | undefined;
   private sum = 0;
   /** When the table holding this row last counted into it (for pruning). */
@@ -28,55 +31,70 @@ export class CountRow {
 
   /** How many different ids were counted. */
   get distinct(): number {
-    return this.ids.length;
+    if (this.entries) return this.entries.length / 2;
+    return this.onlyId === NONE ? 0 : 1;
   }
 
   count(id: number): number {
-    const position = this.positionOf(id);
-    return position < 0 ? 0 : this.counts[position];
+    if (!this.entries) return id === this.onlyId ? this.onlyCount : 0;
+    const rank = this.rankOf(this.entries, id);
+    return rank < 0 ? 0 : this.entries[2 * rank + 1];
   }
 
   /** The id at rank `rank` (0 = most counted). */
   idAt(rank: number): number {
-    return this.ids[rank];
+    return this.entries ? this.entries[2 * rank] : this.onlyId;
   }
 
   countAt(rank: number): number {
-    return this.counts[rank];
+    return this.entries ? this.entries[2 * rank + 1] : this.onlyCount;
   }
 
   add(id: number): void {
-    let position = this.positionOf(id);
-    if (position < 0) {
-      position = this.ids.length;
-      this.ids.push(id);
-      this.counts.push(0);
-      if (this.positions) this.positions.set(id, position);
-      else if (this.ids.length >= INDEX_FROM) this.positions = new Map(this.ids.map((known, at) => [known, at]));
-    }
-    this.counts[position] += 1;
     this.sum += 1;
-    this.moveUp(position);
+    if (!this.entries) {
+      if (this.onlyId === NONE || this.onlyId === id) {
+        this.onlyId = id;
+        this.onlyCount += 1;
+        return;
+      }
+      this.entries = [this.onlyId, this.onlyCount];
+    }
+    const entries = this.entries;
+    let rank = this.rankOf(entries, id);
+    if (rank < 0) {
+      rank = entries.length / 2;
+      entries.push(id, 0);
+      if (this.positions) this.positions.set(id, rank);
+      else if (rank + 1 >= INDEX_FROM) this.buildIndex(entries);
+    }
+    entries[2 * rank + 1] += 1;
+    this.moveUp(entries, rank);
   }
 
-  private positionOf(id: number): number {
+  private rankOf(entries: number[], id: number): number {
     if (this.positions) return this.positions.get(id) ?? -1;
-    return this.ids.indexOf(id);
+    for (let at = 0; at < entries.length; at += 2) if (entries[at] === id) return at / 2;
+    return -1;
   }
 
-  private moveUp(from: number): void {
-    let position = from;
-    while (position > 0 && this.counts[position - 1] < this.counts[position]) {
-      const above = position - 1;
-      const id = this.ids[position];
-      const count = this.counts[position];
-      this.ids[position] = this.ids[above];
-      this.counts[position] = this.counts[above];
-      this.ids[above] = id;
-      this.counts[above] = count;
-      this.positions?.set(this.ids[position], position);
-      this.positions?.set(id, above);
-      position = above;
+  private buildIndex(entries: number[]): void {
+    this.positions = new Map();
+    for (let at = 0; at < entries.length; at += 2) this.positions.set(entries[at], at / 2);
+  }
+
+  private moveUp(entries: number[], from: number): void {
+    let rank = from;
+    while (rank > 0 && entries[2 * rank - 1] < entries[2 * rank + 1]) {
+      const id = entries[2 * rank];
+      const count = entries[2 * rank + 1];
+      entries[2 * rank] = entries[2 * rank - 2];
+      entries[2 * rank + 1] = entries[2 * rank - 1];
+      entries[2 * rank - 2] = id;
+      entries[2 * rank - 1] = count;
+      this.positions?.set(entries[2 * rank], rank);
+      this.positions?.set(id, rank - 1);
+      rank--;
     }
   }
 }

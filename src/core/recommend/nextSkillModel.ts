@@ -137,7 +137,7 @@ export class NextSkillModel {
   }
 
   /**
-   * Counts a run without scoring it first (about a fifth of observe's cost): for rebuilding from a
+   * Counts a run without scoring it first (about a third of observe's cost): for rebuilding from a
    * long stored history, record the older runs and observe the recent ones, from which the mixer
    * and the calibration learn.
    */

@@ -65,7 +65,7 @@ export class SequenceTables {
 
   /** The general row (order 0). */
   general(): CountRow {
-    return this.plain.root.row;
+    return this.plain.root;
   }
 
   /** Sets `rows` to the rows of the context's orders 0, 1, … as far as they have been seen. */
