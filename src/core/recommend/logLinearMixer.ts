@@ -21,7 +21,7 @@
  * everyone's weights (offset 0) and moves away only as far as their own runs show.
  */
 
-export const RATES: readonly number[] = [0.0005, 0.002, 0.008];
+const RATES: readonly number[] = [0.0005, 0.002, 0.008];
 
 /** The weights of one set: per rate, one weight per input (rate-major). */
 export interface SharedWeights {
@@ -120,7 +120,7 @@ function updatePosterior(shared: SharedWeights, perRate: Float64Array, columns: 
   for (let r = 0; r < RATES.length; r++) posterior[r] = sum > 0 ? (1 - share) * (posterior[r] / sum) + share / RATES.length : 1 / RATES.length;
 }
 
-export function softmaxInPlace(scores: Float64Array, at: number, columns: number): void {
+function softmaxInPlace(scores: Float64Array, at: number, columns: number): void {
   let max = Number.NEGATIVE_INFINITY;
   for (let c = at; c < at + columns; c++) if (scores[c] > max) max = scores[c];
   let sum = 0;

@@ -18,7 +18,7 @@ export interface EvidenceInputs {
   vocabulary: SkillVocabulary;
 }
 
-export function outcomeName(code: number): RunOutcome {
+function outcomeName(code: number): RunOutcome {
   if (code === OUTCOME_COMPLETED) return 'completed';
   return code === OUTCOME_FAILED ? 'failed' : 'unknown';
 }
@@ -58,11 +58,11 @@ function sequenceEvidence(inputs: EvidenceInputs, scope: EvidenceScope, maxOrder
 function outcomeEvidence(inputs: EvidenceInputs, id: number): NextSkillEvidence | undefined {
   const { keys, user, everyone } = inputs.sources;
   const own = user?.tables;
-  const two = keys.outcome[1] === undefined ? undefined : counted(own?.outcome[1].peek(keys.outcome[1]), id);
+  const two = keys.outcomeAfterTwo === undefined ? undefined : counted(own?.outcomeAfterTwo?.peek(keys.outcomeAfterTwo), id);
   if (two) return { kind: 'after', scope: 'you', context: contextSteps(inputs, 2, true), ...two };
-  const mine = counted(own?.outcome[0].peek(keys.outcome[0]), id);
+  const mine = counted(own?.outcome.peek(keys.outcome), id);
   if (mine) return { kind: 'after', scope: 'you', context: contextSteps(inputs, 1, true), ...mine };
-  const theirs = counted(everyone.outcome[0].peek(keys.outcome[0]), id);
+  const theirs = counted(everyone.outcome.peek(keys.outcome), id);
   return theirs ? { kind: 'after', scope: 'everyone', context: contextSteps(inputs, 1, true), ...theirs } : undefined;
 }
 
@@ -89,7 +89,7 @@ function editorEvidence(inputs: EvidenceInputs, id: number): NextSkillEvidence |
 function twoBackEvidence(inputs: EvidenceInputs, id: number): NextSkillEvidence | undefined {
   const { keys, user } = inputs.sources;
   if (keys.twoBack === undefined) return undefined;
-  const found = counted(user?.tables.twoBack.peek(keys.twoBack), id);
+  const found = counted(user?.tables.twoBack?.peek(keys.twoBack), id);
   const steps = inputs.view.steps;
   const before = steps.length >= 2 ? steps[steps.length - 2] : { id: SESSION_START, outcome: 0 };
   return found ? { kind: 'two-back', context: stepOf(before, inputs.vocabulary, false), ...found } : undefined;

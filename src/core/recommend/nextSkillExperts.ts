@@ -36,7 +36,7 @@ import type { ContextKeys, SequenceTables } from './sequenceTables';
 export const USER_ORDER = 4;
 export const EVERYONE_ORDER = 3;
 export const RECENCY_HALF_LIVES: readonly number[] = [2, 8, 32, 128];
-export const CANDIDATES_PER_ROW = 16;
+const CANDIDATES_PER_ROW = 16;
 /** The recency experts' pseudo-count: one run's worth of the user's general model. */
 const RECENCY_PRIOR_RUNS = 1;
 
@@ -123,7 +123,7 @@ function gatherCandidates(frame: ExpertFrame, sources: ExpertSources, idLimit: n
 
 function addContextRows(set: CandidateSet, tables: SequenceTables, keys: ContextKeys, rows: CountRow[]): void {
   for (let order = rows.length - 1; order >= 1; order--) set.addTop(rows[order], CANDIDATES_PER_ROW);
-  set.addTop(tables.outcome[0].peek(keys.outcome[0]), CANDIDATES_PER_ROW);
+  set.addTop(tables.outcome.peek(keys.outcome), CANDIDATES_PER_ROW);
   set.addTop(tables.editor.peek(keys.editor), CANDIDATES_PER_ROW);
   set.addTop(tables.general(), CANDIDATES_PER_ROW);
 }
@@ -192,9 +192,9 @@ function fillContextExperts(frame: ExpertFrame, sources: ExpertSources): void {
   const own = user?.tables;
   const outcome = frame.row(EXPERT.outcome);
   copyRow(frame, EXPERT.userOrder(1), EXPERT.outcome);
-  blend(frame, outcome, everyone.outcome[0].peek(keys.outcome[0]));
-  blend(frame, outcome, own?.outcome[0].peek(keys.outcome[0]));
-  if (keys.outcome[1] !== undefined) blend(frame, outcome, own?.outcome[1].peek(keys.outcome[1]));
+  blend(frame, outcome, everyone.outcome.peek(keys.outcome));
+  blend(frame, outcome, own?.outcome.peek(keys.outcome));
+  if (keys.outcomeAfterTwo !== undefined) blend(frame, outcome, own?.outcomeAfterTwo?.peek(keys.outcomeAfterTwo));
   copyRow(frame, EXPERT.userOrder(1), EXPERT.pause);
   blend(frame, frame.row(EXPERT.pause), everyone.pause.peek(keys.pause));
   blend(frame, frame.row(EXPERT.pause), own?.pause.peek(keys.pause));
@@ -202,7 +202,7 @@ function fillContextExperts(frame: ExpertFrame, sources: ExpertSources): void {
   blend(frame, frame.row(EXPERT.editor), everyone.editor.peek(keys.editor));
   blend(frame, frame.row(EXPERT.editor), own?.editor.peek(keys.editor));
   copyRow(frame, EXPERT.userOrder(0), EXPERT.twoBack);
-  if (keys.twoBack !== undefined) blend(frame, frame.row(EXPERT.twoBack), own?.twoBack.peek(keys.twoBack));
+  if (keys.twoBack !== undefined) blend(frame, frame.row(EXPERT.twoBack), own?.twoBack?.peek(keys.twoBack));
 }
 
 function fillRecency(frame: ExpertFrame, recency: RecencyCounts | undefined): void {

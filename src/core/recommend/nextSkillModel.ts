@@ -69,7 +69,7 @@ class UserState implements UserSequences {
   readonly weights: OwnWeightSets = new Map();
 
   constructor(options: Required<NextSkillModelOptions>) {
-    this.tables = new SequenceTables(USER_ORDER, options.contextsPerTable);
+    this.tables = new SequenceTables(USER_ORDER, options.contextsPerTable, true);
     this.history = new RunHistory(options.historyRuns);
   }
 }
@@ -116,7 +116,7 @@ export class NextSkillModel {
   constructor(options: NextSkillModelOptions = {}) {
     this.options = { ...DEFAULTS, ...options };
     this.vocabulary = new SkillVocabulary(Math.min(this.options.maxSkills, ID_SPACE - 2));
-    this.everyone = new SequenceTables(EVERYONE_ORDER, this.options.contextsPerTable * EVERYONE_CONTEXT_FACTOR);
+    this.everyone = new SequenceTables(EVERYONE_ORDER, this.options.contextsPerTable * EVERYONE_CONTEXT_FACTOR, false);
   }
 
   /** Users with state (at most maxUsers). */

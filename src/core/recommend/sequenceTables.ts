@@ -3,11 +3,13 @@
  *
  * - `plain`: after the session's last 0..maxOrder skills (contextTrie.ts; the session start counts
  *   as a skill, so "first run of a session" is a context too);
- * - `outcome[0]`: after the last skill with its outcome; `outcome[1]`: after the last two skills,
- *   the last with its outcome ("pytest-run failed" is not the same context as "pytest-run passed");
+ * - `outcome`: after the last skill with its outcome ("pytest-run failed" is not the same context
+ *   as "pytest-run passed"); a user's `outcomeAfterTwo`: after the last two, the last with its outcome;
  * - `pause`: after the last skill, by how long ago it ended (a quick re-run differs from a return);
  * - `editor`: in the editor's context (language, test file or not);
- * - `twoBack`: two runs after a skill, whatever came between.
+ * - a user's `twoBack`: two runs after a skill, whatever came between.
+ *
+ * Everyone's tables leave out the two a user's model alone reads.
  *
  * The keys of one question are built once (contextKeys), as numbers, and serve both scopes and the
  * recording.
@@ -25,7 +27,8 @@ const PAUSES = 8;
 export interface ContextKeys {
   /** The context's skills newest first, ending with the session start once the session's runs are all in. */
   recent: number[];
-  outcome: [number, number | undefined];
+  outcome: number;
+  outcomeAfterTwo: number | undefined;
   pause: number;
   editor: number;
   twoBack: number | undefined;
@@ -41,7 +44,8 @@ export function contextKeys(view: TrailView, editorId: number, maxOrder: number)
   const outcomeKey = last.id * OUTCOMES + last.outcome;
   return {
     recent,
-    outcome: [outcomeKey, before === undefined ? undefined : before * ID_SPACE * OUTCOMES + outcomeKey],
+    outcome: outcomeKey,
+    outcomeAfterTwo: before === undefined ? undefined : before * ID_SPACE * OUTCOMES + outcomeKey,
     pause: last.id * PAUSES + view.pause,
     editor: editorId,
     twoBack: before,
@@ -50,17 +54,19 @@ export function contextKeys(view: TrailView, editorId: number, maxOrder: number)
 
 export class SequenceTables {
   readonly plain: ContextTrie;
-  readonly outcome: [ContextTable, ContextTable];
+  readonly outcome: ContextTable;
+  readonly outcomeAfterTwo: ContextTable | undefined;
   readonly pause: ContextTable;
   readonly editor: ContextTable;
-  readonly twoBack: ContextTable;
+  readonly twoBack: ContextTable | undefined;
 
-  constructor(readonly maxOrder: number, capacity: number) {
+  constructor(readonly maxOrder: number, capacity: number, personal: boolean) {
     this.plain = new ContextTrie(maxOrder, capacity * maxOrder);
-    this.outcome = [new ContextTable(capacity), new ContextTable(capacity)];
+    this.outcome = new ContextTable(capacity);
+    this.outcomeAfterTwo = personal ? new ContextTable(capacity) : undefined;
     this.pause = new ContextTable(capacity);
     this.editor = new ContextTable(capacity);
-    this.twoBack = new ContextTable(capacity);
+    this.twoBack = personal ? new ContextTable(capacity) : undefined;
   }
 
   /** The general row (order 0). */
@@ -75,10 +81,10 @@ export class SequenceTables {
 
   record(keys: ContextKeys, id: number): void {
     this.plain.record(keys.recent, id);
-    this.outcome[0].add(keys.outcome[0], id);
-    if (keys.outcome[1] !== undefined) this.outcome[1].add(keys.outcome[1], id);
+    this.outcome.add(keys.outcome, id);
+    if (keys.outcomeAfterTwo !== undefined) this.outcomeAfterTwo?.add(keys.outcomeAfterTwo, id);
     this.pause.add(keys.pause, id);
     this.editor.add(keys.editor, id);
-    if (keys.twoBack !== undefined) this.twoBack.add(keys.twoBack, id);
+    if (keys.twoBack !== undefined) this.twoBack?.add(keys.twoBack, id);
   }
 }
