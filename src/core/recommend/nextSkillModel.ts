@@ -18,7 +18,7 @@
 import { ValidationError } from '../validation';
 import { CandidateSet } from './candidateSet';
 import type { CountRow } from './countRow';
-import { LogLinearMixer, type OwnWeightSets } from './logLinearMixer';
+import { LogLinearMixer, type MixerWeights, type OwnWeightSets } from './logLinearMixer';
 import { evidenceOf, fallbackEvidence, PAUSE_BANDS, stepOf, type EvidenceInputs } from './nextSkillEvidence';
 import { EVERYONE_ORDER, EXPERT_COUNT, ExpertFrame, fillFrame, RECENCY_HALF_LIVES, USER_ORDER, type ExpertSources, type UserSequences } from './nextSkillExperts';
 import { reasonText } from './nextSkillReasons';
@@ -39,6 +39,10 @@ export interface NextSkillModelOptions {
 }
 
 const DEFAULTS: Required<NextSkillModelOptions> = { maxUsers: 10_000, contextsPerTable: 20_000, historyRuns: 8_192, maxSkills: 100_000 };
+/** Skill-specific weight sets kept (each 3 rates × 15 weights): about 7 MiB. */
+const SPECIFIC_WEIGHT_SETS = 20_000;
+const OUTCOME_STATES = 4;
+const DEPTHS = USER_ORDER + 2;
 /** Everyone's tables hold more contexts than one user's: they are shared by all users. */
 const EVERYONE_CONTEXT_FACTOR = 5;
 /** A match's reliability per length starts at one hit in two tries (Laplace's rule). */
@@ -54,6 +58,17 @@ function checkRun(run: SkillRunEvent): void {
   if (typeof run.skill !== 'string' || run.skill.length === 0) throw new ValidationError('skill', 'must be a non-empty string');
   if (!Number.isFinite(run.atMs)) throw new ValidationError('atMs', 'must be a finite number of epoch milliseconds');
   if (run.durationSeconds !== undefined && !(run.durationSeconds >= 0)) throw new ValidationError('durationSeconds', 'must be a number ≥ 0');
+}
+
+/**
+ * The mixer's weight sets for a context: general by the depth of the user's own known context and
+ * the last outcome (0: session start), specific by the last skill as well.
+ */
+function weightSets(view: TrailView, depth: number): { general: number; specific: number } {
+  const last = view.steps.length === 0 ? undefined : view.steps[view.steps.length - 1];
+  const outcome = last === undefined ? 0 : 1 + last.outcome;
+  const general = depth * OUTCOME_STATES + outcome;
+  return { general, specific: ((last?.id ?? SESSION_START) * OUTCOME_STATES + outcome) * DEPTHS + depth };
 }
 
 function editorKey(editor: EditorContext): string {
@@ -84,7 +99,10 @@ interface Computed {
   keys: ContextKeys;
   editor: EditorContext;
   sources: ExpertSources;
-  set: number;
+  /** The mixer's weight sets: general (depth, last outcome), specific (and last skill). */
+  general: number;
+  specific: number;
+  weights: MixerWeights;
   /** The mixer's probabilities (before calibration), per column. */
   mixed: Float64Array;
   /** Each learning rate's probabilities (LogLinearMixer.mix). */
@@ -100,7 +118,7 @@ export class NextSkillModel {
   private readonly vocabulary: SkillVocabulary;
   private readonly everyone: SequenceTables;
   private readonly users = new Map<string, UserState>();
-  private readonly mixer = new LogLinearMixer(EXPERT_COUNT);
+  private readonly mixer = new LogLinearMixer(EXPERT_COUNT, SPECIFIC_WEIGHT_SETS);
   private readonly calibrator = new TopOneCalibrator();
   private readonly matchTries = new Float64Array(MATCH_LENGTHS);
   private readonly matchHits = new Float64Array(MATCH_LENGTHS);
@@ -197,14 +215,15 @@ export class NextSkillModel {
     const sources: ExpertSources = { everyone: this.everyone, user: state, keys, everyoneRows: this.everyoneRows, userRows: this.userRows, matchConfidence: this.matchConfidence };
     fillFrame(this.frame, sources, this.vocabulary.size);
     const columns = this.frame.columns;
-    const set = this.frame.depth * 4 + (view.steps.length === 0 ? 0 : 1 + view.steps[view.steps.length - 1].outcome);
+    const { general, specific } = weightSets(view, this.frame.depth);
+    const weights = this.mixer.weightsFor(general, specific, state?.weights.get(general));
     const mixed = last && last.mixed.length >= columns ? last.mixed : new Float64Array(columns * 2);
     const calibrated = last && last.calibrated.length >= columns ? last.calibrated : new Float64Array(columns * 2);
     const perRate = last && last.perRate.length >= LogLinearMixer.perRateSize(columns) ? last.perRate : new Float64Array(LogLinearMixer.perRateSize(columns) * 2);
-    this.mixer.mix(this.frame.inputs, columns, this.mixer.sharedSet(set), state?.weights.get(set), mixed, perRate);
+    this.mixer.mix(this.frame.inputs, columns, weights, mixed, perRate);
     const top = topSlots(mixed, columns - 1, 1, (slot) => this.vocabulary.name(this.frame.candidates.ids[slot]))[0] ?? -1;
     this.calibrate(mixed, calibrated, columns, top);
-    this.last = { user, state, version: this.version, query: key, view, keys, editor, sources, set, mixed, perRate, calibrated, top };
+    this.last = { user, state, version: this.version, query: key, view, keys, editor, sources, general, specific, weights, mixed, perRate, calibrated, top };
     return this.last;
   }
 
@@ -227,9 +246,9 @@ export class NextSkillModel {
   private learn(computed: Computed, state: UserState, id: number): void {
     const slot = this.frame.candidates.slotOf(id);
     const target = slot >= 0 ? slot : this.frame.rest;
-    let own = state.weights.get(computed.set);
-    if (!own) state.weights.set(computed.set, (own = this.mixer.newOwn()));
-    this.mixer.learn(this.frame.inputs, this.frame.columns, computed.perRate, target, this.mixer.sharedSet(computed.set), own);
+    let own = state.weights.get(computed.general);
+    if (!own) state.weights.set(computed.general, (own = this.mixer.newOwn()));
+    this.mixer.learn(this.frame.inputs, this.frame.columns, computed.perRate, target, { general: computed.general, specific: computed.specific, own });
     if (computed.top >= 0) this.calibrator.learn(computed.mixed[computed.top], computed.top === target);
     const match = this.frame.match;
     if (match) {
@@ -276,14 +295,12 @@ export class NextSkillModel {
    */
   private evidence(computed: Computed, slot: number): NextSkillEvidence {
     const frame = this.frame;
-    const shared = this.mixer.sharedSet(computed.set);
-    const own = computed.state?.weights.get(computed.set);
     const ranked: { input: number; lift: number }[] = [];
     for (let input = 0; input < EXPERT_COUNT; input++) {
       const row = frame.row(input);
       let expected = 0;
       for (let c = 0; c < frame.columns; c++) expected += computed.mixed[c] * frame.inputs[row + c];
-      const lift = this.mixer.weightOf(shared, own, input) * (frame.inputs[row + slot] - expected);
+      const lift = this.mixer.weightOf(computed.weights, input) * (frame.inputs[row + slot] - expected);
       if (lift > 0) ranked.push({ input, lift });
     }
     ranked.sort((a, b) => b.lift - a.lift || a.input - b.input);
