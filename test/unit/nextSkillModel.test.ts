@@ -210,6 +210,21 @@ describe('next-skill model', () => {
     assert.throws(() => distribution.probability('never-heard-of'), /learned since/);
   });
 
+  it("gives the unseen mass as the sum over every skill the user has not run, new ones included", () => {
+    const model = new NextSkillModel();
+    replay(model, events.slice(0, 800));
+    const at = events[800].atMs;
+    ['docker-build', 'k8s-deploy', 'docker-build', 'helm-lint'].forEach((skill, i) => model.observe({ user: 'ops', skill, atMs: at + i * MINUTE }));
+    const user = 'dev-1';
+    const ran = new Set(events.slice(0, 800).filter((e) => e.user === user).map((e) => e.skill));
+    const everything = new Set([...events.slice(0, 800).map((e) => e.skill), 'docker-build', 'k8s-deploy', 'helm-lint']);
+    const distribution = model.distribution(user, { atMs: at + 10 * MINUTE });
+    let expected = distribution.probability('a-skill-nobody-ran');
+    for (const skill of everything) if (!ran.has(skill)) expected += distribution.probability(skill);
+    const unseen = model.predict(user, { atMs: at + 10 * MINUTE }, 3).unseenProbability;
+    assert.ok(expected > 0 && Math.abs(unseen - expected) < 1e-9, `${unseen} vs ${expected}`);
+  });
+
   it('is calibrated on a stream with known odds', () => {
     const random = seededRandom(3);
     const model = new NextSkillModel();

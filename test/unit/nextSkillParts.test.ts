@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ContextTrie } from '../../src/core/recommend/contextTrie';
-import { ContextTable, CountRow } from '../../src/core/recommend/countRow';
+import { seededRandom } from '../../src/core/analytics/seededRandom';
+import { ContextTable, CountRow, pruneCutoff } from '../../src/core/recommend/countRow';
 import { RecencyCounts } from '../../src/core/recommend/recencyCounts';
 import { MATCH_MIN, RunHistory } from '../../src/core/recommend/runHistory';
 import { PAUSE_NEW_SESSION, SessionTrail, contextIds } from '../../src/core/recommend/sessionTrail';
@@ -112,5 +113,20 @@ describe('skill vocabulary', () => {
     assert.equal(vocabulary.intern('a'), a);
     assert.equal(vocabulary.intern('c'), OVERFLOW);
     assert.equal(vocabulary.name(a), 'a');
+  });
+});
+
+describe('prune cutoff', () => {
+  it('is the stamp that keeps the newest `keep`, as sorting would give', () => {
+    const random = seededRandom(11);
+    for (let trial = 0; trial < 300; trial++) {
+      const stamps = new Set<number>();
+      const n = 1 + Math.floor(random() * 200);
+      while (stamps.size < n) stamps.add(Math.floor(random() * 100_000));
+      const keep = 1 + Math.floor(random() * n);
+      const sorted = [...stamps].sort((a, b) => a - b);
+      assert.equal(pruneCutoff([...stamps], keep), sorted[n - keep]);
+    }
+    assert.equal(pruneCutoff([5, 3, 9], 0), 9, 'keeps at least one');
   });
 });

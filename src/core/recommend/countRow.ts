@@ -107,10 +107,37 @@ export class CountRow {
  */
 export const PRUNE_SHARE = 0.1;
 
-/** The stamp below which entries go so that `keep` of these stamps remain. */
+/**
+ * The stamp below which entries go so that `keep` of these stamps remain (at least one): the
+ * (n − keep)-th smallest, found by selection (Hoare's quickselect, median-of-three pivots, O(n) on
+ * average) rather than by sorting them all. Stamps are distinct; `stamps` is reordered.
+ */
 export function pruneCutoff(stamps: number[], keep: number): number {
-  stamps.sort((a, b) => a - b);
-  return stamps[Math.max(0, stamps.length - keep)];
+  const k = Math.min(stamps.length - 1, Math.max(0, stamps.length - keep));
+  let low = 0;
+  let high = stamps.length - 1;
+  while (low < high) {
+    const pivot = medianOfThree(stamps[low], stamps[(low + high) >> 1], stamps[high]);
+    let i = low;
+    let j = high;
+    while (i <= j) {
+      while (stamps[i] < pivot) i++;
+      while (stamps[j] > pivot) j--;
+      if (i <= j) {
+        const swap = stamps[i];
+        stamps[i++] = stamps[j];
+        stamps[j--] = swap;
+      }
+    }
+    if (k <= j) high = j;
+    else if (k >= i) low = i;
+    else break;
+  }
+  return stamps[k];
+}
+
+function medianOfThree(a: number, b: number, c: number): number {
+  return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
 }
 
 /**

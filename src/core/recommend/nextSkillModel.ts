@@ -89,6 +89,11 @@ class UserState implements UserSequences {
   }
 }
 
+interface Lifts {
+  weights: Float64Array;
+  expected: Float64Array;
+}
+
 /** The last computation, reused when the same question is asked again before anything changes. */
 interface Computed {
   user: string;
@@ -178,7 +183,8 @@ export class NextSkillModel {
   predict(user: string, query: NextSkillQuery = {}, k = 5): NextSkillPrediction {
     const computed = this.compute(user, this.users.get(user), query);
     const slots = topSlots(computed.calibrated, this.frame.candidates.size, k, (slot) => this.vocabulary.name(this.frame.candidates.ids[slot]));
-    const items = slots.map((slot) => this.item(computed, slot));
+    const lifts = this.liftsOf(computed);
+    const items = slots.map((slot) => this.item(computed, slot, lifts));
     let shown = 0;
     for (const item of items) shown += item.probability;
     return {
@@ -283,24 +289,34 @@ export class NextSkillModel {
     return this.editors.size - 1;
   }
 
-  private item(computed: Computed, slot: number): PredictedSkill {
+  private item(computed: Computed, slot: number, lifts: Lifts): PredictedSkill {
     const skill = this.vocabulary.name(this.frame.candidates.ids[slot]);
-    const evidence = this.evidence(computed, slot);
+    const evidence = this.evidence(computed, slot, lifts);
     return { skill, probability: computed.calibrated[slot], reason: reasonText(skill, evidence), evidence };
+  }
+
+  /** Per input, its weight and its expected value under the mixture: what its lift for a skill is measured from. */
+  private liftsOf(computed: Computed): Lifts {
+    const frame = this.frame;
+    const weights = new Float64Array(EXPERT_COUNT);
+    const expected = new Float64Array(EXPERT_COUNT);
+    for (let input = 0; input < EXPERT_COUNT; input++) {
+      const row = frame.row(input);
+      for (let c = 0; c < frame.columns; c++) expected[input] += computed.mixed[c] * frame.inputs[row + c];
+      weights[input] = this.mixer.weightOf(computed.weights, input);
+    }
+    return { weights, expected };
   }
 
   /**
    * The evidence of the input that raised this skill most above the mixture's average: weight ×
    * (its value for the skill − its expected value), the input's share of the skill's log-odds.
    */
-  private evidence(computed: Computed, slot: number): NextSkillEvidence {
+  private evidence(computed: Computed, slot: number, lifts: Lifts): NextSkillEvidence {
     const frame = this.frame;
     const ranked: { input: number; lift: number }[] = [];
     for (let input = 0; input < EXPERT_COUNT; input++) {
-      const row = frame.row(input);
-      let expected = 0;
-      for (let c = 0; c < frame.columns; c++) expected += computed.mixed[c] * frame.inputs[row + c];
-      const lift = this.mixer.weightOf(computed.weights, input) * (frame.inputs[row + slot] - expected);
+      const lift = lifts.weights[input] * (frame.inputs[frame.row(input) + slot] - lifts.expected[input]);
       if (lift > 0) ranked.push({ input, lift });
     }
     ranked.sort((a, b) => b.lift - a.lift || a.input - b.input);
@@ -313,18 +329,28 @@ export class NextSkillModel {
     return fallbackEvidence(inputs, id);
   }
 
-  /** The probability that the next run is a skill this user has never run. */
+  /**
+   * The probability that the next run is a skill this user has never run: the candidates they have
+   * not run, and the share of the rest outside their skills. That share needs Σ of everyone's
+   * general probability over the user's skills; everyone's chain is linear in each row's counts, so
+   * it is one pass per row over the smaller of the row and the user's skills (not one chain per skill).
+   */
   private unseen(computed: Computed): number {
-    const state = computed.state;
+    const own = computed.sources.userRows[0];
+    const known = own && own.total > 0 ? own : undefined;
     const ids = this.frame.candidates.ids;
     const rest = this.frame.rest;
-    const own = state?.tables.general();
+    const everyoneRows = computed.sources.everyoneRows;
     let unseen = 0;
-    for (let slot = 0; slot < rest; slot++) if ((own?.count(ids[slot]) ?? 0) === 0) unseen += computed.calibrated[slot];
-    const share = this.restShare(computed);
-    let restKnown = 0;
-    for (let rank = 0; own && rank < own.distinct; rank++) if (this.frame.candidates.slotOf(own.idAt(rank)) < 0) restKnown += share(own.idAt(rank));
-    return unseen + computed.calibrated[rest] * Math.max(0, 1 - restKnown);
+    let candidatesOutside = 0;
+    for (let slot = 0; slot < rest; slot++) {
+      if ((known?.count(ids[slot]) ?? 0) > 0) continue;
+      unseen += computed.calibrated[slot];
+      candidatesOutside += generalProbability(everyoneRows, ids[slot]);
+    }
+    const keep = known ? known.distinct / (known.total + known.distinct) : 1;
+    const outside = keep * (1 - (known ? massOn(everyoneRows, known) : 0) - candidatesOutside);
+    return Math.min(1, unseen + (computed.calibrated[rest] * Math.max(0, outside)) / this.frame.fallback[rest]);
   }
 
   /**
@@ -342,6 +368,29 @@ export class NextSkillModel {
       return generalProbability(rows, id) / restProbability;
     };
   }
+}
+
+/**
+ * Σ over the skills of `known` of the probability the chain of `rows` gives them. A row's counts
+ * enter the chain divided by its n+q and then scaled by every later row's q/(n+q).
+ */
+function massOn(rows: readonly CountRow[], known: CountRow): number {
+  let mass = 0;
+  let scale = 1;
+  for (let order = rows.length - 1; order >= 0; order--) {
+    const row = rows[order];
+    if (row.total === 0) continue;
+    let counted = 0;
+    if (row.distinct <= known.distinct) {
+      for (let rank = 0; rank < row.distinct; rank++) if (known.count(row.idAt(rank)) > 0) counted += row.countAt(rank);
+    } else {
+      for (let rank = 0; rank < known.distinct; rank++) counted += row.count(known.idAt(rank));
+    }
+    const denominator = row.total + row.distinct;
+    mass += (scale * counted) / denominator;
+    scale *= row.distinct / denominator;
+  }
+  return mass;
 }
 
 /**
