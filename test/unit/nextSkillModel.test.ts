@@ -245,10 +245,13 @@ describe('next-skill model', () => {
     assert.ok(Math.abs(figures.micro.hit1 - 0.7) < 0.03);
   });
 
-  it('keeps at most maxUsers users', () => {
+  it('keeps at most maxUsers users, and drops those who ran longest ago beyond maxUserContexts', () => {
     const model = new NextSkillModel({ maxUsers: 3 });
     for (let u = 0; u < 10; u++) model.observe({ user: `u${u}`, skill: 'x', atMs: T0 + u });
     assert.equal(model.userCount, 3);
+    const small = new NextSkillModel({ maxUserContexts: 200 });
+    for (const event of events.slice(0, 1500)) small.observe(event);
+    assert.ok(small.userCount >= 1 && small.userCount < 6, String(small.userCount));
   });
 
   it('refuses runs it cannot place in time', () => {

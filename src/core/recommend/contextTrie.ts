@@ -25,6 +25,11 @@ export class ContextTrie {
 
   constructor(readonly maxOrder: number, private readonly capacity: number) {}
 
+  /** Nodes kept, the root included. */
+  get size(): number {
+    return this.nodes;
+  }
+
   /**
    * Sets `rows` to the rows of the orders 0, 1, … of the context (`context` newest first), as deep
    * as it has been seen.

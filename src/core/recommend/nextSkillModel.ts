@@ -11,9 +11,11 @@
  * last outcome, the pause, the editor, decayed frequencies, the repeat of an earlier stretch),
  * mixed log-linearly with weights learned online per context and per user (logLinearMixer.ts),
  * the top probability calibrated online (topOneCalibrator.ts). State is built from stored runs by
- * observing them in order (or recording the older ones: `record`), and stays bounded: at most `maxUsers` users (the one that ran
- * longest ago is dropped), `contextsPerTable` contexts per table of a user and of everyone (the
- * least recently counted dropped), `historyRuns` runs of order per user, `maxSkills` skill names.
+ * observing them in order (or recording the older ones: `record`), and stays bounded: at most
+ * `contextsPerTable` contexts per table of a user and 5× that for everyone's (the least recently
+ * counted dropped), `maxUserContexts` contexts over all users and `maxUsers` users (beyond either,
+ * the users who ran longest ago are dropped), `historyRuns` runs of order per user, `maxSkills`
+ * skill names.
  */
 import { ValidationError } from '../validation';
 import { CandidateSet } from './candidateSet';
@@ -34,11 +36,13 @@ import { TopOneCalibrator } from './topOneCalibrator';
 export interface NextSkillModelOptions {
   maxUsers?: number;
   contextsPerTable?: number;
+  maxUserContexts?: number;
   historyRuns?: number;
   maxSkills?: number;
 }
 
-const DEFAULTS: Required<NextSkillModelOptions> = { maxUsers: 10_000, contextsPerTable: 20_000, historyRuns: 8_192, maxSkills: 100_000 };
+/** About 100 bytes a context: the users' contexts stay within about 100 MiB. */
+const DEFAULTS: Required<NextSkillModelOptions> = { maxUsers: 10_000, contextsPerTable: 20_000, maxUserContexts: 1_000_000, historyRuns: 8_192, maxSkills: 100_000 };
 /** Skill-specific weight sets kept (each 3 rates × 15 weights): about 7 MiB. */
 const SPECIFIC_WEIGHT_SETS = 20_000;
 const OUTCOME_STATES = 4;
@@ -82,6 +86,8 @@ class UserState implements UserSequences {
   readonly history: RunHistory;
   readonly trail = new SessionTrail(USER_ORDER);
   readonly weights: OwnWeightSets = new Map();
+  /** The tables' size when last counted into (for the model's total). */
+  contexts = 0;
 
   constructor(options: Required<NextSkillModelOptions>) {
     this.tables = new SequenceTables(USER_ORDER, options.contextsPerTable, true);
@@ -135,6 +141,7 @@ export class NextSkillModel {
   private readonly matchConfidence = (length: number): number => (this.matchHits[length] + MATCH_PRIOR) / (this.matchTries[length] + 2 * MATCH_PRIOR);
   private last: Computed | undefined;
   private version = 0;
+  private userContexts = 0;
 
   constructor(options: NextSkillModelOptions = {}) {
     this.options = { ...DEFAULTS, ...options };
@@ -204,8 +211,17 @@ export class NextSkillModel {
     if (state) this.users.delete(user);
     else state = new UserState(this.options);
     this.users.set(user, state);
-    if (this.users.size > this.options.maxUsers) this.users.delete(this.users.keys().next().value as string);
+    this.dropUsersBeyond(this.options.maxUsers, Number.POSITIVE_INFINITY);
     return state;
+  }
+
+  /** Drops the users who ran longest ago (never the one just seen) while over either limit. */
+  private dropUsersBeyond(users: number, contexts: number): void {
+    while (this.users.size > 1 && (this.users.size > users || this.userContexts > contexts)) {
+      const [oldest, state] = this.users.entries().next().value as [string, UserState];
+      this.users.delete(oldest);
+      this.userContexts -= state.contexts;
+    }
   }
 
   private compute(user: string, state: UserState | undefined, query: NextSkillQuery): Computed {
@@ -271,6 +287,10 @@ export class NextSkillModel {
     state.history.record(id);
     const endMs = run.atMs + Math.max(0, run.durationSeconds ?? 0) * 1000;
     state.trail.record(view, { id, outcome: outcomeCode(run.completed) }, endMs, run.session);
+    const contexts = state.tables.size;
+    this.userContexts += contexts - state.contexts;
+    state.contexts = contexts;
+    this.dropUsersBeyond(this.options.maxUsers, this.options.maxUserContexts);
     this.version++;
   }
 

@@ -69,6 +69,11 @@ export class SequenceTables {
     this.twoBack = personal ? new ContextTable(capacity) : undefined;
   }
 
+  /** Rows kept, over all kinds of context. */
+  get size(): number {
+    return this.plain.size + this.outcome.size + (this.outcomeAfterTwo?.size ?? 0) + this.pause.size + this.editor.size + (this.twoBack?.size ?? 0);
+  }
+
   /** The general row (order 0). */
   general(): CountRow {
     return this.plain.root;
