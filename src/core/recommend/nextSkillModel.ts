@@ -41,8 +41,8 @@ export interface NextSkillModelOptions {
   maxSkills?: number;
 }
 
-/** About 100 bytes a context: the users' contexts stay within about 100 MiB. */
-const DEFAULTS: Required<NextSkillModelOptions> = { maxUsers: 10_000, contextsPerTable: 20_000, maxUserContexts: 1_000_000, historyRuns: 8_192, maxSkills: 100_000 };
+/** A context costs about 200 bytes (measured on Schonlau's 50 users): the users' stay within about 100 MiB. */
+const DEFAULTS: Required<NextSkillModelOptions> = { maxUsers: 10_000, contextsPerTable: 20_000, maxUserContexts: 500_000, historyRuns: 8_192, maxSkills: 100_000 };
 /** Skill-specific weight sets kept (each 3 rates × 15 weights): about 7 MiB. */
 const SPECIFIC_WEIGHT_SETS = 20_000;
 const OUTCOME_STATES = 4;
