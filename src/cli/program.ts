@@ -18,6 +18,7 @@ import { registerExperimentCommands } from './commands/experiments';
 import { registerCiCommands } from './commands/ci';
 import { registerRealtimeCommands } from './commands/realtime';
 import { registerTeamCommands } from './commands/team';
+import { registerEvaluateCommands } from './commands/evaluate';
 import { CliError, cliContext, processIo, type CliContext, type CliIo } from './context';
 import { numberOption } from './options';
 import { untilStopRequested } from './signals';
@@ -30,6 +31,7 @@ const commandGroups: ((program: Command, ctx: CliContext) => void)[] = [
   registerRealtimeCommands,
   registerCiCommands,
   registerTeamCommands,
+  registerEvaluateCommands,
 ];
 
 function statusText(status: MigrationStatus, invocations: number, path: string): string {

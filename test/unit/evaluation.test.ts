@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { DiscoveryBaselines, NextSkillBaselines } from '../../src/core/evaluation/evaluationBaselines';
 import { EvaluationInputError, readEvaluationRuns } from '../../src/core/evaluation/evaluationInput';
-import { discoveryRecall, RankingScore } from '../../src/core/evaluation/rankingScore';
+import { discoveryRecall } from '../../src/core/evaluation/discoveryRecall';
 import { tempDir } from '../helpers/store';
 
 const scratch = tempDir('sb-eval-');
@@ -57,39 +56,7 @@ describe('evaluation input', () => {
   });
 });
 
-describe('ranking scores', () => {
-  test('hit@1, hit@k and MRR, micro and macro, worked by hand', () => {
-    const score = new RankingScore();
-    score.add({ user: 'a', top: ['x', 'y', 'z'], actual: 'x' });
-    score.add({ user: 'a', top: ['x', 'y', 'z'], actual: 'z' });
-    score.add({ user: 'a', top: ['x', 'y', 'z'], actual: 'w' });
-    score.add({ user: 'b', top: ['y', 'x'], actual: 'x' });
-    const s = score.summary();
-    assert.equal(s.predictions, 4);
-    assert.equal(s.hit_at_1, 1 / 4);
-    assert.equal(s.hit_at_k, 3 / 4);
-    assert.equal(s.mrr, (1 + 1 / 3 + 0 + 1 / 2) / 4);
-    assert.equal(s.macro.hit_at_1, (1 / 3 + 0) / 2);
-    assert.equal(s.macro.hit_at_k, (2 / 3 + 1) / 2);
-    assert.equal(s.calibration, undefined, 'no probabilities, no calibration');
-  });
-
-  test('ECE over 10 equal-width bins, log loss and Brier, worked by hand', () => {
-    const score = new RankingScore();
-    // Bin 0.9-1.0: two predictions at 0.9, one right -> |0.5 - 0.9| = 0.4, weight 2/4.
-    score.add({ user: 'a', top: ['x'], actual: 'x', topProbability: 0.9, actualProbability: 0.9 });
-    score.add({ user: 'a', top: ['x'], actual: 'y', topProbability: 0.9, actualProbability: 0.05 });
-    // Bin 0.3-0.4: two predictions at 0.3, none right -> |0 - 0.3| = 0.3, weight 2/4.
-    score.add({ user: 'a', top: ['x'], actual: 'y', topProbability: 0.3, actualProbability: 0.2 });
-    score.add({ user: 'a', top: ['x'], actual: 'z', topProbability: 0.3, actualProbability: 0 });
-    const c = score.summary().calibration!;
-    assert.ok(Math.abs(c.ece - (0.5 * 0.4 + 0.5 * 0.3)) < 1e-12);
-    const logLoss = -(Math.log(0.9) + Math.log(0.05) + Math.log(0.2) + Math.log(1e-9)) / 4;
-    assert.ok(Math.abs(c.log_loss - logLoss) < 1e-12);
-    assert.ok(Math.abs(c.brier_top1 - (0.01 + 0.81 + 0.09 + 0.09) / 4) < 1e-12);
-    assert.deepEqual(c.bins.map((b) => [b.from, b.predictions, b.hit_rate]), [[0.3, 2, 0], [0.9, 2, 0.5]]);
-  });
-
+describe('discovery recall', () => {
   test('discovery recall@k averages over users who first ran something', () => {
     const r = discoveryRecall([
       { top: ['a', 'b'], firstRuns: ['a', 'c'] },
@@ -97,29 +64,5 @@ describe('ranking scores', () => {
       { top: ['q'], firstRuns: [] },
     ]);
     assert.deepEqual(r, { users: 2, recall: (0.5 + 0) / 2, hit_rate: 0.5 });
-  });
-});
-
-describe('baselines', () => {
-  test('most frequent (everyone, user) and the user\'s Markov-1 row filled from the user\'s frequencies', () => {
-    const b = new NextSkillBaselines();
-    for (const [user, skill] of [['a', 'test'], ['a', 'lint'], ['a', 'test'], ['a', 'build'], ['a', 'test'], ['a', 'lint'], ['b', 'deploy'], ['b', 'deploy'], ['b', 'deploy'], ['b', 'deploy']]) b.observe(user, skill);
-    assert.deepEqual(b.predict('everyone_most_frequent', 'a', 2), ['deploy', 'test']);
-    assert.deepEqual(b.predict('user_most_frequent', 'a', 3), ['test', 'lint', 'build']);
-    // a's last run is lint; after lint a ran test once: the row gives test, then a's frequencies fill in.
-    assert.deepEqual(b.predict('user_markov_1', 'a', 3), ['test', 'lint', 'build']);
-    b.observe('a', 'build');
-    // a's last run is now build, after which a ran test once.
-    assert.deepEqual(b.predict('user_markov_1', 'a', 1), ['test']);
-    assert.deepEqual(b.predict('user_markov_1', 'nobody', 3), []);
-  });
-
-  test('discovery baselines leave out what the user ran; Jaccard weighs nearer users more', () => {
-    const d = new DiscoveryBaselines();
-    const histories: Record<string, string[]> = { me: ['a', 'b'], near: ['a', 'b', 'c'], far: ['a', 'x', 'y', 'z'], other: ['z', 'w'] };
-    for (const [user, skills] of Object.entries(histories)) for (const skill of skills) d.observe(user, skill);
-    assert.deepEqual(d.recommend('popularity', 'me', 3), ['z', 'c', 'w']);
-    // near: 2/3, far: 1/5; other shares nothing and is no neighbour.
-    assert.deepEqual(d.recommend('jaccard_user_user_5', 'me', 2), ['c', 'x']);
   });
 });

@@ -36,19 +36,20 @@ export async function readEvaluationRuns(file: string): Promise<EvaluationRun[]>
   } catch (err) {
     throw new EvaluationInputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const runs: Omit<EvaluationRun, 'index' | 'session'>[] = [];
-  const sessions: (string | undefined)[] = [];
+  const runs: UnplacedRun[] = [];
   let line = 0;
   for await (const text of readline.createInterface({ input: stream, crlfDelay: Infinity })) {
     line++;
     if (!text.trim()) continue;
     const parsed = parseRun(text, `${file}:${line}`);
-    runs.push({ ...parsed.run, line });
-    sessions.push(parsed.session);
+    runs.push({ ...parsed.run, line, session: parsed.session });
   }
   if (runs.length === 0) throw new EvaluationInputError(`${file} holds no runs`);
-  return orderAndNumber(runs, sessions);
+  return orderAndNumber(runs);
 }
+
+/** A run without its place yet: where it came from, and its session when one is named. */
+export type UnplacedRun = Omit<EvaluationRun, 'index' | 'session'> & { session?: string };
 
 interface ParsedRun {
   run: Omit<EvaluationRun, 'index' | 'session' | 'line'>;
@@ -81,15 +82,15 @@ function parseRun(text: string, where: string): ParsedRun {
   };
 }
 
-/** Time order (a stable sort keeps ties in file order), each user's runs numbered, sessions given. */
-function orderAndNumber(runs: Omit<EvaluationRun, 'index' | 'session'>[], sessions: (string | undefined)[]): EvaluationRun[] {
+/** Time order (a stable sort keeps ties in the order given), each user's runs numbered, sessions given. */
+export function orderAndNumber(runs: readonly UnplacedRun[]): EvaluationRun[] {
   const order = runs.map((_, i) => i).sort((a, b) => runs[a].atMs - runs[b].atMs || a - b);
   const perUser = new Map<string, { count: number; lastMs: number; session: string }>();
   return order.map((i) => {
     const run = runs[i];
     const user = perUser.get(run.user);
     const index = user?.count ?? 0;
-    const session = sessions[i] ?? (user && run.atMs - user.lastMs < SESSION_IDLE_MS ? user.session : `${run.user}#${index}`);
+    const session = run.session ?? (user && run.atMs - user.lastMs < SESSION_IDLE_MS ? user.session : `${run.user}#${index}`);
     perUser.set(run.user, { count: index + 1, lastMs: run.atMs, session });
     return { ...run, index, session };
   });

@@ -339,14 +339,15 @@ export class SegmentWriter {
   private bytes = 0;
   private failed = false;
 
-  private constructor(eventsDir: string) {
+  private constructor(eventsDir: string, private readonly sync: boolean) {
     this.name = `seg-${Date.now().toString(36)}-${process.pid}-${crypto.randomBytes(4).toString('hex')}.jsonl`;
     this.file = path.join(eventsDir, this.name);
   }
 
-  static async create(eventsDir: string, slot: number): Promise<SegmentWriter> {
+  /** `sync: false` (a throw-away store, such as an evaluation's) skips the fdatasync: nothing there must survive a crash. */
+  static async create(eventsDir: string, slot: number, sync = true): Promise<SegmentWriter> {
     fs.mkdirSync(eventsDir, { recursive: true, mode: 0o700 });
-    const writer = new SegmentWriter(eventsDir);
+    const writer = new SegmentWriter(eventsDir, sync);
     try {
       writer.fd = fs.openSync(writer.file, 'wx', 0o600);
     } catch (err) {
@@ -378,7 +379,7 @@ export class SegmentWriter {
         if (n <= 0) throw zeroByteWrite();
         written += n;
       }
-      await datasync(fd);
+      if (this.sync) await datasync(fd);
     } catch (err) {
       this.retire();
       throw describeIoError(err, 'append to the event segment', this.file);

@@ -13,6 +13,8 @@ interface Pending {
 export interface AppenderOptions {
   /** Size at which the segment is ended and a new one begun. */
   segmentBytes: number;
+  /** false: no fdatasync (a throw-away store); default true. */
+  durable?: boolean;
   /**
    * Hears each group once it is on disk, before its commits resolve, with the segment that holds
    * it (as it is after the write) and each event's stamp.
@@ -98,7 +100,7 @@ export class LogAppender {
       this.ids.observe(this.latest);
     });
     await this.slotReady;
-    this.writerReady ??= SegmentWriter.create(this.eventsDir, this.slot!.slot).then(
+    this.writerReady ??= SegmentWriter.create(this.eventsDir, this.slot!.slot, this.options.durable !== false).then(
       (writer) => {
         this.writer = writer;
       },

@@ -50,6 +50,11 @@ export interface StoreOptions {
   compactionRunner?: CompactionRunner;
   /** Size at which this process ends its log segment and begins a new one (default SEGMENT_ROTATE_BYTES). */
   segmentBytes?: number;
+  /**
+   * false for a throw-away store (an evaluation's replay): events are written without fdatasync,
+   * since nothing there must survive a crash. Default true: every commit is on disk when it resolves.
+   */
+  durable?: boolean;
   /** Problems the user should hear about (a damaged file moved aside, a failed snapshot, a skipped log line). */
   onMessage?: (message: string) => void;
 }
@@ -112,6 +117,7 @@ export class SkillStore implements Store {
     this.state = readState(database);
     this.appender = new LogAppender(paths.eventsDir, paths.slotsDir, {
       segmentBytes: options.segmentBytes ?? SEGMENT_ROTATE_BYTES,
+      durable: options.durable,
       onWritten: (events, stamps, segment) => {
         this.state.offsets.set(segment.name, segment.size);
         this.applyOwn(events, stamps);
