@@ -97,6 +97,8 @@ export class ChangePointDetector {
     private readonly search: ChangePointSearch,
     /** The n whose log sets the penalties (the length at the last fit). */
     readonly fittedLength: number,
+    /** Whether any dimension has a value at each index. */
+    private readonly present: boolean[],
   ) {}
 
   /** `pruning` replaces the search settings (the tests compare with the unpruned search). */
@@ -108,7 +110,8 @@ export class ChangePointDetector {
     const first = segmentation(prepared.map((p) => ({ ...p, weight: 1 })), model, n, settings);
     const weighted = prepared.map((p, d) => ({ ...p, weight: effectiveWeight(p.values, first.fits(d)) }));
     const final = segmentation(weighted, model, n, settings);
-    return new ChangePointDetector(model, final.dims, final.search, n);
+    const present = Array.from({ length: n }, (_, t) => dimensions.some((dim) => dim[t] !== null));
+    return new ChangePointDetector(model, final.dims, final.search, n, present);
   }
 
   /** Indices seen (fitted and appended). */
@@ -119,6 +122,7 @@ export class ChangePointDetector {
   /** One new time index: a value (or null) per dimension. */
   append(values: readonly SeriesValue[]): void {
     if (values.length !== this.dims.length) throw new RangeError(`expected ${this.dims.length} value(s), got ${values.length}`);
+    this.present.push(values.some((v) => v !== null));
     this.dims.forEach((dim, d) => {
       const value = admit(values[d], this.model);
       const standardised = value === null || !dim.standardiser ? value : screenNew(dim, value);
@@ -128,8 +132,16 @@ export class ChangePointDetector {
     this.search.extend();
   }
 
+  /**
+   * Where each new segment begins. A change inside a run of missing values could start anywhere in
+   * it at the same cost; it is reported at the first index that has a value, the first observation
+   * of the new segment.
+   */
   changePoints(): number[] {
-    return this.search.changePoints();
+    return this.search.changePoints().map((t) => {
+      while (t < this.present.length - 1 && !this.present[t]) t++;
+      return t;
+    });
   }
 }
 
