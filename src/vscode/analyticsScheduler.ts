@@ -6,7 +6,7 @@ import type { Core, StoreHost } from './storeHost';
 
 /** How often the true 1 h / 24 h windows and the anomalies are recomputed, and the lease is sought. */
 const MONITOR_EVERY_MS = 60_000;
-/** How often due A/B tests are completed and dependencies and baselines refreshed. */
+/** How often due A/B tests are completed and dependencies, baselines and the regression history refreshed. */
 const HOURLY_MS = 3_600_000;
 /** Retention runs a little after the store opens (off the startup path), then daily. */
 const RETENTION_DELAY_MS = 30_000;
@@ -19,7 +19,7 @@ const FIRST_RUN_MAX_MS = 15_000;
 /**
  * Every background job that writes derived data, in one place: the metrics cache and anomaly
  * detection every minute (new anomalies turn the status bar's warning on), due A/B tests,
- * dependencies and baselines hourly, retention daily, and the predictor, retrained when the data
+ * dependencies, baselines and the regression history hourly, retention daily, and the predictor, retrained when the data
  * has grown by 20 %. Only the window holding the store's job lease runs them (the others read
  * what it writes, as they read each other's runs); every job is awaited before the next one of its
  * kind starts, and none runs on a caller's path. While tracking is paused none of them runs:
@@ -54,6 +54,8 @@ export class AnalyticsScheduler extends Disposable {
       for (const test of await core.lib.completeDueAbTests(core.store)) this.log.info(`A/B test "${test.test_name}" reached its end date and is completed`);
       await core.jobs.run(core.store, { kind: 'dependencies' });
       await core.jobs.run(core.store, { kind: 'baselines' });
+      const changes = await core.jobs.run(core.store, { kind: 'changes' });
+      for (const r of changes.summary.found) this.log.warn(`Regression: ${r.skill_name} ${r.change} since ${r.started_at} (run ${r.start_run_number})`);
     });
     this.every('retention', RETENTION_DELAY_MS, DAILY_MS, async () => {
       const retentionDays = this.settings.current.retentionDays;

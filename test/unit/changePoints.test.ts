@@ -90,6 +90,10 @@ describe('detectChangePoints: planted changes', () => {
     assert.ok((segments[0].mean[0] as number) < 0.05 && (segments[1].mean[0] as number) > 0.29);
   });
 
+  it('a clean step without noise (runs per day 10 → 2) is found: rounding-size residuals are no dependence', () => {
+    assert.deepEqual(detectChangePoints([[...Array<number>(60).fill(10), ...Array<number>(30).fill(2)]]).change_points, [60]);
+  });
+
   it('two dimensions share change points: a shift in the second alone is found', () => {
     const a = normals(5, 150);
     const b = normals(6, 150).map((v, i) => v + (i >= 90 ? 3 : 0));

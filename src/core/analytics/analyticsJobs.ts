@@ -2,22 +2,32 @@
  * The background analytics that take long on a large store, as jobs a worker thread can run on its
  * own read-only replica: a job computes from the replica and returns the events to commit (the
  * predictor writes its model file itself), so the editor's thread only commits a few hundred rows.
+ * The regression history (skillChanges.ts) refits a skill's change points when it has new runs.
  */
 import type { StoreEvent } from '../store/events';
 import type { SkillStore } from '../store/store';
 import { updateCommunityBaselines } from './baselines';
 import { updateSkillDependencies } from './dependencies';
 import { trainPredictor, type TrainResult } from './predictor';
+import { recomputeSkillChanges, type SkillChange } from './skillChanges';
 
 export type AnalyticsJob =
   | { kind: 'dependencies'; minCoOccurrence?: number }
   | { kind: 'baselines' }
-  | { kind: 'predictor'; days?: number };
+  | { kind: 'predictor'; days?: number }
+  | { kind: 'changes' };
+
+/** What a regression-history refresh did: the skills it recomputed and the open regressions it found. */
+export interface ChangesSummary {
+  skills: string[];
+  found: SkillChange[];
+}
 
 export type AnalyticsJobResult =
   | { kind: 'dependencies'; events: StoreEvent[]; summary: Awaited<ReturnType<typeof updateSkillDependencies>> }
   | { kind: 'baselines'; events: StoreEvent[]; summary: Awaited<ReturnType<typeof updateCommunityBaselines>> }
-  | { kind: 'predictor'; events: StoreEvent[]; summary: TrainResult };
+  | { kind: 'predictor'; events: StoreEvent[]; summary: TrainResult }
+  | { kind: 'changes'; events: StoreEvent[]; summary: ChangesSummary };
 
 /** Runs a job on `replica`, collecting what it would commit instead of committing it. */
 export async function computeAnalyticsJob(replica: SkillStore, job: AnalyticsJob): Promise<AnalyticsJobResult> {
@@ -25,5 +35,9 @@ export async function computeAnalyticsJob(replica: SkillStore, job: AnalyticsJob
   const collector = { db: replica.db, paths: replica.paths, commit: async (batch: StoreEvent[]) => void events.push(...batch) };
   if (job.kind === 'dependencies') return { kind: job.kind, events, summary: await updateSkillDependencies(collector, { minCoOccurrence: job.minCoOccurrence }) };
   if (job.kind === 'baselines') return { kind: job.kind, events, summary: await updateCommunityBaselines(collector) };
+  if (job.kind === 'changes') {
+    const refreshed = recomputeSkillChanges(replica);
+    return { kind: job.kind, events: refreshed.events, summary: { skills: refreshed.skills, found: refreshed.found } };
+  }
   return { kind: job.kind, events, summary: await trainPredictor(collector, { days: job.days }) };
 }

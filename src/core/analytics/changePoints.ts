@@ -46,6 +46,8 @@ const NEIGHBOURS = MIN_SEGMENT - 1;
  */
 const PRUNE_MARGIN_CHANGES = 3;
 const MAX_CANDIDATES = 100;
+/** Residuals smaller than this (in units of the series' scale) are rounding, not noise. */
+const ROUNDING = 1e-9;
 /** The mean absolute deviation of Gaussian data times this is its standard deviation. */
 const MEAN_DEVIATION_TO_SD = Math.sqrt(Math.PI / 2);
 
@@ -277,7 +279,9 @@ function effectiveWeight(values: readonly SeriesValue[], segments: { start: numb
     for (let t = start; t < end; t++) {
       const v = values[t];
       if (v === null) continue;
-      const r = v - fit.intercept - fit.slope * t;
+      const raw = v - fit.intercept - fit.slope * t;
+      // A constant stretch fits with residuals of rounding size, all alike: no evidence of dependence.
+      const r = Math.abs(raw) < ROUNDING ? 0 : raw;
       squares += r * r;
       present++;
       if (previous !== null) lagged += r * previous;
