@@ -167,6 +167,19 @@ describe('search and increments', () => {
     assert.deepEqual(detector.changePoints(), [520]);
   });
 
+  it('a detector carried over as plain data (a worker to the editor) goes on exactly as the original', () => {
+    const y = normals(71, 400).map((v, i) => v + (i >= 350 ? 3 : 0));
+    const original = ChangePointDetector.fit([y.slice(0, 300)]);
+    const copy = ChangePointDetector.restore(structuredClone(original.state()));
+    assert.deepEqual(copy.changePoints(), original.changePoints());
+    for (const v of y.slice(300)) {
+      original.append([v]);
+      copy.append([v]);
+    }
+    assert.deepEqual(copy.changePoints(), original.changePoints());
+    assert.equal(copy.changePoints().length, 1);
+  });
+
   it('refuses what is not a series: NaN, unequal dimensions, pass/fail values other than 0 and 1', () => {
     assert.throws(() => detectChangePoints([[1, Number.NaN]]), RangeError);
     assert.throws(() => detectChangePoints([[1, 2], [1]]), RangeError);

@@ -34,10 +34,12 @@ export function registerChangesCommands(program: Command, ctx: CliContext): void
     .description('change points of a series in a JSON file in the Turing Change Point Dataset format ({"series": [{"raw": [numbers or null]}]}; several entries are the dimensions of one series)')
     .requiredOption('--input <file>', 'the series file')
     .option('--json', 'print JSON: {"change_points": [0-based indices where a segment begins], "segments": [...]}')
-    .action((opts: { input: string; json?: boolean }) => {
+    .action((opts: { input: string; json?: boolean }, command: Command) => {
       const file = readInput(opts.input);
       const result = detectChangePoints(file.dimensions);
-      ctx.io.out(opts.json ? ctx.json(result) : detectionText(file, result, ctx));
+      // The parent's options are read after the subcommand too, so `changes` may have taken --json.
+      const json = opts.json || command.parent?.opts<{ json?: boolean }>().json;
+      ctx.io.out(json ? ctx.json(result) : detectionText(file, result, ctx));
     });
 }
 

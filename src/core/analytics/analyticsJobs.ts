@@ -2,25 +2,28 @@
  * The background analytics that take long on a large store, as jobs a worker thread can run on its
  * own read-only replica: a job computes from the replica and returns the events to commit (the
  * predictor writes its model file itself), so the editor's thread only commits a few hundred rows.
- * The regression history (skillChanges.ts) refits a skill's change points when it has new runs.
+ * The regression history (skillChanges.ts) fits the skills whose stored history is out of date and
+ * hands the fitted detectors back, so that the window appends later runs (skillChangeTracker.ts).
  */
 import type { StoreEvent } from '../store/events';
 import type { SkillStore } from '../store/store';
 import { updateCommunityBaselines } from './baselines';
 import { updateSkillDependencies } from './dependencies';
 import { trainPredictor, type TrainResult } from './predictor';
-import { recomputeSkillChanges, type SkillChange } from './skillChanges';
+import { recomputeSkillChanges, type SkillChange, type SkillHistoryState } from './skillChanges';
 
 export type AnalyticsJob =
   | { kind: 'dependencies'; minCoOccurrence?: number }
   | { kind: 'baselines' }
   | { kind: 'predictor'; days?: number }
-  | { kind: 'changes' };
+  /** `refit`: skills SkillChangeTracker hands back for a full fit. */
+  | { kind: 'changes'; refit?: string[] };
 
-/** What a regression-history refresh did: the skills it recomputed and the open regressions it found. */
+/** What a regression-history refresh did: the skills it recomputed, the open regressions it found, the fitted states. */
 export interface ChangesSummary {
   skills: string[];
   found: SkillChange[];
+  states: SkillHistoryState[];
 }
 
 export type AnalyticsJobResult =
@@ -36,8 +39,8 @@ export async function computeAnalyticsJob(replica: SkillStore, job: AnalyticsJob
   if (job.kind === 'dependencies') return { kind: job.kind, events, summary: await updateSkillDependencies(collector, { minCoOccurrence: job.minCoOccurrence }) };
   if (job.kind === 'baselines') return { kind: job.kind, events, summary: await updateCommunityBaselines(collector) };
   if (job.kind === 'changes') {
-    const refreshed = recomputeSkillChanges(replica);
-    return { kind: job.kind, events: refreshed.events, summary: { skills: refreshed.skills, found: refreshed.found } };
+    const refreshed = recomputeSkillChanges(replica, { refit: job.refit });
+    return { kind: job.kind, events: refreshed.events, summary: { skills: refreshed.skills, found: refreshed.found, states: refreshed.states } };
   }
   return { kind: job.kind, events, summary: await trainPredictor(collector, { days: job.days }) };
 }

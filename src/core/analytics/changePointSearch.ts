@@ -28,6 +28,14 @@ export interface SearchOptions {
   maxCandidates: number;
 }
 
+/** Where a search stands, as plain data (a worker thread hands it to the editor's thread). */
+export interface SearchState {
+  best: number[];
+  previous: number[];
+  candidates: number[];
+  totals: number[];
+}
+
 export class ChangePointSearch {
   /** best[t]: least cost of indices [0, t) (−β for the empty prefix, so the first segment pays no change). */
   private readonly best: number[];
@@ -37,8 +45,17 @@ export class ChangePointSearch {
   /** Each candidate's total at the last step (NaN: too recent to end a segment). */
   private totals: number[] = [];
 
-  constructor(private readonly segmentCost: SegmentCost, private readonly options: SearchOptions) {
-    this.best = [-options.changePenalty];
+  /** A new search, or one carrying on from `state` over a cost that holds the same points. */
+  constructor(private readonly segmentCost: SegmentCost, private readonly options: SearchOptions, state?: SearchState) {
+    this.best = state ? state.best.slice() : [-options.changePenalty];
+    if (!state) return;
+    this.previous = state.previous.slice();
+    this.candidates = state.candidates.slice();
+    this.totals = state.totals.slice();
+  }
+
+  state(): SearchState {
+    return { best: this.best.slice(), previous: this.previous.slice(), candidates: this.candidates.slice(), totals: this.totals.slice() };
   }
 
   /** Indices searched so far. */

@@ -26,7 +26,7 @@
  * decisions); `refit` starts over when the history has grown enough to matter.
  */
 import { median } from 'simple-statistics';
-import { ChangePointSearch, type SearchOptions } from './changePointSearch';
+import { ChangePointSearch, type SearchOptions, type SearchState } from './changePointSearch';
 import { BernoulliSegmentCost, GaussianSegmentCost, SummedSegmentCost, type SegmentFit } from './segmentCosts';
 import { normalQuantile } from './statistics';
 
@@ -78,7 +78,9 @@ interface Standardiser {
 
 interface Dimension {
   standardiser: Standardiser | null;
-  /** The values the costs see (standardised, outliers as null). */
+  /** Every value seen, standardised (Gaussian) or as given (Bernoulli): what outliers are judged against. */
+  raw: SeriesValue[];
+  /** The values the costs see: `raw` with outliers as null, as far as they have been judged. */
   values: SeriesValue[];
   weight: number;
   cost: GaussianSegmentCost | BernoulliSegmentCost;
@@ -91,6 +93,16 @@ export function detectChangePoints(dimensions: readonly (readonly SeriesValue[])
   return { change_points, segments: describeSegments(dimensions, change_points) };
 }
 
+/** A fitted detector as plain data (structured-cloneable), to carry on with elsewhere. */
+export interface DetectorState {
+  model: ChangePointModel;
+  fittedLength: number;
+  pruning: Pruning;
+  present: boolean[];
+  dims: { standardiser: Standardiser | null; weight: number; raw: SeriesValue[]; values: SeriesValue[] }[];
+  search: SearchState;
+}
+
 /** A fitted detector that takes new points one at a time. */
 export class ChangePointDetector {
   private constructor(
@@ -101,7 +113,26 @@ export class ChangePointDetector {
     readonly fittedLength: number,
     /** Whether any dimension has a value at each index. */
     private readonly present: boolean[],
+    private readonly pruning: Pruning,
   ) {}
+
+  /** Carries on from a state: the costs are rebuilt from its values (O(n)), the search is not repeated. */
+  static restore(state: DetectorState): ChangePointDetector {
+    const dims = buildCosts(state.dims, state.model, state.fittedLength);
+    const search = new ChangePointSearch(totalCost(dims), searchOptions(state.fittedLength, state.pruning), state.search);
+    return new ChangePointDetector(state.model, dims, search, state.fittedLength, state.present.slice(), state.pruning);
+  }
+
+  state(): DetectorState {
+    return {
+      model: this.model,
+      fittedLength: this.fittedLength,
+      pruning: this.pruning,
+      present: this.present.slice(),
+      dims: this.dims.map((d) => ({ standardiser: d.standardiser, weight: d.weight, raw: d.raw.slice(), values: d.values.slice() })),
+      search: this.search.state(),
+    };
+  }
 
   /** `pruning` replaces the search settings (the tests compare with the unpruned search). */
   static fit(dimensions: readonly (readonly SeriesValue[])[], model: ChangePointModel = 'gaussian', pruning: Partial<Pruning> = {}): ChangePointDetector {
@@ -113,24 +144,31 @@ export class ChangePointDetector {
     const weighted = prepared.map((p, d) => ({ ...p, weight: effectiveWeight(p.values, first.fits(d)) }));
     const final = segmentation(weighted, model, n, settings);
     const present = Array.from({ length: n }, (_, t) => dimensions.some((dim) => dim[t] !== null));
-    return new ChangePointDetector(model, final.dims, final.search, n, present);
+    return new ChangePointDetector(model, final.dims, final.search, n, present, settings);
   }
 
   /** Indices seen (fitted and appended). */
   get length(): number {
-    return this.search.length;
+    return this.present.length;
   }
 
-  /** One new time index: a value (or null) per dimension. */
+  /**
+   * One new time index: a value (or null) per dimension. A Gaussian value is judged an outlier or
+   * not once its later neighbours have come too, as in a fit, so the search is that many behind.
+   */
   append(values: readonly SeriesValue[]): void {
     if (values.length !== this.dims.length) throw new RangeError(`expected ${this.dims.length} value(s), got ${values.length}`);
-    this.present.push(values.some((v) => v !== null));
-    this.dims.forEach((dim, d) => {
-      const value = admit(values[d], this.model);
-      const standardised = value === null || !dim.standardiser ? value : screenNew(dim, value);
-      dim.values.push(standardised);
-      dim.cost.push(standardised);
-    });
+    const admitted = values.map((v) => admit(v, this.model));
+    this.present.push(admitted.some((v) => v !== null));
+    this.dims.forEach((dim, d) => dim.raw.push(standardise(dim.standardiser, admitted[d])));
+    const lag = this.model === 'gaussian' ? NEIGHBOURS : 0;
+    while (this.dims[0].values.length < this.present.length - lag) {
+      for (const dim of this.dims) {
+        const judged = judge(dim, dim.values.length);
+        dim.values.push(judged);
+        dim.cost.push(judged);
+      }
+    }
     this.search.extend();
   }
 
@@ -163,12 +201,16 @@ function admit(value: SeriesValue, model: ChangePointModel): SeriesValue {
   return value;
 }
 
-function prepare(raw: readonly SeriesValue[], model: ChangePointModel): { standardiser: Standardiser | null; values: SeriesValue[] } {
-  if (model === 'bernoulli') return { standardiser: null, values: [...raw] };
-  const standardiser = standardiserOf(raw);
-  const values = raw.map((v) => (v === null ? null : (v - standardiser.center) / standardiser.scale));
-  dropOutliers(values, standardiser.outlierZ);
-  return { standardiser, values };
+function prepare(given: readonly SeriesValue[], model: ChangePointModel): Pick<Dimension, 'standardiser' | 'raw' | 'values'> {
+  const standardiser = model === 'bernoulli' ? null : standardiserOf(given);
+  const raw = given.map((v) => standardise(standardiser, v));
+  const dim = { standardiser, raw, values: [] as SeriesValue[] };
+  dim.values = raw.map((_, t) => judge(dim, t));
+  return dim;
+}
+
+function standardise(standardiser: Standardiser | null, value: SeriesValue): SeriesValue {
+  return value === null || standardiser === null ? value : (value - standardiser.center) / standardiser.scale;
 }
 
 /**
@@ -213,48 +255,55 @@ function leastSquaresLine(points: readonly [number, number][]): { intercept: num
   return { intercept: yMean - slope * tMean, slope };
 }
 
-/** Marks as null each value too far from the median of its present neighbours (standardised units). */
-function dropOutliers(values: SeriesValue[], outlierZ: number): void {
-  const present: number[] = [];
-  values.forEach((v, t) => {
-    if (v !== null) present.push(t);
-  });
-  const outliers: number[] = [];
-  present.forEach((t, i) => {
-    const window: number[] = [];
-    for (let j = Math.max(0, i - NEIGHBOURS); j <= Math.min(present.length - 1, i + NEIGHBOURS); j++) window.push(values[present[j]] as number);
-    if (Math.abs((values[t] as number) - median(window)) > outlierZ) outliers.push(t);
-  });
-  for (const t of outliers) values[t] = null;
+/**
+ * raw[t], or null when it is an outlier: farther than the threshold (standardised units) from the
+ * median of itself and up to NEIGHBOURS present values on each side, among those seen so far.
+ */
+function judge(dim: Pick<Dimension, 'standardiser' | 'raw'>, t: number): SeriesValue {
+  const value = dim.raw[t];
+  if (value === null || dim.standardiser === null) return value;
+  const window: number[] = [value];
+  for (let i = t - 1, found = 0; i >= 0 && found < NEIGHBOURS; i--) found += pushPresent(window, dim.raw[i]);
+  for (let i = t + 1, found = 0; i < dim.raw.length && found < NEIGHBOURS; i++) found += pushPresent(window, dim.raw[i]);
+  return Math.abs(value - median(window)) > dim.standardiser.outlierZ ? null : value;
 }
 
-/** A new value, standardised, or null when it is an outlier against the latest values (they have no later neighbours yet). */
-function screenNew(dim: Dimension, value: number): SeriesValue {
-  const { center, scale, outlierZ } = dim.standardiser as Standardiser;
-  const z = (value - center) / scale;
-  const window: number[] = [z];
-  for (let t = dim.values.length - 1; t >= 0 && window.length < 2 * NEIGHBOURS + 1; t--) {
-    const v = dim.values[t];
-    if (v !== null) window.push(v);
-  }
-  return Math.abs(z - median(window)) > outlierZ ? null : z;
+function pushPresent(window: number[], value: SeriesValue): number {
+  if (value === null) return 0;
+  window.push(value);
+  return 1;
 }
 
 /** The search settings; an undefined margin is PRUNE_MARGIN_CHANGES changes' price. */
 type Pruning = { pruneMargin: number | undefined } & Pick<SearchOptions, 'maxCandidates'>;
 
-function segmentation(dims: Omit<Dimension, 'cost'>[], model: ChangePointModel, n: number, pruning: Pruning) {
-  const parameterPenalty = Math.log(Math.max(n, 2));
-  const built: Dimension[] = dims.map((d) => {
+/** log n: what one parameter costs in a series of n points (BIC). */
+const parameterPenaltyOf = (n: number) => Math.log(Math.max(n, 2));
+
+function buildCosts(dims: readonly Omit<Dimension, 'cost'>[], model: ChangePointModel, n: number): Dimension[] {
+  const parameterPenalty = parameterPenaltyOf(n);
+  return dims.map((d) => {
     const options = { weight: d.weight, parameterPenalty };
     const cost = model === 'bernoulli' ? new BernoulliSegmentCost(options) : new GaussianSegmentCost(options);
     for (const v of d.values) cost.push(v);
-    return { ...d, values: [...d.values], cost };
+    return { ...d, values: d.values.slice(), cost };
   });
-  const total = built.length === 1 ? built[0].cost : new SummedSegmentCost(built.map((d) => d.cost));
-  const changePenalty = 2 * parameterPenalty;
+}
+
+function totalCost(dims: Dimension[]) {
+  return dims.length === 1 ? dims[0].cost : new SummedSegmentCost(dims.map((d) => d.cost));
+}
+
+/** MBIC's 2·log n per change, and the search settings. */
+function searchOptions(n: number, pruning: Pruning): SearchOptions {
+  const changePenalty = 2 * parameterPenaltyOf(n);
   const pruneMargin = pruning.pruneMargin ?? PRUNE_MARGIN_CHANGES * changePenalty;
-  const search = new ChangePointSearch(total, { changePenalty, minSegment: MIN_SEGMENT, pruneMargin, maxCandidates: pruning.maxCandidates });
+  return { changePenalty, minSegment: MIN_SEGMENT, pruneMargin, maxCandidates: pruning.maxCandidates };
+}
+
+function segmentation(dims: Omit<Dimension, 'cost'>[], model: ChangePointModel, n: number, pruning: Pruning) {
+  const built = buildCosts(dims, model, n);
+  const search = new ChangePointSearch(totalCost(built), searchOptions(n, pruning));
   search.extend();
   const bounds = [0, ...search.changePoints(), n];
   return {

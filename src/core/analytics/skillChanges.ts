@@ -25,7 +25,7 @@ import { all, one } from '../store/statements';
 import type { SkillStore } from '../store/store';
 import { MIN_DURATION_SECONDS } from '../measures';
 import { hoursAgo, type Timestamp } from '../time';
-import { detectChangePoints, type ChangePointModel, type SeriesValue } from './changePoints';
+import { ChangePointDetector, detectChangePoints, type ChangePointModel, type DetectorState, type SeriesValue } from './changePoints';
 
 export const SKILL_CHANGE_METRICS = ['duration', 'failure_rate', 'runs'] as const;
 export type SkillChangeMetric = (typeof SKILL_CHANGE_METRICS)[number];
@@ -69,7 +69,7 @@ export interface SkillChange extends SkillSegment {
 const MAX_AGE_HOURS = 1;
 const DAY_MS = 86_400_000;
 
-interface Run {
+export interface SkillRun {
   id: number;
   invoked_at: Timestamp;
   completed: number;
@@ -85,18 +85,78 @@ interface MetricSeries {
   span(start: number, end: number): Omit<SkillSegment, 'skill_name' | 'metric' | 'segment' | 'previous_level' | 'ratio' | 'direction' | 'regression' | 'open' | 'through_at' | 'computed_at'>;
 }
 
-/** The skill's history computed from its runs now (writes nothing). */
-export function computeSkillHistory(store: Pick<SkillStore, 'db'>, skill: string, now: Date = new Date()): SkillSegment[] {
-  const runs = all<Run>(store.db, 'SELECT id, invoked_at, completed, duration_seconds FROM skill_invocation WHERE skill_name = ? ORDER BY invoked_at, id', [skill]);
-  if (runs.length === 0) return [];
-  const context = { skill, through: runs[runs.length - 1].invoked_at, computedAt: now.toISOString() };
-  const series = [durationSeries(runs), outcomeSeries(runs), runsSeries(store, skill, runs, now)];
-  return series.flatMap((s) => segmentsOf(s, context));
+/** A skill's runs and its two per-run series' fitted detectors: what the tracker carries on from. */
+export interface SkillHistoryState {
+  skill: string;
+  runs: SkillRun[];
+  duration: DetectorState | null;
+  failure_rate: DetectorState | null;
 }
 
-function segmentsOf(series: MetricSeries, context: { skill: string; through: Timestamp; computedAt: Timestamp }): SkillSegment[] {
+/** The per-run detectors of a skill (null: the series has no value yet). */
+export interface PerRunDetectors {
+  duration: ChangePointDetector | null;
+  failure_rate: ChangePointDetector | null;
+}
+
+/** The skill's runs in time order, all of them or those after `after`. */
+export function readSkillRuns(store: Pick<SkillStore, 'db'>, skill: string, after = ''): SkillRun[] {
+  return all<SkillRun>(store.db, 'SELECT id, invoked_at, completed, duration_seconds FROM skill_invocation WHERE skill_name = ? AND invoked_at > ? ORDER BY invoked_at, id', [skill, after]);
+}
+
+/** The skill's history computed from its runs now (writes nothing), and the fitted state to carry on from. */
+export function fitSkillHistory(store: Pick<SkillStore, 'db'>, skill: string, now: Date = new Date()): { segments: SkillSegment[]; state: SkillHistoryState | null } {
+  const runs = readSkillRuns(store, skill);
+  if (runs.length === 0) return { segments: [], state: null };
+  const series = perRunSeries(runs);
+  const detectors: PerRunDetectors = { duration: fitted(series.duration), failure_rate: fitted(series.failure_rate) };
+  const segments = [...perRunHistory(skill, runs, detectors, now), ...runsPerDayHistory(store, skill, runs, now)];
+  return { segments, state: { skill, runs, duration: detectors.duration?.state() ?? null, failure_rate: detectors.failure_rate?.state() ?? null } };
+}
+
+/** The skill's history computed from its runs now (writes nothing). */
+export function computeSkillHistory(store: Pick<SkillStore, 'db'>, skill: string, now: Date = new Date()): SkillSegment[] {
+  return fitSkillHistory(store, skill, now).segments;
+}
+
+function fitted(series: MetricSeries): ChangePointDetector | null {
+  return series.values.some((v) => v !== null) ? ChangePointDetector.fit([series.values], series.model) : null;
+}
+
+/** The duration and failure-rate segments from the runs and their detectors' change points. */
+export function perRunHistory(skill: string, runs: SkillRun[], detectors: PerRunDetectors, now: Date): SkillSegment[] {
+  const context = contextOf(skill, runs, now);
+  const series = perRunSeries(runs);
+  return [
+    ...segmentsOf(series.duration, detectors.duration?.changePoints() ?? [], context),
+    ...segmentsOf(series.failure_rate, detectors.failure_rate?.changePoints() ?? [], context),
+  ];
+}
+
+/** The runs-per-day segments, fitted afresh: one point a day, and it changes only when a day ends. */
+export function runsPerDayHistory(store: Pick<SkillStore, 'db'>, skill: string, runs: SkillRun[], now: Date): SkillSegment[] {
+  const series = runsSeries(store, skill, runs, now);
+  const changePoints = series.values.some((v) => v !== null) ? detectChangePoints([series.values], series.model).change_points : [];
+  return segmentsOf(series, changePoints, contextOf(skill, runs, now));
+}
+
+interface HistoryContext {
+  skill: string;
+  through: Timestamp;
+  computedAt: Timestamp;
+}
+
+function contextOf(skill: string, runs: SkillRun[], now: Date): HistoryContext {
+  return { skill, through: runs[runs.length - 1].invoked_at, computedAt: now.toISOString() };
+}
+
+function perRunSeries(runs: SkillRun[]): { duration: MetricSeries; failure_rate: MetricSeries } {
+  return { duration: durationSeries(runs), failure_rate: outcomeSeries(runs) };
+}
+
+function segmentsOf(series: MetricSeries, changePoints: number[], context: HistoryContext): SkillSegment[] {
   if (!series.values.some((v) => v !== null)) return [];
-  const bounds = [0, ...detectChangePoints([series.values], series.model).change_points, series.values.length];
+  const bounds = [0, ...changePoints, series.values.length];
   const segments: SkillSegment[] = [];
   for (let i = 0; i + 1 < bounds.length; i++) {
     const span = series.span(bounds[i], bounds[i + 1]);
@@ -125,27 +185,38 @@ function changeOf(metric: SkillChangeMetric, previous: number | null, level: num
   return { ratio, direction: up ? 'more_runs' : 'fewer_runs', regression: false };
 }
 
-function durationSeries(runs: Run[]): MetricSeries {
-  const timed: { run: Run; number: number; seconds: number }[] = [];
+/** A run's point in the duration series: the log of a completed run's seconds (null for the others). */
+export function durationPoint(run: SkillRun): number | null {
+  return run.completed === 1 && run.duration_seconds !== null ? Math.log(Math.max(run.duration_seconds, MIN_DURATION_SECONDS)) : null;
+}
+
+/** A run's point in the failure series: 1 failed, 0 completed. */
+export function failurePoint(run: SkillRun): number {
+  return run.completed === 1 ? 0 : 1;
+}
+
+function durationSeries(runs: SkillRun[]): MetricSeries {
+  const timed: { run: SkillRun; number: number; point: number }[] = [];
   runs.forEach((run, i) => {
-    if (run.completed === 1 && run.duration_seconds !== null) timed.push({ run, number: i + 1, seconds: run.duration_seconds });
+    const point = durationPoint(run);
+    if (point !== null) timed.push({ run, number: i + 1, point });
   });
   return {
     metric: 'duration',
     model: 'gaussian',
-    values: timed.map((t) => Math.log(Math.max(t.seconds, MIN_DURATION_SECONDS))),
+    values: timed.map((t) => t.point),
     span: (start, end) => ({
       ...runSpan(timed[start].run, timed[end - 1].run, timed[start].number, end - start),
-      level: median(timed.slice(start, end).map((t) => t.seconds)),
+      level: median(timed.slice(start, end).map((t) => t.run.duration_seconds as number)),
     }),
   };
 }
 
-function outcomeSeries(runs: Run[]): MetricSeries {
+function outcomeSeries(runs: SkillRun[]): MetricSeries {
   return {
     metric: 'failure_rate',
     model: 'bernoulli',
-    values: runs.map((r) => (r.completed === 1 ? 0 : 1)),
+    values: runs.map(failurePoint),
     span: (start, end) => {
       let failed = 0;
       for (let i = start; i < end; i++) failed += runs[i].completed === 1 ? 0 : 1;
@@ -154,7 +225,7 @@ function outcomeSeries(runs: Run[]): MetricSeries {
   };
 }
 
-function runSpan(first: Run, last: Run, number: number, points: number) {
+function runSpan(first: SkillRun, last: SkillRun, number: number, points: number) {
   return { started_at: first.invoked_at, ended_at: last.invoked_at, start_run_id: first.id, start_run_number: number, points };
 }
 
@@ -162,7 +233,7 @@ function runSpan(first: Run, last: Run, number: number, points: number) {
  * Runs per UTC day on the days the store recorded any run, from the skill's first day to yesterday.
  * Daily counts come from the hourly series (skill_time_series), kept with every run.
  */
-function runsSeries(store: Pick<SkillStore, 'db'>, skill: string, runs: Run[], now: Date): MetricSeries {
+function runsSeries(store: Pick<SkillStore, 'db'>, skill: string, runs: SkillRun[], now: Date): MetricSeries {
   const firstDay = Date.parse(runs[0].invoked_at.slice(0, 10));
   const today = Date.parse(now.toISOString().slice(0, 10));
   const days = Math.max(0, Math.round((today - firstDay) / DAY_MS));
@@ -209,7 +280,7 @@ function dailyCounts(store: Pick<SkillStore, 'db'>, where: string, params: strin
 }
 
 /** The first run at or after `at` (runs are in time order). */
-function firstRunFrom(runs: Run[], at: Timestamp): { run: Run; index: number } | undefined {
+function firstRunFrom(runs: SkillRun[], at: Timestamp): { run: SkillRun; index: number } | undefined {
   let lo = 0;
   let hi = runs.length;
   while (lo < hi) {
@@ -266,6 +337,8 @@ export interface RefreshOptions {
   skills?: string[];
   /** Recompute even what is fresh. */
   force?: boolean;
+  /** Recompute these too, fresh or not (skills the tracker handed back for a full fit). */
+  refit?: readonly string[];
   now?: Date;
 }
 
@@ -278,22 +351,26 @@ export interface RefreshResult {
   events: StoreEvent[];
   /** Open regressions the stored history did not have yet (by skill, metric and start): each is found once. */
   found: SkillChange[];
+  /** The fitted state of each skill recomputed, for SkillChangeTracker to carry on from. */
+  states: SkillHistoryState[];
 }
 
-/** Recomputes the stale histories (writes nothing; `commitSkillChanges` stores the result). */
+/** Recomputes the stale histories (writes nothing; `refreshSkillChanges` stores the result). */
 export function recomputeSkillChanges(store: Pick<SkillStore, 'db'>, options: RefreshOptions = {}): RefreshResult {
   const now = options.now ?? new Date();
   const withRuns = all<{ skill_name: string }>(store.db, 'SELECT skill_name FROM skill_metrics WHERE total_invocations > 0 ORDER BY skill_name').map((r) => r.skill_name);
   const wanted = options.skills ?? withRuns;
-  const skills = wanted.filter((skill) => options.force || isStale(store, skill, now));
+  const refit = new Set(options.refit);
+  const skills = wanted.filter((skill) => options.force || refit.has(skill) || isStale(store, skill, now));
   const segments: SkillSegment[] = [];
   const events: StoreEvent[] = [];
-  const known = new Set(storedSkillChanges(store).filter((s) => s.regression).map(regressionKey));
+  const states: SkillHistoryState[] = [];
+  const known = knownRegressions(store);
   for (const skill of skills) {
-    const history = computeSkillHistory(store, skill, now);
-    events.push({ t: 'delete', table: 'skill_changes', where: { skill_name: skill } });
-    if (history.length) events.push({ t: 'upsert', table: 'skill_changes', key: ['skill_name', 'metric', 'segment'], rows: history.map(toRow) });
+    const { segments: history, state } = fitSkillHistory(store, skill, now);
+    for (const e of historyEvents(skill, history)) events.push(e);
     for (const s of history) segments.push(s);
+    if (state) states.push(state);
   }
   if (options.skills === undefined) {
     const kept = new Set(withRuns);
@@ -301,8 +378,24 @@ export function recomputeSkillChanges(store: Pick<SkillStore, 'db'>, options: Re
       if (!kept.has(skill_name)) events.push({ t: 'delete', table: 'skill_changes', where: { skill_name } });
     }
   }
-  const found = reportSkillChanges(segments, { days: Infinity, now }).open_regressions.filter((r) => !known.has(regressionKey(r)));
-  return { skills, segments, events, found };
+  return { skills, segments, events, found: newRegressions(segments, known, now), states };
+}
+
+/** The events that replace a skill's stored history with `history`. */
+export function historyEvents(skill: string, history: readonly SkillSegment[]): StoreEvent[] {
+  const events: StoreEvent[] = [{ t: 'delete', table: 'skill_changes', where: { skill_name: skill } }];
+  if (history.length) events.push({ t: 'upsert', table: 'skill_changes', key: ['skill_name', 'metric', 'segment'], rows: history.map(toRow) });
+  return events;
+}
+
+/** The regressions stored now (by skill, metric and start), to tell the new ones. */
+export function knownRegressions(store: Pick<SkillStore, 'db'>, skill?: string): Set<string> {
+  return new Set(storedSkillChanges(store, skill).filter((s) => s.regression).map(regressionKey));
+}
+
+/** The open regressions of `segments` that are not in `known`. */
+export function newRegressions(segments: readonly SkillSegment[], known: Set<string>, now: Date): SkillChange[] {
+  return reportSkillChanges(segments, { days: Infinity, now }).open_regressions.filter((r) => !known.has(regressionKey(r)));
 }
 
 function regressionKey(s: SkillSegment): string {
