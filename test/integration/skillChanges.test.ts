@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { refreshSkillChanges, skillChangeReport, storedSkillChanges, type SkillChange } from '../../src/core/analytics/skillChanges';
+import { getSkillChanges, refreshSkillChanges, skillChangeReport, storedSkillChanges, type SkillChange } from '../../src/core/analytics/skillChanges';
 import { all } from '../../src/core/store/statements';
 import { tempStore } from '../helpers/store';
 import { PLANTED, daysAgoMidnight, seedRegressionStore } from './skillChanges-seed';
@@ -63,6 +63,7 @@ describe('regression history of a store with planted changes', () => {
     assert.equal(rows.length, 12 + 3, 'one segment per metric of 4 skills, one more per planted change');
     assert.equal(rows.filter((r) => r.open === 1).length, 12, 'the latest segment of every metric is open');
 
+    assert.deepEqual(getSkillChanges(env.store).changes.map((c) => c.skill_name).sort(), ['git-commit', 'pytest-run', 'ruff-check'], 'the stored report, read without a fit');
     const again = await refreshSkillChanges(env.store);
     assert.deepEqual([again.skills, again.events], [[], []], 'current histories are not recomputed');
     const forced = await refreshSkillChanges(env.store, { force: true });

@@ -442,6 +442,11 @@ export function reportSkillChanges(segments: readonly SkillSegment[], query: Cha
   return { changes, open_regressions: changes.filter((c) => c.open && c.regression), segments: inWindow };
 }
 
+/** The report from the stored history alone (reads only; for views that must not wait on a fit). */
+export function getSkillChanges(store: Pick<SkillStore, 'db'>, query: ChangesQuery = {}): SkillChangeReport {
+  return reportSkillChanges(storedSkillChanges(store, query.skill), query);
+}
+
 /**
  * The report for a query, with stale histories recomputed first: stored when `write` allows it,
  * otherwise only used for this answer (a paused or read-only store writes nothing).
