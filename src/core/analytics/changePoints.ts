@@ -23,7 +23,10 @@
  *
  * Incremental: `ChangePointDetector.append` adds one time index at O(candidates) with the scale,
  * outlier threshold, weights and n of the last fit frozen (so a new run never reshuffles old
- * decisions); `refit` starts over when the history has grown enough to matter.
+ * decisions); a new value joins the search once its later neighbours have come and it can be
+ * judged an outlier or not as in a fit. `state()` / `restore()` carry a fitted detector across
+ * threads; the caller fits anew when the series has grown enough for log n to matter
+ * (skillChangeTracker.ts: at twice its fitted length).
  */
 import { median } from 'simple-statistics';
 import { ChangePointSearch, type SearchOptions, type SearchState } from './changePointSearch';
