@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChangePointDetector, detectChangePoints, type SeriesValue } from '../../src/core/analytics/changePoints';
+import { ChangePointDetector, detectChangePoints, type ChangePointModel, type SeriesValue } from '../../src/core/analytics/changePoints';
 import { seededRandom } from '../../src/core/analytics/seededRandom';
 import { BernoulliSegmentCost, GaussianSegmentCost } from '../../src/core/analytics/segmentCosts';
 
@@ -10,6 +10,23 @@ const close = (actual: number, expected: number, what = '') => assert.ok(Math.ab
 function normals(seed: number, n: number): number[] {
   const random = seededRandom(seed);
   return Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+}
+
+/** Poisson draws (inversion) with mean `rates(i)` at index i. */
+function counts(seed: number, rates: (i: number) => number, n: number): number[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const u = random();
+    let k = 0;
+    let p = Math.exp(-rates(i));
+    let cumulative = p;
+    while (u > cumulative) {
+      k++;
+      p *= rates(i) / k;
+      cumulative += p;
+    }
+    return k;
+  });
 }
 
 function bernoulli(seed: number, rates: (i: number) => number, n: number): number[] {
@@ -94,6 +111,11 @@ describe('detectChangePoints: planted changes', () => {
     assert.deepEqual(detectChangePoints([[...Array<number>(60).fill(10), ...Array<number>(30).fill(2)]]).change_points, [60]);
   });
 
+  it('runs per day 10 → 2 from day 60 of 90 (Poisson counts) is found there', () => {
+    const [cp] = detectChangePoints([counts(8, (i) => (i < 60 ? 10 : 2), 90)], 'poisson').change_points;
+    assert.ok(Math.abs(cp - 60) <= 2, `${cp}`);
+  });
+
   it('two dimensions share change points: a shift in the second alone is found', () => {
     const a = normals(5, 150);
     const b = normals(6, 150).map((v, i) => v + (i >= 90 ? 3 : 0));
@@ -133,6 +155,10 @@ describe('detectChangePoints: no false alarm', () => {
     }
   });
 
+  it('a rarely run skill (0.3 runs a day) over 60 days, 20 series: no change point (a Gaussian cost alarms in a third of them)', () => {
+    for (let seed = 80; seed < 100; seed++) assert.deepEqual(detectChangePoints([counts(seed, () => 0.3, 60)], 'poisson').change_points, [], `seed ${seed}`);
+  });
+
   it('pass/fail at a steady 10 %, 10 series of 500: no change point', () => {
     for (let seed = 50; seed < 60; seed++) assert.deepEqual(detectChangePoints([bernoulli(seed, () => 0.1, 500)], 'bernoulli').change_points, [], `seed ${seed}`);
   });
@@ -147,10 +173,11 @@ describe('detectChangePoints: no false alarm', () => {
 describe('search and increments', () => {
   it('the pruned search finds what the unpruned one finds', () => {
     const unpruned = { pruneMargin: Infinity, maxCandidates: Infinity };
-    const series: [SeriesValue[], 'gaussian' | 'bernoulli'][] = [
+    const series: [SeriesValue[], ChangePointModel][] = [
       [normals(60, 400).map((v, i) => v + (i >= 100 ? 2 : 0) - (i >= 250 ? 3 : 0) + (i >= 330 ? 0.02 * (i - 330) : 0)), 'gaussian'],
       [normals(61, 300).map((v, i) => v * (i >= 150 ? 3 : 1)), 'gaussian'],
       [bernoulli(62, (i) => (i >= 200 ? 0.5 : 0.05), 400), 'bernoulli'],
+      [counts(63, (i) => (i >= 120 ? 1 : 6), 200), 'poisson'],
     ];
     for (const [y, model] of series) {
       assert.deepEqual(ChangePointDetector.fit([y], model).changePoints(), ChangePointDetector.fit([y], model, unpruned).changePoints());
@@ -184,6 +211,7 @@ describe('search and increments', () => {
     assert.throws(() => detectChangePoints([[1, Number.NaN]]), RangeError);
     assert.throws(() => detectChangePoints([[1, 2], [1]]), RangeError);
     assert.throws(() => detectChangePoints([[0, 0.5]], 'bernoulli'), RangeError);
+    assert.throws(() => detectChangePoints([[3, -1]], 'poisson'), RangeError);
     assert.throws(() => detectChangePoints([]), RangeError);
   });
 });

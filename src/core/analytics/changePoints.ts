@@ -30,10 +30,11 @@
  */
 import { median } from 'simple-statistics';
 import { ChangePointSearch, type SearchOptions, type SearchState } from './changePointSearch';
-import { BernoulliSegmentCost, GaussianSegmentCost, SummedSegmentCost, type SegmentFit } from './segmentCosts';
+import { BernoulliSegmentCost, GaussianSegmentCost, PoissonSegmentCost, SummedSegmentCost, type SegmentFit } from './segmentCosts';
 import { normalQuantile } from './statistics';
 
-export type ChangePointModel = 'gaussian' | 'bernoulli';
+/** gaussian: any numeric series; bernoulli: 0/1 (pass/fail); poisson: counts (runs per day). */
+export type ChangePointModel = 'gaussian' | 'bernoulli' | 'poisson';
 export type SeriesValue = number | null;
 
 /** Fewest points in a segment. */
@@ -86,7 +87,7 @@ interface Dimension {
   /** The values the costs see: `raw` with outliers as null, as far as they have been judged. */
   values: SeriesValue[];
   weight: number;
-  cost: GaussianSegmentCost | BernoulliSegmentCost;
+  cost: GaussianSegmentCost | BernoulliSegmentCost | PoissonSegmentCost;
 }
 
 /** Change points of one series (each array one dimension, all the same length). */
@@ -144,7 +145,7 @@ export class ChangePointDetector {
     const settings: Pruning = { pruneMargin: pruning.pruneMargin, maxCandidates: pruning.maxCandidates ?? MAX_CANDIDATES };
     const prepared = dimensions.map((raw) => prepare(raw, model));
     const first = segmentation(prepared.map((p) => ({ ...p, weight: 1 })), model, n, settings);
-    const weighted = prepared.map((p, d) => ({ ...p, weight: effectiveWeight(p.values, first.fits(d)) }));
+    const weighted = prepared.map((p, d) => ({ ...p, weight: effectiveWeight(p.values, first.fits(d), model) }));
     const final = segmentation(weighted, model, n, settings);
     const present = Array.from({ length: n }, (_, t) => dimensions.some((dim) => dim[t] !== null));
     return new ChangePointDetector(model, final.dims, final.search, n, present, settings);
@@ -201,11 +202,12 @@ function admit(value: SeriesValue, model: ChangePointModel): SeriesValue {
   if (value === null) return null;
   if (!Number.isFinite(value)) throw new RangeError(`values must be finite numbers or null, not ${value}`);
   if (model === 'bernoulli' && value !== 0 && value !== 1) throw new RangeError(`pass/fail values must be 0 or 1, not ${value}`);
+  if (model === 'poisson' && value < 0) throw new RangeError(`counts must be 0 or more, not ${value}`);
   return value;
 }
 
 function prepare(given: readonly SeriesValue[], model: ChangePointModel): Pick<Dimension, 'standardiser' | 'raw' | 'values'> {
-  const standardiser = model === 'bernoulli' ? null : standardiserOf(given);
+  const standardiser = model === 'gaussian' ? standardiserOf(given) : null;
   const raw = given.map((v) => standardise(standardiser, v));
   const dim = { standardiser, raw, values: [] as SeriesValue[] };
   dim.values = raw.map((_, t) => judge(dim, t));
@@ -287,7 +289,7 @@ function buildCosts(dims: readonly Omit<Dimension, 'cost'>[], model: ChangePoint
   const parameterPenalty = parameterPenaltyOf(n);
   return dims.map((d) => {
     const options = { weight: d.weight, parameterPenalty };
-    const cost = model === 'bernoulli' ? new BernoulliSegmentCost(options) : new GaussianSegmentCost(options);
+    const cost = model === 'bernoulli' ? new BernoulliSegmentCost(options) : model === 'poisson' ? new PoissonSegmentCost(options) : new GaussianSegmentCost(options);
     for (const v of d.values) cost.push(v);
     return { ...d, values: d.values.slice(), cost };
   });
@@ -320,9 +322,11 @@ function segmentation(dims: Omit<Dimension, 'cost'>[], model: ChangePointModel, 
 
 /**
  * (1 − ρ)/(1 + ρ) for the lag-1 autocorrelation ρ of the residuals within segments (pairs of
- * consecutive present values), and never below one observation's worth of the series.
+ * consecutive present values), and never below one observation's worth of the series. Counts
+ * (Poisson) use Pearson residuals, and are weighted down by their overdispersion φ as well
+ * (quasi-Poisson: the variance of real daily counts exceeds their mean).
  */
-function effectiveWeight(values: readonly SeriesValue[], segments: { start: number; end: number; fit: SegmentFit }[]): number {
+function effectiveWeight(values: readonly SeriesValue[], segments: { start: number; end: number; fit: SegmentFit }[], model: ChangePointModel): number {
   let lagged = 0;
   let squares = 0;
   let present = 0;
@@ -331,9 +335,7 @@ function effectiveWeight(values: readonly SeriesValue[], segments: { start: numb
     for (let t = start; t < end; t++) {
       const v = values[t];
       if (v === null) continue;
-      const raw = v - fit.intercept - fit.slope * t;
-      // A constant stretch fits with residuals of rounding size, all alike: no evidence of dependence.
-      const r = Math.abs(raw) < ROUNDING ? 0 : raw;
+      const r = residual(v, fit, t, model);
       squares += r * r;
       present++;
       if (previous !== null) lagged += r * previous;
@@ -342,8 +344,16 @@ function effectiveWeight(values: readonly SeriesValue[], segments: { start: numb
   }
   if (squares === 0 || present === 0) return 1;
   const rho = lagged / squares;
-  if (rho <= 0) return 1;
-  return Math.max((1 - rho) / (1 + rho), 1 / present);
+  const dependence = rho > 0 ? (1 - rho) / (1 + rho) : 1;
+  const dispersion = model === 'poisson' ? Math.max(squares / Math.max(present - segments.length, 1), 1) : 1;
+  return Math.max(dependence / dispersion, 1 / present);
+}
+
+function residual(value: number, fit: SegmentFit, t: number, model: ChangePointModel): number {
+  const expected = fit.intercept + fit.slope * t;
+  const raw = model === 'poisson' ? (expected > 0 ? (value - expected) / Math.sqrt(expected) : 0) : value - expected;
+  // A constant stretch fits with residuals of rounding size, all alike: no evidence of dependence.
+  return Math.abs(raw) < ROUNDING ? 0 : raw;
 }
 
 function describeSegments(dimensions: readonly (readonly SeriesValue[])[], changePoints: readonly number[]): ChangePointSegment[] {

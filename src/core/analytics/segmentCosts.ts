@@ -11,6 +11,7 @@
  *   cannot buy a near-zero variance (the failure of the plain mean-and-variance cost on quantised
  *   or repeated values), and a segment as noisy as the series pays for re-learning its variance.
  * - Bernoulli (pass/fail per run): each segment has its own failure rate (1 parameter).
+ * - Poisson (runs per day): each segment has its own daily rate (1 parameter).
  *
  * Missing values (null) are skipped: a segment's cost counts only the points it has.
  */
@@ -161,8 +162,8 @@ export class GaussianSegmentCost extends RunningSegmentCost {
   }
 }
 
-/** Bernoulli segments over 0/1 values (1 = a failure). */
-export class BernoulliSegmentCost extends RunningSegmentCost {
+/** Segments with one rate each, over counts: the rate's maximum-likelihood estimate is the mean. */
+abstract class RateSegmentCost extends RunningSegmentCost {
   private readonly k = new RunningSum();
 
   push(value: number | null): void {
@@ -174,15 +175,32 @@ export class BernoulliSegmentCost extends RunningSegmentCost {
     const m = this.present.between(start, end);
     const k = this.k.between(start, end);
     const { weight, parameterPenalty } = this.options;
-    if (k === 0 || k === m) return parameterPenalty;
-    const p = k / m;
-    return -2 * weight * (k * Math.log(p) + (m - k) * Math.log(1 - p)) + parameterPenalty;
+    return m === 0 ? parameterPenalty : -2 * weight * this.logLikelihood(m, k) + parameterPenalty;
   }
 
-  /** The failure rate of [start, end) (the constant it fits). */
+  /** The rate of [start, end) (the constant it fits). */
   fit(start: number, end: number): SegmentFit {
     const m = this.present.between(start, end);
     return { shape: 'constant', intercept: m > 0 ? this.k.between(start, end) / m : 0, slope: 0 };
+  }
+
+  /** The maximised log-likelihood of m values summing to k (without terms that do not depend on the segments). */
+  protected abstract logLikelihood(m: number, k: number): number;
+}
+
+/** Bernoulli segments over 0/1 values (1 = a failure). */
+export class BernoulliSegmentCost extends RateSegmentCost {
+  protected logLikelihood(m: number, k: number): number {
+    if (k === 0 || k === m) return 0;
+    const p = k / m;
+    return k * Math.log(p) + (m - k) * Math.log(1 - p);
+  }
+}
+
+/** Poisson segments over counts (runs per day); Σ log y! is the same for every segmentation and left out. */
+export class PoissonSegmentCost extends RateSegmentCost {
+  protected logLikelihood(m: number, k: number): number {
+    return k === 0 ? 0 : k * Math.log(k / m) - k;
   }
 }
 
