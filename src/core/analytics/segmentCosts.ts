@@ -4,7 +4,7 @@
  * changePoints.ts) plus log n for each parameter the segment fits (BIC). Running sums make every
  * cost O(1), and a cost grows by one point in O(1), so the search can take new runs as they come.
  *
- * - Gaussian (any numeric series, log durations, runs per day): each segment is a constant or a
+ * - Gaussian (any numeric series, log durations): each segment is a constant or a
  *   straight line, whichever costs less (1 or 2 parameters), with its own noise variance. The
  *   variance is integrated out under an inverse-gamma prior worth two observations (a0 = 1) and
  *   centred on the series' own scale (the caller standardises the values by it), so a short segment
