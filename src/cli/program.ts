@@ -15,6 +15,7 @@ import { SkillTracker } from '../core/tracking/tracker';
 import { registerLearningCommands } from './commands/learning';
 import { registerMonitoringCommands } from './commands/monitoring';
 import { registerExperimentCommands } from './commands/experiments';
+import { registerChangesCommands } from './commands/changes';
 import { registerCiCommands } from './commands/ci';
 import { registerRealtimeCommands } from './commands/realtime';
 import { registerTeamCommands } from './commands/team';
@@ -26,6 +27,7 @@ import { untilStopRequested } from './signals';
 /** Command groups of other areas register themselves here. */
 const commandGroups: ((program: Command, ctx: CliContext) => void)[] = [
   registerMonitoringCommands,
+  registerChangesCommands,
   registerLearningCommands,
   registerExperimentCommands,
   registerRealtimeCommands,

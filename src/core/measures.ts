@@ -17,6 +17,9 @@ export function completionRate(alias = ''): string {
   return `AVG(CASE WHEN ${alias ? `${alias}.` : ''}completed = 1 THEN 1.0 ELSE 0.0 END)`;
 }
 
+/** Log-scale analytics (anomalies, change points) take a duration of 0 s (rounded timings) as 1 ms, so that its logarithm exists. */
+export const MIN_DURATION_SECONDS = 0.001;
+
 /** A percent column (skill_metrics.completion_rate) as a rate 0..1. */
 export function rateFromPercent(column: string): string {
   return `(${column} / 100.0)`;

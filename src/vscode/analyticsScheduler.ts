@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { SkillChange } from '../core/analytics/skillChanges';
 import type { JobLease } from '../core/store/jobLease';
 import { Disposable, intervalDisposable, toDisposable } from './lifecycle';
 import type { SettingsWatcher } from './settings';
@@ -6,7 +7,7 @@ import type { Core, StoreHost } from './storeHost';
 
 /** How often the true 1 h / 24 h windows and the anomalies are recomputed, and the lease is sought. */
 const MONITOR_EVERY_MS = 60_000;
-/** How often due A/B tests are completed and dependencies and baselines refreshed. */
+/** How often due A/B tests are completed and dependencies, baselines and the regression history refreshed. */
 const HOURLY_MS = 3_600_000;
 /** Retention runs a little after the store opens (off the startup path), then daily. */
 const RETENTION_DELAY_MS = 30_000;
@@ -17,9 +18,10 @@ const RETENTION_STEP_PAUSE_MS = 1100;
 const FIRST_RUN_MAX_MS = 15_000;
 
 /**
- * Every background job that writes derived data, in one place: the metrics cache and anomaly
- * detection every minute (new anomalies turn the status bar's warning on), due A/B tests,
- * dependencies and baselines hourly, retention daily, and the predictor, retrained when the data
+ * Every background job that writes derived data, in one place: the metrics cache, anomaly
+ * detection and new runs appended to the regression history every minute (new anomalies turn the
+ * status bar's warning on), due A/B tests, dependencies, baselines and the full fits of the
+ * regression history hourly, retention daily, and the predictor, retrained when the data
  * has grown by 20 %. Only the window holding the store's job lease runs them (the others read
  * what it writes, as they read each other's runs); every job is awaited before the next one of its
  * kind starts, and none runs on a caller's path. While tracking is paused none of them runs:
@@ -45,15 +47,20 @@ export class AnalyticsScheduler extends Disposable {
     const lease = new core.lib.JobLease(core.store.paths.db, core.store.paths.jobsLock);
     this.lease = lease;
     this.register(toDisposable(() => void lease.dispose()));
+    const changes = new core.lib.SkillChangeTracker();
     this.every('monitor', FIRST_RUN_MAX_MS, MONITOR_EVERY_MS, async () => {
       await core.lib.refreshMetricsCache(core.store);
       const found = await core.lib.detectAnomalies(core.store, {});
       for (const a of found) this.log.warn(`Anomaly: ${a.skill_name} ${a.anomaly_type} of ${a.metric} (baseline ${a.baseline_value}, now ${a.observed_value})`);
+      this.logRegressions(await changes.update(core.store));
     });
     this.every('hourly', FIRST_RUN_MAX_MS, HOURLY_MS, async () => {
       for (const test of await core.lib.completeDueAbTests(core.store)) this.log.info(`A/B test "${test.test_name}" reached its end date and is completed`);
       await core.jobs.run(core.store, { kind: 'dependencies' });
       await core.jobs.run(core.store, { kind: 'baselines' });
+      const refreshed = await core.jobs.run(core.store, { kind: 'changes', refit: changes.stale() });
+      changes.adopt(refreshed.summary.states);
+      this.logRegressions(refreshed.summary.found);
     });
     this.every('retention', RETENTION_DELAY_MS, DAILY_MS, async () => {
       const retentionDays = this.settings.current.retentionDays;
@@ -67,6 +74,10 @@ export class AnalyticsScheduler extends Disposable {
       onTrained: (r) => this.log.info(`Predictor retrained on ${r.samples} runs: accuracy ${r.accuracy.toFixed(3)} against ${r.baselineAccuracy.toFixed(3)} for the majority outcome`),
       onError: (err) => this.log.info(`Predictor not trained: ${err.message}`),
     }).start());
+  }
+
+  private logRegressions(found: readonly SkillChange[]): void {
+    for (const r of found) this.log.warn(`Regression: ${r.skill_name} ${r.change} since ${r.started_at} (run ${r.start_run_number})`);
   }
 
   /** Whether this window runs the shared jobs now: it holds the lease, or has just taken it. */

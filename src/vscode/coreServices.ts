@@ -9,6 +9,7 @@ export { detectAnomalies } from '../core/analytics/anomalies';
 export { PredictorRefusal, PredictorService } from '../core/analytics/predictor';
 export { exportProfile, importProfiles } from '../core/analytics/profiles';
 export { refreshMetricsCache } from '../core/analytics/realtimeMetrics';
+export { SkillChangeTracker } from '../core/analytics/skillChangeTracker';
 export { initializeTaxonomy } from '../core/analytics/taxonomy';
 export { backfillTimeSeries } from '../core/analytics/timeSeries';
 export { getSkillTrend, TREND_METRICS } from '../core/analytics/trend';

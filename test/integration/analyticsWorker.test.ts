@@ -5,6 +5,8 @@ import { AnalyticsJobRunner } from '../../src/core/analytics/analyticsJobRunner'
 import { getCommunityBaselines } from '../../src/core/analytics/baselines';
 import { getSkillDependencies } from '../../src/core/analytics/dependencies';
 import { getPredictorInfo, PredictorRefusal } from '../../src/core/analytics/predictor';
+import { SkillChangeTracker } from '../../src/core/analytics/skillChangeTracker';
+import { storedSkillChanges } from '../../src/core/analytics/skillChanges';
 import { SkillStore } from '../../src/core/store/store';
 import { ago, plant, tempDir, type PlantedInvocation } from '../helpers/store';
 import { tsWorkerEntry } from '../helpers/tsWorker';
@@ -50,4 +52,19 @@ test('dependencies are computed in the worker on its own replica and committed t
 test('a predictor refusal crosses the thread as a PredictorRefusal (too little data is information)', async () => {
   await assert.rejects(() => runner.run(store, { kind: 'predictor', days: 30 }), (err: unknown) => err instanceof PredictorRefusal && /not enough data/.test((err as Error).message));
   assert.equal(getPredictorInfo(store), undefined, 'no model was written');
+});
+
+test('the regression history is fitted in the worker: its rows reach the store and its fitted detectors the window, which appends later runs', async () => {
+  const start = Date.now() - 300 * 3_600_000;
+  const steady: PlantedInvocation[] = Array.from({ length: 200 }, (_, i) => ({ skill: 'bench-run', at: new Date(start + i * 3_600_000), duration: 10 + (i % 5) * 0.1 }));
+  await plant(store, steady);
+  const result = await runner.run(store, { kind: 'changes' });
+  assert.ok(result.summary.skills.includes('bench-run'));
+  assert.ok(storedSkillChanges(store, 'bench-run').some((s) => s.metric === 'duration' && s.open));
+  const tracker = new SkillChangeTracker();
+  tracker.adopt(result.summary.states);
+  const slow: PlantedInvocation[] = Array.from({ length: 30 }, (_, i) => ({ skill: 'bench-run', at: new Date(start + (200 + i) * 3_600_000), duration: 20 + (i % 5) * 0.1 }));
+  await plant(store, slow);
+  const found = await tracker.update(store);
+  assert.deepEqual(found.map((r) => [r.skill_name, r.metric, r.start_run_number]), [['bench-run', 'duration', 201]]);
 });

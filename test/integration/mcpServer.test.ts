@@ -47,11 +47,11 @@ function parsed(result: Awaited<ReturnType<Client['callTool']>>): Record<string,
 }
 
 describe('MCP server over stdio (session-buddy mcp)', () => {
-  test('lists the ten tools with their JSON schemas and read-only hints', async () => {
+  test('lists the eleven tools with their JSON schemas and read-only hints', async () => {
     const { tools } = await client.listTools();
     assert.deepEqual(tools.map((t) => t.name), [
       'get_real_time_metrics', 'detect_anomalies', 'get_skill_trend', 'get_collaborative_recommendations', 'get_community_baselines',
-      'get_skill_dependencies', 'predict_skill_success', 'get_ab_test_results', 'get_recommendations', 'track_skill_invocation',
+      'get_skill_dependencies', 'predict_skill_success', 'get_ab_test_results', 'get_recommendations', 'get_skill_changes', 'track_skill_invocation',
     ]);
     const trend = tools.find((t) => t.name === 'get_skill_trend')!;
     assert.deepEqual(trend.inputSchema.required, ['skill_name']);
@@ -87,6 +87,10 @@ describe('MCP server over stdio (session-buddy mcp)', () => {
     const recs = await call('get_recommendations', { last_skill: 'lint' });
     assert.ok((recs.recommendations as { skill_name: string }[]).length > 0);
     assert.equal((recs.ab_test as { test_id: number }).test_id, abTestId, "alice's recommendations follow her group in the running A/B test");
+    // pytest-run completed 1, 2, 3, 4 of 5 runs a day, then every run: its failure rate fell, a change but no regression.
+    const changes = await call('get_skill_changes', { skill_name: 'pytest-run' });
+    assert.deepEqual((changes.changes as { metric: string; direction: string; regression: boolean }[]).map((c) => [c.metric, c.direction, c.regression]), [['failure_rate', 'fewer_failures', false]]);
+    assert.deepEqual(changes.open_regressions, []);
     const tracked = await call('track_skill_invocation', { skill_name: 'mcp-agent-skill', completed: true, duration_seconds: 3 });
     assert.equal(typeof tracked.invocation_id, 'number');
     const after = await call('get_real_time_metrics', { limit: 100 });
@@ -107,7 +111,7 @@ describe('MCP server over stdio (session-buddy mcp)', () => {
     assert.deepEqual(Object.keys(parsed(failed)).sort(), ['message', 'success', 'timestamp']);
     assert.equal(parsed(failed).success, false);
     const { tools } = await client.listTools();
-    assert.equal(tools.length, 10);
+    assert.equal(tools.length, 11);
     assert.doesNotMatch(stderr, /TypeError|ReferenceError|Unhandled/);
   });
 

@@ -182,6 +182,22 @@ describe('up and down', () => {
     assert.equal(sourceOf('c'), 'cli', 'up again after down: the sources come back from the sessions');
   });
 
+  test('V10 adds the regression history as a derived table; its down removes that table alone', async () => {
+    const { db, manager } = await freshDb();
+    manager.migrate({ target: 'V10' });
+    record(db, [{ skill_name: 'pytest-run', duration_seconds: 3 }]);
+    const segment = { skill_name: 'pytest-run', metric: 'duration', segment: 0, started_at: '2026-11-01T10:00:00.000Z', ended_at: '2026-11-01T10:00:00.000Z', points: 1, level: 3, open: 1, through_at: '2026-11-01T10:00:00.000Z', computed_at: '2026-11-02T00:00:00.000Z' };
+    assert.deepEqual(applyEvents(db, [{ t: 'upsert', table: 'skill_changes', key: ['skill_name', 'metric', 'segment'], rows: [segment] }]).failures, []);
+    assert.equal(count(db, 'SELECT count(*) FROM skill_changes'), 1);
+    const bad = applyEvents(db, [{ t: 'upsert', table: 'skill_changes', key: ['skill_name', 'metric', 'segment'], rows: [{ ...segment, metric: 'speed' }] }]);
+    assert.equal(bad.failures.length, 1, 'only the three metrics are stored');
+    manager.rollback({ steps: SHIPPED.length - SHIPPED.indexOf('V10__skill_changes') });
+    assert.equal(names(db, 'table').includes('skill_changes'), false);
+    assert.equal(names(db, 'index').includes('idx_skill_changes_started'), false);
+    assert.equal(count(db, 'SELECT count(*) FROM skill_invocation'), 1);
+    assert.equal(count(db, "SELECT total_invocations FROM skill_metrics WHERE skill_name = 'pytest-run'"), 1);
+  });
+
   test('a failure inside a migration leaves version and schema unchanged', async () => {
     const dir = migrationsCopy();
     fs.writeFileSync(path.join(dir, 'V99__broken__up.sql'), 'CREATE TABLE half_done (x INTEGER);\nALTER TABLE skill_invocation ADD COLUMN invoked_at TEXT;\n');

@@ -36,6 +36,7 @@ const ARGS: Record<string, Record<string, unknown>> = {
   predict_skill_success: { skill_name: 'pytest-run' },
   get_ab_test_results: {},
   get_recommendations: { last_skill: 'lint' },
+  get_skill_changes: {},
 };
 
 /** A store with every tool's data, a running A/B test and a trained model, closed so that nothing is pending. */

@@ -20,7 +20,7 @@ describe('session-buddy tool', () => {
     const res = runCliSync(['--db', db, 'tool']);
     assert.equal(res.code, 0, res.err);
     const { tools } = JSON.parse(res.out);
-    assert.equal(tools.length, 10);
+    assert.equal(tools.length, 11);
     assert.deepEqual(tools.find((t: { name: string }) => t.name === 'get_skill_dependencies').inputSchema.required, ['skill_name']);
   });
 

@@ -28,8 +28,8 @@ after(() => env.close());
 const ANCHOR_SIX = ['get_real_time_metrics', 'detect_anomalies', 'get_skill_trend', 'get_collaborative_recommendations', 'get_community_baselines', 'get_skill_dependencies'];
 
 describe('agent tools: definitions', () => {
-  test("the anchor's six tools plus predictor, A/B, recommendations and tracking, each with a closed JSON schema", () => {
-    assert.deepEqual(AGENT_TOOLS.map((t) => t.name), [...ANCHOR_SIX, 'predict_skill_success', 'get_ab_test_results', 'get_recommendations', 'track_skill_invocation']);
+  test("the anchor's six tools plus predictor, A/B, recommendations, regressions and tracking, each with a closed JSON schema", () => {
+    assert.deepEqual(AGENT_TOOLS.map((t) => t.name), [...ANCHOR_SIX, 'predict_skill_success', 'get_ab_test_results', 'get_recommendations', 'get_skill_changes', 'track_skill_invocation']);
     for (const tool of AGENT_TOOLS) {
       assert.equal(tool.inputSchema.type, 'object');
       assert.equal(tool.inputSchema.additionalProperties, false);
@@ -46,6 +46,7 @@ describe('agent tools: definitions', () => {
       predict_skill_success: 'never',
       get_ab_test_results: 'never',
       get_recommendations: 'never',
+      get_skill_changes: 'derived',
       track_skill_invocation: 'runs',
     });
   });

@@ -27,6 +27,7 @@ import { hoursAgo, type Timestamp } from '../time';
 import { ValidationError, positiveInteger } from '../validation';
 import { positiveNumber, referenceTime } from './monitoringOptions';
 import { MAX_ABS_Z, predictiveCountZ, robustShiftZ } from './statistics';
+import { MIN_DURATION_SECONDS } from '../measures';
 
 export type AnomalyType = 'drop' | 'spike' | 'pattern_shift';
 export type AnomalyMetric = 'completion_rate' | 'duration';
@@ -76,8 +77,6 @@ export const MIN_RECENT_SAMPLES = 3;
  * otherwise make any wobble infinitely significant.
  */
 const MIN_LOG_DURATION_SCALE = 0.1;
-/** Durations of 0 s (rounded timings) are taken as 1 ms so that their logarithm exists. */
-const MIN_DURATION_SECONDS = 0.001;
 
 interface SkillWindow {
   baselineTrials: number;

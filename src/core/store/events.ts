@@ -68,7 +68,7 @@ export const DERIVED_TABLES = [
   'skill_metrics_cache', 'skill_time_series', 'skill_anomalies', 'skill_community_baselines', 'skill_user_interactions',
   'skill_clusters', 'skill_cluster_membership', 'ab_test_configs', 'ab_test_assignments', 'ab_test_outcomes',
   'skill_categories', 'skill_category_mapping', 'skill_dependencies', 'skill_modalities', 'mv_daily_skills',
-  'ci_pipeline_context', 'team_sync',
+  'ci_pipeline_context', 'team_sync', 'skill_changes',
 ] as const;
 export type DerivedTable = (typeof DERIVED_TABLES)[number];
 const DERIVED = new Set<string>(DERIVED_TABLES);

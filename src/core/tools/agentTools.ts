@@ -5,6 +5,7 @@ import { getCollaborativeRecommendationsTool } from './getCollaborativeRecommend
 import { getCommunityBaselinesTool } from './getCommunityBaselines';
 import { getRealTimeMetricsTool } from './getRealTimeMetrics';
 import { getRecommendationsTool } from './getRecommendations';
+import { getSkillChangesTool } from './getSkillChanges';
 import { getSkillDependenciesTool } from './getSkillDependencies';
 import { getSkillTrendTool } from './getSkillTrend';
 import { predictSkillSuccessTool } from './predictSkillSuccess';
@@ -23,6 +24,7 @@ export const AGENT_TOOLS: readonly AgentTool[] = [
   predictSkillSuccessTool,
   getAbTestResultsTool,
   getRecommendationsTool,
+  getSkillChangesTool,
   trackSkillInvocationTool,
 ];
 

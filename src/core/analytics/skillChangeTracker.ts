@@ -1,0 +1,151 @@
+/**
+ * Keeps the regression history (skillChanges.ts) current as runs arrive, without refitting a long
+ * history: the full fit of a skill happens once, in the analytics worker (the `changes` job hands
+ * its fitted detectors over, `adopt`), and each later run is appended to its detectors at
+ * O(candidates) on the thread that holds the store (`update`, every minute in the window holding the
+ * job lease). The runs-per-day series is fitted afresh, but only when a day has ended.
+ *
+ * A skill goes back to a full fit (it leaves the tracker and `stale()` names it) when its stored
+ * runs are no longer its runs so far plus new ones (retention, deletion, a run recorded late with
+ * an earlier time), or when it has doubled since its fit, so that the penalty's log n stays that
+ * of its length. The history is stored when a change point appears, moves or closes, and at most
+ * hourly otherwise (the levels of the open segments move with every run).
+ */
+import type { Store } from '../store/storeInterface';
+import { one } from '../store/statements';
+import { hoursAgo } from '../time';
+import { ChangePointDetector } from './changePoints';
+import {
+  durationPoint,
+  failurePoint,
+  historyEvents,
+  knownRegressions,
+  newRegressions,
+  perRunHistory,
+  readSkillRuns,
+  runsPerDayHistory,
+  storedSkillChanges,
+  type PerRunDetectors,
+  type SkillChange,
+  type SkillHistoryState,
+  type SkillRun,
+  type SkillSegment,
+} from './skillChanges';
+
+/** Stored levels of open segments are refreshed this often when no change point moved. */
+const REWRITE_HOURS = 1;
+
+interface Tracked {
+  runs: SkillRun[];
+  detectors: PerRunDetectors;
+  /** The runs-per-day segments, and the UTC day they were fitted on. */
+  daily: SkillSegment[];
+  dailyOn: string;
+  /** What the stored history's change points are, and when it was stored. */
+  stored: string;
+  storedAt: string;
+}
+
+export class SkillChangeTracker {
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly refit = new Set<string>();
+
+  /** Carries on from the states a full refresh fitted (replacing what was tracked for those skills). */
+  adopt(states: readonly SkillHistoryState[]): void {
+    for (const state of states) {
+      this.refit.delete(state.skill);
+      this.tracked.set(state.skill, {
+        runs: state.runs.slice(),
+        detectors: { duration: restore(state.duration), failure_rate: restore(state.failure_rate) },
+        daily: [],
+        dailyOn: '',
+        stored: '',
+        storedAt: '',
+      });
+    }
+  }
+
+  /** Skills tracked. */
+  get skills(): string[] {
+    return [...this.tracked.keys()];
+  }
+
+  /** Skills that need a full fit again. */
+  stale(): string[] {
+    return [...this.refit];
+  }
+
+  /** Appends each tracked skill's new runs and stores what changed; returns the open regressions found. */
+  async update(store: Pick<Store, 'db' | 'commit'>, now: Date = new Date()): Promise<SkillChange[]> {
+    const found: SkillChange[] = [];
+    for (const [skill, tracked] of this.tracked) {
+      const history = this.advance(store, skill, tracked, now);
+      if (!history) continue;
+      const signature = signatureOf(history);
+      if (signature === tracked.stored && tracked.storedAt >= hoursAgo(REWRITE_HOURS, now)) continue;
+      const known = knownRegressions(store, skill);
+      await store.commit(historyEvents(skill, history));
+      tracked.stored = signature;
+      tracked.storedAt = now.toISOString();
+      for (const r of newRegressions(history, known, now)) found.push(r);
+    }
+    return found;
+  }
+
+  /** The skill's history with its new runs, or undefined when nothing is new (or it left for a full fit). */
+  private advance(store: Pick<Store, 'db'>, skill: string, tracked: Tracked, now: Date): SkillSegment[] | undefined {
+    const fresh = readSkillRuns(store, skill, tracked.runs[tracked.runs.length - 1]?.invoked_at ?? '');
+    const total = one<{ n: number }>(store.db, 'SELECT COUNT(*) AS n FROM skill_invocation WHERE skill_name = ?', [skill])?.n ?? 0;
+    if (total !== tracked.runs.length + fresh.length) {
+      this.drop(skill);
+      return undefined;
+    }
+    if (tracked.storedAt === '') loadStored(store, skill, tracked);
+    const today = now.toISOString().slice(0, 10);
+    if (fresh.length === 0 && tracked.dailyOn === today) return undefined;
+    let complete = true;
+    for (const run of fresh) complete = append(tracked, run) && complete;
+    if (!complete || grownTwice(tracked.detectors)) this.refit.add(skill);
+    if (tracked.dailyOn !== today) {
+      tracked.daily = runsPerDayHistory(store, skill, tracked.runs, now);
+      tracked.dailyOn = today;
+    }
+    return [...perRunHistory(skill, tracked.runs, tracked.detectors, now), ...tracked.daily];
+  }
+
+  private drop(skill: string): void {
+    this.tracked.delete(skill);
+    this.refit.add(skill);
+  }
+}
+
+/** What is stored for the skill now, so that a history the full refresh has just written is not written again. */
+function loadStored(store: Pick<Store, 'db'>, skill: string, tracked: Tracked): void {
+  const stored = storedSkillChanges(store, skill);
+  tracked.stored = signatureOf(stored);
+  tracked.storedAt = stored.reduce((oldest, s) => (s.computed_at < oldest ? s.computed_at : oldest), stored[0]?.computed_at ?? '');
+}
+
+function restore(state: SkillHistoryState['duration']): ChangePointDetector | null {
+  return state ? ChangePointDetector.restore(state) : null;
+}
+
+/** Adds a run's points to the per-run series; false when a series has no detector yet (the first duration: a full fit). */
+function append(tracked: Tracked, run: SkillRun): boolean {
+  tracked.runs.push(run);
+  const { duration, failure_rate } = tracked.detectors;
+  failure_rate?.append([failurePoint(run)]);
+  const point = durationPoint(run);
+  if (point === null) return failure_rate !== null;
+  duration?.append([point]);
+  return duration !== null && failure_rate !== null;
+}
+
+function grownTwice(detectors: PerRunDetectors): boolean {
+  return [detectors.duration, detectors.failure_rate].some((d) => d !== null && d.length >= 2 * d.fittedLength);
+}
+
+/** Where the change points are and which segments are open or regressions: what makes a new history worth storing at once. */
+function signatureOf(history: readonly SkillSegment[]): string {
+  return history.map((s) => `${s.metric}:${s.segment}:${s.started_at}:${s.open ? 1 : 0}:${s.regression ? 1 : 0}`).join('|');
+}
