@@ -67,7 +67,8 @@ async function load(owner: Client, scale: Scale): Promise<void> {
 function batchRows(pusher: number, batch: number, at: string): SharedRow[] {
   return Array.from({ length: BATCH }, (_, i) => ({
     event_id: batch * BATCH + i + 1,
-    session_hash: `p${pusher}-${Math.floor((batch * BATCH + i) / 20)}`,
+    store_id: pusher.toString(16).padStart(16, '0'),
+    session_hash: (pusher * 1e9 + Math.floor((batch * BATCH + i) / 20)).toString(16).padStart(32, '0'),
     // Sessions of 20 invocations over 6 skills, as a working session looks.
     skill_name: `skill-${(Math.floor(i / 20) * 3 + (i % 6) * 7 + pusher) % 40}`,
     invoked_minute: at,

@@ -51,7 +51,6 @@ export interface TeamStatus {
   team_id: string | null;
   min_members: number | null;
   pending_events: number | null;
-  pushed_through_id: number | null;
   last_push_at: string | null;
   last_pull_at: string | null;
   server_events: number | null;
@@ -71,7 +70,6 @@ export async function teamStatus(store: SkillStore, server: TeamServer): Promise
     team_id: known?.team_id ?? null,
     min_members: null,
     pending_events: null,
-    pushed_through_id: null,
     last_push_at: null,
     last_pull_at: null,
     server_events: null,
@@ -96,7 +94,6 @@ export async function teamStatus(store: SkillStore, server: TeamServer): Promise
 
 function fillLocal(status: TeamStatus, store: SkillStore, row: TeamSyncRow | undefined): void {
   status.pending_events = pendingCount(store, status.team_id!);
-  status.pushed_through_id = row?.pushed_through_id ?? 0;
   status.last_push_at = row?.last_push_at ?? null;
   status.last_pull_at = row?.last_pull_at ?? null;
   status.last_error = row?.last_error ?? null;
@@ -118,6 +115,7 @@ export async function leaveTeam(store: SkillStore, server: TeamServer, options: 
   await store.commit([
     ...pulled.map((m) => ({ t: 'delete' as const, table: 'skill_user_interactions' as const, where: { user_id: m } })),
     { t: 'delete', table: 'team_sync', where: { team_id: teamId } },
+    { t: 'delete', table: 'team_push_cursor', where: { team_id: teamId } },
   ]);
   return { team_id: teamId, deleted_server_rows: deleted };
 }
