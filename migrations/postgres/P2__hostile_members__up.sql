@@ -16,7 +16,7 @@
 INSERT INTO session_buddy.settings (key, value) VALUES
     ('member_rows_per_day', '200000'),
     ('member_skill_names', '2000'),
-    ('session_pair_skills', '50'),
+    ('session_pair_skills', '20'),
     ('forget_me_interval', '1 hour');
 
 -- The per-store id: '' only for rows a P1 client sent, whose key had none.
@@ -189,7 +189,7 @@ CREATE FUNCTION session_buddy.fold_skill_days() RETURNS void
 LANGUAGE plpgsql SET search_path = session_buddy, pg_temp AS $$
 BEGIN
   WITH fresh AS (
-    INSERT INTO member_skill_day (member, skill_name, day) SELECT DISTINCT member, skill_name, day FROM rollup_batch
+    INSERT INTO member_skill_day (member, skill_name, day) SELECT DISTINCT member, skill_name, day FROM rollup_batch ORDER BY 1, 2, 3
     ON CONFLICT DO NOTHING RETURNING member_skill_day.skill_name, member_skill_day.day),
   joined AS (SELECT f.skill_name, f.day, count(*) AS n FROM fresh f GROUP BY 1, 2)
   INSERT INTO skill_day AS d (skill_name, day, runs, completed, duration_sum, duration_n, members)
@@ -213,6 +213,8 @@ BEGIN
     FROM (SELECT member, skill_name, count(*) AS runs, count(*) FILTER (WHERE completed) AS completed, min(day) AS first_day
           FROM rollup_batch GROUP BY 1, 2) b
     LEFT JOIN member_skill m ON m.member = b.member AND m.skill_name = b.skill_name;
+  -- Planned from real counts: the steps after it look the members it names up by key, never scan them all.
+  ANALYZE rollup_touched;
 
   INSERT INTO member_skill AS m (member, skill_name, runs, completed, first_day)
   SELECT member, skill_name, runs, completed, first_day FROM rollup_touched
@@ -249,8 +251,8 @@ BEGIN
   CREATE TEMP TABLE rollup_new_ids ON COMMIT DROP AS
   WITH added AS (
     INSERT INTO skill_ids (skill_name)
-    SELECT s.skill_name FROM skill_totals s
-    WHERE s.completers >= 2 AND s.skill_name IN (SELECT skill_name FROM rollup_touched WHERE old_completed = 0 AND completed > 0)
+    SELECT DISTINCT t.skill_name FROM rollup_touched t JOIN skill_totals s ON s.skill_name = t.skill_name
+    WHERE t.old_completed = 0 AND t.completed > 0 AND s.completers >= 2
     ORDER BY 1 ON CONFLICT DO NOTHING RETURNING skill_ids.skill_name)
   SELECT skill_name FROM added;
 
@@ -264,11 +266,13 @@ BEGIN
     SELECT member FROM rollup_touched WHERE old_completed = 0 AND completed > 0
     UNION
     SELECT m.member FROM member_skill m JOIN rollup_new_ids n ON n.skill_name = m.skill_name WHERE m.completed > 0),
+  -- Each target's own skills, by key: never a pass over every member's.
   sets AS (
-    SELECT t.member, array_remove(array_agg(k.id), NULL) AS ids, count(*) AS skills
-    FROM targets t JOIN member_skill m ON m.member = t.member AND m.completed > 0
-    LEFT JOIN skill_ids k ON k.skill_name = m.skill_name
-    GROUP BY t.member)
+    SELECT t.member, own.ids, own.skills FROM targets t
+    CROSS JOIN LATERAL (
+      SELECT array_remove(array_agg(k.id), NULL) AS ids, count(*) AS skills
+      FROM member_skill m LEFT JOIN skill_ids k ON k.skill_name = m.skill_name
+      WHERE m.member = t.member AND m.completed > 0) own)
   INSERT INTO member_bits AS b (member, bits, skills)
   SELECT s.member,
          (SELECT string_agg(CASE WHEN i.id IS NULL THEN '0' ELSE '1' END, '' ORDER BY g) FROM generate_series(1, width) g LEFT JOIN unnest(s.ids) i(id) ON i.id = g)::varbit,
@@ -311,11 +315,15 @@ BEGIN
   INSERT INTO team_sessions (member, session_hash) SELECT DISTINCT member, session_hash FROM rollup_batch ON CONFLICT DO NOTHING;
   GET DIAGNOSTICS new_sessions = ROW_COUNT;
 
+  CREATE TEMP TABLE rollup_session_skills ON COMMIT DROP AS
+    SELECT member, session_hash, skill_name, min(invoked_minute) AS first_seen FROM rollup_batch GROUP BY 1, 2, 3;
+  -- Planned from real counts, so that the batch's sessions are looked up by key once the team has many.
+  ANALYZE rollup_session_skills;
   CREATE TEMP TABLE rollup_new_pairs (member text, session_hash text, skill_name text, PRIMARY KEY (member, session_hash, skill_name)) ON COMMIT DROP;
   INSERT INTO rollup_new_pairs
   SELECT c.member, c.session_hash, c.skill_name FROM (
     SELECT n.member, n.session_hash, n.skill_name, s.skills + row_number() OVER (PARTITION BY n.member, n.session_hash ORDER BY n.first_seen, n.skill_name) AS place
-    FROM (SELECT member, session_hash, skill_name, min(invoked_minute) AS first_seen FROM rollup_batch GROUP BY 1, 2, 3) n
+    FROM rollup_session_skills n
     JOIN team_sessions s ON s.member = n.member AND s.session_hash = n.session_hash
     WHERE NOT EXISTS (SELECT 1 FROM session_skill k WHERE k.member = n.member AND k.session_hash = n.session_hash AND k.skill_name = n.skill_name)) c
   WHERE c.place <= per_session;
@@ -331,21 +339,22 @@ BEGIN
   ON CONFLICT (skill_name) DO UPDATE SET sessions = k.sessions + EXCLUDED.sessions;
 
   -- A pair is new when one of its (session, skill) rows is new; a pair of two new rows is seen
-  -- from both sides, so it counts from its smaller skill only.
+  -- from both sides, so it counts from its smaller skill only. Sessions per member and pair.
   CREATE TEMP TABLE rollup_pair_hits ON COMMIT DROP AS
-  SELECT n.member, least(n.skill_name, s.skill_name) AS skill_a, greatest(n.skill_name, s.skill_name) AS skill_b
+  SELECT n.member, least(n.skill_name, s.skill_name) AS skill_a, greatest(n.skill_name, s.skill_name) AS skill_b, count(*) AS sessions
   FROM rollup_new_pairs n
   JOIN session_skill s ON s.member = n.member AND s.session_hash = n.session_hash AND s.skill_name <> n.skill_name
   LEFT JOIN rollup_new_pairs o ON o.member = s.member AND o.session_hash = s.session_hash AND o.skill_name = s.skill_name
-  WHERE o.skill_name IS NULL OR n.skill_name < s.skill_name;
+  WHERE o.skill_name IS NULL OR n.skill_name < s.skill_name
+  GROUP BY 1, 2, 3;
 
   WITH fresh AS (
-    INSERT INTO member_pairs (member, skill_a, skill_b) SELECT DISTINCT member, skill_a, skill_b FROM rollup_pair_hits
+    INSERT INTO member_pairs (member, skill_a, skill_b) SELECT member, skill_a, skill_b FROM rollup_pair_hits ORDER BY 1, 2, 3
     ON CONFLICT DO NOTHING RETURNING member_pairs.skill_a, member_pairs.skill_b),
   joined AS (SELECT f.skill_a, f.skill_b, count(*) AS n FROM fresh f GROUP BY 1, 2)
   INSERT INTO skill_pairs AS p (skill_a, skill_b, sessions, members)
   SELECT h.skill_a, h.skill_b, h.sessions, coalesce(j.n, 0)
-  FROM (SELECT skill_a, skill_b, count(*) AS sessions FROM rollup_pair_hits GROUP BY 1, 2) h
+  FROM (SELECT skill_a, skill_b, sum(sessions) AS sessions FROM rollup_pair_hits GROUP BY 1, 2) h
   LEFT JOIN joined j ON j.skill_a = h.skill_a AND j.skill_b = h.skill_b
   ON CONFLICT (skill_a, skill_b) DO UPDATE SET sessions = p.sessions + EXCLUDED.sessions, members = p.members + EXCLUDED.members;
   RETURN new_sessions;
@@ -387,7 +396,8 @@ BEGIN
     END IF;
   END IF;
 
-  DROP TABLE IF EXISTS pg_temp.rollup_batch, pg_temp.rollup_touched, pg_temp.rollup_new_ids, pg_temp.rollup_new_pairs, pg_temp.rollup_pair_hits;
+  DROP TABLE IF EXISTS pg_temp.rollup_batch, pg_temp.rollup_touched, pg_temp.rollup_new_ids, pg_temp.rollup_session_skills, pg_temp.rollup_new_pairs,
+    pg_temp.rollup_pair_hits;
   CREATE TEMP TABLE rollup_batch ON COMMIT DROP AS
     SELECT member, session_hash, skill_name, invoked_minute, (invoked_minute AT TIME ZONE 'UTC')::date AS day, completed, duration_seconds
     FROM events WHERE ins_xid >= state.xid_done AND ins_xid < upto;
