@@ -248,9 +248,9 @@ END
 $$;
 
 DROP FUNCTION session_buddy.admit_events(), session_buddy.my_quota(), session_buddy.visible_skills(), session_buddy.fold_events(boolean),
-    session_buddy.fold_sessions(), session_buddy.fold_durations(), session_buddy.fold_member_bits(), session_buddy.fold_member_skills(),
-    session_buddy.fold_skill_days(), session_buddy.reader();
-DROP TABLE session_buddy.member_pairs, session_buddy.member_skill_day, session_buddy.member_quota, session_buddy.member_names,
+    session_buddy.fold_sessions(integer), session_buddy.fold_durations(), session_buddy.fold_member_bits(), session_buddy.fold_member_skills(),
+    session_buddy.fold_skill_days(integer), session_buddy.released(text[]), session_buddy.reader(), session_buddy.some_members(text[], text[], integer);
+DROP TABLE session_buddy.member_quota, session_buddy.member_names,
     session_buddy.member_day_rows, session_buddy.session_skill, session_buddy.team_sessions;
 CREATE TABLE session_buddy.team_sessions (
     session_hash text PRIMARY KEY
@@ -260,10 +260,10 @@ CREATE TABLE session_buddy.session_skill (
     skill_name text NOT NULL,
     PRIMARY KEY (session_hash, skill_name)
 );
-ALTER TABLE session_buddy.skill_pairs DROP COLUMN members;
+ALTER TABLE session_buddy.skill_pairs DROP COLUMN some_members;
 DROP INDEX session_buddy.skill_totals_by_members;
 ALTER TABLE session_buddy.skill_totals DROP COLUMN completers;
-ALTER TABLE session_buddy.skill_day DROP COLUMN members;
+ALTER TABLE session_buddy.skill_day DROP COLUMN some_members;
 ALTER TABLE session_buddy.rollup_state DROP COLUMN bits_width, DROP COLUMN last_error, DROP COLUMN last_error_at;
 UPDATE session_buddy.rollup_state SET rebuild = true;
 

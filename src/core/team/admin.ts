@@ -27,6 +27,8 @@ export async function initTeam(server: TeamServer, options: { minMembers?: numbe
   return withTeam(server, async (client) => {
     const applied = await migrateServer(client);
     if (options.minMembers !== undefined) {
+      // A cell keeps only k + 1 of its members (P2 some_members): a larger k counts them again.
+      await client.query("UPDATE session_buddy.rollup_state SET rebuild = true WHERE $1::integer > (SELECT value::integer FROM session_buddy.settings WHERE key = 'min_members')", [options.minMembers]);
       await client.query("UPDATE session_buddy.settings SET value = $1 WHERE key = 'min_members'", [String(options.minMembers)]);
     }
     const rollups = await refreshUntilDone(client);
