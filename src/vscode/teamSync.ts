@@ -90,7 +90,9 @@ export class TeamSync extends Disposable {
       this.setState(`syncing with ${server.label}…`);
       const pushed = await core.lib.pushToTeam(core.store, server, { retry: { retries: 2, baseMs: 2000, maxMs: 20_000 } });
       const pulled = await core.lib.pullFromTeam(core.store, server);
-      this.setState(`synced with ${server.label} at ${new Date().toLocaleTimeString()}: ${pushed.sent} sent, ${pulled.baselines.length} team baselines`);
+      const held = pushed.held_back.reduce((n, h) => n + h.count, 0);
+      this.setState(`synced with ${server.label} at ${new Date().toLocaleTimeString()}: ${pushed.sent} sent${held ? `, ${held} held back` : ''}, ${pulled.baselines.length} team baselines`);
+      for (const h of pushed.held_back) this.log.info(`Team push held back ${h.count} invocation(s): ${h.reason}`);
     } catch (err) {
       this.log.warn(`Team sync: ${(err as Error).message}`);
       this.setState(`sync failed: ${(err as Error).message}`);

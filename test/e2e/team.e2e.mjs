@@ -16,8 +16,6 @@ import { ROOT, startWorkbench, waitFor } from './harness.mjs';
 
 const TEST_TIMEOUT = 120_000;
 const CLI = path.join(ROOT, 'dist', 'cli.js');
-/** Only invocations this old are pushed (src/core/team/shared.ts SETTLE_MS), so a run still committing elsewhere is never skipped. */
-const SETTLE_MS = 5_000;
 const TEAMMATES = ['bob', 'carol', 'dave'];
 
 let server;
@@ -47,7 +45,6 @@ before(async () => {
   const { startPostgres } = await tsImport('../helpers/postgres.ts', import.meta.url);
   server = await startPostgres();
   for (const member of ['owner', 'alice', ...TEAMMATES]) fs.mkdirSync(path.join(dir, member));
-  // alice's runs are recorded now, so that they are settled when her window first syncs.
   track('alice', 'pytest-run', 3);
   await server.createDatabase('team');
   cli('owner', ['team', 'init', '--url', server.url(server.superuser, 'team')]);
@@ -60,7 +57,6 @@ before(async () => {
     track(member, 'pytest-run', 4);
     track(member, 'ruff-check', 2);
   }
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS + 300));
   for (const member of TEAMMATES) cli(member, ['team', 'push', '--team-url', teamUrl(member)]);
   await owner.query("SELECT session_buddy.refresh_rollups('0')");
   wb = await startWorkbench({

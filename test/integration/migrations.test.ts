@@ -198,6 +198,27 @@ describe('up and down', () => {
     assert.equal(count(db, "SELECT total_invocations FROM skill_metrics WHERE skill_name = 'pytest-run'"), 1);
   });
 
+  test("V11 gives each invocation its log line's stamp (rows before it their id), indexed by writer slot, and its down keeps every row", async () => {
+    const { db, manager } = await freshDb();
+    manager.migrate({ target: 'V9' });
+    record(db, [{ session_id: 'before' }, { session_id: 'before' }]);
+    manager.migrate({ target: 'V11' });
+    assert.equal(count(db, "SELECT count(*) FROM skill_invocation WHERE session_id = 'before' AND write_stamp = id"), 2);
+    const stamped: StoreEvent & { s: number } = { s: 7_777_777, t: 'invocation', user_id: null, row: { id: 5_555, skill_name: 'x', invoked_at: '2026-11-01T10:00:00.000Z', session_id: 'after', workflow_path: null, completed: 1, duration_seconds: null, user_query: null, alternatives_considered: null, selection_rank: null, follow_up_actions: null, error_type: null, workflow_phase: null, workflow_step_id: null } };
+    assert.deepEqual(applyEvents(db, [stamped]).failures, []);
+    assert.equal(count(db, 'SELECT write_stamp FROM skill_invocation WHERE id = 5555'), 7_777_777, 'the stamp of the line, not the id');
+    const plan = db.exec('EXPLAIN QUERY PLAN SELECT id FROM skill_invocation WHERE (write_stamp / 256) % 32 = ? AND write_stamp > ? ORDER BY (write_stamp / 256) % 32, write_stamp LIMIT 10', [3, 0])[0].values.map((r) => String(r[3])).join(' ');
+    assert.match(plan, /idx_invocation_writer_stamp/);
+    manager.rollback();
+    assert.equal(manager.status().current_version, 'V10__skill_changes');
+    const columns = db.exec("SELECT name FROM pragma_table_info('skill_invocation')")[0].values.map((r) => String(r[0]));
+    assert.ok(!columns.includes('write_stamp'));
+    assert.deepEqual(names(db, 'table').filter((t) => t.startsWith('team_')), ['team_sync']);
+    assert.equal(count(db, 'SELECT count(*) FROM skill_invocation'), 3);
+    manager.migrate({ target: 'V11' });
+    assert.equal(count(db, 'SELECT count(*) FROM skill_invocation WHERE write_stamp = id'), 3, 'up again: every row takes its id');
+  });
+
   test('a failure inside a migration leaves version and schema unchanged', async () => {
     const dir = migrationsCopy();
     fs.writeFileSync(path.join(dir, 'V99__broken__up.sql'), 'CREATE TABLE half_done (x INTEGER);\nALTER TABLE skill_invocation ADD COLUMN invoked_at TEXT;\n');

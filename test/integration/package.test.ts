@@ -37,7 +37,7 @@ describe('the packaged extension', () => {
     const team = spawnSync(process.execPath, [path.join(installed, 'dist', 'cli.js'), '--db', db, 'team', 'status', '--json', '--team-url', 'postgresql://alice@no-such-host.invalid/team'], { cwd: scratch.dir, encoding: 'utf8', env });
     assert.equal(team.status, 0, team.stderr);
     const teamStatus = JSON.parse(team.stdout) as { client_schema: string; reachable: boolean; error: string };
-    assert.deepEqual([teamStatus.client_schema, teamStatus.reachable], ['P1', false]);
+    assert.deepEqual([teamStatus.client_schema, teamStatus.reachable], ['P2', false]);
     assert.match(teamStatus.error, /unknown host "no-such-host\.invalid"|not reachable/);
   });
 });

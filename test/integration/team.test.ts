@@ -10,23 +10,24 @@ import { pullFromTeam, readAggregates, type TeamAggregates } from '../../src/cor
 import { pushToTeam, refreshUntilDone } from '../../src/core/team/push';
 import { pendingRows } from '../../src/core/team/shared';
 import { readTeamInfo } from '../../src/core/team/teamInfo';
-import { one } from '../../src/core/store/statements';
 import { postgresSkip, startPostgres, type TestPostgres } from '../helpers/postgres';
 import { runCliInProcess } from '../helpers/cli';
 import { plant, tempStore, type PlantedInvocation } from '../helpers/store';
 import type { Store } from '../../src/core/store/storeInterface';
 
 /**
- * The team store against a real PostgreSQL: four members, k = 3. The planted history and every
+ * The team store against a real PostgreSQL: five members, k = 3. The planted history and every
  * expected value below are worked out by hand in the comments (never by the code under test).
  *
  *   alice  s1: lint ✗ (fails), lint 10 s, test 20 s, format 5 s     s2: lint 10 s, lint 10 s, test 20 s, build 30 s
  *   bob    s1: lint 20 s, lint 20 s, test 40 s, test ✗, deploy 50 s, format 5 s
  *   carol  s1: lint 30 s, lint 30 s, build 30 s, format 5 s         s2: build 30 s
  *   dave   s1: lint 10 s, build 30 s
+ *   eve    s1: lint 10 s, build 30 s
  *
- * Members per skill: lint 4, build 3 (alice, carol, dave), format 3 (alice, bob, carol), test 2,
- * deploy 1: with k = 3 only lint, build and format have aggregates.
+ * Members per skill: lint 5, build 4 (alice, carol, dave, eve), format 3 (alice, bob, carol),
+ * test 2, deploy 1. A cell is released to a reader where it counts k = 3 members besides them:
+ * dave sees lint, build and format; test and deploy are nobody's to see.
  */
 const DAY = '2026-11-20T';
 const RUNS: Record<string, Omit<PlantedInvocation, 'at'>[]> = {
@@ -58,6 +59,10 @@ const RUNS: Record<string, Omit<PlantedInvocation, 'at'>[]> = {
   dave: [
     { skill: 'lint', session: 'd1', duration: 10 },
     { skill: 'build', session: 'd1', duration: 30 },
+  ],
+  eve: [
+    { skill: 'lint', session: 'e1', duration: 10 },
+    { skill: 'build', session: 'e1', duration: 30 },
   ],
 };
 const MEMBERS = Object.keys(RUNS);
@@ -113,7 +118,7 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
   test('init is idempotent: a second run applies nothing', async () => {
     const again = await initTeam(owner);
     assert.deepEqual(again.applied, []);
-    assert.equal(again.schema, 'P1');
+    assert.equal(again.schema, 'P2');
     assert.equal(again.min_members, 3);
   });
 
@@ -121,12 +126,12 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
     await owned.query("CREATE ROLE teamowner LOGIN CREATEROLE PASSWORD 'owner-pw'");
     await owned.query('CREATE DATABASE team2 OWNER teamowner');
     const second = parseTeamServer(pg.url('teamowner', 'team2'), 'owner-pw');
-    assert.equal((await initTeam(second)).schema, 'P1');
+    assert.equal((await initTeam(second)).schema, 'P2');
     const { password } = await addMember(second, 'zed');
     const zed = await tempStore();
     try {
       await plant(zed.store, [{ skill: 'lint', at: `${DAY}08:00:00.000Z` }]);
-      const pushed = await pushToTeam(zed.store, parseTeamServer(pg.url('zed', 'team2'), password), { settleMs: 0 });
+      const pushed = await pushToTeam(zed.store, parseTeamServer(pg.url('zed', 'team2'), password));
       assert.equal(pushed.inserted, 1);
     } finally {
       await zed.close();
@@ -135,9 +140,10 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
 
   test('the preview is exactly what a push sends, and carries no error text, paths or raw session ids', async () => {
     const keys = await asMember('alice', readTeamInfo);
-    const rows = pendingRows(store('alice'), keys, { settleMs: 0 });
+    const rows = pendingRows(store('alice'), keys);
     assert.equal(rows.length, 8);
-    assert.deepEqual(Object.keys(rows[0]).sort(), ['completed', 'duration_seconds', 'error_category', 'event_id', 'invoked_minute', 'session_hash', 'skill_name', 'workflow_phase']);
+    assert.deepEqual(Object.keys(rows[0]).sort(), ['completed', 'duration_seconds', 'error_category', 'event_id', 'invoked_minute', 'session_hash', 'skill_name', 'store_id', 'workflow_phase']);
+    assert.match(rows[0].store_id, /^[0-9a-f]{16}$/);
     assert.equal(rows[0].invoked_minute, `${DAY}10:00:00.000Z`, 'truncated to the minute');
     assert.equal(rows[0].error_category, 'other', 'a message with a path is not a category');
     assert.ok(!JSON.stringify(rows).includes('secret-project'));
@@ -146,55 +152,59 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
   });
 
   test('three members push at once, a fourth reads the baselines and neighbours worked out by hand', async () => {
-    const pushed = await Promise.all(['alice', 'bob', 'carol'].map((m) => pushToTeam(store(m), server(m), { settleMs: 0 })));
+    const pushed = await Promise.all(['alice', 'bob', 'carol'].map((m) => pushToTeam(store(m), server(m))));
     assert.deepEqual(pushed.map((p) => p.inserted), [8, 6, 5]);
-    await pushToTeam(store('dave'), server('dave'), { settleMs: 0 });
+    for (const m of ['dave', 'eve']) await pushToTeam(store(m), server(m));
     await forceRefresh();
     const dave = await aggregatesOf('dave');
 
-    // Only skills with ≥ 3 members; test (2) and deploy (1) are absent.
+    // Only skills with 3 members besides dave: test (2) and deploy (1) are absent.
     assert.deepEqual(dave.baselines.map((b) => b.skill_name), ['build', 'format', 'lint']);
     const lint = dave.baselines.find((b) => b.skill_name === 'lint')!;
-    // lint: alice 4 runs (one failed), bob 2, carol 2, dave 1 = 9 runs, 8 completed.
-    assert.equal(lint.members, 4);
-    assert.equal(lint.runs, 9);
-    assert.equal(lint.completion_rate, 8 / 9);
-    // Completed durations 10 10 10 10 20 20 30 30: the median (4th of 8) is 10, the p90 (8th) 30.
+    // lint: alice 4 runs (one failed), bob 2, carol 2, dave 1, eve 1 = 10 runs, 9 completed.
+    assert.equal(lint.members, 5);
+    assert.equal(lint.runs, 10);
+    assert.equal(lint.completion_rate, 9 / 10);
+    // Completed durations 10 10 10 10 10 20 20 30 30: the median (5th of 9) is 10, the p90 (9th) 30.
     near(lint.median_seconds, 10, 'lint median');
     near(lint.p90_seconds, 30, 'lint p90');
-    // Dave completes 1/1; alice 3/4, bob and carol 1: all three others are at most dave's rate.
+    // Dave completes 1/1; alice 3/4, bob, carol and eve 1: all four others are at most dave's rate.
     assert.equal(lint.my_percentile, 100);
     const build = dave.baselines.find((b) => b.skill_name === 'build')!;
-    assert.deepEqual([build.members, build.runs, build.completion_rate], [3, 4, 1]);
+    // build: alice 1, carol 2, dave 1, eve 1, all completed.
+    assert.deepEqual([build.members, build.runs, build.completion_rate], [4, 5, 1]);
     near(build.median_seconds, 30, 'build median');
 
-    // Dave's completed set {lint, build}. carol {lint, build, format}: 2/3; alice {lint, test,
-    // format, build}: 2/4; bob {lint, test, deploy, format}: 1/5.
-    assert.deepEqual(dave.similar_members.map((m) => [m.similarity, m.common_skills, m.skill_count]), [[2 / 3, 2, 3], [0.5, 2, 4], [0.2, 1, 4]]);
+    // Dave's completed set {lint, build}. eve the same: 1; carol {lint, build, format}: 2/3; alice
+    // {lint, test, format, build}: 2/4; bob {lint, test, deploy, format}: 1/5.
+    assert.deepEqual(dave.similar_members.map((m) => [m.similarity, m.common_skills, m.skill_count]), [[1, 2, 2], [2 / 3, 2, 3], [0.5, 2, 4], [0.2, 1, 4]]);
     assert.ok(dave.similar_members.every((m) => /^[0-9a-f]{64}$/.test(m.member_pseudonym)), 'pseudonyms, not names');
-    // Neighbours' totals only for the k-visible skills: nobody's test or deploy leaves the server.
+    // Neighbours' totals only for the skills released to dave: nobody's test or deploy leaves the server.
     assert.deepEqual([...new Set(dave.neighbour_skills.map((s) => s.skill_name))].sort(), ['build', 'format', 'lint']);
 
     // Sessions: a1 {lint, test, format}, a2 {lint, test, build}, b1 {lint, test, deploy, format},
-    // c1 {lint, build, format}, c2 {build}, d1 {lint, build}: N = 6, n(lint) = 5, n(build) = 4,
-    // n(format) = 3. build∧lint in a2, c1, d1 = 3 → lift 3·6/(4·5) = 0.9; format∧lint in a1, b1, c1 = 3
-    // → 3·6/(3·5) = 1.2; build∧format only in c1 (below 2 sessions).
+    // c1 {lint, build, format}, c2 {build}, d1 {lint, build}, e1 {lint, build}: N = 7, n(lint) = 6,
+    // n(build) = 5, n(format) = 3. build∧lint in a2, c1, d1, e1 = 4 (4 members) → lift
+    // 4·7/(5·6) = 14/15; format∧lint in a1, b1, c1 = 3 (alice, bob, carol) → 3·7/(3·6) = 7/6;
+    // build∧format only in c1 (below 2 sessions); lint∧test in a1, a2, b1, but of 2 members only.
     const lift = Object.fromEntries(dave.dependencies.map((d) => [`${d.skill_a}+${d.skill_b}`, [d.co_occurrence_count, d.lift_score]]));
     assert.deepEqual(Object.keys(lift).sort(), ['build+lint', 'format+lint']);
-    assert.equal(lift['build+lint'][0], 3);
-    assert.ok(Math.abs(lift['build+lint'][1] - 0.9) < 1e-9);
-    assert.ok(Math.abs(lift['format+lint'][1] - 1.2) < 1e-9);
+    assert.equal(lift['build+lint'][0], 4);
+    assert.ok(Math.abs(lift['build+lint'][1] - 14 / 15) < 1e-9);
+    assert.ok(Math.abs(lift['format+lint'][1] - 7 / 6) < 1e-9);
 
-    // Alice's percentile on lint: her 3/4 is below the three others' 1: 0.
+    // Alice's percentile on lint: her 3/4 is below the four others' 1: 0.
     const alice = await aggregatesOf('alice');
     assert.equal(alice.baselines.find((b) => b.skill_name === 'lint')!.my_percentile, 0);
+    // Format has 3 members, alice among them: only 2 besides her, so she does not see it.
+    assert.deepEqual(alice.baselines.map((b) => b.skill_name), ['build', 'lint']);
   });
 
   test("pulled aggregates reach the local baselines and collaborative recommendations", async () => {
     await pullFromTeam(store('dave'), server('dave'));
     const baselines = getCommunityBaselines(store('dave'));
     const lint = baselines.find((b) => b.skill_name === 'lint')!;
-    assert.deepEqual([lint.total_users, lint.total_invocations, lint.global_completion_rate], [4, 9, 8 / 9]);
+    assert.deepEqual([lint.total_users, lint.total_invocations, lint.global_completion_rate], [5, 10, 9 / 10]);
     // format: carol and alice (dave's two nearest with 2 skills in common) complete it; dave never ran it.
     const recommended = recommendFromSimilarUsers(store('dave'), 'dave-local');
     assert.equal(recommended[0]?.skill_name, 'format');
@@ -210,14 +220,14 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
     try {
       const pull = await runCliInProcess(stores.get('dave')!.dbPath, ['team', 'pull', '--team-url', pg.url('dave', 'team')]);
       assert.equal(pull.code, 0, pull.err);
-      assert.match(pull.out, /^Pulled 3 baseline\(s\), 3 similar member\(s\), 2 dependency\(ies\)\.\n$/);
+      assert.match(pull.out, /^Pulled 3 baseline\(s\), 4 similar member\(s\), 2 dependency\(ies\)\.\n$/);
     } finally {
       if (saved === undefined) delete process.env.PGPASSWORD;
       else process.env.PGPASSWORD = saved;
     }
     const shown = await runCliInProcess(stores.get('dave')!.dbPath, ['baselines', 'show', '--json']);
     const lint = (JSON.parse(shown.out) as { baselines: { skill_name: string; total_users: number; total_invocations: number }[] }).baselines.find((b) => b.skill_name === 'lint')!;
-    assert.deepEqual([lint.total_users, lint.total_invocations], [4, 9]);
+    assert.deepEqual([lint.total_users, lint.total_invocations], [5, 10]);
     const similar = await runCliInProcess(stores.get('dave')!.dbPath, ['recommend-similar', '--user', 'dave-local', '--json']);
     assert.equal((JSON.parse(similar.out) as { recommendations: { skill_name: string }[] }).recommendations[0]?.skill_name, 'format');
   });
@@ -255,7 +265,6 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
     pg.pause();
     let restarted = false;
     const pushing = pushToTeam(store('bob'), server('bob'), {
-      settleMs: 0,
       retry: { retries: 20, baseMs: 100, maxMs: 400 },
       sleep: async (ms) => {
         await new Promise((r) => setTimeout(r, ms));
@@ -274,38 +283,21 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
     assert.deepEqual([Number(counts.rows[0].n), Number(counts.rows[0].ids)], [2506, 2506]);
   });
 
-  test('a run whose commit came late, behind the cursor, is sent by the next push; nothing already sent doubles', async () => {
-    const bob = store('bob');
-    await pushToTeam(bob, server('bob'), { settleMs: 0 });
-    const cursor = one<{ id: number }>(bob.db, 'SELECT pushed_through_id AS id FROM team_sync')!.id;
-    let lateId = cursor - 1;
-    while (one(bob.db, 'SELECT 1 AS x FROM skill_invocation WHERE id = ?', [lateId])) lateId--;
-    // A commit that outlasted the settle time (a stalled disk, a laptop asleep mid-write): its id is older than the cursor.
-    const row = { id: lateId, skill_name: 'lint', invoked_at: '2026-11-21T12:00:00.000Z', session_id: 'b-late', workflow_path: null, completed: 1 as const, duration_seconds: 3, user_query: null, alternatives_considered: null, selection_rank: null, follow_up_actions: null, error_type: null, workflow_phase: null, workflow_step_id: null };
-    await bob.commit([{ t: 'invocation', row, user_id: 'bob-local' }]);
-    const before = Number((await owned.query<{ n: string }>("SELECT count(*) AS n FROM session_buddy.events WHERE member = 'bob'")).rows[0].n);
-    const result = await pushToTeam(bob, server('bob'), { settleMs: 0 });
-    assert.deepEqual([result.sent, result.late], [0, 1]);
-    const after = await owned.query<{ n: string; late: string }>("SELECT count(*) AS n, count(*) FILTER (WHERE event_id = $1) AS late FROM session_buddy.events WHERE member = 'bob'", [String(lateId)]);
-    assert.deepEqual([Number(after.rows[0].n), Number(after.rows[0].late)], [before + 1, 1]);
-    assert.equal((await pushToTeam(bob, server('bob'), { settleMs: 0 })).late, 0, 'sent again, inserted once');
-  });
-
   test('wrong password, unknown host, a newer server schema, a password in the URL: one clear message each; local work goes on', async () => {
     const wrong = parseTeamServer(pg.url('alice', 'team'), 'not-the-password');
-    await assert.rejects(pushToTeam(store('alice'), wrong, { settleMs: 0 }), /^Error: wrong password for team member "alice" at 127\.0\.0\.1:\d+\/team \(set it in .*PGPASSWORD.*pgpass/);
+    await assert.rejects(pushToTeam(store('alice'), wrong), /^Error: wrong password for team member "alice" at 127\.0\.0\.1:\d+\/team \(set it in .*PGPASSWORD.*pgpass/);
     const nowhere = parseTeamServer('postgresql://alice@no-such-host.invalid:5432/team', 'x');
-    await assert.rejects(pushToTeam(store('alice'), nowhere, { settleMs: 0, retry: { retries: 0, baseMs: 1, maxMs: 1 } }), /^Error: unknown host "no-such-host\.invalid" in the team URL$/);
+    await assert.rejects(pushToTeam(store('alice'), nowhere, { retry: { retries: 0, baseMs: 1, maxMs: 1 } }), /^Error: unknown host "no-such-host\.invalid" in the team URL$/);
     assert.throws(() => parseTeamServer(`postgresql://alice:hunter2@127.0.0.1:${pg.port}/team`), /contains a password; remove it from the URL and put it in .*secret storage.*PGPASSWORD.*pgpass/);
     await owned.query("INSERT INTO session_buddy.schema_migrations (version, name, checksum) VALUES (99, 'future', 'x')");
     try {
-      await assert.rejects(pushToTeam(store('alice'), server('alice'), { settleMs: 0 }), /^Error: the team server's schema is P99, newer than this Session Buddy knows \(P1\): update Session Buddy/);
+      await assert.rejects(pushToTeam(store('alice'), server('alice')), /^Error: the team server's schema is P99, newer than this Session Buddy knows \(P2\): update Session Buddy/);
     } finally {
       await owned.query('DELETE FROM session_buddy.schema_migrations WHERE version = 99');
     }
     await plant(store('alice'), [{ skill: 'lint', session: 'a3', user: 'alice-local', at: '2026-11-22T09:00:00.000Z' }]);
     const keys = await asMember('alice', readTeamInfo);
-    assert.equal(pendingRows(store('alice'), keys, { settleMs: 0 }).length, 1, 'recorded locally, waiting for the next push');
+    assert.equal(pendingRows(store('alice'), keys).length, 1, 'recorded locally, waiting for the next push');
   });
 
   test('leave --delete removes the member’s rows on the server and the pulled rows here', async () => {
@@ -315,14 +307,15 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
     assert.equal(Number(rows.rows[0].n), 0);
     const profiles = store('dave').db.exec("SELECT count(*) FROM skill_user_interactions WHERE session_id LIKE 'profile:%'")[0].values[0][0];
     assert.equal(profiles, 0);
-    // Members do not run the rebuild (it reads every event); the owner's next init does.
+    // Members do not run the rebuild (it reads every event); they go on folding, and the owner's next init rebuilds.
+    await owned.query("UPDATE session_buddy.rollup_state SET refreshed_at = now() - interval '1 hour'");
     const byMember = await asMember('alice', (c) => c.query<{ r: string }>("SELECT session_buddy.refresh_rollups('0') AS r"));
-    assert.match(byMember.rows[0].r, /^rebuild pending/);
-    assert.equal((await aggregatesOf('alice')).baselines.find((b) => b.skill_name === 'lint')!.members, 4, 'not rebuilt yet');
+    assert.match(byMember.rows[0].r, /^folded \d+ event\(s\).*; a rebuild is pending \(the owner runs session-buddy team init\)$/);
+    assert.equal((await aggregatesOf('alice')).baselines.find((b) => b.skill_name === 'lint')!.members, 5, 'not rebuilt yet');
     const init = await initTeam(owner);
     assert.match(init.rollups, /^\d+ runs, last: folded \d+ event\(s\)$/, 'the rebuild went in chunks of whole transactions');
-    // After the rebuild lint has 3 members: dave is gone.
+    // After the rebuild lint has 4 members: dave is gone.
     const lint = (await aggregatesOf('alice')).baselines.find((b) => b.skill_name === 'lint')!;
-    assert.equal(lint.members, 3);
+    assert.equal(lint.members, 4);
   });
 });

@@ -44,7 +44,7 @@ describe('grafana/team-dashboard.json on a team store', postgresSkip(), () => {
           { skill: 'lint', at, session: `${member}-${d}`, completed: d < 7 || member === 'carol', duration: 10 },
           { skill: 'build', at, session: `${member}-${d}`, duration: 60 },
         ]));
-        await pushToTeam(local.store, parseTeamServer(pg.url(member, 'team'), password), { settleMs: 0 });
+        await pushToTeam(local.store, parseTeamServer(pg.url(member, 'team'), password));
       } finally {
         await local.close();
       }

@@ -168,11 +168,14 @@ describe('retention and the team push cursor', () => {
   it('counts the removed invocations a team store had not received, so the caller can say so', async () => {
     const { store, close } = await tempStore();
     try {
-      // Three old runs; the team cursor stands after the first: two of the removed were never pushed.
+      // Three old runs; the team's cursor for their writer stands after the first: two of the removed were never pushed.
       await plant(store, [0, 1, 2].map((m) => ({ skill: 'lint', at: onDate(400, m) })));
       await plant(store, [{ skill: 'lint', at: onDate(1, 0) }]);
-      const first = one<{ id: number }>(store.db, 'SELECT MIN(id) AS id FROM skill_invocation')!.id;
-      await store.commit([{ t: 'upsert', table: 'team_sync', key: ['team_id'], rows: [{ team_id: 't', server: 'h:5432/db', pushed_through_id: first }] }]);
+      const first = one<{ stamp: number }>(store.db, 'SELECT MIN(write_stamp) AS stamp FROM skill_invocation')!.stamp;
+      await store.commit([
+        { t: 'upsert', table: 'team_sync', key: ['team_id'], rows: [{ team_id: 't', server: 'h:5432/db' }] },
+        { t: 'upsert', table: 'team_push_cursor', key: ['team_id', 'writer_slot'], rows: [{ team_id: 't', writer_slot: Math.floor(first / 256) % 32, pushed_stamp: first }] },
+      ]);
       const result = await applyRetention(store, { retentionDays: 365, now: NOW });
       assert.deepEqual([result.removed, result.unpushed_removed], [3, 2]);
     } finally {

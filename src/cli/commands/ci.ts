@@ -5,7 +5,6 @@ import { importJUnitFiles } from '../../core/integrations/junitImport';
 import { resolveUserId } from '../../core/tracking/identity';
 import type { CliContext } from '../context';
 import { formatPush, pushFromCli } from './team';
-import { SETTLE_MS } from '../../core/team/shared';
 import type { SkillStore } from '../../core/store/store';
 import { numberOption } from '../options';
 
@@ -56,8 +55,6 @@ async function recordThenPush<T>(ctx: CliContext, opts: TeamOptions, record: (st
     const recorded = await record(store);
     if (!opts.team) return { recorded };
     try {
-      // The push sends settled ids only (shared.ts), so the run just recorded waits that long.
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS + 100));
       return { recorded, pushed: formatPush(await pushFromCli(store, opts)) };
     } catch (err) {
       return { recorded, pushed: `session-buddy: team push failed: ${(err as Error).message}; the run is recorded and the next push sends it\n` };

@@ -44,8 +44,10 @@ function withUrl(command: Command): Command {
   return command.option('--team-url <url>', 'team server, postgresql://member@host:5432/db?sslmode=verify-full (default: $SESSION_BUDDY_TEAM_URL)');
 }
 
+/** What was sent, then one line for each reason runs were held back. */
 export function formatPush(r: PushResult): string {
-  return `Pushed ${r.sent} invocation(s) in ${r.batches} batch(es), ${r.inserted} new to the server${r.late ? ` (and ${r.late} that had arrived late)` : ''}${r.retries ? ` after ${r.retries} retry(ies)` : ''}; roll-ups: ${r.rollups}.\n`;
+  const sent = `Pushed ${r.sent} invocation(s) in ${r.batches} batch(es), ${r.inserted} new to the server${r.retries ? ` after ${r.retries} retry(ies)` : ''}; roll-ups: ${r.rollups}.\n`;
+  return sent + r.held_back.map((h) => `Held back ${h.count} invocation(s): ${h.reason}.\n`).join('');
 }
 
 /** Pushes this store's pending invocations; used by `team push` and `ci … --team`. */

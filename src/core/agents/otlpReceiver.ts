@@ -12,8 +12,28 @@ import type { AgentRunRecorder } from './agentRecorder';
 import { decodeLogs, decodeSpans, encodeExportResponse, encodeStatus, OtlpDecodeError, type OtlpEncoding, type OtlpSignal } from './otlpDecode';
 import { appendAll } from '../collections';
 
-/** 4318 is OTLP/HTTP's registered port, where exporters send by default. */
-export const OTLP_DEFAULTS = { host: '127.0.0.1', port: 4318, maxBodyBytes: 16 * 1024 * 1024 } as const;
+/**
+ * 4318 is OTLP/HTTP's registered port, where exporters send by default. The other limits bound
+ * what misbehaving exporters can hold, across all their connections: requests being read or
+ * answered, body bytes held, and how long a request's headers and whole request may take (the
+ * real-time server's timeouts). Exporters send small batches often, so none of these is near.
+ */
+export const OTLP_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 4318,
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxRequestsInFlight: 16,
+  /**
+   * Room for one body of the largest size, or many of the usual ones (exporters batch a few
+   * hundred KB): what a parked body holds stays in the process until the next garbage collection.
+   */
+  maxHeldBodyBytes: 16 * 1024 * 1024,
+  headersTimeoutMs: 5000,
+  requestTimeoutMs: 10_000,
+} as const;
+
+/** How often Node looks for requests past their time limits (its default, 30 s, would let them hold far longer). */
+const TIMEOUT_CHECK_MS = 1000;
 
 export interface OtlpReceiverOptions {
   host?: string;
@@ -24,6 +44,13 @@ export interface OtlpReceiverOptions {
   allowedOrigins?: readonly string[];
   /** The most bytes a request body may have, before and after gzip. */
   maxBodyBytes?: number;
+  /** Requests read or answered at once; past it a request is refused at once with Retry-After. */
+  maxRequestsInFlight?: number;
+  /** Body bytes held at once, all requests together (at least maxBodyBytes). */
+  maxHeldBodyBytes?: number;
+  headersTimeoutMs?: number;
+  /** For the whole request, body included. */
+  requestTimeoutMs?: number;
   /** How a Bash tool call's command line becomes skills: the terminal's rules (built-in ones by default). */
   recognise?: CommandLineRecogniser;
   /** false drops what arrives, answered as accepted so the exporter does not retry (tracking paused). */
@@ -70,17 +97,29 @@ export class OtlpReceiver {
   private readonly host: string;
   private readonly port: number;
   private readonly maxBodyBytes: number;
+  private readonly maxRequestsInFlight: number;
+  private readonly held: BodyBudget;
+  private inFlight = 0;
 
   constructor(private readonly recorder: AgentRunRecorder, private readonly options: OtlpReceiverOptions) {
     this.host = options.host ?? OTLP_DEFAULTS.host;
     this.port = options.port ?? OTLP_DEFAULTS.port;
     this.maxBodyBytes = options.maxBodyBytes ?? OTLP_DEFAULTS.maxBodyBytes;
+    this.maxRequestsInFlight = options.maxRequestsInFlight ?? OTLP_DEFAULTS.maxRequestsInFlight;
+    const maxHeld = options.maxHeldBodyBytes ?? Math.max(OTLP_DEFAULTS.maxHeldBodyBytes, this.maxBodyBytes);
+    const headersTimeout = options.headersTimeoutMs ?? OTLP_DEFAULTS.headersTimeoutMs;
+    const requestTimeout = options.requestTimeoutMs ?? OTLP_DEFAULTS.requestTimeoutMs;
     if (!Number.isInteger(this.port) || this.port < 0 || this.port > 65535) throw new RangeError(`OTLP port must be 0..65535 (got ${this.port})`);
-    if (!Number.isInteger(this.maxBodyBytes) || this.maxBodyBytes < 1) throw new RangeError(`maxBodyBytes must be a positive integer (got ${this.maxBodyBytes})`);
+    for (const [name, value] of Object.entries({ maxBodyBytes: this.maxBodyBytes, maxRequestsInFlight: this.maxRequestsInFlight, maxHeldBodyBytes: maxHeld, headersTimeoutMs: headersTimeout, requestTimeoutMs: requestTimeout })) {
+      if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer (got ${value})`);
+    }
+    if (maxHeld < this.maxBodyBytes) throw new RangeError(`maxHeldBodyBytes (${maxHeld}) must hold one body of maxBodyBytes (${this.maxBodyBytes})`);
+    if (headersTimeout > requestTimeout) throw new RangeError(`headersTimeoutMs (${headersTimeout}) must not be longer than requestTimeoutMs (${requestTimeout})`);
     if (!options.token && !isLoopbackHost(this.host)) {
       throw new Error(`refusing to receive OTLP without a token on ${this.host}: the token may only be left off on a loopback address`);
     }
-    this.http = http.createServer((req, res) => void this.handle(req, res));
+    this.held = new BodyBudget(maxHeld);
+    this.http = http.createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: TIMEOUT_CHECK_MS }, (req, res) => this.admitRequest(req, res));
   }
 
   async start(): Promise<AddressInfo> {
@@ -96,6 +135,19 @@ export class OtlpReceiver {
     await closeHttp(this.http);
   }
 
+  /** Counts the request while it is read and answered; past the cap it is refused before anything is read. */
+  private admitRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (this.inFlight >= this.maxRequestsInFlight) {
+      res.setHeader('Connection', 'close');
+      const encoding = encodingOf(req.headers['content-type']) ?? 'json';
+      send(res, 503, encodeStatus(RPC_CODE.unavailable, `the receiver is busy (${this.maxRequestsInFlight} requests at once); retry later`, encoding), encoding, { 'Retry-After': '1' });
+      return;
+    }
+    this.inFlight++;
+    res.once('close', () => this.inFlight--);
+    void this.handle(req, res);
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const encoding = encodingOf(req.headers['content-type']) ?? 'json';
     try {
@@ -109,12 +161,14 @@ export class OtlpReceiver {
       send(res, 200, encodeExportResponse(signal, rejected, message, requestEncoding), requestEncoding);
     } catch (err) {
       const refusal = err instanceof Refusal ? err : this.failure(err);
-      if (refusal.status === 413) res.setHeader('Connection', 'close');
-      send(res, refusal.status, encodeStatus(refusal.code, refusal.message, encoding), encoding, refusal.headers);
+      // The rest of a refused body is not read: the connection goes with the answer.
+      if (refusal.status === 413 || refusal.status === 503) res.setHeader('Connection', 'close');
+      if (!res.headersSent && !res.destroyed) send(res, refusal.status, encodeStatus(refusal.code, refusal.message, encoding), encoding, refusal.headers);
     }
   }
 
   private identity(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+    requireHost(req);
     if (!hostHeaderAllowed(req, this.host) || !originAllowed(req, this.options.allowedOrigins ?? [])) throw new Refusal(403, RPC_CODE.permissionDenied, 'not from a browser');
     const nonce = url.searchParams.get('nonce') ?? '';
     if (!NONCE.test(nonce)) throw new Refusal(400, RPC_CODE.invalidArgument, 'nonce must be 32 lower-case hex digits');
@@ -126,6 +180,7 @@ export class OtlpReceiver {
 
   /** The checks that need no body: who may post, where, and how. */
   private admit(req: http.IncomingMessage): OtlpSignal {
+    requireHost(req);
     if (!hostHeaderAllowed(req, this.host)) throw new Refusal(403, RPC_CODE.permissionDenied, 'Host is not a loopback name');
     if (!originAllowed(req, this.options.allowedOrigins ?? [])) throw new Refusal(403, RPC_CODE.permissionDenied, `Origin ${String(req.headers.origin).slice(0, 100)} is not allowed`);
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -144,14 +199,20 @@ export class OtlpReceiver {
     if (contentEncoding !== 'identity' && contentEncoding !== 'gzip') throw new Refusal(415, RPC_CODE.invalidArgument, `Content-Encoding ${contentEncoding.slice(0, 40)} is not supported (gzip or none)`);
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > this.maxBodyBytes) throw this.tooLarge();
-    const raw = await readCapped(req, this.maxBodyBytes, () => this.tooLarge());
-    if (contentEncoding === 'identity') return raw;
+    const hold = this.held.open(Number.isFinite(declared) ? declared : 0);
+    if (!hold) throw busy('body bytes');
     try {
-      return await gunzip(raw, this.maxBodyBytes);
-    } catch (err) {
-      // A small body that inflates past the cap (a zip bomb) stops at the cap.
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw this.tooLarge();
-      throw new Refusal(400, RPC_CODE.invalidArgument, `the body is not valid gzip: ${(err as Error).message}`);
+      const raw = await readCapped(req, this.maxBodyBytes, hold, () => this.tooLarge());
+      if (contentEncoding === 'identity') return raw;
+      try {
+        return await gunzip(raw, this.maxBodyBytes);
+      } catch (err) {
+        // A small body that inflates past the cap (a zip bomb) stops at the cap.
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw this.tooLarge();
+        throw new Refusal(400, RPC_CODE.invalidArgument, `the body is not valid gzip: ${(err as Error).message}`);
+      }
+    } finally {
+      hold.release();
     }
   }
 
@@ -212,23 +273,78 @@ function encodingOf(header: string | undefined): OtlpEncoding | undefined {
   return undefined;
 }
 
-/** The body, refused as soon as it passes `max` bytes (the rest is not read). */
-function readCapped(req: http.IncomingMessage, max: number, tooLarge: () => Refusal): Promise<Buffer> {
+/** A request without Host is refused (HTTP/1.1 requires one; an HTTP/1.0 client may leave it out). */
+function requireHost(req: http.IncomingMessage): void {
+  if (!req.headers.host) throw new Refusal(400, RPC_CODE.invalidArgument, 'a Host header is required');
+}
+
+function busy(what: string): Refusal {
+  return new Refusal(503, RPC_CODE.unavailable, `the receiver holds as many ${what} as it takes at once; retry later`, { 'Retry-After': '1' });
+}
+
+/**
+ * Body bytes held by every request together. A request reserves its declared length up front
+ * (a body that will not fit is refused before a byte is read) and what a body without a length
+ * brings as it arrives; it gives all back when it is done, however it ended.
+ */
+class BodyBudget {
+  private used = 0;
+
+  constructor(private readonly max: number) {}
+
+  open(reserve: number): BodyHold | undefined {
+    if (this.used + reserve > this.max) return undefined;
+    this.used += reserve;
+    let held = reserve;
+    let released = false;
+    return {
+      grow: (total) => {
+        if (released || total <= held) return true;
+        if (this.used + total - held > this.max) return false;
+        this.used += total - held;
+        held = total;
+        return true;
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.used -= held;
+      },
+    };
+  }
+}
+
+interface BodyHold {
+  /** Makes room for a body grown to `total` bytes; false when every request's bytes together would pass the budget. */
+  grow(total: number): boolean;
+  release(): void;
+}
+
+/**
+ * The body, refused as soon as it passes `max` bytes or the bytes held by all requests pass their
+ * budget (the rest is not read); a request cut off (closed, timed out) rejects and drops what it held.
+ */
+function readCapped(req: http.IncomingMessage, max: number, hold: BodyHold, tooLarge: () => Refusal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
+    const stop = (refusal: Refusal) => {
+      chunks = [];
+      req.removeAllListeners('data');
+      req.resume();
+      reject(refusal);
+    };
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > max) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(tooLarge());
-        return;
-      }
+      if (size > max) return stop(tooLarge());
+      if (!hold.grow(size)) return stop(busy('body bytes'));
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) stop(new Refusal(408, RPC_CODE.unavailable, 'the request ended before its body'));
+    });
   });
 }
 

@@ -27,6 +27,15 @@ export interface RetentionResult {
   unpushed_removed: number;
 }
 
+/**
+ * Invocations before a time that some team has not received: a write stamp past that team's
+ * cursor for its writer slot (the rule of src/core/team/shared.ts; a stamp's slot is
+ * (stamp / 256) % 32, writerSlot.ts).
+ */
+const UNPUSHED_BEFORE = `SELECT COUNT(*) AS n FROM skill_invocation i WHERE i.invoked_at < ? AND EXISTS (
+  SELECT 1 FROM team_sync t WHERE i.write_stamp > max(t.pushed_through_id, coalesce((SELECT c.pushed_stamp FROM team_push_cursor c
+    WHERE c.team_id = t.team_id AND c.writer_slot = (i.write_stamp / 256) % 32), 0)))`;
+
 /** Invocations removed per retention event, so that applying one (in every window) stays short. */
 export const RETENTION_STEP_ROWS = 2000;
 
@@ -47,7 +56,7 @@ export async function applyRetention(store: Store, options: RetentionOptions = {
   let unpushed = 0;
   for (const step of stepBoundaries(store, before)) {
     removed += one<{ n: number }>(store.db, 'SELECT COUNT(*) AS n FROM skill_invocation WHERE invoked_at < ?', [step])?.n ?? 0;
-    unpushed += one<{ n: number }>(store.db, 'SELECT COUNT(*) AS n FROM skill_invocation WHERE invoked_at < ? AND id > (SELECT MIN(pushed_through_id) FROM team_sync)', [step])?.n ?? 0;
+    unpushed += one<{ n: number }>(store.db, UNPUSHED_BEFORE, [step])?.n ?? 0;
     await store.commit([{ t: 'retention', before: step }]);
     if (options.stepPauseMs && step !== before) await new Promise((resolve) => setTimeout(resolve, options.stepPauseMs));
   }

@@ -68,7 +68,7 @@ export const DERIVED_TABLES = [
   'skill_metrics_cache', 'skill_time_series', 'skill_anomalies', 'skill_community_baselines', 'skill_user_interactions',
   'skill_clusters', 'skill_cluster_membership', 'ab_test_configs', 'ab_test_assignments', 'ab_test_outcomes',
   'skill_categories', 'skill_category_mapping', 'skill_dependencies', 'skill_modalities', 'mv_daily_skills',
-  'ci_pipeline_context', 'team_sync', 'skill_changes',
+  'ci_pipeline_context', 'team_sync', 'skill_changes', 'team_push_cursor',
 ] as const;
 export type DerivedTable = (typeof DERIVED_TABLES)[number];
 const DERIVED = new Set<string>(DERIVED_TABLES);
@@ -82,6 +82,8 @@ const INVOCATION_COLUMNS: (keyof InvocationRow)[] = [
 interface SchemaShape {
   version: number;
   invocationColumns: (keyof InvocationRow)[];
+  /** skill_invocation has V11's write_stamp, which the invocation event's own stamp fills. */
+  writeStamp: boolean;
   tables: Set<string>;
   triggers: Set<string>;
   columns: Map<string, Set<string>>;
@@ -104,7 +106,14 @@ function schemaShape(db: SqlDatabase): SchemaShape {
   if (cached && cached.version === version) return cached;
   const names = (type: string) => new Set((db.exec('SELECT name FROM sqlite_master WHERE type = ?', [type])[0]?.values ?? []).map((r) => String(r[0])));
   const present = new Set((db.exec("SELECT name FROM pragma_table_info('skill_invocation')")[0]?.values ?? []).map((r) => String(r[0])));
-  const shape = { version, tables: names('table'), triggers: names('trigger'), columns: new Map<string, Set<string>>(), invocationColumns: INVOCATION_COLUMNS.filter((c) => present.has(c)) };
+  const shape = {
+    version,
+    tables: names('table'),
+    triggers: names('trigger'),
+    columns: new Map<string, Set<string>>(),
+    invocationColumns: INVOCATION_COLUMNS.filter((c) => present.has(c)),
+    writeStamp: present.has('write_stamp'),
+  };
   shapes.set(db, shape);
   return shape;
 }
@@ -216,7 +225,7 @@ function countInserted(db: SqlDatabase, shape: SchemaShape, batch: Batch): void 
 function applyOne(db: SqlDatabase, shape: SchemaShape, event: StoreEvent, batch: Batch): boolean {
   switch (event.t) {
     case 'invocation':
-      return applyInvocation(db, shape, event.row, event.user_id, batch);
+      return applyInvocation(db, shape, event, batch);
     case 'session_start':
       if (!shape.tables.has('skill_sessions')) return false;
       run(
@@ -242,14 +251,26 @@ function applyOne(db: SqlDatabase, shape: SchemaShape, event: StoreEvent, batch:
   }
 }
 
-function applyInvocation(db: SqlDatabase, shape: SchemaShape, row: InvocationRow, userId: string | null, batch: Batch): boolean {
-  const columns = shape.invocationColumns;
+/**
+ * The stamp of the log line that recorded an invocation (the `s` of a logged event); an event
+ * applied without one (an unstamped line, or a caller that has none) takes its id, which the same
+ * writer's clock gave just before.
+ */
+function writeStampOf(event: Extract<StoreEvent, { t: 'invocation' }>): number {
+  const stamp = (event as { s?: unknown }).s;
+  return typeof stamp === 'number' && stamp > 0 ? stamp : event.row.id;
+}
+
+function applyInvocation(db: SqlDatabase, shape: SchemaShape, event: Extract<StoreEvent, { t: 'invocation' }>, batch: Batch): boolean {
+  const { row, user_id: userId } = event;
+  const columns: string[] = [...shape.invocationColumns];
+  const values = shape.invocationColumns.map((c) => row[c] ?? null);
+  if (shape.writeStamp) {
+    columns.push('write_stamp');
+    values.push(writeStampOf(event));
+  }
   // OR IGNORE makes a replayed event a no-op (same id, or same record_key): an ignored row fires no trigger.
-  run(
-    db,
-    `INSERT OR IGNORE INTO skill_invocation (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
-    columns.map((c) => row[c] ?? null),
-  );
+  run(db, `INSERT OR IGNORE INTO skill_invocation (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, values);
   if (db.getRowsModified() === 0) return false;
   if (userId && shape.tables.has('skill_user_interactions')) {
     run(

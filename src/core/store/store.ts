@@ -346,7 +346,9 @@ export class SkillStore implements Store {
         this.rotateSegment();
         return;
       }
-      const { changed, failures } = applyEvents(this.database, events, { pendingBuckets: this.pendingBuckets });
+      // With their stamps, as every other replica applies them (an invocation keeps its write stamp).
+      const stamped = events.map((event, i): LoggedEvent => ({ ...event, s: stamps[i] }));
+      const { changed, failures } = applyEvents(this.database, stamped, { pendingBuckets: this.pendingBuckets });
       this.emitApplied(changed);
       for (const failure of failures) this.options.onMessage?.(`A recorded ${events[failure.index].t} event could not be applied in memory: ${failure.error}`);
     } catch (err) {

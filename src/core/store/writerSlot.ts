@@ -43,7 +43,7 @@ function releaseSlot(file: string): void {
 }
 
 const EPOCH_MS = Date.UTC(2024, 0, 1);
-const SEQ_BITS = 256;
+export const SEQ_BITS = 256;
 
 /** The smallest id the store's clock gives at this time: every id made earlier is below it. */
 export function firstIdAt(ms: number): number {

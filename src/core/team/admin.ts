@@ -27,6 +27,8 @@ export async function initTeam(server: TeamServer, options: { minMembers?: numbe
   return withTeam(server, async (client) => {
     const applied = await migrateServer(client);
     if (options.minMembers !== undefined) {
+      // A cell keeps only k + 1 of its members (P2 some_members): a larger k counts them again.
+      await client.query("UPDATE session_buddy.rollup_state SET rebuild = true WHERE $1::integer > (SELECT value::integer FROM session_buddy.settings WHERE key = 'min_members')", [options.minMembers]);
       await client.query("UPDATE session_buddy.settings SET value = $1 WHERE key = 'min_members'", [String(options.minMembers)]);
     }
     const rollups = await refreshUntilDone(client);
@@ -51,7 +53,6 @@ export interface TeamStatus {
   team_id: string | null;
   min_members: number | null;
   pending_events: number | null;
-  pushed_through_id: number | null;
   last_push_at: string | null;
   last_pull_at: string | null;
   server_events: number | null;
@@ -71,7 +72,6 @@ export async function teamStatus(store: Store, server: TeamServer): Promise<Team
     team_id: known?.team_id ?? null,
     min_members: null,
     pending_events: null,
-    pushed_through_id: null,
     last_push_at: null,
     last_pull_at: null,
     server_events: null,
@@ -96,7 +96,6 @@ export async function teamStatus(store: Store, server: TeamServer): Promise<Team
 
 function fillLocal(status: TeamStatus, store: Store, row: TeamSyncRow | undefined): void {
   status.pending_events = pendingCount(store, status.team_id!);
-  status.pushed_through_id = row?.pushed_through_id ?? 0;
   status.last_push_at = row?.last_push_at ?? null;
   status.last_pull_at = row?.last_pull_at ?? null;
   status.last_error = row?.last_error ?? null;
@@ -118,6 +117,7 @@ export async function leaveTeam(store: Store, server: TeamServer, options: { del
   await store.commit([
     ...pulled.map((m) => ({ t: 'delete' as const, table: 'skill_user_interactions' as const, where: { user_id: m } })),
     { t: 'delete', table: 'team_sync', where: { team_id: teamId } },
+    { t: 'delete', table: 'team_push_cursor', where: { team_id: teamId } },
   ]);
   return { team_id: teamId, deleted_server_rows: deleted };
 }

@@ -80,6 +80,10 @@ export function describeFailure(err: unknown, server: TeamServer): TeamError {
       return new TeamError(`the team server ${server.label} is not reachable (${e.code})`, true, { cause: err });
     case '42501':
       return new TeamError(`the team server refused: ${e.message ?? 'permission denied'}`, false, { cause: err });
+    // A row the server's constraints refuse, or a quota: the server's own words say which.
+    case '23514':
+    case '54000':
+      return new TeamError(`the team server refused: ${e.message ?? 'a row it does not take'}`, false, { cause: err });
     default:
       // The pg client's words when neither the caller, PGPASSWORD nor a pgpass file gave a password.
       if (/client password must be a string/.test(e.message ?? '')) {

@@ -1,21 +1,21 @@
 /**
  * Push: the local event log is the outbox. Each batch (1,000 rows by default) is one
  * `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING`, and only after the server confirmed it
- * does the cursor move, through the store's own event log. A push stopped anywhere (a crash, a
- * lost server) resends at most its last batch, which the server ignores: nothing lost, nothing
- * doubled. A server that is down is retried with exponential backoff and full jitter, so that a
- * whole team coming back does not arrive at once.
+ * does its writer's cursor move (shared.ts), through the store's own event log. A push stopped
+ * anywhere (a crash, a lost server) resends at most its last batch, which the server ignores:
+ * nothing lost, nothing doubled. A server that is down is retried with exponential backoff and
+ * full jitter, so that a whole team coming back does not arrive at once.
  */
 import type { Client } from 'pg';
 import type { Store } from '../store/storeInterface';
 import { nowTimestamp } from '../time';
 import { describeFailure, withTeam, type TeamServer } from './connection';
-import { pendingRows, recentlyPushedRows, type SharedRow } from './shared';
+import { pendingCount, pendingInSlot, pushCursors, WRITER_SLOTS, type PendingRun, type SharedRow } from './shared';
 import { readTeamInfo, recordTeamError, type TeamInfo } from './teamInfo';
 
 const INSERT_SQL = `INSERT INTO session_buddy.events
-    (event_id, session_hash, skill_name, invoked_minute, completed, duration_seconds, workflow_phase, error_category)
-  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::boolean[], $6::double precision[], $7::text[], $8::text[])
+    (event_id, store_id, session_hash, skill_name, invoked_minute, completed, duration_seconds, workflow_phase, error_category)
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::boolean[], $7::double precision[], $8::text[], $9::text[])
   ON CONFLICT DO NOTHING`;
 
 export interface RetryPolicy {
@@ -29,7 +29,6 @@ export const DEFAULT_RETRY: RetryPolicy = { retries: 6, baseMs: 1000, maxMs: 60_
 
 export interface PushOptions {
   batchSize?: number;
-  settleMs?: number;
   retry?: RetryPolicy;
   /** Hears each confirmed batch (the CLI prints progress; tests stop a push midway). */
   onBatch?: (sent: number, inserted: number) => void;
@@ -37,13 +36,18 @@ export interface PushOptions {
   random?: () => number;
 }
 
+/** Runs a push did not send, and why: the quota's wait for tomorrow, or what the server never takes. */
+export interface HeldBack {
+  count: number;
+  reason: string;
+}
+
 export interface PushResult {
   team_id: string;
   /** Rows sent, and how many of them the server did not have yet. */
   sent: number;
   inserted: number;
-  /** Runs behind the cursor that the server did not have: late arrivals (see LATE_WINDOW_MS). */
-  late: number;
+  held_back: HeldBack[];
   batches: number;
   retries: number;
   rollups: string;
@@ -56,16 +60,23 @@ export function backoffMs(attempt: number, policy: RetryPolicy, random: () => nu
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Sends every run this store had confirmed when the push started (other processes' runs too:
+ * their log is read first), and those confirmed while it runs, one writer slot at a time in the
+ * order each writer recorded them. Within the member's quotas: see PushPlan.
+ */
 export async function pushToTeam(store: Store, server: TeamServer, options: PushOptions = {}): Promise<PushResult> {
   const policy = options.retry ?? DEFAULT_RETRY;
-  const result: PushResult = { team_id: '', sent: 0, inserted: 0, late: 0, batches: 0, retries: 0, rollups: '' };
+  const result: PushResult = { team_id: '', sent: 0, inserted: 0, held_back: [], batches: 0, retries: 0, rollups: '' };
+  store.pullEvents();
   for (let attempt = 0; ; attempt++) {
     try {
       await withTeam(server, async (client) => {
         const info = await readTeamInfo(client);
         result.team_id = info.teamId;
-        await sendLateRows(store, client, info, result);
-        await sendBatches(store, client, info, server, options, result);
+        const plan = new PushPlan(await readQuota(client), Date.now());
+        const waiting = await sendPending(store, client, info, server, plan, options, result);
+        result.held_back = plan.heldBack(waiting);
         result.rollups = await refreshQuietly(client);
       });
       return result;
@@ -81,33 +92,109 @@ export async function pushToTeam(store: Store, server: TeamServer, options: Push
   }
 }
 
-async function sendBatches(store: Store, client: Client, info: TeamInfo, server: TeamServer, options: PushOptions, result: PushResult): Promise<void> {
-  for (;;) {
-    const rows = pendingRows(store, info, { limit: options.batchSize ?? 1000, settleMs: options.settleMs });
-    if (rows.length === 0) return;
-    await ensureMonths(client, rows);
-    const inserted = await insertRows(client, rows);
-    await store.commit([
-      {
-        t: 'upsert',
-        table: 'team_sync',
-        key: ['team_id'],
-        rows: [{ team_id: info.teamId, server: server.label, pushed_through_id: rows[rows.length - 1].event_id, last_push_at: nowTimestamp(), last_error: null, last_error_at: null }],
-      },
-    ]);
-    result.sent += rows.length;
-    result.inserted += inserted;
-    result.batches++;
-    options.onBatch?.(result.sent, result.inserted);
+/** The member's standing against the team's quotas (session_buddy.my_quota()). */
+export interface MemberQuota {
+  rowsToday: number;
+  rowsPerDay: number;
+  skillNames: string[];
+  skillNamesCap: number;
+}
+
+async function readQuota(client: Client): Promise<MemberQuota> {
+  const result = await client.query<{ rows_today: string; rows_per_day: string; skill_names: string[]; skill_names_cap: number }>('SELECT * FROM session_buddy.my_quota()');
+  const q = result.rows[0];
+  return { rowsToday: Number(q.rows_today), rowsPerDay: Number(q.rows_per_day), skillNames: q.skill_names, skillNamesCap: q.skill_names_cap };
+}
+
+/** The server refuses a time before this, or more than a day after its clock. */
+const EARLIEST_MINUTE = '2000-01-01T00:00:00.000Z';
+const FUTURE_MS = 86_400_000;
+
+/**
+ * What a push sends, within what the server takes: a run the server would never take (its time,
+ * or a new skill name past the member's cap of distinct names) is passed over, so that it does not
+ * hold back the runs after it; once today's rows quota is used up the push stops, and the rest
+ * waits for a later push. A run passed over or waiting is counted, with its reason.
+ */
+export class PushPlan {
+  private readonly names: Set<string>;
+  private readonly latest: string;
+  private rowsLeft: number;
+  private outOfTime = 0;
+  private pastNamesCap = 0;
+
+  constructor(private readonly quota: MemberQuota, now: number) {
+    this.names = new Set(quota.skillNames);
+    this.rowsLeft = quota.rowsPerDay - quota.rowsToday;
+    this.latest = new Date(now + FUTURE_MS).toISOString();
+  }
+
+  admit(row: SharedRow): 'send' | 'pass' | 'wait' {
+    if (row.invoked_minute < EARLIEST_MINUTE || row.invoked_minute > this.latest) {
+      this.outOfTime++;
+      return 'pass';
+    }
+    if (!this.names.has(row.skill_name) && this.names.size >= this.quota.skillNamesCap) {
+      this.pastNamesCap++;
+      return 'pass';
+    }
+    if (this.rowsLeft <= 0) return 'wait';
+    this.names.add(row.skill_name);
+    this.rowsLeft--;
+    return 'send';
+  }
+
+  heldBack(waiting: number): HeldBack[] {
+    const held: HeldBack[] = [];
+    if (waiting > 0) held.push({ count: waiting, reason: `the team's quota of ${this.quota.rowsPerDay} rows per member per day is reached; the next push after 00:00 UTC sends them` });
+    if (this.pastNamesCap > 0) held.push({ count: this.pastNamesCap, reason: `the team's cap of ${this.quota.skillNamesCap} distinct skill names per member is reached: runs of other skills are not shared` });
+    if (this.outOfTime > 0) held.push({ count: this.outOfTime, reason: 'invoked before 2000 or more than a day ahead of this clock: not shared' });
+    return held;
   }
 }
 
-/** The rows just behind the cursor again, before the new ones: the server inserts only those it lacks. */
-async function sendLateRows(store: Store, client: Client, info: TeamInfo, result: PushResult): Promise<void> {
-  const rows = recentlyPushedRows(store, info);
-  if (rows.length === 0) return;
-  await ensureMonths(client, rows);
-  result.late = await insertRows(client, rows);
+/**
+ * Sends each writer slot's pending runs in batches; after the server confirms a batch, that
+ * slot's cursor moves to the batch's last run (passed-over runs included). Returns how many runs
+ * wait for the quota (0 when everything went).
+ */
+async function sendPending(store: Store, client: Client, info: TeamInfo, server: TeamServer, plan: PushPlan, options: PushOptions, result: PushResult): Promise<number> {
+  for (const slot of WRITER_SLOTS) {
+    for (;;) {
+      const runs = pendingInSlot(store, info, pushCursors(store, info.teamId), slot, options.batchSize ?? 1000);
+      if (runs.length === 0) break;
+      const { send, through, stopped } = admitRuns(plan, runs);
+      if (send.length > 0) {
+        await ensureMonths(client, send);
+        result.inserted += await insertRows(client, send);
+        result.sent += send.length;
+        result.batches++;
+      }
+      if (through !== undefined) await moveCursor(store, info, server, slot, through);
+      if (send.length > 0) options.onBatch?.(result.sent, result.inserted);
+      if (stopped) return pendingCount(store, info.teamId);
+    }
+  }
+  return 0;
+}
+
+function admitRuns(plan: PushPlan, runs: readonly PendingRun[]): { send: SharedRow[]; through: number | undefined; stopped: boolean } {
+  const send: SharedRow[] = [];
+  let through: number | undefined;
+  for (const run of runs) {
+    const verdict = plan.admit(run.row);
+    if (verdict === 'wait') return { send, through, stopped: true };
+    through = run.stamp;
+    if (verdict === 'send') send.push(run.row);
+  }
+  return { send, through, stopped: false };
+}
+
+async function moveCursor(store: Store, info: TeamInfo, server: TeamServer, slot: number, stamp: number): Promise<void> {
+  await store.commit([
+    { t: 'upsert', table: 'team_push_cursor', key: ['team_id', 'writer_slot'], rows: [{ team_id: info.teamId, writer_slot: slot, pushed_stamp: stamp }] },
+    { t: 'upsert', table: 'team_sync', key: ['team_id'], rows: [{ team_id: info.teamId, server: server.label, last_push_at: nowTimestamp(), last_error: null, last_error_at: null }] },
+  ]);
 }
 
 /** The server creates a month's partition on first use; each in its own statement, outside the insert's transaction. */
@@ -119,6 +206,7 @@ async function ensureMonths(client: Client, rows: readonly SharedRow[]): Promise
 export async function insertRows(client: Client, rows: readonly SharedRow[]): Promise<number> {
   const result = await client.query(INSERT_SQL, [
     rows.map((r) => String(r.event_id)),
+    rows.map((r) => r.store_id),
     rows.map((r) => r.session_hash),
     rows.map((r) => r.skill_name),
     rows.map((r) => r.invoked_minute),

@@ -1,18 +1,27 @@
 /**
- * Exactly what leaves the machine for a team, per invocation: the event id, the session id hashed
- * for this team, the skill name, the minute of the invocation (UTC), the outcome, the duration, the
- * workflow phase and an error category. Never the error's text, command lines, paths, project
- * names, queries or the environment: those columns are not even read here. `team preview` prints
- * these rows, and push sends these rows and nothing else.
+ * Exactly what leaves the machine for a team, per invocation: the event id and this store's id
+ * (together the run's key), the session id hashed for this team, the skill name, the minute of the
+ * invocation (UTC), the outcome, the duration, the workflow phase and an error category. Never the
+ * error's text, command lines, paths, project names, queries or the environment: those columns are
+ * not even read here. `team preview` prints these rows, and push sends these rows and nothing else.
+ *
+ * Which runs a team still lacks is exact: each invocation keeps the stamp of the log line that
+ * recorded it (V11 write_stamp), stamps of one writer slot grow in the order its lines are written,
+ * and a team's cursor per writer slot (team_push_cursor) is the last stamp of that slot the server
+ * confirmed. A run committed long after its id was taken, or while a push ran, has a later stamp
+ * than everything pushed before it from its writer, so the next push sends it.
  */
 import crypto from 'node:crypto';
+import { WORKFLOW_PHASES } from '../integrations/workflowPhases';
 import { all, one } from '../store/statements';
 import type { Store } from '../store/storeInterface';
 import { storeSalt } from '../store/storeSalt';
-import { firstIdAt } from '../store/writerSlot';
+import { SEQ_BITS, SLOT_COUNT } from '../store/writerSlot';
 
 export interface SharedRow {
   event_id: number;
+  /** This store's id for the team ('' for runs a client before it may have sent without one). */
+  store_id: string;
   session_hash: string;
   skill_name: string;
   /** Canonical UTC timestamp truncated to the minute, e.g. 2026-12-01T10:07:00.000Z */
@@ -29,26 +38,18 @@ export interface TeamKeys {
   sessionSalt: string;
 }
 
-/**
- * An invocation's id comes from the store's clock just before its commit, which takes one write
- * and one fdatasync; another process's commit reaches this replica within a poll (1 s). Ids this
- * much older than now are settled: no smaller id can still arrive, so the cursor can move past
- * them without skipping one. The newest few seconds wait for the next push.
- */
-export const SETTLE_MS = 5_000;
-
 /** A category is one word such as AssertionError or ENOENT; anything else (a message, a path) is "other". */
 const CATEGORY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
-const PHASE = /^[a-z][a-z0-9_-]{0,63}$/;
 
 export function errorCategory(errorType: string | null): string | null {
   if (errorType === null || errorType.trim() === '') return null;
   return CATEGORY.test(errorType.trim()) ? errorType.trim() : 'other';
 }
 
+/** One of V3's workflow phases, or nothing: the server takes no other. */
 function phase(value: string | null): string | null {
   const v = value?.trim().toLowerCase() ?? '';
-  return PHASE.test(v) ? v : null;
+  return (WORKFLOW_PHASES as readonly string[]).includes(v) ? v : null;
 }
 
 /**
@@ -59,12 +60,22 @@ export function teamSessionHash(keys: TeamKeys, localSalt: string, sessionId: st
   return crypto.createHmac('sha256', keys.sessionSalt).update(`${localSalt}\u0000${sessionId}`).digest('hex').slice(0, 32);
 }
 
+/**
+ * This store's part of a run's key on the server: random (from the store's salt, which it does not
+ * reveal), so that two machines of one member, whose stores may give two runs the same id, never
+ * collide. Delete All Data makes a new salt, and so a new id.
+ */
+export function teamStoreId(salt: string): string {
+  return crypto.createHmac('sha256', salt).update('session-buddy team store id').digest('hex').slice(0, 16);
+}
+
 export function minuteOf(invokedAt: string): string {
   return `${invokedAt.slice(0, 16)}:00.000Z`;
 }
 
 interface LocalRow {
   id: number;
+  write_stamp: number;
   session_id: string;
   skill_name: string;
   invoked_at: string;
@@ -74,59 +85,80 @@ interface LocalRow {
   error_type: string | null;
 }
 
-/** The local cursor: every invocation with a larger id is still to be pushed to this team. */
-export function pushedThrough(store: Store, teamId: string): number {
-  return one<{ id: number }>(store.db, 'SELECT pushed_through_id AS id FROM team_sync WHERE team_id = ?', [teamId])?.id ?? 0;
+/** A run still to be sent, with the write stamp that moves its writer's cursor. */
+export interface PendingRun {
+  stamp: number;
+  row: SharedRow;
 }
 
-export interface PendingOptions {
-  limit?: number;
-  settleMs?: number;
-  now?: number;
-}
-
-/** The next rows a push sends, oldest id first. */
-export function pendingRows(store: Store, keys: TeamKeys, options: PendingOptions = {}): SharedRow[] {
-  const below = firstIdAt((options.now ?? Date.now()) - (options.settleMs ?? SETTLE_MS));
-  return sharedRows(store, keys, pushedThrough(store, keys.teamId), below, options.limit ?? 1000);
-}
+/** The writer slot of a write stamp, as the V11 index has it (writerSlot.ts lays stamps out). */
+const WRITER_SLOT = `(write_stamp / ${SEQ_BITS}) % ${SLOT_COUNT}`;
 
 /**
- * How far behind the cursor a push looks again for runs that arrived late: a commit that took
- * longer than SETTLE_MS (a stalled disk, a laptop put to sleep mid-write) gets an id the cursor may
- * already have passed. Every push sends this window's rows again; the server keeps what it has.
+ * Where a team's push stands: per writer slot, the last write stamp the server confirmed. `floor`
+ * is the V9 cursor of a client before V11 (ids up to it were sent, keyed without a store id).
  */
-export const LATE_WINDOW_MS = 15 * 60_000;
-
-/** The rows just behind the cursor (at most `limit`, newest first), sent again for late arrivals. */
-export function recentlyPushedRows(store: Store, keys: TeamKeys, options: { limit?: number; now?: number } = {}): SharedRow[] {
-  const cursor = pushedThrough(store, keys.teamId);
-  const now = options.now ?? Date.now();
-  const from = Math.max(0, cursor - (firstIdAt(now) - firstIdAt(now - LATE_WINDOW_MS)));
-  return sharedRows(store, keys, from, cursor + 1, options.limit ?? 5000, 'DESC');
+export interface PushCursors {
+  floor: number;
+  bySlot: Map<number, number>;
 }
 
-function sharedRows(store: Store, keys: TeamKeys, above: number, below: number, limit: number, order: 'ASC' | 'DESC' = 'ASC'): SharedRow[] {
+export function pushCursors(store: Store, teamId: string): PushCursors {
+  const floor = one<{ id: number }>(store.db, 'SELECT pushed_through_id AS id FROM team_sync WHERE team_id = ?', [teamId])?.id ?? 0;
+  const rows = all<{ slot: number; stamp: number }>(store.db, 'SELECT writer_slot AS slot, pushed_stamp AS stamp FROM team_push_cursor WHERE team_id = ?', [teamId]);
+  return { floor, bySlot: new Map(rows.map((r) => [r.slot, r.stamp])) };
+}
+
+function cursorOf(cursors: PushCursors, slot: number): number {
+  return Math.max(cursors.floor, cursors.bySlot.get(slot) ?? 0);
+}
+
+export const WRITER_SLOTS: readonly number[] = Array.from({ length: SLOT_COUNT }, (_, slot) => slot);
+
+/** The runs of one writer slot after its cursor, in the order that writer recorded them. */
+export function pendingInSlot(store: Store, keys: TeamKeys, cursors: PushCursors, slot: number, limit: number): PendingRun[] {
   const rows = all<LocalRow>(
     store.db,
-    `SELECT id, session_id, skill_name, invoked_at, completed, duration_seconds, workflow_phase, error_type
-     FROM skill_invocation WHERE id > ? AND id < ? ORDER BY id ${order} LIMIT ?`,
-    [above, below, limit],
+    `SELECT id, write_stamp, session_id, skill_name, invoked_at, completed, duration_seconds, workflow_phase, error_type
+     FROM skill_invocation WHERE ${WRITER_SLOT} = ? AND write_stamp > ? ORDER BY ${WRITER_SLOT}, write_stamp LIMIT ?`,
+    [slot, cursorOf(cursors, slot), limit],
   );
   const salt = storeSalt(store);
+  const storeId = teamStoreId(salt);
   return rows.map((r) => ({
-    event_id: r.id,
-    session_hash: teamSessionHash(keys, salt, r.session_id),
-    skill_name: r.skill_name,
-    invoked_minute: minuteOf(r.invoked_at),
-    completed: r.completed === 1,
-    duration_seconds: r.duration_seconds,
-    workflow_phase: phase(r.workflow_phase),
-    error_category: errorCategory(r.error_type),
+    stamp: r.write_stamp,
+    row: {
+      event_id: r.id,
+      store_id: r.id <= cursors.floor ? '' : storeId,
+      session_hash: teamSessionHash(keys, salt, r.session_id),
+      skill_name: r.skill_name,
+      invoked_minute: minuteOf(r.invoked_at),
+      completed: r.completed === 1,
+      duration_seconds: r.duration_seconds,
+      workflow_phase: phase(r.workflow_phase),
+      error_category: errorCategory(r.error_type),
+    },
   }));
 }
 
-/** How many invocations wait for a push (settled or not). */
+/** The next rows a push sends (at most `limit`), in the order they were recorded. */
+export function pendingRows(store: Store, keys: TeamKeys, options: { limit?: number } = {}): SharedRow[] {
+  const limit = options.limit ?? 1000;
+  const cursors = pushCursors(store, keys.teamId);
+  const runs: PendingRun[] = [];
+  for (const slot of WRITER_SLOTS) {
+    for (const run of pendingInSlot(store, keys, cursors, slot, limit)) runs.push(run);
+  }
+  runs.sort((a, b) => a.stamp - b.stamp);
+  return runs.slice(0, limit).map((r) => r.row);
+}
+
+/** How many invocations wait for a push to this team. */
 export function pendingCount(store: Store, teamId: string): number {
-  return one<{ n: number }>(store.db, 'SELECT count(*) AS n FROM skill_invocation WHERE id > ?', [pushedThrough(store, teamId)])?.n ?? 0;
+  const cursors = pushCursors(store, teamId);
+  let pending = 0;
+  for (const slot of WRITER_SLOTS) {
+    pending += one<{ n: number }>(store.db, `SELECT count(*) AS n FROM skill_invocation WHERE ${WRITER_SLOT} = ? AND write_stamp > ?`, [slot, cursorOf(cursors, slot)])?.n ?? 0;
+  }
+  return pending;
 }

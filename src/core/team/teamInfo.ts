@@ -1,6 +1,7 @@
 /**
  * What a client knows about its team: the server's settings (read once per connection, after the
- * schema check) and the local row of team_sync (cursor, last push and pull, last error).
+ * schema check) and the local row of team_sync (last push and pull, last error; the push cursors
+ * are in team_push_cursor, see shared.ts).
  */
 import type { Client } from 'pg';
 import { all, one } from '../store/statements';
@@ -19,6 +20,7 @@ export interface TeamInfo extends TeamKeys {
 export interface TeamSyncRow {
   team_id: string;
   server: string;
+  /** The cursor before V11 (ids up to it were sent); now the floor of every writer's cursor. */
   pushed_through_id: number;
   last_push_at: string | null;
   last_pull_at: string | null;
