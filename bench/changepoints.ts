@@ -18,9 +18,9 @@ import { SkillChangeTracker } from '../src/core/analytics/skillChangeTracker';
 import { recomputeSkillChanges } from '../src/core/analytics/skillChanges';
 import type { InvocationRow, StoreEvent } from '../src/core/store/events';
 import { SkillStore } from '../src/core/store/store';
-import { MIGRATIONS, percentile, printTable, ROOT, round, writeResult } from './common';
+import { buildProductCli, MIGRATIONS, percentile, PRODUCT_CLI, printTable, ROOT, round, writeResult } from './common';
 
-const CLI = path.join(ROOT, 'dist', 'cli.js');
+const CLI = PRODUCT_CLI;
 /** TCPDBench leaves the simulated quality-control series out of every aggregate. */
 const SIMULATED = /^quality_control_/;
 const LONG_RUNS = 10_000;
@@ -45,11 +45,6 @@ interface SeriesRow {
 
 function readJson<T>(file: string): T {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-}
-
-function buildCli(): void {
-  const build = spawnSync(process.execPath, [path.join(ROOT, 'esbuild.js')], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
 }
 
 function detectWithCli(file: string): { changePoints: number[]; ms: number } {
@@ -202,7 +197,7 @@ async function main(): Promise<void> {
   const tcpd = path.resolve(process.argv[2] ?? path.join(ROOT, '..', 'shared', 'data', 'tcpd'));
   if (!fs.existsSync(path.join(tcpd, 'annotations.json'))) throw new Error(`no TCPD data at ${tcpd} (pass its folder as the argument)`);
   console.error('building dist/cli.js…');
-  buildCli();
+  buildProductCli();
   const annotations = readJson<Record<string, Annotations>>(path.join(tcpd, 'annotations.json'));
   const rows = scoreSeries(tcpd, annotations);
   const ours = ourMeans(rows);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { maxOf } from '../src/core/collections';
@@ -29,4 +30,12 @@ export function printTable(rows: Record<string, string | number>[]): void {
   const line = (values: string[]) => values.map((v, i) => v.padStart(widths[i])).join('  ');
   console.log(line(columns));
   for (const r of rows) console.log(line(columns.map((c) => String(r[c]))));
+}
+
+/** dist/cli.js, built from the sources now: benchmarks that run the product's own command measure this tree. */
+export const PRODUCT_CLI = path.join(ROOT, 'dist', 'cli.js');
+
+export function buildProductCli(): void {
+  const build = spawnSync(process.execPath, [path.join(ROOT, 'esbuild.js')], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
 }

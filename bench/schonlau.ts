@@ -31,3 +31,17 @@ export function schonlauEvents(perUser: number, dir = SCHONLAU_DIR): SkillRunEve
   }
   return events;
 }
+
+/** The same runs as evaluation input (`session-buddy evaluate --input`): one JSON object a line; returns how many. */
+export function writeSchonlauJsonl(file: string, perUser: number, dir = SCHONLAU_DIR): number {
+  const events = schonlauEvents(perUser, dir);
+  const fd = fs.openSync(file, 'w');
+  try {
+    for (let i = 0; i < events.length; i += 10_000) {
+      fs.writeSync(fd, events.slice(i, i + 10_000).map((e) => `${JSON.stringify({ user: e.user, skill: e.skill, at: e.atMs })}\n`).join(''));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return events.length;
+}

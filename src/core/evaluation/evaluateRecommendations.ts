@@ -52,6 +52,35 @@ export interface DiscoverEvaluation {
 const JACCARD_NEIGHBOURS = 5;
 
 const PROGRESS_EVERY = 25_000;
+/** Runs recorded in one commit at most, between two questions. */
+const GROUP = 2_000;
+
+/** Runs waiting to be recorded: those between two questions go in one commit. */
+class PendingRuns {
+  private runs: EvaluationRun[] = [];
+  private recorded = 0;
+
+  constructor(private readonly replay: ReplayStore, private readonly total: number, private readonly onProgress?: EvaluationOptions['onProgress']) {}
+
+  get replayed(): number {
+    return this.recorded + this.runs.length;
+  }
+
+  async add(run: EvaluationRun): Promise<void> {
+    this.runs.push(run);
+    if (this.runs.length >= GROUP) await this.flush();
+  }
+
+  /** Records every waiting run (before a question: the answer must know them). */
+  async flush(): Promise<void> {
+    if (this.runs.length === 0) return;
+    const before = this.recorded;
+    await this.replay.record(this.runs);
+    this.recorded += this.runs.length;
+    this.runs = [];
+    if (Math.floor(this.recorded / PROGRESS_EVERY) > Math.floor(before / PROGRESS_EVERY)) this.onProgress?.(this.recorded, this.total);
+  }
+}
 
 export async function evaluateNext(runs: readonly EvaluationRun[], options: EvaluationOptions): Promise<NextEvaluation> {
   const replay = await ReplayStore.open(options.migrationsDir);
@@ -59,28 +88,30 @@ export async function evaluateNext(runs: readonly EvaluationRun[], options: Eval
   const baselines = new NextSkillBaselines();
   const baselineScores = baselines.all.map((baseline) => ({ baseline, score: new NextSkillScore(options.k) }));
   const seen = new Map<string, Set<string>>();
+  const pending = new PendingRuns(replay, runs.length, options.onProgress);
   let scored = 0;
   let repeats = 0;
-  let replayed = 0;
   try {
     for (const run of runs) {
       if (run.index >= options.until) continue;
       const known = seen.get(run.user) ?? new Set<string>();
       seen.set(run.user, known);
       if (run.index >= options.warmup) {
+        await pending.flush();
         scored++;
         if (known.has(run.skill)) repeats++;
         predictNext(replay, run, options, model);
         for (const { baseline, score } of baselineScores) score.add({ user: run.user, top: baseline.top(run.user, options.k), actual: run.skill });
       }
-      await replay.record(run);
+      await pending.add(run);
       baselines.observe(run.user, run.skill);
       known.add(run.skill);
-      if (++replayed % PROGRESS_EVERY === 0) options.onProgress?.(replayed, runs.length);
     }
+    await pending.flush();
   } finally {
     await replay.close();
   }
+  const replayed = pending.replayed;
   return {
     protocol: { warmup: options.warmup, until: options.until, k: options.k },
     replayed,
@@ -109,21 +140,22 @@ export async function evaluateDiscover(runs: readonly EvaluationRun[], options: 
   const baselines = new DiscoveryBaselines(JACCARD_NEIGHBOURS);
   const lists: { top: string[]; firstRuns: string[] }[] = [];
   const baselineLists = baselines.all.map((baseline) => ({ baseline, lists: [] as { top: string[]; firstRuns: string[] }[] }));
-  let replayed = 0;
+  const pending = new PendingRuns(replay, runs.length, options.onProgress);
   try {
     for (const run of runs) {
       if (run.index >= options.until) continue;
       if (run.index === options.warmup) {
+        await pending.flush();
         const found = firstRuns.get(run.user) ?? [];
         const top = replay.recommendations.discover(run.user, options.k).map((item) => item.skill);
         lists.push({ top, firstRuns: found });
         for (const entry of baselineLists) entry.lists.push({ top: entry.baseline.recommend(run.user, options.k), firstRuns: found });
         options.onPrediction?.({ user: run.user, top, new: found });
       }
-      await replay.record(run);
+      await pending.add(run);
       baselines.observe(run.user, run.skill);
-      if (++replayed % PROGRESS_EVERY === 0) options.onProgress?.(replayed, runs.length);
     }
+    await pending.flush();
   } finally {
     await replay.close();
   }

@@ -16,8 +16,8 @@ import { SkillStore } from '../store/store';
 import { SkillTracker } from '../tracking/tracker';
 import type { EvaluationRun } from './evaluationInput';
 
-/** Long enough that no snapshot is rebuilt while a replay runs. */
-const NEVER_MS = 365 * 86_400_000;
+/** The longest delay a timer takes (about 24.8 days; a longer one fires at once): no snapshot while a replay runs. */
+const NEVER_MS = 2 ** 31 - 1;
 
 export class ReplayStore {
   private readonly sessions = new Set<string>();
@@ -40,14 +40,21 @@ export class ReplayStore {
     }
   }
 
-  /** Records the run as the editor records one: its session first (once), then the run, at its own time. */
-  async record(run: EvaluationRun): Promise<void> {
-    const session = this.sessionOf(run);
-    if (!this.sessions.has(session)) {
+  /**
+   * Records runs, in order, as the editor records them: each one's session first (once), then the
+   * runs at their own times. Runs between two questions go in one commit, as a busy editor's do.
+   */
+  async record(runs: readonly EvaluationRun[]): Promise<void> {
+    for (const run of runs) {
+      const session = this.sessionOf(run);
+      if (this.sessions.has(session)) continue;
       await this.tracker.createSession({ sessionId: session, userId: run.user, source: 'evaluate' });
       this.sessions.add(session);
     }
-    await this.tracker.trackInvocation({ sessionId: session, skillName: run.skill, invokedAt: run.atMs, completed: run.completed ?? true, durationSeconds: run.durationSeconds });
+    if (runs.length === 0) return;
+    await this.tracker.trackInvocations(runs.map((run) => ({
+      sessionId: this.sessionOf(run), skillName: run.skill, invokedAt: run.atMs, completed: run.completed ?? true, durationSeconds: run.durationSeconds,
+    })));
   }
 
   /** The session id the store knows the run's session by (the recommendations are asked with it). */
