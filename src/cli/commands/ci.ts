@@ -8,6 +8,7 @@ import { formatPush, pushFromCli } from './team';
 import { SETTLE_MS } from '../../core/team/shared';
 import type { SkillStore } from '../../core/store/store';
 import { numberOption } from '../options';
+import { plural } from '../../shared/words';
 
 const durationOption = numberOption('--duration', { min: 0 });
 const daysOption = numberOption('--days', { exclusiveMin: 0, max: 3650, expected: 'a number of days, more than 0 and at most 3650' });
@@ -114,7 +115,7 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
       return;
     }
     for (const r of results) {
-      io.out(`${r.file}: ${r.dialect} report, ${r.suites} suite(s) as ${r.skill}: ${r.added} recorded (${r.failed} failed), ${r.skipped} already recorded\n`);
+      io.out(`${r.file}: ${r.dialect} report, ${plural(r.suites, 'suite')} as ${r.skill}: ${r.added} recorded (${r.failed} failed), ${r.skipped} already recorded\n`);
     }
   });
 

@@ -12,6 +12,7 @@ import { ValidationError, positiveInteger, requireName } from '../validation';
 import { referenceTime } from './monitoringOptions';
 import { leastSquares } from './statistics';
 import { completionRate, meanDuration } from '../measures';
+import { plural } from '../../shared/words';
 
 export const TREND_METRICS = ['completion_rate', 'avg_duration_seconds', 'invocation_count'] as const;
 export type TrendMetric = (typeof TREND_METRICS)[number];
@@ -86,7 +87,7 @@ export function getTrendSeries(store: SkillStore, skill: string, options: TrendO
     end_value: null,
     change_percent: null,
     days: points.length,
-    reason: `${points.length} day(s) with runs in the last ${days}; a trend needs ${MIN_TREND_DAYS}`,
+    reason: `${plural(points.length, 'day')} with runs in the last ${days}; a trend needs ${MIN_TREND_DAYS}`,
   };
   if (points.length < MIN_TREND_DAYS) return { trend: empty, ...series, fit: null };
   const fit = leastSquares(points);

@@ -3,20 +3,13 @@ import type { StoredAnomaly } from '../../core/analytics/anomalies';
 import type { SkillTrend, TrendSeries } from '../../core/analytics/trend';
 import type { DashboardData, DayPoint, SkillSeries, TopSkillRow } from '../../core/dashboard/dashboardData';
 import { chartGeometry, trendGeometry, type ChartGeometry, type XLabel } from '../chartGeometry';
-import { count, el, percent, svg } from '../dom';
+import { formatDuration as seconds, formatPercent as percent, plural } from '../../shared/words';
+import { el, svg } from '../dom';
 import { DASHBOARD_RANGES, type DashboardState, type DashboardToHost, type HostToDashboard } from '../protocol';
 import { hostApi } from '../vscodeApi';
 
 const host = hostApi<DashboardToHost>();
 const root = document.getElementById('root')!;
-
-function seconds(value: number | null): string {
-  if (value === null) return '–';
-  if (value < 10) return `${value.toFixed(1)} s`;
-  if (value < 120) return `${Math.round(value)} s`;
-  if (value < 7200) return `${Math.round(value / 60)} min`;
-  return `${(value / 3600).toFixed(1)} h`;
-}
 
 function section(title: string, testid: string, ...content: Node[]): HTMLElement {
   const id = `h-${testid}`;
@@ -28,7 +21,7 @@ function rangeWords(data: DashboardData): string {
 }
 
 function dayText(d: DayPoint): string {
-  return `${d.date}: ${count(d.invocations, 'run', 'runs')}${d.invocations ? `, ${percent(d.completionRate)} completed, ${seconds(d.timeSpentSeconds)} spent` : ''}`;
+  return `${d.date}: ${plural(d.invocations, 'run')}${d.invocations ? `, ${percent(d.completionRate)} completed, ${seconds(d.timeSpentSeconds)} spent` : ''}`;
 }
 
 /** A table of the same numbers as a chart, for screen readers (and anyone who prefers numbers). */
@@ -149,7 +142,7 @@ const TREND_WORDS: Record<SkillTrend['trend'], string> = {
 };
 
 function trendWords(t: SkillTrend): string {
-  if (t.trend === 'insufficient_data') return `no trend yet: ${count(t.days, 'day', 'days')} with runs, a trend needs 3`;
+  if (t.trend === 'insufficient_data') return `no trend yet: ${plural(t.days, 'day')} with runs, a trend needs 3`;
   const change = t.start_value !== null && t.end_value !== null ? ` (${percent(t.start_value)} → ${percent(t.end_value)})` : '';
   return `${TREND_WORDS[t.trend]}${t.trend === 'stable' ? '' : change}${t.p_value === null ? '' : `, p = ${t.p_value.toFixed(3)}`}`;
 }
@@ -215,7 +208,7 @@ function header(data: DashboardData): HTMLElement {
     if (days) host.postMessage({ type: 'range', days });
   });
   const totals = data.totals;
-  const summary = `${count(totals.invocations, 'run', 'runs')} of ${count(totals.skills, 'skill', 'skills')}, ${percent(totals.completionRate)} completed, ${seconds(totals.timeSpentSeconds)} spent · updated ${new Date(data.generatedAt).toLocaleTimeString()}`;
+  const summary = `${plural(totals.invocations, 'run')} of ${plural(totals.skills, 'skill')}, ${percent(totals.completionRate)} completed, ${seconds(totals.timeSpentSeconds)} spent · updated ${new Date(data.generatedAt).toLocaleTimeString()}`;
   return el('div', { class: 'header' }, el('p', { class: 'summary', 'data-testid': 'summary' }, summary), el('label', { class: 'pick' }, 'Range ', select));
 }
 
