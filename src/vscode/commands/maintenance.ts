@@ -12,6 +12,8 @@ import { plural } from '../../shared/words';
 
 const WALKTHROUGH = 'session-buddy.session-buddy#gettingStarted';
 
+type DeleteChoice = vscode.QuickPickItem & { choice: 'keep' | 'delete' | 'deleteWithTeamRows' };
+
 /** Status, migrate, rollback, delete all data, database folder, log, pause/resume. */
 export class MaintenanceCommands extends Disposable {
   constructor(
@@ -99,19 +101,17 @@ export class MaintenanceCommands extends Disposable {
     const teamNote = this.team?.configured
       ? ` ${unpushed > 0 ? `Lost with it: ${plural(unpushed, 'run')} never sent to the team store. ` : ''}Your rows on the team server stay unless you also delete them there.`
       : '';
-    const buttons = this.team?.configured ? ['Delete All Data', 'Delete All Data and My Team Rows'] : ['Delete All Data'];
-    const confirm = await vscode.window.showWarningMessage(
-      'Delete all Session Buddy data?',
-      {
-        modal: true,
-        detail: `Every recorded run, session, metric, anomaly and analysis in ${core.store.paths.db} is deleted, for every window, the CLI and the MCP server, together with the backups and the trained model beside it. This cannot be undone.${teamNote}`,
-      },
-      // The first button is focused: Enter keeps the data.
-      'Keep My Data',
-      ...buttons,
-    );
-    if (confirm === undefined || confirm === 'Keep My Data') return;
-    if (confirm === 'Delete All Data and My Team Rows') await this.deleteTeamRows(core);
+    const what = `Every recorded run, session, metric, anomaly and analysis in ${core.store.paths.db}, for every window, the CLI and the MCP server, with the backups and the trained model beside it.${teamNote}`;
+    const choices: DeleteChoice[] = [
+      { label: '$(shield) Keep My Data', description: 'nothing is deleted', choice: 'keep' },
+      { label: '$(trash) Delete All Data', description: 'cannot be undone', detail: what, choice: 'delete' },
+      ...(this.team?.configured ? [{ label: '$(trash) Delete All Data and My Team Rows', detail: 'The same, and your rows on the team server.', choice: 'deleteWithTeamRows' } as const] : []),
+    ];
+    // A pick rather than a modal: a modal always adds its own Cancel beside a button that keeps the data, and
+    // focuses its first button; here keeping is the first, active choice, so Enter and Escape both keep.
+    const confirm = await vscode.window.showQuickPick(choices, { title: 'Delete all Session Buddy data?', placeHolder: 'Enter keeps your data', ignoreFocusOut: true });
+    if (confirm === undefined || confirm.choice === 'keep') return;
+    if (confirm.choice === 'deleteWithTeamRows') await this.deleteTeamRows(core);
     const result = await this.withProgress('Deleting all data', () => core.lib.deleteAllData(core.store));
     core.session.forget();
     this.recorder.reset();
