@@ -74,7 +74,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
     vscode.commands.registerCommand(COMMANDS.refreshRecommendations, () => view.update()),
     new TrackSkillCommands(host, recorder, log),
     new MaintenanceCommands(host, recorder, settings, log, team),
-    new AnalyticsCommands(host, log, (skill) => dashboard.show({ trendSkill: skill })),
+    new AnalyticsCommands(host, log, (skill) => dashboard.show({ trendSkill: skill, reveal: 'trend-chart' })),
     new AnalyticsScheduler(host, settings, log),
     registerLanguageModelTools(context, host, { mayRecord: () => isTracking(settings.current, 'api'), log }),
     new RealtimeHostService(context, host, settings, log),

@@ -48,10 +48,26 @@ test('the extension activates and logs no error in the extension host', { timeou
   assert.doesNotMatch(mcpLine, /proposal|definition|contributes|package\.json/i, 'no editor internals in the log');
 
   // The item may show a placeholder while the store opens; it must settle on "no runs today".
-  initialStatus = await wb.waitForStatusText((t) => t === '0 · –', { timeout: 15_000, what: 'the status bar to read "0 · –" (fresh database)' })
+  // Words a newcomer reads without hovering (it read "0 · –").
+  initialStatus = await wb.waitForStatusText((t) => t === 'No runs today', { timeout: 15_000, what: 'the status bar to read "No runs today" (fresh database)' })
     .catch(async (err) => assert.fail(`${err.message}; it reads "${await wb.statusText()}"`));
   wb.fact('initialStatusText', initialStatus);
   await wb.screenshot('01-activated');
+});
+
+test("an empty store's dashboard says what will appear and how to get a first run recorded", { timeout: TEST_TIMEOUT }, async () => {
+  await wb.runCommand('Session Buddy: Show Dashboard');
+  const dashboard = await wb.webviewFrame('[data-testid="dashboard-empty"]');
+  const text = await dashboard.locator('[data-testid="dashboard-empty"]').innerText();
+  assert.match(text, /Nothing recorded yet/);
+  assert.match(text, /busiest skills, runs and completion per day/, 'what will appear');
+  assert.match(text, /Run Task…|integrated terminal/, 'how to get a run recorded');
+  assert.equal(await dashboard.locator('svg.chart-svg').count(), 0, 'no blank charts');
+  await wb.screenshot('dashboard-empty');
+  await dashboard.getByRole('button', { name: 'Track a Skill by Hand…' }).click();
+  await wb.quickInput.waitFor({ state: 'visible', timeout: 10_000 });
+  await wb.closeQuickInput();
+  await wb.runCommand('View: Close All Editors');
 });
 
 test('a task that exits 0 is recorded as completed and one that exits 1 as failed', { timeout: TEST_TIMEOUT }, async () => {
@@ -112,7 +128,7 @@ test('the status bar shows the runs of today and their completion rate', { timeo
   assert.equal(planted.size, 3, 'the three runs of the previous tests were recorded');
   const outcomes = [...planted.values()];
   const completed = outcomes.filter((o) => o.completed === 1).length;
-  const expected = `${outcomes.length} · ${Math.round((100 * completed) / outcomes.length)}%`;
+  const expected = `${outcomes.length} runs today, ${Math.round((100 * completed) / outcomes.length)}% completed`;
   const text = await wb.waitForStatusText((t) => t === expected, { timeout: 10_000, what: `the status bar to read "${expected}"` }).catch(async (err) => {
     assert.fail(`${err.message}; it reads "${await wb.statusText()}"`);
   });
@@ -218,7 +234,7 @@ test('Delete All Data offers one way to keep the data, which Enter takes, and on
   // The view is refreshed before the command reports success: no deleted run is listed after the message.
   assert.equal(await items.count(), 0, `the Recommendations view still lists ${await items.allInnerTexts()}`);
   await view.locator('[data-testid="empty-state"]').waitFor({ state: 'visible', timeout: 5_000 });
-  await wb.waitForStatusText((t) => t.startsWith('0'), { timeout: 5_000, what: 'the status bar to show no runs' });
+  await wb.waitForStatusText((t) => t === 'No runs today', { timeout: 5_000, what: 'the status bar to show no runs' });
   await wb.screenshot('after-delete-all-data');
 });
 

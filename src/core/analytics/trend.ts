@@ -12,6 +12,7 @@ import { ValidationError, positiveInteger, requireName } from '../validation';
 import { referenceTime } from './monitoringOptions';
 import { leastSquares } from './statistics';
 import { completionRate, meanDuration } from '../measures';
+import { projectCondition } from '../tracking/project';
 import { plural } from '../../shared/words';
 
 export const TREND_METRICS = ['completion_rate', 'avg_duration_seconds', 'invocation_count'] as const;
@@ -41,6 +42,8 @@ export interface TrendOptions {
   days?: number;
   metric?: TrendMetric;
   now?: Date;
+  /** Only the runs of one workspace (tracking/project.ts); default every run. */
+  projectHash?: string;
 }
 
 export const SIGNIFICANCE = 0.05;
@@ -74,7 +77,7 @@ export function getTrendSeries(store: SkillStore, skill: string, options: TrendO
   const metric = trendMetric(options.metric);
   const days = positiveInteger('days', options.days, 7, 3660);
   const now = referenceTime(options.now);
-  const rows = dailyRows(store, name, days, now);
+  const rows = dailyRows(store, name, days, now, options.projectHash);
   const points = dailyPoints(rows, metric);
   const series = { points: points.map(([x, y]) => ({ x, y })), span: rows.length ? rows[0].day + 1 : 0 };
   const empty: SkillTrend = {
@@ -120,15 +123,16 @@ function trendMetric(value: unknown): TrendMetric {
  * now − k days]. Each is a range of the (skill_name, invoked_at) index with bounds computed here,
  * which is cheaper than deriving a day number from every row. Periods without invocations are left out.
  */
-function dailyRows(store: SkillStore, skill: string, days: number, now: Date): DailyRow[] {
+function dailyRows(store: SkillStore, skill: string, days: number, now: Date, projectHash: string | undefined): DailyRow[] {
   const rows: DailyRow[] = [];
   const end = now.getTime();
+  const project = projectCondition(projectHash);
   for (let day = days - 1; day >= 0; day--) {
     const row = one<Omit<DailyRow, 'day'>>(
       store.db,
       `SELECT COUNT(*) AS invocations, ${completionRate()} AS completion_rate, ${meanDuration()} AS avg_duration_seconds
-       FROM skill_invocation WHERE skill_name = ? AND invoked_at > ? AND invoked_at <= ?`,
-      [skill, new Date(end - (day + 1) * DAY_MS).toISOString(), new Date(end - day * DAY_MS).toISOString()],
+       FROM skill_invocation WHERE skill_name = ? AND invoked_at > ? AND invoked_at <= ?${project.sql}`,
+      [skill, new Date(end - (day + 1) * DAY_MS).toISOString(), new Date(end - day * DAY_MS).toISOString(), ...project.params],
     );
     if (row && row.invocations > 0) rows.push({ day, ...row });
   }
