@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { SessionBuddyApi } from './api';
 import { AgentTelemetryHost } from './vscode/agentsHost';
+import { AlertNotifier } from './vscode/alertNotifier';
 import { COMMANDS } from './vscode/commandIds';
 import { CommandRecognition } from './vscode/commandRecognition';
 import { MaintenanceCommands } from './vscode/commands/maintenance';
@@ -34,6 +35,8 @@ function bundleEvaluationMs(): number {
 }
 
 let host: StoreHost | undefined;
+/** Outlives the subscriptions too: closing the store still logs. */
+let channel: vscode.LogOutputChannel | undefined;
 /** Outlives the subscriptions: the host disposes them right after calling deactivate, before its last snapshot. */
 let runner: WorkerCompactionRunner | undefined;
 
@@ -44,6 +47,7 @@ let runner: WorkerCompactionRunner | undefined;
 export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Session Buddy', { log: true });
+  channel = log;
   const settings = new SettingsWatcher();
   runner = new WorkerCompactionRunner(context.asAbsolutePath('dist/compact-worker.js'));
   host = new StoreHost(settings, log, runner, context.asAbsolutePath('dist/analytics-worker.js'));
@@ -57,7 +61,6 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
   const team = new TeamSync(host, settings, context.secrets, log);
 
   context.subscriptions.push(
-    log,
     settings,
     host,
     recorder,
@@ -70,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
     vscode.window.registerWebviewViewProvider(RecommendationsViewProvider.viewType, view),
     team,
     new SkillStatusBar(host, settings, log, team),
+    new AlertNotifier(host, context.globalState, settings, log, () => dashboard.show({ reveal: 'anomalies' })),
     vscode.commands.registerCommand(COMMANDS.showDashboard, () => dashboard.show()),
     vscode.commands.registerCommand(COMMANDS.refreshRecommendations, () => view.update()),
     new TrackSkillCommands(host, recorder, log),
@@ -100,7 +104,9 @@ export async function deactivate(): Promise<void> {
     await host?.close();
   } finally {
     runner?.dispose();
+    channel?.dispose();
     host = undefined;
     runner = undefined;
+    channel = undefined;
   }
 }

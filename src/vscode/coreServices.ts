@@ -14,6 +14,7 @@ export { backfillTimeSeries } from '../core/analytics/timeSeries';
 export { getSkillTrend, TREND_METRICS } from '../core/analytics/trend';
 export { STRATEGY_BY_GROUP } from '../core/recommend/strategy';
 export { applyRetention } from '../core/analytics/retention';
+export { alertSummary, alertsToShow, openAlerts, rememberShown } from '../core/dashboard/alerts';
 export { topSkillsCsv } from '../core/dashboard/csv';
 export { getDashboardData, hasRecordedRuns } from '../core/dashboard/dashboardData';
 export { getTodaySummary, statusText } from '../core/dashboard/today';

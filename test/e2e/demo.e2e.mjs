@@ -45,6 +45,23 @@ test('the demo store holds 60 days of history, teammates and a running A/B test'
   wb.fact('seeded', seeded);
 });
 
+test("the open anomaly is said in a notification with Show and Don't Show Again, which turns it off for good", { timeout: TEST_TIMEOUT }, async () => {
+  const toast = wb.page.locator('.notification-toast', { hasText: 'ruff-check completes less often than usual' });
+  await toast.waitFor({ state: 'visible', timeout: 30_000 });
+  const buttons = await toast.locator('.notification-list-item-buttons-container .monaco-button').allInnerTexts();
+  assert.deepEqual(buttons.map((b) => b.trim()), ['Show', "Don't Show Again"]);
+  await wb.screenshot('anomaly-notification');
+  await toast.getByRole('button', { name: "Don't Show Again" }).click();
+  const settingsFile = path.join(wb.dirs.userData, 'User', 'settings.json');
+  await waitFor(() => JSON.parse(fs.readFileSync(settingsFile, 'utf8'))['sessionBuddy.alerts.notify'] === false,
+    { timeout: 10_000, what: 'sessionBuddy.alerts.notify to be turned off in the user settings' });
+  await wb.page.reload();
+  await wb.statusItem.waitFor({ state: 'visible', timeout: 60_000 });
+  await wb.waitForStatusText((t) => /runs? today/.test(t), { what: 'the window to be back' });
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  assert.equal(await toast.count(), 0, 'not shown again after a reload');
+});
+
 test('the status bar shows today\'s demo runs and warns of the open anomaly', { timeout: TEST_TIMEOUT }, async () => {
   const text = await wb.waitForStatusText((t) => /^\d+ runs? today, \d+% completed$/.test(t), { what: 'the status bar to show runs of today' });
   const [today] = await wb.sql("SELECT COUNT(*) AS n FROM skill_invocation WHERE invoked_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')");

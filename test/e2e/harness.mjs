@@ -194,11 +194,19 @@ class Workbench {
     return this.page.locator('.quick-input-widget');
   }
 
-  /** Picks `label` in the open quick pick: types it as a filter, then clicks the matching row. */
+  /**
+   * Picks `label` in the open quick pick: puts it in the filter, then clicks the matching row. A quick pick
+   * that opens while the previous one closes can miss typed keys, so the filter is set until it holds.
+   */
   async pick(label, { timeout = 15_000 } = {}) {
-    await this.page.keyboard.type(label);
+    const input = this.quickInput.locator('input');
     const row = this.quickInput.locator('.monaco-list-row', { hasText: label }).first();
-    await row.waitFor({ state: 'visible', timeout });
+    await waitFor(async () => {
+      await input.waitFor({ state: 'visible', timeout: 2_000 });
+      const value = await input.inputValue();
+      if (!value.endsWith(label)) await input.fill(`${value.startsWith('>') ? '>' : ''}${label}`);
+      return row.isVisible();
+    }, { timeout, what: `"${label}" in the quick pick` });
     await row.click();
   }
 
