@@ -25,6 +25,7 @@ import { StoreHost } from './vscode/storeHost';
 import { DebugTracker } from './vscode/trackers/debugTracker';
 import { TaskTracker } from './vscode/trackers/taskTracker';
 import { TerminalTracker } from './vscode/trackers/terminalTracker';
+import { welcomeOnFirstStart } from './vscode/welcome';
 
 /** When the bundle's evaluation started and ended (esbuild banner and footer); absent when run from source. */
 declare const __sessionBuddyLoad: { start: number; end: number } | undefined;
@@ -95,6 +96,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
   const activation = performance.now() - started;
   log.info(`Activated in ${Math.round(load + activation)} ms (bundle ${Math.round(load)} ms + activate ${Math.round(activation)} ms); views show a loading state until the store is open`);
   void host.ready.then(() => log.info(`Store ready ${Math.round(performance.now() - started)} ms after activation`), () => undefined);
+  welcomeOnFirstStart(context.globalState, host).catch((err: Error) => log.warn(`Could not open the walkthrough: ${err.message}`));
   return createPublicApi(recorder, recommendations);
 }
 

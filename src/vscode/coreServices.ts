@@ -16,7 +16,7 @@ export { STRATEGY_BY_GROUP } from '../core/recommend/strategy';
 export { applyRetention } from '../core/analytics/retention';
 export { alertSummary, alertsToShow, openAlerts, rememberShown } from '../core/dashboard/alerts';
 export { topSkillsCsv } from '../core/dashboard/csv';
-export { getDashboardData, hasRecordedRuns } from '../core/dashboard/dashboardData';
+export { getDashboardData, hasRecordedRuns, isDemoStore } from '../core/dashboard/dashboardData';
 export { getTodaySummary, statusText } from '../core/dashboard/today';
 export { deleteAllData } from '../core/maintenance/deleteAllData';
 export { migrateSnapshot, plannedMigrations, plannedRollback, rollbackSnapshot } from '../core/maintenance/schemaChange';
