@@ -73,3 +73,21 @@ export function nodeWithSqlite() {
   if (!hasNodeSqlite(node)) throw new Error(`${node} has no node:sqlite`);
   return node;
 }
+
+/** What the packaged extension is built from. */
+const PACKAGE_SOURCES = ['src', 'media', 'migrations', 'package.json', 'esbuild.js'];
+
+/** Whether `vsix` is missing or older than any file it is built from (screenshots aside). */
+export function packageIsStale(vsix) {
+  if (!fs.existsSync(vsix) || !fs.existsSync(path.join(root, 'dist', 'cli.js'))) return true;
+  const built = fs.statSync(vsix).mtimeMs;
+  for (const entry of PACKAGE_SOURCES) {
+    const abs = path.join(root, entry);
+    if (!fs.existsSync(abs)) continue;
+    const files = fs.statSync(abs).isDirectory()
+      ? fs.readdirSync(abs, { recursive: true }).map((f) => path.join(abs, String(f))).filter((f) => !f.includes(`${path.sep}screenshots${path.sep}`))
+      : [abs];
+    if (files.some((file) => fs.statSync(file).mtimeMs > built)) return true;
+  }
+  return false;
+}

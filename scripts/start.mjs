@@ -1,40 +1,64 @@
-// `npm start`: builds the extension and opens it in a real VS Code with the demo workspace
-// (test/e2e/fixtures/workspace: tasks e2e-pass / e2e-fail and an npm test script, which the trackers record).
+// `npm start`: builds the extension and opens it in a real VS Code on a demo workspace of its own.
 //
 //   - desktop VS Code (`code` on the PATH): extension-development mode, `code --extensionDevelopmentPath=<repo>`;
 //   - otherwise code-server, the same pinned build the end-to-end tests use (installed by test/e2e/setup.sh),
 //     with the packaged .vsix installed; prints the address and runs until Ctrl+C.
 //
-//   npm start                  # desktop VS Code when available, else code-server
-//   npm start -- --server      # always code-server
-//   npm start -- --empty       # start on an empty store instead of the generated demo history
+//   npm start                     # desktop VS Code when available, else code-server
+//   npm start -- --server         # always code-server
+//   npm start -- --empty          # an empty store of its own instead of the generated demo history
+//   npm start -- --reset-demo     # recreate the demo workspace and store, saying what is removed
 //   HOST=0.0.0.0 PORT=9000 npm start -- --server
 //
-// The demo records into its own database (.e2e/start/store/skills.db, through SESSION_BUDDY_DB), not into
-// your per-user store — unless your user settings set sessionBuddy.databasePath, which takes precedence.
-// Every start regenerates that store: 60 days of generated history up to now (`session-buddy seed-demo`),
-// so dashboard, trends, anomalies, recommendations and the A/B test have something to show.
+// Nothing a user made is deleted or overwritten (scripts/startState.mjs): the workspace, the stores and the
+// workbench's profile live in a state folder outside the clone (SESSION_BUDDY_START_HOME overrides it), are
+// created when missing and kept afterwards. The workspace is a git repository of its own. The demo store is
+// regenerated on each start (60 days of history up to now, `session-buddy seed-demo`) only while it holds
+// no run you recorded. The database is chosen through SESSION_BUDDY_DB (`sessionBuddy.databasePath` is
+// machine-scoped, so a workspace cannot set it); user settings that set sessionBuddy.databasePath win.
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { ensureDependencies, root, run, runQuietly } from './lib.mjs';
+import { ensureDependencies, packageIsStale, root, run, runQuietly } from './lib.mjs';
+import { prepareStore, prepareWorkspace, startHome, statePaths, writeSettingsOnce } from './startState.mjs';
 
-const STATE = path.join(root, '.e2e', 'start');
-const DEMO = path.join(root, 'test', 'e2e', 'fixtures', 'workspace');
 // Only the loopback addresses themselves: a name like localhost could be mapped elsewhere.
 const LOOPBACK = new Set(['127.0.0.1', '::1']);
+const CLI = path.join(root, 'dist', 'cli.js');
+const VSIX = path.join(root, 'dist', 'session-buddy.vsix');
+/** Where `npm start` kept its state before it moved out of the clone. */
+const OLD_STATE = path.join(root, '.e2e', 'start');
+
+/**
+ * The workbench of a first start: quiet about updates and telemetry, but nothing that hides Session Buddy
+ * (the walkthrough opens; git works in the demo's own repository). The tests' QUIET_SETTINGS stay theirs.
+ */
+const START_SETTINGS = {
+  'workbench.colorTheme': 'Default Dark Modern',
+  'workbench.startupEditor': 'none',
+  'workbench.enableExperiments': false,
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.ignoreRecommendations': true,
+  'terminal.integrated.shellIntegration.enabled': true,
+};
+
+const USAGE = 'usage: npm start [-- --server | --desktop] [--empty] [--reset-demo]';
 
 function parseArgs(argv) {
-  const known = new Set(['--server', '--desktop', '--empty']);
+  const known = new Set(['--server', '--desktop', '--empty', '--reset-demo']);
   for (const arg of argv) {
     if (!known.has(arg)) {
-      console.error(`usage: npm start [-- --server | --desktop] [--empty]   (unknown option ${arg})`);
+      console.error(`${USAGE}   (unknown option ${arg})`);
       process.exit(2);
     }
   }
-  return { server: argv.includes('--server'), desktop: argv.includes('--desktop'), empty: argv.includes('--empty') };
+  return { server: argv.includes('--server'), desktop: argv.includes('--desktop'), empty: argv.includes('--empty'), reset: argv.includes('--reset-demo') };
 }
 
 function onPath(command) {
@@ -56,34 +80,26 @@ function portIsFree(host, port) {
   });
 }
 
-/**
- * A fresh copy of the demo workspace, so the demo never changes the fixture the tests use. (The database is
- * chosen through SESSION_BUDDY_DB: `sessionBuddy.databasePath` is machine-scoped, so a workspace cannot set it.)
- */
-function prepareWorkspace() {
-  const workspace = path.join(STATE, 'workspace');
-  fs.rmSync(workspace, { recursive: true, force: true });
-  fs.cpSync(DEMO, workspace, { recursive: true });
-  return workspace;
+function seedDemo(dbPath) {
+  run(process.execPath, [CLI, '--db', dbPath, 'seed-demo']);
 }
 
-/** A new demo store (every file of the last one goes): the generated history, or nothing with --empty. */
-function prepareStore(empty) {
-  const dir = path.join(STATE, 'store');
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  const dbPath = path.join(dir, 'skills.db');
-  if (empty) console.log(`Demo store: empty (${dbPath})`);
-  else run(process.execPath, [path.join('dist', 'cli.js'), '--db', dbPath, 'seed-demo']);
-  return dbPath;
+/** The lines every start prints under the address: where things are and what to look at first. */
+function orientation({ workspace, dbPath, note }) {
+  return [
+    ` Demo workspace: ${workspace}   (yours: kept across starts, its own git repository)`,
+    ` Store: ${dbPath} — ${note}`,
+    ' First look: the status bar\'s "Session Buddy" item (bottom left) counts today\'s runs and how many completed; click it for the dashboard.',
+    ' Try: Terminal → Run Task… → e2e-pass / e2e-fail, or `npm test` in a terminal.',
+  ];
 }
 
-function startDesktop(workspace, dbPath) {
-  console.log(`\nOpening VS Code (extension development mode) on ${workspace}`);
-  console.log(`Demo database: ${dbPath}   (inspect it: node dist/cli.js --db "${dbPath}" metrics)`);
-  console.log('Close the window (or press Ctrl+C here) to stop.\n');
-  const code = spawn('code', ['--new-window', '--wait', `--extensionDevelopmentPath=${root}`, workspace],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, SESSION_BUDDY_DB: dbPath } });
+function startDesktop(prepared) {
+  console.log(`\nOpening VS Code (extension development mode) on ${prepared.workspace}`);
+  for (const line of orientation(prepared)) console.log(line);
+  console.log(' Close the window (or press Ctrl+C here) to stop.\n');
+  const code = spawn('code', ['--new-window', '--wait', `--extensionDevelopmentPath=${root}`, prepared.workspace],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, SESSION_BUDDY_DB: prepared.dbPath } });
   process.on('SIGINT', () => code.kill('SIGTERM'));
   code.on('error', (err) => {
     console.error(`could not start \`code\` (${err.message}); run \`npm start -- --server\` for code-server instead`);
@@ -92,7 +108,7 @@ function startDesktop(workspace, dbPath) {
   code.on('exit', (status) => process.exit(status ?? 0));
 }
 
-async function startServer(workspace, dbPath, demoNote) {
+async function startServer(state, prepared) {
   const host = process.env.HOST?.trim() || '127.0.0.1';
   if (!net.isIP(host)) {
     console.error(`HOST must be an IP address such as 127.0.0.1 or 0.0.0.0 (got "${host}")`);
@@ -100,7 +116,7 @@ async function startServer(workspace, dbPath, demoNote) {
   }
   const requestedPort = process.env.PORT ? parsePort(process.env.PORT) : undefined;
   // Imported only now: it needs the code-server that setup.sh has just installed.
-  const { codeServerArgs, freePort, installVsix, QUIET_SETTINGS, stopProcessGroup, VSIX, waitFor } = await import('../test/e2e/harness.mjs');
+  const { codeServerArgs, freePort, installVsix, stopProcessGroup, waitFor } = await import('../test/e2e/harness.mjs');
 
   let port = requestedPort ?? 8080;
   if (!(await portIsFree(host, port))) {
@@ -111,22 +127,20 @@ async function startServer(workspace, dbPath, demoNote) {
     port = await freePort(host);
   }
 
-  const dirs = Object.fromEntries(['userData', 'extensions', 'xdgConfig', 'xdgData'].map((d) => [d, path.join(STATE, d)]));
-  fs.rmSync(dirs.extensions, { recursive: true, force: true });
-  for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true });
-  fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, 'workbench.colorTheme': 'Default Dark Modern' }, null, 2));
+  const dirs = statePaths(state);
+  for (const dir of [dirs.userData, dirs.extensions, dirs.xdgConfig, dirs.xdgData]) fs.mkdirSync(dir, { recursive: true });
+  writeSettingsOnce(dirs.userData, START_SETTINGS);
 
   const loopback = LOOPBACK.has(host);
   const password = loopback ? undefined : crypto.randomBytes(18).toString('base64url');
-  const env = { ...process.env, XDG_CONFIG_HOME: dirs.xdgConfig, XDG_DATA_HOME: dirs.xdgData, SESSION_BUDDY_DB: dbPath };
+  const env = { ...process.env, XDG_CONFIG_HOME: dirs.xdgConfig, XDG_DATA_HOME: dirs.xdgData, SESSION_BUDDY_DB: prepared.dbPath };
   if (password) env.PASSWORD = password;
   else delete env.PASSWORD;
-  installVsix(VSIX, { userData: dirs.userData, extensions: dirs.extensions, env });
+  installVsix(VSIX, { userData: dirs.userData, extensions: dirs.extensions, env, force: true });
 
   const bindHost = host.includes(':') ? `[${host}]` : host;
-  const server = spawn(process.execPath, codeServerArgs({ host: bindHost, port, userData: dirs.userData, extensions: dirs.extensions, workspace, auth: password ? 'password' : 'none' }),
-    { cwd: workspace, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  const server = spawn(process.execPath, codeServerArgs({ host: bindHost, port, userData: dirs.userData, extensions: dirs.extensions, workspace: prepared.workspace, auth: password ? 'password' : 'none' }),
+    { cwd: prepared.workspace, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   let stopping = false;
   const stop = async (signal) => {
     if (stopping) return;
@@ -146,7 +160,7 @@ async function startServer(workspace, dbPath, demoNote) {
   const wildcard = { '0.0.0.0': '127.0.0.1', '[::]': '[::1]' }[bindHost];
   const local = `http://${wildcard ?? bindHost}:${port}`;
   await waitFor(async () => (await fetch(`${local}/healthz`)).ok, { timeout: 60_000, what: `code-server on ${local}` });
-  const url = `${local}/?folder=${encodeURIComponent(workspace)}`;
+  const url = `${local}/?folder=${encodeURIComponent(prepared.workspace)}`;
   console.log('\n────────────────────────────────────────────────────────────────────────');
   console.log(` Session Buddy is running in VS Code (code-server) — open:\n\n   ${url}\n`);
   if (password) {
@@ -156,24 +170,27 @@ async function startServer(workspace, dbPath, demoNote) {
     console.log(` No password (--auth none): the server listens on ${host} only, so only this machine can reach it.`);
     console.log(' Reach it from elsewhere through an SSH tunnel (ssh -L), or set HOST to get a password-protected server.');
   }
-  console.log(` Demo database: ${dbPath}${demoNote}`);
-  console.log(' Try: Terminal → Run Task… → e2e-pass / e2e-fail, or `npm test` in a terminal; click the status bar item.');
+  for (const line of orientation(prepared)) console.log(line);
   console.log(' Press Ctrl+C to stop.');
   console.log('────────────────────────────────────────────────────────────────────────\n');
 }
 
 const options = parseArgs(process.argv.slice(2));
 ensureDependencies();
-fs.mkdirSync(STATE, { recursive: true });
+const state = startHome();
+fs.mkdirSync(state, { recursive: true });
 const desktop = !options.server && (options.desktop || onPath('code'));
 if (desktop) {
   run('npm', ['run', '--silent', 'build']);
 } else {
   run('bash', [path.join('test', 'e2e', 'setup.sh'), '--server-only']);
-  runQuietly('npm', ['run', '--silent', 'package'], /DONE|WARNING/);
+  if (packageIsStale(VSIX)) runQuietly('npm', ['run', '--silent', 'package'], /DONE|WARNING/);
 }
-const dbPath = prepareStore(options.empty);
-const demoNote = options.empty ? ' (empty: --empty)' : ' (generated demo data, regenerated on every npm start; `npm start -- --empty` for none)';
-const workspace = prepareWorkspace();
-if (desktop) startDesktop(workspace, dbPath);
-else await startServer(workspace, dbPath, demoNote);
+console.log(`State of npm start: ${state}`);
+if (fs.existsSync(OLD_STATE)) console.log(`(An earlier npm start kept its state in ${OLD_STATE}; it is no longer used and was left as it is.)`);
+const { workspace, created, repository } = prepareWorkspace(state, { reset: options.reset });
+if (created) console.log(`Demo workspace created: ${workspace}${repository === 'no-git' ? ' (git is not installed, so it is no repository)' : ', a git repository of its own'}`);
+const store = prepareStore(state, { empty: options.empty, reset: options.reset, cli: CLI, seed: seedDemo });
+const prepared = { workspace, ...store };
+if (desktop) startDesktop(prepared);
+else await startServer(state, prepared);

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { SessionBuddyApi } from './api';
 import { AgentTelemetryHost } from './vscode/agentsHost';
+import { AlertNotifier } from './vscode/alertNotifier';
 import { COMMANDS } from './vscode/commandIds';
 import { CommandRecognition } from './vscode/commandRecognition';
 import { MaintenanceCommands } from './vscode/commands/maintenance';
@@ -24,6 +25,7 @@ import { StoreHost } from './vscode/storeHost';
 import { DebugTracker } from './vscode/trackers/debugTracker';
 import { TaskTracker } from './vscode/trackers/taskTracker';
 import { TerminalTracker } from './vscode/trackers/terminalTracker';
+import { welcomeOnFirstStart } from './vscode/welcome';
 
 /** When the bundle's evaluation started and ended (esbuild banner and footer); absent when run from source. */
 declare const __sessionBuddyLoad: { start: number; end: number } | undefined;
@@ -34,6 +36,8 @@ function bundleEvaluationMs(): number {
 }
 
 let host: StoreHost | undefined;
+/** Outlives the subscriptions too: closing the store still logs. */
+let channel: vscode.LogOutputChannel | undefined;
 /** Outlives the subscriptions: the host disposes them right after calling deactivate, before its last snapshot. */
 let runner: WorkerCompactionRunner | undefined;
 
@@ -44,6 +48,7 @@ let runner: WorkerCompactionRunner | undefined;
 export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Session Buddy', { log: true });
+  channel = log;
   const settings = new SettingsWatcher();
   runner = new WorkerCompactionRunner(context.asAbsolutePath('dist/compact-worker.js'));
   host = new StoreHost(settings, log, runner, context.asAbsolutePath('dist/analytics-worker.js'));
@@ -57,7 +62,6 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
   const team = new TeamSync(host, settings, context.secrets, log);
 
   context.subscriptions.push(
-    log,
     settings,
     host,
     recorder,
@@ -70,11 +74,12 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
     vscode.window.registerWebviewViewProvider(RecommendationsViewProvider.viewType, view),
     team,
     new SkillStatusBar(host, settings, log, team),
+    new AlertNotifier(host, context.globalState, settings, log, () => dashboard.show({ reveal: 'anomalies' })),
     vscode.commands.registerCommand(COMMANDS.showDashboard, () => dashboard.show()),
     vscode.commands.registerCommand(COMMANDS.refreshRecommendations, () => view.update()),
     new TrackSkillCommands(host, recorder, log),
     new MaintenanceCommands(host, recorder, settings, log, team),
-    new AnalyticsCommands(host, log, (skill) => dashboard.show({ trendSkill: skill })),
+    new AnalyticsCommands(host, log, (skill) => dashboard.show({ trendSkill: skill, reveal: 'trend-chart' })),
     new AnalyticsScheduler(host, settings, log),
     registerLanguageModelTools(context, host, { mayRecord: () => isTracking(settings.current, 'api'), log }),
     new RealtimeHostService(context, host, settings, log),
@@ -91,6 +96,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
   const activation = performance.now() - started;
   log.info(`Activated in ${Math.round(load + activation)} ms (bundle ${Math.round(load)} ms + activate ${Math.round(activation)} ms); views show a loading state until the store is open`);
   void host.ready.then(() => log.info(`Store ready ${Math.round(performance.now() - started)} ms after activation`), () => undefined);
+  welcomeOnFirstStart(context.globalState, host).catch((err: Error) => log.warn(`Could not open the walkthrough: ${err.message}`));
   return createPublicApi(recorder, recommendations);
 }
 
@@ -100,7 +106,9 @@ export async function deactivate(): Promise<void> {
     await host?.close();
   } finally {
     runner?.dispose();
+    channel?.dispose();
     host = undefined;
     runner = undefined;
+    channel = undefined;
   }
 }

@@ -23,6 +23,7 @@ import { registerEvaluateCommands } from './commands/evaluate';
 import { CliError, cliContext, processIo, type CliContext, type CliIo } from './context';
 import { numberOption } from './options';
 import { untilStopRequested } from './signals';
+import { plural } from '../shared/words';
 
 /** Command groups of other areas register themselves here. */
 const commandGroups: ((program: Command, ctx: CliContext) => void)[] = [
@@ -121,7 +122,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .description('check applied migrations against the migration files (missing or changed files)')
     .action(async () => {
       const problems = await ctx.withStore('inspect', (store) => new MigrationManager(store.db).validate());
-      if (problems.length) throw new CliError(`${problems.length} problem(s): ${problems.join('; ')}`);
+      if (problems.length) throw new CliError(`${plural(problems.length, 'problem')}: ${problems.join('; ')}`);
       io.out('OK: every applied migration matches its file.\n');
     });
 
@@ -201,7 +202,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .action(async (opts: { yes?: boolean }) => {
       if (!opts.yes) throw new InvalidArgumentError('this deletes every recorded run and every copy beside the database; add --yes to confirm');
       const result = await ctx.withStore('work', (store) => deleteAllData(store));
-      io.out(`Deleted all data. Removed ${result.removedFiles.length} file(s):\n${result.removedFiles.map((f) => `  ${f}\n`).join('')}`);
+      io.out(`Deleted all data. Removed ${plural(result.removedFiles.length, 'file')}:\n${result.removedFiles.map((f) => `  ${f}\n`).join('')}`);
       if (result.keptFiles.length) io.out(`Still written by a running process (removed when it ends):\n${result.keptFiles.map((f) => `  ${f}\n`).join('')}`);
     });
 
@@ -221,7 +222,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .argument('<path>', 'the Python tool database, e.g. .session-buddy/skills.db')
     .option('--json', 'print the counts per table as JSON')
     .action(async (source: string, opts: { json?: boolean }) => {
-      const onProgress = (done: number, total: number) => io.err(`import: ${done} of ${total} run(s) read\n`);
+      const onProgress = (done: number, total: number) => io.err(`import: ${done} of ${plural(total, 'run')} read\n`);
       const result = await ctx.withStore('work', (store) => importSessionBuddy(store, source, resolveUserId(), { onProgress }));
       io.out(opts.json ? ctx.json(result) : importSummary(source, result));
     });
@@ -234,29 +235,29 @@ function repairText(movedAside: string | undefined, log: SnapshotReport): string
   const lines: string[] = [];
   if (movedAside) lines.push(`Repaired: the damaged file is kept as ${movedAside}.`);
   if (log.setAside.length) {
-    lines.push(`Set aside ${log.setAside.length} log segment(s) with parts that could not be read or applied; the snapshot holds everything else in them:`);
+    lines.push(`Set aside ${plural(log.setAside.length, 'log segment')} with parts that could not be read or applied; the snapshot holds everything else in them:`);
     for (const file of log.setAside) lines.push(`  ${file}`);
   }
   const kept = log.damagedSegments.length - log.setAside.length;
-  if (kept > 0) lines.push(`${kept} damaged segment(s) are still being written by a running process; repair again once it has ended.`);
-  if (lines.length === 0) lines.push(`No damage found (${log.replayed} logged event(s) read again).`);
+  if (kept > 0) lines.push(`Still being written by a running process: ${plural(kept, 'damaged segment')}; repair again once it has ended.`);
+  if (lines.length === 0) lines.push(`No damage found (${plural(log.replayed, 'logged event')} read again).`);
   return `${lines.join('\n')}\n`;
 }
 
 function importSummary(source: string, r: ImportResult): string {
   const lines = [
-    `Imported from ${source}: ${r.added} invocation(s) added, ${r.skipped} skipped (already present), ${r.sessions} session(s) added; ${r.users} user(s) named by the source, ids hashed.`,
+    `Imported from ${source}: ${plural(r.added, 'invocation')} added, ${r.skipped} skipped (already present), ${plural(r.sessions, 'session')} added; ${plural(r.users, 'user')} named by the source, ids hashed.`,
     ...IMPORTED_TABLES.map((t) => `  ${t.padEnd(26)} ${String(r.tables[t].added).padStart(6)} added ${String(r.tables[t].skipped).padStart(6)} already present ${String(r.tables[t].invalid).padStart(6)} unreadable`),
-    `  skill_community_baselines  recomputed for ${r.baselines.recomputed} skill(s); the source's ${r.baselines.source_rows} row(s) are not copied (it counts sessions as users)`,
+    `  skill_community_baselines  recomputed for ${plural(r.baselines.recomputed, 'skill')}; not copying the source's ${plural(r.baselines.source_rows, 'row')} (it counts sessions as users)`,
   ];
-  if (r.ratingsNotCarried) lines.push(`  ${r.ratingsNotCarried} rating(s) on interactions of imported runs are not carried`);
+  if (r.ratingsNotCarried) lines.push(`  not carried: ${plural(r.ratingsNotCarried, 'rating')} on interactions of imported runs`);
   return `${lines.join('\n')}\n`;
 }
 
 function demoSummary(r: DemoSeedReport): string {
   const predictor = 'samples' in r.predictor ? `trained on ${r.predictor.samples} runs` : `not trained (${r.predictor.not_trained})`;
   return `Demo data written: ${r.invocations} runs in ${r.sessions} sessions over 60 days, ${r.teammates} teammates' profiles, `
-    + `A/B test "${r.ab_test.test_name}" with ${r.ab_test.users} users, ${r.open_anomalies} open anomaly(ies), predictor ${predictor}.\n`;
+    + `A/B test "${r.ab_test.test_name}" with ${plural(r.ab_test.users, 'user')}, ${plural(r.open_anomalies, 'open anomaly')}, predictor ${predictor}.\n`;
 }
 
 function countInvocations(store: SkillStore): number {

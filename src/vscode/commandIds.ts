@@ -3,6 +3,8 @@
  * must list exactly these and every one must be registered through this table
  * (test/unit/contributions.test.ts checks both). No vscode import, so the test reads it in Node.
  */
+import type { EmptyStateAction } from '../webview/protocol';
+
 export const COMMANDS = {
   showDashboard: 'sessionBuddy.showDashboard',
   refreshRecommendations: 'sessionBuddy.refreshRecommendations',
@@ -37,3 +39,10 @@ export const COMMANDS = {
 
 export type CommandName = keyof typeof COMMANDS;
 export type CommandId = (typeof COMMANDS)[CommandName];
+
+/** The command behind each action an empty page offers (the Recommendations view, the dashboard). */
+export const EMPTY_STATE_COMMANDS: Record<EmptyStateAction, CommandId> = {
+  trackSkill: COMMANDS.trackSkill,
+  openWalkthrough: COMMANDS.openWalkthrough,
+  resumeTracking: COMMANDS.resumeTracking,
+};

@@ -3,6 +3,7 @@ import { skillsFromCommandLine, validateUserRules, type UserSkillRule } from '..
 import { NO_WORKSPACE_NAMES, readWorkspaceNames, type WorkspaceNames } from '../core/tracking/workspaceNames';
 import { Disposable, toDisposable } from './lifecycle';
 import { affects, type SettingsWatcher } from './settings';
+import { plural } from '../shared/words';
 
 /** The files whose scripts and targets may appear in skill names. */
 const NAME_FILES = '{package.json,Makefile,makefile,GNUmakefile}';
@@ -63,7 +64,7 @@ export class CommandRecognition extends Disposable {
     this.rules = rules;
     for (const error of errors) this.log.warn(error);
     if (errors.length) {
-      void vscode.window.showWarningMessage(`Session Buddy: ${errors.length} skill rule(s) were skipped: ${errors[0]}`, 'Show Log').then((choice) => {
+      void vscode.window.showWarningMessage(`Session Buddy: skipped ${plural(errors.length, 'skill rule')}: ${errors[0]}`, 'Show Log').then((choice) => {
         if (choice) this.log.show();
       });
     }

@@ -1,5 +1,9 @@
+import os from 'node:os';
 import * as vscode from 'vscode';
-import type { DashboardRange, DashboardState, DashboardToHost } from '../webview/protocol';
+import type { DashboardData, WorkspaceScope } from '../core/dashboard/dashboardData';
+import { plural } from '../shared/words';
+import type { DashboardRange, DashboardSection, DashboardState, DashboardToHost } from '../webview/protocol';
+import { EMPTY_STATE_COMMANDS } from './commandIds';
 import { toDisposable } from './lifecycle';
 import type { SettingsWatcher } from './settings';
 import type { Core, StoreHost } from './storeHost';
@@ -9,23 +13,41 @@ import { parseDashboardMessage } from './webviewMessages';
 
 type Ready = Extract<DashboardState, { status: 'ready' }>;
 
+/** What opens the dashboard may choose: the trend chart's skill, and a part to scroll to. */
+export interface DashboardShowOptions {
+  trendSkill?: string;
+  reveal?: DashboardSection;
+}
+
+/** The window's workspace folder, as the window's sessions record it (storeHost.ts). */
+function workspaceFolder(): string | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri.toString();
+}
+
 /** The dashboard panel (one per window). */
 export class DashboardPanel extends WebviewHost<Ready, DashboardToHost> {
   static readonly viewType = 'sessionBuddy.dashboard';
   private panel: vscode.WebviewPanel | undefined;
-  /** What the page chose: the range and the skill of the trend chart. */
+  /** What the page chose: the range, the skill of the trend chart, whose runs. */
   private days: DashboardRange = 14;
   private trendSkill: string | undefined;
+  private workspace: WorkspaceScope = 'all';
+  /** A part to scroll to with the next state. */
+  private reveal: DashboardSection | undefined;
+  /** What the page shows, so an export writes exactly that table. */
+  private latest: DashboardData | undefined;
 
   constructor(private readonly extensionUri: vscode.Uri, host: StoreHost, private readonly settings: SettingsWatcher, log: vscode.LogOutputChannel) {
     super(host, log, { page: 'dashboard', failure: 'Could not read the dashboard data' });
     this.register(toDisposable(() => this.panel?.dispose()));
+    this.register(settings.onDidChange(() => this.refresh()));
   }
 
-  /** Opens (or reveals) the dashboard; `trendSkill` chooses the skill of its trend chart. */
-  show(options: { trendSkill?: string } = {}): void {
+  /** Opens (or reveals) the dashboard. */
+  show(options: DashboardShowOptions = {}): void {
     if (this.isDisposed) return;
     if (options.trendSkill) this.trendSkill = options.trendSkill;
+    this.reveal = options.reveal;
     if (this.panel) {
       this.panel.reveal();
       void this.update();
@@ -51,12 +73,56 @@ export class DashboardPanel extends WebviewHost<Ready, DashboardToHost> {
   }
 
   protected receive(message: Exclude<DashboardToHost, { type: 'ready' }>): void {
-    if (message.type === 'range') this.days = message.days;
-    else this.trendSkill = message.skill;
+    switch (message.type) {
+      case 'range':
+        this.days = message.days;
+        break;
+      case 'trendSkill':
+        this.trendSkill = message.skill;
+        break;
+      case 'workspace':
+        this.workspace = message.scope;
+        break;
+      case 'exportCsv':
+        void this.exportCsv();
+        return;
+      case 'action':
+        void vscode.commands.executeCommand(EMPTY_STATE_COMMANDS[message.action]);
+        return;
+    }
     void this.update();
   }
 
   protected compute(core: Core): Ready {
-    return { status: 'ready', data: core.lib.getDashboardData(core.store, { days: this.days, trendSkill: this.trendSkill, boundary: this.settings.current.dayBoundary }) };
+    const folder = workspaceFolder();
+    this.latest = core.lib.getDashboardData(core.store, {
+      days: this.days,
+      trendSkill: this.trendSkill,
+      boundary: this.settings.current.dayBoundary,
+      projectHash: folder === undefined ? undefined : core.lib.projectHashOf(core.store, folder),
+      workspace: this.workspace,
+    });
+    const reveal = this.reveal;
+    this.reveal = undefined;
+    return { status: 'ready', data: this.latest, paused: !this.settings.current.trackingEnabled, reveal };
+  }
+
+  /** Saves the top-skills table the page shows (range and workspace as chosen) as CSV. */
+  private async exportCsv(): Promise<void> {
+    const data = this.latest;
+    const core = this.host.current;
+    if (!data || !core) return;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
+    const target = await vscode.window.showSaveDialog({
+      title: 'Export the top skills as CSV',
+      defaultUri: vscode.Uri.joinPath(folder, `session-buddy-top-skills-${data.range.from}-to-${data.range.to}.csv`),
+      filters: { CSV: ['csv'] },
+      saveLabel: 'Export',
+    });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, Buffer.from(core.lib.topSkillsCsv(data.topSkills), 'utf8'));
+    const what = `${plural(data.topSkills.length, 'skill')} to ${target.fsPath}`;
+    this.log.info(`Exported the top skills (${what})`);
+    void vscode.window.showInformationMessage(`Session Buddy: exported ${what}.`);
   }
 }

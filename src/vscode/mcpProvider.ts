@@ -51,7 +51,9 @@ export function registerMcpServerProvider(context: vscode.ExtensionContext, opti
   try {
     return register(api, context, options);
   } catch (err) {
-    log.info(`MCP server definitions are not offered to this editor (${(err as Error).message.split('\n')[0]}); run "session-buddy mcp" from an MCP client instead.`);
+    // The editor's reason names its API proposals: useful to us, not to the user.
+    log.debug(`registerMcpServerDefinitionProvider refused: ${(err as Error).message.split('\n')[0]}`);
+    log.info(`VS Code ${vscode.version} cannot list Session Buddy among its MCP servers (that needs VS Code 1.101 or later). An MCP client can still start it with the command "session-buddy mcp" (see the README).`);
     return nothing;
   }
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Recommendation } from '../core/recommend/types';
-import type { EmptyStateAction, RecommendationItem, RecommendationsState, RecommendationsToHost } from '../webview/protocol';
-import { COMMANDS } from './commandIds';
+import type { RecommendationItem, RecommendationsState, RecommendationsToHost } from '../webview/protocol';
+import { EMPTY_STATE_COMMANDS } from './commandIds';
 import type { InvocationRecorder } from './recorder';
 import type { RecommendationService } from './recommendationService';
 import type { SettingsWatcher } from './settings';
@@ -10,12 +10,6 @@ import type { Core, StoreHost } from './storeHost';
 import { WebviewHost } from './webviewHost';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 import { parseRecommendationsMessage } from './webviewMessages';
-
-const EMPTY_STATE_COMMANDS: Record<EmptyStateAction, string> = {
-  trackSkill: COMMANDS.trackSkill,
-  openWalkthrough: COMMANDS.openWalkthrough,
-  resumeTracking: COMMANDS.resumeTracking,
-};
 
 type Ready = Extract<RecommendationsState, { status: 'ready' }>;
 

@@ -19,6 +19,7 @@ export const SETTING_DEFAULTS = {
   sessionIdleMinutes: 30,
   'statusBar.enabled': true,
   dayBoundary: 'local',
+  'alerts.notify': true,
   retentionDays: 365,
   'realtime.enabled': false,
   'realtime.host': '127.0.0.1',
@@ -78,6 +79,8 @@ export interface Settings {
   retentionDays: number;
   /** Whether "today" and the dashboard's days are the user's local days or UTC days. */
   dayBoundary: DayBoundary;
+  /** Say once when a skill starts failing or slowing down (alerts.ts). */
+  notifyAlerts: boolean;
   realtime: RealtimeSettings;
   mcpServerEnabled: boolean;
   team: TeamSettings;
@@ -112,6 +115,7 @@ export function parseSettings(read: ReadSetting): Settings {
     statusBarEnabled: bool('statusBar.enabled'),
     retentionDays: Math.max(1, Math.round(num('retentionDays'))),
     dayBoundary: read('dayBoundary') === 'utc' ? 'utc' : 'local',
+    notifyAlerts: bool('alerts.notify'),
     realtime: {
       enabled: bool('realtime.enabled'),
       host: text('realtime.host') || SETTING_DEFAULTS['realtime.host'],

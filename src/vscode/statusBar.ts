@@ -1,15 +1,12 @@
 import * as vscode from 'vscode';
 import type { TodaySummary } from '../core/dashboard/today';
+import { plural } from '../shared/words';
 import type { DayBoundary } from '../core/days';
 import type { SettingsWatcher } from './settings';
 import type { StoreHost } from './storeHost';
 import { COMMANDS } from './commandIds';
 import { Disposable, intervalDisposable } from './lifecycle';
 import { throttle } from './throttle';
-
-function runs(n: number): string {
-  return n === 1 ? '1 run' : `${n} runs`;
-}
 
 /** What the status bar shows of the team sync (src/vscode/teamSync.ts). */
 export interface TeamSyncState {
@@ -22,9 +19,9 @@ function tooltip(summary: TodaySummary, paused: boolean, boundary: DayBoundary, 
   md.appendMarkdown(`**Session Buddy** — today (${boundary === 'utc' ? 'UTC' : 'your local day'})\n\n`);
   if (paused) md.appendMarkdown('$(debug-pause) Tracking is paused: nothing is recorded.\n\n');
   if (summary.topSkills.length === 0) md.appendMarkdown('No runs yet today.\n\n');
-  for (const s of summary.topSkills) md.appendText(`${s.skill}: ${runs(s.invocations)}, ${Math.round(s.completionRate * 100)}% completed\n\n`);
+  for (const s of summary.topSkills) md.appendText(`${s.skill}: ${plural(s.invocations, 'run')}, ${Math.round(s.completionRate * 100)}% completed\n\n`);
   const more = summary.skills - summary.topSkills.length;
-  if (more > 0) md.appendText(`and ${more} more skill${more === 1 ? '' : 's'}\n\n`);
+  if (more > 0) md.appendText(`and ${plural(more, 'more skill')}\n\n`);
   const a = summary.latestAnomaly;
   if (a) {
     md.appendMarkdown('$(warning) ');
@@ -87,7 +84,7 @@ export class SkillStatusBar extends Disposable {
       this.item.tooltip = tooltip(summary, paused, settings.dayBoundary, this.team?.describe());
       this.item.backgroundColor = summary.openAnomalies > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
       this.item.accessibilityInformation = {
-        label: `Session Buddy: ${paused ? 'tracking paused, ' : ''}${runs(summary.invocations)} today${summary.completionRate === null ? '' : `, ${Math.round(summary.completionRate * 100)} percent completed`}${summary.openAnomalies ? `, ${summary.openAnomalies} open ${summary.openAnomalies === 1 ? 'anomaly' : 'anomalies'}` : ''}`,
+        label: `Session Buddy: ${paused ? 'tracking paused, ' : ''}${plural(summary.invocations, 'run')} today${summary.completionRate === null ? '' : `, ${Math.round(summary.completionRate * 100)} percent completed`}${summary.openAnomalies ? `, ${plural(summary.openAnomalies, 'open anomaly')}` : ''}`,
       };
     } catch (err) {
       this.log.error(`Could not update the status bar: ${(err as Error).message}`);

@@ -4,6 +4,7 @@ import { COMMANDS } from './commandIds';
 import { Disposable, intervalDisposable } from './lifecycle';
 import { affects, type SettingsWatcher } from './settings';
 import type { Core, StoreHost } from './storeHost';
+import { plural } from '../shared/words';
 
 /** Between background syncs; the server folds new events into its roll-ups at most once a minute anyway. */
 const SYNC_INTERVAL_MS = 5 * 60_000;
@@ -116,7 +117,7 @@ export class TeamSync extends Disposable {
       const server = await this.server(core, url);
       const keys = await core.lib.withTeam(server, core.lib.readTeamInfo);
       const rows = core.lib.pendingRows(core.store, keys, { limit: PREVIEW_ROWS });
-      const header = { team_server: server.label, sharing: this.settings.current.team.share, next_push: `${rows.length} row(s)${rows.length === PREVIEW_ROWS ? ' (first shown)' : ''}` };
+      const header = { team_server: server.label, sharing: this.settings.current.team.share, next_push: `${plural(rows.length, 'row')}${rows.length === PREVIEW_ROWS ? ' (first shown)' : ''}` };
       const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify({ ...header, rows }, null, 2) });
       await vscode.window.showTextDocument(doc, { preview: true });
     } catch (err) {

@@ -4,7 +4,7 @@
  * they apply the core's validation rules, which the webview bundles do not load.
  */
 import { isSkillName } from '../core/validation';
-import { DASHBOARD_RANGES, EMPTY_STATE_ACTIONS, type DashboardToHost, type EmptyStateAction, type RecommendationsToHost } from '../webview/protocol';
+import { DASHBOARD_RANGES, EMPTY_STATE_ACTIONS, WORKSPACE_SCOPES, type DashboardToHost, type EmptyStateAction, type RecommendationsToHost } from '../webview/protocol';
 
 function typeOf(value: unknown): string | undefined {
   if (!value || typeof value !== 'object') return undefined;
@@ -26,13 +26,16 @@ export function parseRecommendationsMessage(value: unknown): RecommendationsToHo
       const skill = skillOf(value);
       return skill === undefined ? undefined : { type: 'run', skill };
     }
-    case 'action': {
-      const action = (value as { action?: unknown }).action;
-      return EMPTY_STATE_ACTIONS.find((a) => a === action) ? { type: 'action', action: action as EmptyStateAction } : undefined;
-    }
+    case 'action':
+      return actionMessage(value);
     default:
       return undefined;
   }
+}
+
+function actionMessage(value: unknown): { type: 'action'; action: EmptyStateAction } | undefined {
+  const action = (value as { action?: unknown }).action;
+  return EMPTY_STATE_ACTIONS.find((a) => a === action) ? { type: 'action', action: action as EmptyStateAction } : undefined;
 }
 
 /** The message, if it is a well-formed dashboard message; undefined otherwise. */
@@ -49,6 +52,14 @@ export function parseDashboardMessage(value: unknown): DashboardToHost | undefin
       const skill = skillOf(value);
       return skill === undefined ? undefined : { type: 'trendSkill', skill };
     }
+    case 'workspace': {
+      const scope = WORKSPACE_SCOPES.find((s) => s === (value as { scope?: unknown }).scope);
+      return scope === undefined ? undefined : { type: 'workspace', scope };
+    }
+    case 'exportCsv':
+      return { type: 'exportCsv' };
+    case 'action':
+      return actionMessage(value);
     default:
       return undefined;
   }

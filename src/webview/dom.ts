@@ -18,11 +18,3 @@ export function svg(tag: string, attrs: Record<string, string | number> = {}, ..
   node.append(...children);
   return node;
 }
-
-export function count(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-export function percent(rate: number | null): string {
-  return rate === null ? '–' : `${Math.round(rate * 100)}%`;
-}

@@ -3,7 +3,7 @@
  * Host → webview messages are trusted (we send them); webview → host messages are outside input
  * and are parsed on the host (vscode/webviewMessages.ts) before anything acts on them.
  */
-import type { DashboardData } from '../core/dashboard/dashboardData';
+import type { DashboardData, WorkspaceScope } from '../core/dashboard/dashboardData';
 import type { SuccessFigures } from '../core/recommend/types';
 
 export interface RecommendationItem {
@@ -26,7 +26,14 @@ export type RecommendationsState =
   | { status: 'ready'; items: RecommendationItem[]; empty?: EmptyReason }
   | { status: 'error'; message: string };
 
-export type DashboardState = { status: 'loading' } | { status: 'ready'; data: DashboardData } | { status: 'error'; message: string };
+/** Parts of the dashboard a command can scroll to. */
+export type DashboardSection = 'trend-chart' | 'anomalies';
+
+export type DashboardState =
+  | { status: 'loading' }
+  /** `reveal` is set once, by a command that opened the dashboard to show that part. */
+  | { status: 'ready'; data: DashboardData; paused: boolean; reveal?: DashboardSection }
+  | { status: 'error'; message: string };
 
 export type HostToRecommendations = { type: 'state'; state: RecommendationsState };
 export type HostToDashboard = { type: 'state'; state: DashboardState };
@@ -44,4 +51,13 @@ export type RecommendationsToHost =
   | { type: 'run'; skill: string }
   | { type: 'action'; action: EmptyStateAction };
 
-export type DashboardToHost = { type: 'ready' } | { type: 'range'; days: DashboardRange } | { type: 'trendSkill'; skill: string };
+export const WORKSPACE_SCOPES: readonly WorkspaceScope[] = ['all', 'workspace'];
+
+export type DashboardToHost =
+  | { type: 'ready' }
+  | { type: 'range'; days: DashboardRange }
+  | { type: 'trendSkill'; skill: string }
+  | { type: 'workspace'; scope: WorkspaceScope }
+  /** Save the top-skills table the host last sent as a CSV file. */
+  | { type: 'exportCsv' }
+  | { type: 'action'; action: EmptyStateAction };

@@ -43,7 +43,7 @@ test('the window hosts the OTLP receiver, and an agent started in its terminal i
 
 test("the dashboard shows the agent's and the developer's completion of the same skill side by side", { timeout: TEST_TIMEOUT }, async () => {
   for (let i = 0; i < 3; i++) execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), '--db', wb.dbPath, 'track', '--skill', 'pytest-run', '--duration', '2']);
-  await wb.waitForStatusText((t) => t.startsWith('6 '), { timeout: 10_000, what: 'the window to read the developer\'s runs' });
+  await wb.waitForStatusText((t) => t.startsWith('6 runs today'), { timeout: 10_000, what: 'the window to read the developer\'s runs' });
   await wb.runCommand('Session Buddy: Show Dashboard');
   const dashboard = await wb.webviewFrame('[data-testid="dashboard"]');
   const row = dashboard.locator('[data-testid="agent-vs-human-row"]', { hasText: 'pytest-run' });

@@ -45,7 +45,7 @@ function loadPlaywright() {
   return createRequire(tools)('playwright-core');
 }
 
-/** A workbench that asks nothing and shows nothing but what the test opens. */
+/** A workbench that asks nothing and shows nothing but what the test opens. For the tests only: `npm start` has its own. */
 export const QUIET_SETTINGS = {
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
@@ -194,11 +194,19 @@ class Workbench {
     return this.page.locator('.quick-input-widget');
   }
 
-  /** Picks `label` in the open quick pick: types it as a filter, then clicks the matching row. */
+  /**
+   * Picks `label` in the open quick pick: puts it in the filter, then clicks the matching row. A quick pick
+   * that opens while the previous one closes can miss typed keys, so the filter is set until it holds.
+   */
   async pick(label, { timeout = 15_000 } = {}) {
-    await this.page.keyboard.type(label);
+    const input = this.quickInput.locator('input');
     const row = this.quickInput.locator('.monaco-list-row', { hasText: label }).first();
-    await row.waitFor({ state: 'visible', timeout });
+    await waitFor(async () => {
+      await input.waitFor({ state: 'visible', timeout: 2_000 });
+      const value = await input.inputValue();
+      if (!value.endsWith(label)) await input.fill(`${value.startsWith('>') ? '>' : ''}${label}`);
+      return row.isVisible();
+    }, { timeout, what: `"${label}" in the quick pick` });
     await row.click();
   }
 
@@ -430,11 +438,50 @@ export function codeServerArgs({ host, port, userData, extensions, workspace, au
   ];
 }
 
-/** Installs a .vsix into an extensions folder with code-server's own CLI. */
-export function installVsix(vsix, { userData, extensions, env }) {
+/** Chromium at 1280 × 800 on the workbench's page (not yet loaded), with its console errors collected. */
+async function openBrowser(workbench) {
+  const { chromium } = loadPlaywright();
+  workbench.context = await chromium.launchPersistentContext(workbench.dirs.chrome, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  const page = workbench.context.pages()[0] ?? await workbench.context.newPage();
+  workbench.page = page;
+  page.on('console', (m) => {
+    if (m.type() === 'error') workbench.consoleErrors.push(`${m.text()} @ ${m.location()?.url ?? ''}`);
+  });
+}
+
+/**
+ * A browser on a workbench something else serves (`npm start`), with the same helpers as startWorkbench's;
+ * close() closes the browser and keeps the evidence, the server keeps running. `userData` is the
+ * server's, for its logs.
+ */
+export async function attachWorkbench({ suite, base, workspace, userData, dbPath }) {
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `sb-e2e-${suite}-`));
+  const resultsDir = path.join(RESULTS_DIR, suite);
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const dirs = { userData, workspace, chrome: path.join(runDir, 'chrome') };
+  fs.mkdirSync(dirs.chrome);
+  const workbench = new Workbench({ suite, runDir, dirs, dbPath, base, resultsDir, serverLogFile: path.join(runDir, 'no-server.log'), startedAt: Date.now() });
+  try {
+    await openBrowser(workbench);
+    await workbench.showWorkbench();
+    return workbench;
+  } catch (err) {
+    await workbench.close();
+    throw err;
+  }
+}
+
+/** Installs a .vsix into an extensions folder with code-server's own CLI; `force` replaces an installed copy of the same version. */
+export function installVsix(vsix, { userData, extensions, env, force = false }) {
   let out;
   try {
-    out = execFileSync(process.execPath, [codeServerEntry(), '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync(process.execPath, [codeServerEntry(), '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix, ...(force ? ['--force'] : [])], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const firstLine = String(err.stderr || err.message).split('\n').find((l) => l.trim()) ?? '';
     throw new Error(`code-server --install-extension ${vsix} failed: ${firstLine}`, { cause: err });
@@ -451,7 +498,6 @@ export function installVsix(vsix, { userData, extensions, env }) {
 export async function startWorkbench({ suite, vsix = VSIX, workspace = DEMO_WORKSPACE, settings = {}, env: extraEnv = {}, prepareStore } = {}) {
   if (!suite) throw new Error('startWorkbench needs a suite name');
   if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing; run: npm run package`);
-  const { chromium } = loadPlaywright();
   const started = Date.now();
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `sb-e2e-${suite}-`));
   const dirs = Object.fromEntries(['userData', 'extensions', 'workspace', 'home', 'xdgConfig', 'xdgData', 'xdgCache', 'data', 'chrome']
@@ -499,18 +545,7 @@ export async function startWorkbench({ suite, vsix = VSIX, workspace = DEMO_WORK
   try {
     await waitFor(async () => (await fetch(`${base}/healthz`)).ok, { timeout: 60_000, what: `code-server on ${base}/healthz` });
     workbench.fact('serverHealthyMs', Date.now() - started);
-    workbench.context = await chromium.launchPersistentContext(dirs.chrome, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
-    const page = workbench.context.pages()[0] ?? await workbench.context.newPage();
-    workbench.page = page;
-    page.on('console', (m) => {
-      if (m.type() === 'error') workbench.consoleErrors.push(`${m.text()} @ ${m.location()?.url ?? ''}`);
-    });
+    await openBrowser(workbench);
     await workbench.showWorkbench();
     workbench.fact('workbenchShownMs', Date.now() - started);
     return workbench;

@@ -12,23 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
-import { runQuietly } from '../../scripts/lib.mjs';
+import { packageIsStale, runQuietly } from '../../scripts/lib.mjs';
 import { RESULTS_DIR, ROOT, VERSIONS, VSIX } from './harness.mjs';
-
-const SOURCES = ['src', 'media', 'migrations', 'package.json', 'esbuild.js'];
-
-function newestSourceMtime() {
-  let newest = 0;
-  for (const entry of SOURCES) {
-    const abs = path.join(ROOT, entry);
-    if (!fs.existsSync(abs)) continue;
-    const files = fs.statSync(abs).isDirectory()
-      ? fs.readdirSync(abs, { recursive: true }).map((f) => path.join(abs, String(f))).filter((f) => !f.includes(`${path.sep}screenshots${path.sep}`))
-      : [abs];
-    for (const file of files) newest = Math.max(newest, fs.statSync(file).mtimeMs);
-  }
-  return newest;
-}
 
 function sh(command, args) {
   const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit' });
@@ -40,7 +25,7 @@ function sh(command, args) {
 
 const started = Date.now();
 sh('bash', [path.join('test', 'e2e', 'setup.sh')]);
-if (!process.env.E2E_VSIX && (!fs.existsSync(VSIX) || fs.statSync(VSIX).mtimeMs < newestSourceMtime() || !fs.existsSync(path.join(ROOT, 'dist', 'cli.js')))) {
+if (!process.env.E2E_VSIX && packageIsStale(VSIX)) {
   console.log('# packaging the extension (npm run package)');
   runQuietly('npm', ['run', '--silent', 'package'], /DONE|WARNING/);
 }

@@ -96,6 +96,33 @@ export async function plant(store: Store, invocations: PlantedInvocation[]): Pro
   for (let i = 0; i < events.length; i += 5000) await store.commit([...(i === 0 ? starts : []), ...events.slice(i, i + 5000)]);
 }
 
+export interface PlantedAnomaly {
+  id: number;
+  skill: string;
+  /** When it was detected. */
+  at: string;
+  type?: 'drop' | 'spike' | 'pattern_shift';
+  baseline?: number;
+  observed?: number;
+  /** Resolved at this time; open without it. */
+  resolvedAt?: string;
+}
+
+/** Stored anomalies (skill_anomalies rows), as detection writes them. */
+export async function plantAnomalies(store: Store, anomalies: PlantedAnomaly[]): Promise<void> {
+  const rows = anomalies.map((a) => ({
+    id: a.id,
+    skill_name: a.skill,
+    detected_at: a.at,
+    anomaly_type: a.type ?? 'drop',
+    baseline_value: a.baseline ?? 0.9,
+    observed_value: a.observed ?? 0.4,
+    deviation_score: (a.type ?? 'drop') === 'drop' ? -3 : 4,
+    resolved_at: a.resolvedAt ?? null,
+  }));
+  await store.commit([{ t: 'upsert', table: 'skill_anomalies', key: ['id'], rows }]);
+}
+
 /** Minutes/hours/days before now, as Dates. */
 export const ago = {
   minutes: (n: number) => new Date(Date.now() - n * 60_000),

@@ -118,9 +118,9 @@ describe('session-buddy CLI', () => {
       const target = dbIn(scratch.dir, `import-${keepWal}`);
       const first = cli(['--db', target, 'import-session-buddy', source]);
       assert.equal(first.code, 0, first.err);
-      assert.match(first.out, new RegExp(`${ANCHOR_ROWS} invocation\\(s\\) added, 0 skipped`));
+      assert.match(first.out, new RegExp(`${ANCHOR_ROWS} invocations added, 0 skipped`));
       const again = cli(['--db', target, 'import-session-buddy', source]);
-      assert.match(again.out, new RegExp(`0 invocation\\(s\\) added, ${ANCHOR_ROWS} skipped`));
+      assert.match(again.out, new RegExp(`0 invocations added, ${ANCHOR_ROWS} skipped`));
       const rows = JSON.parse(cli(['--db', target, 'sql', "SELECT count(*) AS n, sum(skill_name = 'docker-build') AS late FROM skill_invocation"]).out);
       assert.deepEqual(rows, [{ n: ANCHOR_ROWS, late: 1 }], 'the transaction that only lives in the WAL is imported too');
     }

@@ -220,7 +220,7 @@ describe('team store on PostgreSQL', postgresSkip(), () => {
     try {
       const pull = await runCliInProcess(stores.get('dave')!.dbPath, ['team', 'pull', '--team-url', pg.url('dave', 'team')]);
       assert.equal(pull.code, 0, pull.err);
-      assert.match(pull.out, /^Pulled 3 baseline\(s\), 4 similar member\(s\), 2 dependency\(ies\)\.\n$/);
+      assert.match(pull.out, /^Pulled 3 baselines, 4 similar members, 2 dependencies\.\n$/);
     } finally {
       if (saved === undefined) delete process.env.PGPASSWORD;
       else process.env.PGPASSWORD = saved;

@@ -70,6 +70,17 @@ test('webview code loads no Node or extension-host module; it takes only types f
   assert.deepEqual(offenders, []);
 });
 
+test('src/shared, which every layer and the browser bundles load, imports nothing outside itself', () => {
+  const files = sourceFiles(path.join(root, 'src', 'shared'));
+  assert.ok(files.length > 0, 'src/shared exists');
+  const offenders = files.flatMap((file) =>
+    importsOf(file)
+      .filter((i) => !i.specifier.startsWith('./'))
+      .map((i) => `${relative(file)} → ${i.specifier}`),
+  );
+  assert.deepEqual(offenders, []);
+});
+
 /**
  * The floors inside src/core: a module imports from its own floor or below, never above, so the
  * store never learns about analytics and the analytics never about the agent tools.

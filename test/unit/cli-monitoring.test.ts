@@ -70,13 +70,13 @@ describe('monitoring CLI commands', () => {
     const r = await run(dbPath, ['backfill', '--days', '2']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /backfill: 1\/2 skills\nbackfill: 2\/2 skills\n/);
-    assert.match(r.out, /Hourly buckets: \d+ in the last 2 day\(s\), 0 row\(s\) written/);
+    assert.match(r.out, /Hourly buckets: \d+ in the last 2 days, 0 rows written/);
   });
 
   it('retention rolls old invocations up', async () => {
     const r = await run(dbPath, ['retention', '--days', '365']);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /removed 1 invocation\(s\)/);
+    assert.match(r.out, /removed 1 invocation /);
   });
 
   it('rejects bad numbers as usage errors', async () => {

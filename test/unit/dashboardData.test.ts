@@ -3,7 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { getDashboardData, hasRecordedRuns } from '../../src/core/dashboard/dashboardData';
 import { getTodaySummary, statusText } from '../../src/core/dashboard/today';
 import { dayOf, lastDays } from '../../src/core/days';
-import { plant, tempStore } from '../helpers/store';
+import { projectHashOf } from '../../src/core/tracking/project';
+import { SkillTracker } from '../../src/core/tracking/tracker';
+import { plant, plantAnomalies, tempStore } from '../helpers/store';
 
 const NOW = new Date('2026-03-10T12:00:00.000Z');
 
@@ -24,16 +26,9 @@ describe('today and the dashboard', () => {
       { skill: 'pytest-run', at: '2026-03-08T11:00:00.000Z', completed: false },
       { skill: 'old-skill', at: '2026-02-18T10:00:00.000Z', completed: true },
     ]);
-    await ctx.store.commit([
-      {
-        t: 'upsert',
-        table: 'skill_anomalies',
-        key: ['id'],
-        rows: [
-          { id: 1, skill_name: 'pytest-run', detected_at: '2026-03-10T09:00:00.000Z', anomaly_type: 'drop', baseline_value: 0.9, observed_value: 0.4, deviation_score: -3.1, resolved_at: null },
-          { id: 2, skill_name: 'ruff-check', detected_at: '2026-03-10T10:00:00.000Z', anomaly_type: 'spike', baseline_value: 2, observed_value: 9, deviation_score: 4, resolved_at: '2026-03-10T11:00:00.000Z' },
-        ],
-      },
+    await plantAnomalies(ctx.store, [
+      { id: 1, skill: 'pytest-run', at: '2026-03-10T09:00:00.000Z' },
+      { id: 2, skill: 'ruff-check', at: '2026-03-10T10:00:00.000Z', type: 'spike', baseline: 2, observed: 9, resolvedAt: '2026-03-10T11:00:00.000Z' },
     ]);
   });
   after(() => ctx.close());
@@ -54,7 +49,8 @@ describe('today and the dashboard', () => {
     const s = getTodaySummary(ctx.store, NOW, 'utc');
     assert.equal(s.invocations, 3);
     assert.equal(s.completed, 2);
-    assert.equal(statusText(s), '$(pulse) 3 · 67%');
+    assert.equal(statusText(s), '$(pulse) 3 runs today, 67% completed');
+    assert.equal(statusText(s, true), '$(debug-pause) Paused · 3 runs today, 67% completed');
     assert.deepEqual(s.topSkills.map((t) => [t.skill, t.invocations]), [['pytest-run', 2], ['ruff-check', 1]]);
     assert.equal(s.openAnomalies, 1, 'the resolved anomaly is not open');
     assert.equal(s.latestAnomaly?.skill_name, 'pytest-run');
@@ -62,14 +58,15 @@ describe('today and the dashboard', () => {
 
   test('a day without runs shows a dash, not 0%', () => {
     const s = getTodaySummary(ctx.store, new Date('2026-03-05T12:00:00.000Z'), 'utc');
-    assert.equal(statusText(s), '$(pulse) 0 · –');
+    assert.equal(statusText(s), '$(pulse) No runs today', 'words, not "0 · –", which meant nothing until hovered');
+    assert.equal(statusText({ invocations: 1, completionRate: 1 }), '$(pulse) 1 run today, 100% completed');
     assert.equal(s.completionRate, null);
   });
 
-  test('charts: per day of the range, in a stable (alphabetical) order, on one scale; days without runs have no rate', () => {
+  test('charts: per day of the range, busiest skill first, on one scale; days without runs have no rate', () => {
     const d = getDashboardData(ctx.store, { now: NOW, boundary: 'utc' });
     assert.deepEqual(d.range, { days: 14, boundary: 'utc', from: '2026-02-25', to: '2026-03-10' });
-    assert.deepEqual(d.series.map((s) => s.skill), ['pytest-run', 'ruff-check'], 'by name, not by rank');
+    assert.deepEqual(d.series.map((s) => s.skill), ['pytest-run', 'ruff-check'], 'pytest-run (5 runs) before ruff-check (1)');
     const pytest = d.series.find((s) => s.skill === 'pytest-run')!;
     assert.equal(pytest.days.length, 14);
     assert.equal(pytest.days.at(-1)!.date, '2026-03-10');
@@ -78,7 +75,8 @@ describe('today and the dashboard', () => {
     assert.deepEqual(day('2026-03-09'), { date: '2026-03-09', invocations: 1, completed: 1, completionRate: 1, timeSpentSeconds: 1 });
     assert.deepEqual(day('2026-03-07'), { date: '2026-03-07', invocations: 0, completed: 0, completionRate: null, timeSpentSeconds: 0 });
     assert.equal(d.maxDailyRuns, 2);
-    assert.deepEqual(d.anomalies.map((a) => a.id), [1]);
+    assert.deepEqual(d.anomalies.map((a) => [a.id, a.detected_at, a.lastRunAt]), [[1, '2026-03-10T09:00:00.000Z', '2026-03-10T08:30:00.000Z']],
+      'the open anomaly, noticed at 09:00, with the last run of its skill, half an hour earlier');
     assert.deepEqual(d.trends.map((t) => t.skill_name), d.series.map((s) => s.skill));
   });
 
@@ -101,6 +99,30 @@ describe('today and the dashboard', () => {
     assert.equal(d.totals.invocations, 6, 'the run 20 days ago is outside the 14 days, the one tomorrow too');
     assert.equal(d.totals.skills, 2);
     assert.equal(hasRecordedRuns(ctx.store), true);
+    assert.equal(d.recorded, true);
+  });
+
+  test('the workspace filter counts only the runs of sessions in this workspace, when the window has one', async () => {
+    const tracker = new SkillTracker(ctx.store, 'planted-user');
+    const here = await tracker.createSession({ projectPath: 'file:///home/me/here' });
+    const elsewhere = await tracker.createSession({ projectPath: 'file:///home/me/elsewhere' });
+    await tracker.trackInvocations([
+      { sessionId: here, skillName: 'tsc-check', invokedAt: '2026-03-09T10:00:00.000Z', completed: true, durationSeconds: 4 },
+      { sessionId: here, skillName: 'tsc-check', invokedAt: '2026-03-09T11:00:00.000Z', completed: false, durationSeconds: 6 },
+      { sessionId: elsewhere, skillName: 'go-test', invokedAt: '2026-03-09T12:00:00.000Z', completed: true },
+    ]);
+    const hash = projectHashOf(ctx.store, 'file:///home/me/here');
+    const mine = getDashboardData(ctx.store, { now: NOW, boundary: 'utc', projectHash: hash, workspace: 'workspace' });
+    assert.deepEqual(mine.scope, { workspace: 'workspace', available: true });
+    assert.deepEqual(mine.topSkills.map((r) => [r.skill, r.invocations, r.completionRate]), [['tsc-check', 2, 0.5]]);
+    assert.deepEqual([mine.totals.invocations, mine.totals.timeSpentSeconds, mine.skills], [2, 10, ['tsc-check']]);
+    assert.equal(mine.timeline.reduce((n, p) => n + p.invocations, 0), 2);
+    assert.deepEqual(mine.series.map((s) => s.skill), ['tsc-check']);
+    assert.equal(mine.trendChart?.points.length, 1, "the trend chart counts this workspace's runs too");
+    const everything = getDashboardData(ctx.store, { now: NOW, boundary: 'utc', projectHash: hash, workspace: 'all' });
+    assert.equal(everything.totals.invocations, 9, 'all workspaces: the planted runs and both sessions');
+    assert.deepEqual(getDashboardData(ctx.store, { now: NOW, boundary: 'utc', workspace: 'workspace' }).scope, { workspace: 'all', available: false },
+      'a window without a folder cannot filter');
   });
 
   test('an empty store has nothing recorded', async () => {
@@ -111,6 +133,7 @@ describe('today and the dashboard', () => {
       assert.deepEqual([d.topSkills, d.series, d.anomalies, d.trends, d.skills], [[], [], [], [], []]);
       assert.equal(d.trendChart, null);
       assert.equal(d.totals.completionRate, null);
+      assert.equal(d.recorded, false, 'the page says how to record a first run');
     } finally {
       await empty.close();
     }

@@ -189,7 +189,7 @@ describe('trainPredictor', () => {
       await plant(t.store, planted);
       await assert.rejects(trainPredictor(t.store, { days: 30, now: NOW }), (err: Error) => {
         assert.ok(err instanceof PredictorRefusal);
-        assert.match(err.message, /99 invocation\(s\) in the last 30 day\(s\), at least 100 are needed/);
+        assert.match(err.message, /99 invocations in the last 30 days, at least 100 are needed/);
         return true;
       });
       assert.equal(fs.existsSync(predictorPath(t.store)), false);

@@ -229,7 +229,7 @@ test('CLI: export-profile, import-profiles, taxonomy, dependencies, baselines, r
     assert.deepEqual(JSON.parse(recs.out).recommendations.map((r: { skill_name: string }) => r.skill_name), ['deploy']);
 
     assert.match((await cli(team.dbPath, ['taxonomy', 'init'])).out, /categories 6, modalities 4, dependencies 4/);
-    assert.match((await cli(team.dbPath, ['dependencies', 'update', '--min-co-occurrence', '5'])).out, /Updated: 1 skill pair\(s\) seen together in at least 5 of 12 session/);
+    assert.match((await cli(team.dbPath, ['dependencies', 'update', '--min-co-occurrence', '5'])).out, /Updated: 1 skill pair seen together in at least 5 of 12 sessions/);
     const deps = JSON.parse((await cli(team.dbPath, ['dependencies', 'show', '--skill', 'review', '--json'])).out);
     assert.deepEqual(deps.dependencies.map((d: { skill_b: string; lift_score: number }) => [d.skill_b, d.lift_score]), [['lint', 2]]);
 

@@ -11,6 +11,14 @@ test('well-formed recommendations-view messages are accepted as themselves', () 
   for (const action of EMPTY_STATE_ACTIONS) assert.deepEqual(parseRecommendationsMessage({ type: 'action', action }), { type: 'action', action });
 });
 
+test("the dashboard's messages: range, trend skill, workspace, CSV export and its empty state's actions", () => {
+  assert.deepEqual(parseDashboardMessage({ type: 'range', days: 30 }), { type: 'range', days: 30 });
+  assert.deepEqual(parseDashboardMessage({ type: 'trendSkill', skill: 'pytest-run' }), { type: 'trendSkill', skill: 'pytest-run' });
+  for (const scope of ['all', 'workspace']) assert.deepEqual(parseDashboardMessage({ type: 'workspace', scope }), { type: 'workspace', scope });
+  assert.deepEqual(parseDashboardMessage({ type: 'exportCsv', path: '/etc/passwd' }), { type: 'exportCsv' }, 'the page chooses no file');
+  for (const action of EMPTY_STATE_ACTIONS) assert.deepEqual(parseDashboardMessage({ type: 'action', action }), { type: 'action', action });
+});
+
 test('extra fields from the page are dropped, not passed on', () => {
   assert.deepEqual(parseRecommendationsMessage({ type: 'run', skill: 'npm-test', command: 'rm -rf /' }), { type: 'run', skill: 'npm-test' });
   assert.deepEqual(parseDashboardMessage({ type: 'ready', extra: 1 }), { type: 'ready' });
@@ -36,7 +44,9 @@ test('malformed messages are refused', () => {
     { type: 'action' },
   ];
   for (const message of bad) assert.equal(parseRecommendationsMessage(message), undefined, JSON.stringify(message));
-  for (const message of [undefined, {}, { type: 'run', skill: 'x' }, { type: 'state' }]) assert.equal(parseDashboardMessage(message), undefined, JSON.stringify(message));
+  const badForDashboard: unknown[] = [undefined, {}, { type: 'run', skill: 'x' }, { type: 'state' }, { type: 'range', days: 5 }, { type: 'workspace', scope: 'other' },
+    { type: 'workspace' }, { type: 'action', action: 'workbench.action.terminal.sendSequence' }];
+  for (const message of badForDashboard) assert.equal(parseDashboardMessage(message), undefined, JSON.stringify(message));
 });
 
 test('every entry point takes the same skill names: the webviews, the real-time server and requireName', () => {

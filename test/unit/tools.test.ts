@@ -102,7 +102,7 @@ describe('agent tools: answers on a seeded store', () => {
     assert.equal(anomalies[0].baseline_value, 1);
     assert.equal(anomalies[0].observed_value, 0);
     assert.ok(anomalies[0].deviation_score <= -2);
-    assert.equal(first.message, 'Detected 1 anomaly(ies) with Z-score >= 2');
+    assert.equal(first.message, 'Detected 1 anomaly with Z-score >= 2');
     await runTool(ctx, 'detect_anomalies', {});
     const stored = env.store.db.exec("SELECT count(*) FROM skill_anomalies WHERE skill_name = 'flaky-build'")[0].values[0][0];
     assert.equal(stored, 1);

@@ -115,7 +115,7 @@ describe('getSkillTrend', () => {
       end_value: null,
       change_percent: null,
       days: 2,
-      reason: '2 day(s) with runs in the last 7; a trend needs 3',
+      reason: '2 days with runs in the last 7; a trend needs 3',
     });
     assert.equal(getSkillTrend(store, 'never-run', { now: NOW }).trend, 'insufficient_data');
   });

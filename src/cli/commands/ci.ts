@@ -7,6 +7,7 @@ import type { CliContext } from '../context';
 import { formatPush, pushFromCli } from './team';
 import type { SkillStore } from '../../core/store/store';
 import { numberOption } from '../options';
+import { plural } from '../../shared/words';
 
 const durationOption = numberOption('--duration', { min: 0 });
 const daysOption = numberOption('--days', { exclusiveMin: 0, max: 3650, expected: 'a number of days, more than 0 and at most 3650' });
@@ -111,7 +112,7 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
       return;
     }
     for (const r of results) {
-      io.out(`${r.file}: ${r.dialect} report, ${r.suites} suite(s) as ${r.skill}: ${r.added} recorded (${r.failed} failed), ${r.skipped} already recorded\n`);
+      io.out(`${r.file}: ${r.dialect} report, ${plural(r.suites, 'suite')} as ${r.skill}: ${r.added} recorded (${r.failed} failed), ${r.skipped} already recorded\n`);
     }
   });
 

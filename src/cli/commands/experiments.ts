@@ -15,6 +15,7 @@ import { STRATEGY_BY_GROUP, STRATEGY_NAMES, type StrategyName } from '../../core
 import { all } from '../../core/store/statements';
 import type { CliContext } from '../context';
 import { numberOption } from '../options';
+import { plural } from '../../shared/words';
 
 const ratioOption = numberOption('--ratio', { exclusiveMin: 0, exclusiveMax: 1, expected: 'strictly between 0 and 1 (the share assigned to control)' });
 const minSampleOption = numberOption('--min-sample', { integer: true, min: 1, expected: 'a whole number of users, at least 1' });
@@ -179,7 +180,7 @@ function trainText(r: TrainResult, days: number): string {
     .sort((a, b) => b[1] - a[1])
     .map(([name, value]) => `  ${name.padEnd(24)} ${value >= 0 ? ' ' : ''}${value.toFixed(3)}`);
   return [
-    `Trained on ${r.samples} invocations of the last ${days} day(s); k = ${r.k}.`,
+    `Trained on ${plural(r.samples, 'invocation')} of the last ${plural(days, 'day')}; k = ${r.k}.`,
     `Hold-out (newest 20 %, ${r.holdoutSamples} scored): accuracy ${r.accuracy.toFixed(3)} vs majority baseline ${r.baselineAccuracy.toFixed(3)} (${gain >= 0 ? '+' : ''}${gain.toFixed(1)} points).`,
     'Feature importance (drop in hold-out accuracy when the feature is shuffled):',
     ...importance,

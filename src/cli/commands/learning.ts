@@ -8,6 +8,7 @@ import { initializeTaxonomy } from '../../core/analytics/taxonomy';
 import { resolveUserId } from '../../core/tracking/identity';
 import type { CliContext } from '../context';
 import { numberOption } from '../options';
+import { plural } from '../../shared/words';
 
 const TEAM_KEEPS = (what: string) => `Kept the team's ${what} from the last \`session-buddy team pull\` (it covers every teammate's runs; \`team leave\` returns to this store's own).\n`;
 
@@ -23,7 +24,7 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
     .action(async (opts: { minCoOccurrence: number }) => {
       const result = await ctx.withStore('work', (store) => updateSkillDependencies(store, { minCoOccurrence: opts.minCoOccurrence }));
       if (result.status === 'team') io.out(TEAM_KEEPS('dependency network'));
-      else io.out(`Updated: ${result.dependencies_created} skill pair(s) seen together in at least ${opts.minCoOccurrence} of ${result.sessions} session(s).\n`);
+      else io.out(`Updated: ${plural(result.dependencies_created, 'skill pair')} seen together in at least ${opts.minCoOccurrence} of ${plural(result.sessions, 'session')}.\n`);
     });
   dependencies
     .command('show')
@@ -48,7 +49,7 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
     .action(async () => {
       const result = await ctx.withStore('work', (store) => updateCommunityBaselines(store));
       if (result.status === 'team') io.out(TEAM_KEEPS('baselines'));
-      else io.out(`Updated baselines for ${result.skills_updated} skill(s).\n`);
+      else io.out(`Updated baselines for ${plural(result.skills_updated, 'skill')}.\n`);
     });
   baselines
     .command('show')
@@ -101,7 +102,7 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
       } catch (err) {
         throw new Error(`cannot write ${opts.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
       }
-      io.out(`Wrote the profile of ${profile.skills.length} skill(s) to ${opts.out}.\n`);
+      io.out(`Wrote the profile of ${plural(profile.skills.length, 'skill')} to ${opts.out}.\n`);
     });
 
   program
@@ -110,6 +111,6 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
     .argument('<path...>', 'profile files or directories')
     .action(async (paths: string[]) => {
       const r = await ctx.withStore('work', (store) => importProfiles(store, paths));
-      io.out(`Imported ${r.imported} profile(s), skipped ${r.skipped} (already imported, older, or your own).\n`);
+      io.out(`Imported ${plural(r.imported, 'profile')}, skipped ${r.skipped} (already imported, older, or your own).\n`);
     });
 }

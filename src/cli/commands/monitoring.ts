@@ -6,6 +6,7 @@ import { backfillTimeSeries } from '../../core/analytics/timeSeries';
 import { TREND_METRICS, getSkillTrend, type TrendMetric } from '../../core/analytics/trend';
 import type { CliContext } from '../context';
 import { numberOption } from '../options';
+import { plural } from '../../shared/words';
 
 
 /** realtime, anomalies, trend, backfill, retention. */
@@ -20,7 +21,7 @@ export function registerMonitoringCommands(program: Command, ctx: CliContext): v
       await ctx.withStore('read', (store) => {
         const skills = getRealTimeMetrics(store, { limit: opts.limit, windowHours: opts.windowHours });
         if (opts.json) ctx.io.out(ctx.json({ window_hours: opts.windowHours, skills }));
-        else ctx.io.out(skills.length ? `${ctx.table(skills)}\n` : `No invocations in the last ${opts.windowHours} hour(s).\n`);
+        else ctx.io.out(skills.length ? `${ctx.table(skills)}\n` : `No invocations in the last ${plural(opts.windowHours, 'hour')}.\n`);
       });
     });
 
@@ -63,7 +64,7 @@ export function registerMonitoringCommands(program: Command, ctx: CliContext): v
       const result = await ctx.withStore('work', (store) =>
         backfillTimeSeries(store, { days: opts.days, onProgress: (done, total) => ctx.io.err(`backfill: ${done}/${total} skills\n`) }),
       );
-      ctx.io.out(`Hourly buckets: ${result.buckets} in the last ${opts.days} day(s), ${result.written} row(s) written.\n`);
+      ctx.io.out(`Hourly buckets: ${result.buckets} in the last ${plural(opts.days, 'day')}, ${plural(result.written, 'row')} written.\n`);
     });
 
   program
@@ -72,7 +73,7 @@ export function registerMonitoringCommands(program: Command, ctx: CliContext): v
     .option('--days <n>', 'retention period in days', numberOption('--days', { integer: true, min: 1 }), DEFAULT_RETENTION_DAYS)
     .action(async (opts: { days: number }) => {
       const result = await ctx.withStore('work', (store) => applyRetention(store, { retentionDays: opts.days }));
-      ctx.io.out(`Rolled up and removed ${result.removed} invocation(s) recorded before ${result.before}; removed ${result.anomalies_removed} resolved anomaly(ies).\n`);
+      ctx.io.out(`Rolled up and removed ${plural(result.removed, 'invocation')} recorded before ${result.before}; removed ${plural(result.anomalies_removed, 'resolved anomaly')}.\n`);
       if (result.unpushed_removed > 0) ctx.io.err(`session-buddy: ${result.unpushed_removed} of them had not been pushed to the team store yet\n`);
     });
 }

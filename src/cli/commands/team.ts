@@ -8,6 +8,7 @@ import { readTeamInfo } from '../../core/team/teamInfo';
 import type { SkillStore } from '../../core/store/store';
 import { CliError, type CliContext } from '../context';
 import { numberOption } from '../options';
+import { plural } from '../../shared/words';
 
 interface UrlOptions {
   teamUrl?: string;
@@ -46,8 +47,8 @@ function withUrl(command: Command): Command {
 
 /** What was sent, then one line for each reason runs were held back. */
 export function formatPush(r: PushResult): string {
-  const sent = `Pushed ${r.sent} invocation(s) in ${r.batches} batch(es), ${r.inserted} new to the server${r.retries ? ` after ${r.retries} retry(ies)` : ''}; roll-ups: ${r.rollups}.\n`;
-  return sent + r.held_back.map((h) => `Held back ${h.count} invocation(s): ${h.reason}.\n`).join('');
+  const sent = `Pushed ${plural(r.sent, 'invocation')} in ${plural(r.batches, 'batch')}, ${r.inserted} new to the server${r.retries ? ` after ${plural(r.retries, 'retry')}` : ''}; roll-ups: ${r.rollups}.\n`;
+  return sent + r.held_back.map((h) => `Held back ${plural(h.count, 'invocation')}: ${h.reason}.\n`).join('');
 }
 
 /** Pushes this store's pending invocations; used by `team push` and `ci … --team`. */
@@ -62,8 +63,8 @@ function statusText(s: TeamStatus): string {
     `Reachable:     ${s.reachable ? 'yes' : 'no'}${s.error ? ` (${s.error})` : ''}`,
     `Schema:        ${s.schema ?? 'unknown'} (this client knows ${s.client_schema})`,
     `Team:          ${s.team_id ?? 'unknown'}${s.min_members !== null ? `, aggregates need ${s.min_members} members` : ''}`,
-    `Pending:       ${s.pending_events ?? 'unknown'} invocation(s) not pushed yet`,
-    `On the server: ${s.server_events ?? 'unknown'} of your invocation(s)`,
+    `Pending:       ${s.pending_events === null ? 'unknown' : plural(s.pending_events, 'invocation')} not pushed yet`,
+    `On the server: ${s.server_events === null ? 'unknown' : plural(s.server_events, 'invocation')} of yours`,
     `Last push:     ${s.last_push_at ?? 'never'}`,
     `Last pull:     ${s.last_pull_at ?? 'never'}`,
     `Last error:    ${s.last_error ? `${s.last_error} (${s.last_error_at})` : 'none'}`,
@@ -115,7 +116,7 @@ export function registerTeamCommands(program: Command, ctx: CliContext): void {
     .action(async (opts: UrlOptions) => {
       const server = teamServerFrom(opts);
       const r = await ctx.withStore('work', (store) => teamCall(() => pullFromTeam(store, server)));
-      io.out(`Pulled ${r.baselines.length} baseline(s), ${r.similar_members.length} similar member(s), ${r.dependencies.length} dependency(ies).\n`);
+      io.out(`Pulled ${plural(r.baselines.length, 'baseline')}, ${plural(r.similar_members.length, 'similar member')}, ${plural(r.dependencies.length, 'dependency')}.\n`);
     });
 
   withUrl(team.command('preview'))
@@ -136,6 +137,6 @@ export function registerTeamCommands(program: Command, ctx: CliContext): void {
     .action(async (opts: UrlOptions & { delete?: boolean }) => {
       const server = teamServerFrom(opts);
       const r = await ctx.withStore('work', (store) => teamCall(() => leaveTeam(store, server, { deleteRows: opts.delete })));
-      io.out(`Left team ${r.team_id}${opts.delete ? `; ${r.deleted_server_rows} of your row(s) deleted on the server` : ''}. Unset SESSION_BUDDY_TEAM_URL (or drop --team-url) to stop pushing.\n`);
+      io.out(`Left team ${r.team_id}${opts.delete ? `; ${r.deleted_server_rows} of your rows deleted on the server` : ''}. Unset SESSION_BUDDY_TEAM_URL (or drop --team-url) to stop pushing.\n`);
     });
 }

@@ -20,6 +20,7 @@ import {
   type Sample,
 } from './predictorFeatures';
 import { sampleInOrder, seededRandom, shuffled, type Random } from './seededRandom';
+import { plural } from '../../shared/words';
 
 export type { FeatureName, PredictionContext } from './predictorFeatures';
 
@@ -294,13 +295,13 @@ function withPoints(saved: SavedPredictor, knn: KNN<number>): LoadedPredictor {
 function refuseUnsuitable(samples: readonly Sample[], days: number): void {
   if (samples.length < MIN_TRAINING_SAMPLES) {
     throw new PredictorRefusal(
-      `not enough data to train the predictor: ${samples.length} invocation(s) in the last ${days} day(s), at least ${MIN_TRAINING_SAMPLES} are needed`,
+      `not enough data to train the predictor: ${plural(samples.length, 'invocation')} in the last ${plural(days, 'day')}, at least ${MIN_TRAINING_SAMPLES} are needed`,
     );
   }
   const completed = samples.reduce((n, s) => n + s.label, 0);
   if (completed === 0 || completed === samples.length) {
     const outcome = completed === 0 ? 'failed' : 'completed';
-    throw new PredictorRefusal(`cannot train the predictor: all ${samples.length} invocations in the last ${days} day(s) ${outcome}; it needs both outcomes`);
+    throw new PredictorRefusal(`cannot train the predictor: all ${samples.length} invocations in the last ${plural(days, 'day')} ${outcome}; it needs both outcomes`);
   }
 }
 

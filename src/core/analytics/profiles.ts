@@ -26,6 +26,7 @@ import { isCanonical, nowTimestamp } from '../time';
 import { hasControlCharacters, requireName } from '../validation';
 import { updateCommunityBaselines } from './baselines';
 import { appendAll } from '../collections';
+import { plural } from '../../shared/words';
 
 export const PROFILE_FORMAT = 'session-buddy-team-profile';
 export const PROFILE_FORMAT_VERSION = 1;
@@ -212,7 +213,7 @@ export async function importProfiles(store: Store, files: string[]): Promise<{ i
       problems.push((err as Error).message);
     }
   }
-  if (problems.length) throw new ProfileFormatError(`${problems.length} invalid profile(s), nothing imported: ${problems.join('; ')}`);
+  if (problems.length) throw new ProfileFormatError(`${plural(problems.length, 'invalid profile')}, nothing imported: ${problems.join('; ')}`);
   return importValidProfiles(store, profiles);
 }
 

@@ -12,6 +12,8 @@ import { ValidationError, positiveInteger, requireName } from '../validation';
 import { referenceTime } from './monitoringOptions';
 import { leastSquares } from './statistics';
 import { completionRate, meanDuration } from '../measures';
+import { projectCondition } from '../tracking/project';
+import { plural } from '../../shared/words';
 
 export const TREND_METRICS = ['completion_rate', 'avg_duration_seconds', 'invocation_count'] as const;
 export type TrendMetric = (typeof TREND_METRICS)[number];
@@ -40,6 +42,8 @@ export interface TrendOptions {
   days?: number;
   metric?: TrendMetric;
   now?: Date;
+  /** Only the runs of one workspace (tracking/project.ts); default every run. */
+  projectHash?: string;
 }
 
 export const SIGNIFICANCE = 0.05;
@@ -73,7 +77,7 @@ export function getTrendSeries(store: Store, skill: string, options: TrendOption
   const metric = trendMetric(options.metric);
   const days = positiveInteger('days', options.days, 7, 3660);
   const now = referenceTime(options.now);
-  const rows = dailyRows(store, name, days, now);
+  const rows = dailyRows(store, name, days, now, options.projectHash);
   const points = dailyPoints(rows, metric);
   const series = { points: points.map(([x, y]) => ({ x, y })), span: rows.length ? rows[0].day + 1 : 0 };
   const empty: SkillTrend = {
@@ -86,7 +90,7 @@ export function getTrendSeries(store: Store, skill: string, options: TrendOption
     end_value: null,
     change_percent: null,
     days: points.length,
-    reason: `${points.length} day(s) with runs in the last ${days}; a trend needs ${MIN_TREND_DAYS}`,
+    reason: `${plural(points.length, 'day')} with runs in the last ${days}; a trend needs ${MIN_TREND_DAYS}`,
   };
   if (points.length < MIN_TREND_DAYS) return { trend: empty, ...series, fit: null };
   const fit = leastSquares(points);
@@ -119,15 +123,16 @@ function trendMetric(value: unknown): TrendMetric {
  * now − k days]. Each is a range of the (skill_name, invoked_at) index with bounds computed here,
  * which is cheaper than deriving a day number from every row. Periods without invocations are left out.
  */
-function dailyRows(store: Store, skill: string, days: number, now: Date): DailyRow[] {
+function dailyRows(store: Store, skill: string, days: number, now: Date, projectHash: string | undefined): DailyRow[] {
   const rows: DailyRow[] = [];
   const end = now.getTime();
+  const project = projectCondition(projectHash);
   for (let day = days - 1; day >= 0; day--) {
     const row = one<Omit<DailyRow, 'day'>>(
       store.db,
       `SELECT COUNT(*) AS invocations, ${completionRate()} AS completion_rate, ${meanDuration()} AS avg_duration_seconds
-       FROM skill_invocation WHERE skill_name = ? AND invoked_at > ? AND invoked_at <= ?`,
-      [skill, new Date(end - (day + 1) * DAY_MS).toISOString(), new Date(end - day * DAY_MS).toISOString()],
+       FROM skill_invocation WHERE skill_name = ? AND invoked_at > ? AND invoked_at <= ?${project.sql}`,
+      [skill, new Date(end - (day + 1) * DAY_MS).toISOString(), new Date(end - day * DAY_MS).toISOString(), ...project.params],
     );
     if (row && row.invocations > 0) rows.push({ day, ...row });
   }

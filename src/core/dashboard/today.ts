@@ -2,6 +2,7 @@ import { getOpenAnomalies, type StoredAnomaly } from '../analytics/anomalies';
 import { dayOf, type DayBoundary } from '../days';
 import { all, one } from '../store/statements';
 import type { Store } from '../store/storeInterface';
+import { formatPercent, plural } from '../../shared/words';
 
 export interface SkillCount {
   skill: string;
@@ -51,10 +52,11 @@ export function getTodaySummary(store: Store, now: Date = new Date(), boundary: 
 }
 
 /**
- * The status bar text: `$(pulse) 3 · 67%` (a codicon, runs today, completed share), `$(pulse) 0 · –`
- * without runs, and the pause icon instead of the pulse while tracking is paused.
+ * The status bar text, readable without its tooltip: `$(pulse) 3 runs today, 67% completed`,
+ * `$(pulse) No runs today`, and `$(debug-pause) Paused · …` while tracking is paused.
  */
 export function statusText(summary: Pick<TodaySummary, 'invocations' | 'completionRate'>, paused = false): string {
-  const rate = summary.completionRate === null ? '–' : `${Math.round(summary.completionRate * 100)}%`;
-  return `${paused ? '$(debug-pause)' : '$(pulse)'} ${summary.invocations} · ${rate}${paused ? ' (paused)' : ''}`;
+  const today = summary.invocations === 0 ? 'no runs today' : `${plural(summary.invocations, 'run')} today, ${formatPercent(summary.completionRate)} completed`;
+  if (paused) return `$(debug-pause) Paused · ${today}`;
+  return `$(pulse) ${today.charAt(0).toUpperCase()}${today.slice(1)}`;
 }

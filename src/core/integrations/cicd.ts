@@ -5,6 +5,7 @@ import { SkillTracker } from '../tracking/tracker';
 import { LIMITS, ValidationError, optionalText, requireName } from '../validation';
 import { ensureSession } from './sessions';
 import type { WorkflowPhase } from './workflowPhases';
+import { plural } from '../../shared/words';
 
 export const CI_STAGES = ['build', 'test', 'lint', 'security', 'deploy', 'publish'] as const;
 export type CiStage = (typeof CI_STAGES)[number];
@@ -260,9 +261,9 @@ function percent(rate: number): string {
 
 /** The report as text for the terminal. */
 export function formatPipelineReport(report: PipelineReport): string {
-  const lines = [`Pipeline ${report.pipeline_name}: last ${report.time_window_days} day(s) (${report.from_date} – ${report.to_date})`];
+  const lines = [`Pipeline ${report.pipeline_name}: last ${plural(report.time_window_days, 'day')} (${report.from_date} – ${report.to_date})`];
   if (report.total_runs === 0) return `${lines[0]}\nNo recorded runs in this window.\n`;
-  lines.push(`${report.builds} build(s), ${report.total_runs} stage run(s), overall success ${percent(report.overall_success_rate ?? 0)}`, '');
+  lines.push(`${plural(report.builds, 'build')}, ${plural(report.total_runs, 'stage run')}, overall success ${percent(report.overall_success_rate ?? 0)}`, '');
   lines.push(`${'stage'.padEnd(10)} ${'runs'.padStart(5)} ${'failed'.padStart(6)} ${'success'.padStart(8)} ${'avg s'.padStart(8)}  skills`);
   for (const [stage, a] of stagesOf(report.stage_analytics)) {
     const avg = a.avg_duration_seconds === null ? '-' : a.avg_duration_seconds.toFixed(1);

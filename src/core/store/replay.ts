@@ -4,6 +4,7 @@ import type { LoggedEvent } from './eventSchema';
 import { applyEvents, type ApplyOptions, type StoreEvent } from './events';
 import { LineChunks, listSegments, SegmentReader, type LogItem, type LogProblem } from './eventLog';
 import type { LogState } from './storeState';
+import { plural } from '../../shared/words';
 
 /**
  * Applies the event log to a database in the order the events happened, whatever segment holds
@@ -240,7 +241,7 @@ function reportFailures(failures: readonly { item: LogItem; error: string }[], o
     else first.set(key, { ...failure, count: 1 });
   }
   for (const { item, error, count } of first.values()) {
-    const what = count === 1 ? 'could not be applied' : `and ${count - 1} later event(s) of this segment could not be applied`;
+    const what = count === 1 ? 'could not be applied' : `and ${plural(count - 1, 'later event')} of this segment could not be applied`;
     options.onProblem?.({ file: item.file, at: item.at, problem: `${what}: ${error}`, damage: true });
   }
 }

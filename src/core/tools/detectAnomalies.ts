@@ -2,6 +2,7 @@ import { detectAnomalies } from '../analytics/anomalies';
 import { MAX_ABS_Z } from '../analytics/statistics';
 import { hoursParam } from './parameters';
 import { defineTool } from './tool';
+import { plural } from '../../shared/words';
 
 interface Args {
   threshold: number;
@@ -34,7 +35,7 @@ export const detectAnomaliesTool = defineTool<Args>({
         deviation_score: a.deviation_score,
         detected_at: a.detected_at,
       })),
-      message: `Detected ${anomalies.length} anomaly(ies) with Z-score >= ${args.threshold}`,
+      message: `Detected ${plural(anomalies.length, 'anomaly')} with Z-score >= ${args.threshold}`,
     };
   },
 });

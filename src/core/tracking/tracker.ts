@@ -2,10 +2,10 @@ import crypto from 'node:crypto';
 import { INVOCATION_SOURCES, type InvocationRow, type InvocationSource, type StoreEvent } from '../store/events';
 import { all, one } from '../store/statements';
 import type { Store } from '../store/storeInterface';
-import { saltedHash, storeSalt } from '../store/storeSalt';
 import { meanDuration, rateFromPercent } from '../measures';
 import { nowTimestamp } from '../time';
 import { sourceOfSession } from './invocationSource';
+import { projectHashOf } from './project';
 import { startPendingRun, type PendingRun, type RunClock } from './pendingRun';
 import {
   LIMITS,
@@ -126,7 +126,7 @@ export class SkillTracker {
     const projectPath = optionalText('projectPath', input.projectPath, LIMITS.text);
     const source = optionalText('source', input.source, 64);
     const sessionId = input.sessionId === undefined ? crypto.randomBytes(12).toString('base64url') : requireName('sessionId', input.sessionId);
-    const projectHash = projectPath ? saltedHash(storeSalt(this.store), projectPath).slice(0, 32) : null;
+    const projectHash = projectPath ? projectHashOf(this.store, projectPath) : null;
     await this.store.commit([
       { t: 'session_start', session: { session_id: sessionId, user_id: userId, project_hash: projectHash, source, started_at: nowTimestamp() } },
     ]);

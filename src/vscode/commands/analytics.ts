@@ -3,6 +3,7 @@ import { COMMANDS, type CommandId } from '../commandIds';
 import { Disposable } from '../lifecycle';
 import type { Core, StoreHost } from '../storeHost';
 import { registerGuardedCommand } from './guardedCommand';
+import { plural } from '../../shared/words';
 
 const percent = (rate: number | null | undefined) => (rate === null || rate === undefined ? '–' : `${Math.round(rate * 1000) / 10}%`);
 
@@ -49,7 +50,7 @@ export class AnalyticsCommands extends Disposable {
     const found = await core.lib.detectAnomalies(core.store, {});
     if (!found.length) return this.report('no anomaly: every skill behaves like its baseline.');
     const lines = found.map((a) => `${a.skill_name}: ${a.anomaly_type} of ${a.metric} (baseline ${a.baseline_value}, now ${a.observed_value}, score ${a.deviation_score.toFixed(1)})`);
-    this.report(`${found.length} anomal${found.length === 1 ? 'y' : 'ies'}: ${found.map((a) => `${a.skill_name} (${a.anomaly_type})`).join(', ')}.`, lines.join('; '));
+    this.report(`${plural(found.length, 'anomaly')}: ${found.map((a) => `${a.skill_name} (${a.anomaly_type})`).join(', ')}.`, lines.join('; '));
   }
 
   private async pickSkill(core: Core, title: string): Promise<string | undefined> {
@@ -59,7 +60,7 @@ export class AnalyticsCommands extends Disposable {
       return undefined;
     }
     const picked = await vscode.window.showQuickPick(
-      skills.map((s) => ({ label: s.skill_name, description: `${s.total_invocations} runs, ${percent(s.completion_rate)} completed` })),
+      skills.map((s) => ({ label: s.skill_name, description: `${plural(s.total_invocations, 'run')}, ${percent(s.completion_rate)} completed` })),
       { title, matchOnDescription: true },
     );
     return picked?.label;
@@ -172,7 +173,7 @@ export class AnalyticsCommands extends Disposable {
     const picked = await vscode.window.showOpenDialog({ title: 'Import teammates\u2019 profiles', canSelectFiles: true, canSelectFolders: true, canSelectMany: true, filters: { JSON: ['json'] } });
     if (!picked?.length) return;
     const result = await core.lib.importProfiles(core.store, picked.map((u) => u.fsPath));
-    this.report(`${result.imported} profile(s) imported, ${result.skipped} skipped; collaborative filtering and baselines now include them.`);
+    this.report(`${plural(result.imported, 'profile')} imported, ${result.skipped} skipped; collaborative filtering and baselines now include them.`);
   }
 
   private async askNumber(title: string, value: number, min: number, max: number): Promise<number | undefined> {

@@ -8,8 +8,11 @@ import { registerGuardedCommand } from './guardedCommand';
 import type { SettingsWatcher } from '../settings';
 import type { Core, StoreHost } from '../storeHost';
 import type { TeamSync } from '../teamSync';
+import { plural } from '../../shared/words';
 
 const WALKTHROUGH = 'session-buddy.session-buddy#gettingStarted';
+
+type DeleteChoice = vscode.QuickPickItem & { choice: 'keep' | 'delete' | 'deleteWithTeamRows' };
 
 /** Status, migrate, rollback, delete all data, database folder, log, pause/resume. */
 export class MaintenanceCommands extends Disposable {
@@ -37,7 +40,6 @@ export class MaintenanceCommands extends Disposable {
     const core = await this.host.ready;
     const s = core.lib.getStoreStatus(core.store);
     const tracking = this.recorder.isEnabled('explicit') ? 'on' : 'paused';
-    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
     const version = `${s.currentVersionWords}${s.pending.length ? `, ${plural(s.pending.length, 'migration')} pending` : ', up to date'}`;
     this.log.info(`Status: database ${s.path}; schema ${s.currentVersion ?? '(none)'} (${version}); ${s.invocations} invocations in ${s.sessions} sessions; user ${core.userId}; session ${core.session.id ?? '(none)'}; tracking ${tracking}`);
     const choice = await vscode.window.showInformationMessage(
@@ -97,39 +99,37 @@ export class MaintenanceCommands extends Disposable {
     const core = await this.host.ready;
     const unpushed = this.team?.unpushed(core) ?? 0;
     const teamNote = this.team?.configured
-      ? ` ${unpushed > 0 ? `${unpushed} run(s) were never sent to the team store and are lost with it. ` : ''}Your rows on the team server stay unless you also delete them there.`
+      ? ` ${unpushed > 0 ? `Lost with it: ${plural(unpushed, 'run')} never sent to the team store. ` : ''}Your rows on the team server stay unless you also delete them there.`
       : '';
-    const buttons = this.team?.configured ? ['Delete All Data', 'Delete All Data and My Team Rows'] : ['Delete All Data'];
-    const confirm = await vscode.window.showWarningMessage(
-      'Delete all Session Buddy data?',
-      {
-        modal: true,
-        detail: `Every recorded run, session, metric, anomaly and analysis in ${core.store.paths.db} is deleted, for every window, the CLI and the MCP server, together with the backups and the trained model beside it. This cannot be undone.${teamNote}`,
-      },
-      // The first button is focused: Enter keeps the data.
-      'Keep My Data',
-      ...buttons,
-    );
-    if (confirm === undefined || confirm === 'Keep My Data') return;
-    if (confirm === 'Delete All Data and My Team Rows') await this.deleteTeamRows(core);
+    const what = `Every recorded run, session, metric, anomaly and analysis in ${core.store.paths.db}, for every window, the CLI and the MCP server, with the backups and the trained model beside it.${teamNote}`;
+    const choices: DeleteChoice[] = [
+      { label: '$(shield) Keep My Data', description: 'nothing is deleted', choice: 'keep' },
+      { label: '$(trash) Delete All Data', description: 'cannot be undone', detail: what, choice: 'delete' },
+      ...(this.team?.configured ? [{ label: '$(trash) Delete All Data and My Team Rows', detail: 'The same, and your rows on the team server.', choice: 'deleteWithTeamRows' } as const] : []),
+    ];
+    // A pick rather than a modal: a modal always adds its own Cancel beside a button that keeps the data, and
+    // focuses its first button; here keeping is the first, active choice, so Enter and Escape both keep.
+    const confirm = await vscode.window.showQuickPick(choices, { title: 'Delete all Session Buddy data?', placeHolder: 'Enter keeps your data', ignoreFocusOut: true });
+    if (confirm === undefined || confirm.choice === 'keep') return;
+    if (confirm.choice === 'deleteWithTeamRows') await this.deleteTeamRows(core);
     const result = await this.withProgress('Deleting all data', () => core.lib.deleteAllData(core.store));
     core.session.forget();
     this.recorder.reset();
     if (this.recorder.isEnabled('explicit')) await core.session.current();
-    this.log.info(`Deleted all data in ${core.store.paths.db}; removed ${result.removedFiles.length} file(s): ${result.removedFiles.join(', ') || '(none)'}`);
+    this.log.info(`Deleted all data in ${core.store.paths.db}; removed ${plural(result.removedFiles.length, 'file')}: ${result.removedFiles.join(', ') || '(none)'}`);
     if (result.keptFiles.length) {
       this.log.warn(`Still written by a running process, removed when it ends: ${result.keptFiles.join(', ')}`);
-      void vscode.window.showWarningMessage(`Session Buddy: all data was deleted; ${result.keptFiles.length} log file(s) are still open in another running process and are removed when it ends (see the log).`);
+      void vscode.window.showWarningMessage(`Session Buddy: all data was deleted; still open in another running process and removed when it ends: ${plural(result.keptFiles.length, 'log file')} (see the log).`);
       return;
     }
-    void vscode.window.showInformationMessage(`Session Buddy: all data was deleted (${result.removedFiles.length} file(s) removed; see the log for the list).`);
+    void vscode.window.showInformationMessage(`Session Buddy: all data was deleted (${plural(result.removedFiles.length, 'file')} removed; see the log for the list).`);
   }
 
   /** A server that cannot be reached does not stop the local deletion; the user hears what stayed. */
   private async deleteTeamRows(core: Core): Promise<void> {
     try {
       const removed = await this.withProgress('Deleting your rows on the team server', () => this.team!.deleteServerRows(core));
-      this.log.info(`Deleted ${removed} of this member's row(s) on the team server`);
+      this.log.info(`Deleted this member's ${plural(removed, 'row')} on the team server`);
     } catch (err) {
       this.log.warn(`Team rows not deleted: ${(err as Error).message}`);
       void vscode.window.showWarningMessage(`Session Buddy: your rows on the team server were not deleted (${(err as Error).message}); run session-buddy team leave --delete later.`);

@@ -5,6 +5,7 @@ import { COMMANDS } from '../commandIds';
 import { Disposable } from '../lifecycle';
 import type { InvocationRecorder, PendingRun } from '../recorder';
 import type { StoreHost } from '../storeHost';
+import { plural } from '../../shared/words';
 
 interface SkillPick extends vscode.QuickPickItem {
   skill: string;
@@ -114,7 +115,7 @@ export class TrackSkillCommands extends Disposable {
     const core = await this.host.ready;
     return core.tracker
       .getSkillCounts(200)
-      .map((s) => ({ label: s.skill_name, description: `${s.total_invocations === 1 ? '1 run' : `${s.total_invocations} runs`} · ${Math.round(s.completion_rate * 100)}% completed`, skill: s.skill_name }));
+      .map((s) => ({ label: s.skill_name, description: `${plural(s.total_invocations, 'run')} · ${Math.round(s.completion_rate * 100)}% completed`, skill: s.skill_name }));
   }
 
   private pickSkill(): Promise<string | undefined> {
