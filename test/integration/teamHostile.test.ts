@@ -198,7 +198,7 @@ describe('a hostile member against the team store', postgresSkip(), () => {
         const pushed = await pushToTeam(local.store, server('mallory'));
         assert.equal(pushed.sent, 100);
         assert.deepEqual(pushed.held_back, [{ count: 150, reason: "the team's quota of 2100 rows per member per day is reached; the next push after 00:00 UTC sends them" }]);
-        assert.match(formatPush(pushed), /^Pushed 100 invocation\(s\) in 1 batch\(es\), 100 new to the server; roll-ups: [^\n]+\.\nHeld back 150 invocation\(s\): the team's quota of 2100 rows per member per day is reached; the next push after 00:00 UTC sends them\.\n$/);
+        assert.match(formatPush(pushed), /^Pushed 100 invocations in 1 batch, 100 new to the server; roll-ups: [^\n]+\.\nHeld back 150 invocations: the team's quota of 2100 rows per member per day is reached; the next push after 00:00 UTC sends them\.\n$/);
         await assert.rejects(as('mallory', (c) => insertOne(c, { event_id: 99_999, skill_name: 'flood-1' })), (e: Refused) => e.code === '54000' && /2100 rows per member per day/.test(e.message));
       } finally {
         await local.close();

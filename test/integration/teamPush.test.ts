@@ -62,7 +62,7 @@ describe('team push sends every confirmed run', postgresSkip(), () => {
     }));
     for (const [i, [member, n]] of Object.entries(tracked).entries()) {
       assert.equal(outputs[i].code, 0, outputs[i].err);
-      assert.match(outputs[i].out, new RegExp(`^Pushed ${n} invocation\\(s\\) in 1 batch\\(es\\), ${n} new to the server; roll-ups: `), member);
+      assert.match(outputs[i].out, new RegExp(`^Pushed ${n} invocations in 1 batch, ${n} new to the server; roll-ups: `), member);
       assert.equal(await onServer(member), n, member);
     }
   });
