@@ -7,7 +7,6 @@ import { skillsFromCommandLine } from '../../src/core/tracking/commandLine';
 import { isTestFileName } from '../../src/core/recommend/testFile';
 import { ago, plant, tempStore, type PlantedInvocation } from '../helpers/store';
 import { updateSkillDependencies } from '../../src/core/analytics/dependencies';
-import { estimateText, observedText } from '../../src/webview/successText';
 
 /**
  * 120 sessions of user "dev". Planted truths:
@@ -122,7 +121,7 @@ describe('recommendation engine', () => {
       assert.equal(recs.length, 1);
       assert.equal(recs[0].skill, 'pytest-run');
       assert.equal(recs[0].source, 'context');
-      assert.deepEqual(recs[0].action, { kind: 'command', command: 'python -m pytest' });
+      assert.deepEqual(recs[0].action, actionForSkill('pytest-run'));
       assert.deepEqual(await getRecommendations(empty.store, { userId: 'new', languageId: 'python', isTestFile: false }), []);
     } finally {
       await empty.close();
@@ -137,7 +136,9 @@ describe('recommendation engine', () => {
 
 describe('skill actions', () => {
   test('known skills map to their command, tasks to their label, scripts to the package manager', () => {
-    assert.deepEqual(actionForSkill('pytest-run'), { kind: 'command', command: 'python -m pytest' });
+    assert.deepEqual(actionForSkill('pytest-run', 'win32'), { kind: 'command', command: 'python -m pytest' });
+    assert.deepEqual(actionForSkill('pytest-run', 'linux'), { kind: 'command', command: 'python3 -m pytest' }, 'python3 where python is often missing');
+    assert.deepEqual(actionForSkill('pytest-run', 'darwin'), { kind: 'command', command: 'python3 -m pytest' });
     assert.deepEqual(actionForSkill('npm-test'), { kind: 'command', command: 'npm test' });
     assert.deepEqual(actionForSkill('task-e2e-pass'), { kind: 'task', label: 'e2e-pass' });
     assert.deepEqual(actionForSkill('npm-run-build:prod'), { kind: 'command', command: 'npm run build:prod' });
@@ -170,17 +171,5 @@ describe('test files', () => {
       assert.equal(isTestFileName(file), true, file);
     }
     for (const file of ['/p/src/app.ts', '/p/testing.py', '/p/src/contest.ts', '/p/latest/main.go']) assert.equal(isTestFileName(file), false, file);
-  });
-});
-
-describe('what a recommendation says of success', () => {
-  test('the observed share with its count, and the estimate only as a labelled one', () => {
-    const once = { observed: { completed: 1, runs: 1, scope: 'yours' as const }, estimate: 2 / 3, estimateFrom: 'smoothed' as const };
-    assert.equal(observedText(once.observed).text, '100% of 1 run');
-    assert.equal(estimateText(once).text, 'estimate 67%');
-    assert.match(estimateText(once).title, /smoothed with one success and one failure/);
-    assert.equal(estimateText({ ...once, estimate: 0.82, estimateFrom: 'model' }).text, 'predicted 82%');
-    assert.equal(observedText(null).text, 'never run');
-    assert.equal(observedText({ completed: 3, runs: 4, scope: 'everyone' }).text, '75% of 4 runs');
   });
 });

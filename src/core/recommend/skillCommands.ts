@@ -46,10 +46,18 @@ const SCRIPT = /^(npm|pnpm|yarn)-run-([a-z0-9][a-z0-9:_-]*)$/;
 const MAKE_TARGET = /^make-([a-z0-9][a-z0-9:_-]*)$/;
 const TASK = /^task-([a-z0-9][a-z0-9-]*)$/;
 
+/**
+ * The command for this platform: outside Windows `python` is often missing where `python3` is the
+ * interpreter (Debian, Ubuntu, macOS), while a virtual environment has both.
+ */
+function forPlatform(command: string, platform: NodeJS.Platform): string {
+  return platform !== 'win32' && command.startsWith('python ') ? `python3 ${command.slice('python '.length)}` : command;
+}
+
 /** How to run a skill; `{ kind: 'command' }` without a command when there is no known way. */
-export function actionForSkill(skill: string): RecommendationAction {
+export function actionForSkill(skill: string, platform: NodeJS.Platform = process.platform): RecommendationAction {
   const command = SKILL_COMMANDS[skill];
-  if (command) return { kind: 'command', command };
+  if (command) return { kind: 'command', command: forPlatform(command, platform) };
   const task = TASK.exec(skill);
   if (task) return { kind: 'task', label: task[1] };
   const script = SCRIPT.exec(skill);
