@@ -10,9 +10,10 @@
  * the user has paused tracking: the calls then resolve to `undefined`. Invalid input (an empty or
  * over-long skill name, a negative duration…) rejects with an error naming the field.
  */
+import type { ListedSkill, ListSection, RecommendationList } from './core/recommend/recommendationList';
 import type { Recommendation, RecommendationAction, RecommendationSource } from './core/recommend/types';
 
-export type { Recommendation, RecommendationAction, RecommendationSource };
+export type { ListedSkill, ListSection, Recommendation, RecommendationAction, RecommendationList, RecommendationSource };
 
 export interface TrackInvocationInput {
   /** e.g. "pytest-run", "deploy-staging"; at most 200 characters. */
@@ -69,6 +70,11 @@ export interface SessionBuddyApi {
   trackInvocation(input: TrackInvocationInput): Promise<number | undefined>;
   /** Starts a run now; complete it when it ends. */
   startInvocation(input: StartInvocationInput): RunningInvocation;
-  /** Ranked recommendations for what to run next, best first. */
+  /** The candidates of every source (dependencies, popularity, similar users, retries, the editor), ranked by the user's strategy. */
   getRecommendations(query?: RecommendationQuery): Promise<Recommendation[]>;
+  /**
+   * What the Recommendations view lists: Up next (`limit` items, each with the probability that it is
+   * the next run), Discover and More, and how often Up next was right on the user's newest runs.
+   */
+  getRecommendationList(query?: RecommendationQuery): Promise<RecommendationList>;
 }

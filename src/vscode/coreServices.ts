@@ -23,6 +23,8 @@ export { deleteAllData } from '../core/maintenance/deleteAllData';
 export { migrateSnapshot, plannedMigrations, plannedRollback, rollbackSnapshot } from '../core/maintenance/schemaChange';
 export { getStoreStatus } from '../core/maintenance/storeStatus';
 export { getRecommendations } from '../core/recommend/engine';
+export { accuracySentence, getRecommendationList, howToRun } from '../core/recommend/recommendationList';
+export { learnedFor } from '../core/recommend/learnedRecommendations';
 export { JobLease } from '../core/store/jobLease';
 export { SkillStore } from '../core/store/store';
 export { resolveUserId } from '../core/tracking/identity';

@@ -104,7 +104,8 @@ export class DashboardPanel extends WebviewHost<Ready, DashboardToHost> {
     });
     const reveal = this.reveal;
     this.reveal = undefined;
-    return { status: 'ready', data: this.latest, paused: !this.settings.current.trackingEnabled, reveal };
+    const upNext = core.lib.accuracySentence(core.lib.learnedFor(core.store, core.userId).accuracy());
+    return { status: 'ready', data: this.latest, paused: !this.settings.current.trackingEnabled, reveal, ...(upNext ? { upNext } : {}) };
   }
 
   /** Saves the top-skills table the page shows (range and workspace as chosen) as CSV. */

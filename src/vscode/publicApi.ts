@@ -20,6 +20,11 @@ function outcomeOf(outcome: InvocationOutcome | undefined): InvocationOutcome {
 }
 
 /** The object `activate()` returns (see src/api.ts); every call goes through the same recorder as the trackers. */
+/** Only the context fields: a caller cannot ask as another user. */
+function contextFields(query: RecommendationQuery): RecommendationQuery {
+  return { lastSkill: query.lastSkill, languageId: query.languageId, isTestFile: query.isTestFile, recentFailures: query.recentFailures, limit: query.limit };
+}
+
 export function createPublicApi(recorder: InvocationRecorder, recommendations: RecommendationService): SessionBuddyApi {
   return {
     apiVersion: 1,
@@ -43,7 +48,11 @@ export function createPublicApi(recorder: InvocationRecorder, recommendations: R
     },
     async getRecommendations(query: RecommendationQuery = {}) {
       requireObject('query', query);
-      return recommendations.get({ lastSkill: query.lastSkill, languageId: query.languageId, isTestFile: query.isTestFile, recentFailures: query.recentFailures, limit: query.limit });
+      return recommendations.get(contextFields(query));
+    },
+    async getRecommendationList(query: RecommendationQuery = {}) {
+      requireObject('query', query);
+      return recommendations.list(contextFields(query));
     },
   };
 }

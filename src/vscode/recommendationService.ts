@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { isTestFileName } from '../core/recommend/testFile';
+import type { RecommendationList } from '../core/recommend/recommendationList';
 import type { Recommendation, RecommendationContext } from '../core/recommend/types';
 import type { InvocationRecorder } from './recorder';
 import type { StoreHost } from './storeHost';
@@ -26,8 +27,20 @@ export class RecommendationService {
     };
   }
 
+  /** The candidates of every source, ranked by the user's strategy (the API's getRecommendations). */
   async get(query: RecommendationQuery = {}): Promise<Recommendation[]> {
     const core = await this.host.ready;
     return core.lib.getRecommendations(core.store, this.context(query, core.userId));
+  }
+
+  /**
+   * Up next, Discover and More, as the sidebar shows them, for this window's user now. No session is
+   * named: the user's last run, in whichever window or terminal, continues the context unless it was
+   * half an hour ago, as a person works across windows.
+   */
+  async list(query: RecommendationQuery = {}): Promise<RecommendationList> {
+    const core = await this.host.ready;
+    core.lib.learnedFor(core.store, core.userId);
+    return core.lib.getRecommendationList(core.store, this.context(query, core.userId));
   }
 }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { Recommendation } from '../core/recommend/types';
-import type { RecommendationItem, RecommendationsState, RecommendationsToHost } from '../webview/protocol';
+import { accuracySentence, type ListedSkill, type RecommendationList } from '../core/recommend/recommendationList';
+import type { RecommendationItem, RecommendationsHeading, RecommendationsState, RecommendationsToHost } from '../webview/protocol';
 import { EMPTY_STATE_COMMANDS } from './commandIds';
 import type { InvocationRecorder } from './recorder';
 import type { RecommendationService } from './recommendationService';
@@ -13,13 +13,27 @@ import { parseRecommendationsMessage } from './webviewMessages';
 
 type Ready = Extract<RecommendationsState, { status: 'ready' }>;
 
+/** The heading's words: how often Up next was right, and the A/B group when a test decides "More". */
+export function headingOf(list: Pick<RecommendationList, 'accuracy' | 'choice'>): RecommendationsHeading {
+  const { accuracy, choice } = list;
+  const right = accuracySentence(accuracy);
+  const strategy = choice.abTest
+    ? `A/B test ${choice.abTest.testId}: you are in its ${choice.abTest.group} group, so "More" shows ${choice.strategy.replaceAll('_', ' ')}.`
+    : undefined;
+  return { ...(right ? { accuracy: right } : {}), ...(strategy ? { strategy } : {}) };
+}
+
 /**
- * The Recommendations webview view: the list follows the store, the window's context (last skill,
- * recent failures) and the active editor. Run executes an item from this host's own list.
+ * The Recommendations webview view: Up next, Discover and More (core/recommend/recommendationList.ts)
+ * for this window's user, session and active editor, refreshed when a run is recorded. Run executes an
+ * item from this host's own list and records which place was chosen; Dismiss hides an item in this
+ * window until it reloads.
  */
 export class RecommendationsViewProvider extends WebviewHost<Ready, RecommendationsToHost> implements vscode.WebviewViewProvider {
   static readonly viewType = 'sessionBuddy.recommendations';
-  private latest: Recommendation[] = [];
+  private latest: RecommendationList | undefined;
+  private shown: ListedSkill[] = [];
+  private readonly dismissed = new Set<string>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -56,29 +70,39 @@ export class RecommendationsViewProvider extends WebviewHost<Ready, Recommendati
 
   protected receive(message: Exclude<RecommendationsToHost, { type: 'ready' }>): void {
     if (message.type === 'action') void vscode.commands.executeCommand(EMPTY_STATE_COMMANDS[message.action]);
+    else if (message.type === 'dismiss') this.dismiss(message.skill);
     else this.run(message.skill);
   }
 
   protected async compute(core: Core): Promise<Ready> {
-    this.latest = await this.service.get();
-    const items = await Promise.all(this.latest.map((rec) => this.item(rec)));
+    const list = await this.service.list();
+    this.latest = list;
+    this.shown = list.items.filter((item) => !this.dismissed.has(item.skill)).map((item, i) => ({ ...item, rank: i + 1 }));
+    const items = await Promise.all(this.shown.map((item) => this.item(item)));
     const empty = !this.settings.current.trackingEnabled ? 'paused' : core.lib.hasRecordedRuns(core.store) ? 'no-match' : 'no-data';
-    return { status: 'ready', items, empty: items.length ? undefined : empty };
+    return { status: 'ready', items, heading: headingOf(list), empty: items.length ? undefined : empty };
+  }
+
+  private dismiss(skill: string): void {
+    if (!this.shown.some((item) => item.skill === skill)) return;
+    this.dismissed.add(skill);
+    this.refresh();
   }
 
   private run(skill: string): void {
     // The action is taken from our own list, never from the page.
-    const rec = this.latest.find((r) => r.skill === skill);
-    if (!rec) return;
-    if (rec.abTest) this.recorder.expectAbOutcome(rec.skill, rec.abTest.testId);
-    this.runner.run(rec.skill, rec.action).catch((err: Error) => {
+    const item = this.shown.find((r) => r.skill === skill);
+    if (!item) return;
+    this.recorder.expectChoice(item.skill, { rank: item.rank, alternatives: this.shown.map((r) => r.skill), testId: this.latest?.choice.abTest?.testId });
+    this.runner.run(item.skill, item.action).catch((err: Error) => {
       this.log.error(`Could not run ${skill}: ${err.message}`);
       void vscode.window.showErrorMessage(`Session Buddy could not run ${skill}: ${err.message}`);
     });
   }
 
-  private async item(rec: Recommendation): Promise<RecommendationItem> {
-    const runLabel = this.runner.describe(await this.runner.resolve(rec.skill, rec.action));
-    return { skill: rec.skill, score: rec.score, success: rec.success, reason: rec.reason, source: rec.source, runLabel };
+  private async item(listedSkill: ListedSkill): Promise<RecommendationItem> {
+    const { skill, section, rank, probability, reason, action, howToRun } = listedSkill;
+    const runLabel = this.runner.describe(await this.runner.resolve(skill, action));
+    return { skill, section, rank, probability, reason, ...(runLabel ? { runLabel } : { howToRun }) };
   }
 }

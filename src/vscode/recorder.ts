@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { startPendingRun, type PendingRun } from '../core/tracking/pendingRun';
-import { RunContext } from '../core/tracking/runContext';
+import { RunContext, type ListChoice } from '../core/tracking/runContext';
 import type { InvocationInput } from '../core/tracking/tracker';
 import { Disposable } from './lifecycle';
 import { isTracking, type SettingsWatcher, type TrackerSource } from './settings';
@@ -9,6 +9,11 @@ import type { StoreHost } from './storeHost';
 export type { PendingRun } from '../core/tracking/pendingRun';
 
 export type StartDetails = Omit<InvocationInput, 'sessionId' | 'skillName' | 'completed' | 'durationSeconds' | 'invokedAt'>;
+
+/** The fields of a run chosen from the list. */
+function chosen(choice: ListChoice | undefined): Pick<InvocationInput, 'selectionRank' | 'alternativesConsidered'> {
+  return choice ? { selectionRank: choice.rank, alternativesConsidered: choice.alternatives } : {};
+}
 
 /**
  * Where every tracker records: checks the privacy switches, puts the run in the window's session
@@ -51,8 +56,9 @@ export class InvocationRecorder extends Disposable {
     return startPendingRun(skill, async (run) => {
       const { core, sessionId } = await session;
       const { errorType, followUpActions } = run.outcome;
-      const id = await core.tracker.trackInvocation({ ...details, sessionId, skillName: skill, invokedAt: run.invokedAt, completed: run.completed, durationSeconds: run.durationSeconds, errorType, followUpActions });
-      this.finished(skill.trim(), run.completed, source, run.durationSeconds);
+      const choice = this.context.takeChoice(skill.trim());
+      const id = await core.tracker.trackInvocation({ ...details, ...chosen(choice), sessionId, skillName: skill, invokedAt: run.invokedAt, completed: run.completed, durationSeconds: run.durationSeconds, errorType, followUpActions });
+      this.finished(skill.trim(), run.completed, source, run.durationSeconds, choice);
       return id;
     });
   }
@@ -62,18 +68,20 @@ export class InvocationRecorder extends Disposable {
     if (!this.isEnabled(source)) return undefined;
     const core = await this.host.ready;
     const sessionId = await core.session.current();
-    const id = await core.tracker.trackInvocation({ ...input, sessionId, skillName: skill });
-    this.finished(skill.trim(), input.completed === true, source, input.durationSeconds);
+    const choice = this.context.takeChoice(skill.trim());
+    const id = await core.tracker.trackInvocation({ ...input, ...chosen(choice), sessionId, skillName: skill });
+    this.finished(skill.trim(), input.completed === true, source, input.durationSeconds, choice);
     return id;
   }
 
   /**
-   * The next recorded run of `skill` (within half an hour) is the outcome of a recommendation run
-   * under an A/B test: it is recorded for the user's group, which is how the test measures whether
-   * a strategy helps.
+   * The next recorded run of `skill` (within half an hour) was chosen from the Recommendations list:
+   * it is recorded with its rank and the list shown (selection_rank, alternatives_considered), and
+   * under an A/B test it is the outcome for the user's group, which is how the test measures
+   * whether a strategy helps.
    */
-  expectAbOutcome(skill: string, testId: number): void {
-    this.context.awaitAbOutcome(skill, testId);
+  expectChoice(skill: string, choice: ListChoice): void {
+    this.context.awaitChoice(skill, choice);
   }
 
   /** Forgets the window's context (after all data was deleted). */
@@ -82,11 +90,11 @@ export class InvocationRecorder extends Disposable {
     this.emitter.fire();
   }
 
-  private finished(skill: string, completed: boolean, source: TrackerSource, durationSeconds: number | undefined): void {
-    const testId = this.context.noteOutcome(skill, completed);
-    this.log.info(`Tracked ${skill} (${source}): ${completed ? 'completed' : 'not completed'}`);
+  private finished(skill: string, completed: boolean, source: TrackerSource, durationSeconds: number | undefined, choice: ListChoice | undefined): void {
+    this.context.noteOutcome(skill, completed);
+    this.log.info(`Tracked ${skill} (${source}): ${completed ? 'completed' : 'not completed'}${choice ? `, chosen at rank ${choice.rank} of the Recommendations list` : ''}`);
     this.emitter.fire();
-    if (testId !== undefined) void this.recordAbOutcome(testId, skill, completed, durationSeconds);
+    if (choice?.testId !== undefined) void this.recordAbOutcome(choice.testId, skill, completed, durationSeconds);
   }
 
   private async recordAbOutcome(testId: number, skill: string, completed: boolean, durationSeconds: number | undefined): Promise<void> {

@@ -22,9 +22,11 @@ export function parseRecommendationsMessage(value: unknown): RecommendationsToHo
   switch (typeOf(value)) {
     case 'ready':
       return { type: 'ready' };
-    case 'run': {
+    case 'run':
+    case 'dismiss': {
       const skill = skillOf(value);
-      return skill === undefined ? undefined : { type: 'run', skill };
+      const type = typeOf(value) as 'run' | 'dismiss';
+      return skill === undefined ? undefined : { type, skill };
     }
     case 'action':
       return actionMessage(value);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { EXTENSION_ID, findBytesBesideDatabase, findTextInDatabase, startWorkbench, waitFor } from './harness.mjs';
+import { cliRun, EXTENSION_ID, findBytesBesideDatabase, findTextInDatabase, startWorkbench, waitFor } from './harness.mjs';
 
 const SECRET = 'ZQXSECRET42';
 const SECRET_COMMAND = `npm test -- --grep ${SECRET}`;
@@ -137,26 +137,69 @@ test('the status bar shows the runs of today and their completion rate', { timeo
   await wb.screenshot('status-bar', { hover: wb.statusItem });
 });
 
-test('the Recommendations view renders items and Run executes one', { timeout: TEST_TIMEOUT }, async () => {
+test('the Recommendations view says what it lists; Run executes an item and records the place chosen and the list shown', { timeout: TEST_TIMEOUT }, async () => {
   await wb.closeQuickInput();
   await wb.openViewContainer('Session Buddy');
   const view = await wb.webviewFrame('[data-testid="recommendations"]');
   const items = view.locator('[data-testid="recommendation"]');
   await items.first().waitFor({ state: 'visible', timeout: 30_000 });
-  const shown = await items.evaluateAll((nodes) => nodes.map((n) => Object.fromEntries(['rec-skill', 'rec-score', 'rec-success', 'rec-reason']
-    .map((id) => [id, n.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() ?? null]))));
+  assert.equal(await view.locator('[data-testid="rec-title"]').innerText(), 'What to run next');
+  await view.locator('[data-testid="rec-section-up-next"] h2', { hasText: 'Up next' }).waitFor({ state: 'visible', timeout: 10_000 });
+  const shown = await items.evaluateAll((nodes) => nodes.map((n) => ({
+    skill: n.querySelector('[data-testid="rec-skill"]')?.textContent?.trim() ?? null,
+    section: n.getAttribute('data-section'),
+    probability: n.querySelector('[data-testid="rec-probability"]')?.textContent?.trim() ?? null,
+    reason: n.querySelector('[data-testid="rec-reason"]')?.textContent?.trim() ?? null,
+    run: Boolean(n.querySelector('[data-testid="rec-run"]')),
+    how: n.querySelector('[data-testid="rec-how"]')?.textContent?.trim() ?? null,
+  })));
   wb.fact('recommendations', shown);
   for (const item of shown) {
-    for (const [field, value] of Object.entries(item)) assert.ok(value, `every recommendation shows its ${field} (${JSON.stringify(item)})`);
+    assert.ok(item.skill && item.reason, `every recommendation shows its skill and one reason (${JSON.stringify(item)})`);
+    if (item.section !== 'more') assert.match(item.probability ?? '', /^\d{1,3}%$/, `Up next and Discover show one probability (${JSON.stringify(item)})`);
+    assert.ok(item.run || item.how, `an item either runs or says how (${JSON.stringify(item)})`);
   }
+  assert.equal(shown[0].section, 'up-next');
   await wb.screenshot('recommendations');
 
+  const first = shown.findIndex((item) => item.run);
+  const skill = shown[first].skill;
   const [{ last }] = await wb.sql('SELECT coalesce(max(id), 0) AS last FROM skill_invocation');
-  const skill = shown[0]['rec-skill'];
-  await items.first().locator('[data-testid="rec-run"]').click();
-  const added = await wb.waitForRows(`SELECT id, skill_name, completed FROM skill_invocation WHERE id > ${Number(last)} ORDER BY id`,
+  await items.nth(first).locator('[data-testid="rec-run"]').click();
+  const added = await wb.waitForRows(`SELECT id, skill_name, completed, selection_rank, alternatives_considered FROM skill_invocation WHERE id > ${Number(last)} ORDER BY id`,
     (rows) => rows.some((r) => r.skill_name === skill), { timeout: 45_000, what: `a new invocation of ${skill} after clicking Run` });
+  const run = added.find((r) => r.skill_name === skill);
+  assert.equal(run.selection_rank, first + 1, 'the place clicked is recorded');
+  assert.deepEqual(JSON.parse(run.alternatives_considered), shown.map((item) => item.skill), 'with the list as shown');
   wb.fact('recommendationRun', { skill, added });
+});
+
+test('Up next puts a planted loop\'s next step first with its probability and counts; the keyboard dismisses an item', { timeout: TEST_TIMEOUT }, async () => {
+  // Six sessions of e2e-plant-build then e2e-plant-deploy, recorded by the CLI into the window's store,
+  // then a seventh that has just run e2e-plant-build: what comes next is known.
+  for (let i = 0; i < 6; i++) {
+    for (const skill of ['e2e-plant-build', 'e2e-plant-deploy']) await cliRun(wb.dbPath, ['track', '--skill', skill, '--session', `e2e-plant-${i}`]);
+  }
+  await cliRun(wb.dbPath, ['track', '--skill', 'e2e-plant-build', '--session', 'e2e-plant-6']);
+  await wb.openViewContainer('Session Buddy');
+  const view = await wb.webviewFrame('[data-testid="recommendations"]');
+  const upNext = view.locator('[data-testid="rec-section-up-next"] [data-testid="recommendation"]');
+  await waitFor(async () => (await upNext.first().getAttribute('data-skill')) === 'e2e-plant-deploy',
+    { timeout: 30_000, what: 'e2e-plant-deploy first in Up next' }).catch(async (err) => {
+    await wb.screenshot('planted-up-next');
+    throw new Error(`${err.message}: ${JSON.stringify(await upNext.allInnerTexts())}`);
+  });
+  const top = upNext.first();
+  const probability = Number((await top.locator('[data-testid="rec-probability"]').innerText()).replace('%', ''));
+  assert.ok(probability > 50 && probability <= 100, `six of six times: ${probability}%`);
+  assert.match(await top.locator('[data-testid="rec-reason"]').innerText(), /e2e-plant-build.*you ran e2e-plant-deploy next 6 of 6 times\./);
+  assert.match(await top.locator('[data-testid="rec-how"]').innerText(), /knows no command for e2e-plant-deploy/, 'no Run for a skill without a command: the item says how');
+  await wb.screenshot('recommendations-planted');
+
+  await top.focus();
+  await wb.page.keyboard.press('Delete');
+  await waitFor(async () => (await upNext.first().getAttribute('data-skill')) !== 'e2e-plant-deploy', { timeout: 10_000, what: 'the dismissed item to leave the list' });
+  assert.equal(await view.locator('[data-skill="e2e-plant-deploy"]').count(), 0);
 });
 
 test('Run on a recommended task that failed before runs it again, the task ends, and the run is recorded', { timeout: TEST_TIMEOUT }, async () => {

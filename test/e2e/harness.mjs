@@ -122,6 +122,12 @@ export async function sqlRows(db, query) {
   return JSON.parse(stdout);
 }
 
+/** Runs `node dist/cli.js --db <db> <args…>` and returns what it printed. */
+export async function cliRun(db, args) {
+  const { stdout } = await execFileAsync(process.execPath, [CLI, '--db', db, ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
+}
+
 const quoteIdent = (name) => `"${String(name).replaceAll('"', '""')}"`;
 const quoteText = (text) => `'${String(text).replaceAll("'", "''")}'`;
 

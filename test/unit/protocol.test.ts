@@ -8,6 +8,7 @@ import { SAFE_SKILL_NAME, ValidationError, isSkillName, requireName } from '../.
 test('well-formed recommendations-view messages are accepted as themselves', () => {
   assert.deepEqual(parseRecommendationsMessage({ type: 'ready' }), { type: 'ready' });
   assert.deepEqual(parseRecommendationsMessage({ type: 'run', skill: 'pytest-run' }), { type: 'run', skill: 'pytest-run' });
+  assert.deepEqual(parseRecommendationsMessage({ type: 'dismiss', skill: 'pytest-run' }), { type: 'dismiss', skill: 'pytest-run' });
   for (const action of EMPTY_STATE_ACTIONS) assert.deepEqual(parseRecommendationsMessage({ type: 'action', action }), { type: 'action', action });
 });
 
@@ -40,6 +41,8 @@ test('malformed messages are refused', () => {
     { type: 'run', skill: '   ' },
     { type: 'run', skill: 12 },
     { type: 'run', skill: 'x'.repeat(201) },
+    { type: 'dismiss' },
+    { type: 'dismiss', skill: '' },
     { type: 'action', action: 'workbench.action.terminal.sendSequence' },
     { type: 'action' },
   ];

@@ -23,7 +23,7 @@ function fakeRecorder(enabled: boolean) {
   return { recorder: recorder as unknown as InvocationRecorder, calls };
 }
 
-const noRecommendations = { get: async (query: unknown) => [query] } as unknown as RecommendationService;
+const noRecommendations = { get: async (query: unknown) => [query], list: async (query: unknown) => ({ items: [query] }) } as unknown as RecommendationService;
 
 test('only the documented fields reach the recorder: a caller cannot choose the session or the user', async () => {
   const { recorder, calls } = fakeRecorder(true);
@@ -70,4 +70,7 @@ test('getRecommendations passes only the context fields on', async () => {
   const api = createPublicApi(recorder, noRecommendations);
   const [query] = (await api.getRecommendations({ lastSkill: 'pytest-run', limit: 3, userId: 'other' } as never)) as unknown as Record<string, unknown>[];
   assert.deepEqual(query, { lastSkill: 'pytest-run', languageId: undefined, isTestFile: undefined, recentFailures: undefined, limit: 3 });
+  const { items: [listQuery] } = (await api.getRecommendationList({ limit: 4, userId: 'other' } as never)) as unknown as { items: Record<string, unknown>[] };
+  assert.deepEqual(listQuery, { lastSkill: undefined, languageId: undefined, isTestFile: undefined, recentFailures: undefined, limit: 4 });
+  await assert.rejects(() => api.getRecommendationList('python' as never), /query: must be an object/);
 });

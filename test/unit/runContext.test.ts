@@ -23,16 +23,17 @@ test('recent failures: newest first, forgotten when the skill completes or after
   assert.deepEqual(context.recentFailures, []);
 });
 
-test('an awaited A/B outcome is the next run of that skill, within half an hour, once', () => {
+test('a skill chosen from the list is the next run of that skill, within half an hour, once', () => {
   const time = fakeTime();
   const context = new RunContext(time.now);
-  context.awaitAbOutcome('pytest-run', 7);
-  assert.equal(context.noteOutcome('ruff-check', true), undefined, 'another skill is not the outcome');
-  assert.equal(context.noteOutcome('pytest-run', false), 7);
-  assert.equal(context.noteOutcome('pytest-run', true), undefined, 'only the first run after the recommendation counts');
-  context.awaitAbOutcome('lint', 8);
+  const list = ['ruff-check', 'pytest-run', 'mypy-check'];
+  context.awaitChoice('pytest-run', { rank: 2, alternatives: list, testId: 7 });
+  assert.equal(context.takeChoice('ruff-check'), undefined, 'another skill is not the choice');
+  assert.deepEqual(context.takeChoice('pytest-run'), { rank: 2, alternatives: list, testId: 7 });
+  assert.equal(context.takeChoice('pytest-run'), undefined, 'only the first run after the click counts');
+  context.awaitChoice('lint', { rank: 1, alternatives: ['lint'] });
   time.advance(RECENT_MS + 1);
-  assert.equal(context.noteOutcome('lint', true), undefined, 'too late to be the recommendation\'s outcome');
+  assert.equal(context.takeChoice('lint'), undefined, 'too late to be the run chosen');
 });
 
 test('a pending run takes its time when it starts and measures its duration once', async () => {

@@ -153,16 +153,25 @@ describe('agent tools: answers on a seeded store', () => {
     assert.ok(!deps.some((d) => d.skill_b === 'deploy'));
   });
 
-  test("get_recommendations: fmt after lint under the dependency strategy; the user's A/B group is reported", async () => {
+  test("get_recommendations: Up next with probabilities, then More with fmt after lint under the dependency strategy; the user's A/B group is reported", async () => {
     const ratio = getAbTest(env.store, abTestId).assignment_ratio;
     const controlUser = Array.from({ length: 50 }, (_, i) => `viewer-${i}`).find((u) => groupFor(abTestId, u, ratio) === 'control')!;
     const result = await runTool({ ...ctx, userId: controlUser }, 'get_recommendations', { last_skill: 'lint', limit: 3 });
     assert.equal(result.strategy, 'popularity_dependencies');
     assert.deepEqual(result.ab_test, { test_id: abTestId, group: 'control' });
-    const recs = result.recommendations as { skill_name: string; score: number; success_probability: number; source: string }[];
-    assert.equal(recs[0].skill_name, 'fmt');
-    assert.equal(recs[0].source, 'dependency');
-    assert.ok(recs.every((r) => r.score >= 0 && r.score <= 1 && r.success_probability >= 0 && r.success_probability <= 1));
+    type Listed = { skill_name: string; section: string; rank: number; probability: number | null; source: string };
+    const recs = result.recommendations as Listed[];
+    assert.deepEqual(recs.map((r) => r.rank), recs.map((_, i) => i + 1), 'ranks are the places shown');
+    const order = ['up-next', 'discover', 'more'];
+    assert.deepEqual([...recs.map((r) => order.indexOf(r.section))].sort((a, b) => a - b), recs.map((r) => order.indexOf(r.section)), 'Up next, then Discover, then More');
+    const upNext = recs.filter((r) => r.section === 'up-next');
+    assert.equal(upNext.length, 3, 'limit is the length of Up next');
+    assert.ok(upNext.every((r, i) => r.probability! > 0 && r.probability! <= 1 && (i === 0 || r.probability! <= upNext[i - 1].probability!)), JSON.stringify(upNext));
+    const fmt = recs.find((r) => r.skill_name === 'fmt');
+    assert.ok(fmt, JSON.stringify(recs));
+    if (fmt.section === 'more') assert.equal(fmt.source, 'dependency');
+    assert.ok(recs.filter((r) => r.section === 'more').every((r) => r.probability === null));
+    assert.equal(new Set(recs.map((r) => r.skill_name)).size, recs.length, 'a skill is listed once');
     const alice = await runTool(ctx, 'get_recommendations', { last_skill: 'lint' });
     const group = groupFor(abTestId, 'alice', ratio);
     assert.deepEqual(alice.ab_test, { test_id: abTestId, group });

@@ -70,8 +70,15 @@ export class LearnedRecommendations implements Disposable {
   private ready: Promise<void> = Promise.resolve();
 
   /** `watchedUser`: whose runs "how often Up next was right" counts (the editor's own user). */
-  constructor(private readonly store: Store, private readonly watchedUser?: string) {
+  constructor(private readonly store: Store, private watchedUser?: string) {
     this.listening = store.onDidApply((events) => this.learnFrom(events));
+  }
+
+  /** Counts "how often Up next was right" for `user` from now on, and from what the next catch-up replays. */
+  watch(user: string): void {
+    if (user === this.watchedUser) return;
+    this.watchedUser = user;
+    this.outcomes.length = 0;
   }
 
   /** Learns the newest stored runs, a page at a time, yielding between pages; resolves when done. */
@@ -182,4 +189,23 @@ export class LearnedRecommendations implements Disposable {
   private sourceColumn(): string {
     return one(this.store.db, "SELECT 1 AS x FROM pragma_table_info('skill_invocation') WHERE name = 'source'") ? 'i.source' : 'NULL';
   }
+}
+
+const perStore = new WeakMap<Store, LearnedRecommendations>();
+
+/**
+ * The one LearnedRecommendations of a store in this process, created (and caught up) by the first
+ * caller: the sidebar, the agent tools and the API all ask the same learned models. The editor names
+ * its user (`watchedUser`) first, so that the catch-up already counts how often Up next was right.
+ */
+export function learnedFor(store: Store, watchedUser?: string): LearnedRecommendations {
+  let learned = perStore.get(store);
+  if (!learned) {
+    learned = new LearnedRecommendations(store, watchedUser);
+    perStore.set(store, learned);
+    learned.catchUp().catch(() => undefined);
+  } else if (watchedUser !== undefined) {
+    learned.watch(watchedUser);
+  }
+  return learned;
 }

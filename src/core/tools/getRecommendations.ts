@@ -1,4 +1,4 @@
-import { getRecommendations } from '../recommend/engine';
+import { getRecommendationList } from '../recommend/recommendationList';
 import { limitParam, skillNameParam } from './parameters';
 import { defineTool } from './tool';
 
@@ -14,7 +14,7 @@ export const getRecommendationsTool = defineTool<Args>({
   name: 'get_recommendations',
   title: 'What to run next',
   description:
-    "Ranked suggestions of the skill to run next for this user: skills that usually follow the last one (lift), popular skills, what similar users run, retries of recent failures and skills that suit the active file (which sources are used follows the user's group when an A/B test is running). Each has a score (0..1), the estimated success (0..1) with what it is estimated from (the trained model, or the observed share smoothed), the observed completed runs and runs, a one-line reason and, when known, how to run it.",
+    "What this user is likely to run next, as the Recommendations sidebar lists it: `up-next` items (the next-skill model learned from the user's recorded runs, most probable first, each with the calibrated probability 0..1 that it is the very next run), then `discover` items (skills users with a similar history run that this user has not tried, with the probability that it is the next one tried), then `more` (skills used in the same sessions as `last_skill` far more often than chance, or by teammates; no probability; which of these follows the user's group when an A/B test is running). Each has a one-line reason with the counts behind it and, when known, how to run it. Also: how often up-next was right on the user's newest runs (top 1, top 3).",
   writes: 'never',
   inputSchema: {
     type: 'object',
@@ -28,7 +28,7 @@ export const getRecommendationsTool = defineTool<Args>({
     additionalProperties: false,
   },
   async handler({ store, userId }, args) {
-    const recommendations = await getRecommendations(store, {
+    const list = await getRecommendationList(store, {
       userId,
       lastSkill: args.last_skill,
       languageId: args.language_id,
@@ -36,21 +36,20 @@ export const getRecommendationsTool = defineTool<Args>({
       recentFailures: args.recent_failures,
       limit: args.limit,
     });
-    const first = recommendations[0];
     return {
-      strategy: first?.strategy ?? null,
-      ab_test: first?.abTest ? { test_id: first.abTest.testId, group: first.abTest.group } : null,
-      recommendations: recommendations.map((r) => ({
+      strategy: list.choice.strategy,
+      ab_test: list.choice.abTest ? { test_id: list.choice.abTest.testId, group: list.choice.abTest.group } : null,
+      up_next_accuracy: { runs: list.accuracy.runs, top1: list.accuracy.top1, top3: list.accuracy.top3 },
+      recommendations: list.items.map((r) => ({
         skill_name: r.skill,
-        score: r.score,
-        success_probability: r.successProbability,
-        success_estimated_from: r.success.estimateFrom,
-        observed: r.success.observed && { completed: r.success.observed.completed, runs: r.success.observed.runs, scope: r.success.observed.scope },
+        section: r.section,
+        rank: r.rank,
+        probability: r.probability,
         reason: r.reason,
         source: r.source,
         action: r.action,
       })),
-      message: `Generated ${recommendations.length} recommendations`,
+      message: `Generated ${list.items.length} recommendations`,
     };
   },
 });

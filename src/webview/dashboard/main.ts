@@ -342,7 +342,7 @@ function render(state: DashboardState): void {
   else {
     const d = state.data;
     if (d.demo) view.append(el('p', { class: 'demo', 'data-testid': 'demo-banner' }, 'Demo data: this history was generated to show the dashboard; it is not yours.'));
-    view.append(header(d), timeline(d), topSkills(d.topSkills, d), agentVsHuman(d.agentVsHuman, d), perSkill(d.series, d), trendChart(d), anomalies(d.anomalies, d), trends(d.trends));
+    view.append(header(d), ...(state.upNext ? [el('p', { class: 'summary', 'data-testid': 'up-next-accuracy' }, state.upNext)] : []), timeline(d), topSkills(d.topSkills, d), agentVsHuman(d.agentVsHuman, d), perSkill(d.series, d), trendChart(d), anomalies(d.anomalies, d), trends(d.trends));
   }
   root.replaceChildren(view);
   if (state.status !== 'ready') return;
