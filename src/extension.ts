@@ -74,7 +74,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
     vscode.window.registerWebviewViewProvider(RecommendationsViewProvider.viewType, view),
     team,
     new SkillStatusBar(host, settings, log, team),
-    new AlertNotifier(host, context.globalState, settings, log, () => dashboard.show({ reveal: 'anomalies' })),
+    new AlertNotifier(host, context.globalState, settings, log, (reveal) => dashboard.show({ reveal })),
     vscode.commands.registerCommand(COMMANDS.showDashboard, () => dashboard.show()),
     vscode.commands.registerCommand(COMMANDS.refreshRecommendations, () => view.update()),
     new TrackSkillCommands(host, recorder, log),

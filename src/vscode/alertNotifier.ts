@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { AlertMemory } from '../core/dashboard/alerts';
+import type { AlertKind, AlertMemory } from '../core/dashboard/alerts';
+import type { DashboardSection } from '../webview/protocol';
 import { Disposable } from './lifecycle';
 import { affects, type SettingsWatcher } from './settings';
 import type { StoreHost } from './storeHost';
@@ -9,6 +10,8 @@ import { throttle } from './throttle';
 const SHOWN_KEY = 'sessionBuddy.alerts.shown';
 const SHOW = 'Show';
 const NEVER = "Don't Show Again";
+/** Where Show takes the user: the dashboard's list of that kind of alert. */
+const SECTION_OF: Record<AlertKind, DashboardSection> = { anomaly: 'anomalies', regression: 'regressions' };
 
 function memoryOf(state: vscode.Memento): AlertMemory {
   const shown: unknown = state.get(SHOWN_KEY);
@@ -28,8 +31,8 @@ export class AlertNotifier extends Disposable {
     private readonly state: vscode.Memento,
     private readonly settings: SettingsWatcher,
     private readonly log: vscode.LogOutputChannel,
-    /** Opens the dashboard at its anomalies. */
-    private readonly show: () => void,
+    /** Opens the dashboard at a section. */
+    private readonly show: (section: DashboardSection) => void,
   ) {
     super();
     this.register(settings.onDidChange((e) => {
@@ -54,8 +57,9 @@ export class AlertNotifier extends Disposable {
     if (fresh.length === 0) return;
     const summary = core.lib.alertSummary(fresh);
     this.log.info(`Alert: ${summary}`);
+    const section: DashboardSection = SECTION_OF[fresh[0].kind];
     void vscode.window.showWarningMessage(`Session Buddy: ${summary}`, SHOW, NEVER).then(async (choice) => {
-      if (choice === SHOW) this.show();
+      if (choice === SHOW) this.show(section);
       else if (choice === NEVER) await this.settings.write('alerts.notify', false);
     });
   }

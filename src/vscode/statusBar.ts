@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { TodaySummary } from '../core/dashboard/today';
+import { changeStartWords } from '../shared/changeWords';
 import { plural } from '../shared/words';
 import type { DayBoundary } from '../core/days';
 import type { SettingsWatcher } from './settings';
@@ -22,6 +23,14 @@ function tooltip(summary: TodaySummary, paused: boolean, boundary: DayBoundary, 
   for (const s of summary.topSkills) md.appendText(`${s.skill}: ${plural(s.invocations, 'run')}, ${Math.round(s.completionRate * 100)}% completed\n\n`);
   const more = summary.skills - summary.topSkills.length;
   if (more > 0) md.appendText(`and ${plural(more, 'more skill')}\n\n`);
+  warnings(md, summary);
+  if (team) md.appendText(`Team: ${team}\n\n`);
+  md.appendMarkdown('Click to open the dashboard.');
+  return md;
+}
+
+/** The newest open anomaly and the newest open regression, each with how many more there are. */
+function warnings(md: vscode.MarkdownString, summary: TodaySummary): void {
   const a = summary.latestAnomaly;
   if (a) {
     md.appendMarkdown('$(warning) ');
@@ -29,9 +38,25 @@ function tooltip(summary: TodaySummary, paused: boolean, boundary: DayBoundary, 
     if (summary.openAnomalies > 1) md.appendText(` (+${summary.openAnomalies - 1} more)`);
     md.appendMarkdown('\n\n');
   }
-  if (team) md.appendText(`Team: ${team}\n\n`);
-  md.appendMarkdown('Click to open the dashboard.');
-  return md;
+  const [r, ...more] = summary.openRegressions;
+  if (r) {
+    md.appendMarkdown('$(warning) ');
+    md.appendText(`${r.skill}: ${r.change} since ${changeStartWords(r)}`);
+    if (more.length) md.appendText(` (and ${plural(more.length, 'more open regression')})`);
+    md.appendMarkdown('\n\n');
+  }
+}
+
+/** What a screen reader says for the item: the text, and the warnings the colour shows. */
+function accessibleLabel(summary: TodaySummary, paused: boolean): string {
+  const completed = summary.completionRate === null ? '' : `, ${Math.round(summary.completionRate * 100)} percent completed`;
+  const anomalies = summary.openAnomalies ? `, ${plural(summary.openAnomalies, 'open anomaly')}` : '';
+  const regressions = summary.openRegressions.length ? `, ${plural(summary.openRegressions.length, 'open regression')}` : '';
+  return `Session Buddy: ${paused ? 'tracking paused, ' : ''}${plural(summary.invocations, 'run')} today${completed}${anomalies}${regressions}`;
+}
+
+function warned(summary: TodaySummary): boolean {
+  return summary.openAnomalies > 0 || summary.openRegressions.length > 0;
 }
 
 /**
@@ -82,10 +107,8 @@ export class SkillStatusBar extends Disposable {
       const summary = core.lib.getTodaySummary(core.store, new Date(), settings.dayBoundary);
       this.item.text = core.lib.statusText(summary, paused);
       this.item.tooltip = tooltip(summary, paused, settings.dayBoundary, this.team?.describe());
-      this.item.backgroundColor = summary.openAnomalies > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-      this.item.accessibilityInformation = {
-        label: `Session Buddy: ${paused ? 'tracking paused, ' : ''}${plural(summary.invocations, 'run')} today${summary.completionRate === null ? '' : `, ${Math.round(summary.completionRate * 100)} percent completed`}${summary.openAnomalies ? `, ${plural(summary.openAnomalies, 'open anomaly')}` : ''}`,
-      };
+      this.item.backgroundColor = warned(summary) ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+      this.item.accessibilityInformation = { label: accessibleLabel(summary, paused) };
     } catch (err) {
       this.log.error(`Could not update the status bar: ${(err as Error).message}`);
     }

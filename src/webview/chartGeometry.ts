@@ -198,3 +198,13 @@ export function trendGeometry(series: { points: { x: number; y: number }[]; span
   const dates = Array.from({ length: span }, (_, x) => localDate(now, span - 1 - x));
   return { size, plot, dots, fit, rateTicks: rateTicks(plot), xLabels: series.points.length ? dateLabels(dates, slot, plot.x, plot.width) : [] };
 }
+
+/**
+ * The x of a moment on a chart of `dayCount` days, from its day offset (dashboard/changeMarks.ts: the
+ * day's index plus the share of the day gone), so a change at noon stands in the middle of its day's
+ * slot, between the bars of the days before and after it.
+ */
+export function offsetX(offset: number, dayCount: number, plot: ChartGeometry['plot']): number {
+  const slot = dayCount ? plot.width / dayCount : plot.width;
+  return round(plot.x + Math.min(Math.max(offset, 0), dayCount) * slot);
+}

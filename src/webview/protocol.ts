@@ -37,7 +37,7 @@ export type RecommendationsState =
   | { status: 'error'; message: string };
 
 /** Parts of the dashboard a command can scroll to. */
-export type DashboardSection = 'trend-chart' | 'anomalies';
+export type DashboardSection = 'trend-chart' | 'anomalies' | 'regressions';
 
 export type DashboardState =
   | { status: 'loading' }

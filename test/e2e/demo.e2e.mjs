@@ -1,6 +1,6 @@
 // The first run a newcomer sees (`npm start`): the packaged extension on a store seeded by
 // `session-buddy seed-demo`, in the dark and the light theme at 1280 × 800. Checks that every view is
-// populated with the planted history (the regression, the anomaly, the A/B test, the demo banner),
+// populated with the planted history (the regressions, the anomaly, the A/B test, the demo banner),
 // measures the dashboard's contrast and its text (every label 11–16 px, no two text boxes overlapping,
 // every axis with its unit and dates) in both themes, that a chart is reached from the palette and from
 // the table, the workspace filter and the CSV export, and publishes the README's screenshots.
@@ -12,6 +12,8 @@ import { after, before, test } from 'node:test';
 import { ROOT, startWorkbench, waitFor } from './harness.mjs';
 
 const TEST_TIMEOUT = 120_000;
+/** The demo's planted regressions (src/core/demo/demoHistory.ts, DEMO_PLANTED). */
+const DEMO = { slowdown: 'tsc-check', flaky: 'pytest-run' };
 /** WCAG 2.1: 4.5:1 for normal text (the ticks are 10 px), 3:1 for the parts of a chart (1.4.11). */
 const TEXT_CONTRAST = 4.5;
 const GRAPHIC_CONTRAST = 3;
@@ -90,6 +92,38 @@ test('the dashboard shows the demo banner, the planted regression and the anomal
   await dashboard.evaluate(() => window.scrollTo(0, 0));
   await wb.screenshot('dashboard', { publish: true });
   await assertContrast(dashboard, 'dark');
+});
+
+test('the planted slowdown and the flakier tests are open regressions: listed newest first, marked on the charts, named by the status bar', { timeout: TEST_TIMEOUT }, async () => {
+  const dashboard = await wb.webviewFrame('[data-testid="demo-banner"]');
+  // The history is fitted by the window's background job (within 15 s of its start), then the page follows the store.
+  const rows = dashboard.locator('[data-testid="regression-row"]');
+  const texts = await waitFor(async () => {
+    const all = await rows.allInnerTexts();
+    return all.some((r) => r.startsWith(DEMO.slowdown)) && all.some((r) => r.startsWith(DEMO.flaky)) ? all : undefined;
+  }, { timeout: 60_000, what: `the Regressions list to name ${DEMO.slowdown} and ${DEMO.flaky}` });
+  // src/core/demo/demoHistory.ts, DEMO_PLANTED: tsc-check 2.2× slower for 10 days; pytest-run failing more over 6.
+  const slow = texts.find((r) => r.startsWith(DEMO.slowdown));
+  assert.match(slow, /duration\s+2\.\d× slower \([\d.]+ s → \d+ s\)\s+.+\s+\d+$/, `its size, start and first run: ${slow}`);
+  assert.match(texts.find((r) => r.startsWith(DEMO.flaky)), /failure rate\s+failure rate \d+% → \d+%/);
+  assert.ok(texts.indexOf(slow) > texts.findIndex((r) => r.startsWith(DEMO.flaky)), 'newest first: the slowdown began before the tests got flaky');
+
+  const chart = dashboard.locator('[data-testid="chart"]', { has: dashboard.locator('figcaption', { hasText: DEMO.flaky }) });
+  const marker = chart.locator('[data-testid="change-marker"]').first();
+  // Focused again if a store change redraws the page in between (the readout starts over then).
+  const readout = await waitFor(async () => {
+    await marker.focus({ timeout: 15_000 });
+    const text = await chart.locator('[data-testid="chart-readout"]').innerText();
+    return text.startsWith('Hover') ? undefined : text;
+  }, { timeout: 20_000, what: "the readout to say the focused change marker's words" });
+  assert.match(readout, /^failure rate \d+% → \d+% from .+ \(run \d+\), still so$/, `the marker's before and after levels: ${readout}`);
+  assert.match(await chart.locator('[data-testid="change-note"]').first().innerText(), /^failure rate \d+% → \d+% from /);
+
+  const label = await wb.statusItem.evaluate((n) => n.getAttribute('aria-label') ?? n.querySelector('[aria-label]')?.getAttribute('aria-label'));
+  assert.match(label ?? '', /\d+ open regressions?/, 'the status bar warns of them too');
+  await dashboard.locator('[data-testid="regressions"]').scrollIntoViewIfNeeded();
+  await wb.screenshot('dashboard-regressions', { publish: true });
+  await dashboard.evaluate(() => window.scrollTo(0, 0));
 });
 
 test('the dashboard reads at a glance in the dark theme: text 11–16 px, no overlap, axes with units and dates', { timeout: TEST_TIMEOUT }, async () => {
@@ -220,7 +254,8 @@ function measureContrast() {
     ['text', 'h1'], ['text', 'h2'], ['text', '[data-testid="summary"]'], ['text', '.demo'], ['text', 'thead th'],
     ['text', 'tbody td'], ['text', '.chart-svg .tick'], ['text', '.chart-svg .unit'], ['text', 'button.link'], ['text', '.legend'],
     ['text', '.trend strong'], ['text', '[data-testid="anomaly"]'],
-    ['graphic', '.chart-svg .bar'], ['graphic', '.chart-svg .rate-dot'], ['graphic', '.chart-svg .fit'],
+    ['text', '.change-note'],
+    ['graphic', '.chart-svg .bar'], ['graphic', '.chart-svg .rate-dot'], ['graphic', '.chart-svg .fit'], ['graphic', '.chart-svg .change-flag'],
   ];
   const rgba = (text) => {
     const m = /rgba?\(([^)]+)\)/.exec(text);

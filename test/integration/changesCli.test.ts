@@ -42,7 +42,7 @@ function assertPlanted(changes: Change[]): void {
   const failing = bySkill.get(PLANTED.failures.skill)!;
   assert.equal(failing.metric, 'failure_rate');
   assert.ok(Math.abs((failing.start_run_number as number) - PLANTED.failures.firstRun) <= 5, `${failing.start_run_number}`);
-  assert.equal(failing.change, 'failure rate 4 % → 31 %');
+  assert.equal(failing.change, 'failure rate 4% → 31%');
   const drop = bySkill.get(PLANTED.dropInUse.skill)!;
   assert.deepEqual([drop.metric, drop.started_at, drop.level, drop.previous_level, drop.regression], ['runs', daysAgoMidnight(PLANTED.dropInUse.daysAgo), PLANTED.dropInUse.after, PLANTED.dropInUse.before, false]);
 }
@@ -105,7 +105,7 @@ describe('get_skill_changes (the agent tool) on the same store', () => {
     const answer = await runTool(context(false), 'get_skill_changes', {});
     assert.equal(answer.success, true, answer.message);
     assertPlanted(answer.changes as Change[]);
-    assert.match(answer.message, /^2 open regression\(s\): .*pytest-run 1\.6× slower \(30 s → 48 s\) since \d{4}-\d{2}-\d{2} \(run 201\).*ruff-check failure rate 4 % → 31 %.*3 change\(s\) in the last 90 days$/);
+    assert.match(answer.message, /^2 open regression\(s\): .*pytest-run 1\.6× slower \(30 s → 48 s\) since \d{4}-\d{2}-\d{2} \(run 201\).*ruff-check failure rate 4% → 31%.*3 change\(s\) in the last 90 days$/);
     const current = answer.current as { skill_name: string; metric: string; level: number }[];
     assert.equal(current.find((c) => c.skill_name === PLANTED.dropInUse.skill && c.metric === 'runs')?.level, PLANTED.dropInUse.after);
   });

@@ -38,7 +38,7 @@ describe('regression history of a store with planted changes', () => {
     assert.ok(Math.abs((failing.start_run_number as number) - PLANTED.failures.firstRun) <= 5, `${failing.start_run_number}`);
     assert.ok(Math.abs((failing.previous_level as number) - PLANTED.failures.before) < 0.01);
     assert.ok(Math.abs((failing.level as number) - PLANTED.failures.after) < 0.02);
-    assert.equal(failing.change, 'failure rate 4 % → 31 %');
+    assert.equal(failing.change, 'failure rate 4% → 31%');
     assert.equal(failing.regression, true);
 
     const drop = changeOf(report.changes, PLANTED.dropInUse.skill);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StoredAnomaly } from '../../src/core/analytics/anomalies';
-import { alertSummary, alertsToShow, anomalyAlert, anomalyMessage, openAlerts, rememberShown, type Alert } from '../../src/core/dashboard/alerts';
+import type { SkillChange } from '../../src/core/analytics/skillChanges';
+import { alertSummary, alertsToShow, anomalyAlert, anomalyMessage, openAlerts, regressionAlert, rememberShown, type Alert } from '../../src/core/dashboard/alerts';
 import { plantAnomalies, tempStore } from '../helpers/store';
 
 const anomaly = (id: number, fields: Partial<StoredAnomaly> = {}): StoredAnomaly => ({
@@ -57,4 +58,53 @@ test("the store's open anomalies are its alerts, newest first; resolved ones are
   } finally {
     await ctx.close();
   }
+});
+
+/** pytest-run's open slowdown from `start` (run `run`), 30 s → 48 s. */
+const slowdown = (start: string, run: number): SkillChange => ({
+  skill_name: 'pytest-run',
+  metric: 'duration',
+  segment: 1,
+  started_at: start,
+  ended_at: '2026-03-10T09:00:00.000Z',
+  start_run_id: run,
+  start_run_number: run,
+  points: 40,
+  level: 48,
+  previous_level: 30,
+  ratio: 1.6,
+  direction: 'slower',
+  regression: true,
+  open: true,
+  through_at: '2026-03-10T09:00:00.000Z',
+  computed_at: '2026-03-10T10:00:00.000Z',
+  change: '1.6× slower (30 s → 48 s)',
+});
+
+test('an open regression is an alert with its size and its start', () => {
+  const alert = regressionAlert(slowdown('2026-03-03T14:02:00.000Z', 201), '2026-01-01T09:00:00.000Z');
+  assert.equal(alert.kind, 'regression');
+  assert.equal(alert.since, '2026-03-03T14:02:00.000Z');
+  assert.match(alert.message, /^pytest-run: 1\.6× slower \(30 s → 48 s\) since .*Mar.* \(run 201\)\.$/);
+});
+
+test('a regression whose change point moved when the history was refitted is the same episode; a new change on top of it is a new one', () => {
+  const before = '2026-01-01T09:00:00.000Z';
+  const first = regressionAlert(slowdown('2026-03-03T14:02:00.000Z', 201), before);
+  let memory = rememberShown({ shown: [] }, [first], [first]);
+  const moved = regressionAlert(slowdown('2026-03-03T11:00:00.000Z', 199), before);
+  assert.deepEqual(alertsToShow([moved], memory), [], 'two runs earlier after a refit: not said again');
+  memory = rememberShown(memory, [], [moved]);
+  const movedAgain = regressionAlert(slowdown('2026-03-03T15:00:00.000Z', 202), before);
+  assert.deepEqual(alertsToShow([movedAgain], memory), [], 'the memory follows the episode, not its first key');
+  const onTop = regressionAlert({ ...slowdown('2026-03-08T09:00:00.000Z', 230), segment: 2, previous_level: 48, level: 80, change: '1.7× slower (48 s → 80 s)' }, '2026-03-03T15:00:00.000Z');
+  assert.deepEqual(alertsToShow([onTop], memory), [onTop], 'slower again: a new segment after the shown one, said');
+});
+
+test('anomalies and regressions together: the newest first, each shown once', () => {
+  const anomalyAlerted = anomalyAlert(anomaly(1));
+  const regression = regressionAlert(slowdown('2026-03-10T05:00:00.000Z', 201), undefined);
+  const memory = rememberShown({ shown: [] }, [anomalyAlerted], [anomalyAlerted]);
+  assert.deepEqual(alertsToShow([regression, anomalyAlerted], memory), [regression]);
+  assert.deepEqual(rememberShown(memory, [regression], [regression, anomalyAlerted]).shown, [regression.key, anomalyAlerted.key]);
 });

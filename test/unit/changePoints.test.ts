@@ -97,7 +97,7 @@ describe('detectChangePoints: planted changes', () => {
     assert.ok(Math.abs(cp - 80) <= 2, `${cp}`);
   });
 
-  it('a failure rate 4 % → 31 % at run 300 of 500 is found near 300', () => {
+  it('a failure rate 4% → 31% at run 300 of 500 is found near 300', () => {
     // Planted, not drawn: 1 failure in 25 runs before, 4 in 13 from run 300 on (the first at 300).
     const y = Array.from({ length: 500 }, (_, i) => (i < 300 ? Number(i % 25 === 12) : Number([0, 4, 8, 11].includes((i - 300) % 13))));
     const { change_points, segments } = detectChangePoints([y], 'bernoulli');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DayPoint } from '../../src/core/dashboard/dashboardData';
-import { chartGeometry, chartSize, shortDate, trendGeometry, valueAxis, type ChartSize } from '../../src/webview/chartGeometry';
+import { chartGeometry, chartSize, offsetX, shortDate, trendGeometry, valueAxis, type ChartSize } from '../../src/webview/chartGeometry';
 
 const size: ChartSize = { width: 240, height: 80, left: 20, right: 20, top: 10, bottom: 20 };
 const plotBottom = size.height - size.bottom;
@@ -91,4 +91,15 @@ test('a trend chart: a dot per day with runs, dated, and the fitted line between
   assert.equal(g.fit, `${g.dots[0].x},${size.top} ${g.dots[2].x},${size.top + plotHeight * 0.75}`);
   assert.deepEqual(g.xLabels.map((l) => l.text).at(-1), 'Mar 10', 'the last period ends today');
   assert.equal(trendGeometry({ points: [{ x: 0, y: 1 }], span: 1, fit: null }, size, now).fit, null);
+});
+
+test('a change point stands where it began: between the bars of the days around it, and inside the plot', () => {
+  const days = [day(0, 2, 1), day(1, 4, 0.5), day(2, 1, 1), day(3, 1, 0)];
+  const g = chartGeometry(days, size);
+  const slot = g.plot.width / days.length;
+  assert.equal(offsetX(2, days.length, g.plot), g.plot.x + 2 * slot, 'midnight: the boundary of its day');
+  assert.ok(offsetX(2.5, days.length, g.plot) > g.bars[2].x && offsetX(2.5, days.length, g.plot) < g.bars[2].x + g.bars[2].width, 'noon: in its day');
+  assert.ok(offsetX(1.999, days.length, g.plot) >= g.bars[1].x + g.bars[1].width, 'just before midnight: after the day before');
+  assert.equal(offsetX(-1, days.length, g.plot), g.plot.x);
+  assert.equal(offsetX(9, days.length, g.plot), g.plot.x + g.plot.width);
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { changeStartWords, formatMoment, metricWords } from '../../src/shared/changeWords';
 import { formatDuration, formatPercent, plural, pluralOf } from '../../src/shared/words';
 
 test('one plural rule: -y after a consonant, sibilants, irregulars given', () => {
@@ -20,4 +21,15 @@ test('one duration format: the largest readable unit, one step below it while it
 
 test('percentages are whole, and no rate is a dash', () => {
   assert.deepEqual([formatPercent(null), formatPercent(0), formatPercent(0.666), formatPercent(1)], ['–', '0%', '67%', '100%']);
+});
+
+test("a change's start: the moment in the reader's time with its run; a runs-per-day change is its UTC day", () => {
+  const now = new Date('2026-03-10T12:00:00.000Z');
+  const noon = changeStartWords({ metric: 'duration', startedAt: '2026-03-03T12:00:00.000Z', startRun: 412 }, now);
+  assert.match(noon, /Mar.*\(run 412\)$/);
+  assert.ok(noon.includes(String(new Date('2026-03-03T12:00:00.000Z').getDate())), noon);
+  assert.doesNotMatch(noon, /2026/, 'this year goes without saying');
+  assert.match(formatMoment('2025-03-03T12:00:00.000Z', 'duration', now), /2025/, 'another year is said');
+  assert.match(changeStartWords({ metric: 'runs', startedAt: '2026-03-02T00:00:00.000Z', startRun: null }, now), /^Mon.*Mar.*2$/, 'the UTC day, without a time, in every time zone');
+  assert.deepEqual((['duration', 'failure_rate', 'runs'] as const).map((m) => metricWords(m)), ['duration', 'failure rate', 'runs per day']);
 });

@@ -14,7 +14,7 @@
  *   for changes of use in a third of steady series. Level = runs per active day.
  *
  * Segment 0 of a metric has no change; each later segment begins with one: its level against the
- * previous segment's ("1.6× slower", "failure rate 4 % → 31 %"), the run (or day) and time where it
+ * previous segment's ("1.6× slower", "failure rate 4% → 31%"), the run (or day) and time where it
  * began, and whether it is the latest segment, still going on (open). Slower and failing more
  * often are regressions; fewer or more runs are changes of use.
  *
@@ -27,6 +27,7 @@ import { all, one } from '../store/statements';
 import type { Store } from '../store/storeInterface';
 import { MIN_DURATION_SECONDS } from '../measures';
 import { hoursAgo, type Timestamp } from '../time';
+import { formatDuration, formatPercent } from '../../shared/words';
 import { ChangePointDetector, detectChangePoints, type ChangePointModel, type DetectorState, type SeriesValue } from './changePoints';
 
 export const SKILL_CHANGE_METRICS = ['duration', 'failure_rate', 'runs'] as const;
@@ -293,20 +294,20 @@ function firstRunFrom(runs: SkillRun[], at: Timestamp): { run: SkillRun; index: 
   return lo < runs.length ? { run: runs[lo], index: lo } : undefined;
 }
 
-/** The change in words: "1.6× slower (12.0 s → 19.2 s)", "failure rate 4 % → 31 %", "runs per day 12.0 → 3.5". */
+/**
+ * The change in words: "1.6× slower (12 s → 19 s)", "failure rate 4% → 31%", "runs per day 12.0 → 3.5".
+ * Percents and durations as every other view says them (shared/words.ts).
+ */
 export function describeChange(s: Pick<SkillSegment, 'metric' | 'level' | 'previous_level' | 'ratio' | 'direction'>): string {
   const from = s.previous_level;
   const to = s.level;
   if (from === null || to === null) return 'no change';
-  if (s.metric === 'failure_rate') return `failure rate ${percent(from)} → ${percent(to)}`;
+  if (s.metric === 'failure_rate') return `failure rate ${formatPercent(from)} → ${formatPercent(to)}`;
   if (s.metric === 'runs') return `runs per day ${from.toFixed(1)} → ${to.toFixed(1)}`;
   const factor = s.ratio === null ? null : s.ratio >= 1 ? s.ratio : 1 / s.ratio;
   const size = factor === null ? '' : `${factor.toFixed(1)}× `;
-  return `${size}${s.direction === 'slower' ? 'slower' : 'faster'} (${seconds(from)} → ${seconds(to)})`;
+  return `${size}${s.direction === 'slower' ? 'slower' : 'faster'} (${formatDuration(from)} → ${formatDuration(to)})`;
 }
-
-const percent = (rate: number) => `${Math.round(rate * 100)} %`;
-const seconds = (s: number) => (s >= 10 ? `${s.toFixed(0)} s` : `${Number(s.toPrecision(2))} s`);
 
 /** What a stored row holds: booleans as 0/1. */
 type StoredSegment = Omit<SkillSegment, 'regression' | 'open'> & { regression: number; open: number };

@@ -3,24 +3,32 @@
  * episode is an Alert with a stable key; the editor shows an alert once (alertsToShow), remembers its
  * key (rememberShown) and shows nothing while the user has turned alerts off.
  *
- * Open anomalies are alerts today. Another kind (a change-point regression, say) plugs in by giving
- * its episodes a kind, a key that stays the same while the episode is open, a sentence, and adding
- * them to openAlerts(): the deciding, the remembering and the notification are shared.
+ * Two kinds: open anomalies (the last hour unusual) and open regressions (a change point after which
+ * a skill is slower or fails more often, still so: analytics/skillChanges.ts). A regression is said
+ * once, when it is found, not every hour it lasts. Its change point may move a few runs when the
+ * history is refitted, which would change a key made of its start; so it is also known by the start
+ * of the segment before it (`aliases`), which a move of the change point leaves alone, while a new
+ * change on top of it starts a new segment after it and is a new episode.
  */
 import { getOpenAnomalies, type StoredAnomaly } from '../analytics/anomalies';
+import type { SkillChange, SkillChangeReport } from '../analytics/skillChanges';
 import type { Store } from '../store/storeInterface';
+import { changeStartWords } from '../../shared/changeWords';
 import { formatDuration, formatPercent, plural } from '../../shared/words';
+import { changeMark, regressionReport } from './changeMarks';
 
 export type AlertKind = 'anomaly' | 'regression';
 
 export interface Alert {
   /** The same for one episode in every window and after a restart, e.g. "anomaly:12". */
   key: string;
+  /** Other keys the same episode is known by: one of them shown is the episode shown. */
+  aliases?: readonly string[];
   kind: AlertKind;
   skill: string;
   /** One sentence in the user's words: what changed, against what. */
   message: string;
-  /** When it was noticed (canonical UTC); the newest comes first. */
+  /** When it began (canonical UTC; an anomaly's when it was noticed); the newest comes first. */
   since: string;
 }
 
@@ -48,24 +56,54 @@ export function anomalyAlert(a: StoredAnomaly): Alert {
   return { key: `anomaly:${a.id}`, kind: 'anomaly', skill: a.skill_name, message: anomalyMessage(a), since: a.detected_at };
 }
 
+/** "pytest-run: 1.6× slower (30 s → 48 s) since Tue, Mar 3, 2:02 PM (run 201)." */
+export function regressionMessage(c: SkillChange, now: Date = new Date()): string {
+  const mark = changeMark(c);
+  return `${mark.skill}: ${mark.change} since ${changeStartWords(mark, now)}.`;
+}
+
+function regressionKey(skill: string, metric: string, start: string): string {
+  return `regression:${skill}:${metric}:${start}`;
+}
+
+/** An open regression as an alert; `previousStart` is when the segment before it began. */
+export function regressionAlert(c: SkillChange, previousStart: string | undefined, now: Date = new Date()): Alert {
+  const aliases = previousStart === undefined ? [] : [regressionKey(c.skill_name, c.metric, `after:${previousStart}`)];
+  return { key: regressionKey(c.skill_name, c.metric, c.started_at), aliases, kind: 'regression', skill: c.skill_name, message: regressionMessage(c, now), since: c.started_at };
+}
+
+/** The open regressions of a report as alerts. */
+export function regressionAlerts(report: SkillChangeReport, now: Date = new Date()): Alert[] {
+  return report.open_regressions.map((c) => {
+    const previous = report.segments.find((s) => s.skill_name === c.skill_name && s.metric === c.metric && s.segment === c.segment - 1);
+    return regressionAlert(c, previous?.started_at, now);
+  });
+}
+
 /** Every open alert of the store, newest first. */
-export function openAlerts(store: Store): Alert[] {
-  return getOpenAnomalies(store, { limit: 20 }).map(anomalyAlert).sort((a, b) => b.since.localeCompare(a.since));
+export function openAlerts(store: Store, now: Date = new Date()): Alert[] {
+  const anomalies = getOpenAnomalies(store, { limit: 20 }).map(anomalyAlert);
+  return [...anomalies, ...regressionAlerts(regressionReport(store, now), now)].sort((a, b) => b.since.localeCompare(a.since));
+}
+
+function keysOf(a: Alert): readonly string[] {
+  return a.aliases?.length ? [a.key, ...a.aliases] : [a.key];
 }
 
 /** The open alerts not shown yet, newest first. */
 export function alertsToShow(open: readonly Alert[], memory: AlertMemory): Alert[] {
   const shown = new Set(memory.shown);
-  return open.filter((a) => !shown.has(a.key));
+  return open.filter((a) => !keysOf(a).some((key) => shown.has(key)));
 }
 
 /**
  * The memory after showing `shown`: the keys of alerts still open, so it stays as small as the open
- * list (a closed episode's key is never reused: a new episode gets a new key).
+ * list (a closed episode's key is never reused: a new episode gets a new key). An alert known by any
+ * remembered key keeps all its current keys, so a moved change point stays shown.
  */
 export function rememberShown(memory: AlertMemory, shown: readonly Alert[], open: readonly Alert[]): AlertMemory {
-  const keys = new Set([...memory.shown, ...shown.map((a) => a.key)]);
-  return { shown: open.map((a) => a.key).filter((key) => keys.has(key)) };
+  const keys = new Set([...memory.shown, ...shown.flatMap(keysOf)]);
+  return { shown: open.filter((a) => keysOf(a).some((key) => keys.has(key))).flatMap(keysOf) };
 }
 
 /** The notification's one line: the newest alert, and how many more there are. */

@@ -9,6 +9,7 @@ import { all, one } from '../store/statements';
 import type { Store } from '../store/storeInterface';
 import { projectCondition } from '../tracking/project';
 import { anomalyMessage } from './alerts';
+import { chartChanges, openRegressions, regressionReport, type ChangeMark, type ChartChange } from './changeMarks';
 
 export interface TopSkillRow {
   skill: string;
@@ -36,6 +37,8 @@ export interface DayPoint {
 export interface SkillSeries {
   skill: string;
   days: DayPoint[];
+  /** Its change points in the range, and its open regressions from before it. */
+  changes: ChartChange[];
 }
 
 /** An open anomaly and the skill's last run: detected_at is when it was noticed, not when the skill ran. */
@@ -68,6 +71,8 @@ export interface DashboardData {
   maxDailyRuns: number;
   /** Anomalies are detected over every run of a skill, so they are not filtered by workspace. */
   anomalies: DashboardAnomaly[];
+  /** Open regressions, newest first; like anomalies, found over every run of a skill, so not filtered by workspace. */
+  regressions: ChangeMark[];
   /** The 7-day completion-rate trend of each charted skill. */
   trends: SkillTrend[];
   /** Skills run in the range, by name: the choice for the trend chart. */
@@ -189,7 +194,8 @@ export function getDashboardData(store: Store, options: DashboardOptions = {}): 
   const topSkills = topSkillsOf(q, options.topLimit ?? 10);
   const skills = skillsOf(q);
   const charted = topSkills.slice(0, options.chartSkills ?? 5).map((r) => r.skill);
-  const series = charted.map((skill) => ({ skill, days: dailyPoints(q, skill) }));
+  const changes = regressionReport(store, now);
+  const series = charted.map((skill) => ({ skill, days: dailyPoints(q, skill), changes: chartChanges(changes, skill, days) }));
   const trendSkill = options.trendSkill && skills.includes(options.trendSkill) ? options.trendSkill : topSkills[0]?.skill;
   return {
     generatedAt: now.toISOString(),
@@ -203,6 +209,7 @@ export function getDashboardData(store: Store, options: DashboardOptions = {}): 
     series,
     maxDailyRuns: maxOf(series.flatMap((s) => s.days.map((d) => d.invocations)), 0),
     anomalies: anomaliesOf(store),
+    regressions: openRegressions(changes),
     trends: charted.map((skill) => getSkillTrend(store, skill, { days: 7, metric: 'completion_rate', now, projectHash })),
     skills,
     trendChart: trendSkill ? getTrendSeries(store, trendSkill, { days: count, metric: 'completion_rate', now, projectHash }) : null,

@@ -3,6 +3,7 @@ import { dayOf, type DayBoundary } from '../days';
 import { all, one } from '../store/statements';
 import type { Store } from '../store/storeInterface';
 import { formatPercent, plural } from '../../shared/words';
+import { openRegressions, regressionReport, type ChangeMark } from './changeMarks';
 
 export interface SkillCount {
   skill: string;
@@ -22,6 +23,8 @@ export interface TodaySummary {
   skills: number;
   openAnomalies: number;
   latestAnomaly: StoredAnomaly | undefined;
+  /** Open regressions, newest first (dashboard/changeMarks.ts). */
+  openRegressions: ChangeMark[];
 }
 
 export function getTodaySummary(store: Store, now: Date = new Date(), boundary: DayBoundary = 'local'): TodaySummary {
@@ -48,6 +51,7 @@ export function getTodaySummary(store: Store, now: Date = new Date(), boundary: 
     skills: totals.skills,
     openAnomalies: open,
     latestAnomaly: open > 0 ? getOpenAnomalies(store, { limit: 1 })[0] : undefined,
+    openRegressions: openRegressions(regressionReport(store, now)),
   };
 }
 

@@ -13,7 +13,7 @@ export const getSkillChangesTool = defineTool<Args>({
   name: 'get_skill_changes',
   title: 'Skill regressions',
   description:
-    "When a skill got slower, started failing more often or was run less, by how much, and whether it is still so: change points found over all of each skill's runs (durations of completed runs, failure rate, runs per active day), each with its size ('1.6× slower (30 s → 48 s)', 'failure rate 4 % → 31 %'), the run and time where it began, and whether it still holds (open). Rates are 0..1, durations in seconds.",
+    "When a skill got slower, started failing more often or was run less, by how much, and whether it is still so: change points found over all of each skill's runs (durations of completed runs, failure rate, runs per active day), each with its size ('1.6× slower (30 s → 48 s)', 'failure rate 4% → 31%'), the run and time where it began, and whether it still holds (open). Rates are 0..1, durations in seconds.",
   writes: 'derived',
   inputSchema: {
     type: 'object',

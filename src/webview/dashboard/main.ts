@@ -1,8 +1,10 @@
 import type { SourceComparison } from '../../core/analytics/agentVsHuman';
 import type { SkillTrend, TrendSeries } from '../../core/analytics/trend';
+import type { ChangeMark, ChartChange } from '../../core/dashboard/changeMarks';
 import type { DashboardAnomaly, DashboardData, DayPoint, SkillSeries, TopSkillRow } from '../../core/dashboard/dashboardData';
+import { changeStartWords, formatMoment, metricWords } from '../../shared/changeWords';
 import { formatDuration, formatPercent as percent, plural } from '../../shared/words';
-import { chartGeometry, chartSize, trendGeometry, type ChartGeometry, type Tick, type ValueKind, type XLabel } from '../chartGeometry';
+import { chartGeometry, chartSize, offsetX, trendGeometry, type ChartGeometry, type Tick, type ValueKind, type XLabel } from '../chartGeometry';
 import { el, svg } from '../dom';
 import { DASHBOARD_RANGES, type DashboardSection, type DashboardState, type DashboardToHost, type HostToDashboard } from '../protocol';
 import { hostApi } from '../vscodeApi';
@@ -112,6 +114,8 @@ interface BarChart {
   /** Draw the share completed on a right-hand 0–100 % axis. */
   rate: boolean;
   height: number;
+  /** Change points to mark (the per-skill charts). */
+  changes?: ChartChange[];
 }
 
 function drawBars(c: BarChart, width: number): SVGElement {
@@ -130,14 +134,45 @@ function drawBars(c: BarChart, width: number): SVGElement {
     }),
     ...(c.rate ? g.lines.map((points) => svg('polyline', { points, class: 'rate' })) : []),
     ...(c.rate ? g.dots.map((d) => svg('circle', { cx: d.x, cy: d.y, r: 2.5, class: 'rate-dot' })) : []),
+    ...(c.changes ?? []).flatMap((change) => (change.offset === null ? [] : [changeMarker(change, offsetX(change.offset, c.days.length, plot), plot)])),
     ...xAxis(g.xLabels, size.height - 4),
   );
 }
 
+/** "1.6× slower (30 s → 48 s) from Tue, Mar 3, 2:02 PM (run 201), still so". */
+function changeText(c: ChartChange): string {
+  if (c.offset === null) return `${c.change} since ${changeStartWords(c)}, before this range, still so`;
+  return `${c.change} from ${changeStartWords(c)}${c.open ? ', still so' : ''}`;
+}
+
+/**
+ * A change point: a line across the plot with a flag at its top, its words as the tooltip and the
+ * readout (its label is under the chart, where text cannot run into the bars or another label).
+ */
+function changeMarker(c: ChartChange, x: number, plot: ChartGeometry['plot']): SVGElement {
+  const words = changeText(c);
+  const kind = c.regression ? 'change regression' : 'change';
+  return svg(
+    'g',
+    { class: kind, tabindex: 0, role: 'img', 'aria-label': words, 'data-testid': 'change-marker', 'data-metric': c.metric },
+    svg('title', {}, words),
+    svg('rect', { x: x - 4, y: plot.y, width: 8, height: plot.height, class: 'change-hit' }),
+    svg('line', { x1: x, y1: plot.y, x2: x, y2: plot.y + plot.height, class: 'change-line' }),
+    svg('path', { d: `M${x - 4},${plot.y} h8 l-4,6 z`, class: 'change-flag' }),
+  );
+}
+
+/** The chart's change points in words, oldest first, under it. */
+function changeNotes(changes: ChartChange[]): HTMLElement[] {
+  if (changes.length === 0) return [];
+  const items = changes.map((c) => el('li', { class: c.regression ? 'change-note regression' : 'change-note', 'data-testid': 'change-note' }, changeText(c)));
+  return [el('ul', { class: 'change-notes' }, ...items)];
+}
+
 function barChart(c: BarChart): HTMLElement {
   const picture = plotBox(c.height, (width) => drawBars(c, width));
-  const figure = el('figure', { 'data-testid': c.testid, class: 'chart' }, el('figcaption', {}, c.title), picture, dataTable(c.title, c.days));
-  return withReadout(figure, picture, 'a bar');
+  const figure = el('figure', { 'data-testid': c.testid, class: 'chart' }, el('figcaption', {}, c.title), picture, ...changeNotes(c.changes ?? []), dataTable(c.title, c.days));
+  return withReadout(figure, picture, c.changes?.some((change) => change.offset !== null) ? 'a bar or a change' : 'a bar');
 }
 
 function timeline(data: DashboardData): HTMLElement {
@@ -210,7 +245,7 @@ function agentVsHuman(rows: SourceComparison[], data: DashboardData): HTMLElemen
 function perSkill(series: SkillSeries[], data: DashboardData): HTMLElement {
   const title = 'Busiest skills, per day (one scale for all)';
   if (series.length === 0) return section(title, 'charts', el('p', { class: 'muted' }, 'No runs in this range.'));
-  const charts = series.map((s) => barChart({ title: s.skill, days: s.days, testid: 'chart', unit: 'runs a day', kind: 'count', max: data.maxDailyRuns, rate: true, height: SMALL_HEIGHT }));
+  const charts = series.map((s) => barChart({ title: s.skill, days: s.days, testid: 'chart', unit: 'runs a day', kind: 'count', max: data.maxDailyRuns, rate: true, height: SMALL_HEIGHT, changes: s.changes }));
   return section(title, 'charts', el('div', { class: 'charts' }, ...charts));
 }
 
@@ -275,6 +310,26 @@ function anomalies(rows: DashboardAnomaly[], data: DashboardData): HTMLElement {
   return section(title, 'anomalies', el('ul', {}, ...rows.map(anomalyItem)));
 }
 
+function regressionRow(r: ChangeMark): HTMLElement {
+  return el(
+    'tr',
+    { 'data-testid': 'regression-row' },
+    el('th', { scope: 'row' }, r.skill),
+    el('td', {}, metricWords(r.metric)),
+    el('td', {}, r.change),
+    el('td', {}, formatMoment(r.startedAt, r.metric)),
+    el('td', { class: 'num' }, r.startRun === null ? '–' : String(r.startRun)),
+  );
+}
+
+function regressions(rows: ChangeMark[], data: DashboardData): HTMLElement {
+  const title = data.scope.workspace === 'workspace' ? 'Regressions (every workspace)' : 'Regressions';
+  const what = 'A skill that got slower or started failing more often at a change point, and is still so; newest first.';
+  if (rows.length === 0) return section(title, 'regressions', el('p', { class: 'muted' }, 'None: no skill is slower or failing more often than before.'));
+  const columns: Column[] = [['Skill', undefined], ['Metric', undefined], ['Change', undefined], ['Since', undefined], ['From run', 'num']];
+  return section(title, 'regressions', el('p', { class: 'muted' }, what), table(columns, rows.map(regressionRow)));
+}
+
 function trends(rows: SkillTrend[]): HTMLElement {
   const title = 'Completion trends of the busiest skills (7 days)';
   if (rows.length === 0) return section(title, 'trends', el('p', { class: 'muted', 'data-testid': 'no-trend' }, 'No trend yet: trends appear once skills have run on a few different days.'));
@@ -321,7 +376,7 @@ function emptyState(paused: boolean): HTMLElement {
     'section',
     { 'data-testid': 'dashboard-empty', class: 'empty', 'aria-labelledby': 'h-empty' },
     el('h2', { id: 'h-empty' }, 'Nothing recorded yet'),
-    el('p', {}, 'Once runs are recorded, this dashboard shows your busiest skills, runs and completion per day, the time they take, anomalies when a skill starts failing or slowing down, and trends.'),
+    el('p', {}, 'Once runs are recorded, this dashboard shows your busiest skills, runs and completion per day, the time they take, anomalies and regressions when a skill starts failing or slowing down, and trends.'),
     el('p', {}, how),
     el('div', { class: 'actions' }, ...actions),
   );
@@ -342,7 +397,7 @@ function render(state: DashboardState): void {
   else {
     const d = state.data;
     if (d.demo) view.append(el('p', { class: 'demo', 'data-testid': 'demo-banner' }, 'Demo data: this history was generated to show the dashboard; it is not yours.'));
-    view.append(header(d), ...(state.upNext ? [el('p', { class: 'summary', 'data-testid': 'up-next-accuracy' }, state.upNext)] : []), timeline(d), topSkills(d.topSkills, d), agentVsHuman(d.agentVsHuman, d), perSkill(d.series, d), trendChart(d), anomalies(d.anomalies, d), trends(d.trends));
+    view.append(header(d), ...(state.upNext ? [el('p', { class: 'summary', 'data-testid': 'up-next-accuracy' }, state.upNext)] : []), timeline(d), topSkills(d.topSkills, d), agentVsHuman(d.agentVsHuman, d), perSkill(d.series, d), trendChart(d), regressions(d.regressions, d), anomalies(d.anomalies, d), trends(d.trends));
   }
   root.replaceChildren(view);
   if (state.status !== 'ready') return;
