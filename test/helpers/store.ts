@@ -56,6 +56,8 @@ export interface PlantedInvocation {
   duration?: number | null;
   phase?: string | null;
   error?: string | null;
+  /** The place in the Recommendations list it was chosen at, when it was. */
+  rank?: number;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function plant(store: Store, invocations: PlantedInvocation[]): Pro
       duration_seconds: inv.duration === undefined ? 1 : inv.duration,
       user_query: null,
       alternatives_considered: null,
-      selection_rank: null,
+      selection_rank: inv.rank ?? null,
       follow_up_actions: null,
       error_type: inv.error ?? null,
       workflow_phase: inv.phase ?? null,

@@ -24,7 +24,7 @@ import {
 import { SkillStore } from '../../src/core/store/store';
 import { ValidationError } from '../../src/core/validation';
 import { runCliInProcess } from '../helpers/cli';
-import { tempStore } from '../helpers/store';
+import { plant, tempStore } from '../helpers/store';
 import type { Store } from '../../src/core/store/storeInterface';
 
 const DAY = 86_400_000;
@@ -288,6 +288,35 @@ describe('analyzeAbTest', () => {
       assert.equal(a.p_value!.toFixed(4), '0.4857');
       assert.equal(a.difference, 0.5);
       assert.equal(a.winner, 'inconclusive');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("compares click-through: each user's share of runs started from the list since the test began, and the places chosen", async () => {
+    const t = await tempStore();
+    try {
+      const start = new Date(Date.now() - 3_600_000);
+      const test = await createAbTest(t.store, config({ start_date: start, min_sample_size: 2 }));
+      const users = usersPerGroup(test.test_id, 2);
+      await enrol(t.store, test.test_id, [...users.control, ...users.treatment]);
+      const at = (minutes: number) => new Date(start.getTime() + minutes * 60_000);
+      const [c0, c1] = users.control;
+      const [t0, t1] = users.treatment;
+      const runs = (user: string, ranks: (number | undefined)[]) => ranks.map((rank, i) => ({ skill: 'lint', user, session: `s-${user}`, at: at(i + 1), rank }));
+      await plant(t.store, [
+        ...runs(c0, [1, undefined, undefined, undefined]),
+        ...runs(c1, [undefined, undefined]),
+        ...runs(t0, [1, 3, undefined, undefined]),
+        ...runs(t1, [2, 2]),
+        // before the test began: not counted
+        { skill: 'lint', user: c1, session: `s-${c1}`, at: new Date(start.getTime() - 60_000), rank: 1 },
+      ]);
+      const a = analyzeAbTest(t.store, test.test_id);
+      assert.equal(a.control.chosen_from_list_rate, (1 / 4 + 0) / 2);
+      assert.equal(a.control.mean_chosen_rank, 1);
+      assert.equal(a.treatment.chosen_from_list_rate, (2 / 4 + 2 / 2) / 2);
+      assert.equal(a.treatment.mean_chosen_rank, (1 + 3 + 2 + 2) / 4);
     } finally {
       await t.close();
     }

@@ -198,6 +198,8 @@ function analysisText(a: AbAnalysis, ctx: CliContext): string {
     users: g.users,
     outcomes: g.outcomes,
     completion_rate: rate(g.completion_rate),
+    chosen_from_list: rate(g.chosen_from_list_rate),
+    mean_place_chosen: g.mean_chosen_rank === null ? '-' : g.mean_chosen_rank.toFixed(1),
   }));
   const lines = [`A/B test ${a.test_id} "${a.test_name}" (${a.status}); at least ${a.min_sample_size} users with outcomes per group`, ctx.table(groups)];
   if (a.difference !== null && a.confidence_interval && a.p_value !== null) {

@@ -73,6 +73,14 @@ export interface AbGroupResult {
   outcome_completion_rate: number | null;
   avg_duration_seconds: number | null;
   avg_user_rating: number | null;
+  /**
+   * Click-through: of each user's runs since the test started, the share started from the
+   * Recommendations list (recorded with the place chosen), averaged over the group's users with
+   * runs, 0..1; null when none ran anything.
+   */
+  chosen_from_list_rate: number | null;
+  /** The mean place (1 = first) of the runs chosen from the list; null when none was. */
+  mean_chosen_rank: number | null;
 }
 
 /**
@@ -304,11 +312,12 @@ export function analyzeAbTest(store: Store, testId: number): AbAnalysis {
      GROUP BY a.group_name`,
     [test.test_id],
   );
+  const clicks = listChoices(store, test);
   const shares = (group: AbGroup) => perUser.filter((u) => u.group_name === group && u.outcomes > 0).map((u) => u.completed / u.outcomes);
   const controlShares = shares('control');
   const treatmentShares = shares('treatment');
-  const control = groupResult(test, 'control', perUser, totals, controlShares);
-  const treatment = groupResult(test, 'treatment', perUser, totals, treatmentShares);
+  const control = { ...groupResult(test, 'control', perUser, totals, controlShares), ...clickThrough(clicks, 'control') };
+  const treatment = { ...groupResult(test, 'treatment', perUser, totals, treatmentShares), ...clickThrough(clicks, 'treatment') };
   const base = { test_id: test.test_id, test_name: test.test_name, status: test.status, min_sample_size: test.min_sample_size, control, treatment, confidence_level: 0.95 as const };
   if (controlShares.length === 0 || treatmentShares.length === 0) {
     return { ...base, difference: null, confidence_interval: null, p_value: null, method: null, winner: 'inconclusive', reason: 'insufficient_data', recommendation: 'No outcomes in at least one group yet.' };
@@ -340,7 +349,37 @@ function compareGroups(control: number[], treatment: number[]): { p_value: numbe
   return { p_value, method: small ? 'permutation' : 'user_mean_z', confidence_interval: meanDifferenceInterval(control, treatment, Z_95) };
 }
 
-function groupResult(test: AbTest, group: AbGroup, perUser: UserOutcomes[], totals: GroupTotals[], shares: number[]): AbGroupResult {
+interface UserChoices {
+  group_name: AbGroup;
+  runs: number;
+  chosen: number;
+  rank_sum: number | null;
+}
+
+/** Each assigned user's runs since the test started, and how many were chosen from the list (and at which places). */
+function listChoices(store: Store, test: AbTest): UserChoices[] {
+  return all<UserChoices>(
+    store.db,
+    `SELECT a.group_name AS group_name, COUNT(i.id) AS runs, COALESCE(SUM(i.selection_rank IS NOT NULL), 0) AS chosen, SUM(i.selection_rank) AS rank_sum
+     FROM ab_test_assignments a
+     LEFT JOIN skill_sessions s ON s.user_id = a.user_id
+     LEFT JOIN skill_invocation i ON i.session_id = s.session_id AND i.invoked_at >= ?
+     WHERE a.test_id = ?
+     GROUP BY a.group_name, a.user_id`,
+    [test.start_date, test.test_id],
+  );
+}
+
+function clickThrough(users: UserChoices[], group: AbGroup): Pick<AbGroupResult, 'chosen_from_list_rate' | 'mean_chosen_rank'> {
+  const active = users.filter((u) => u.group_name === group && u.runs > 0);
+  const chosen = sum(active.map((u) => u.chosen));
+  return {
+    chosen_from_list_rate: active.length ? sum(active.map((u) => u.chosen / u.runs)) / active.length : null,
+    mean_chosen_rank: chosen > 0 ? sum(active.map((u) => u.rank_sum ?? 0)) / chosen : null,
+  };
+}
+
+function groupResult(test: AbTest, group: AbGroup, perUser: UserOutcomes[], totals: GroupTotals[], shares: number[]): Omit<AbGroupResult, 'chosen_from_list_rate' | 'mean_chosen_rank'> {
   const t = totals.find((row) => row.group_name === group);
   return {
     group,

@@ -10,7 +10,7 @@ export const getAbTestResultsTool = defineTool<Args>({
   name: 'get_ab_test_results',
   title: 'A/B test results',
   description:
-    'Results of an A/B test of recommendation strategies: per-group users and completion rates (0..1), the difference with its 95% confidence interval, the p-value and test used, and the winner (or inconclusive). Name the test by `test` (its name) or `test_id`; without either: the running test, else the most recent one.',
+    'Results of an A/B test of recommendation strategies: per-group users, completion rates (0..1) and click-through (chosen_from_list_rate: the share of the runs of each user started from the Recommendations list, 0..1, and mean_chosen_rank, the mean place chosen), the difference with its 95% confidence interval, the p-value and test used, and the winner (or inconclusive). Name the test by `test` (its name) or `test_id`; without either: the running test, else the most recent one.',
   writes: 'never',
   inputSchema: {
     type: 'object',
