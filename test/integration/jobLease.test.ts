@@ -22,6 +22,15 @@ test('one process at a time holds the job lease; when it lets go another takes i
   await second.dispose();
 });
 
+test('jobs that start together in one window both find the lease theirs (the hourly job was skipped for an hour when it asked beside the minute one)', async () => {
+  const paths = storePaths(path.join(scratch.dir, 'together.db'));
+  const lease = new JobLease(paths.db, paths.jobsLock);
+  const other = new JobLease(paths.db, paths.jobsLock);
+  assert.deepEqual(await Promise.all([lease.tryAcquire(), lease.tryAcquire(), lease.tryAcquire()]), [true, true, true]);
+  assert.deepEqual(await Promise.all([other.tryAcquire(), other.tryAcquire()]), [false, false], 'another holder still waits its turn');
+  await lease.dispose();
+});
+
 test('the lease of a process killed while holding it goes stale, and another window takes over', async () => {
   const paths = storePaths(path.join(scratch.dir, 'b.db'));
   const staleMs = 2000;

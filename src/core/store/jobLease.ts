@@ -11,6 +11,7 @@ const STALE_MS = 30_000;
  */
 export class JobLease {
   private release: (() => Promise<void>) | undefined;
+  private acquiring: Promise<boolean> | undefined;
 
   constructor(private readonly dbPath: string, private readonly lockPath: string, private readonly staleMs = STALE_MS) {}
 
@@ -19,8 +20,15 @@ export class JobLease {
   }
 
   /** Takes the lease if it is free (or stale); true while this process holds it. Never waits. */
-  async tryAcquire(): Promise<boolean> {
-    if (this.release) return true;
+  tryAcquire(): Promise<boolean> {
+    if (this.release) return Promise.resolve(true);
+    // Jobs that start together ask together: a second lock attempt while the first is under way would
+    // find the lock file just made and report this very process as the other holder.
+    this.acquiring ??= this.acquire().finally(() => (this.acquiring = undefined));
+    return this.acquiring;
+  }
+
+  private async acquire(): Promise<boolean> {
     try {
       this.release = await lockfile.lock(this.dbPath, {
         realpath: false,
