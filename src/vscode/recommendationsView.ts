@@ -14,11 +14,11 @@ import { parseRecommendationsMessage } from './webviewMessages';
 type Ready = Extract<RecommendationsState, { status: 'ready' }>;
 
 /** The heading's words: how often Up next was right, and the A/B group when a test decides "More". */
-export function headingOf(list: Pick<RecommendationList, 'accuracy' | 'choice'>): RecommendationsHeading {
+export function headingOf(list: Pick<RecommendationList, 'accuracy' | 'choice' | 'abTestName'>): RecommendationsHeading {
   const { accuracy, choice } = list;
   const right = accuracySentence(accuracy);
   const strategy = choice.abTest
-    ? `A/B test ${choice.abTest.testId}: you are in its ${choice.abTest.group} group, so "More" shows ${choice.strategy.replaceAll('_', ' ')}.`
+    ? `A/B test "${list.abTestName ?? choice.abTest.testId}": you are in its ${choice.abTest.group} group, so "More" shows ${choice.strategy.replaceAll('_', ' ')}.`
     : undefined;
   return { ...(right ? { accuracy: right } : {}), ...(strategy ? { strategy } : {}) };
 }

@@ -13,6 +13,7 @@
  * Both learned parts are asked through learnedFor(store), the models `session-buddy evaluate`
  * measures. A skill appears once, in the first part that lists it.
  */
+import { getAbTest } from '../analytics/abTesting';
 import type { Store } from '../store/storeInterface';
 import { positiveInteger, requireName } from '../validation';
 import { getRecommendations } from './engine';
@@ -49,6 +50,8 @@ export interface RecommendationList {
   items: ListedSkill[];
   /** The strategy of "More" (the user's A/B group, or all sources). */
   choice: StrategyChoice;
+  /** The name of the A/B test that chose it, when one did. */
+  abTestName?: string;
   /** How often Up next was right on the watched user's newest runs. */
   accuracy: UpNextAccuracy;
 }
@@ -96,5 +99,7 @@ export async function getRecommendationList(store: Store, query: ListQuery): Pro
     parts.push(listed(rec.skill, 'more', null, rec.reason, rec.source));
     shown.add(rec.skill);
   }
-  return { items: parts.map((part, i) => ({ ...part, rank: i + 1 })), choice: chooseStrategy(store, userId), accuracy: learned.accuracy() };
+  const choice = chooseStrategy(store, userId);
+  const abTestName = choice.abTest ? getAbTest(store, choice.abTest.testId).test_name : undefined;
+  return { items: parts.map((part, i) => ({ ...part, rank: i + 1 })), choice, ...(abTestName ? { abTestName } : {}), accuracy: learned.accuracy() };
 }
