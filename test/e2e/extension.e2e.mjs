@@ -246,7 +246,10 @@ test('clicking the status bar item opens the dashboard', { timeout: TEST_TIMEOUT
 
 test('a debug session (the demo launch configuration) is recorded with its outcome', { timeout: TEST_TIMEOUT }, async () => {
   await wb.runCommand('Debug: Select and Start Debugging');
-  await wb.pick('e2e-exit-3');
+  await wb.pick('e2e-exit-3').catch(async (err) => {
+    await wb.screenshot('debug-configurations');
+    throw err;
+  });
   const row = await waitForInvocation('debug-node', 60_000);
   assert.equal(row.completed, 0, 'the program exited with code 3');
   assert.equal(row.error_type, 'exit 3');

@@ -167,6 +167,12 @@ function publishScreenshotsByDefault() {
   return process.env.CI !== 'true';
 }
 
+/**
+ * The prefix that chooses a quick access picker ("Select and Start Debugging" opens with "debug "):
+ * kept when the filter is set, or the text would search files instead.
+ */
+const QUICK_ACCESS_PREFIX = /^(>|debug |task |view |term |ext |@:?|#|:|%|\?)/;
+
 class Workbench {
   constructor(fields) {
     Object.assign(this, fields);
@@ -210,7 +216,7 @@ class Workbench {
     await waitFor(async () => {
       await input.waitFor({ state: 'visible', timeout: 2_000 });
       const value = await input.inputValue();
-      if (!value.endsWith(label)) await input.fill(`${value.startsWith('>') ? '>' : ''}${label}`);
+      if (!value.endsWith(label)) await input.fill(`${QUICK_ACCESS_PREFIX.exec(value)?.[0] ?? ''}${label}`);
       return row.isVisible();
     }, { timeout, what: `"${label}" in the quick pick` });
     await row.click();
