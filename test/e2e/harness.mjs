@@ -210,13 +210,18 @@ class Workbench {
    * Picks `label` in the open quick pick: puts it in the filter, then clicks the matching row. A quick pick
    * that opens while the previous one closes can miss typed keys, so the filter is set until it holds.
    */
-  async pick(label, { timeout = 15_000 } = {}) {
+  async pick(label, { timeout = 15_000, reopen } = {}) {
     const input = this.quickInput.locator('input');
     const row = this.quickInput.locator('.monaco-list-row', { hasText: label }).first();
     await waitFor(async () => {
-      await input.waitFor({ state: 'visible', timeout: 2_000 });
-      const value = await input.inputValue();
-      if (!value.endsWith(label)) await input.fill(`${QUICK_ACCESS_PREFIX.exec(value)?.[0] ?? ''}${label}`);
+      if (!(await input.isVisible())) {
+        // A palette that closed as it opened (focus moving to a terminal or a webview) is opened again.
+        await reopen?.();
+        return false;
+      }
+      const value = await input.inputValue({ timeout: 1_000 }).catch(() => undefined);
+      if (value === undefined) return false;
+      if (!value.endsWith(label)) await input.fill(`${QUICK_ACCESS_PREFIX.exec(value)?.[0] ?? ''}${label}`, { timeout: 1_000 }).catch(() => undefined);
       return row.isVisible();
     }, { timeout, what: `"${label}" in the quick pick` });
     await row.click();
@@ -227,7 +232,7 @@ class Workbench {
     await this.closeQuickInput();
     await this.page.keyboard.press('F1');
     await this.quickInput.waitFor({ state: 'visible', timeout });
-    await this.pick(title, { timeout });
+    await this.pick(title, { timeout, reopen: () => this.page.keyboard.press('F1') });
   }
 
   async closeQuickInput() {

@@ -86,7 +86,7 @@ test('the first npm start opens Session Buddy: its walkthrough and the status ba
 test("the demo's open anomaly is said once; Show opens the dashboard at its anomalies", { timeout: TEST_TIMEOUT }, async () => {
   const toast = wb.page.locator('.notification-toast', { hasText: 'ruff-check completes less often than usual' });
   await toast.waitFor({ state: 'visible', timeout: 30_000 });
-  await toast.getByRole('button', { name: 'Show' }).click();
+  await toast.getByRole('button', { name: 'Show', exact: true }).click();
   const dashboard = await wb.webviewFrame('[data-testid="anomalies"]');
   await waitFor(() => dashboard.locator('[data-testid="anomalies"]').evaluate((el) => {
     const box = el.getBoundingClientRect();
@@ -113,6 +113,9 @@ test('what a user made in the demo workspace survives the next start, which welc
   fs.writeFileSync(path.join(proj, 'main.py'), 'print("mine")\n');
   fs.mkdirSync(path.join(proj, '.git'));
   fs.appendFileSync(path.join(first.workspace, 'README.md'), 'my notes\n');
+  // The workbench restores the editors left open; with none open, a walkthrough on the next start is the extension's.
+  await wb.runCommand('View: Close All Editors');
+  await wb.page.locator('.editor-group-container .tab').first().waitFor({ state: 'detached', timeout: 10_000 });
   await wb.close();
   wb = undefined;
   await first.stop();
