@@ -80,6 +80,19 @@ function portIsFree(host, port) {
   });
 }
 
+/**
+ * Installs the package only when it is not the one installed last: the workbench takes every install
+ * for a new extension and opens its walkthrough again, as if the user had never seen it.
+ */
+function installOnce(vsix, extensions, install) {
+  // Beside the extensions it describes: a removed extensions folder takes the stamp with it.
+  const stamp = path.join(extensions, '.session-buddy-installed.sha256');
+  const digest = crypto.createHash('sha256').update(fs.readFileSync(vsix)).digest('hex');
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest) return;
+  install();
+  fs.writeFileSync(stamp, digest);
+}
+
 function seedDemo(dbPath) {
   run(process.execPath, [CLI, '--db', dbPath, 'seed-demo']);
 }
@@ -136,7 +149,7 @@ async function startServer(state, prepared) {
   const env = { ...process.env, XDG_CONFIG_HOME: dirs.xdgConfig, XDG_DATA_HOME: dirs.xdgData, SESSION_BUDDY_DB: prepared.dbPath };
   if (password) env.PASSWORD = password;
   else delete env.PASSWORD;
-  installVsix(VSIX, { userData: dirs.userData, extensions: dirs.extensions, env, force: true });
+  installOnce(VSIX, dirs.extensions, () => installVsix(VSIX, { userData: dirs.userData, extensions: dirs.extensions, env, force: true }));
 
   const bindHost = host.includes(':') ? `[${host}]` : host;
   const server = spawn(process.execPath, codeServerArgs({ host: bindHost, port, userData: dirs.userData, extensions: dirs.extensions, workspace: prepared.workspace, auth: password ? 'password' : 'none' }),

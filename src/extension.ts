@@ -96,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
   const activation = performance.now() - started;
   log.info(`Activated in ${Math.round(load + activation)} ms (bundle ${Math.round(load)} ms + activate ${Math.round(activation)} ms); views show a loading state until the store is open`);
   void host.ready.then(() => log.info(`Store ready ${Math.round(performance.now() - started)} ms after activation`), () => undefined);
-  welcomeOnFirstStart(context.globalState, host).catch((err: Error) => log.warn(`Could not open the walkthrough: ${err.message}`));
+  welcomeOnFirstStart(context.globalState, context.globalStorageUri, host).catch((err: Error) => log.warn(`Could not open the walkthrough: ${err.message}`));
   return createPublicApi(recorder, recommendations);
 }
 

@@ -475,14 +475,15 @@ async function openBrowser(workbench) {
 /**
  * A browser on a workbench something else serves (`npm start`), with the same helpers as startWorkbench's;
  * close() closes the browser and keeps the evidence, the server keeps running. `userData` is the
- * server's, for its logs.
+ * server's, for its logs; `chrome`, the browser's profile folder, is given to attach the same browser
+ * again (the workbench keeps its global state, what an extension remembers, in the browser).
  */
-export async function attachWorkbench({ suite, base, workspace, userData, dbPath }) {
+export async function attachWorkbench({ suite, base, workspace, userData, dbPath, chrome }) {
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), `sb-e2e-${suite}-`));
   const resultsDir = path.join(RESULTS_DIR, suite);
   fs.mkdirSync(resultsDir, { recursive: true });
-  const dirs = { userData, workspace, chrome: path.join(runDir, 'chrome') };
-  fs.mkdirSync(dirs.chrome);
+  const dirs = { userData, workspace, chrome: chrome ?? path.join(runDir, 'chrome') };
+  fs.mkdirSync(dirs.chrome, { recursive: true });
   const workbench = new Workbench({ suite, runDir, dirs, dbPath, base, resultsDir, serverLogFile: path.join(runDir, 'no-server.log'), startedAt: Date.now() });
   try {
     await openBrowser(workbench);

@@ -399,7 +399,10 @@ function render(state: DashboardState): void {
     if (d.demo) view.append(el('p', { class: 'demo', 'data-testid': 'demo-banner' }, 'Demo data: this history was generated to show the dashboard; it is not yours.'));
     view.append(header(d), ...(state.upNext ? [el('p', { class: 'summary', 'data-testid': 'up-next-accuracy' }, state.upNext)] : []), timeline(d), topSkills(d.topSkills, d), agentVsHuman(d.agentVsHuman, d), perSkill(d.series, d), trendChart(d), regressions(d.regressions, d), anomalies(d.anomalies, d), trends(d.trends));
   }
+  // The page is redrawn whenever the store changes: where the reader was stays where it was.
+  const scrolled = window.scrollY;
   root.replaceChildren(view);
+  window.scrollTo(0, scrolled);
   if (state.status !== 'ready') return;
   scrollTo(state.reveal ?? revealNext);
   revealNext = undefined;

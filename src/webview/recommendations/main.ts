@@ -128,8 +128,10 @@ function render(state: RecommendationsState): void {
   }
   // The list is redrawn after every run: the item that had the keyboard keeps it.
   const focused = (document.activeElement as HTMLElement | null)?.closest('[data-skill]')?.getAttribute('data-skill');
+  const scrolled = window.scrollY;
   root.replaceChildren(view);
-  if (focused) root.querySelector<HTMLElement>(`[data-skill="${CSS.escape(focused)}"]`)?.focus();
+  window.scrollTo(0, scrolled);
+  if (focused) root.querySelector<HTMLElement>(`[data-skill="${CSS.escape(focused)}"]`)?.focus({ preventScroll: true });
 }
 
 window.addEventListener('message', (event: MessageEvent<HostToRecommendations>) => {
