@@ -76,6 +76,7 @@ describe('the demo history (npm start)', () => {
   test('a running A/B test with participants in both groups, and a trained predictor', () => {
     const test = getActiveAbTest(store, { now: NOW });
     assert.equal(test?.test_name, DEMO_AB_TEST.test_name);
+    assert.equal(test?.test_id, DEMO_AB_TEST.test_id, 'a fixed id: a user is in the same group each time the demo is generated');
     const analysis = analyzeAbTest(store, test!.test_id);
     assert.equal(analysis.control.users + analysis.treatment.users, DEMO_AB_TEST.users);
     assert.ok(analysis.control.users > 10 && analysis.treatment.users > 10, JSON.stringify(analysis));

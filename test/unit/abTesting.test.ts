@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   AbTestError,
   analyzeAbTest,
+  groupOf,
   assignUser,
   completeDueAbTests,
   createAbTest,
@@ -98,6 +99,21 @@ describe('proportions: known tabulated values', () => {
 });
 
 describe('createAbTest', () => {
+  it('can be created with a fixed id, so that users draw the same groups wherever it is created again; an id in use is refused', async () => {
+    const [a, b] = [await tempStore(), await tempStore()];
+    try {
+      const first = await createAbTest(a.store, config(), { testId: 7 });
+      const again = await createAbTest(b.store, config(), { testId: 7 });
+      assert.equal(first.test_id, 7);
+      const users = Array.from({ length: 20 }, (_, i) => `user-${i}`);
+      assert.deepEqual(users.map((u) => groupOf(a.store, first, u)), users.map((u) => groupOf(b.store, again, u)));
+      await assert.rejects(() => createAbTest(a.store, config({ test_name: 'other' }), { testId: 7 }), /test_id: an A\/B test with id 7 already exists/);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('creates a running test with an explicit id, stores metrics as a JSON array', async () => {
     const t = await tempStore();
     try {

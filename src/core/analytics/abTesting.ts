@@ -116,7 +116,11 @@ const ALPHA = 0.05;
 const MAX_SAMPLE_SIZE = 10_000_000;
 
 /** Creates a running test; all writes go through the store's event log. */
-export async function createAbTest(store: Store, config: AbTestConfig, options: { now?: Date } = {}): Promise<AbTest> {
+/**
+ * `testId`: a fixed id instead of a new one, for a test that must draw the same groups wherever it is
+ * created again (the demo's, regenerated on every start): a user's group is a hash of the test id.
+ */
+export async function createAbTest(store: Store, config: AbTestConfig, options: { now?: Date; testId?: number } = {}): Promise<AbTest> {
   if (!config || typeof config !== 'object') throw new ValidationError('config', 'must be an object');
   const now = (options.now ?? new Date()).toISOString();
   const name = requireName('test_name', config.test_name);
@@ -138,8 +142,11 @@ export async function createAbTest(store: Store, config: AbTestConfig, options: 
   if (one(store.db, 'SELECT 1 AS x FROM ab_test_configs WHERE test_name = ?', [name])) {
     throw new ValidationError('test_name', `an A/B test named "${name}" already exists`);
   }
+  if (options.testId !== undefined && one(store.db, 'SELECT 1 AS x FROM ab_test_configs WHERE test_id = ?', [options.testId])) {
+    throw new ValidationError('test_id', `an A/B test with id ${options.testId} already exists`);
+  }
   const test: AbTest = {
-    test_id: await store.nextId(),
+    test_id: options.testId ?? (await store.nextId()),
     test_name: name,
     description: optionalText('description', config.description, LIMITS.text),
     control_strategy: control,

@@ -71,6 +71,8 @@ export const DEMO_PLANTED = {
 } as const;
 
 export const DEMO_AB_TEST = {
+  /** Fixed, so that a user's group (a hash of the test id) stays the same each time the demo is generated. */
+  test_id: 1,
   test_name: 'ranking-v2',
   description: 'Demo: do similar users, context and predicted success rank recommendations better than popularity and dependencies?',
   control_strategy: 'popularity_dependencies',

@@ -96,7 +96,7 @@ async function seedAbTest(store: Store, history: DemoHistory, now: Date): Promis
     start_date: new Date(now.getTime() - DEMO_AB_TEST.startedDaysAgo * DAY_MS),
     end_date: new Date(now.getTime() + DEMO_AB_TEST.endsInDays * DAY_MS),
     min_sample_size: DEMO_AB_TEST.min_sample_size,
-  }, { now });
+  }, { now, testId: DEMO_AB_TEST.test_id });
   let outcomes = 0;
   for (const participant of history.abParticipants) {
     const group = await assignUser(store, test.test_id, participant.user_id);
