@@ -9,6 +9,9 @@ const TASK_CACHE_MS = 30_000;
 /** How long a new terminal gets to report shell integration before the command is typed in blind. */
 const SHELL_INTEGRATION_WAIT_MS = 3_000;
 
+/** The file a command's tool reads from the folder it runs in. */
+const PROJECT_FILES: Readonly<Record<string, string>> = { make: 'Makefile', npm: 'package.json', pnpm: 'package.json', yarn: 'package.json' };
+
 /** How a recommendation will be run, resolved against this workspace. */
 export type ResolvedRun = { kind: 'task'; task: vscode.Task } | { kind: 'command'; command: string } | undefined;
 
@@ -71,13 +74,29 @@ export class SkillRunner {
     return tasks.find((task) => taskSkill(task, this.recognition) === skill);
   }
 
-  private terminal(): vscode.Terminal {
-    const existing = vscode.window.terminals.find((t) => t.name === TERMINAL_NAME && t.exitStatus === undefined);
-    return existing ?? vscode.window.createTerminal({ name: TERMINAL_NAME });
+  private terminal(cwd: vscode.Uri | undefined): vscode.Terminal {
+    const name = cwd ? `${TERMINAL_NAME} (${vscode.workspace.asRelativePath(cwd)})` : TERMINAL_NAME;
+    const existing = vscode.window.terminals.find((t) => t.name === name && t.exitStatus === undefined);
+    return existing ?? vscode.window.createTerminal({ name, cwd });
+  }
+
+  /**
+   * Where a command runs: the workspace root, unless the file it needs (a Makefile for make, a
+   * package.json for a package manager) is not there but in exactly one folder below it. Nothing
+   * records where a skill ran (paths are never stored), so the workspace is asked.
+   */
+  private async folderFor(command: string): Promise<vscode.Uri | undefined> {
+    const needs = Object.entries(PROJECT_FILES).find(([tool]) => command === tool || command.startsWith(`${tool} `))?.[1];
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (!needs || !root) return undefined;
+    const atRoot = await vscode.workspace.fs.stat(vscode.Uri.joinPath(root, needs)).then(() => true, () => false);
+    if (atRoot) return undefined;
+    const found = await vscode.workspace.findFiles(`**/${needs}`, '**/node_modules/**', 2);
+    return found.length === 1 ? vscode.Uri.joinPath(found[0], '..') : undefined;
   }
 
   private async runInTerminal(command: string): Promise<void> {
-    const terminal = this.terminal();
+    const terminal = this.terminal(await this.folderFor(command));
     terminal.show(true);
     const integration = terminal.shellIntegration ?? (await this.waitForShellIntegration(terminal));
     if (integration) {
