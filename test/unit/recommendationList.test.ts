@@ -10,7 +10,7 @@ const NOW = Date.now();
 /**
  * dev's working loop, twelve sessions of it: lint, then fmt, then pytest-run (which fails every
  * third time and is then run again). The last session stops after lint, two minutes ago, so the
- * next run is known: fmt. Two teammates with the same loop also run coverage-report, which dev has
+ * next run is known: fmt. Two teammates with the same loop also run release-notes, which dev has
  * never run.
  */
 function loop(user: string, sessions: number, extra: string[] = []): PlantedInvocation[] {
@@ -29,8 +29,8 @@ describe('the Recommendations list', () => {
   before(async () => {
     ctx = await tempStore();
     await plant(ctx.store, [
-      ...loop('ann', 8, ['coverage-report']),
-      ...loop('bob', 8, ['coverage-report']),
+      ...loop('ann', 8, ['release-notes']),
+      ...loop('bob', 8, ['release-notes']),
       ...loop('dev', 12),
       { skill: 'lint', user: 'dev', session: 'dev-now', at: new Date(NOW - 2 * MINUTE), completed: true },
     ]);
@@ -51,9 +51,9 @@ describe('the Recommendations list', () => {
   test('Discover lists what teammates with the same loop run and dev never did; a skill is listed once', async () => {
     const list = await getRecommendationList(ctx.store, { userId: 'dev', sessionId: 'dev-now', limit: 3 });
     const discover = list.items.filter((i) => i.section === 'discover');
-    assert.deepEqual(discover.map((d) => d.skill), ['coverage-report']);
+    assert.deepEqual(discover.map((d) => d.skill), ['release-notes']);
     assert.ok(discover[0].probability! > 0 && discover[0].probability! <= 1);
-    assert.equal(discover[0].howToRun, howToRun('coverage-report'), 'no command is known for it: the list says how to run it');
+    assert.equal(discover[0].howToRun, howToRun('release-notes'), 'no command is known for it: the list says how to run it');
     assert.equal(new Set(list.items.map((i) => i.skill)).size, list.items.length);
     assert.deepEqual(list.items.map((i) => i.rank), list.items.map((_, i) => i + 1));
   });

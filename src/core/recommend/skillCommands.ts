@@ -39,6 +39,12 @@ export const SKILL_COMMANDS: Readonly<Record<string, string>> = {
   'git-push': 'git push',
   'docker-build': 'docker build .',
   'crackerjack-run': 'python -m crackerjack',
+  'bandit-security': 'bandit -r .',
+  'mkdocs-build': 'mkdocs build',
+  'git-diff': 'git diff',
+  'coverage-report': 'coverage report',
+  'terraform-plan': 'terraform plan',
+  'uv-install': 'uv sync',
 };
 
 /** `npm-run-build`, `pnpm-run-lint`, `make-test`: the script or target is part of the name. */
