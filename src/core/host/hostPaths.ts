@@ -14,6 +14,8 @@ export interface HostPaths {
   log: string;
   /** The lock under which a starting host probes, clears a stale socket and listens (a folder, see locks.ts). */
   election: string;
+  /** The pid of the host that holds the store open, so that its successor can tell its locks from anyone else's. */
+  pidFile: string;
 }
 
 /**
@@ -35,7 +37,7 @@ function storeHash(db: string): string {
  */
 export function hostPaths(db: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): HostPaths {
   const resolved = path.resolve(db);
-  const common = { log: `${resolved}.host.log`, election: `${resolved}.host.election` };
+  const common = { log: `${resolved}.host.log`, election: `${resolved}.host.election`, pidFile: `${resolved}.host.pid` };
   if (platform === 'win32') return { ...common, socket: `\\\\.\\pipe\\session-buddy-${storeHash(resolved)}` };
   const beside = `${resolved}.host.sock`;
   if (Buffer.byteLength(beside) <= SOCKET_PATH_MAX_BYTES) return { ...common, socket: beside };

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { loadOrCreateToken, tokensMatch } from '../realtime/token';
 import { FileStore } from '../store/fileStore';
+import { processIsAlive } from '../store/eventLog';
 import { withLock } from '../store/locks';
 import { fileEngineProblem } from '../store/nodeSqlite';
 import { storePaths } from '../store/paths';
@@ -107,11 +108,55 @@ function listenPrivately(socket: string): Promise<net.Server> {
   });
 }
 
+/**
+ * A host killed while it held the store open leaves the database lock behind, which would keep its
+ * successor waiting until the lock goes stale (30 s). The successor (this process won the election,
+ * so no other host runs) removes it at once when the lock names the previous host as its holder and
+ * that process is gone. Anyone else's lock is waited for as usual.
+ */
+function releaseDeadHostsLock(db: string, paths: HostPaths, log: (line: string) => void): void {
+  const lock = storePaths(db).lock;
+  const previousHost = readPid(paths.pidFile);
+  if (previousHost === undefined || previousHost === process.pid || stillRunning(previousHost)) return;
+  if (readPid(`${lock}.pid`) !== previousHost || !fs.existsSync(lock)) return;
+  fs.rmSync(lock, { recursive: true, force: true });
+  fs.rmSync(`${lock}.pid`, { force: true });
+  log(`removed the database lock left by host ${previousHost}, which is no longer running`);
+}
+
+/**
+ * Whether the process runs: a killed process whose parent is gone stays a zombie until init reaps
+ * it, which some inits do late, and kill(pid, 0) still finds a zombie. /proc tells (Linux only).
+ */
+function stillRunning(pid: number): boolean {
+  if (!processIsAlive(pid)) return false;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Opens the store file-backed where the runtime has node:sqlite, else on sql.js (one copy per machine is still better than one per window). */
-async function openHostStore(options: StoreHostOptions): Promise<OpenedStore> {
+async function openHostStore(options: StoreHostOptions, paths: HostPaths): Promise<OpenedStore> {
   const onMessage = (message: string) => options.log(`store: ${message}`);
   const problem = fileEngineProblem();
-  if (!problem) return { store: await FileStore.open({ path: options.db, migrationsDir: options.migrationsDir, onMessage }), engine: 'node:sqlite' };
+  if (!problem) {
+    releaseDeadHostsLock(options.db, paths, options.log);
+    const store = await FileStore.open({ path: options.db, migrationsDir: options.migrationsDir, onMessage });
+    fs.writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+    return { store, engine: 'node:sqlite' };
+  }
   options.log(`running on sql.js: ${problem}`);
   return { store: await SkillStore.open({ path: options.db, migrationsDir: options.migrationsDir, mode: 'work', onMessage }), engine: 'sql.js' };
 }
@@ -130,7 +175,7 @@ class StoreHost {
     this.socketId = fileId(paths.socket);
     options.log(`listening on ${paths.socket}`);
     server.on('connection', (socket) => this.accept(socket));
-    this.opened = openHostStore(options);
+    this.opened = openHostStore(options, paths);
     this.opened.then(
       ({ engine }) => options.log(`store opened (${engine})`),
       (err: Error) => void this.stop(`the store could not be opened: ${err.message}`, true),
@@ -157,6 +202,7 @@ class StoreHost {
     this.removeOwnSocket();
     const opened = await this.opened.catch(() => undefined);
     await opened?.store.close().catch((err: Error) => this.options.log(`closing the store failed: ${err.message}`));
+    if (readPid(this.paths.pidFile) === process.pid) fs.rmSync(this.paths.pidFile, { force: true });
     this.resolveStopped({ reason, failed });
   }
 
