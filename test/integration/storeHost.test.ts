@@ -44,9 +44,9 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
 }
 
 /** The CLI asking the host, which stays this long without clients. */
-function viaHost(db: string, args: string[], idleSeconds = 30): Promise<Run> {
+function viaHost(db: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   started.add(db);
-  return cli(['--db', db, ...args], { SESSION_BUDDY_HOST: 'on', SESSION_BUDDY_HOST_IDLE_SECONDS: String(idleSeconds) });
+  return cli(['--db', db, ...args], { SESSION_BUDDY_HOST: 'on', SESSION_BUDDY_HOST_IDLE_SECONDS: '30', ...env });
 }
 
 function local(db: string, args: string[]): Promise<Run> {
@@ -246,6 +246,20 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     await until('the idle host to exit', () => hostPids(db).length === 0, 10_000);
     assert.equal(fs.existsSync(hostPaths(db).socket), false, 'the socket is removed');
     assert.match(fs.readFileSync(hostPaths(db).log, 'utf8'), /stopping: idle for 1 s/);
+  });
+
+  test('a store too deep for a socket address is served through a hashed socket in the per-user runtime folder', async () => {
+    const db = await seededStore(path.join(...Array.from({ length: 8 }, () => 'nested-folder')));
+    const runtime = path.join(scratch.dir, 'run');
+    const paths = hostPaths(db, { XDG_RUNTIME_DIR: runtime });
+    assert.ok(paths.runtimeDir, `${db}.host.sock would not fit a socket address`);
+    const run = await viaHost(db, ['metrics', '--json'], { XDG_RUNTIME_DIR: runtime });
+    assert.equal(run.code, 0, run.err);
+    assert.equal(run.err, '', 'served by the host');
+    assert.equal(JSON.parse(run.out).skills.length, 2);
+    assert.equal(fs.statSync(paths.runtimeDir).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(paths.socket).mode & 0o777, 0o600);
+    assert.equal(fs.existsSync(`${db}.host.sock`), false);
   });
 
   test('when no host can start, the command says so once and opens the store itself', async () => {

@@ -175,6 +175,8 @@ class StoreHost {
     this.socketId = fileId(paths.socket);
     options.log(`listening on ${paths.socket}`);
     server.on('connection', (socket) => this.accept(socket));
+    // After listening, an error (too many open files at accept) concerns one connection, not the host.
+    server.on('error', (err) => options.log(`socket server: ${err.message}`));
     this.opened = openHostStore(options, paths);
     this.opened.then(
       ({ engine }) => options.log(`store opened (${engine})`),
