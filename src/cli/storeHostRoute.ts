@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { connectToHost, DEFAULT_IDLE_SECONDS, HostRequestFailedError, HostUnavailableError, parseIdleSeconds, type HostConnection } from '../core/host/hostClient';
+import { connectToHost, DEFAULT_IDLE_SECONDS, HostGoneError, HostRequestFailedError, HostUnavailableError, parseIdleSeconds } from '../core/host/hostClient';
 import type { HostMethod } from '../core/host/protocol';
 import { resolveDatabasePath } from '../core/store/paths';
 
@@ -41,27 +41,36 @@ export class StoreHostRoute {
     private readonly notice: (message: string) => void,
   ) {}
 
-  /** `stop` (Ctrl+C) abandons the request: the host stops a query whose client went away. */
+  /**
+   * `stop` (Ctrl+C) abandons the request: the host stops a query whose client went away. A host
+   * that went away under the request (it reached its idle time at that moment, or was killed) is
+   * asked once more, which starts a new one: every request here only reads.
+   */
   async request(method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>): Promise<unknown> {
     if (!this.wanted()) return undefined;
-    let connection: HostConnection | undefined;
     let stopped = false;
+    void stop?.then(() => (stopped = true));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ask(method, params, stop);
+      } catch (err) {
+        if (err instanceof HostRequestFailedError) throw err.kind === 'usage' ? new InvalidArgumentError(err.message) : new Error(err.message);
+        if (!(err instanceof HostUnavailableError)) throw err;
+        if (stopped) throw new Error(`the ${method} request was stopped`, { cause: err });
+        if (attempt < 2 && err instanceof HostGoneError) continue;
+        this.tell(err.message);
+        return undefined;
+      }
+    }
+  }
+
+  private async ask(method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>): Promise<unknown> {
+    const connection = await connectToHost({ db: resolveDatabasePath(this.dbPath()), hostScript: path.join(__dirname, 'store-host.js'), idleSeconds: idleSeconds() });
+    void stop?.then(() => connection.close());
     try {
-      connection = await connectToHost({ db: resolveDatabasePath(this.dbPath()), hostScript: path.join(__dirname, 'store-host.js'), idleSeconds: idleSeconds() });
-      const open = connection;
-      void stop?.then(() => {
-        stopped = true;
-        open.close();
-      });
       return await connection.request(method, params);
-    } catch (err) {
-      if (err instanceof HostRequestFailedError) throw err.kind === 'usage' ? new InvalidArgumentError(err.message) : new Error(err.message);
-      if (!(err instanceof HostUnavailableError)) throw err;
-      if (stopped) throw new Error(`the ${method} request was stopped`, { cause: err });
-      this.tell(err.message);
-      return undefined;
     } finally {
-      connection?.close();
+      connection.close();
     }
   }
 

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { connectToHost, type HostConnection } from '../../src/core/host/hostClient';
 import { hostPaths } from '../../src/core/host/hostPaths';
+import { generateToken, readTokenFile, writeTokenFile } from '../../src/core/realtime/token';
 import { fileEngineProblem } from '../../src/core/store/nodeSqlite';
+import { storePaths } from '../../src/core/store/paths';
 import { dbIn, tempDir } from '../helpers/store';
 
 // The store host through the built CLI and host script (npm test builds them first), as real
@@ -205,6 +207,39 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     assert.match(JSON.parse(noHello[0]).error, /the first message must be a hello/);
     const garbage = await rawExchange(socket, ['this is not json']);
     assert.match(JSON.parse(garbage[0]).error, /not a JSON line/);
+  });
+
+  test('a token replaced while the host runs is the one required from then on', async () => {
+    const db = await seededStore('new-token');
+    assert.equal((await viaHost(db, ['metrics'])).code, 0);
+    const tokenFile = storePaths(db).token;
+    const old = readTokenFile(tokenFile);
+    writeTokenFile(tokenFile, generateToken());
+    const refused = await rawExchange(hostPaths(db).socket, [JSON.stringify({ type: 'hello', protocol: 1, token: old })]);
+    assert.match(JSON.parse(refused[0]).error, /token is not this store's token/);
+    const run = await viaHost(db, ['metrics', '--json']);
+    assert.equal(run.code, 0, run.err);
+    assert.equal(run.err, '', 'the CLI, reading the new token, is served');
+    assert.equal(hostPids(db).length, 1);
+  });
+
+  test('a host that dies while answering is replaced and the request asked again, without falling back', async () => {
+    const db = await seededStore('mid-request');
+    assert.equal((await viaHost(db, ['metrics'])).code, 0);
+    const [pid] = hostPids(db);
+    const threads = () => fs.readdirSync(`/proc/${pid}/task`).length;
+    const idle = threads();
+    const slow = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) AS n FROM c';
+    const pending = viaHost(db, ['sql', slow]);
+    await until('the host to start the query worker', () => threads() > idle);
+    process.kill(pid, 'SIGKILL');
+    const run = await pending;
+    assert.equal(run.code, 0, run.err);
+    assert.equal(run.err, '', 'answered by a new host, not by the fallback');
+    assert.deepEqual(JSON.parse(run.out), [{ n: 3000000 }]);
+    const now = hostPids(db);
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], pid);
   });
 
   test('a host of an older protocol is asked to retire and replaced by a new one', async () => {

@@ -24,6 +24,9 @@ const MAX_ANSWER_LINE_BYTES = 512 * 1024 * 1024;
 /** The host cannot serve this client: the caller opens the store itself. */
 export class HostUnavailableError extends Error {}
 
+/** The connection ended before the answer came (the host stopped or died): asking again starts a new host. */
+export class HostGoneError extends HostUnavailableError {}
+
 /** The host answered the request with an error. */
 export class HostRequestFailedError extends Error {
   constructor(message: string, readonly kind: HostErrorKind) {
@@ -63,7 +66,7 @@ export class HostConnection {
   }
 
   request(method: HostMethod, params: Record<string, unknown> = {}): Promise<unknown> {
-    if (this.closedReason) return Promise.reject(new HostUnavailableError(this.closedReason));
+    if (this.closedReason) return Promise.reject(new HostGoneError(this.closedReason));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -94,7 +97,7 @@ export class HostConnection {
 
   private fail(reason: string): void {
     this.closedReason ??= reason;
-    for (const waiting of this.pending.values()) waiting.reject(new HostUnavailableError(reason));
+    for (const waiting of this.pending.values()) waiting.reject(new HostGoneError(reason));
     this.pending.clear();
   }
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
-import { loadOrCreateToken, tokensMatch } from '../realtime/token';
+import { loadOrCreateToken, readTokenFile, tokensMatch } from '../realtime/token';
 import { FileStore } from '../store/fileStore';
 import { processIsAlive } from '../store/eventLog';
 import { withLock } from '../store/locks';
@@ -49,10 +49,10 @@ export interface HostOutcome {
 export async function runStoreHost(options: StoreHostOptions): Promise<HostOutcome> {
   const paths = hostPaths(options.db);
   if (paths.runtimeDir) ensureRuntimeDir(paths.runtimeDir);
-  const token = loadOrCreateToken(storePaths(options.db).token);
+  loadOrCreateToken(storePaths(options.db).token);
   const claimed = await claimSocket(options.db, paths);
   if (!claimed) return { reason: 'lost', failed: false };
-  const host = new StoreHost(claimed, paths, token, options);
+  const host = new StoreHost(claimed, paths, options);
   return host.stopped;
 }
 
@@ -170,7 +170,7 @@ class StoreHost {
   private idleTimer: NodeJS.Timeout | undefined;
   private stopping = false;
 
-  constructor(private readonly server: net.Server, private readonly paths: HostPaths, readonly token: string, readonly options: StoreHostOptions) {
+  constructor(private readonly server: net.Server, private readonly paths: HostPaths, readonly options: StoreHostOptions) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.socketId = fileId(paths.socket);
     options.log(`listening on ${paths.socket}`);
@@ -184,6 +184,18 @@ class StoreHost {
     );
     this.armIdle();
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void this.stop(signal));
+  }
+
+  /**
+   * The store's token as the file holds it now: read at every hello, so that a token replaced while
+   * the host runs (Copy/Reset in the editor, a deleted file) is the one required from then on.
+   */
+  token(): string | undefined {
+    try {
+      return readTokenFile(storePaths(this.options.db).token);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The store once open; rejects with why it could not be opened. */
@@ -287,7 +299,8 @@ class HostConnection {
   private async greet(message: Record<string, unknown>): Promise<void> {
     clearTimeout(this.helloTimer);
     const hello = parseHello(message);
-    if (!tokensMatch(this.host.token, hello.token)) {
+    const token = this.host.token();
+    if (token === undefined || !tokensMatch(token, hello.token)) {
       this.refuse('refused: the token is not this store\'s token');
       return;
     }
