@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { connectToHost, DEFAULT_IDLE_SECONDS, HostGoneError, HostRequestFailedError, HostUnavailableError, parseIdleSeconds } from '../core/host/hostClient';
@@ -47,7 +48,8 @@ export class StoreHostRoute {
    * asked once more, which starts a new one: every request here only reads.
    */
   async request(method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>): Promise<unknown> {
-    if (!this.wanted()) return undefined;
+    // A store that does not exist yet has nothing to read; a host would create it, which a read never does.
+    if (!this.wanted() || !fs.existsSync(resolveDatabasePath(this.dbPath()))) return undefined;
     let stopped = false;
     void stop?.then(() => (stopped = true));
     for (let attempt = 1; ; attempt++) {

@@ -283,6 +283,15 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     assert.match(fs.readFileSync(hostPaths(db).log, 'utf8'), /stopping: idle for 1 s/);
   });
 
+  test('a read of a store that does not exist yet creates neither a store nor a host', async () => {
+    const db = dbIn(scratch.dir, 'none');
+    const run = await viaHost(db, ['metrics', '--json']);
+    assert.equal(run.code, 0, run.err);
+    assert.deepEqual(JSON.parse(run.out), { skills: [] });
+    assert.deepEqual(fs.readdirSync(path.dirname(db)), [], 'nothing written beside it');
+    assert.deepEqual(hostPids(db), []);
+  });
+
   test('a store too deep for a socket address is served through a hashed socket in the per-user runtime folder', async () => {
     const db = await seededStore(path.join(...Array.from({ length: 8 }, () => 'nested-folder')));
     const runtime = path.join(scratch.dir, 'run');
