@@ -1,4 +1,4 @@
-// Bundles the extension, the CLI and the compaction and query workers for Node, the webviews for the browser, and copies the
+// Bundles the extension, the CLI, the store host and the compaction and query workers for Node, the webviews for the browser, and copies the
 // sql.js wasm beside the Node bundles (sql.js looks for it next to the bundle). Type checking is
 // a separate step (`npm run check-types`) because esbuild does not type-check.
 const esbuild = require('esbuild');
@@ -49,6 +49,8 @@ const targets = [
   { ...node, entryPoints: ['src/core/analytics/analyticsWorker.ts'], outfile: 'dist/analytics-worker.js' },
   // The CLI's `sql` runs its query in a worker thread, so that a time limit or Ctrl+C can stop it.
   { ...node, entryPoints: ['src/core/store/queryWorker.ts'], outfile: 'dist/query-worker.js' },
+  // The store host: one detached process per user and store, started on demand by the CLI (and later the windows).
+  { ...node, entryPoints: ['src/core/host/hostMain.ts'], outfile: 'dist/store-host.js' },
   { ...browser, entryPoints: ['src/webview/recommendations/main.ts'], outfile: 'dist/webview.js' },
   { ...browser, entryPoints: ['src/webview/dashboard/main.ts'], outfile: 'dist/dashboard.js' },
 ];

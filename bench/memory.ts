@@ -4,7 +4,12 @@
 // the background analytics run on it in that process (anomalies, time series, dependencies,
 // baselines, predictor training, the metrics cache; RSS after, and peak), then `track`: caller cost
 // at a steady rate and sustained throughput. The file-backed process runs on a Node with node:sqlite
-// (SESSION_BUDDY_SQLITE_NODE, set by scripts/bench.mjs). Prints a table, writes bench/results/memory.json.
+// (SESSION_BUDDY_SQLITE_NODE, set by scripts/bench.mjs). Then the store host (`--part host` for
+// only that): the product's CLI (dist/, built now) with SESSION_BUDDY_HOST=on, on each runtime
+// (node:sqlite, sql.js): `metrics` end to end when no host runs yet (the host starts and answers),
+// through the running host, and opening the store itself; a `metrics` request's round trip over
+// the socket; the host's RSS and peak RSS from /proc (Linux). Prints tables, writes
+// bench/results/memory.json.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,7 +25,8 @@ import { FileStore } from '../src/core/store/fileStore';
 import { SkillStore } from '../src/core/store/store';
 import type { Store } from '../src/core/store/storeInterface';
 import { SkillTracker } from '../src/core/tracking/tracker';
-import { MIGRATIONS, mib, percentile, printTable, round, writeResult } from './common';
+import { connectToHost } from '../src/core/host/hostClient';
+import { buildProductCli, MIGRATIONS, mib, percentile, PRODUCT_CLI, printTable, ROOT, round, writeResult } from './common';
 import { seedStore, SKILLS } from './seed';
 
 type Engine = 'sqljs' | 'file';
@@ -130,31 +136,122 @@ function runChild(engine: Engine, seeded: string, invocations: number): Figures 
   }
 }
 
+interface HostFigures {
+  host_engine: string;
+  invocations: number;
+  cli_first_answer_ms: number;
+  /** `session-buddy --version`: what any command costs before it touches a store (loading the bundle). */
+  cli_startup_ms_p50: number;
+  cli_metrics_via_host_ms_p50: number;
+  cli_metrics_in_process_ms_p50: number;
+  request_ms_p50: number;
+  request_ms_p99: number;
+  host_rss_mib: number;
+  host_peak_rss_mib: number;
+}
+
+const CLI_RUNS = 5;
+const REQUESTS = 300;
+
+function timedVersion(node: string): number {
+  const started = performance.now();
+  const run = spawnSync(node, [PRODUCT_CLI, '--version'], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`--version: ${run.stderr}`);
+  return performance.now() - started;
+}
+
+/** `session-buddy metrics` end to end, in ms; throws if the host did not answer when it should have. */
+function timedMetrics(node: string, file: string, host: boolean): number {
+  const started = performance.now();
+  const run = spawnSync(node, [PRODUCT_CLI, '--db', file, 'metrics', '--json'], {
+    encoding: 'utf8',
+    env: { ...process.env, SESSION_BUDDY_DB: '', SESSION_BUDDY_HOST: host ? 'on' : 'off', SESSION_BUDDY_HOST_IDLE_SECONDS: '120' },
+  });
+  const ms = performance.now() - started;
+  if (run.status !== 0 || run.stderr) throw new Error(`metrics${host ? ' through the host' : ''}: ${run.stderr}`);
+  return ms;
+}
+
+/** VmRSS and VmHWM (peak) of a process, in MiB. */
+function rssOf(pid: number): { rss: number; peak: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { rss: round(kib('VmRSS') / 1024, 1), peak: round(kib('VmHWM') / 1024, 1) };
+}
+
+/** The store host on one runtime, on a copy of the seeded store. */
+async function hostRow(node: string, seeded: string, invocations: number): Promise<HostFigures> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-memory-host-'));
+  const file = path.join(dir, 'skills.db');
+  fs.copyFileSync(seeded, file);
+  try {
+    const firstMs = timedMetrics(node, file, true);
+    const startup = Array.from({ length: CLI_RUNS }, () => timedVersion(node));
+    const viaHost = Array.from({ length: CLI_RUNS }, () => timedMetrics(node, file, true));
+    const inProcess = Array.from({ length: CLI_RUNS }, () => timedMetrics(node, file, false));
+    const connection = await connectToHost({ db: file, hostScript: path.join(ROOT, 'dist', 'store-host.js'), execPath: node });
+    const requestMs: number[] = [];
+    for (let i = 0; i < REQUESTS; i++) {
+      const started = performance.now();
+      await connection.request('metrics', { limit: 10 });
+      requestMs.push(performance.now() - started);
+    }
+    const { rss, peak } = rssOf(connection.hello.pid);
+    await connection.request('retire');
+    connection.close();
+    return {
+      host_engine: connection.hello.engine,
+      invocations,
+      cli_first_answer_ms: round(firstMs, 0),
+      cli_startup_ms_p50: round(percentile(startup, 50), 0),
+      cli_metrics_via_host_ms_p50: round(percentile(viaHost, 50), 0),
+      cli_metrics_in_process_ms_p50: round(percentile(inProcess, 50), 0),
+      request_ms_p50: round(percentile(requestMs, 50), 2),
+      request_ms_p99: round(percentile(requestMs, 99), 2),
+      host_rss_mib: rss,
+      host_peak_rss_mib: peak,
+    };
+  } finally {
+    // The retired host closes the store within a moment; removing the folder under it would race that.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === 'child') {
     const figures = await child(process.argv[3] as Engine, process.argv[4], Number(process.argv[5]));
     process.stdout.write(`${JSON.stringify(figures)}\n`);
     return;
   }
-  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100000,1000000' } } });
+  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100000,1000000' }, part: { type: 'string', default: 'all' } } });
+  if (!['all', 'engines', 'host'].includes(values.part)) throw new Error(`--part must be all, engines or host, not ${values.part}`);
   const sizes = values.sizes.split(',').map(Number);
   const rows: Figures[] = [];
+  const hostRows: HostFigures[] = [];
+  if (values.part !== 'engines') buildProductCli();
   for (const invocations of sizes) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-memory-seed-'));
     try {
       const seeded = path.join(dir, 'skills.db');
       await seedStore(seeded, { invocations, migrationsDir: MIGRATIONS });
-      for (const engine of ['sqljs', 'file'] as const) {
+      for (const engine of values.part === 'host' ? [] : (['sqljs', 'file'] as const)) {
         const figures = runChild(engine, seeded, invocations);
         rows.push(figures);
         console.error(`${engine} at ${invocations}: done`);
+      }
+      for (const node of values.part === 'engines' ? [] : [process.env.SESSION_BUDDY_SQLITE_NODE ?? process.execPath, process.execPath]) {
+        hostRows.push(await hostRow(node, seeded, invocations));
+        console.error(`host on ${node} at ${invocations}: done`);
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
-  printTable(rows.map((r) => ({ ...r })));
-  console.log(`written ${writeResult('memory', { measured_at: new Date().toISOString(), node_file_engine: process.env.SESSION_BUDDY_SQLITE_NODE ?? process.execPath, goals: { throughput_events_per_s: '>= 20000', caller_ms_p99: '<= 0.2' }, rows })}`);
+  if (rows.length) printTable(rows.map((r) => ({ ...r })));
+  if (hostRows.length) printTable(hostRows.map((r) => ({ ...r })));
+  const goals = { throughput_events_per_s: '>= 20000', caller_ms_p99: '<= 0.2', host_rss_mib: '<= 150 at 1M', cli_metrics_via_host_ms_p50: '<= 300 at 1M', request_ms_p99: '<= 5' };
+  console.log(`written ${writeResult('memory', { measured_at: new Date().toISOString(), node_file_engine: process.env.SESSION_BUDDY_SQLITE_NODE ?? process.execPath, goals, rows, host: hostRows })}`);
 }
 
 main().catch((err) => {

@@ -1,5 +1,8 @@
 import { SkillStore, type StoreMode } from '../core/store/store';
 import { maxOf } from '../core/collections';
+import { isKnownSkill, unknownSkill } from '../core/host/reads';
+import type { HostMethod } from '../core/host/protocol';
+import { StoreHostRoute, storeHostWanted } from './storeHostRoute';
 
 export interface CliIo {
   out(text: string): void;
@@ -26,13 +29,20 @@ export interface CliContext {
   /** Refuses a skill nothing was ever recorded for, in one line (exit 1), the same for every command. */
   requireKnownSkill(store: SkillStore, skill: string): void;
   json(value: unknown): string;
+  /**
+   * Asks the store host (see storeHostRoute.ts); undefined when the command should open the store
+   * itself. An error the host answered is thrown (a usage error as one).
+   */
+  viaHost(method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>): Promise<unknown>;
 }
 
-/** The context of one run of the program; `dbPath` is read when a command runs, after parsing. */
-export function cliContext(io: CliIo, dbPath: () => string | undefined): CliContext {
+/** The context of one run of the program; `dbPath` and `storeHost` (the --store-host flag) are read when a command runs, after parsing. */
+export function cliContext(io: CliIo, dbPath: () => string | undefined, storeHost: () => boolean | undefined): CliContext {
+  const route = new StoreHostRoute(() => storeHostWanted(storeHost()), dbPath, (m) => io.err(`session-buddy: ${m}\n`));
   return {
     io,
     dbPath,
+    viaHost: (method, params, stop) => route.request(method, params, stop),
     withStore: (mode, work) => withStore(dbPath(), mode, io, work),
     table: formatTable,
     json,
@@ -63,6 +73,5 @@ function formatTable(rows: object[]): string {
 }
 
 function requireKnownSkill(store: SkillStore, skill: string): void {
-  const known = store.db.exec('SELECT 1 FROM skill_metrics WHERE skill_name = ? AND total_invocations > 0 UNION ALL SELECT 1 FROM skill_invocation WHERE skill_name = ? LIMIT 1', [skill.trim(), skill.trim()]);
-  if (known.length === 0) throw new CliError(`no invocations of "${skill}" recorded`);
+  if (!isKnownSkill(store.db, skill)) throw new CliError(unknownSkill(skill).message);
 }

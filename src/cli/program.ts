@@ -12,6 +12,7 @@ import { seedDemoStore, type DemoSeedReport } from '../core/demo/seedDemo';
 import { dailySessionId, ensureSession } from '../core/integrations/sessions';
 import { resolveUserId } from '../core/tracking/identity';
 import { SkillTracker } from '../core/tracking/tracker';
+import { readMetrics, type MetricsAnswer, type MetricsQuery } from '../core/host/reads';
 import { registerLearningCommands } from './commands/learning';
 import { registerMonitoringCommands } from './commands/monitoring';
 import { registerExperimentCommands } from './commands/experiments';
@@ -56,6 +57,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .description('Skill invocation tracking and analytics (the Session Buddy store, shared with the VS Code extension)')
     .version(packageJson.version, '-V, --version', 'print the version')
     .option('--db <path>', 'database file (default: $SESSION_BUDDY_DB, then the per-user store)')
+    .option('--store-host', 'answer metrics, sql and read-only tools through the shared store host, started on demand (also SESSION_BUDDY_HOST=on)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: io.out,
@@ -67,7 +69,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     })
     .exitOverride();
   const dbOf = () => program.opts<{ db?: string }>().db;
-  const ctx = cliContext(io, dbOf);
+  const ctx = cliContext(io, dbOf, () => program.opts<{ storeHost?: boolean }>().storeHost);
 
   program
     .command('status')
@@ -160,18 +162,10 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .option('--limit <n>', 'how many skills', numberOption('--limit', { integer: true, min: 1 }), 20)
     .option('--json', 'print JSON')
     .action(async (opts: { skill?: string; limit: number; json?: boolean }) => {
-      await ctx.withStore('read', (store) => {
-        const tracker = new SkillTracker(store, resolveUserId());
-        if (opts.skill) {
-          ctx.requireKnownSkill(store, opts.skill);
-          const metrics = tracker.getSkillMetrics(opts.skill);
-          if (!metrics) throw new CliError(`no invocations of "${opts.skill}" recorded`);
-          io.out(opts.json ? ctx.json(metrics) : `${ctx.table([metrics])}\n`);
-          return;
-        }
-        const top = tracker.getTopSkills(opts.limit);
-        io.out(opts.json ? ctx.json({ skills: top }) : top.length ? `${ctx.table(top)}\n` : 'No invocations recorded yet.\n');
-      });
+      const query: MetricsQuery = { skill: opts.skill, limit: opts.limit };
+      const answer = ((await ctx.viaHost('metrics', { ...query })) as MetricsAnswer | undefined) ?? (await ctx.withStore('read', (store) => readMetrics(store, query)));
+      if ('skill' in answer) io.out(opts.json ? ctx.json(answer.skill) : `${ctx.table([answer.skill])}\n`);
+      else io.out(opts.json ? ctx.json({ skills: answer.skills }) : answer.skills.length ? `${ctx.table(answer.skills)}\n` : 'No invocations recorded yet.\n');
     });
 
   program
@@ -180,7 +174,13 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .argument('<query>', 'a single SELECT (or other read-only) statement')
     .option('--timeout <seconds>', 'stop the query after this long', numberOption('--timeout', { exclusiveMin: 0 }), 10)
     .action(async (query: string, opts: { timeout: number }) => {
-      const result = await runQueryInWorker({ path: resolveDatabasePath(dbOf()), sql: query }, { timeoutMs: opts.timeout * 1000, abort: untilStopRequested() });
+      const stop = untilStopRequested();
+      const viaHost = (await ctx.viaHost('sql', { query, timeoutMs: Math.max(1, Math.ceil(opts.timeout * 1000)) }, stop)) as Record<string, unknown>[] | undefined;
+      if (viaHost) {
+        io.out(ctx.json(viaHost));
+        return;
+      }
+      const result = await runQueryInWorker({ path: resolveDatabasePath(dbOf()), sql: query }, { timeoutMs: opts.timeout * 1000, abort: stop });
       for (const message of result.messages) io.err(`session-buddy: ${message}\n`);
       if ('error' in result) throw new CliError(result.error);
       io.out(ctx.json(result.rows));

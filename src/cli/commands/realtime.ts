@@ -10,7 +10,8 @@ import { PrometheusExporter, EXPORTER_DEFAULTS } from '../../core/realtime/prome
 import { isLoopbackHost, normaliseOrigin } from '../../core/realtime/requestGuards';
 import { loadOrCreateToken, tokenFilePath } from '../../core/realtime/token';
 import { REALTIME_DEFAULTS, RealtimeServer } from '../../core/realtime/websocketServer';
-import { AGENT_TOOLS, UnknownToolError, runTool } from '../../core/tools/agentTools';
+import { AGENT_TOOLS, UnknownToolError, findTool, runTool } from '../../core/tools/agentTools';
+import type { AgentTool, ToolResult } from '../../core/tools/tool';
 import { serveMcpOverStdio } from '../../core/tools/mcpServer';
 import { ToolArgumentError } from '../../core/tools/schema';
 import { ToolSession, toolContext } from '../../core/tools/toolSession';
@@ -103,7 +104,7 @@ export function registerRealtimeCommands(program: Command, ctx: CliContext): voi
       } catch {
         usageError(command, `--args is not valid JSON: ${opts.args.slice(0, 200)}`);
       }
-      const result = await ctx.withStore('work', async (store) => {
+      const result = (await askHost(ctx, command, name, args)) ?? (await ctx.withStore('work', async (store) => {
         const userId = resolveUserId();
         const session = new ToolSession(store, userId, { source: 'cli', sessionId: dailySessionId('cli') });
         try {
@@ -112,10 +113,25 @@ export function registerRealtimeCommands(program: Command, ctx: CliContext): voi
           if (err instanceof UnknownToolError || err instanceof ToolArgumentError) usageError(command, err.message);
           throw err;
         }
-      });
+      }));
       ctx.io.out(ctx.json(result));
       if (!result.success) throw new Error(result.message);
     });
+}
+
+/**
+ * A tool that only reads (or refreshes derived rows) is answered by the store host when it is on;
+ * one that records runs always runs here, in this process's own log segment, as `track` does.
+ */
+async function askHost(ctx: CliContext, command: Command, name: string, args: unknown): Promise<ToolResult | undefined> {
+  let tool: AgentTool;
+  try {
+    tool = findTool(name);
+  } catch (err) {
+    usageError(command, (err as Error).message);
+  }
+  if (tool.writes === 'runs') return undefined;
+  return (await ctx.viaHost('tool', { name, args, userId: resolveUserId() })) as ToolResult | undefined;
 }
 
 /** Bad usage found inside an action: printed once by commander, exit code 2. */

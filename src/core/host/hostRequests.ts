@@ -1,0 +1,110 @@
+import { dailySessionId } from '../integrations/sessions';
+import { QueryTimeoutError, runQueryInWorker } from '../store/queryRunner';
+import { findTool, runTool, UnknownToolError } from '../tools/agentTools';
+import { ToolArgumentError } from '../tools/schema';
+import type { ToolResult } from '../tools/tool';
+import { ToolSession, toolContext } from '../tools/toolSession';
+import type { HostErrorKind, HostRequest } from './protocol';
+import { NotFoundError, readMetrics, type MetricsAnswer } from './reads';
+import type { OpenedStore } from './storeHost';
+
+/** A request the host answers with an error: `usage` when the caller asked wrongly, `failed` when it could not be done. */
+export class HostRequestError extends Error {
+  constructor(message: string, readonly kind: HostErrorKind) {
+    super(message);
+  }
+}
+
+/** Longest a `sql` request may ask to run: the host serves others meanwhile, but a worker is held. */
+export const MAX_QUERY_MS = 60 * 60_000;
+const MAX_NAME_LENGTH = 200;
+const MAX_LIMIT = 100_000;
+
+function usage(message: string): HostRequestError {
+  return new HostRequestError(message, 'usage');
+}
+
+function optionalName(params: Record<string, unknown>, key: string): string | undefined {
+  const value = params[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !value.trim() || value.length > MAX_NAME_LENGTH) throw usage(`${key} must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`);
+  return value;
+}
+
+function requiredName(params: Record<string, unknown>, key: string): string {
+  const value = optionalName(params, key);
+  if (value === undefined) throw usage(`${key} is required`);
+  return value;
+}
+
+function integerIn(params: Record<string, unknown>, key: string, min: number, max: number): number {
+  const value = params[key];
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw usage(`${key} must be an integer from ${min} to ${max}`);
+  return value as number;
+}
+
+/** Answers one request on the host's store. `gone` resolves when the client disconnects (its query is then stopped). */
+export async function handleRequest(opened: OpenedStore, request: HostRequest, gone: Promise<void>): Promise<unknown> {
+  switch (request.method) {
+    case 'ping':
+      return { pid: process.pid };
+    case 'metrics':
+      return metrics(opened, request.params);
+    case 'tool':
+      return tool(opened, request.params);
+    case 'sql':
+      return sql(opened, request.params, gone);
+    default:
+      throw usage(`${request.method} is not answered here`);
+  }
+}
+
+function metrics(opened: OpenedStore, params: Record<string, unknown>): MetricsAnswer {
+  const query = { skill: optionalName(params, 'skill'), limit: integerIn(params, 'limit', 1, MAX_LIMIT) };
+  opened.store.pullEvents();
+  try {
+    return readMetrics(opened.store, query);
+  } catch (err) {
+    if (err instanceof NotFoundError) throw new HostRequestError(err.message, 'failed');
+    throw err;
+  }
+}
+
+/**
+ * A read-only or derived-rows tool, for the CLI's session of the day. Tools that record runs are
+ * refused: a run is recorded by the process that saw it, in its own log segment, so that a host
+ * that is down or restarting never loses one.
+ */
+async function tool(opened: OpenedStore, params: Record<string, unknown>): Promise<ToolResult> {
+  const name = requiredName(params, 'name');
+  const userId = requiredName(params, 'userId');
+  try {
+    if (findTool(name).writes === 'runs') throw usage(`${name} records runs: it is run by the caller, not by the store host`);
+    const session = new ToolSession(opened.store, userId, { source: 'cli', sessionId: dailySessionId('cli') });
+    return await runTool(toolContext(opened.store, userId, session), name, params.args ?? {});
+  } catch (err) {
+    if (err instanceof UnknownToolError || err instanceof ToolArgumentError) throw usage(err.message);
+    throw err;
+  }
+}
+
+/**
+ * One read-only statement, in a worker thread so that a long query neither blocks the other
+ * clients nor outlives its time limit or its client. With node:sqlite the worker reads the file
+ * (this host has just applied the log to it); on sql.js it opens the store for inspection.
+ */
+async function sql(opened: OpenedStore, params: Record<string, unknown>, gone: Promise<void>): Promise<Record<string, unknown>[]> {
+  const query = params.query;
+  if (typeof query !== 'string' || !query.trim()) throw usage('query must be a non-empty string');
+  const timeoutMs = integerIn(params, 'timeoutMs', 1, MAX_QUERY_MS);
+  opened.store.pullEvents();
+  const job = { path: opened.store.paths.db, sql: query, ...(opened.engine === 'node:sqlite' ? { engine: 'file' as const } : {}) };
+  try {
+    const result = await runQueryInWorker(job, { timeoutMs, abort: gone });
+    if ('error' in result) throw new HostRequestError(result.error, 'failed');
+    return result.rows;
+  } catch (err) {
+    if (err instanceof QueryTimeoutError) throw new HostRequestError(err.message, 'failed');
+    throw err;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The store host's wire protocol: one JSON object per line over a local socket. A connection
+ * begins with `hello` (the client's protocol version and the store's token) and the host's answer
+ * (its version, engine and pid); then requests `{id, method, params}` are answered in order with
+ * `{id, result}` or `{id, error}`. The version lets a newer client retire an older host: two hosts
+ * of different versions must never hold the database at once.
+ */
+
+/** Raised with every change to the messages below. */
+export const HOST_PROTOCOL = 1;
+/** The oldest client this host still answers (older clients open the store themselves). */
+export const MIN_CLIENT_PROTOCOL = 1;
+
+/** Longest request line the host reads: far above any real request, low enough that a flood cannot fill memory. */
+export const MAX_REQUEST_LINE_BYTES = 1024 * 1024;
+
+export const HOST_METHODS = ['ping', 'metrics', 'tool', 'sql', 'retire'] as const;
+export type HostMethod = (typeof HOST_METHODS)[number];
+
+export interface HelloRequest {
+  type: 'hello';
+  protocol: number;
+  token: string;
+}
+
+export interface HelloAnswer {
+  type: 'hello';
+  protocol: number;
+  minProtocol: number;
+  hostVersion: string;
+  engine: 'node:sqlite' | 'sql.js';
+  pid: number;
+}
+
+/** The host refused the connection (wrong token, a client too old): sent once, then the socket closes. */
+export interface RefusalAnswer {
+  type: 'error';
+  error: string;
+}
+
+export interface HostRequest {
+  id: number;
+  method: HostMethod;
+  params: Record<string, unknown>;
+}
+
+/** 'usage': the caller asked for something wrong (exit 2 in the CLI); 'failed': it could not be done. */
+export type HostErrorKind = 'usage' | 'failed';
+
+export interface HostResponse {
+  id: number;
+  result?: unknown;
+  error?: { message: string; kind: HostErrorKind };
+}
+
+export class ProtocolError extends Error {}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parses one line as a JSON object; anything else is a ProtocolError naming what was wrong. */
+export function parseLine(line: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new ProtocolError('not a JSON line');
+  }
+  if (!isRecord(value)) throw new ProtocolError('a message must be a JSON object');
+  return value;
+}
+
+export function parseHello(message: Record<string, unknown>): HelloRequest {
+  if (message.type !== 'hello') throw new ProtocolError('the first message must be a hello');
+  if (!Number.isInteger(message.protocol)) throw new ProtocolError('hello.protocol must be an integer');
+  if (typeof message.token !== 'string') throw new ProtocolError('hello.token must be a string');
+  return { type: 'hello', protocol: message.protocol as number, token: message.token };
+}
+
+export function parseRequest(message: Record<string, unknown>): HostRequest {
+  const { id, method, params } = message;
+  if (!Number.isSafeInteger(id)) throw new ProtocolError('a request needs an integer id');
+  if (typeof method !== 'string' || !(HOST_METHODS as readonly string[]).includes(method)) {
+    throw new ProtocolError(`unknown method ${JSON.stringify(method)} (known: ${HOST_METHODS.join(', ')})`);
+  }
+  if (params !== undefined && !isRecord(params)) throw new ProtocolError('params must be a JSON object');
+  return { id: id as number, method: method as HostMethod, params: params ?? {} };
+}
+
+/** What the host answers to hello, as the client reads it (a host of another version may send more). */
+export function parseHelloAnswer(message: Record<string, unknown>): HelloAnswer | RefusalAnswer {
+  if (message.type === 'error' && typeof message.error === 'string') return { type: 'error', error: message.error };
+  if (message.type !== 'hello' || !Number.isInteger(message.protocol) || !Number.isInteger(message.pid)) {
+    throw new ProtocolError('the host answered hello with something else');
+  }
+  return message as unknown as HelloAnswer;
+}
+
+export function parseResponse(message: Record<string, unknown>): HostResponse {
+  if (!Number.isSafeInteger(message.id)) throw new ProtocolError('a response without an id');
+  const error = message.error;
+  if (error !== undefined && !(isRecord(error) && typeof error.message === 'string')) throw new ProtocolError('a malformed error response');
+  return message as unknown as HostResponse;
+}
+
+/**
+ * Splits a text stream into lines, looking for line ends only in each new chunk (a large answer
+ * arrives in many chunks). A line longer than `maxBytes` is an error (the peer is then
+ * disconnected), not a reason to keep buffering.
+ */
+export class LineSplitter {
+  private pieces: string[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  push(chunk: string): string[] {
+    const parts = chunk.split('\n');
+    const rest = parts.pop() ?? '';
+    if (parts.length > 0) {
+      parts[0] = this.pieces.join('') + parts[0];
+      this.pieces = [];
+      this.pendingBytes = 0;
+    }
+    this.pieces.push(rest);
+    this.pendingBytes += Buffer.byteLength(rest);
+    if (this.pendingBytes > this.maxBytes || parts.some((line) => line.length > this.maxBytes)) throw new ProtocolError(`a line longer than ${this.maxBytes} bytes`);
+    return parts.filter((line) => line.trim() !== '');
+  }
+}

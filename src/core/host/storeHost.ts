@@ -1,0 +1,369 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import { loadOrCreateToken, readTokenFile, tokensMatch } from '../realtime/token';
+import { FileStore } from '../store/fileStore';
+import { processIsAlive } from '../store/eventLog';
+import { withLock } from '../store/locks';
+import { fileEngineProblem } from '../store/nodeSqlite';
+import { storePaths } from '../store/paths';
+import { SkillStore } from '../store/store';
+import type { Store } from '../store/storeInterface';
+import { ensureRuntimeDir, hostPaths, socketAnswers, type HostPaths } from './hostPaths';
+import { handleRequest, HostRequestError } from './hostRequests';
+import {
+  HOST_PROTOCOL, LineSplitter, MAX_REQUEST_LINE_BYTES, MIN_CLIENT_PROTOCOL, ProtocolError, parseHello, parseLine, parseRequest,
+  type HelloAnswer, type HostResponse,
+} from './protocol';
+
+export interface StoreHostOptions {
+  db: string;
+  /** Exit this long after the last client left (and after starting, if no client comes). */
+  idleMs: number;
+  hostVersion: string;
+  migrationsDir?: string;
+  log(line: string): void;
+}
+
+export interface OpenedStore {
+  store: Store;
+  engine: HelloAnswer['engine'];
+}
+
+/** A client must say hello this soon, or is disconnected: a connection that says nothing holds a slot for nothing. */
+const HELLO_TIMEOUT_MS = 5000;
+/** How long stopping waits for requests in flight before it closes the store under them. */
+const DRAIN_MS = 5000;
+/** A proper-lockfile lock cannot go stale sooner; only a crashed starter leaves it behind. */
+const ELECTION_STALE_MS = 10_000;
+
+/** Why a host stopped; `failed` when it could not serve (the store would not open). */
+export interface HostOutcome {
+  reason: string;
+  failed: boolean;
+}
+
+/**
+ * Runs the store host for one store until it is idle, retired or signalled; resolves with why it
+ * stopped, or 'lost' when another host already answers on the socket (it won the election).
+ */
+export async function runStoreHost(options: StoreHostOptions): Promise<HostOutcome> {
+  const paths = hostPaths(options.db);
+  if (paths.runtimeDir) ensureRuntimeDir(paths.runtimeDir);
+  loadOrCreateToken(storePaths(options.db).token);
+  const claimed = await claimSocket(options.db, paths);
+  if (!claimed) return { reason: 'lost', failed: false };
+  const host = new StoreHost(claimed, paths, options);
+  return host.stopped;
+}
+
+/**
+ * The election: under a lock, a live host (one whose socket accepts a connection) keeps the
+ * socket and this process leaves; otherwise a stale socket left by a host that died is removed
+ * and this process listens. Without the lock, two starters could each remove the other's fresh
+ * socket and both serve, which would let two hosts open the database at once.
+ */
+async function claimSocket(db: string, paths: HostPaths): Promise<net.Server | undefined> {
+  return withLock(db, paths.election, { purpose: 'the store host election', staleMs: ELECTION_STALE_MS }, async () => {
+    if (await socketAnswers(paths.socket)) return undefined;
+    removeStaleSocket(paths.socket);
+    return listenPrivately(paths.socket);
+  });
+}
+
+function removeStaleSocket(socket: string): void {
+  if (process.platform === 'win32') return;
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(socket);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (!st.isSocket()) throw new Error(`${socket} exists and is not a socket: move it away so that the store host can listen there`);
+  fs.unlinkSync(socket);
+}
+
+/**
+ * Listens with a umask that creates the socket 0600, so that it is never connectable by others,
+ * not even between bind and chmod; the chmod is for systems whose bind ignores the umask. On
+ * Linux connecting needs write permission on the socket file: the mode alone keeps other users
+ * out, and the token keeps out anything of this user's that does not know it.
+ */
+function listenPrivately(socket: string): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    const previous = process.platform === 'win32' ? undefined : process.umask(0o177);
+    const restore = () => {
+      if (previous !== undefined) process.umask(previous);
+    };
+    server.once('error', (err) => {
+      restore();
+      reject(err);
+    });
+    server.listen(socket, () => {
+      restore();
+      if (process.platform !== 'win32') fs.chmodSync(socket, 0o600);
+      resolve(server);
+    });
+  });
+}
+
+/**
+ * A host killed while it held the store open leaves the database lock behind, which would keep its
+ * successor waiting until the lock goes stale (30 s). The successor (this process won the election,
+ * so no other host runs) removes it at once when the lock names the previous host as its holder and
+ * that process is gone. Anyone else's lock is waited for as usual.
+ */
+function releaseDeadHostsLock(db: string, paths: HostPaths, log: (line: string) => void): void {
+  const lock = storePaths(db).lock;
+  const previousHost = readPid(paths.pidFile);
+  if (previousHost === undefined || previousHost === process.pid || stillRunning(previousHost)) return;
+  if (readPid(`${lock}.pid`) !== previousHost || !fs.existsSync(lock)) return;
+  fs.rmSync(lock, { recursive: true, force: true });
+  fs.rmSync(`${lock}.pid`, { force: true });
+  log(`removed the database lock left by host ${previousHost}, which is no longer running`);
+}
+
+/**
+ * Whether the process runs: a killed process whose parent is gone stays a zombie until init reaps
+ * it, which some inits do late, and kill(pid, 0) still finds a zombie. /proc tells (Linux only).
+ */
+function stillRunning(pid: number): boolean {
+  if (!processIsAlive(pid)) return false;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Opens the store file-backed where the runtime has node:sqlite, else on sql.js (one copy per machine is still better than one per window). */
+async function openHostStore(options: StoreHostOptions, paths: HostPaths): Promise<OpenedStore> {
+  const onMessage = (message: string) => options.log(`store: ${message}`);
+  const problem = fileEngineProblem();
+  if (!problem) {
+    releaseDeadHostsLock(options.db, paths, options.log);
+    const store = await FileStore.open({ path: options.db, migrationsDir: options.migrationsDir, onMessage });
+    fs.writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+    return { store, engine: 'node:sqlite' };
+  }
+  options.log(`running on sql.js: ${problem}`);
+  return { store: await SkillStore.open({ path: options.db, migrationsDir: options.migrationsDir, mode: 'work', onMessage }), engine: 'sql.js' };
+}
+
+class StoreHost {
+  readonly stopped: Promise<HostOutcome>;
+  private resolveStopped: (outcome: HostOutcome) => void = () => undefined;
+  private readonly opened: Promise<OpenedStore>;
+  private readonly connections = new Set<HostConnection>();
+  private readonly socketId: string | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(private readonly server: net.Server, private readonly paths: HostPaths, readonly options: StoreHostOptions) {
+    this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+    this.socketId = fileId(paths.socket);
+    options.log(`listening on ${paths.socket}`);
+    server.on('connection', (socket) => this.accept(socket));
+    // After listening, an error (too many open files at accept) concerns one connection, not the host.
+    server.on('error', (err) => options.log(`socket server: ${err.message}`));
+    this.opened = openHostStore(options, paths);
+    this.opened.then(
+      ({ engine }) => options.log(`store opened (${engine})`),
+      (err: Error) => void this.stop(`the store could not be opened: ${err.message}`, true),
+    );
+    this.armIdle();
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void this.stop(signal));
+  }
+
+  /**
+   * The store's token as the file holds it now: read at every hello, so that a token replaced while
+   * the host runs (Copy/Reset in the editor, a deleted file) is the one required from then on.
+   */
+  token(): string | undefined {
+    try {
+      return readTokenFile(storePaths(this.options.db).token);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The store once open; rejects with why it could not be opened. */
+  store(): Promise<OpenedStore> {
+    return this.opened;
+  }
+
+  /** Stops accepting, lets requests in flight finish (a little while), closes the store and removes the socket. */
+  async stop(reason: string, failed = false): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearTimeout(this.idleTimer);
+    this.options.log(`stopping: ${reason}`);
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await withTimeout(Promise.all([...this.connections].map((c) => c.drained())), DRAIN_MS);
+    for (const connection of this.connections) connection.close();
+    await closed;
+    this.removeOwnSocket();
+    const opened = await this.opened.catch(() => undefined);
+    await opened?.store.close().catch((err: Error) => this.options.log(`closing the store failed: ${err.message}`));
+    if (readPid(this.paths.pidFile) === process.pid) fs.rmSync(this.paths.pidFile, { force: true });
+    this.resolveStopped({ reason, failed });
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    clearTimeout(this.idleTimer);
+    const connection = new HostConnection(socket, this);
+    this.connections.add(connection);
+    socket.once('close', () => {
+      this.connections.delete(connection);
+      if (this.connections.size === 0) this.armIdle();
+    });
+  }
+
+  private armIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => void this.stop(`idle for ${Math.round(this.options.idleMs / 1000)} s`), this.options.idleMs);
+  }
+
+  /** Removes the socket only if it is still the one this host bound: a newer host may already listen at the path. */
+  private removeOwnSocket(): void {
+    if (process.platform === 'win32' || this.socketId === undefined) return;
+    if (fileId(this.paths.socket) === this.socketId) fs.rmSync(this.paths.socket, { force: true });
+  }
+}
+
+/** One client: hello first (token, protocol), then requests answered one at a time, in order. */
+class HostConnection {
+  private readonly splitter = new LineSplitter(MAX_REQUEST_LINE_BYTES);
+  private chain: Promise<void> = Promise.resolve();
+  private greeted = false;
+  /** Resolves when the client goes away: a query it is waiting for is stopped then. */
+  private readonly gone: Promise<void>;
+  private readonly helloTimer: NodeJS.Timeout;
+
+  constructor(private readonly socket: net.Socket, private readonly host: StoreHost) {
+    socket.setEncoding('utf8');
+    this.gone = new Promise((resolve) => socket.once('close', () => resolve()));
+    this.helloTimer = setTimeout(() => this.refuse('no hello within 5 s'), HELLO_TIMEOUT_MS);
+    socket.on('data', (chunk: string) => this.receive(chunk));
+    socket.on('error', () => socket.destroy());
+    void this.gone.then(() => clearTimeout(this.helloTimer));
+  }
+
+  drained(): Promise<void> {
+    return this.chain;
+  }
+
+  close(): void {
+    this.socket.end();
+    this.socket.destroySoon();
+  }
+
+  private receive(chunk: string): void {
+    let lines: string[];
+    try {
+      lines = this.splitter.push(chunk);
+    } catch (err) {
+      this.refuse((err as Error).message);
+      return;
+    }
+    for (const line of lines) this.chain = this.chain.then(() => this.handle(line));
+  }
+
+  private async handle(line: string): Promise<void> {
+    if (this.socket.destroyed) return;
+    try {
+      const message = parseLine(line);
+      if (!this.greeted) await this.greet(message);
+      else await this.answer(message);
+    } catch (err) {
+      if (err instanceof ProtocolError) this.refuse(`protocol error: ${err.message}`);
+      else this.refuse(`internal error: ${(err as Error).message}`);
+    }
+  }
+
+  private async greet(message: Record<string, unknown>): Promise<void> {
+    clearTimeout(this.helloTimer);
+    const hello = parseHello(message);
+    const token = this.host.token();
+    if (token === undefined || !tokensMatch(token, hello.token)) {
+      this.refuse('refused: the token is not this store\'s token');
+      return;
+    }
+    if (hello.protocol < MIN_CLIENT_PROTOCOL) {
+      this.refuse(`refused: client protocol ${hello.protocol} is older than this host accepts (${MIN_CLIENT_PROTOCOL}); reload the window or update the CLI`);
+      return;
+    }
+    let engine: HelloAnswer['engine'];
+    try {
+      ({ engine } = await this.host.store());
+    } catch (err) {
+      this.refuse(`the store host could not open the store: ${(err as Error).message}`);
+      return;
+    }
+    this.greeted = true;
+    const answer: HelloAnswer = { type: 'hello', protocol: HOST_PROTOCOL, minProtocol: MIN_CLIENT_PROTOCOL, hostVersion: this.host.options.hostVersion, engine, pid: process.pid };
+    this.send(answer);
+  }
+
+  private async answer(message: Record<string, unknown>): Promise<void> {
+    const request = parseRequest(message);
+    if (request.method === 'retire') {
+      this.send({ id: request.id, result: { retiring: true } });
+      void this.host.stop('retired by a newer client');
+      return;
+    }
+    const response: HostResponse = { id: request.id };
+    try {
+      response.result = await handleRequest(await this.host.store(), request, this.gone);
+    } catch (err) {
+      const kind = err instanceof HostRequestError ? err.kind : 'failed';
+      response.error = { message: (err as Error).message, kind };
+    }
+    this.send(response);
+  }
+
+  private send(message: object): void {
+    if (!this.socket.destroyed) this.socket.write(`${JSON.stringify(message)}\n`);
+  }
+
+  /** Says why, once, and disconnects. */
+  private refuse(reason: string): void {
+    clearTimeout(this.helloTimer);
+    if (this.socket.destroyed) return;
+    this.socket.end(`${JSON.stringify({ type: 'error', error: reason })}\n`);
+  }
+}
+
+function fileId(file: string): string | undefined {
+  try {
+    const st = fs.lstatSync(file);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void work.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,322 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { connectToHost, type HostConnection } from '../../src/core/host/hostClient';
+import { hostPaths } from '../../src/core/host/hostPaths';
+import { generateToken, readTokenFile, writeTokenFile } from '../../src/core/realtime/token';
+import { fileEngineProblem } from '../../src/core/store/nodeSqlite';
+import { storePaths } from '../../src/core/store/paths';
+import { dbIn, tempDir } from '../helpers/store';
+
+// The store host through the built CLI and host script (npm test builds them first), as real
+// detached processes on real sockets. The host runs on the runtime of this test: sql.js under
+// Node 20, node:sqlite in the file-backed pass. Host processes are counted in /proc: Linux only.
+const ROOT = path.join(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const HOST = path.join(ROOT, 'dist', 'store-host.js');
+const skip = process.platform !== 'linux' ? 'counts host processes in /proc (Linux only)' : undefined;
+const ENGINE = fileEngineProblem() ? 'sql.js' : 'node:sqlite';
+
+const scratch = tempDir('sb-host-');
+const started = new Set<string>();
+after(() => {
+  for (const db of started) for (const pid of hostPids(db)) process.kill(pid, 'SIGKILL');
+  scratch.cleanup();
+});
+before(() => assert.ok(fs.existsSync(CLI) && fs.existsSync(HOST), 'dist/cli.js and dist/store-host.js are built (npm test builds them first)'));
+
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, SESSION_BUDDY_DB: '', SESSION_BUDDY_HOST: 'off', ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+/** The CLI asking the host, which stays this long without clients. */
+function viaHost(db: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  started.add(db);
+  return cli(['--db', db, ...args], { SESSION_BUDDY_HOST: 'on', SESSION_BUDDY_HOST_IDLE_SECONDS: '30', ...env });
+}
+
+function local(db: string, args: string[]): Promise<Run> {
+  return cli(['--db', db, ...args]);
+}
+
+/** A store with three runs of two skills, recorded the usual way (no host). */
+async function seededStore(name: string): Promise<string> {
+  const db = dbIn(scratch.dir, name);
+  for (const args of [['--skill', 'pytest-run', '--duration', '2'], ['--skill', 'pytest-run', '--failed'], ['--skill', 'lint']]) {
+    const run = await local(db, ['track', ...args]);
+    assert.equal(run.code, 0, run.err);
+  }
+  return db;
+}
+
+/** The running host processes of this store, from their command lines. */
+function hostPids(db: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (argv.includes(HOST) && argv[argv.indexOf('--db') + 1] === db && !isZombie(entry)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+function isZombie(pid: string): boolean {
+  try {
+    return / Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\)/, ''));
+  } catch {
+    return true;
+  }
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function connect(db: string): Promise<HostConnection> {
+  started.add(db);
+  return connectToHost({ db, hostScript: HOST, idleSeconds: 30 });
+}
+
+/** Sends raw lines on the host's socket and collects what comes back until the host closes the connection. */
+function rawExchange(socket: string, lines: string[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const conn = net.connect(socket);
+    let text = '';
+    conn.setEncoding('utf8');
+    conn.on('connect', () => conn.write(lines.map((l) => `${l}\n`).join('')));
+    conn.on('data', (chunk: string) => (text += chunk));
+    conn.on('error', reject);
+    conn.on('close', () => resolve(text.split('\n').filter(Boolean)));
+  });
+}
+
+describe(`store host (${ENGINE})`, { skip }, () => {
+  test('two clients share one host, which answers metrics, sql and tools as the store opened in-process does', async () => {
+    const db = await seededStore('shared');
+    const expected = await local(db, ['metrics', '--json']);
+    assert.equal(expected.code, 0, expected.err);
+    const first = await viaHost(db, ['metrics', '--json']);
+    assert.equal(first.code, 0, first.err);
+    assert.equal(first.err, '', 'no fallback notice');
+    assert.deepEqual(JSON.parse(first.out), JSON.parse(expected.out));
+    const second = await viaHost(db, ['metrics', '--skill', 'pytest-run', '--json']);
+    assert.equal(second.code, 0, second.err);
+    assert.equal(JSON.parse(second.out).total_invocations, 2);
+    const pids = hostPids(db);
+    assert.equal(pids.length, 1, 'one host process for the store');
+    const [a, b] = [await connect(db), await connect(db)];
+    try {
+      assert.equal(a.hello.pid, pids[0]);
+      assert.equal(b.hello.pid, pids[0]);
+      assert.equal(a.hello.engine, ENGINE);
+    } finally {
+      a.close();
+      b.close();
+    }
+    const tracked = await local(db, ['track', '--skill', 'lint']);
+    assert.equal(tracked.code, 0, tracked.err);
+    const rows = await viaHost(db, ['sql', 'SELECT count(*) AS n FROM skill_invocation']);
+    assert.equal(rows.code, 0, rows.err);
+    assert.deepEqual(JSON.parse(rows.out), [{ n: 4 }], 'a run tracked while the host runs is in its answers');
+    const tool = await viaHost(db, ['tool', 'get_real_time_metrics']);
+    assert.equal(tool.code, 0, tool.err);
+    assert.equal(JSON.parse(tool.out).success, true);
+    assert.deepEqual(hostPids(db), pids, 'every request went to the same host');
+  });
+
+  test('errors keep their meaning through the host: an unknown skill exits 1, a bad tool name 2, a writing query is refused', async () => {
+    const db = await seededStore('errors');
+    const unknown = await viaHost(db, ['metrics', '--skill', 'nope']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.err, /no invocations of "nope" recorded/);
+    const badTool = await viaHost(db, ['tool', 'no_such_tool']);
+    assert.equal(badTool.code, 2);
+    assert.match(badTool.err, /unknown tool "no_such_tool"/);
+    const write = await viaHost(db, ['sql', 'DELETE FROM skill_invocation']);
+    assert.equal(write.code, 1);
+    assert.match(write.err, /refused: the query would write/);
+    assert.equal((await local(db, ['status', '--json'])).out.includes('"invocations": 3'), true, 'nothing was deleted');
+  });
+
+  test('clients that find no host at the same moment end up with one host', async () => {
+    const db = await seededStore('election');
+    const runs = await Promise.all(Array.from({ length: 4 }, () => viaHost(db, ['metrics', '--json'])));
+    for (const run of runs) assert.equal(run.code, 0, run.err);
+    assert.equal(new Set(runs.map((r) => r.out)).size, 1, 'the same answer for all');
+    await until('the hosts that lost the election to exit', () => hostPids(db).length === 1);
+    const conn = await connect(db);
+    try {
+      assert.deepEqual(hostPids(db), [conn.hello.pid]);
+    } finally {
+      conn.close();
+    }
+  });
+
+  test('a host killed with SIGKILL is started again by the next request, which is answered', { timeout: 90_000 }, async () => {
+    const db = await seededStore('killed');
+    const first = await viaHost(db, ['metrics', '--json']);
+    assert.equal(first.code, 0, first.err);
+    const [pid] = hostPids(db);
+    process.kill(pid, 'SIGKILL');
+    await until('the killed host to be gone', () => hostPids(db).length === 0);
+    assert.ok(fs.lstatSync(hostPaths(db).socket).isSocket(), 'the killed host left its socket behind');
+    const again = await viaHost(db, ['metrics', '--json']);
+    assert.equal(again.code, 0, again.err);
+    assert.equal(again.err, '', 'served by a new host, not by the fallback');
+    assert.equal(again.out, first.out);
+    const now = hostPids(db);
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], pid);
+    // The file-backed host held the database lock; its successor must not wait the 30 s until it goes stale.
+    if (ENGINE === 'node:sqlite') assert.match(fs.readFileSync(hostPaths(db).log, 'utf8'), new RegExp(`removed the database lock left by host ${pid}, which is no longer running`));
+  });
+
+  test('the socket is 0600 and a connection without the store token is refused with a clear error', async () => {
+    const db = await seededStore('token');
+    assert.equal((await viaHost(db, ['metrics'])).code, 0);
+    const socket = hostPaths(db).socket;
+    assert.equal(fs.statSync(socket).mode & 0o777, 0o600);
+    const wrongToken = await rawExchange(socket, [JSON.stringify({ type: 'hello', protocol: 1, token: 'not-the-token-of-this-store' }), JSON.stringify({ id: 1, method: 'metrics', params: { limit: 5 } })]);
+    assert.deepEqual(wrongToken.map((l) => JSON.parse(l)), [{ type: 'error', error: "refused: the token is not this store's token" }], 'refused, and nothing answered');
+    const noHello = await rawExchange(socket, [JSON.stringify({ id: 1, method: 'metrics', params: {} })]);
+    assert.match(JSON.parse(noHello[0]).error, /the first message must be a hello/);
+    const garbage = await rawExchange(socket, ['this is not json']);
+    assert.match(JSON.parse(garbage[0]).error, /not a JSON line/);
+  });
+
+  test('a token replaced while the host runs is the one required from then on', async () => {
+    const db = await seededStore('new-token');
+    assert.equal((await viaHost(db, ['metrics'])).code, 0);
+    const tokenFile = storePaths(db).token;
+    const old = readTokenFile(tokenFile);
+    writeTokenFile(tokenFile, generateToken());
+    const refused = await rawExchange(hostPaths(db).socket, [JSON.stringify({ type: 'hello', protocol: 1, token: old })]);
+    assert.match(JSON.parse(refused[0]).error, /token is not this store's token/);
+    const run = await viaHost(db, ['metrics', '--json']);
+    assert.equal(run.code, 0, run.err);
+    assert.equal(run.err, '', 'the CLI, reading the new token, is served');
+    assert.equal(hostPids(db).length, 1);
+  });
+
+  test('a host that dies while answering is replaced and the request asked again, without falling back', async () => {
+    const db = await seededStore('mid-request');
+    assert.equal((await viaHost(db, ['metrics'])).code, 0);
+    const [pid] = hostPids(db);
+    const threads = () => fs.readdirSync(`/proc/${pid}/task`).length;
+    const idle = threads();
+    const slow = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) AS n FROM c';
+    const pending = viaHost(db, ['sql', slow]);
+    await until('the host to start the query worker', () => threads() > idle);
+    process.kill(pid, 'SIGKILL');
+    const run = await pending;
+    assert.equal(run.code, 0, run.err);
+    assert.equal(run.err, '', 'answered by a new host, not by the fallback');
+    assert.deepEqual(JSON.parse(run.out), [{ n: 3000000 }]);
+    const now = hostPids(db);
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], pid);
+  });
+
+  test('a host of an older protocol is asked to retire and replaced by a new one', async () => {
+    const db = await seededStore('older');
+    const socket = hostPaths(db).socket;
+    const requests: string[] = [];
+    const old = net.createServer((conn) => {
+      conn.setEncoding('utf8');
+      conn.on('data', (chunk: string) => {
+        for (const line of chunk.split('\n').filter(Boolean)) {
+          const message = JSON.parse(line) as { type?: string; id?: number; method?: string };
+          requests.push(message.type ?? message.method ?? '?');
+          if (message.type === 'hello') conn.write(`${JSON.stringify({ type: 'hello', protocol: 0, minProtocol: 0, hostVersion: '0.0.1', engine: 'sql.js', pid: process.pid })}\n`);
+          if (message.method === 'retire') {
+            conn.end(`${JSON.stringify({ id: message.id, result: { retiring: true } })}\n`);
+            old.close();
+          }
+        }
+      });
+    });
+    await new Promise<void>((resolve) => old.listen(socket, resolve));
+    const run = await viaHost(db, ['metrics', '--json']);
+    assert.equal(run.code, 0, run.err);
+    assert.equal(run.err, '');
+    assert.deepEqual(requests, ['hello', 'retire']);
+    assert.equal(JSON.parse(run.out).skills.length, 2);
+    assert.equal(hostPids(db).length, 1, 'a new host serves the store');
+  });
+
+  test('a host exits after its idle time without clients, and not while one is connected', async () => {
+    const db = await seededStore('idle');
+    started.add(db);
+    const conn = await connectToHost({ db, hostScript: HOST, idleSeconds: 1 });
+    const pid = conn.hello.pid;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.deepEqual(hostPids(db), [pid], 'a connected client keeps the host');
+    assert.deepEqual(await conn.request('ping'), { pid });
+    conn.close();
+    await until('the idle host to exit', () => hostPids(db).length === 0, 10_000);
+    assert.equal(fs.existsSync(hostPaths(db).socket), false, 'the socket is removed');
+    assert.match(fs.readFileSync(hostPaths(db).log, 'utf8'), /stopping: idle for 1 s/);
+  });
+
+  test('a read of a store that does not exist yet creates neither a store nor a host', async () => {
+    const db = dbIn(scratch.dir, 'none');
+    const run = await viaHost(db, ['metrics', '--json']);
+    assert.equal(run.code, 0, run.err);
+    assert.deepEqual(JSON.parse(run.out), { skills: [] });
+    assert.deepEqual(fs.readdirSync(path.dirname(db)), [], 'nothing written beside it');
+    assert.deepEqual(hostPids(db), []);
+  });
+
+  test('a store too deep for a socket address is served through a hashed socket in the per-user runtime folder', async () => {
+    const db = await seededStore(path.join(...Array.from({ length: 8 }, () => 'nested-folder')));
+    const runtime = path.join(scratch.dir, 'run');
+    const paths = hostPaths(db, { XDG_RUNTIME_DIR: runtime });
+    assert.ok(paths.runtimeDir, `${db}.host.sock would not fit a socket address`);
+    const run = await viaHost(db, ['metrics', '--json'], { XDG_RUNTIME_DIR: runtime });
+    assert.equal(run.code, 0, run.err);
+    assert.equal(run.err, '', 'served by the host');
+    assert.equal(JSON.parse(run.out).skills.length, 2);
+    assert.equal(fs.statSync(paths.runtimeDir).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(paths.socket).mode & 0o777, 0o600);
+    assert.equal(fs.existsSync(`${db}.host.sock`), false);
+  });
+
+  test('when no host can start, the command says so once and opens the store itself', async () => {
+    const db = await seededStore('fallback');
+    fs.writeFileSync(hostPaths(db).socket, 'a file where the socket goes');
+    const expected = await local(db, ['metrics', '--json']);
+    const run = await viaHost(db, ['metrics', '--json']);
+    assert.equal(run.code, 0, run.err);
+    assert.equal(run.out, expected.out);
+    const notices = run.err.split('\n').filter(Boolean);
+    assert.equal(notices.length, 1, run.err);
+    assert.match(notices[0], /the store host is unavailable \(the store host stopped at once \(exit code 1\) \(see .*skills\.db\.host\.log\)\); this command opens the store itself/);
+    assert.match(fs.readFileSync(hostPaths(db).log, 'utf8'), /exists and is not a socket/);
+    assert.deepEqual(hostPids(db), []);
+  });
+});
