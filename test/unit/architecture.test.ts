@@ -101,6 +101,7 @@ const CORE_FLOORS: Record<string, number> = {
   team: 4,
   tools: 5,
   evaluation: 5, // replays runs through tracking into a store and asks the recommenders
+  host: 6, // the store host serves the agent tools and the reads over its socket
 };
 
 function coreArea(file: string): string {
