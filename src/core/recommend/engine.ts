@@ -66,6 +66,20 @@ function agentComparisons(store: Store): Map<string, string> {
   return new Map(comparisons.map((c) => [c.skill, comparisonSentence(c)]));
 }
 
+/**
+ * What the run history alone cannot say, under the strategy: skills used in the same sessions as the
+ * last one (lift) and what similar users or teammates run, strongest first, each skill once. The
+ * Recommendations list's "More"; none of the success estimates the full ranking computes.
+ */
+export function relatedCandidates(store: Store, context: Pick<RecommendationContext, 'lastSkill' | 'userId'>, limit: number, strategy: StrategyName): Candidate[] {
+  const candidates: Candidate[] = [];
+  if (strategy !== 'collaborative_context_predictor') appendAll(candidates, dependencyCandidates(store, context.lastSkill, limit));
+  if (strategy !== 'popularity_dependencies') appendAll(candidates, collaborativeCandidates(store, context.userId, limit));
+  return [...merge(candidates).values()]
+    .map(({ best, miss }) => ({ ...best, score: 1 - miss }))
+    .sort((a, b) => b.score - a.score || a.skill.localeCompare(b.skill));
+}
+
 /** Ranked recommendations for what to run next, best first, under the user's A/B strategy. */
 export async function getRecommendations(store: Store, context: RecommendationContext): Promise<Recommendation[]> {
   const limit = positiveInteger('limit', context.limit, 5, 100);

@@ -16,7 +16,7 @@
 import { getAbTest } from '../analytics/abTesting';
 import type { Store } from '../store/storeInterface';
 import { positiveInteger, requireName } from '../validation';
-import { getRecommendations } from './engine';
+import { relatedCandidates } from './engine';
 import { learnedFor, type UpNextAccuracy } from './learnedRecommendations';
 import { actionForSkill, isRunnable } from './skillCommands';
 import { chooseStrategy, type StrategyChoice } from './strategy';
@@ -26,8 +26,6 @@ export type ListSection = 'up-next' | 'discover' | 'more';
 
 /** Discover and More are short: they are for a glance, Up next for the next run. */
 export const SIDE_SECTION_SIZE = 3;
-/** The "More" sources: what a lift or a team adds to the user's own sequence. */
-const MORE_SOURCES: ReadonlySet<RecommendationSource> = new Set(['dependency', 'collaborative', 'community_baseline']);
 
 export interface ListedSkill {
   skill: string;
@@ -94,12 +92,11 @@ export async function getRecommendationList(store: Store, query: ListQuery): Pro
     parts.push(listed(item.skill, 'discover', item.probability, item.reason, 'discovery'));
     shown.add(item.skill);
   }
-  const others = await getRecommendations(store, { ...query, userId, limit: 4 * side });
-  for (const rec of others.filter((r) => MORE_SOURCES.has(r.source) && !shown.has(r.skill)).slice(0, side)) {
+  const choice = chooseStrategy(store, userId);
+  for (const rec of relatedCandidates(store, { lastSkill: query.lastSkill, userId }, 4 * side, choice.strategy).filter((r) => !shown.has(r.skill)).slice(0, side)) {
     parts.push(listed(rec.skill, 'more', null, rec.reason, rec.source));
     shown.add(rec.skill);
   }
-  const choice = chooseStrategy(store, userId);
   const abTestName = choice.abTest ? getAbTest(store, choice.abTest.testId).test_name : undefined;
   return { items: parts.map((part, i) => ({ ...part, rank: i + 1 })), choice, ...(abTestName ? { abTestName } : {}), accuracy: learned.accuracy() };
 }
