@@ -269,6 +269,26 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     assert.equal(hostPids(db).length, 1, 'a new host serves the store');
   });
 
+  test('a dying host that accepts the connection and resets it before hello is replaced, without falling back', async () => {
+    const db = await seededStore('dying');
+    const socket = hostPaths(db).socket;
+    let resets = 0;
+    // What a killed host's listening socket does for a moment: it accepts, then closes with the hello
+    // unread, which a Unix socket's peer sees as ECONNRESET.
+    const dying = net.createServer({ pauseOnConnect: true }, (conn) => {
+      resets++;
+      dying.close();
+      setTimeout(() => conn.destroy(), 200);
+    });
+    await new Promise<void>((resolve) => dying.listen(socket, resolve));
+    const run = await viaHost(db, ['metrics', '--json']);
+    assert.equal(run.code, 0, run.err);
+    assert.equal(resets, 1);
+    assert.equal(run.err, '', 'served by a new host, not by the fallback');
+    assert.equal(JSON.parse(run.out).skills.length, 2);
+    assert.equal(hostPids(db).length, 1, 'a new host serves the store');
+  });
+
   test('a host exits after its idle time without clients, and not while one is connected', async () => {
     const db = await seededStore('idle');
     started.add(db);

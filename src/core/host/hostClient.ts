@@ -180,11 +180,20 @@ function dial(socket: string, token: string, deadline: number): Promise<HostConn
       }
     });
     conn.once('error', (err: NodeJS.ErrnoException) => {
-      const nobody = !connected && (err.code === 'ENOENT' || err.code === 'ECONNREFUSED');
-      finish(nobody ? new NoHostError(err.message) : new HostUnavailableError(`cannot reach the store host: ${err.message}`));
+      finish(noHostBehind(err, connected) ? new NoHostError(err.message) : new HostUnavailableError(`cannot reach the store host: ${err.message}`));
     });
     conn.once('close', () => finish(connected ? new NoHostError('the store host closed the connection before hello (it was stopping)') : new NoHostError('closed')));
   });
+}
+
+/**
+ * Nothing listens (ENOENT, ECONNREFUSED), or a host that is dying accepted the connection and
+ * reset it before hello (a killed host's listening socket outlives it by a moment): either way a
+ * new host must be started, as when the connection closes before hello.
+ */
+function noHostBehind(err: NodeJS.ErrnoException, connected: boolean): boolean {
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return true;
+  return !connected && (err.code === 'ENOENT' || err.code === 'ECONNREFUSED');
 }
 
 /** A socket another user created in the host's place is never talked to (it would receive the token). */
