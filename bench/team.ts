@@ -1,4 +1,5 @@
-// npm run bench -- team [events:members ...]   (default 1000000:1000 1000000:10000)
+// npm run bench -- team [events:members ...] [--push 1000000]   (default 1000000:1000 1000000:10000 --push 1000000;
+// scales alone skip the push, --push alone skips the scales)
 //
 // On a throw-away PostgreSQL cluster (durable settings: fsync and synchronous_commit on), per scale:
 // - load: the history is generated on the server (sessions of 20 events, 100 skills of falling
@@ -9,13 +10,22 @@
 // - a hostile member at the caps: one login inserts today's quota (200,000 rows) over the cap of
 //   distinct names (2,000), in sessions of 100 names, through the client's own INSERT; then the
 //   roll-up of her rows, and again of 100,000 honest events, and the reads, with her there.
+// - push: a Python-tool database of that many runs imported through the log into a new store, then
+//   `team push` of all of them at once (the owner raised the member's daily quota to take them),
+//   then a second push that finds nothing left.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Client } from 'pg';
+import { importSessionBuddy } from '../src/core/importer/sessionBuddyImport';
+import { SkillStore } from '../src/core/store/store';
 import { addMember, initTeam } from '../src/core/team/admin';
 import { parseTeamServer } from '../src/core/team/connection';
-import { insertRows, refreshUntilDone } from '../src/core/team/push';
+import { insertRows, pushToTeam, refreshUntilDone } from '../src/core/team/push';
 import type { SharedRow } from '../src/core/team/shared';
+import { ANCHOR_ROWS, buildAnchorDb } from '../test/helpers/anchor';
 import { startPostgres, type TestPostgres } from '../test/helpers/postgres';
-import { median, printTable, round, writeResult } from './common';
+import { MIGRATIONS, median, mib, printTable, round, writeResult } from './common';
 
 const PUSHERS = 8;
 const BATCH = 1000;
@@ -54,8 +64,30 @@ interface HostileResult {
   baselines_ms: number;
 }
 
-function parseScales(args: string[]): Scale[] {
-  const given = args.length ? args : ['1000000:1000', '1000000:10000'];
+interface PushBench {
+  runs: number;
+  import_seconds: number;
+  push_seconds: number;
+  runs_per_second: number;
+  batches: number;
+  on_server: number;
+  second_push_seconds: number;
+  second_push_sent: number;
+  rss_growth_during_push_mib: number;
+}
+
+const DURABLE: [string, string][] = [['fsync', 'on'], ['synchronous_commit', 'on'], ['full_page_writes', 'on'], ['shared_buffers', '256MB'], ['max_wal_size', '4GB']];
+
+function parseArgs(args: string[]): { scales: Scale[]; pushes: number[] } {
+  const at = args.indexOf('--push');
+  const pushes = at < 0 ? [] : (args[at + 1] ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  if (at >= 0 && pushes.length === 0) throw new Error(`--push takes a list of run counts, e.g. --push 1000000, not "${args[at + 1] ?? ''}"`);
+  const positional = at < 0 ? args : [...args.slice(0, at), ...args.slice(at + 2)];
+  if (args.length === 0) return { scales: parseScales(['1000000:1000', '1000000:10000']), pushes: [1_000_000] };
+  return { scales: parseScales(positional), pushes };
+}
+
+function parseScales(given: string[]): Scale[] {
   return given.map((a) => {
     const [events, members] = a.split(':').map(Number);
     if (!(events > 0 && members > 0)) throw new Error(`expected events:members, got ${a}`);
@@ -165,7 +197,7 @@ async function reads(pg: TestPostgres, member: { name: string; password: string 
 }
 
 async function runScale(scale: Scale): Promise<{ result: Result; hostile: HostileResult }> {
-  const pg = await startPostgres({ settings: [['fsync', 'on'], ['synchronous_commit', 'on'], ['full_page_writes', 'on'], ['shared_buffers', '256MB'], ['max_wal_size', '4GB']] });
+  const pg = await startPostgres({ settings: DURABLE });
   try {
     await pg.createDatabase('team');
     const ownerServer = parseTeamServer(pg.url(pg.superuser, 'team'), pg.superuserPassword);
@@ -220,20 +252,85 @@ async function runScale(scale: Scale): Promise<{ result: Result; hostile: Hostil
   }
 }
 
+/** Imports `runs` Python-tool runs into a new store through the log, then pushes them all to a new team. */
+async function measurePush(runs: number): Promise<PushBench> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-push-'));
+  const pg = await startPostgres({ settings: DURABLE });
+  try {
+    const source = path.join(dir, 'python-tool.db');
+    buildAnchorDb(source, { runs });
+    const store = await SkillStore.open({ path: path.join(dir, 'skills.db'), pollMs: 0, migrationsDir: MIGRATIONS });
+    try {
+      const importSeconds = await seconds(() => importSessionBuddy(store, source, 'bench-user'));
+      await pg.createDatabase('team');
+      const ownerServer = parseTeamServer(pg.url(pg.superuser, 'team'), pg.superuserPassword);
+      await initTeam(ownerServer);
+      const member = await addMember(ownerServer, 'importer');
+      const owner = await pg.connect(pg.superuser, pg.superuserPassword, 'team');
+      try {
+        await owner.query("UPDATE session_buddy.settings SET value = $1 WHERE key = 'member_rows_per_day'", [String(2 * (runs + ANCHOR_ROWS))]);
+        const server = parseTeamServer(pg.url(member.member, 'team'), member.password);
+        const rssBefore = process.memoryUsage().rss;
+        let rssPeak = rssBefore;
+        let reported = 0;
+        const onBatch = (p: { sent: number; total: number }) => {
+          rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+          if (p.sent - reported >= 100_000) console.error(`  pushed ${(reported = p.sent)} of ${p.total}…`);
+        };
+        let first = { sent: 0, batches: 0 };
+        const pushSeconds = await seconds(async () => (first = await pushToTeam(store, server, { onBatch })));
+        let second = { sent: 0 };
+        const secondSeconds = await seconds(async () => (second = await pushToTeam(store, server)));
+        const onServer = await owner.query<{ n: string }>('SELECT count(*) AS n FROM session_buddy.events WHERE member = $1', [member.member]);
+        return {
+          runs: first.sent,
+          import_seconds: round(importSeconds, 1),
+          push_seconds: round(pushSeconds, 1),
+          runs_per_second: Math.round(first.sent / pushSeconds),
+          batches: first.batches,
+          on_server: Number(onServer.rows[0].n),
+          second_push_seconds: round(secondSeconds, 2),
+          second_push_sent: second.sent,
+          rss_growth_during_push_mib: mib(rssPeak - rssBefore),
+        };
+      } finally {
+        await owner.end();
+      }
+    } finally {
+      await store.close({ snapshot: false });
+    }
+  } finally {
+    pg.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
+  const { scales, pushes } = parseArgs(process.argv.slice(2));
   const results: Result[] = [];
   const hostileResults: HostileResult[] = [];
-  for (const scale of parseScales(process.argv.slice(2))) {
+  for (const scale of scales) {
     console.error(`team bench: ${scale.events} events, ${scale.members} members…`);
     const { result, hostile: beside } = await runScale(scale);
     results.push(result);
     hostileResults.push(beside);
   }
-  printTable(results.map((r) => ({ ...r })));
-  console.log('\nwith a hostile member at the caps (200,000 rows today, 2,000 distinct names):');
-  printTable(hostileResults.map((r) => ({ ...r })));
-  const goals = { ingest_events_per_second: '>= 40000', rollup_seconds_per_100k: '<= 2, also with a hostile member at the caps', similar_members_ms: '<= 50 at 10,000 members', baselines_ms: '<= 20' };
-  console.log(`wrote ${writeResult('team', { pushers: PUSHERS, batch: BATCH, ingest_events: INGEST_EVENTS, goals, results, hostile: hostileResults })}`);
+  if (results.length) {
+    printTable(results.map((r) => ({ ...r })));
+    console.log('\nwith a hostile member at the caps (200,000 rows today, 2,000 distinct names):');
+    printTable(hostileResults.map((r) => ({ ...r })));
+  }
+  const pushResults: PushBench[] = [];
+  for (const runs of pushes) {
+    console.error(`team bench: import ${runs} runs through the log, then push them all…`);
+    pushResults.push(await measurePush(runs));
+  }
+  if (pushResults.length) {
+    console.log('\nteam push of a store whose runs were all imported through the log, none pushed yet:');
+    printTable(pushResults.map((r) => ({ ...r })));
+  }
+  const goals = { ingest_events_per_second: '>= 40000', rollup_seconds_per_100k: '<= 2, also with a hostile member at the caps', similar_members_ms: '<= 50 at 10,000 members', baselines_ms: '<= 20', push: 'every imported run on the server once; a second push sends none' };
+  console.log(`wrote ${writeResult('team', { pushers: PUSHERS, batch: BATCH, ingest_events: INGEST_EVENTS, goals, results, hostile: hostileResults, push: pushResults })}`);
 }
 
 main().catch((err: unknown) => {

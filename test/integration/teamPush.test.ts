@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from 'pg';
@@ -8,12 +8,22 @@ import type { InvocationRow } from '../../src/core/store/events';
 import { SkillStore } from '../../src/core/store/store';
 import { firstIdAt } from '../../src/core/store/writerSlot';
 import { SkillTracker } from '../../src/core/tracking/tracker';
+import { ANCHOR_ROWS, buildAnchorDb } from '../helpers/anchor';
 import { runCliInProcess } from '../helpers/cli';
 import { postgresSkip, startPostgres, type TestPostgres } from '../helpers/postgres';
 import { tempDir, tempStore } from '../helpers/store';
 import { createTeam, type TestTeam } from '../helpers/team';
 
 const ROOT = path.join(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+/** Past what one call can take (about 125,000 arguments); the benchmark pushes 1,000,000 (npm run bench -- team --push 1000000). */
+const IMPORTED_RUNS = 150_000;
+
+/** The built CLI as its own process, as a CI job runs it. */
+function cliProcess(db: string, args: string[]): { code: number | null; out: string; err: string } {
+  const run = spawnSync(process.execPath, [CLI, '--db', db, ...args], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, SESSION_BUDDY_DB: '', SESSION_BUDDY_HOST: 'off' } });
+  return { code: run.status, out: run.stdout, err: run.stderr };
+}
 
 /** `team push` is exact: every run confirmed before it started reaches the server, once. */
 describe('team push sends every confirmed run', postgresSkip(), () => {
@@ -25,7 +35,7 @@ describe('team push sends every confirmed run', postgresSkip(), () => {
 
   before(async () => {
     pg = await startPostgres();
-    team = await createTeam(pg, 'team', ['ann', 'ben', 'cas', 'dee']);
+    team = await createTeam(pg, 'team', ['ann', 'ben', 'cas', 'dee', 'eve']);
     owned = team.owned;
     // The CLI takes passwords from a pgpass file, as a CI job would.
     delete process.env.PGPASSWORD;
@@ -65,6 +75,26 @@ describe('team push sends every confirmed run', postgresSkip(), () => {
       assert.match(outputs[i].out, new RegExp(`^Pushed ${n} invocations in 1 batch, ${n} new to the server; roll-ups: `), member);
       assert.equal(await onServer(member), n, member);
     }
+  });
+
+  test(`${IMPORTED_RUNS} runs imported through the log are all pushed by a team push process in bounded batches, and a second push sends none`, { timeout: 900_000 }, async () => {
+    const source = path.join(scratch.dir, 'python-tool.db');
+    buildAnchorDb(source, { runs: IMPORTED_RUNS });
+    const db = path.join(scratch.dir, 'eve.db');
+    const imported = cliProcess(db, ['import-session-buddy', source]);
+    assert.equal(imported.code, 0, imported.err);
+    const total = IMPORTED_RUNS + ANCHOR_ROWS;
+    const push = cliProcess(db, ['team', 'push', '--team-url', pg.url('eve', 'team')]);
+    assert.equal(push.code, 0, push.err);
+    assert.match(push.out, new RegExp(`^Pushed ${total} invocations in ${Math.ceil(total / 1000)} batches, ${total} new to the server; `));
+    assert.doesNotMatch(push.out, /Held back/);
+    // Progress comes every 2 s; this push takes longer than that even on a fast machine.
+    assert.match(push.err, new RegExp(`team push: \\d+ of ${total} invocations sent`));
+    assert.equal(await onServer('eve'), total);
+    const again = cliProcess(db, ['team', 'push', '--team-url', pg.url('eve', 'team')]);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.out, /^Pushed 0 invocations in 0 batches, 0 new to the server; /);
+    assert.equal(await onServer('eve'), total);
   });
 
   test('a run whose id was taken long before its commit (after a later run was pushed) is still sent, once', async () => {

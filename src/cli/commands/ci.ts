@@ -56,7 +56,7 @@ async function recordThenPush<T>(ctx: CliContext, opts: TeamOptions, record: (st
     const recorded = await record(store);
     if (!opts.team) return { recorded };
     try {
-      return { recorded, pushed: formatPush(await pushFromCli(store, opts)) };
+      return { recorded, pushed: formatPush(await pushFromCli(store, opts, ctx.io)) };
     } catch (err) {
       return { recorded, pushed: `session-buddy: team push failed: ${(err as Error).message}; the run is recorded and the next push sends it\n` };
     }

@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { addMember, initTeam, leaveTeam, teamStatus, type TeamStatus } from '../../core/team/admin';
 import { parseTeamServer, resolveTeamUrl, TeamError, withTeam, type TeamServer } from '../../core/team/connection';
 import { pullFromTeam } from '../../core/team/pull';
-import { pushToTeam, type PushResult } from '../../core/team/push';
+import { pushToTeam, type PushProgress, type PushResult } from '../../core/team/push';
 import { pendingRows } from '../../core/team/shared';
 import { readTeamInfo } from '../../core/team/teamInfo';
 import type { SkillStore } from '../../core/store/store';
-import { CliError, type CliContext } from '../context';
+import { CliError, type CliContext, type CliIo } from '../context';
 import { numberOption } from '../options';
 import { plural } from '../../shared/words';
 
@@ -51,10 +51,22 @@ export function formatPush(r: PushResult): string {
   return sent + r.held_back.map((h) => `Held back ${plural(h.count, 'invocation')}: ${h.reason}.\n`).join('');
 }
 
+/** A long push says how far it is on stderr, at most once every few seconds. */
+const PROGRESS_EVERY_MS = 2000;
+
+function pushProgress(io: CliIo): (p: PushProgress) => void {
+  let last = Date.now();
+  return (p) => {
+    if (Date.now() - last < PROGRESS_EVERY_MS) return;
+    last = Date.now();
+    io.err(`team push: ${p.sent} of ${plural(p.total, 'invocation')} sent\n`);
+  };
+}
+
 /** Pushes this store's pending invocations; used by `team push` and `ci … --team`. */
-export async function pushFromCli(store: SkillStore, opts: UrlOptions): Promise<PushResult> {
+export async function pushFromCli(store: SkillStore, opts: UrlOptions, io: CliIo): Promise<PushResult> {
   const server = teamServerFrom(opts);
-  return teamCall(() => pushToTeam(store, server));
+  return teamCall(() => pushToTeam(store, server, { onBatch: pushProgress(io) }));
 }
 
 function statusText(s: TeamStatus): string {
@@ -107,7 +119,7 @@ export function registerTeamCommands(program: Command, ctx: CliContext): void {
   withUrl(team.command('push'))
     .description('send the invocations not pushed yet (only the fields `team preview` shows); resumes where it stopped')
     .action(async (opts: UrlOptions) => {
-      const r = await ctx.withStore('work', (store) => pushFromCli(store, opts));
+      const r = await ctx.withStore('work', (store) => pushFromCli(store, opts, io));
       io.out(formatPush(r));
     });
 

@@ -30,10 +30,17 @@ export const DEFAULT_RETRY: RetryPolicy = { retries: 6, baseMs: 1000, maxMs: 60_
 export interface PushOptions {
   batchSize?: number;
   retry?: RetryPolicy;
-  /** Hears each confirmed batch (the CLI prints progress; tests stop a push midway). */
-  onBatch?: (sent: number, inserted: number) => void;
+  /** Hears each confirmed batch (the CLI prints progress). */
+  onBatch?: (progress: PushProgress) => void;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+}
+
+/** How far a push is: rows sent and new to the server, of those pending when it started (or more, when runs came in meanwhile). */
+export interface PushProgress {
+  sent: number;
+  inserted: number;
+  total: number;
 }
 
 /** Runs a push did not send, and why: the quota's wait for tomorrow, or what the server never takes. */
@@ -159,6 +166,7 @@ export class PushPlan {
  * wait for the quota (0 when everything went).
  */
 async function sendPending(store: Store, client: Client, info: TeamInfo, server: TeamServer, plan: PushPlan, options: PushOptions, result: PushResult): Promise<number> {
+  const pendingAtStart = options.onBatch ? result.sent + pendingCount(store, info.teamId) : 0;
   for (const slot of WRITER_SLOTS) {
     for (;;) {
       const runs = pendingInSlot(store, info, pushCursors(store, info.teamId), slot, options.batchSize ?? 1000);
@@ -171,7 +179,7 @@ async function sendPending(store: Store, client: Client, info: TeamInfo, server:
         result.batches++;
       }
       if (through !== undefined) await moveCursor(store, info, server, slot, through);
-      if (send.length > 0) options.onBatch?.(result.sent, result.inserted);
+      if (send.length > 0) options.onBatch?.({ sent: result.sent, inserted: result.inserted, total: Math.max(pendingAtStart, result.sent) });
       if (stopped) return pendingCount(store, info.teamId);
     }
   }
