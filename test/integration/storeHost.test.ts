@@ -115,6 +115,34 @@ function rawExchange(socket: string, lines: string[]): Promise<string[]> {
   });
 }
 
+/** A user id other than this one's; running as it needs root (CI containers run the tests as root). */
+const ANOTHER_UID = 65534;
+const asAnotherUserSkip = process.getuid?.() === 0 ? undefined : 'needs root to start a process as another user';
+
+/**
+ * From a separate process, as `uid` if given: whether the socket's path is reachable, the token
+ * file readable and the socket connectable (each "ok"/"read"/"connected", or the error code).
+ */
+function probeHost(socket: string, token: string, uid?: number): Promise<Record<string, string>> {
+  const script = `
+    const fs = require('node:fs');
+    const net = require('node:net');
+    const [socket, token] = process.argv.slice(1);
+    const seen = {};
+    try { fs.statSync(socket); seen.stat = 'ok'; } catch (err) { seen.stat = err.code; }
+    try { fs.readFileSync(token); seen.token = 'read'; } catch (err) { seen.token = err.code; }
+    const conn = net.connect(socket);
+    conn.on('connect', () => { seen.connect = 'connected'; conn.destroy(); console.log(JSON.stringify(seen)); });
+    conn.on('error', (err) => { seen.connect = err.code; console.log(JSON.stringify(seen)); });`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script, socket, token], uid === undefined ? {} : { uid, gid: uid });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', () => resolve(JSON.parse(out) as Record<string, string>));
+  });
+}
+
 describe(`store host (${ENGINE})`, { skip }, () => {
   test('two clients share one host, which answers metrics, sql and tools as the store opened in-process does', async () => {
     const db = await seededStore('shared');
@@ -207,6 +235,16 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     assert.match(JSON.parse(noHello[0]).error, /the first message must be a hello/);
     const garbage = await rawExchange(socket, ['this is not json']);
     assert.match(JSON.parse(garbage[0]).error, /not a JSON line/);
+  });
+
+  test('another OS user cannot connect to the host nor read the token, even where the store folder is open to all', { skip: asAnotherUserSkip }, async () => {
+    const db = await seededStore('other-user');
+    assert.equal((await viaHost(db, ['metrics'])).code, 0);
+    fs.chmodSync(scratch.dir, 0o755);
+    const socket = hostPaths(db).socket;
+    const token = storePaths(db).token;
+    assert.deepEqual(await probeHost(socket, token), { stat: 'ok', token: 'read', connect: 'connected' }, 'the owner can (the probe works)');
+    assert.deepEqual(await probeHost(socket, token, ANOTHER_UID), { stat: 'ok', token: 'EACCES', connect: 'EACCES' });
   });
 
   test('a token replaced while the host runs is the one required from then on', async () => {
