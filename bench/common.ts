@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { maxOf } from '../src/core/collections';
@@ -38,4 +38,11 @@ export const PRODUCT_CLI = path.join(ROOT, 'dist', 'cli.js');
 export function buildProductCli(): void {
   const build = spawnSync(process.execPath, [path.join(ROOT, 'esbuild.js')], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
+}
+
+/** A Python session-buddy database of `runs` runs, built by the tests' fixture script (Python's sqlite3). */
+export function pythonToolDatabase(dir: string, runs: number): string {
+  const file = path.join(dir, `python-${runs}.db`);
+  execFileSync('python3', [path.join(ROOT, 'test', 'fixtures', 'anchor', 'build_anchor_db.py'), file, '--runs', String(runs)], { stdio: 'pipe' });
+  return file;
 }

@@ -8,7 +8,7 @@ import { applyEvents, type StoreEvent } from '../src/core/store/events';
 import { storePaths } from '../src/core/store/paths';
 import { SkillStore } from '../src/core/store/store';
 import { SkillTracker } from '../src/core/tracking/tracker';
-import { MIGRATIONS, ROOT, mib, percentile, printTable, round, writeResult } from './common';
+import { MIGRATIONS, mib, pythonToolDatabase, percentile, printTable, round, writeResult } from './common';
 import { maxOf } from '../src/core/collections';
 import { listSegments } from '../src/core/store/eventLog';
 import { importSessionBuddy } from '../src/core/importer/sessionBuddyImport';
@@ -162,13 +162,6 @@ async function measure(size: number) {
     rss_growth_open_mib: mib(rss.open),
     rss_growth_after_10k_writes_mib: mib(rss.afterWrites),
   };
-}
-
-/** A Python session-buddy database of `runs` runs, built by the tests' fixture script (Python's sqlite3). */
-function pythonToolDatabase(dir: string, runs: number): string {
-  const file = path.join(dir, `python-${runs}.db`);
-  execFileSync('python3', [path.join(ROOT, 'test', 'fixtures', 'anchor', 'build_anchor_db.py'), file, '--runs', String(runs)], { stdio: 'pipe' });
-  return file;
 }
 
 const cpuSeconds = (since: NodeJS.CpuUsage) => {

@@ -23,9 +23,9 @@ import { addMember, initTeam } from '../src/core/team/admin';
 import { parseTeamServer } from '../src/core/team/connection';
 import { insertRows, pushToTeam, refreshUntilDone } from '../src/core/team/push';
 import type { SharedRow } from '../src/core/team/shared';
-import { ANCHOR_ROWS, buildAnchorDb } from '../test/helpers/anchor';
+import { ANCHOR_ROWS } from '../test/helpers/anchor';
 import { startPostgres, type TestPostgres } from '../test/helpers/postgres';
-import { MIGRATIONS, median, mib, printTable, round, writeResult } from './common';
+import { MIGRATIONS, median, mib, printTable, pythonToolDatabase, round, writeResult } from './common';
 
 const PUSHERS = 8;
 const BATCH = 1000;
@@ -257,8 +257,7 @@ async function measurePush(runs: number): Promise<PushBench> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-push-'));
   const pg = await startPostgres({ settings: DURABLE });
   try {
-    const source = path.join(dir, 'python-tool.db');
-    buildAnchorDb(source, { runs });
+    const source = pythonToolDatabase(dir, runs);
     const store = await SkillStore.open({ path: path.join(dir, 'skills.db'), pollMs: 0, migrationsDir: MIGRATIONS });
     try {
       const importSeconds = await seconds(() => importSessionBuddy(store, source, 'bench-user'));
