@@ -8,6 +8,13 @@ const TERMINAL_NAME = 'Session Buddy';
 const TASK_CACHE_MS = 30_000;
 /** How long a new terminal gets to report shell integration before the command is typed in blind. */
 const SHELL_INTEGRATION_WAIT_MS = 3_000;
+/**
+ * How long, when its shell is one VS Code integrates with: on a busy machine a new bash can take
+ * longer than 3 s to show its prompt, and text typed before that is echoed twice and not tracked.
+ */
+const INTEGRATED_SHELL_WAIT_MS = 15_000;
+/** The shells VS Code injects its shell integration into (terminal.integrated.shellIntegration.enabled). */
+const INTEGRATED_SHELLS: ReadonlySet<string> = new Set(['bash', 'zsh', 'fish', 'pwsh', 'gitbash']);
 
 /** The file a command's tool reads from the folder it runs in. */
 const PROJECT_FILES: Readonly<Record<string, string>> = { make: 'Makefile', npm: 'package.json', pnpm: 'package.json', yarn: 'package.json' };
@@ -107,12 +114,24 @@ export class SkillRunner {
     this.log.warn('The terminal has no shell integration, so this run cannot be tracked (its exit code is unknown).');
   }
 
+  /**
+   * Waits for the terminal's shell integration: 3 s, or up to 15 s when the shell is known to be
+   * one VS Code integrates with and the integration is on (then it will come, and typing earlier
+   * would go before the prompt); a window-progress message says why Run is waiting.
+   */
   private waitForShellIntegration(terminal: vscode.Terminal): Promise<vscode.TerminalShellIntegration | undefined> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+    const arrived = new Promise<vscode.TerminalShellIntegration | undefined>((resolve) => {
+      const started = Date.now();
+      const giveUp = () => {
+        const waited = Date.now() - started;
+        if (waited < INTEGRATED_SHELL_WAIT_MS && this.integrationComing(terminal)) {
+          timer = setTimeout(giveUp, INTEGRATED_SHELL_WAIT_MS - waited);
+          return;
+        }
         listener.dispose();
         resolve(undefined);
-      }, SHELL_INTEGRATION_WAIT_MS);
+      };
+      let timer = setTimeout(giveUp, SHELL_INTEGRATION_WAIT_MS);
       const listener = vscode.window.onDidChangeTerminalShellIntegration((e) => {
         if (e.terminal !== terminal) return;
         clearTimeout(timer);
@@ -120,5 +139,13 @@ export class SkillRunner {
         resolve(e.shellIntegration);
       });
     });
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Session Buddy: waiting for the terminal\'s shell' }, () => arrived);
+    return arrived;
+  }
+
+  private integrationComing(terminal: vscode.Terminal): boolean {
+    const enabled = vscode.workspace.getConfiguration('terminal.integrated.shellIntegration').get<boolean>('enabled', true);
+    const shell = terminal.state.shell;
+    return enabled && shell !== undefined && INTEGRATED_SHELLS.has(shell);
   }
 }
