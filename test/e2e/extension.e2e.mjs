@@ -223,6 +223,28 @@ test('Run on a recommended task that failed before runs it again, the task ends,
   await waitFor(() => /Ran task e2e-fail|Running task-e2e-fail/.test(wb.outputChannelText()), { timeout: 5000, what: 'the log to say the task ran' });
 });
 
+test('Run on make starts it in the folder of the only Makefile (the root has none), where it completes', { timeout: TEST_TIMEOUT }, async () => {
+  // Planted as above: make follows e2e-plant-tools every time, so make is first in Up next.
+  for (let i = 0; i < 6; i++) {
+    for (const skill of ['e2e-plant-tools', 'make']) await cliRun(wb.dbPath, ['track', '--skill', skill]);
+  }
+  await cliRun(wb.dbPath, ['track', '--skill', 'e2e-plant-tools']);
+  await wb.openViewContainer('Session Buddy');
+  const view = await wb.webviewFrame('[data-testid="recommendations"]');
+  const top = view.locator('[data-testid="rec-section-up-next"] [data-testid="recommendation"]').first();
+  await waitFor(async () => (await top.getAttribute('data-skill')) === 'make', { timeout: 30_000, what: 'make first in Up next' });
+  const before = (await invocationsOf('make')).length;
+  await top.locator('[data-testid="rec-run"]').click();
+  const rows = await waitFor(async () => {
+    const all = await invocationsOf('make');
+    return all.length > before ? all : undefined;
+  }, { timeout: 45_000, interval: 500, what: 'a run of make after clicking Run' }).catch(async (err) => {
+    await wb.screenshot('make-in-subfolder');
+    throw err;
+  });
+  assert.equal(rows.at(-1).completed, 1, `make found tools/Makefile (at the root it exits 2: no makefile): ${JSON.stringify(rows.at(-1))}`);
+});
+
 test('clicking the status bar item opens the dashboard', { timeout: TEST_TIMEOUT }, async () => {
   await wb.closeQuickInput();
   await wb.statusItem.click();
