@@ -24,6 +24,10 @@ export interface CliContext {
   dbPath(): string | undefined;
   /** Opens the store ('work' upgrades and accepts writes; 'read' and 'inspect' never write, see StoreMode), runs, closes. */
   withStore<T>(mode: StoreMode, work: (store: SkillStore) => Promise<T> | T): Promise<T>;
+  /** Opens the store for a caller that closes it itself (a server that opens it only when first needed). */
+  openStore(mode: StoreMode): Promise<SkillStore>;
+  /** Whether the store host is to be asked (--store-host, else SESSION_BUDDY_HOST). */
+  hostWanted(): boolean;
   /** Formats rows as an aligned text table. */
   table(rows: object[]): string;
   /** Refuses a skill nothing was ever recorded for, in one line (exit 1), the same for every command. */
@@ -38,20 +42,27 @@ export interface CliContext {
 
 /** The context of one run of the program; `dbPath` and `storeHost` (the --store-host flag) are read when a command runs, after parsing. */
 export function cliContext(io: CliIo, dbPath: () => string | undefined, storeHost: () => boolean | undefined): CliContext {
-  const route = new StoreHostRoute(() => storeHostWanted(storeHost()), dbPath, (m) => io.err(`session-buddy: ${m}\n`));
+  const hostWanted = () => storeHostWanted(storeHost());
+  const route = new StoreHostRoute(hostWanted, dbPath, (m) => io.err(`session-buddy: ${m}\n`));
   return {
     io,
     dbPath,
+    hostWanted,
     viaHost: (method, params, stop) => route.request(method, params, stop),
     withStore: (mode, work) => withStore(dbPath(), mode, io, work),
+    openStore: (mode) => openStore(dbPath(), mode, io),
     table: formatTable,
     json,
     requireKnownSkill,
   };
 }
 
+function openStore(db: string | undefined, mode: StoreMode, io: CliIo): Promise<SkillStore> {
+  return SkillStore.open({ path: db, mode, onMessage: (m) => io.err(`session-buddy: ${m}\n`) });
+}
+
 async function withStore<T>(db: string | undefined, mode: StoreMode, io: CliIo, work: (store: SkillStore) => Promise<T> | T): Promise<T> {
-  const store = await SkillStore.open({ path: db, mode, onMessage: (m) => io.err(`session-buddy: ${m}\n`) });
+  const store = await openStore(db, mode, io);
   try {
     return await work(store);
   } finally {

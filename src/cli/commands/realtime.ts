@@ -20,6 +20,7 @@ import { SkillTracker } from '../../core/tracking/tracker';
 import type { CliContext } from '../context';
 import { numberOption } from '../options';
 import { untilStopRequested } from '../signals';
+import { HostedToolCalls } from '../hostedToolCalls';
 
 /** Anomaly detection runs this often while `serve` has clients, so `data.anomalies` stays current. */
 const ANOMALY_CHECK_MS = 5 * 60_000;
@@ -80,10 +81,20 @@ export function registerRealtimeCommands(program: Command, ctx: CliContext): voi
     .command('mcp')
     .description('run the agent tools as an MCP server on stdin/stdout (for MCP clients; logs go to stderr)')
     .action(async () => {
+      const userId = resolveUserId();
+      const info = { name: 'session-buddy', version: packageJson.version };
+      if (ctx.hostWanted()) {
+        const calls = new HostedToolCalls(ctx, userId);
+        try {
+          await serveMcpOverStdio(calls.call, info, untilStopRequested());
+        } finally {
+          await calls.close();
+        }
+        return;
+      }
       await ctx.withStore('work', async (store) => {
-        const userId = resolveUserId();
         const session = new ToolSession(store, userId, { source: 'mcp' });
-        await serveMcpOverStdio(toolContext(store, userId, session), { name: 'session-buddy', version: packageJson.version }, untilStopRequested());
+        await serveMcpOverStdio((name, args) => runTool(toolContext(store, userId, session), name, args), info, untilStopRequested());
         await session.end();
       });
     });

@@ -1,9 +1,12 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { AGENT_TOOLS, UnknownToolError, runTool } from './agentTools';
+import { AGENT_TOOLS, UnknownToolError } from './agentTools';
 import { ToolArgumentError } from './schema';
 import { JsonLineTransport } from './mcpTransport';
-import type { AgentTool, ToolContext } from './tool';
+import type { AgentTool, ToolResult } from './tool';
+
+/** Runs one tool call: in this process (runTool on a store), or through the store host. */
+export type ToolCall = (name: string, args: unknown) => Promise<ToolResult>;
 
 export interface McpServerInfo {
   name: string;
@@ -32,7 +35,7 @@ function describeTool(tool: AgentTool): Tool {
  * answered with an MCP error (InvalidParams); a failure inside the tool is a result with
  * isError set and `{ success: false, message }`, so the model can read why.
  */
-export function createMcpServer(ctx: ToolContext, info: McpServerInfo): Server {
+export function createMcpServer(call: ToolCall, info: McpServerInfo): Server {
   const server = new Server(
     { name: info.name, version: info.version },
     {
@@ -44,7 +47,7 @@ export function createMcpServer(ctx: ToolContext, info: McpServerInfo): Server {
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: AGENT_TOOLS.map(describeTool) }));
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
     try {
-      const result = await runTool(ctx, request.params.name, request.params.arguments);
+      const result = await call(request.params.name, request.params.arguments);
       return { content: [{ type: 'text', text: JSON.stringify(result, null, 2) }], isError: !result.success };
     } catch (err) {
       if (err instanceof UnknownToolError || err instanceof ToolArgumentError) throw new McpError(ErrorCode.InvalidParams, err.message);
@@ -58,8 +61,8 @@ export function createMcpServer(ctx: ToolContext, info: McpServerInfo): Server {
  * Serves the tools on stdin/stdout until the client disconnects or `stopRequested` resolves (the
  * CLI's SIGINT/SIGTERM); resolves then, so the caller can end its session and close the store.
  */
-export async function serveMcpOverStdio(ctx: ToolContext, info: McpServerInfo, stopRequested: Promise<void>): Promise<void> {
-  const server = createMcpServer(ctx, info);
+export async function serveMcpOverStdio(call: ToolCall, info: McpServerInfo, stopRequested: Promise<void>): Promise<void> {
+  const server = createMcpServer(call, info);
   const transport = new JsonLineTransport();
   let stop = () => {};
   const closed = new Promise<void>((resolve) => (stop = resolve));

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { hostPaths } from '../../src/core/host/hostPaths';
+import { SkillStore } from '../../src/core/store/store';
+import { tempDir } from '../helpers/store';
+import { seedToolsStore } from './tools-seed';
+
+// `session-buddy mcp` with the store host on (SESSION_BUDDY_HOST=on): the built CLI and host script
+// (npm test builds them first), real processes on a real socket.
+const ROOT = path.join(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const scratch = tempDir('sb-mcp-host-');
+const db = path.join(scratch.dir, 'skills.db');
+let client: Client;
+let stderr = '';
+
+function hostPid(): number | undefined {
+  const file = hostPaths(db).log;
+  const started = fs.existsSync(file) ? /pid (\d+): listening/.exec(fs.readFileSync(file, 'utf8')) : null;
+  return started ? Number(started[1]) : undefined;
+}
+
+/** A seeded store, and `session-buddy mcp` on it with the host on; its stderr is collected by `onErr`. */
+async function startServer(file: string, onErr: (text: string) => void): Promise<Client> {
+  const store = await SkillStore.open({ path: file, pollMs: 0 });
+  await seedToolsStore(store);
+  await store.close();
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, '--db', file, 'mcp'],
+    cwd: ROOT,
+    env: { ...(process.env as Record<string, string>), SESSION_BUDDY_DB: '', SESSION_BUDDY_USER: 'alice', SESSION_BUDDY_HOST: 'on', SESSION_BUDDY_HOST_IDLE_SECONDS: '20' },
+    stderr: 'pipe',
+  });
+  transport.stderr?.on('data', (d) => onErr(String(d)));
+  const started = new Client({ name: 'session-buddy-test', version: '0.0.0' });
+  await started.connect(transport);
+  return started;
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(CLI), 'dist/cli.js is built (npm test builds it first)');
+  client = await startServer(db, (text) => (stderr += text));
+});
+
+after(async () => {
+  await client?.close();
+  const pid = hostPid();
+  if (pid !== undefined) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  scratch.cleanup();
+});
+
+function body(result: Awaited<ReturnType<Client['callTool']>>): Record<string, unknown> {
+  assert.notEqual(result.isError, true, JSON.stringify(result.content));
+  return JSON.parse(((result as CallToolResult).content[0] as { text: string }).text) as Record<string, unknown>;
+}
+
+describe('MCP server through the store host', { skip: process.platform === 'win32' ? 'Unix sockets' : undefined }, () => {
+  test('reads are answered by the host it starts; a bad call is refused as without it', async () => {
+    const metrics = body(await client.callTool({ name: 'get_real_time_metrics', arguments: { time_window_hours: 24 } }));
+    assert.equal((metrics.top_skills as { skill_name: string }[])[0].skill_name, 'flaky-build');
+    assert.ok(hostPid(), `a store host started for the store (${hostPaths(db).log})`);
+    assert.match(fs.readFileSync(hostPaths(db).log, 'utf8'), /store opened/);
+    await assert.rejects(client.callTool({ name: 'get_skill_trend', arguments: {} }), (err: Error) => err instanceof McpError && err.code === ErrorCode.InvalidParams && /"skill_name" is required/.test(err.message));
+    await assert.rejects(client.callTool({ name: 'drop_everything', arguments: {} }), (err: Error) => err instanceof McpError && err.code === ErrorCode.InvalidParams);
+    assert.doesNotMatch(stderr, /unavailable|opens the store itself/, 'the host served: no fallback');
+  });
+
+  test('a run an agent tracks is recorded by the server itself, and the host reads it back', async () => {
+    const tracked = body(await client.callTool({ name: 'track_skill_invocation', arguments: { skill_name: 'mcp-host-skill', completed: true, duration_seconds: 3 } }));
+    assert.equal(typeof tracked.invocation_id, 'number');
+    const metrics = body(await client.callTool({ name: 'get_real_time_metrics', arguments: { limit: 100 } }));
+    assert.ok((metrics.top_skills as { skill_name: string }[]).some((s) => s.skill_name === 'mcp-host-skill'), 'the host applied the server\'s log segment before answering');
+  });
+
+  test('a host killed between calls is replaced by the next call, which is answered', async () => {
+    const pid = hostPid();
+    assert.ok(pid);
+    process.kill(pid, 'SIGKILL');
+    fs.rmSync(hostPaths(db).log);
+    const metrics = body(await client.callTool({ name: 'get_real_time_metrics', arguments: { limit: 100 } }));
+    assert.ok((metrics.top_skills as { skill_name: string }[]).some((s) => s.skill_name === 'mcp-host-skill'));
+    const next = hostPid();
+    assert.ok(next !== undefined && next !== pid, 'a new host answered');
+    assert.doesNotMatch(stderr, /unavailable|opens the store itself/);
+  });
+
+  test('the tracked run is in the database, in the server\'s session, ended when the server exits', async () => {
+    await client.close();
+    const pid = hostPid();
+    if (pid !== undefined) process.kill(pid, 'SIGKILL');
+    const store = await SkillStore.open({ path: db, pollMs: 0, mode: 'inspect' });
+    try {
+      const row = store.db.exec("SELECT i.duration_seconds, s.source, s.ended_at IS NOT NULL FROM skill_invocation i JOIN skill_sessions s ON s.session_id = i.session_id WHERE i.skill_name = 'mcp-host-skill'")[0].values[0];
+      assert.deepEqual(row, [3, 'mcp', 1]);
+    } finally {
+      await store.close({ snapshot: false });
+    }
+  });
+});
+
+describe('MCP server when no store host can serve', { skip: process.platform === 'win32' ? 'Unix sockets' : undefined }, () => {
+  test('it answers every call itself, and says why once', async () => {
+    const folder = path.join(scratch.dir, 'no-host');
+    fs.mkdirSync(folder);
+    const file = path.join(folder, 'skills.db');
+    let err = '';
+    const own = await startServer(file, (text) => (err += text));
+    try {
+      fs.writeFileSync(hostPaths(file).socket, 'a file where the socket goes');
+      for (let i = 0; i < 3; i++) {
+        const metrics = body(await own.callTool({ name: 'get_real_time_metrics', arguments: { time_window_hours: 24 } }));
+        assert.equal((metrics.top_skills as { skill_name: string }[])[0].skill_name, 'flaky-build');
+      }
+    } finally {
+      await own.close();
+    }
+    assert.equal(err.match(/the store host is unavailable/g)?.length, 1, err);
+  });
+});
