@@ -16,6 +16,13 @@ export const DEFAULT_IDLE_SECONDS = 300;
 const MAX_IDLE_SECONDS = 24 * 3600;
 /** Starting a host and opening the store (a migration, the lock of a retiring host) may take this long. */
 const DEFAULT_START_TIMEOUT_MS = 30_000;
+/**
+ * How long one connection waits for hello before it is tried again. A live host answers once its
+ * store is open; a connection that went into the listening socket of a host killed that moment is
+ * never answered, nor always closed, so a fresh connection (which reaches the new host, or starts
+ * one) is made until the start deadline.
+ */
+const HELLO_PATIENCE_MS = 5_000;
 /** How long a retired host may take to let go of the socket and the database. */
 const RETIRE_TIMEOUT_MS = 10_000;
 /** Answers (a `sql` result) can be large; a line beyond this is a broken host, not an answer. */
@@ -156,7 +163,10 @@ function dial(socket: string, token: string, deadline: number): Promise<HostConn
     conn.setEncoding('utf8');
     const splitter = new LineSplitter(MAX_ANSWER_LINE_BYTES);
     let connected = false;
-    const timer = setTimeout(() => finish(new HostUnavailableError('the store host accepted the connection but did not answer hello in time')), Math.max(0, deadline - Date.now()));
+    const patience = Math.max(0, Math.min(deadline - Date.now(), HELLO_PATIENCE_MS));
+    const timer = setTimeout(() => {
+      finish(Date.now() < deadline ? new NoHostError('no hello yet: connecting again') : new HostUnavailableError('the store host accepted the connection but did not answer hello in time'));
+    }, patience);
     const finish = (outcome: HelloAnswer | Error) => {
       clearTimeout(timer);
       conn.removeAllListeners();
