@@ -27,6 +27,25 @@ after(async () => {
 
 const invocationsOf = (skill) => wb.sql(`SELECT id, skill_name, completed, error_type FROM skill_invocation WHERE skill_name = '${skill}' ORDER BY id`);
 
+/** Records through the CLI, into the window's store, `next` after `first` six times and then `first` once more: what comes next is known. */
+async function plantLoop(first, next) {
+  for (let i = 0; i < 6; i++) {
+    for (const skill of [first, next]) await cliRun(wb.dbPath, ['track', '--skill', skill]);
+  }
+  await cliRun(wb.dbPath, ['track', '--skill', first]);
+}
+
+/** The invocations of `skill` once there are more than `before` of them (a screenshot named `shot` if none comes). */
+function newRunOf(skill, before, shot) {
+  return waitFor(async () => {
+    const all = await invocationsOf(skill);
+    return all.length > before ? all : undefined;
+  }, { timeout: 45_000, interval: 500, what: `a new run of ${skill} after clicking Run` }).catch(async (err) => {
+    await wb.screenshot(shot);
+    throw err;
+  });
+}
+
 async function waitForInvocation(skill, timeout = 30_000) {
   return waitFor(async () => (await invocationsOf(skill))[0], { timeout, interval: 500, what: `an invocation of ${skill} in ${wb.dbPath}` });
 }
@@ -175,12 +194,8 @@ test('the Recommendations view says what it lists; Run executes an item and reco
 });
 
 test('Up next puts a planted loop\'s next step first with its probability and counts; the keyboard dismisses an item', { timeout: TEST_TIMEOUT }, async () => {
-  // Six times e2e-plant-build then e2e-plant-deploy, recorded by the CLI (in its session of the day) into
-  // the window's store, then e2e-plant-build once more: what comes next is known.
-  for (let i = 0; i < 6; i++) {
-    for (const skill of ['e2e-plant-build', 'e2e-plant-deploy']) await cliRun(wb.dbPath, ['track', '--skill', skill]);
-  }
-  await cliRun(wb.dbPath, ['track', '--skill', 'e2e-plant-build']);
+  // Recorded by the CLI in its session of the day.
+  await plantLoop('e2e-plant-build', 'e2e-plant-deploy');
   await wb.openViewContainer('Session Buddy');
   const view = await wb.webviewFrame('[data-testid="recommendations"]');
   const upNext = view.locator('[data-testid="rec-section-up-next"] [data-testid="recommendation"]');
@@ -210,13 +225,7 @@ test('Run on a recommended task that failed before runs it again, the task ends,
   await item.waitFor({ state: 'visible', timeout: 30_000 });
   const before = (await invocationsOf('task-e2e-fail')).length;
   await item.locator('[data-testid="rec-run"]').click();
-  const rows = await waitFor(async () => {
-    const all = await invocationsOf('task-e2e-fail');
-    return all.length > before ? all : undefined;
-  }, { timeout: 45_000, interval: 500, what: 'a second run of task-e2e-fail after clicking Run' }).catch(async (err) => {
-    await wb.screenshot('failed-task-rerun');
-    throw err;
-  });
+  const rows = await newRunOf('task-e2e-fail', before, 'failed-task-rerun');
   assert.equal(rows.at(-1).completed, 0, 'it failed again (exit 1)');
   assert.equal(rows.at(-1).error_type, 'exit 1');
   wb.fact('failedTaskRerun', rows.at(-1));
@@ -224,24 +233,15 @@ test('Run on a recommended task that failed before runs it again, the task ends,
 });
 
 test('Run on make starts it in the folder of the only Makefile (the root has none), where it completes', { timeout: TEST_TIMEOUT }, async () => {
-  // Planted as above: make follows e2e-plant-tools every time, so make is first in Up next.
-  for (let i = 0; i < 6; i++) {
-    for (const skill of ['e2e-plant-tools', 'make']) await cliRun(wb.dbPath, ['track', '--skill', skill]);
-  }
-  await cliRun(wb.dbPath, ['track', '--skill', 'e2e-plant-tools']);
+  // make follows e2e-plant-tools every time, so make is first in Up next.
+  await plantLoop('e2e-plant-tools', 'make');
   await wb.openViewContainer('Session Buddy');
   const view = await wb.webviewFrame('[data-testid="recommendations"]');
   const top = view.locator('[data-testid="rec-section-up-next"] [data-testid="recommendation"]').first();
   await waitFor(async () => (await top.getAttribute('data-skill')) === 'make', { timeout: 30_000, what: 'make first in Up next' });
   const before = (await invocationsOf('make')).length;
   await top.locator('[data-testid="rec-run"]').click();
-  const rows = await waitFor(async () => {
-    const all = await invocationsOf('make');
-    return all.length > before ? all : undefined;
-  }, { timeout: 45_000, interval: 500, what: 'a run of make after clicking Run' }).catch(async (err) => {
-    await wb.screenshot('make-in-subfolder');
-    throw err;
-  });
+  const rows = await newRunOf('make', before, 'make-in-subfolder');
   assert.equal(rows.at(-1).completed, 1, `make found tools/Makefile (at the root it exits 2: no makefile): ${JSON.stringify(rows.at(-1))}`);
 });
 
