@@ -7,7 +7,8 @@
 // (SESSION_BUDDY_SQLITE_NODE, set by scripts/bench.mjs). Then the store host (`--part host` for
 // only that): the product's CLI (dist/, built now) with SESSION_BUDDY_HOST=on, on each runtime
 // (node:sqlite, sql.js): `metrics` end to end when no host runs yet (the host starts and answers),
-// through the running host, and opening the store itself; a `metrics` request's round trip over
+// through the running host, and opening the store itself; `track` through the host (its own log
+// segment, the store not loaded) and opening the store itself; a `metrics` request's round trip over
 // the socket; the host's RSS and peak RSS from /proc (Linux). Prints tables, writes
 // bench/results/memory.json.
 import { spawnSync } from 'node:child_process';
@@ -144,6 +145,9 @@ interface HostFigures {
   cli_startup_ms_p50: number;
   cli_metrics_via_host_ms_p50: number;
   cli_metrics_in_process_ms_p50: number;
+  /** `session-buddy track`: through the host it records into its own log segment without loading the store. */
+  cli_track_via_host_ms_p50: number;
+  cli_track_in_process_ms_p50: number;
   request_ms_p50: number;
   request_ms_p99: number;
   host_rss_mib: number;
@@ -160,16 +164,24 @@ function timedVersion(node: string): number {
   return performance.now() - started;
 }
 
-/** `session-buddy metrics` end to end, in ms; throws if the host did not answer when it should have. */
-function timedMetrics(node: string, file: string, host: boolean): number {
+/** A CLI command end to end, in ms; throws if the host did not answer when it should have. */
+function timedCli(node: string, file: string, args: string[], host: boolean): number {
   const started = performance.now();
-  const run = spawnSync(node, [PRODUCT_CLI, '--db', file, 'metrics', '--json'], {
+  const run = spawnSync(node, [PRODUCT_CLI, '--db', file, ...args], {
     encoding: 'utf8',
     env: { ...process.env, SESSION_BUDDY_DB: '', SESSION_BUDDY_HOST: host ? 'on' : 'off', SESSION_BUDDY_HOST_IDLE_SECONDS: '120' },
   });
   const ms = performance.now() - started;
-  if (run.status !== 0 || run.stderr) throw new Error(`metrics${host ? ' through the host' : ''}: ${run.stderr}`);
+  if (run.status !== 0 || run.stderr) throw new Error(`${args[0]}${host ? ' through the host' : ''}: ${run.stderr}`);
   return ms;
+}
+
+function timedMetrics(node: string, file: string, host: boolean): number {
+  return timedCli(node, file, ['metrics', '--json'], host);
+}
+
+function timedTrack(node: string, file: string, host: boolean): number {
+  return timedCli(node, file, ['track', '--skill', 'bench-track', '--duration', '1'], host);
 }
 
 /** VmRSS and VmHWM (peak) of a process, in MiB. */
@@ -188,7 +200,9 @@ async function hostRow(node: string, seeded: string, invocations: number): Promi
     const firstMs = timedMetrics(node, file, true);
     const startup = Array.from({ length: CLI_RUNS }, () => timedVersion(node));
     const viaHost = Array.from({ length: CLI_RUNS }, () => timedMetrics(node, file, true));
+    const trackViaHost = Array.from({ length: CLI_RUNS }, () => timedTrack(node, file, true));
     const inProcess = Array.from({ length: CLI_RUNS }, () => timedMetrics(node, file, false));
+    const trackInProcess = Array.from({ length: CLI_RUNS }, () => timedTrack(node, file, false));
     const connection = await connectToHost({ db: file, hostScript: path.join(ROOT, 'dist', 'store-host.js'), execPath: node });
     const requestMs: number[] = [];
     for (let i = 0; i < REQUESTS; i++) {
@@ -206,6 +220,8 @@ async function hostRow(node: string, seeded: string, invocations: number): Promi
       cli_startup_ms_p50: round(percentile(startup, 50), 0),
       cli_metrics_via_host_ms_p50: round(percentile(viaHost, 50), 0),
       cli_metrics_in_process_ms_p50: round(percentile(inProcess, 50), 0),
+      cli_track_via_host_ms_p50: round(percentile(trackViaHost, 50), 0),
+      cli_track_in_process_ms_p50: round(percentile(trackInProcess, 50), 0),
       request_ms_p50: round(percentile(requestMs, 50), 2),
       request_ms_p99: round(percentile(requestMs, 99), 2),
       host_rss_mib: rss,

@@ -22,6 +22,7 @@ import { registerRealtimeCommands } from './commands/realtime';
 import { registerTeamCommands } from './commands/team';
 import { registerEvaluateCommands } from './commands/evaluate';
 import { CliError, cliContext, processIo, type CliContext, type CliIo } from './context';
+import { recordViaHost } from './hostedRecording';
 import { numberOption } from './options';
 import { untilStopRequested } from './signals';
 import { plural } from '../shared/words';
@@ -140,18 +141,13 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .option('--error <text>', 'error type or message')
     .action(async (opts: { skill: string; session?: string; completed?: boolean; failed?: boolean; duration?: number; phase?: string; error?: string }) => {
       if (opts.completed && opts.failed) throw new InvalidArgumentError('use either --completed or --failed, not both');
-      const id = await ctx.withStore('work', async (store) => {
-        const tracker = new SkillTracker(store, resolveUserId());
-        const sessionId = opts.session ?? (await ensureSession(store, tracker, dailySessionId('cli'), 'cli'));
-        return tracker.trackInvocation({
-          sessionId,
-          skillName: opts.skill,
-          completed: !opts.failed,
-          durationSeconds: opts.duration,
-          workflowPhase: opts.phase,
-          errorType: opts.error,
-        });
-      });
+      const input = { skillName: opts.skill, completed: !opts.failed, durationSeconds: opts.duration, workflowPhase: opts.phase, errorType: opts.error };
+      const hosted = { sessionId: opts.session ?? dailySessionId('cli'), ...(opts.session ? {} : { create: { source: 'cli' } }), userId: resolveUserId(), input };
+      const id = (await recordViaHost(ctx, hosted)) ?? (await ctx.withStore('work', async (store) => {
+        const tracker = new SkillTracker(store, hosted.userId);
+        const sessionId = opts.session ?? (await ensureSession(store, tracker, hosted.sessionId, 'cli'));
+        return tracker.trackInvocation({ ...input, sessionId });
+      }));
       io.out(`${id}\n`);
     });
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { startPendingRun, type PendingRun } from '../core/tracking/pendingRun';
 import { RunContext, type ListChoice } from '../core/tracking/runContext';
-import type { InvocationInput } from '../core/tracking/tracker';
+import type { InvocationInput } from '../core/tracking/runRecorder';
 import { Disposable } from './lifecycle';
 import { isTracking, type SettingsWatcher, type TrackerSource } from './settings';
 import type { StoreHost } from './storeHost';

@@ -51,8 +51,8 @@ function viaHost(db: string, args: string[], env: NodeJS.ProcessEnv = {}): Promi
   return cli(['--db', db, ...args], { SESSION_BUDDY_HOST: 'on', SESSION_BUDDY_HOST_IDLE_SECONDS: '30', ...env });
 }
 
-function local(db: string, args: string[]): Promise<Run> {
-  return cli(['--db', db, ...args]);
+function local(db: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return cli(['--db', db, ...args], env);
 }
 
 /** A store with three runs of two skills, recorded the usual way (no host). */
@@ -368,6 +368,57 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     assert.equal(fs.statSync(paths.runtimeDir).mode & 0o777, 0o700);
     assert.equal(fs.statSync(paths.socket).mode & 0o777, 0o600);
     assert.equal(fs.existsSync(`${db}.host.sock`), false);
+  });
+
+  test('track with the host on records in its own log segment without loading the store, in the CLI session of the day', async () => {
+    const db = await seededStore('track');
+    assert.equal((await viaHost(db, ['metrics'])).code, 0, 'a host serves the store');
+    const hostPid = hostPids(db)[0];
+    const guarded = { NODE_OPTIONS: `--require ${path.join(ROOT, 'test', 'fixtures', 'preload', 'forbidDatabase.cjs')}`, SB_FORBIDDEN_FILE: db };
+    const failed = await viaHost(db, ['track', '--skill', 'pytest-run', '--failed', '--duration', '1.5', '--error', 'AssertionError'], guarded);
+    assert.equal(failed.code, 0, failed.err);
+    assert.equal(failed.err, '');
+    const ok = await viaHost(db, ['track', '--skill', 'ruff-check'], guarded);
+    assert.equal(ok.code, 0, ok.err);
+    const withoutHost = await local(db, ['track', '--skill', 'lint'], guarded);
+    assert.match(withoutHost.err, /must not open .*skills\.db/, 'the guard stops a command that opens the store');
+    assert.deepEqual(hostPids(db), [hostPid], 'the same host served every command');
+    const rows = await viaHost(db, ['sql', 'SELECT i.id, i.skill_name, i.completed, i.duration_seconds, i.error_type, s.source FROM skill_invocation i JOIN skill_sessions s USING (session_id) ORDER BY i.invoked_at']);
+    assert.equal(rows.code, 0, rows.err);
+    const recorded = JSON.parse(rows.out) as Record<string, unknown>[];
+    assert.equal(recorded.length, 5);
+    assert.deepEqual(recorded.slice(3), [
+      { id: Number(failed.out), skill_name: 'pytest-run', completed: 0, duration_seconds: 1.5, error_type: 'AssertionError', source: 'cli' },
+      { id: Number(ok.out), skill_name: 'ruff-check', completed: 1, duration_seconds: null, error_type: null, source: 'cli' },
+    ]);
+    assert.equal(new Set(recorded.map((r) => r.id)).size, 5, 'ids unique across the processes that recorded');
+  });
+
+  test('a run tracked through the host is durable before the command ends: a host killed right after loses nothing', { timeout: 90_000 }, async () => {
+    const db = await seededStore('track-killed');
+    const tracked = await viaHost(db, ['track', '--skill', 'deploy']);
+    assert.equal(tracked.code, 0, tracked.err);
+    for (const pid of hostPids(db)) process.kill(pid, 'SIGKILL');
+    await until('the killed host to be gone', () => hostPids(db).length === 0);
+    const metrics = await local(db, ['metrics', '--skill', 'deploy', '--json']);
+    assert.equal(metrics.code, 0, metrics.err);
+    assert.equal(JSON.parse(metrics.out).total_invocations, 1);
+    const again = await viaHost(db, ['metrics', '--skill', 'deploy', '--json']);
+    assert.equal(JSON.parse(again.out).total_invocations, 1, 'a new host applies it once');
+  });
+
+  test('track through the host refuses what track refuses without it, and writes nothing then', async () => {
+    const db = await seededStore('track-refused');
+    const expected = await local(db, ['track', '--skill', 'x', '--session', 'no-such-session']);
+    const unknown = await viaHost(db, ['track', '--skill', 'x', '--session', 'no-such-session']);
+    assert.equal(unknown.code, expected.code);
+    assert.equal(unknown.err, expected.err);
+    assert.match(unknown.err, /no-such-session/);
+    const badName = await viaHost(db, ['track', '--skill', ' ']);
+    assert.equal(badName.code, (await local(db, ['track', '--skill', ' '])).code);
+    assert.notEqual(badName.code, 0);
+    const count = await viaHost(db, ['sql', 'SELECT count(*) AS n FROM skill_invocation']);
+    assert.deepEqual(JSON.parse(count.out), [{ n: 3 }]);
   });
 
   test('when no host can start, the command says so once and opens the store itself', async () => {

@@ -4,7 +4,7 @@ import { compareAgentAndHuman, comparisonSentence } from '../../src/core/analyti
 import { getDashboardData } from '../../src/core/dashboard/dashboardData';
 import { getRecommendations } from '../../src/core/recommend/engine';
 import { hoursAgo, nowTimestamp } from '../../src/core/time';
-import type { InvocationInput } from '../../src/core/tracking/tracker';
+import type { InvocationInput } from '../../src/core/tracking/runRecorder';
 import { storeWithSourcedSessions, type tempStore } from '../helpers/store';
 
 let env: Awaited<ReturnType<typeof tempStore>>;

@@ -2,7 +2,8 @@ import { one } from '../store/statements';
 import type { Store } from '../store/storeInterface';
 import { saltedHash, storeSalt } from '../store/storeSalt';
 import { AGENT_SESSION_SOURCE } from '../tracking/invocationSource';
-import type { InvocationInput, SkillTracker } from '../tracking/tracker';
+import type { InvocationInput } from '../tracking/runRecorder';
+import type { SkillTracker } from '../tracking/tracker';
 import type { AgentToolRun } from './agentMapping';
 
 /** Agent sessions known to exist; cleared past this size (a lookup re-finds them). */

@@ -4,7 +4,8 @@ import { findTool, runTool, UnknownToolError } from '../tools/agentTools';
 import { ToolArgumentError } from '../tools/schema';
 import type { ToolResult } from '../tools/tool';
 import { ToolSession, toolContext } from '../tools/toolSession';
-import type { HostErrorKind, HostRequest } from './protocol';
+import { storeSessions } from '../tracking/sessionLookup';
+import type { HostErrorKind, HostRequest, RecordingContext } from './protocol';
 import { NotFoundError, readMetrics, type MetricsAnswer } from './reads';
 import type { OpenedStore } from './storeHost';
 
@@ -54,6 +55,8 @@ export async function handleRequest(opened: OpenedStore, request: HostRequest, g
       return tool(opened, request.params);
     case 'sql':
       return sql(opened, request.params, gone);
+    case 'session':
+      return session(opened, request.params);
     default:
       throw usage(`${request.method} is not answered here`);
   }
@@ -68,6 +71,19 @@ function metrics(opened: OpenedStore, params: Record<string, unknown>): MetricsA
     if (err instanceof NotFoundError) throw new HostRequestError(err.message, 'failed');
     throw err;
   }
+}
+
+/** What a process that records without the store needs before it records: see RecordingContext. */
+function session(opened: OpenedStore, params: Record<string, unknown>): RecordingContext {
+  const id = requiredName(params, 'id');
+  opened.store.pullEvents();
+  const sessions = storeSessions(opened.store);
+  return {
+    session: sessions.session(id) ?? null,
+    hasRuns: sessions.hasRuns(id),
+    latestStamp: opened.store.latestStamp,
+    readOnlyReason: opened.store.readOnlyReason ?? null,
+  };
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { SessionAnswer } from '../tracking/sessionLookup';
+
 /**
  * The store host's wire protocol: one JSON object per line over a local socket. A connection
  * begins with `hello` (the client's protocol version and the store's token) and the host's answer
@@ -6,15 +8,16 @@
  * of different versions must never hold the database at once.
  */
 
+
 /** Raised with every change to the messages below. */
-export const HOST_PROTOCOL = 1;
+export const HOST_PROTOCOL = 2;
 /** The oldest client this host still answers (older clients open the store themselves). */
 export const MIN_CLIENT_PROTOCOL = 1;
 
 /** Longest request line the host reads: far above any real request, low enough that a flood cannot fill memory. */
 export const MAX_REQUEST_LINE_BYTES = 1024 * 1024;
 
-export const HOST_METHODS = ['ping', 'metrics', 'tool', 'sql', 'retire'] as const;
+export const HOST_METHODS = ['ping', 'metrics', 'tool', 'sql', 'session', 'retire'] as const;
 export type HostMethod = (typeof HOST_METHODS)[number];
 
 export interface HelloRequest {
@@ -51,6 +54,16 @@ export interface HostResponse {
   id: number;
   result?: unknown;
   error?: { message: string; kind: HostErrorKind };
+}
+
+/**
+ * The answer to `session`: what the host knows of a session (its row, or whether runs were recorded
+ * under it without one), the stamp a recording process starts its clock past, and why the store
+ * takes no writes, if it does not.
+ */
+export interface RecordingContext extends SessionAnswer {
+  latestStamp: number;
+  readOnlyReason: string | null;
 }
 
 export class ProtocolError extends Error {}

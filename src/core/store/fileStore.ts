@@ -117,6 +117,10 @@ export class FileStore implements Store {
     return this.listeners.onDidApply(listener);
   }
 
+  get latestStamp(): number {
+    return this.appender.latestStamp;
+  }
+
   async nextId(): Promise<number> {
     this.refuseWrites();
     return this.appender.nextId();

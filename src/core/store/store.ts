@@ -195,6 +195,10 @@ export class SkillStore implements Store {
     return this.listeners.onDidApply(listener);
   }
 
+  get latestStamp(): number {
+    return this.appender.latestStamp;
+  }
+
   /** A new invocation id, unique across every process writing to this store. */
   async nextId(): Promise<number> {
     this.refuseWrites();

@@ -49,6 +49,8 @@ export interface Store {
   readonly readOnlyReason: string | undefined;
   readonly mode: StoreMode;
   readonly openedInMs: number;
+  /** The greatest log stamp this store has written or applied: a process recording beside it starts its clock past it. */
+  readonly latestStamp: number;
   /** Listens for data changes (own writes and other processes' events). */
   onDidChange(listener: () => void): Disposable;
   /** Listens for the events that changed the data, after they are applied. */

@@ -18,7 +18,12 @@ const SALT_FILE: SecretFileKind = {
 /** The store's salt, created on first use; creating it is a write, so a read-only store refuses it as it refuses one. */
 export function storeSalt(store: Store): string {
   if (store.readOnlyReason) throw new Error(store.readOnlyReason);
-  return loadOrCreateSecretFile(store.paths.salt, SALT_FILE, () => crypto.randomBytes(32).toString('hex'));
+  return saltAt(store.paths.salt);
+}
+
+/** The salt in its file (StorePaths.salt), created on first use, for a process that records without opening the store. */
+export function saltAt(file: string): string {
+  return loadOrCreateSecretFile(file, SALT_FILE, () => crypto.randomBytes(32).toString('hex'));
 }
 
 /** A keyed hash (HMAC-SHA256, hex) of the value under a store's salt. */

@@ -1,4 +1,4 @@
-import type { Outcome } from './tracker';
+import type { Outcome } from './runRecorder';
 
 /**
  * The outcome of a process by its exit code: 0 completed; another code failed, with the code as the

@@ -1,5 +1,5 @@
 import { nowTimestamp, type Timestamp } from '../time';
-import type { Outcome } from './tracker';
+import type { Outcome } from './runRecorder';
 
 /**
  * A run that has started: its time is taken when it starts (not when the store is ready), its

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { SAFE_SKILL_NAME, SAFE_SKILL_NAME_MAX } from '../../core/validation';
-import type { Outcome } from '../../core/tracking/tracker';
+import type { Outcome } from '../../core/tracking/runRecorder';
 import { COMMANDS } from '../commandIds';
 import { Disposable } from '../lifecycle';
 import type { InvocationRecorder, PendingRun } from '../recorder';

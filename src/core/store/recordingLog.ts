@@ -1,0 +1,36 @@
+import { checkEvents } from './eventSchema';
+import type { StoreEvent } from './events';
+import { LogAppender } from './logAppender';
+import type { StorePaths } from './paths';
+import { SEGMENT_ROTATE_BYTES } from './store';
+
+/**
+ * This process's own log segment, without the store: for a process that records runs while the
+ * store host holds the data. Its commits are checked and fdatasynced before they resolve, exactly
+ * as a store's are, so a host that is down or killed loses none of them; they become visible once
+ * the host applies the log. Its clock starts past the host's latest stamp, so no event of it falls
+ * behind a purge the host has applied.
+ */
+export class RecordingLog {
+  private readonly appender: LogAppender;
+
+  constructor(paths: StorePaths, latestStamp: number) {
+    this.appender = new LogAppender(paths.eventsDir, paths.slotsDir, { segmentBytes: SEGMENT_ROTATE_BYTES, onWritten: () => undefined }, latestStamp);
+  }
+
+  nextId(): Promise<number> {
+    return this.appender.nextId();
+  }
+
+  /** Resolves once the events are durably in the log; an invalid event rejects them all and nothing is written. */
+  commit(events: StoreEvent[]): Promise<void> {
+    checkEvents(events);
+    return this.appender.append(events, events.map((e) => JSON.stringify(e)));
+  }
+
+  /** Waits for the writes in flight, finishes the segment and gives the writer slot back. */
+  async close(): Promise<void> {
+    await this.appender.drain();
+    this.appender.close();
+  }
+}
