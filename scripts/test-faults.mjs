@@ -5,6 +5,7 @@ import { ensureDependencies, nodeWithSqlite, run } from './lib.mjs';
 
 ensureDependencies();
 const args = process.argv.slice(2);
-// The file-backed store needs node:sqlite: Node 22 from the npm registry when the system's is older.
-const engine = args.includes('file') && args.some((a) => a === '--engine' || a === '--engine=file');
-run(engine ? nodeWithSqlite() : process.execPath, ['--import', 'tsx', 'test/faults/run.ts', ...args]);
+// The file-backed store (also what applies the recorder's runs) needs node:sqlite: Node 22 from the npm
+// registry when the system's is older.
+const fileBacked = ['file', 'recorder'].some((name) => args.includes(name) || args.includes(`--engine=${name}`));
+run(fileBacked ? nodeWithSqlite() : process.execPath, ['--import', 'tsx', 'test/faults/run.ts', ...args]);

@@ -32,7 +32,8 @@ export const FILE_POINTS = ['segment-append', 'segment-sync', 'segment-close', '
 export const KINDS = ['enospc', 'eio', 'short', 'kill'] as const;
 export type FaultPoint = (typeof POINTS)[number] | (typeof FILE_POINTS)[number];
 export type FaultKind = (typeof KINDS)[number];
-export type Engine = 'sqljs' | 'file';
+/** recorder: runs recorded without the store (RecordingLog), applied by the file-backed store, as with the store host. */
+export type Engine = 'sqljs' | 'file' | 'recorder';
 /** A short write only exists where bytes are written. */
 const SHORT_POINTS = new Set<FaultPoint>(['segment-append', 'segment-close', 'snapshot-write', 'backup', 'sqlite-wal-write', 'sqlite-db-write', 'sqlite-backup-write']);
 const NATIVE_POINTS = new Set<FaultPoint>(['sqlite-wal-write', 'sqlite-wal-sync', 'sqlite-db-write', 'sqlite-db-sync', 'sqlite-backup-write']);
@@ -77,7 +78,7 @@ const INJECT = path.join(__dirname, 'inject.cjs');
 const TEMPLATE_SKILL = 'template-secret-skill';
 
 export function cellsFor(engine: Engine): { point: FaultPoint; kind: FaultKind }[] {
-  const points: readonly FaultPoint[] = engine === 'file' ? FILE_POINTS : POINTS;
+  const points: readonly FaultPoint[] = engine === 'sqljs' ? POINTS : FILE_POINTS;
   return points.flatMap((point) => KINDS.filter((kind) => kind !== 'short' || SHORT_POINTS.has(point)).map((kind) => ({ point, kind })));
 }
 
@@ -179,13 +180,13 @@ interface Verdict {
 const sum = (db: { exec(sql: string): { values: unknown[][] }[] }, sql: string) => Number(db.exec(sql)[0]?.values[0]?.[0] ?? 0);
 
 function openForCheck(db: string, engine: Engine): Promise<Store> {
-  if (engine === 'file') return FileStore.open({ path: db, migrationsDir: MIGRATIONS, pollMs: 0 });
+  if (engine !== 'sqljs') return FileStore.open({ path: db, migrationsDir: MIGRATIONS, pollMs: 0 });
   return SkillStore.open({ path: db, migrationsDir: MIGRATIONS, pollMs: 0 });
 }
 
 /** The database as it is on disk once the store is closed: the snapshot's bytes, or the file itself. */
 async function openOnDisk(db: string, engine: Engine): Promise<SqlDatabase> {
-  return engine === 'file' ? openNodeSqlite(db) : openDatabaseBytes(fs.readFileSync(db));
+  return engine === 'sqljs' ? openDatabaseBytes(fs.readFileSync(db)) : openNodeSqlite(db);
 }
 
 /** Reopens the store as a user would after the round (the dead writer's locks count as stale) and checks every promise. */
@@ -305,7 +306,7 @@ export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultSu
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-faults-'));
   try {
     const engine = options.engine ?? 'sqljs';
-    const native = engine === 'file' ? buildNativeInjector() : undefined;
+    const native = engine === 'sqljs' ? undefined : buildNativeInjector();
     const writer = await buildWriter();
     const template = await buildTemplate(path.join(work, 'template'));
     const reach = await calibrate(writer, work, template.db, engine, native);

@@ -6,12 +6,18 @@
 //   D           deleteAllData finished (between P and D, the purge may or may not have been committed)
 //   DONE        the workload ended
 // Environment: SB_DB, SB_MIGRATIONS, SB_SEED, SB_PURGE (1: delete all data mid-way), SB_SECRET, SB_ENGINE
-// (file: the file-backed store; default sql.js's).
+// (file: the file-backed store; recorder: runs recorded as `track` does with the store host on, into the
+// process's own log segment with no store open, then the file-backed store opened as the host opens it to
+// apply them; default sql.js's).
 import fs from 'node:fs';
 import { deleteAllData } from '../../src/core/maintenance/deleteAllData';
 import { FileStore } from '../../src/core/store/fileStore';
+import { storePaths } from '../../src/core/store/paths';
+import { RecordingLog } from '../../src/core/store/recordingLog';
 import { SkillStore } from '../../src/core/store/store';
 import type { Store } from '../../src/core/store/storeInterface';
+import { RunRecorder } from '../../src/core/tracking/runRecorder';
+import { KnownSessions } from '../../src/core/tracking/sessionLookup';
 import { SkillTracker } from '../../src/core/tracking/tracker';
 import { seededRandom } from '../../src/core/analytics/seededRandom';
 
@@ -27,9 +33,10 @@ const migrationsDir = env('SB_MIGRATIONS');
 const random = seededRandom(Number(env('SB_SEED')));
 const secret = env('SB_SECRET');
 const options = { path: db, migrationsDir, pollMs: 0, compactDelayMs: 20, compactMaxDelayMs: 150, onMessage: () => undefined };
-const open = (): Promise<Store> => (process.env.SB_ENGINE === 'file' ? FileStore.open(options) : SkillStore.open(options));
+const engine = process.env.SB_ENGINE;
+const open = (): Promise<Store> => (engine === 'file' || engine === 'recorder' ? FileStore.open(options) : SkillStore.open(options));
 
-async function record(tracker: SkillTracker, session: string, groups: number, skill: () => string): Promise<void> {
+async function record(tracker: RunRecorder, session: string, groups: number, skill: () => string): Promise<void> {
   for (let g = 0; g < groups; g++) {
     const size = 1 + Math.floor(random() * 8);
     await Promise.all(
@@ -45,7 +52,22 @@ async function record(tracker: SkillTracker, session: string, groups: number, sk
   }
 }
 
+/** Records as `track` does with the store host on: its own log segment, no store open. */
+async function recordWithoutStore(groups: number, skill: () => string): Promise<void> {
+  const paths = storePaths(db);
+  const log = new RecordingLog(paths, 0);
+  const recorder = new RunRecorder(log, new KnownSessions(paths.salt), 'fault-user');
+  try {
+    const session = await recorder.createSession({ source: 'faults' });
+    await record(recorder, session, groups, skill);
+  } catch {
+    // the session could not be recorded: nothing to record in
+  }
+  await log.close().catch(() => undefined);
+}
+
 async function phase(groups: number, skill: () => string, finish: (store: Store) => Promise<unknown>): Promise<void> {
+  if (engine === 'recorder') await recordWithoutStore(groups, skill);
   const store = await open();
   const tracker = new SkillTracker(store, 'fault-user');
   let session: string;
@@ -55,7 +77,7 @@ async function phase(groups: number, skill: () => string, finish: (store: Store)
     await store.close().catch(() => undefined);
     return;
   }
-  await record(tracker, session, groups, skill);
+  await record(tracker, session, engine === 'recorder' ? 0 : groups, skill);
   await finish(store).catch(() => undefined);
   await store.close().catch(() => undefined);
 }

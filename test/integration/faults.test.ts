@@ -25,3 +25,13 @@ test('the file-backed store: a fault at any write point loses, doubles or leaks 
   const fired = result.cells.reduce((n, c) => n + c.fired, 0);
   assert.ok(fired >= result.rounds * 0.8, `the faults happened in ${fired} of ${result.rounds} rounds:\n${table}`);
 });
+
+// Runs recorded as `track` records them with the store host on (its own log segment, no store open),
+// then applied by the file-backed store as the host applies them: the same write points, the same promises.
+test('runs recorded without the store, applied by the file-backed store: a fault at any write point loses, doubles or leaks nothing', { timeout: 900_000, skip: fileSkip }, async () => {
+  const result = await runFaultSuite({ rounds: cellsFor('recorder').length * 2, parallel: 2, engine: 'recorder' });
+  const table = formatTable(result);
+  assert.deepEqual(result.violations, [], `\n${table}`);
+  const fired = result.cells.reduce((n, c) => n + c.fired, 0);
+  assert.ok(fired >= result.rounds * 0.8, `the faults happened in ${fired} of ${result.rounds} rounds:\n${table}`);
+});
