@@ -407,6 +407,26 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     assert.equal(JSON.parse(again.out).total_invocations, 1, 'a new host applies it once');
   });
 
+  test('crackerjack track through the host records the phase as it does without the host, without loading the store', async () => {
+    const db = await seededStore('crackerjack');
+    assert.equal((await viaHost(db, ['metrics'])).code, 0, 'a host serves the store (one started by a guarded command could not open it either)');
+    const guarded = { NODE_OPTIONS: `--require ${path.join(ROOT, 'test', 'fixtures', 'preload', 'forbidDatabase.cjs')}`, SB_FORBIDDEN_FILE: db };
+    const args = ['crackerjack', 'track', '--phase', 'comprehensive_hooks', '--skill', 'ruff-check', '--failed', '--duration', '3', '--error', 'lint'];
+    const hosted = await viaHost(db, args, guarded);
+    assert.equal(hosted.code, 0, hosted.err);
+    assert.equal(hosted.err, '');
+    const direct = await local(db, args);
+    assert.equal(direct.code, 0, direct.err);
+    const rows = await viaHost(db, ['sql', "SELECT i.id, i.session_id, i.workflow_path, i.workflow_phase, i.workflow_step_id, i.completed, i.duration_seconds, i.error_type, s.source FROM skill_invocation i JOIN skill_sessions s USING (session_id) WHERE i.skill_name = 'ruff-check' ORDER BY i.id"]);
+    assert.equal(rows.code, 0, rows.err);
+    const [viaTheHost, withoutIt] = JSON.parse(rows.out) as Record<string, unknown>[];
+    assert.equal(viaTheHost.id, Number(hosted.out));
+    assert.match(String(viaTheHost.session_id), /^crackerjack-\d{4}-\d{2}-\d{2}$/);
+    assert.deepEqual({ ...viaTheHost, id: 0 }, { ...withoutIt, id: 0 }, 'the same row whichever recorded it, in the same session');
+    assert.equal(viaTheHost.workflow_phase, 'verification');
+    assert.equal(viaTheHost.source, 'crackerjack');
+  });
+
   test('track through the host refuses what track refuses without it, and writes nothing then', async () => {
     const db = await seededStore('track-refused');
     const expected = await local(db, ['track', '--skill', 'x', '--session', 'no-such-session']);

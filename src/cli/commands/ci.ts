@@ -1,9 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CI_STAGES, formatPipelineReport, parseStage, pipelineReport, trackPipelineStages, type CiStage, type PipelineContext } from '../../core/integrations/cicd';
-import { CRACKERJACK_PHASES, trackCrackerjackPhase } from '../../core/integrations/crackerjack';
+import { CRACKERJACK_PHASES, CRACKERJACK_SOURCE, crackerjackInvocation, trackCrackerjackPhase } from '../../core/integrations/crackerjack';
 import { importJUnitFiles } from '../../core/integrations/junitImport';
 import { resolveUserId } from '../../core/tracking/identity';
 import type { CliContext } from '../context';
+import { recordViaHost } from '../hostedRecording';
 import { formatPush, pushFromCli } from './team';
 import type { SkillStore } from '../../core/store/store';
 import { numberOption } from '../options';
@@ -139,9 +140,10 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
     .option('--session <id>', "session id (default: today's crackerjack session)")
     .action(async (opts: { phase: string; skill: string; completed?: boolean; failed?: boolean; duration: number; error?: string; session?: string }, command: Command) => {
       const completed = outcome(opts, command);
-      const id = await ctx.withStore('work', (store) =>
-        trackCrackerjackPhase(store, resolveUserId(), { phase: opts.phase, skill: opts.skill, completed, durationSeconds: opts.duration, errorType: opts.error, sessionId: opts.session }),
-      );
+      const run = { phase: opts.phase, skill: opts.skill, completed, durationSeconds: opts.duration, errorType: opts.error, sessionId: opts.session };
+      const { sessionId, input } = crackerjackInvocation(run);
+      const userId = resolveUserId();
+      const id = (await recordViaHost(ctx, { sessionId, create: { source: CRACKERJACK_SOURCE }, userId, input })) ?? (await ctx.withStore('work', (store) => trackCrackerjackPhase(store, userId, run)));
       io.out(`${id}\n`);
     });
 }
