@@ -1,9 +1,15 @@
 import type { RecordingContext } from '../core/host/protocol';
 import { RecordingLog } from '../core/store/recordingLog';
 import { resolveDatabasePath, storePaths } from '../core/store/paths';
+import type { RecordingToolContext } from '../core/tools/tool';
 import { RunRecorder, type InvocationInput } from '../core/tracking/runRecorder';
 import { KnownSessions } from '../core/tracking/sessionLookup';
 import type { CliContext } from './context';
+
+/** Asks the host what a recorder must know; undefined when the host cannot serve. */
+async function askHost(ctx: CliContext, id: string | undefined): Promise<RecordingContext | undefined> {
+  return (await ctx.viaHost('session', id === undefined ? {} : { id })) as RecordingContext | undefined;
+}
 
 export interface HostedRun {
   /** The session to record in; it is created under this id (a daily session) when `create` is set and the host does not know it. */
@@ -21,7 +27,7 @@ export interface HostedRun {
  * and the caller opens the store itself.
  */
 export async function recordViaHost(ctx: CliContext, run: HostedRun): Promise<number | undefined> {
-  const known = (await ctx.viaHost('session', { id: run.sessionId })) as RecordingContext | undefined;
+  const known = await askHost(ctx, run.sessionId);
   if (!known) return undefined;
   if (known.readOnlyReason) throw new Error(known.readOnlyReason);
   const paths = storePaths(resolveDatabasePath(ctx.dbPath()));
@@ -34,5 +40,73 @@ export async function recordViaHost(ctx: CliContext, run: HostedRun): Promise<nu
     return await recorder.trackInvocation({ ...run.input, sessionId: run.sessionId });
   } finally {
     await log.close();
+  }
+}
+
+/**
+ * The MCP server's recording with the store host on: an agent's runs go into this process's own log
+ * segment, in a session of its own started at the first run and ended at close, and the store is
+ * never loaded; a session the agent names is looked up by the host first.
+ */
+export class HostedRecorder {
+  private readonly recorder: RunRecorder;
+  private own: Promise<string> | undefined;
+  private ownId: string | undefined;
+
+  private constructor(
+    private readonly ctx: CliContext,
+    private readonly log: RecordingLog,
+    private readonly sessions: KnownSessions,
+    private readonly readOnlyReason: string | null,
+    private readonly userId: string,
+    private readonly source: string,
+  ) {
+    this.recorder = new RunRecorder(log, sessions, userId);
+  }
+
+  /** Undefined when the host cannot serve. */
+  static async open(ctx: CliContext, userId: string, source: string): Promise<HostedRecorder | undefined> {
+    const known = await askHost(ctx, undefined);
+    if (!known) return undefined;
+    const paths = storePaths(resolveDatabasePath(ctx.dbPath()));
+    return new HostedRecorder(ctx, new RecordingLog(paths, known.latestStamp), new KnownSessions(paths.salt), known.readOnlyReason, userId, source);
+  }
+
+  context(): RecordingToolContext {
+    return {
+      recorder: this.recorder,
+      userId: this.userId,
+      knowSession: (id) => this.knowSession(id),
+      session: () => this.session(),
+      existingSession: () => this.ownId,
+      mayWrite: () => this.readOnlyReason === null,
+    };
+  }
+
+  /** Ends the session this server started, if it did, and finishes its log segment. */
+  async close(): Promise<void> {
+    try {
+      if (this.own) await this.recorder.endSession(await this.own);
+    } finally {
+      await this.log.close();
+    }
+  }
+
+  private session(): Promise<string> {
+    this.own ??= this.recorder.createSession({ source: this.source }).then(
+      (id) => (this.ownId = id),
+      (err: unknown) => {
+        this.own = undefined;
+        throw err;
+      },
+    );
+    return this.own;
+  }
+
+  private async knowSession(id: string): Promise<void> {
+    if (id === this.ownId) return;
+    const known = await askHost(this.ctx, id);
+    if (!known) throw new Error(`the store host could not say whose session "${id}" is; nothing was recorded`);
+    this.sessions.add(id, known);
   }
 }

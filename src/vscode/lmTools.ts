@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import type { SkillStore } from '../core/store/store';
+import type { RunRecorder } from '../core/tracking/runRecorder';
 import { LM_TOOL_PREFIX } from '../core/tools/lmToolPrefix';
 
 /** What the tools need from the window: resolved once the store is open (StoreHost.ready). */
 export interface ToolHost {
-  readonly ready: Promise<{ store: SkillStore; userId: string; session: { current(): Promise<string>; readonly id: string | undefined } }>;
+  readonly ready: Promise<{ store: SkillStore; tracker: RunRecorder; userId: string; session: { current(): Promise<string>; readonly id: string | undefined } }>;
 }
 
 export interface LanguageModelToolOptions {
@@ -54,7 +55,7 @@ class SessionBuddyTool implements vscode.LanguageModelTool<Record<string, unknow
     const core = await this.host.ready;
     if (token.isCancellationRequested) throw new vscode.CancellationError();
     // Argument errors are thrown: VS Code hands the message to the model, which can correct the call.
-    const context = { store: core.store, userId: core.userId, session: () => core.session.current(), existingSession: () => core.session.id, mayWrite: () => this.options.mayRecord(), caller: 'agent' as const };
+    const context = { store: core.store, recorder: core.tracker, knowSession: async () => undefined, userId: core.userId, session: () => core.session.current(), existingSession: () => core.session.id, mayWrite: () => this.options.mayRecord(), caller: 'agent' as const };
     const result = await runTool(context, this.name, options.input);
     if (!result.success) this.options.log.warn(`Tool ${this.name}: ${result.message}`);
     return textResult(result);

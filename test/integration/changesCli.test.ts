@@ -5,6 +5,7 @@ import { SkillStore } from '../../src/core/store/store';
 import { all } from '../../src/core/store/statements';
 import { runTool } from '../../src/core/tools/agentTools';
 import type { ToolContext } from '../../src/core/tools/tool';
+import { SkillTracker } from '../../src/core/tracking/tracker';
 import { runCliInProcess } from '../helpers/cli';
 import { tempDir } from '../helpers/store';
 import { PLANTED, daysAgoMidnight, seedRegressionStore } from './skillChanges-seed';
@@ -94,6 +95,8 @@ describe('get_skill_changes (the agent tool) on the same store', () => {
   const context = (mayWrite: boolean): ToolContext => ({
     store,
     userId: 'agent-test',
+    recorder: new SkillTracker(store, 'agent-test'),
+    knowSession: () => Promise.reject(new Error('reading needs no session')),
     session: () => Promise.reject(new Error('reading needs no session')),
     existingSession: () => undefined,
     mayWrite: () => mayWrite,

@@ -25,8 +25,11 @@ function hostPid(): number | undefined {
   return started ? Number(started[1]) : undefined;
 }
 
+/** A preload that makes the server fail at any open of the database: it shows the server never loads the store. */
+const neverOpens = (file: string) => ({ NODE_OPTIONS: `--require ${path.join(ROOT, 'test', 'fixtures', 'preload', 'forbidDatabase.cjs')}`, SB_FORBIDDEN_FILE: file });
+
 /** A seeded store, and `session-buddy mcp` on it with the host on; its stderr is collected by `onErr`. */
-async function startServer(file: string, onErr: (text: string) => void): Promise<Client> {
+async function startServer(file: string, onErr: (text: string) => void, env: Record<string, string> = {}): Promise<Client> {
   const store = await SkillStore.open({ path: file, pollMs: 0 });
   await seedToolsStore(store);
   await store.close();
@@ -34,7 +37,7 @@ async function startServer(file: string, onErr: (text: string) => void): Promise
     command: process.execPath,
     args: [CLI, '--db', file, 'mcp'],
     cwd: ROOT,
-    env: { ...(process.env as Record<string, string>), SESSION_BUDDY_DB: '', SESSION_BUDDY_USER: 'alice', SESSION_BUDDY_HOST: 'on', SESSION_BUDDY_HOST_IDLE_SECONDS: '20' },
+    env: { ...(process.env as Record<string, string>), SESSION_BUDDY_DB: '', SESSION_BUDDY_USER: 'alice', SESSION_BUDDY_HOST: 'on', SESSION_BUDDY_HOST_IDLE_SECONDS: '20', ...env },
     stderr: 'pipe',
   });
   transport.stderr?.on('data', (d) => onErr(String(d)));
@@ -45,7 +48,7 @@ async function startServer(file: string, onErr: (text: string) => void): Promise
 
 before(async () => {
   assert.ok(fs.existsSync(CLI), 'dist/cli.js is built (npm test builds it first)');
-  client = await startServer(db, (text) => (stderr += text));
+  client = await startServer(db, (text) => (stderr += text), neverOpens(db));
 });
 
 after(async () => {
@@ -77,11 +80,17 @@ describe('MCP server through the store host', { skip: process.platform === 'win3
     assert.doesNotMatch(stderr, /unavailable|opens the store itself/, 'the host served: no fallback');
   });
 
-  test('a run an agent tracks is recorded by the server itself, and the host reads it back', async () => {
+  test('a run an agent tracks is recorded by the server itself without loading the store, and the host reads it back', async () => {
     const tracked = body(await client.callTool({ name: 'track_skill_invocation', arguments: { skill_name: 'mcp-host-skill', completed: true, duration_seconds: 3 } }));
     assert.equal(typeof tracked.invocation_id, 'number');
     const metrics = body(await client.callTool({ name: 'get_real_time_metrics', arguments: { limit: 100 } }));
     assert.ok((metrics.top_skills as { skill_name: string }[]).some((s) => s.skill_name === 'mcp-host-skill'), 'the host applied the server\'s log segment before answering');
+    const again = body(await client.callTool({ name: 'track_skill_invocation', arguments: { skill_name: 'mcp-host-skill', completed: false, session_id: tracked.session_id } }));
+    assert.equal(again.session_id, tracked.session_id, 'the server\'s own session, named by the agent');
+    const unknown = (await client.callTool({ name: 'track_skill_invocation', arguments: { skill_name: 'mcp-host-skill', session_id: 'no-such-session' } })) as CallToolResult;
+    assert.equal(unknown.isError, true);
+    assert.match((unknown.content[0] as { text: string }).text, /unknown session \\"no-such-session\\"/);
+    assert.doesNotMatch(stderr, /must not open|unavailable|opens the store itself/, 'recorded without loading the store, and without falling back');
   });
 
   test('a host killed between calls is replaced by the next call, which is answered', async () => {
@@ -102,8 +111,9 @@ describe('MCP server through the store host', { skip: process.platform === 'win3
     if (pid !== undefined) process.kill(pid, 'SIGKILL');
     const store = await SkillStore.open({ path: db, pollMs: 0, mode: 'inspect' });
     try {
-      const row = store.db.exec("SELECT i.duration_seconds, s.source, s.ended_at IS NOT NULL FROM skill_invocation i JOIN skill_sessions s ON s.session_id = i.session_id WHERE i.skill_name = 'mcp-host-skill'")[0].values[0];
+      const row = store.db.exec("SELECT i.duration_seconds, s.source, s.ended_at IS NOT NULL FROM skill_invocation i JOIN skill_sessions s ON s.session_id = i.session_id WHERE i.skill_name = 'mcp-host-skill' AND i.completed = 1")[0].values[0];
       assert.deepEqual(row, [3, 'mcp', 1]);
+      assert.deepEqual(store.db.exec("SELECT count(*), count(DISTINCT session_id) FROM skill_invocation WHERE skill_name = 'mcp-host-skill'")[0].values[0], [2, 1], 'both runs, in one session');
     } finally {
       await store.close({ snapshot: false });
     }

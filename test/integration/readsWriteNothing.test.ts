@@ -7,6 +7,7 @@ import { trainPredictor } from '../../src/core/analytics/predictor';
 import { getSkillTrend } from '../../src/core/analytics/trend';
 import { getDashboardData } from '../../src/core/dashboard/dashboardData';
 import { getStoreStatus } from '../../src/core/maintenance/storeStatus';
+import { SkillTracker } from '../../src/core/tracking/tracker';
 import { getRecommendations } from '../../src/core/recommend/engine';
 import { chooseStrategy } from '../../src/core/recommend/strategy';
 import { SkillStore } from '../../src/core/store/store';
@@ -54,6 +55,8 @@ function context(store: SkillStore, mayWrite: boolean): ToolContext {
     store,
     // A user the running A/B test has never seen: reading their recommendations used to assign them.
     userId: 'newcomer',
+    recorder: new SkillTracker(store, 'newcomer'),
+    knowSession: () => Promise.reject(new Error('a read asked about a session')),
     session: () => Promise.reject(new Error('a read created a session')),
     existingSession: () => undefined,
     mayWrite: () => mayWrite,

@@ -75,12 +75,12 @@ function metrics(opened: OpenedStore, params: Record<string, unknown>): MetricsA
 
 /** What a process that records without the store needs before it records: see RecordingContext. */
 function session(opened: OpenedStore, params: Record<string, unknown>): RecordingContext {
-  const id = requiredName(params, 'id');
+  const id = optionalName(params, 'id');
   opened.store.pullEvents();
   const sessions = storeSessions(opened.store);
   return {
-    session: sessions.session(id) ?? null,
-    hasRuns: sessions.hasRuns(id),
+    session: id === undefined ? null : (sessions.session(id) ?? null),
+    hasRuns: id === undefined ? false : sessions.hasRuns(id),
     latestStamp: opened.store.latestStamp,
     readOnlyReason: opened.store.readOnlyReason ?? null,
   };

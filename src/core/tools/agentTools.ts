@@ -10,7 +10,7 @@ import { getSkillDependenciesTool } from './getSkillDependencies';
 import { getSkillTrendTool } from './getSkillTrend';
 import { predictSkillSuccessTool } from './predictSkillSuccess';
 import { validateArguments } from './schema';
-import type { AgentTool, ToolContext, ToolResult } from './tool';
+import type { AgentTool, RecordingToolContext, ToolContext, ToolData, ToolResult } from './tool';
 import { trackSkillInvocationTool } from './trackSkillInvocation';
 
 /** Every agent tool: the anchor's six Phase-4 tools first, then the ones it never exposed. */
@@ -50,8 +50,21 @@ export async function runTool(ctx: ToolContext, name: string, rawArgs: unknown):
   const tool = findTool(name);
   const args = validateArguments(tool.name, tool.inputSchema, rawArgs);
   ctx.store.pullEvents();
+  return answer(() => tool.run(ctx, args));
+}
+
+/** Runs a tool that records runs without the store (see RecordingToolContext); errors as runTool's. */
+export async function runRecordingTool(ctx: RecordingToolContext, name: string, rawArgs: unknown): Promise<ToolResult> {
+  const tool = findTool(name);
+  if (!tool.record) throw new Error(`${name} does not record runs: it needs the store`);
+  const args = validateArguments(tool.name, tool.inputSchema, rawArgs);
+  const record = tool.record;
+  return answer(() => record(ctx, args));
+}
+
+async function answer(work: () => Promise<ToolData>): Promise<ToolResult> {
   try {
-    const { message, ...data } = await tool.run(ctx, args);
+    const { message, ...data } = await work();
     return { success: true, ...data, message, timestamp: nowTimestamp() };
   } catch (err) {
     return { success: false, message: `Error: ${(err as Error).message}`, timestamp: nowTimestamp() };

@@ -1,10 +1,16 @@
 import type { InvocationSource } from '../store/events';
 import type { Store } from '../store/storeInterface';
+import type { RunRecorder } from '../tracking/runRecorder';
 import type { ObjectSchema } from './schema';
 
-/** What a tool call runs against: the store, the user it records for, and the caller's session. */
-export interface ToolContext {
-  store: Store;
+/**
+ * What a tool that records runs works with: the recorder, the user it records for and the caller's
+ * session; no store, so that a process can record without loading it (the store host's path).
+ */
+export interface RecordingToolContext {
+  recorder: RunRecorder;
+  /** Makes a session the caller names known to the recorder before it records in it (asking the store host, where it answers). */
+  knowSession(id: string): Promise<void>;
   userId: string;
   /** The session an invocation tracked by an agent belongs to (created on first use: a write). */
   session(): Promise<string>;
@@ -14,6 +20,11 @@ export interface ToolContext {
   mayWrite(): boolean;
   /** Who calls: the editor's language-model tools are called by an agent in a window session, so runs they track say so; default: the session's source. */
   caller?: InvocationSource;
+}
+
+/** What a tool call runs against: the store, and what a recording tool has. */
+export interface ToolContext extends RecordingToolContext {
+  store: Store;
 }
 
 /**
@@ -42,6 +53,8 @@ export interface AgentTool {
   inputSchema: ObjectSchema;
   writes: ToolWrites;
   run(ctx: ToolContext, args: Record<string, unknown>): Promise<ToolData>;
+  /** Present on the tools that record runs: the same, without the store. */
+  record?(ctx: RecordingToolContext, args: Record<string, unknown>): Promise<ToolData>;
 }
 
 /**
@@ -51,4 +64,11 @@ export interface AgentTool {
 export function defineTool<A>(tool: Omit<AgentTool, 'run'> & { handler(ctx: ToolContext, args: A): Promise<ToolData> | ToolData }): AgentTool {
   const { handler, ...rest } = tool;
   return { ...rest, run: async (ctx, args) => handler(ctx, args as unknown as A) };
+}
+
+/** Declares a tool that records runs: it needs no store, so it can also run where the store is not loaded. */
+export function defineRecordingTool<A>(tool: Omit<AgentTool, 'run' | 'record' | 'writes'> & { handler(ctx: RecordingToolContext, args: A): Promise<ToolData> }): AgentTool {
+  const { handler, ...rest } = tool;
+  const record = async (ctx: RecordingToolContext, args: Record<string, unknown>) => handler(ctx, args as unknown as A);
+  return { ...rest, writes: 'runs', run: record, record };
 }

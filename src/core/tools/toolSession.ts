@@ -47,5 +47,13 @@ export class ToolSession {
 
 /** The tools' context outside the editor (MCP, CLI): writes are allowed whenever the store takes them. */
 export function toolContext(store: Store, userId: string, session: ToolSession): ToolContext {
-  return { store, userId, session: () => session.get(), existingSession: () => session.peek(), mayWrite: () => store.readOnlyReason === undefined };
+  return {
+    store,
+    userId,
+    recorder: new SkillTracker(store, userId),
+    knowSession: async () => undefined,
+    session: () => session.get(),
+    existingSession: () => session.peek(),
+    mayWrite: () => store.readOnlyReason === undefined,
+  };
 }

@@ -1,7 +1,6 @@
-import { SkillTracker } from '../tracking/tracker';
 import { WORKFLOW_PHASES } from '../integrations/workflowPhases';
 import { skillNameParam } from './parameters';
-import { defineTool } from './tool';
+import { defineRecordingTool } from './tool';
 
 interface Args {
   skill_name: string;
@@ -12,12 +11,11 @@ interface Args {
   session_id?: string;
 }
 
-export const trackSkillInvocationTool = defineTool<Args>({
+export const trackSkillInvocationTool = defineRecordingTool<Args>({
   name: 'track_skill_invocation',
   title: 'Record a skill run',
   description:
     'Records that a skill was run (by the agent or the developer) with its outcome and duration, so that metrics, trends and recommendations include it. Record skill names and outcomes only, never command lines, file paths or arguments.',
-  writes: 'runs',
   inputSchema: {
     type: 'object',
     properties: {
@@ -33,8 +31,9 @@ export const trackSkillInvocationTool = defineTool<Args>({
   },
   async handler(ctx, args) {
     if (!ctx.mayWrite()) throw new Error('nothing was recorded: tracking is paused (sessionBuddy.tracking.enabled) or the store is read-only');
+    if (args.session_id !== undefined) await ctx.knowSession(args.session_id);
     const sessionId = args.session_id ?? (await ctx.session());
-    const id = await new SkillTracker(ctx.store, ctx.userId).trackInvocation({
+    const id = await ctx.recorder.trackInvocation({
       sessionId,
       skillName: args.skill_name,
       // The run started duration_seconds ago; invocations are dated by their start.
