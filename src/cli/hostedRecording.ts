@@ -11,6 +11,12 @@ async function askHost(ctx: CliContext, id: string | undefined): Promise<Recordi
   return (await ctx.viaHost('session', id === undefined ? {} : { id })) as RecordingContext | undefined;
 }
 
+/** This process's log segment on the command's store, its clock past the host's, and the sessions the host told of. */
+function recordingOn(ctx: CliContext, known: RecordingContext): { log: RecordingLog; sessions: KnownSessions } {
+  const paths = storePaths(resolveDatabasePath(ctx.dbPath()));
+  return { log: new RecordingLog(paths, known.latestStamp), sessions: new KnownSessions(paths.salt) };
+}
+
 export interface HostedRun {
   /** The session to record in; it is created under this id (a daily session) when `create` is set and the host does not know it. */
   sessionId: string;
@@ -30,10 +36,8 @@ export async function recordViaHost(ctx: CliContext, run: HostedRun): Promise<nu
   const known = await askHost(ctx, run.sessionId);
   if (!known) return undefined;
   if (known.readOnlyReason) throw new Error(known.readOnlyReason);
-  const paths = storePaths(resolveDatabasePath(ctx.dbPath()));
-  const sessions = new KnownSessions(paths.salt);
+  const { log, sessions } = recordingOn(ctx, known);
   sessions.add(run.sessionId, known);
-  const log = new RecordingLog(paths, known.latestStamp);
   try {
     const recorder = new RunRecorder(log, sessions, run.userId);
     if (run.create && !known.session) await recorder.createSession({ sessionId: run.sessionId, source: run.create.source });
@@ -68,8 +72,8 @@ export class HostedRecorder {
   static async open(ctx: CliContext, userId: string, source: string): Promise<HostedRecorder | undefined> {
     const known = await askHost(ctx, undefined);
     if (!known) return undefined;
-    const paths = storePaths(resolveDatabasePath(ctx.dbPath()));
-    return new HostedRecorder(ctx, new RecordingLog(paths, known.latestStamp), new KnownSessions(paths.salt), known.readOnlyReason, userId, source);
+    const { log, sessions } = recordingOn(ctx, known);
+    return new HostedRecorder(ctx, log, sessions, known.readOnlyReason, userId, source);
   }
 
   context(): RecordingToolContext {
@@ -103,8 +107,9 @@ export class HostedRecorder {
     return this.own;
   }
 
+  /** A session's owner never changes: the host is asked about each named session once. */
   private async knowSession(id: string): Promise<void> {
-    if (id === this.ownId) return;
+    if (id === this.ownId || this.sessions.knows(id)) return;
     const known = await askHost(this.ctx, id);
     if (!known) throw new Error(`the store host could not say whose session "${id}" is; nothing was recorded`);
     this.sessions.add(id, known);

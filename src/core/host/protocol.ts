@@ -8,7 +8,6 @@ import type { SessionAnswer } from '../tracking/sessionLookup';
  * of different versions must never hold the database at once.
  */
 
-
 /** Raised with every change to the messages below. */
 export const HOST_PROTOCOL = 2;
 /** The oldest client this host still answers (older clients open the store themselves). */

@@ -53,6 +53,12 @@ export class KnownSessions implements SessionLookup {
     this.known.set(id, answer);
   }
 
+  /** Whether the host told of the session as one that exists (an unknown one is asked about again). */
+  knows(id: string): boolean {
+    const answer = this.known.get(id);
+    return answer !== undefined && (answer.session !== null || answer.hasRuns);
+  }
+
   session(id: string): SessionRecord | undefined {
     return this.known.get(id)?.session ?? undefined;
   }
