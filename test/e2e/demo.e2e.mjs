@@ -65,9 +65,9 @@ test("the open anomaly is said in a notification with Show and Don't Show Again,
 });
 
 test('the status bar shows today\'s demo runs and warns of the open anomaly', { timeout: TEST_TIMEOUT }, async () => {
-  const text = await wb.waitForStatusText((t) => /^\d+ runs? today, \d+% completed$/.test(t), { what: 'the status bar to show runs of today' });
-  const [today] = await wb.sql("SELECT COUNT(*) AS n FROM skill_invocation WHERE invoked_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')");
-  assert.ok(Number(text.split(' ')[0]) > 0 && today.n > 0, `runs today: the bar says "${text}"`);
+  await wb.waitForTodayInStatusBar();
+  const [lastDay] = await wb.sql("SELECT COUNT(*) AS n FROM skill_invocation WHERE invoked_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')");
+  assert.ok(lastDay.n > 0, 'the demo has runs in the last 24 hours');
   const label = await wb.statusItem.evaluate((n) => n.getAttribute('aria-label') ?? n.querySelector('[aria-label]')?.getAttribute('aria-label'));
   assert.match(label ?? '', /1 open anomaly/, 'the anomaly is announced (and the item takes the warning colour)');
   await wb.screenshot('status-bar', { publish: true, hover: wb.statusItem });

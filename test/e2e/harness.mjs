@@ -202,6 +202,26 @@ class Workbench {
     }, { timeout, what });
   }
 
+  /**
+   * Waits for the item to count the store's runs of the local day (the workbench runs in this
+   * process's time zone), with their completion when there are any. Near midnight that count may
+   * be 0, so a test that plants runs against the real clock asks the store, not a constant.
+   */
+  async waitForTodayInStatusBar({ timeout = 15_000 } = {}) {
+    let expected = '';
+    const text = await waitFor(async () => {
+      const midnight = new Date();
+      midnight.setHours(0, 0, 0, 0);
+      const [{ n }] = await this.sql(`SELECT COUNT(*) AS n FROM skill_invocation WHERE invoked_at >= '${midnight.toISOString()}'`);
+      expected = Number(n) === 0 ? 'No runs today' : `${n} run${Number(n) === 1 ? '' : 's'} today, `;
+      const shown = await this.statusText();
+      return shown.startsWith(expected) && (Number(n) === 0 || /, \d+% completed$/.test(shown)) ? shown : undefined;
+    }, { timeout, what: 'the status bar to count the runs of today' }).catch(async (err) => {
+      throw new Error(`${err.message}: the store has "${expected}…", the bar reads "${await this.statusText()}"`);
+    });
+    return text;
+  }
+
   get quickInput() {
     return this.page.locator('.quick-input-widget');
   }

@@ -83,7 +83,7 @@ test('the first npm start opens Session Buddy: its walkthrough and the status ba
   wb = await attach(first, home);
   await walkthrough().waitFor({ state: 'visible', timeout: 60_000 });
   await statusBarLine().waitFor({ state: 'visible', timeout: 30_000 });
-  await wb.waitForStatusText((t) => /runs? today, \d+% completed$/.test(t), { timeout: 30_000, what: 'the status bar item' });
+  await wb.waitForTodayInStatusBar({ timeout: 30_000 });
   await wb.page.locator('.notification-toast .notification-list-item').first().waitFor({ state: 'visible' });
   await wb.screenshot('first-start');
 });

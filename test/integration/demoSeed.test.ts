@@ -89,6 +89,15 @@ describe('the demo history (npm start)', () => {
     assert.ok(data.timeline.filter((d) => d.invocations > 0).length >= 20);
   });
 
+  test('a demo started just after midnight has runs today: the failing build ends a minute before now', () => {
+    const justAfterMidnight = new Date(2026, 11, 5, 0, 3);
+    const runs = generateDemoHistory({ userId: USER, now: justAfterMidnight }).sessions.flatMap((s) => s.invocations);
+    const midnight = new Date(2026, 11, 5).getTime();
+    const ends = runs.map((r) => Date.parse(r.invoked_at) + (r.duration_seconds ?? 0) * 1000);
+    assert.ok(runs.some((r) => Date.parse(r.invoked_at) >= midnight), 'a run after local midnight');
+    assert.ok(Math.max(...ends) <= justAfterMidnight.getTime(), 'no run ends after now');
+  });
+
   test('the same seed and time give the same history', () => {
     const first = generateDemoHistory({ userId: USER, now: NOW, seed: 7 });
     const again = generateDemoHistory({ userId: USER, now: NOW, seed: 7 });

@@ -156,11 +156,22 @@ function daySessions(random: Random, now: Date, daysAgo: number, userId: string,
   return out;
 }
 
-/** The last hour: a build that keeps failing, which anomaly detection reports as a drop. */
+/**
+ * The last hour: a build that keeps failing, which anomaly detection reports as a drop. Its last
+ * run ends a minute before now, so a demo started just after midnight still has runs today.
+ */
 function anomalySession(random: Random, now: Date, userId: string, index: number): DemoSession {
-  const start = now.getTime() - 50 * 60_000;
   const steps = Array<string>(DEMO_PLANTED.anomaly.runs).fill(DEMO_PLANTED.anomaly.skill);
-  return buildSession(random, start, 0, userId, index, steps, () => false);
+  const built = buildSession(random, now.getTime() - 50 * 60_000, 0, userId, index, steps, () => false);
+  const last = built.invocations[built.invocations.length - 1];
+  const end = now.getTime() - 60_000;
+  const byMs = end - (Date.parse(last.invoked_at) + (last.duration_seconds ?? 0) * 1000);
+  const moved = (at: string): string => new Date(Date.parse(at) + byMs).toISOString();
+  return {
+    session: { ...built.session, started_at: moved(built.session.started_at) },
+    ended_at: new Date(end).toISOString(),
+    invocations: built.invocations.map((row) => ({ ...row, invoked_at: moved(row.invoked_at) })),
+  };
 }
 
 function pickWorkflows(random: Random): string[] {
