@@ -18,6 +18,15 @@ const copyAssets = {
   },
 };
 
+const esmShim = [
+  "import { createRequire as __sbCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __sbFileURLToPath } from 'node:url';",
+  "import { dirname as __sbDirname } from 'node:path';",
+  'const require = __sbCreateRequire(import.meta.url);',
+  'const __filename = __sbFileURLToPath(import.meta.url);',
+  'const __dirname = __sbDirname(__filename);',
+].join('\n');
+
 const common = {
   bundle: true,
   minify: production,
@@ -42,7 +51,20 @@ const targets = [
     footer: { js: '__sessionBuddyLoad.end = performance.now();' },
     plugins: [copyAssets],
   },
-  { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The CLI: a small launcher, then ES modules split so that a command loads only the code it runs
+  // (`session-buddy track` through the store host need not read the analytics, servers or team code).
+  { ...node, entryPoints: ['src/cli/launcher.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...node,
+    format: 'esm',
+    splitting: true,
+    entryPoints: { 'cli-main': 'src/cli/main.ts' },
+    outdir: 'dist',
+    chunkNames: 'cli-chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
+    // The bundled CommonJS packages and our own modules expect require, __filename and __dirname.
+    banner: { js: esmShim },
+  },
   // Snapshot compaction runs in a worker thread so that it never blocks the extension host.
   { ...node, entryPoints: ['src/core/store/compactWorker.ts'], outfile: 'dist/compact-worker.js' },
   // Dependencies, baselines and the predictor are computed in a worker thread on a replica of its own.

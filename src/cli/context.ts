@@ -1,4 +1,4 @@
-import { SkillStore, type StoreMode } from '../core/store/store';
+import type { SkillStore, StoreMode } from '../core/store/store';
 import { maxOf } from '../core/collections';
 import { isKnownSkill, unknownSkill } from '../core/host/reads';
 import type { HostMethod } from '../core/host/protocol';
@@ -57,7 +57,8 @@ export function cliContext(io: CliIo, dbPath: () => string | undefined, storeHos
   };
 }
 
-function openStore(db: string | undefined, mode: StoreMode, io: CliIo): Promise<SkillStore> {
+async function openStore(db: string | undefined, mode: StoreMode, io: CliIo): Promise<SkillStore> {
+  const { SkillStore } = await import('../core/store/store');
   return SkillStore.open({ path: db, mode, onMessage: (m) => io.err(`session-buddy: ${m}\n`) });
 }
 

@@ -1,43 +1,58 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import packageJson from '../../package.json';
-import { deleteAllData } from '../core/maintenance/deleteAllData';
-import { migrateSnapshot, plannedMigrations, plannedRollback, rollbackSnapshot, type SchemaChangeResult } from '../core/maintenance/schemaChange';
-import { MigrationManager, type MigrationStatus } from '../core/store/migrations';
+import { version } from '../../package.json';
+import type { SchemaChangeResult } from '../core/maintenance/schemaChange';
+import type { MigrationStatus } from '../core/store/migrations';
 import { resolveDatabasePath, StorePathError } from '../core/store/paths';
-import { runQueryInWorker } from '../core/store/queryRunner';
 import type { SkillStore } from '../core/store/store';
 import type { SnapshotReport } from '../core/store/compactor';
-import { IMPORTED_TABLES, importSessionBuddy, type ImportResult } from '../core/importer/sessionBuddyImport';
-import { seedDemoStore, type DemoSeedReport } from '../core/demo/seedDemo';
-import { dailySessionId, ensureSession } from '../core/integrations/sessions';
+import type { ImportResult } from '../core/importer/sessionBuddyImport';
+import type { DemoSeedReport } from '../core/demo/seedDemo';
+import { dailySessionId } from '../core/integrations/sessions';
 import { resolveUserId } from '../core/tracking/identity';
-import { SkillTracker } from '../core/tracking/tracker';
-import { readMetrics, type MetricsAnswer, type MetricsQuery } from '../core/host/reads';
-import { registerLearningCommands } from './commands/learning';
-import { registerMonitoringCommands } from './commands/monitoring';
-import { registerExperimentCommands } from './commands/experiments';
-import { registerChangesCommands } from './commands/changes';
-import { registerCiCommands } from './commands/ci';
-import { registerRealtimeCommands } from './commands/realtime';
-import { registerTeamCommands } from './commands/team';
-import { registerEvaluateCommands } from './commands/evaluate';
+import type { MetricsAnswer, MetricsQuery } from '../core/host/reads';
 import { CliError, cliContext, processIo, type CliContext, type CliIo } from './context';
 import { recordViaHost } from './hostedRecording';
 import { numberOption } from './options';
 import { untilStopRequested } from './signals';
 import { plural } from '../shared/words';
 
-/** Command groups of other areas register themselves here. */
-const commandGroups: ((program: Command, ctx: CliContext) => void)[] = [
-  registerMonitoringCommands,
-  registerChangesCommands,
-  registerLearningCommands,
-  registerExperimentCommands,
-  registerRealtimeCommands,
-  registerCiCommands,
-  registerTeamCommands,
-  registerEvaluateCommands,
+interface CommandGroup {
+  commands: readonly string[];
+  load(): Promise<(program: Command, ctx: CliContext) => void>;
+}
+
+/**
+ * Command groups of other areas, each loaded only when one of its commands runs (all of them for
+ * help or a name no command has): a command then reads and compiles only the code it needs, which
+ * is most of a short command's time. `commands` must name what the group registers (a test checks).
+ */
+export const COMMAND_GROUPS: readonly CommandGroup[] = [
+  { commands: ['realtime', 'anomalies', 'trend', 'backfill', 'retention'], load: async () => (await import('./commands/monitoring')).registerMonitoringCommands },
+  { commands: ['changes'], load: async () => (await import('./commands/changes')).registerChangesCommands },
+  { commands: ['dependencies', 'baselines', 'recommend-similar', 'taxonomy', 'export-profile', 'import-profiles'], load: async () => (await import('./commands/learning')).registerLearningCommands },
+  { commands: ['ab', 'predictor', 'predict'], load: async () => (await import('./commands/experiments')).registerExperimentCommands },
+  { commands: ['serve', 'mcp', 'tool'], load: async () => (await import('./commands/realtime')).registerRealtimeCommands },
+  { commands: ['ci', 'crackerjack'], load: async () => (await import('./commands/ci')).registerCiCommands },
+  { commands: ['team'], load: async () => (await import('./commands/team')).registerTeamCommands },
+  { commands: ['evaluate'], load: async () => (await import('./commands/evaluate')).registerEvaluateCommands },
 ];
+
+/** None for --version or a command of this file, else the group that has the command, else all (help, a mistyped name). */
+function groupsFor(program: Command, args: readonly string[]): readonly CommandGroup[] {
+  const named = commandNamed(args);
+  if (named === undefined ? args.includes('-V') || args.includes('--version') : program.commands.some((c) => c.name() === named)) return [];
+  const group = COMMAND_GROUPS.find((g) => named !== undefined && g.commands.includes(named));
+  return group ? [group] : COMMAND_GROUPS;
+}
+
+/** The command `args` name: the first word that is not a global option or the value of --db. */
+export function commandNamed(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--db') i++;
+    else if (!args[i].startsWith('-')) return args[i];
+  }
+  return undefined;
+}
 
 function statusText(status: MigrationStatus, invocations: number, path: string): string {
   const lines = [
@@ -53,10 +68,11 @@ function statusText(status: MigrationStatus, invocations: number, path: string):
 }
 
 /** `onUsageErrorPrinted` hears when commander itself printed a parsing error. */
-export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => void): Command {
+/** The program with its own commands and the groups `args` needs (see COMMAND_GROUPS). */
+async function buildProgram(args: readonly string[], io: CliIo = processIo, onUsageErrorPrinted?: () => void): Promise<Command> {
   const program = new Command('session-buddy')
     .description('Skill invocation tracking and analytics (the Session Buddy store, shared with the VS Code extension)')
-    .version(packageJson.version, '-V, --version', 'print the version')
+    .version(version, '-V, --version', 'print the version')
     .option('--db <path>', 'database file (default: $SESSION_BUDDY_DB, then the per-user store)')
     .option('--store-host', 'answer metrics, sql and read-only tools through the shared store host, started on demand (also SESSION_BUDDY_HOST=on)')
     .showHelpAfterError('(run with --help for usage)')
@@ -77,6 +93,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .description('schema version, applied and pending migrations, number of invocations')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
+      const { MigrationManager } = await import('../core/store/migrations');
       await ctx.withStore('inspect', (store) => {
         const status = new MigrationManager(store.db).status();
         const invocations = countInvocations(store);
@@ -92,6 +109,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .option('--dry-run', 'only list what would be applied')
     .option('--adopt', "add Session Buddy's tables to a SQLite file of another application")
     .action(async (opts: { target?: string; dryRun?: boolean; adopt?: boolean }) => {
+      const { migrateSnapshot, plannedMigrations } = await import('../core/maintenance/schemaChange');
       await ctx.withStore('inspect', async (store) => {
         const planned = plannedMigrations(store, { target: opts.target });
         if (opts.dryRun || planned.length === 0) {
@@ -109,6 +127,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .option('--steps <n>', 'how many migrations to revert', numberOption('--steps', { integer: true, min: 1 }), 1)
     .option('--dry-run', 'only list what would be reverted')
     .action(async (opts: { steps: number; dryRun?: boolean }) => {
+      const { plannedRollback, rollbackSnapshot } = await import('../core/maintenance/schemaChange');
       await ctx.withStore('inspect', async (store) => {
         const planned = plannedRollback(store, opts.steps);
         if (opts.dryRun || planned.length === 0) {
@@ -124,6 +143,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .command('validate')
     .description('check applied migrations against the migration files (missing or changed files)')
     .action(async () => {
+      const { MigrationManager } = await import('../core/store/migrations');
       const problems = await ctx.withStore('inspect', (store) => new MigrationManager(store.db).validate());
       if (problems.length) throw new CliError(`${plural(problems.length, 'problem')}: ${problems.join('; ')}`);
       io.out('OK: every applied migration matches its file.\n');
@@ -144,6 +164,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
       const input = { skillName: opts.skill, completed: !opts.failed, durationSeconds: opts.duration, workflowPhase: opts.phase, errorType: opts.error };
       const hosted = { sessionId: opts.session ?? dailySessionId('cli'), ...(opts.session ? {} : { create: { source: 'cli' } }), userId: resolveUserId(), input };
       const id = (await recordViaHost(ctx, hosted)) ?? (await ctx.withStore('work', async (store) => {
+        const [{ SkillTracker }, { ensureSession }] = await Promise.all([import('../core/tracking/tracker'), import('../core/integrations/sessions')]);
         const tracker = new SkillTracker(store, hosted.userId);
         const sessionId = opts.session ?? (await ensureSession(store, tracker, hosted.sessionId, 'cli'));
         return tracker.trackInvocation({ ...input, sessionId });
@@ -159,7 +180,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .option('--json', 'print JSON')
     .action(async (opts: { skill?: string; limit: number; json?: boolean }) => {
       const query: MetricsQuery = { skill: opts.skill, limit: opts.limit };
-      const answer = ((await ctx.viaHost('metrics', { ...query })) as MetricsAnswer | undefined) ?? (await ctx.withStore('read', (store) => readMetrics(store, query)));
+      const answer = ((await ctx.viaHost('metrics', { ...query })) as MetricsAnswer | undefined) ?? (await ctx.withStore('read', async (store) => (await import('../core/host/reads')).readMetrics(store, query)));
       if ('skill' in answer) io.out(opts.json ? ctx.json(answer.skill) : `${ctx.table([answer.skill])}\n`);
       else io.out(opts.json ? ctx.json({ skills: answer.skills }) : answer.skills.length ? `${ctx.table(answer.skills)}\n` : 'No invocations recorded yet.\n');
     });
@@ -176,6 +197,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
         io.out(ctx.json(viaHost));
         return;
       }
+      const { runQueryInWorker } = await import('../core/store/queryRunner');
       const result = await runQueryInWorker({ path: resolveDatabasePath(dbOf()), sql: query }, { timeoutMs: opts.timeout * 1000, abort: stop });
       for (const message of result.messages) io.err(`session-buddy: ${message}\n`);
       if ('error' in result) throw new CliError(result.error);
@@ -197,6 +219,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .option('--yes', 'confirm: this cannot be undone')
     .action(async (opts: { yes?: boolean }) => {
       if (!opts.yes) throw new InvalidArgumentError('this deletes every recorded run and every copy beside the database; add --yes to confirm');
+      const { deleteAllData } = await import('../core/maintenance/deleteAllData');
       const result = await ctx.withStore('work', (store) => deleteAllData(store));
       io.out(`Deleted all data. Removed ${plural(result.removedFiles.length, 'file')}:\n${result.removedFiles.map((f) => `  ${f}\n`).join('')}`);
       if (result.keptFiles.length) io.out(`Still written by a running process (removed when it ends):\n${result.keptFiles.map((f) => `  ${f}\n`).join('')}`);
@@ -207,6 +230,7 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .description('write a generated 60-day demo history (runs, teammates, an A/B test) into an empty store, as npm start does')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { json?: boolean }) => {
+      const { seedDemoStore } = await import('../core/demo/seedDemo');
       const report = await ctx.withStore('work', (store) =>
         seedDemoStore(store, { userId: resolveUserId(), onProgress: opts.json ? undefined : (step) => io.err(`${step}…\n`) }));
       io.out(opts.json ? ctx.json(report) : demoSummary(report));
@@ -219,11 +243,12 @@ export function buildProgram(io: CliIo = processIo, onUsageErrorPrinted?: () => 
     .option('--json', 'print the counts per table as JSON')
     .action(async (source: string, opts: { json?: boolean }) => {
       const onProgress = (done: number, total: number) => io.err(`import: ${done} of ${plural(total, 'run')} read\n`);
+      const { IMPORTED_TABLES, importSessionBuddy } = await import('../core/importer/sessionBuddyImport');
       const result = await ctx.withStore('work', (store) => importSessionBuddy(store, source, resolveUserId(), { onProgress }));
-      io.out(opts.json ? ctx.json(result) : importSummary(source, result));
+      io.out(opts.json ? ctx.json(result) : importSummary(source, result, IMPORTED_TABLES));
     });
 
-  for (const register of commandGroups) register(program, ctx);
+  for (const group of groupsFor(program, args)) (await group.load())(program, ctx);
   return program;
 }
 
@@ -240,10 +265,10 @@ function repairText(movedAside: string | undefined, log: SnapshotReport): string
   return `${lines.join('\n')}\n`;
 }
 
-function importSummary(source: string, r: ImportResult): string {
+function importSummary(source: string, r: ImportResult, tables: readonly (keyof ImportResult['tables'])[]): string {
   const lines = [
     `Imported from ${source}: ${plural(r.added, 'invocation')} added, ${r.skipped} skipped (already present), ${plural(r.sessions, 'session')} added; ${plural(r.users, 'user')} named by the source, ids hashed.`,
-    ...IMPORTED_TABLES.map((t) => `  ${t.padEnd(26)} ${String(r.tables[t].added).padStart(6)} added ${String(r.tables[t].skipped).padStart(6)} already present ${String(r.tables[t].invalid).padStart(6)} unreadable`),
+    ...tables.map((t) => `  ${t.padEnd(26)} ${String(r.tables[t].added).padStart(6)} added ${String(r.tables[t].skipped).padStart(6)} already present ${String(r.tables[t].invalid).padStart(6)} unreadable`),
     `  skill_community_baselines  recomputed for ${plural(r.baselines.recomputed, 'skill')}; not copying the source's ${plural(r.baselines.source_rows, 'row')} (it counts sessions as users)`,
   ];
   if (r.ratingsNotCarried) lines.push(`  not carried: ${plural(r.ratingsNotCarried, 'rating')} on interactions of imported runs`);
@@ -276,11 +301,11 @@ function backupLine(result: SchemaChangeResult): string {
 export async function runCli(args: string[], io: CliIo = processIo): Promise<number> {
   let printed = false;
   if (args.length === 0) {
-    io.out(buildProgram(io).helpInformation());
+    io.out((await buildProgram(args, io)).helpInformation());
     return 0;
   }
   try {
-    await buildProgram(io, () => (printed = true)).parseAsync(args, { from: 'user' });
+    await (await buildProgram(args, io, () => (printed = true))).parseAsync(args, { from: 'user' });
     return 0;
   } catch (err) {
     if (err instanceof StorePathError && err.usage) {

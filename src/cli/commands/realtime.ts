@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import packageJson from '../../../package.json';
+import { version } from '../../../package.json';
 import { AgentRunRecorder } from '../../core/agents/agentRecorder';
 import { OTLP_DEFAULTS, OtlpReceiver } from '../../core/agents/otlpReceiver';
 import { resolveDatabasePath } from '../../core/store/paths';
@@ -82,7 +82,7 @@ export function registerRealtimeCommands(program: Command, ctx: CliContext): voi
     .description('run the agent tools as an MCP server on stdin/stdout (for MCP clients; logs go to stderr)')
     .action(async () => {
       const userId = resolveUserId();
-      const info = { name: 'session-buddy', version: packageJson.version };
+      const info = { name: 'session-buddy', version };
       if (ctx.hostWanted()) {
         const calls = new HostedToolCalls(ctx, userId);
         try {

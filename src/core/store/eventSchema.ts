@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS, MAX_DURATION_SECONDS } from '../limits';
 import { isCanonical } from '../time';
 import { hasControlCharacters } from '../validation';

@@ -10,6 +10,12 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+/**
+ * A segment is ended and a new one begun once it holds this much: every segment stays small enough
+ * to read in pieces and to remove once it is in the snapshot, however long its writer runs.
+ */
+export const SEGMENT_ROTATE_BYTES = 64 * 1024 * 1024;
+
 export interface AppenderOptions {
   /** Size at which the segment is ended and a new one begun. */
   segmentBytes: number;

@@ -1,8 +1,7 @@
 import { checkEvents } from './eventSchema';
 import type { StoreEvent } from './events';
-import { LogAppender } from './logAppender';
 import type { StorePaths } from './paths';
-import { SEGMENT_ROTATE_BYTES } from './store';
+import { LogAppender, SEGMENT_ROTATE_BYTES } from './logAppender';
 
 /**
  * This process's own log segment, without the store: for a process that records runs while the

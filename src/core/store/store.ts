@@ -11,7 +11,7 @@ import { removeStaleTempFiles } from './atomicFile';
 import { readState, type LogState } from './storeState';
 import { forgetStatements } from './statements';
 import { LockTimeoutError } from './locks';
-import { LogAppender } from './logAppender';
+import { LogAppender, SEGMENT_ROTATE_BYTES } from './logAppender';
 import { StoreListeners } from './storeListeners';
 import { appendAll } from '../collections';
 import type { RewriteJob, Store, StoreMode, StoreOpenReport } from './storeInterface';
@@ -63,12 +63,6 @@ const inlineCompaction: CompactionRunner = (paths, job) => compact(paths, { migr
 
 /** Other processes read new events every second or so; a purge's snapshot waits until they have. */
 export const PURGE_SNAPSHOT_DELAY_MS = 3000;
-
-/**
- * A segment is ended and a new one begun once it holds this much: every segment stays small enough
- * to read in pieces and to remove once it is in the snapshot, however long its writer runs.
- */
-export const SEGMENT_ROTATE_BYTES = 64 * 1024 * 1024;
 
 /** The last snapshot at close is skipped rather than waited for when another process holds the lock. */
 const CLOSE_LOCK_BUDGET_MS = 2000;

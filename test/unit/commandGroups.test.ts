@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Command } from 'commander';
+import { cliContext } from '../../src/cli/context';
+import { COMMAND_GROUPS, commandNamed, runCli } from '../../src/cli/program';
+
+const silent = { out: () => undefined, err: () => undefined };
+
+test('each command group registers exactly the commands it is loaded for, and no two groups share one', async () => {
+  const seen = new Set<string>();
+  for (const group of COMMAND_GROUPS) {
+    const program = new Command('session-buddy');
+    (await group.load())(program, cliContext(silent, () => undefined, () => false));
+    assert.deepEqual(program.commands.map((c) => c.name()).sort(), [...group.commands].sort());
+    for (const name of group.commands) {
+      assert.ok(!seen.has(name), `${name} is in two groups`);
+      seen.add(name);
+    }
+  }
+});
+
+test('the command is the first word that is neither a global option nor the value of --db', () => {
+  assert.equal(commandNamed(['--db', 'metrics', 'track', '--skill', 'x']), 'track');
+  assert.equal(commandNamed(['--store-host', 'ci', 'track']), 'ci');
+  assert.equal(commandNamed(['--db=/tmp/x.db', 'serve']), 'serve');
+  assert.equal(commandNamed(['--version']), undefined);
+  assert.equal(commandNamed([]), undefined);
+});
+
+test('help lists the commands of every group, and a group command is found when named', async () => {
+  let out = '';
+  assert.equal(await runCli(['--help'], { out: (t) => void (out += t), err: () => undefined }), 0);
+  for (const group of COMMAND_GROUPS) for (const name of group.commands) assert.match(out, new RegExp(`^  ${name}\\b`, 'm'), `${name} in --help`);
+  let taxonomy = '';
+  assert.equal(await runCli(['taxonomy', '--help'], { out: (t) => void (taxonomy += t), err: () => undefined }), 0);
+  assert.match(taxonomy, /^Usage: session-buddy taxonomy/m);
+  let unknown = '';
+  assert.equal(await runCli(['taxonomi'], { out: () => undefined, err: (t) => void (unknown += t) }), 2);
+  assert.match(unknown, /Did you mean taxonomy\?/, 'a mistyped name is matched against every group');
+});
