@@ -4,6 +4,7 @@
 // build on each other's recorded runs (the planted truth: the runs this file starts itself).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { cliRun, EXTENSION_ID, findBytesBesideDatabase, findTextInDatabase, startWorkbench, waitFor } from './harness.mjs';
@@ -243,6 +244,33 @@ test('Run on make starts it in the folder of the only Makefile (the root has non
   await top.locator('[data-testid="rec-run"]').click();
   const rows = await newRunOf('make', before, 'make-in-subfolder');
   assert.equal(rows.at(-1).completed, 1, `make found tools/Makefile (at the root it exits 2: no makefile): ${JSON.stringify(rows.at(-1))}`);
+});
+
+test('Run waits for a shell that is slow to start, then runs the command once, and the run is recorded', { timeout: TEST_TIMEOUT }, async () => {
+  // A new terminal's bash now takes 6 s before its first prompt (and its shell integration): longer
+  // than the 3 s after which Run used to type the command in blind, before the prompt.
+  const bashrc = path.join(wb.dirs.home, '.bashrc');
+  const original = fs.readFileSync(bashrc, 'utf8');
+  await wb.runCommand('Terminal: Kill All Terminals');
+  fs.writeFileSync(bashrc, `sleep 6\n${original}`);
+  try {
+    await plantLoop('e2e-plant-slow-shell', 'git-status');
+    await wb.openViewContainer('Session Buddy');
+    const view = await wb.webviewFrame('[data-testid="recommendations"]');
+    const top = view.locator('[data-testid="rec-section-up-next"] [data-testid="recommendation"]').first();
+    await waitFor(async () => (await top.getAttribute('data-skill')) === 'git-status', { timeout: 30_000, what: 'git-status first in Up next' });
+    const before = (await invocationsOf('git-status')).length;
+    const clicked = Date.now();
+    await top.locator('[data-testid="rec-run"]').click();
+    await newRunOf('git-status', before, 'slow-shell-run');
+    assert.ok(Date.now() - clicked >= 6000, 'the run came after the shell was up');
+    // A command typed before the prompt is run again by the shell once it is up: wait long enough to see a second.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    assert.equal((await invocationsOf('git-status')).length, before + 1, 'recorded once');
+    assert.doesNotMatch(wb.outputChannelText(), /has no shell integration/, 'Run waited for the integration instead of typing blind');
+  } finally {
+    fs.writeFileSync(bashrc, original);
+  }
 });
 
 test('clicking the status bar item opens the dashboard', { timeout: TEST_TIMEOUT }, async () => {
