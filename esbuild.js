@@ -51,16 +51,19 @@ const targets = [
     footer: { js: '__sessionBuddyLoad.end = performance.now();' },
     plugins: [copyAssets],
   },
-  // The CLI: a small launcher, then ES modules split so that a command loads only the code it runs
-  // (`session-buddy track` through the store host need not read the analytics, servers or team code).
+  // The CLI and the store host: small CommonJS launchers (the paths every caller starts), then ES
+  // modules split so that a run loads only the code it needs (`session-buddy track` through the
+  // store host reads none of the analytics, servers or team code; the host loads the agent tools
+  // only when one is called).
   { ...node, entryPoints: ['src/cli/launcher.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: ['src/core/host/hostLauncher.ts'], outfile: 'dist/store-host.js' },
   {
     ...node,
     format: 'esm',
     splitting: true,
-    entryPoints: { 'cli-main': 'src/cli/main.ts' },
+    entryPoints: { 'cli-main': 'src/cli/main.ts', 'store-host-main': 'src/core/host/hostMain.ts' },
     outdir: 'dist',
-    chunkNames: 'cli-chunk-[hash]',
+    chunkNames: 'chunk-[hash]',
     outExtension: { '.js': '.mjs' },
     // The bundled CommonJS packages and our own modules expect require, __filename and __dirname.
     banner: { js: esmShim },
@@ -71,8 +74,6 @@ const targets = [
   { ...node, entryPoints: ['src/core/analytics/analyticsWorker.ts'], outfile: 'dist/analytics-worker.js' },
   // The CLI's `sql` runs its query in a worker thread, so that a time limit or Ctrl+C can stop it.
   { ...node, entryPoints: ['src/core/store/queryWorker.ts'], outfile: 'dist/query-worker.js' },
-  // The store host: one detached process per user and store, started on demand by the CLI (and later the windows).
-  { ...node, entryPoints: ['src/core/host/hostMain.ts'], outfile: 'dist/store-host.js' },
   { ...browser, entryPoints: ['src/webview/recommendations/main.ts'], outfile: 'dist/webview.js' },
   { ...browser, entryPoints: ['src/webview/dashboard/main.ts'], outfile: 'dist/dashboard.js' },
 ];
@@ -83,6 +84,8 @@ async function main() {
     await Promise.all(contexts.map((c) => c.watch()));
     return;
   }
+  // Chunk names change with their content: the last build's would otherwise be packaged too.
+  if (fs.existsSync('dist')) for (const file of fs.readdirSync('dist')) if (/\.mjs(\.map)?$/.test(file)) fs.rmSync(path.join('dist', file));
   await Promise.all(targets.map((t) => esbuild.build(t)));
   fs.chmodSync(path.join('dist', 'cli.js'), 0o755);
 }

@@ -13,6 +13,12 @@ import {
 
 /** A host left alone this long exits: short enough that an old version does not linger, long enough to serve a working session. */
 export const DEFAULT_IDLE_SECONDS = 300;
+/**
+ * How often a client looks for the host it started. A connection to a socket nobody listens on fails
+ * at once, and the host listens before it opens the store (hello waits for that), so the polls span
+ * only its boot: often is cheap, and a longer step would leave the host waiting for the client.
+ */
+const START_POLL_MS = 20;
 const MAX_IDLE_SECONDS = 24 * 3600;
 /** Starting a host and opening the store (a migration, the lock of a retiring host) may take this long. */
 const DEFAULT_START_TIMEOUT_MS = 30_000;
@@ -123,7 +129,7 @@ export async function connectToHost(options: HostClientOptions): Promise<HostCon
   const deadline = Date.now() + (options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
   let started: StartedHost | undefined;
   let retired = false;
-  for (let delay = 25; ; delay = Math.min(delay * 2, 400)) {
+  for (;;) {
     let connection: HostConnection;
     try {
       connection = await dial(paths.socket, token, deadline);
@@ -132,8 +138,8 @@ export async function connectToHost(options: HostClientOptions): Promise<HostCon
       started ??= startHost(options);
       const exited = started.failure();
       if (exited) throw new HostUnavailableError(`${exited} (see ${paths.log})`);
-      if (Date.now() + delay > deadline) throw new HostUnavailableError(`the store host did not answer within ${Math.round((options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS) / 1000)} s (see ${paths.log})`);
-      await sleep(delay);
+      if (Date.now() + START_POLL_MS > deadline) throw new HostUnavailableError(`the store host did not answer within ${Math.round((options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS) / 1000)} s (see ${paths.log})`);
+      await sleep(START_POLL_MS);
       continue;
     }
     if (connection.hello.protocol >= HOST_PROTOCOL) return connection;

@@ -7,7 +7,7 @@
  * 1 it could not serve; 2 it was started wrongly.
  */
 import fs from 'node:fs';
-import packageJson from '../../../package.json';
+import { version } from '../../../package.json';
 import { hostPaths } from './hostPaths';
 import { DEFAULT_IDLE_SECONDS, parseIdleSeconds } from './hostClient';
 import { runStoreHost } from './storeHost';
@@ -59,7 +59,7 @@ async function main(): Promise<number> {
   }
   const log = openLog(hostPaths(args.db).log);
   try {
-    const outcome = await runStoreHost({ db: args.db, idleMs: args.idleSeconds * 1000, hostVersion: packageJson.version, log });
+    const outcome = await runStoreHost({ db: args.db, idleMs: args.idleSeconds * 1000, hostVersion: version, log });
     if (outcome.reason === 'lost') log('another store host already serves this store');
     return outcome.failed ? 1 : 0;
   } catch (err) {

@@ -1,9 +1,6 @@
 import { dailySessionId } from '../integrations/sessions';
 import { QueryTimeoutError, runQueryInWorker } from '../store/queryRunner';
-import { findTool, runTool, UnknownToolError } from '../tools/agentTools';
-import { ToolArgumentError } from '../tools/schema';
 import type { ToolResult } from '../tools/tool';
-import { ToolSession, toolContext } from '../tools/toolSession';
 import { storeSessions } from '../tracking/sessionLookup';
 import type { HostErrorKind, HostRequest, RecordingContext } from './protocol';
 import { NotFoundError, readMetrics, type MetricsAnswer } from './reads';
@@ -94,6 +91,10 @@ function session(opened: OpenedStore, params: Record<string, unknown>): Recordin
 async function tool(opened: OpenedStore, params: Record<string, unknown>): Promise<ToolResult> {
   const name = requiredName(params, 'name');
   const userId = requiredName(params, 'userId');
+  // The tools (their schemas, the analytics behind them) load with the first tool call: a host started for track or metrics never reads them.
+  const [{ findTool, runTool, UnknownToolError }, { ToolArgumentError }, { ToolSession, toolContext }] = await Promise.all([
+    import('../tools/agentTools'), import('../tools/schema'), import('../tools/toolSession'),
+  ]);
   try {
     if (findTool(name).writes === 'runs') throw usage(`${name} records runs: it is run by the caller, not by the store host`);
     const session = new ToolSession(opened.store, userId, { source: 'cli', sessionId: dailySessionId('cli') });

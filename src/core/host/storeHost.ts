@@ -36,6 +36,13 @@ const DRAIN_MS = 5000;
 /** A proper-lockfile lock cannot go stale sooner; only a crashed starter leaves it behind. */
 const ELECTION_STALE_MS = 10_000;
 
+/** The host's listening server, with the connections it accepted before the host took it over. */
+interface ListeningSocket {
+  server: net.Server;
+  /** Hands the early connections over; from then on the taker's own listener receives them. */
+  takeEarly(): net.Socket[];
+}
+
 /** Why a host stopped; `failed` when it could not serve (the store would not open). */
 export interface HostOutcome {
   reason: string;
@@ -62,7 +69,7 @@ export async function runStoreHost(options: StoreHostOptions): Promise<HostOutco
  * and this process listens. Without the lock, two starters could each remove the other's fresh
  * socket and both serve, which would let two hosts open the database at once.
  */
-async function claimSocket(db: string, paths: HostPaths): Promise<net.Server | undefined> {
+async function claimSocket(db: string, paths: HostPaths): Promise<ListeningSocket | undefined> {
   return withLock(db, paths.election, { purpose: 'the store host election', staleMs: ELECTION_STALE_MS }, async () => {
     if (await socketAnswers(paths.socket)) return undefined;
     removeStaleSocket(paths.socket);
@@ -89,9 +96,14 @@ function removeStaleSocket(socket: string): void {
  * Linux connecting needs write permission on the socket file: the mode alone keeps other users
  * out, and the token keeps out anything of this user's that does not know it.
  */
-function listenPrivately(socket: string): Promise<net.Server> {
+function listenPrivately(socket: string): Promise<ListeningSocket> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
+    // A client polling for the new host connects as soon as it listens, before the host has taken
+    // the server over: without a listener the connection would be accepted and never greeted.
+    const early: net.Socket[] = [];
+    const hold = (connection: net.Socket) => early.push(connection);
+    server.on('connection', hold);
     const previous = process.platform === 'win32' ? undefined : process.umask(0o177);
     const restore = () => {
       if (previous !== undefined) process.umask(previous);
@@ -103,7 +115,13 @@ function listenPrivately(socket: string): Promise<net.Server> {
     server.listen(socket, () => {
       restore();
       if (process.platform !== 'win32') fs.chmodSync(socket, 0o600);
-      resolve(server);
+      resolve({
+        server,
+        takeEarly: () => {
+          server.off('connection', hold);
+          return early.splice(0).filter((connection) => !connection.destroyed);
+        },
+      });
     });
   });
 }
@@ -169,14 +187,16 @@ class StoreHost {
   private readonly socketId: string | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private readonly server: net.Server;
 
-  constructor(private readonly server: net.Server, private readonly paths: HostPaths, readonly options: StoreHostOptions) {
+  constructor(listening: ListeningSocket, private readonly paths: HostPaths, readonly options: StoreHostOptions) {
+    this.server = listening.server;
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.socketId = fileId(paths.socket);
     options.log(`listening on ${paths.socket}`);
-    server.on('connection', (socket) => this.accept(socket));
+    this.server.on('connection', (socket) => this.accept(socket));
     // After listening, an error (too many open files at accept) concerns one connection, not the host.
-    server.on('error', (err) => options.log(`socket server: ${err.message}`));
+    this.server.on('error', (err) => options.log(`socket server: ${err.message}`));
     this.opened = openHostStore(options, paths);
     this.opened.then(
       ({ engine }) => options.log(`store opened (${engine})`),
@@ -184,6 +204,7 @@ class StoreHost {
     );
     this.armIdle();
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void this.stop(signal));
+    for (const socket of listening.takeEarly()) this.accept(socket);
   }
 
   /**
