@@ -1,4 +1,5 @@
 import type { RecordingContext } from '../core/host/protocol';
+import type { StoreEvent } from '../core/store/events';
 import { RecordingLog } from '../core/store/recordingLog';
 import { resolveDatabasePath, storePaths } from '../core/store/paths';
 import type { RecordingToolContext } from '../core/tools/tool';
@@ -23,6 +24,8 @@ export interface HostedRun {
   create?: { source: string };
   userId: string;
   input: Omit<InvocationInput, 'sessionId'>;
+  /** Events that belong to the run (a CI stage's pipeline context), written after it to the same log. */
+  follow?: (invocationId: number) => StoreEvent[];
 }
 
 /**
@@ -41,7 +44,9 @@ export async function recordViaHost(ctx: CliContext, run: HostedRun): Promise<nu
   try {
     const recorder = new RunRecorder(log, sessions, run.userId);
     if (run.create && !known.session) await recorder.createSession({ sessionId: run.sessionId, source: run.create.source });
-    return await recorder.trackInvocation({ ...run.input, sessionId: run.sessionId });
+    const id = await recorder.trackInvocation({ ...run.input, sessionId: run.sessionId });
+    if (run.follow) await log.commit(run.follow(id));
+    return id;
   } finally {
     await log.close();
   }

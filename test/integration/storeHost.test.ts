@@ -426,6 +426,25 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     assert.equal(viaTheHost.source, 'crackerjack');
   });
 
+  test('ci track through the host records the stage and its pipeline context as it does without the host, without loading the store', async () => {
+    const db = await seededStore('ci-track');
+    const guarded = { NODE_OPTIONS: `--require ${path.join(ROOT, 'test', 'fixtures', 'preload', 'forbidDatabase.cjs')}`, SB_FORBIDDEN_FILE: db };
+    const stage = (build: string) => ['ci', 'track', '--pipeline', 'web', '--build', build, '--stage', 'lint', '--skill', 'ruff-check', '--status', 'failure', '--duration', '4', '--error', 'lint', '--commit', 'abc123', '--branch', 'main'];
+    const hosted = await viaHost(db, stage('7'), guarded);
+    assert.equal(hosted.code, 0, hosted.err);
+    assert.equal(hosted.err, '');
+    const direct = await local(db, stage('8'));
+    assert.equal(direct.code, 0, direct.err);
+    const rows = await viaHost(db, ['sql', "SELECT i.id, i.session_id, i.workflow_phase, i.user_query, i.completed, i.duration_seconds, i.error_type, s.source, c.pipeline_name, c.build_number, c.stage, c.git_commit, c.git_branch FROM skill_invocation i JOIN skill_sessions s USING (session_id) JOIN ci_pipeline_context c ON c.invocation_id = i.id WHERE i.skill_name = 'ruff-check' ORDER BY i.id"]);
+    assert.equal(rows.code, 0, rows.err);
+    const [viaTheHost, withoutIt] = JSON.parse(rows.out) as Record<string, unknown>[];
+    assert.equal(viaTheHost?.id, Number(hosted.out), 'the stage recorded through the host has its pipeline context');
+    assert.deepEqual({ ...viaTheHost, id: 0, session_id: '', build_number: '' }, { ...withoutIt, id: 0, session_id: '', build_number: '' }, 'the same rows whichever recorded them');
+    assert.deepEqual([viaTheHost.session_id, viaTheHost.build_number, withoutIt.session_id], ['web-7', '7', 'web-8']);
+    assert.equal(viaTheHost.source, 'ci');
+    assert.equal(viaTheHost.workflow_phase, 'verification');
+  });
+
   test('track through the host refuses what track refuses without it, and writes nothing then', async () => {
     const db = await seededStore('track-refused');
     const expected = await local(db, ['track', '--skill', 'x', '--session', 'no-such-session']);

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { CI_STAGES, formatPipelineReport, parseStage, pipelineReport, trackPipelineStages, type CiStage, type PipelineContext } from '../../core/integrations/cicd';
+import { CI_SOURCE, CI_STAGES, formatPipelineReport, parseStage, pipelineReport, stageRecord, trackPipelineStages, type CiStage, type PipelineContext, type StageRun } from '../../core/integrations/cicd';
 import { CRACKERJACK_PHASES, CRACKERJACK_SOURCE, crackerjackInvocation, trackCrackerjackPhase } from '../../core/integrations/crackerjack';
 import { importJUnitFiles } from '../../core/integrations/junitImport';
 import { resolveUserId } from '../../core/tracking/identity';
@@ -84,11 +84,16 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
       .option('--error <type>', 'short error category when it failed'),
     true,
   ).action(async (opts: PipelineContext & TeamOptions & { stage: CiStage; skill: string; status: 'success' | 'failure'; duration: number; error?: string }) => {
-    const { recorded, pushed } = await recordThenPush(ctx, opts, (store) =>
-      trackPipelineStages(store, resolveUserId(), pipelineContext(opts), [
-        { stage: opts.stage, skill: opts.skill, completed: opts.status === 'success', durationSeconds: opts.duration, errorType: opts.error },
-      ]),
-    );
+    const run: StageRun = { stage: opts.stage, skill: opts.skill, completed: opts.status === 'success', durationSeconds: opts.duration, errorType: opts.error };
+    const userId = resolveUserId();
+    // A push needs the store; without one, the stage is recorded through the host when it is on.
+    const record = stageRecord(pipelineContext(opts), run);
+    const hosted = opts.team ? undefined : await recordViaHost(ctx, { sessionId: record.sessionId, create: { source: CI_SOURCE }, userId, input: record.input, follow: (id) => [record.contextEvent(id)] });
+    if (hosted !== undefined) {
+      io.out(`${hosted}\n`);
+      return;
+    }
+    const { recorded, pushed } = await recordThenPush(ctx, opts, (store) => trackPipelineStages(store, userId, pipelineContext(opts), [run]));
     io.out(`${recorded[0]}\n`);
     if (pushed) io.err(pushed);
   });

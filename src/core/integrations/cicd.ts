@@ -5,9 +5,13 @@ import { SkillTracker } from '../tracking/tracker';
 import { LIMITS, ValidationError, optionalText, requireName } from '../validation';
 import { ensureSession } from './sessions';
 import type { WorkflowPhase } from './workflowPhases';
+import type { StoreEvent } from '../store/events';
+import type { InvocationInput } from '../tracking/runRecorder';
 import { plural } from '../../shared/words';
 
 export const CI_STAGES = ['build', 'test', 'lint', 'security', 'deploy', 'publish'] as const;
+/** The source of a build's session (invocationSource.ts: the runs of a pipeline are 'ci'). */
+export const CI_SOURCE = 'ci';
 export type CiStage = (typeof CI_STAGES)[number];
 
 /** The anchor's stage → workflow phase mapping. */
@@ -79,21 +83,22 @@ export function buildSessionId(ctx: PipelineContext): string {
   return `${ctx.pipeline}-${ctx.build}`;
 }
 
-/**
- * Records stage runs of one build: each as an invocation with the stage's workflow phase, plus its
- * pipeline context (ci_pipeline_context, keyed by invocation id). Returns the invocation ids.
- */
-export async function trackPipelineStages(store: Store, userId: string, context: PipelineContext, runs: StageRun[]): Promise<number[]> {
+/** What recording one stage run writes: the invocation in the build's session, then its pipeline context. */
+export interface StageRecord {
+  sessionId: string;
+  input: Omit<InvocationInput, 'sessionId'>;
+  /** The ci_pipeline_context row of the invocation, once its id is known. */
+  contextEvent(invocationId: number): StoreEvent;
+}
+
+/** The record of one stage run of a build (validated), the same whichever process writes it. */
+export function stageRecord(context: PipelineContext, run: StageRun): StageRecord {
   const ctx = checkContext(context);
-  const stages = runs.map((run) => parseStage(run.stage));
-  const tracker = new SkillTracker(store, userId);
-  const sessionId = await ensureSession(store, tracker, buildSessionId(ctx), 'ci');
-  const ids: number[] = [];
-  for (const [i, run] of runs.entries()) {
-    const stage = stages[i];
-    const finished = run.finishedAt ?? new Date();
-    const id = await tracker.trackInvocation({
-      sessionId,
+  const stage = parseStage(run.stage);
+  const finished = run.finishedAt ?? new Date();
+  return {
+    sessionId: buildSessionId(ctx),
+    input: {
       skillName: run.skill,
       invokedAt: new Date(finished.getTime() - run.durationSeconds * 1000),
       completed: run.completed,
@@ -102,28 +107,41 @@ export async function trackPipelineStages(store: Store, userId: string, context:
       workflowStepId: run.stepId,
       errorType: run.errorType,
       userQuery: `CI/CD stage: ${stage}`,
-    });
+    },
+    contextEvent: (invocationId) => ({
+      t: 'upsert',
+      table: 'ci_pipeline_context',
+      key: ['invocation_id'],
+      rows: [
+        {
+          invocation_id: invocationId,
+          pipeline_name: ctx.pipeline,
+          build_number: ctx.build,
+          stage,
+          git_commit: ctx.commit ?? null,
+          git_branch: ctx.branch ?? null,
+          environment: ctx.environment ?? null,
+          triggered_by: ctx.triggeredBy ?? null,
+          recorded_at: toTimestamp(finished),
+        },
+      ],
+    }),
+  };
+}
+
+/**
+ * Records stage runs of one build: each as an invocation with the stage's workflow phase, plus its
+ * pipeline context (ci_pipeline_context, keyed by invocation id). Returns the invocation ids.
+ */
+export async function trackPipelineStages(store: Store, userId: string, context: PipelineContext, runs: StageRun[]): Promise<number[]> {
+  const records = runs.map((run) => stageRecord(context, run));
+  const tracker = new SkillTracker(store, userId);
+  const ids: number[] = [];
+  for (const record of records) {
+    await ensureSession(store, tracker, record.sessionId, CI_SOURCE);
+    const id = await tracker.trackInvocation({ ...record.input, sessionId: record.sessionId });
     ids.push(id);
-    await store.commit([
-      {
-        t: 'upsert',
-        table: 'ci_pipeline_context',
-        key: ['invocation_id'],
-        rows: [
-          {
-            invocation_id: id,
-            pipeline_name: ctx.pipeline,
-            build_number: ctx.build,
-            stage,
-            git_commit: ctx.commit ?? null,
-            git_branch: ctx.branch ?? null,
-            environment: ctx.environment ?? null,
-            triggered_by: ctx.triggeredBy ?? null,
-            recorded_at: toTimestamp(finished),
-          },
-        ],
-      },
-    ]);
+    await store.commit([record.contextEvent(id)]);
     if (!one(store.db, 'SELECT 1 AS x FROM ci_pipeline_context WHERE invocation_id = ?', [id])) {
       throw new Error(`invocation ${id} was recorded, but its pipeline context was not: this store does not accept ci_pipeline_context rows yet`);
     }
