@@ -8,9 +8,10 @@
 // only that): the product's CLI (dist/, built now) with SESSION_BUDDY_HOST=on, on each runtime
 // (node:sqlite, sql.js): `metrics` end to end when no host runs yet (the host starts and answers),
 // through the running host, and opening the store itself; `track` through the host (its own log
-// segment, the store not loaded) and opening the store itself; a `metrics` request's round trip over
-// the socket; the host's RSS and peak RSS from /proc (Linux). Prints tables, writes
-// bench/results/memory.json.
+// segment, the store not loaded) and opening the store itself; the round trips over the socket of a
+// `metrics` request, the status bar's `today` and the sidebar's list (`tool get_recommendations`),
+// on the store as its background jobs leave it; the host's RSS and peak RSS from /proc (Linux).
+// Prints tables, writes bench/results/memory.json.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,6 +27,7 @@ import { FileStore } from '../src/core/store/fileStore';
 import { SkillStore } from '../src/core/store/store';
 import type { Store } from '../src/core/store/storeInterface';
 import { SkillTracker } from '../src/core/tracking/tracker';
+import { dayOf } from '../src/core/days';
 import { connectToHost } from '../src/core/host/hostClient';
 import { buildProductCli, MIGRATIONS, mib, percentile, PRODUCT_CLI, printTable, ROOT, round, writeResult } from './common';
 import { seedStore, SKILLS } from './seed';
@@ -123,6 +125,16 @@ async function child(engine: Engine, file: string, invocations: number): Promise
   };
 }
 
+/**
+ * The background jobs run once on the seeded store, in a child on the file-backed engine: the hosts
+ * then answer on a store as the hourly jobs leave it (the dependency network computed), not on one
+ * whose every recommendation falls back to the live co-occurrence query of a store never analysed.
+ */
+function runJobsOn(file: string): void {
+  const result = spawnSync(process.env.SESSION_BUDDY_SQLITE_NODE ?? process.execPath, [__filename, 'jobs', file], { encoding: 'utf8', env: process.env });
+  if (result.status !== 0) throw new Error(`the jobs on ${file}: ${result.stderr}`);
+}
+
 function runChild(engine: Engine, seeded: string, invocations: number): Figures {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sb-memory-${engine}-`));
   try {
@@ -150,6 +162,13 @@ interface HostFigures {
   cli_track_in_process_ms_p50: number;
   request_ms_p50: number;
   request_ms_p99: number;
+  /** The status bar's `today` request. */
+  today_ms_p50: number;
+  today_ms_p99: number;
+  /** The sidebar's list (`tool get_recommendations`): the first asks the host to learn the store's history, the rest are what a window asks after each run. */
+  recommendations_first_ms: number;
+  recommendations_ms_p50: number;
+  recommendations_ms_p99: number;
   host_rss_mib: number;
   host_peak_rss_mib: number;
 }
@@ -191,6 +210,17 @@ function rssOf(pid: number): { rss: number; peak: number } {
   return { rss: round(kib('VmRSS') / 1024, 1), peak: round(kib('VmHWM') / 1024, 1) };
 }
 
+/** Round trips of `count` requests over the socket, one after another, in ms. */
+async function timedRequests(ask: (i: number) => Promise<unknown>, count = REQUESTS): Promise<number[]> {
+  const ms: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await ask(i);
+    ms.push(performance.now() - started);
+  }
+  return ms;
+}
+
 /** The store host on one runtime, on a copy of the seeded store. */
 async function hostRow(node: string, seeded: string, invocations: number): Promise<HostFigures> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-memory-host-'));
@@ -204,12 +234,12 @@ async function hostRow(node: string, seeded: string, invocations: number): Promi
     const inProcess = Array.from({ length: CLI_RUNS }, () => timedMetrics(node, file, false));
     const trackInProcess = Array.from({ length: CLI_RUNS }, () => timedTrack(node, file, false));
     const connection = await connectToHost({ db: file, hostScript: path.join(ROOT, 'dist', 'store-host.js'), execPath: node });
-    const requestMs: number[] = [];
-    for (let i = 0; i < REQUESTS; i++) {
-      const started = performance.now();
-      await connection.request('metrics', { limit: 10 });
-      requestMs.push(performance.now() - started);
-    }
+    const requestMs = await timedRequests(() => connection.request('metrics', { limit: 10 }));
+    const day = dayOf(new Date(), 'local');
+    const todayMs = await timedRequests(() => connection.request('today', { start: day.start, end: day.end }));
+    const recommendations = (i: number) => connection.request('tool', { name: 'get_recommendations', userId: 'user-0', args: { last_skill: SKILLS[i % SKILLS.length] } });
+    const [recommendationsFirstMs] = await timedRequests(recommendations, 1);
+    const recommendationsMs = await timedRequests(recommendations);
     const { rss, peak } = rssOf(connection.hello.pid);
     await connection.request('retire');
     connection.close();
@@ -224,6 +254,11 @@ async function hostRow(node: string, seeded: string, invocations: number): Promi
       cli_track_in_process_ms_p50: round(percentile(trackInProcess, 50), 0),
       request_ms_p50: round(percentile(requestMs, 50), 2),
       request_ms_p99: round(percentile(requestMs, 99), 2),
+      today_ms_p50: round(percentile(todayMs, 50), 2),
+      today_ms_p99: round(percentile(todayMs, 99), 2),
+      recommendations_first_ms: round(recommendationsFirstMs, 0),
+      recommendations_ms_p50: round(percentile(recommendationsMs, 50), 2),
+      recommendations_ms_p99: round(percentile(recommendationsMs, 99), 2),
       host_rss_mib: rss,
       host_peak_rss_mib: peak,
     };
@@ -235,6 +270,12 @@ async function hostRow(node: string, seeded: string, invocations: number): Promi
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'jobs') {
+    const store = await open('file', process.argv[3]);
+    await runJobs(store);
+    await store.close({ snapshot: false });
+    return;
+  }
   if (process.argv[2] === 'child') {
     const figures = await child(process.argv[3] as Engine, process.argv[4], Number(process.argv[5]));
     process.stdout.write(`${JSON.stringify(figures)}\n`);
@@ -256,6 +297,7 @@ async function main(): Promise<void> {
         rows.push(figures);
         console.error(`${engine} at ${invocations}: done`);
       }
+      if (values.part !== 'engines') runJobsOn(seeded);
       for (const node of values.part === 'engines' ? [] : [process.env.SESSION_BUDDY_SQLITE_NODE ?? process.execPath, process.execPath]) {
         hostRows.push(await hostRow(node, seeded, invocations));
         console.error(`host on ${node} at ${invocations}: done`);
@@ -266,7 +308,7 @@ async function main(): Promise<void> {
   }
   if (rows.length) printTable(rows.map((r) => ({ ...r })));
   if (hostRows.length) printTable(hostRows.map((r) => ({ ...r })));
-  const goals = { throughput_events_per_s: '>= 20000', caller_ms_p99: '<= 0.2', host_rss_mib: '<= 150 at 1M', cli_metrics_via_host_ms_p50: '<= 300 at 1M', request_ms_p99: '<= 5' };
+  const goals = { throughput_events_per_s: '>= 20000', caller_ms_p99: '<= 0.2', host_rss_mib: '<= 150 at 1M', cli_metrics_via_host_ms_p50: '<= 300 at 1M', request_ms_p99: '<= 5', today_ms_p99: '<= 5', recommendations_ms_p99: '<= 5' };
   console.log(`written ${writeResult('memory', { measured_at: new Date().toISOString(), node_file_engine: process.env.SESSION_BUDDY_SQLITE_NODE ?? process.execPath, goals, rows, host: hostRows })}`);
 }
 

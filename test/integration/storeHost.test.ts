@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { connectToHost, type HostConnection } from '../../src/core/host/hostClient';
+import type { TodaySummary } from '../../src/core/dashboard/today';
+import { dayOf, type CalendarDay } from '../../src/core/days';
+import { connectToHost, HostRequestFailedError, type HostConnection } from '../../src/core/host/hostClient';
 import { hostPaths } from '../../src/core/host/hostPaths';
 import { generateToken, readTokenFile, writeTokenFile } from '../../src/core/realtime/token';
 import { fileEngineProblem } from '../../src/core/store/nodeSqlite';
@@ -189,6 +191,39 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     assert.equal(write.code, 1);
     assert.match(write.err, /refused: the query would write/);
     assert.equal((await local(db, ['status', '--json'])).out.includes('"invocations": 3'), true, 'nothing was deleted');
+  });
+
+  test("the host answers the status bar's day, given as the window's range, and the sidebar's list as the store opened in-process does", async () => {
+    const db = await seededStore('window-reads');
+    const conn = await connect(db);
+    try {
+      const now = new Date();
+      const range = (day: CalendarDay) => ({ start: day.start, end: day.end });
+      const today = (await conn.request('today', range(dayOf(now, 'local')))) as TodaySummary;
+      assert.equal(today.invocations, 3);
+      assert.equal(today.completed, 2);
+      assert.equal(today.skills, 2);
+      assert.deepEqual(today.topSkills, [{ skill: 'pytest-run', invocations: 2, completionRate: 0.5 }, { skill: 'lint', invocations: 1, completionRate: 1 }]);
+      const earlier = (await conn.request('today', range(dayOf(new Date(now.getTime() - 86_400_000 * 2), 'utc')))) as TodaySummary;
+      assert.equal(earlier.invocations, 0);
+      assert.equal(earlier.completionRate, null);
+      const refused = async (params: Record<string, unknown>, message: RegExp) => {
+        await assert.rejects(conn.request('today', params), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && message.test(err.message));
+      };
+      await refused({ start: 'today', end: now.toISOString() }, /start must be a UTC timestamp/);
+      await refused({ start: now.toISOString(), end: now.toISOString() }, /start must be before end/);
+    } finally {
+      conn.close();
+    }
+    const args = ['tool', 'get_recommendations', '--args', '{"last_skill":"pytest-run"}'];
+    const expected = await local(db, args);
+    assert.equal(expected.code, 0, expected.err);
+    const answered = await viaHost(db, args);
+    assert.equal(answered.code, 0, answered.err);
+    assert.equal(answered.err, '', 'no fallback notice');
+    const listed = (run: Run) => (JSON.parse(run.out) as { recommendations: { skill_name: string; section: string }[] }).recommendations;
+    assert.deepEqual(listed(answered), listed(expected));
+    assert.ok(listed(answered).some((r) => r.section === 'up-next' && r.skill_name === 'pytest-run'), 'the skills of the history are up next');
   });
 
   test('clients that find no host at the same moment end up with one host', async () => {

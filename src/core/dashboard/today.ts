@@ -1,5 +1,5 @@
 import { getOpenAnomalies, type StoredAnomaly } from '../analytics/anomalies';
-import { dayOf, type DayBoundary } from '../days';
+import { dayOf, type CalendarDay, type DayBoundary } from '../days';
 import { all, one } from '../store/statements';
 import type { Store } from '../store/storeInterface';
 import { formatPercent, plural } from '../../shared/words';
@@ -28,7 +28,15 @@ export interface TodaySummary {
 }
 
 export function getTodaySummary(store: Store, now: Date = new Date(), boundary: DayBoundary = 'local'): TodaySummary {
-  const { start, end } = dayOf(now, boundary);
+  return summaryOfDay(store, dayOf(now, boundary), now);
+}
+
+/**
+ * The summary of a day given as its range of stored timestamps: the store host answers a window
+ * with it, so that the day is the window's (its time zone and setting), not the host's.
+ */
+export function summaryOfDay(store: Store, day: Pick<CalendarDay, 'start' | 'end'>, now: Date = new Date()): TodaySummary {
+  const { start, end } = day;
   const totals = one<{ n: number; ok: number | null; skills: number }>(
     store.db,
     'SELECT COUNT(*) AS n, SUM(completed) AS ok, COUNT(DISTINCT skill_name) AS skills FROM skill_invocation WHERE invoked_at >= ? AND invoked_at < ?',

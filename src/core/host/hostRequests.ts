@@ -1,5 +1,7 @@
+import type { TodaySummary } from '../dashboard/today';
 import { dailySessionId } from '../integrations/sessions';
 import { QueryTimeoutError, runQueryInWorker } from '../store/queryRunner';
+import { isCanonical } from '../time';
 import type { ToolResult } from '../tools/tool';
 import { storeSessions } from '../tracking/sessionLookup';
 import type { HostErrorKind, HostRequest, RecordingContext } from './protocol';
@@ -48,6 +50,8 @@ export async function handleRequest(opened: OpenedStore, request: HostRequest, g
       return { pid: process.pid };
     case 'metrics':
       return metrics(opened, request.params);
+    case 'today':
+      return today(opened, request.params);
     case 'tool':
       return tool(opened, request.params);
     case 'sql':
@@ -68,6 +72,22 @@ function metrics(opened: OpenedStore, params: Record<string, unknown>): MetricsA
     if (err instanceof NotFoundError) throw new HostRequestError(err.message, 'failed');
     throw err;
   }
+}
+
+function timestamp(params: Record<string, unknown>, key: string): string {
+  const value = params[key];
+  if (typeof value !== 'string' || !isCanonical(value)) throw usage(`${key} must be a UTC timestamp such as 2026-12-05T00:00:00.000Z`);
+  return value;
+}
+
+/** The status bar's summary of the caller's day, given as its range (the caller's time zone and day setting, not the host's). */
+async function today(opened: OpenedStore, params: Record<string, unknown>): Promise<TodaySummary> {
+  const day = { start: timestamp(params, 'start'), end: timestamp(params, 'end') };
+  if (day.start >= day.end) throw usage('start must be before end');
+  // Loaded with the first call, as the tools are: a host started for track never reads the analytics.
+  const { summaryOfDay } = await import('../dashboard/today');
+  opened.store.pullEvents();
+  return summaryOfDay(opened.store, day);
 }
 
 /** What a process that records without the store needs before it records: see RecordingContext. */
