@@ -31,3 +31,10 @@ export function minOf(values: Iterable<number>, empty = Infinity): number {
   }
   return seen ? min : empty;
 }
+
+/** The sum of the values; 0 when there are none. */
+export function sumOf(values: Iterable<number>): number {
+  let sum = 0;
+  for (const value of values) sum += value;
+  return sum;
+}

@@ -219,6 +219,22 @@ describe('up and down', () => {
     assert.equal(count(db, 'SELECT count(*) FROM skill_invocation WHERE write_stamp = id'), 3, 'up again: every row takes its id');
   });
 
+  test("V12 reads a day's runs per skill from the index alone, in place of the anchor's invoked_at index; its down brings that back and keeps every row", async () => {
+    const { db, manager } = await freshDb();
+    manager.migrate({ target: 'V11' });
+    record(db, [{ session_id: 'a' }, { session_id: 'b' }]);
+    manager.migrate({ target: 'V12' });
+    const dayPlan = () => db.exec('EXPLAIN QUERY PLAN SELECT skill_name, COUNT(*), SUM(CASE WHEN completed = 1 THEN 1 ELSE 0 END) FROM skill_invocation WHERE invoked_at >= ? AND invoked_at < ? GROUP BY skill_name', ['2026-12-05T00:00:00.000Z', '2026-12-06T00:00:00.000Z'])[0].values.map((r) => String(r[3])).join(' | ');
+    assert.match(dayPlan(), /USING COVERING INDEX idx_invocation_day \(invoked_at>\? AND invoked_at<\?\)/);
+    assert.ok(!names(db, 'index').includes('idx_invocation_invoked_at'));
+    manager.rollback();
+    assert.equal(manager.status().current_version, 'V11__invocation_write_stamp');
+    assert.ok(names(db, 'index').includes('idx_invocation_invoked_at'));
+    assert.ok(!names(db, 'index').includes('idx_invocation_day'));
+    assert.doesNotMatch(dayPlan(), /COVERING/);
+    assert.equal(count(db, 'SELECT count(*) FROM skill_invocation'), 2);
+  });
+
   test('a failure inside a migration leaves version and schema unchanged', async () => {
     const dir = migrationsCopy();
     fs.writeFileSync(path.join(dir, 'V99__broken__up.sql'), 'CREATE TABLE half_done (x INTEGER);\nALTER TABLE skill_invocation ADD COLUMN invoked_at TEXT;\n');

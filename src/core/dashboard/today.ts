@@ -3,6 +3,7 @@ import { dayOf, type CalendarDay, type DayBoundary } from '../days';
 import { all, one } from '../store/statements';
 import type { Store } from '../store/storeInterface';
 import { formatPercent, plural } from '../../shared/words';
+import { sumOf } from '../collections';
 import { openRegressions, regressionReport, type ChangeMark } from './changeMarks';
 
 export interface SkillCount {
@@ -37,26 +38,26 @@ export function getTodaySummary(store: Store, now: Date = new Date(), boundary: 
  */
 export function summaryOfDay(store: Store, day: Pick<CalendarDay, 'start' | 'end'>, now: Date = new Date()): TodaySummary {
   const { start, end } = day;
-  const totals = one<{ n: number; ok: number | null; skills: number }>(
+  // One read of the day's runs per skill, from the index alone (V12); the totals and the top three come from it.
+  const perSkill = all<{ skill: string; invocations: number; completed: number }>(
     store.db,
-    'SELECT COUNT(*) AS n, SUM(completed) AS ok, COUNT(DISTINCT skill_name) AS skills FROM skill_invocation WHERE invoked_at >= ? AND invoked_at < ?',
-    [start, end],
-  ) ?? { n: 0, ok: 0, skills: 0 };
-  const topSkills = all<{ skill: string; invocations: number; completionRate: number }>(
-    store.db,
-    `SELECT skill_name AS skill, COUNT(*) AS invocations, AVG(CASE WHEN completed = 1 THEN 1.0 ELSE 0.0 END) AS completionRate
-     FROM skill_invocation WHERE invoked_at >= ? AND invoked_at < ?
-     GROUP BY skill_name ORDER BY invocations DESC, skill_name LIMIT 3`,
+    `SELECT skill_name AS skill, COUNT(*) AS invocations, SUM(CASE WHEN completed = 1 THEN 1 ELSE 0 END) AS completed
+     FROM skill_invocation WHERE invoked_at >= ? AND invoked_at < ? GROUP BY skill_name`,
     [start, end],
   );
+  const invocations = sumOf(perSkill.map((r) => r.invocations));
+  const completed = sumOf(perSkill.map((r) => r.completed));
+  const topSkills = [...perSkill]
+    .sort((a, b) => b.invocations - a.invocations || (a.skill < b.skill ? -1 : a.skill > b.skill ? 1 : 0))
+    .slice(0, 3)
+    .map((r) => ({ skill: r.skill, invocations: r.invocations, completionRate: r.completed / r.invocations }));
   const open = one<{ n: number }>(store.db, 'SELECT COUNT(*) AS n FROM skill_anomalies WHERE resolved_at IS NULL')?.n ?? 0;
-  const completed = Number(totals.ok ?? 0);
   return {
-    invocations: totals.n,
+    invocations,
     completed,
-    completionRate: totals.n > 0 ? completed / totals.n : null,
+    completionRate: invocations > 0 ? completed / invocations : null,
     topSkills,
-    skills: totals.skills,
+    skills: perSkill.length,
     openAnomalies: open,
     latestAnomaly: open > 0 ? getOpenAnomalies(store, { limit: 1 })[0] : undefined,
     openRegressions: openRegressions(regressionReport(store, now)),
