@@ -152,3 +152,18 @@ test('the cache is invalidated by new data, bounded in size, and expires after a
     await close();
   }
 });
+
+test("interactions removed through the store's events show at once, and runs after them are added to the reloaded index", async () => {
+  const { store, close } = await tempStore();
+  try {
+    await plant(store, [...['a', 'b'].flatMap((s) => uses('me', s, 1, 1)), ...['a', 'b', 'x'].flatMap((s) => uses('n1', s, 1, 1)), ...['a', 'b', 'z'].flatMap((s) => uses('n2', s, 2, 2))]);
+    assert.deepEqual(recommendFromSimilarUsers(store, 'me').map((r) => r.skill_name), ['x', 'z']);
+    // What a re-imported profile or a team pull does before it adds the user's rows again.
+    await store.commit([{ t: 'delete', table: 'skill_user_interactions', where: { user_id: 'n2' } }]);
+    assert.deepEqual(recommendFromSimilarUsers(store, 'me').map((r) => r.skill_name), ['x'], 'the removed neighbour is gone without waiting for the cache to expire');
+    await plant(store, ['a', 'b', 'y'].flatMap((s) => uses('n3', s, 1, 1)));
+    assert.deepEqual(recommendFromSimilarUsers(store, 'me').map((r) => r.skill_name), ['x', 'y'], 'a new neighbour after the reload shows at once');
+  } finally {
+    await close();
+  }
+});
