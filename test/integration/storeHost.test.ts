@@ -212,6 +212,7 @@ describe(`store host (${ENGINE})`, { skip }, () => {
       };
       await refused({ start: 'today', end: now.toISOString() }, /start must be a UTC timestamp/);
       await refused({ start: now.toISOString(), end: now.toISOString() }, /start must be before end/);
+      await refused({ start: '2026-01-01T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z' }, /must be a day/);
     } finally {
       conn.close();
     }

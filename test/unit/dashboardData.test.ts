@@ -56,6 +56,18 @@ describe('today and the dashboard', () => {
     assert.equal(s.latestAnomaly?.skill_name, 'pytest-run');
   });
 
+  test("today's top three break ties by name as SQLite orders names (UTF-8 bytes), whatever the characters", async () => {
+    const own = await tempStore();
+    try {
+      // Tied at one run each. By UTF-8 bytes: z (7A) < Ａ (EF BC A1) < ｚ (EF BD 9A) < 🚀 (F0 9F 9A 80); compared as
+      // UTF-16 code units the emoji (D83D) would come before the fullwidth letters (FF21, FF5A).
+      await plant(own.store, ['🚀deploy', 'ｚlast', 'Ａbuild', 'zz'].map((skill) => ({ skill, at: '2026-03-10T09:00:00.000Z', completed: true })));
+      assert.deepEqual(getTodaySummary(own.store, NOW, 'utc').topSkills.map((t) => t.skill), ['zz', 'Ａbuild', 'ｚlast']);
+    } finally {
+      await own.close();
+    }
+  });
+
   test('a day without runs shows a dash, not 0%', () => {
     const s = getTodaySummary(ctx.store, new Date('2026-03-05T12:00:00.000Z'), 'utc');
     assert.equal(statusText(s), '$(pulse) No runs today', 'words, not "0 · –", which meant nothing until hovered');

@@ -38,17 +38,18 @@ export function getTodaySummary(store: Store, now: Date = new Date(), boundary: 
  */
 export function summaryOfDay(store: Store, day: Pick<CalendarDay, 'start' | 'end'>, now: Date = new Date()): TodaySummary {
   const { start, end } = day;
-  // One read of the day's runs per skill, from the index alone (V12); the totals and the top three come from it.
+  // One read of the day's runs per skill, from the index alone (V12), most run first (ties in SQLite's order of
+  // names); the totals and the top three come from it.
   const perSkill = all<{ skill: string; invocations: number; completed: number }>(
     store.db,
     `SELECT skill_name AS skill, COUNT(*) AS invocations, SUM(CASE WHEN completed = 1 THEN 1 ELSE 0 END) AS completed
-     FROM skill_invocation WHERE invoked_at >= ? AND invoked_at < ? GROUP BY skill_name`,
+     FROM skill_invocation WHERE invoked_at >= ? AND invoked_at < ?
+     GROUP BY skill_name ORDER BY invocations DESC, skill_name`,
     [start, end],
   );
   const invocations = sumOf(perSkill.map((r) => r.invocations));
   const completed = sumOf(perSkill.map((r) => r.completed));
-  const topSkills = [...perSkill]
-    .sort((a, b) => b.invocations - a.invocations || (a.skill < b.skill ? -1 : a.skill > b.skill ? 1 : 0))
+  const topSkills = perSkill
     .slice(0, 3)
     .map((r) => ({ skill: r.skill, invocations: r.invocations, completionRate: r.completed / r.invocations }));
   const open = one<{ n: number }>(store.db, 'SELECT COUNT(*) AS n FROM skill_anomalies WHERE resolved_at IS NULL')?.n ?? 0;

@@ -18,6 +18,7 @@ export class HostRequestError extends Error {
 /** Longest a `sql` request may ask to run: the host serves others meanwhile, but a worker is held. */
 export const MAX_QUERY_MS = 60 * 60_000;
 const MAX_NAME_LENGTH = 200;
+const MAX_DAY_MS = 25 * 3_600_000;
 const MAX_LIMIT = 100_000;
 
 function usage(message: string): HostRequestError {
@@ -84,6 +85,8 @@ function timestamp(params: Record<string, unknown>, key: string): string {
 async function today(opened: OpenedStore, params: Record<string, unknown>): Promise<TodaySummary> {
   const day = { start: timestamp(params, 'start'), end: timestamp(params, 'end') };
   if (day.start >= day.end) throw usage('start must be before end');
+  // A calendar day is 23 to 25 hours long: a wider range is not a day, and would hold the host up scanning.
+  if (Date.parse(day.end) - Date.parse(day.start) > MAX_DAY_MS) throw usage('start to end must be a day (at most 25 hours)');
   // Loaded with the first call, as the tools are: a host started for track never reads the analytics.
   const { summaryOfDay } = await import('../dashboard/today');
   opened.store.pullEvents();
