@@ -481,6 +481,35 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     assert.equal(viaTheHost.workflow_phase, 'verification');
   });
 
+  test('ci import-junit through the host records the suites as it does without the host, without loading the store, and once', async () => {
+    const [hostedDb, localDb] = [await seededStore('junit-hosted'), await seededStore('junit-local')];
+    const guarded = { NODE_OPTIONS: `--require ${path.join(ROOT, 'test', 'fixtures', 'preload', 'forbidDatabase.cjs')}`, SB_FORBIDDEN_FILE: hostedDb };
+    const fixture = (name: string) => path.join(ROOT, 'test', 'fixtures', 'junit', name);
+    const imports = [['ci', 'import-junit', fixture('pytest.xml'), '--json'], ['ci', 'import-junit', fixture('jest.xml'), fixture('vitest.xml'), '--pipeline', 'web', '--build', '12', '--json']];
+    type Imported = { files: { added: number; skipped: number; suites: number }[] };
+    for (const args of imports) {
+      const hosted = await viaHost(hostedDb, args, guarded);
+      assert.equal(hosted.code, 0, hosted.err);
+      assert.equal(hosted.err, '', 'no fallback notice');
+      const direct = await local(localDb, args);
+      assert.equal(direct.code, 0, direct.err);
+      assert.deepEqual(JSON.parse(hosted.out), JSON.parse(direct.out), 'the same report of what was recorded');
+      assert.ok((JSON.parse(hosted.out) as Imported).files.every((f) => f.added === f.suites && f.added > 0));
+      const again = await viaHost(hostedDb, args, guarded);
+      assert.equal(again.code, 0, again.err);
+      assert.ok((JSON.parse(again.out) as Imported).files.every((f) => f.added === 0 && f.skipped === f.suites), 'importing again through the host adds nothing');
+    }
+    const query = "SELECT i.skill_name, i.invoked_at, i.completed, i.duration_seconds, i.workflow_phase, i.workflow_step_id, i.error_type, i.session_id, s.source, c.pipeline_name, c.build_number, c.stage FROM skill_invocation i JOIN skill_sessions s USING (session_id) LEFT JOIN ci_pipeline_context c ON c.invocation_id = i.id WHERE i.workflow_step_id LIKE 'junit:%' ORDER BY i.workflow_step_id, i.session_id";
+    const rows = async (run: Promise<Run>) => {
+      const answered = await run;
+      assert.equal(answered.code, 0, answered.err);
+      return JSON.parse(answered.out) as Record<string, unknown>[];
+    };
+    const [throughHost, opened] = [await rows(viaHost(hostedDb, ['sql', query])), await rows(local(localDb, ['sql', query]))];
+    assert.deepEqual(throughHost, opened, 'the same runs, sessions and pipeline contexts whichever recorded them');
+    assert.deepEqual([...new Set(throughHost.map((r) => `${r.source}:${r.pipeline_name ?? '-'}`))].sort(), ['ci:web', 'junit:-']);
+  });
+
   test('track through the host refuses what track refuses without it, and writes nothing then', async () => {
     const db = await seededStore('track-refused');
     const expected = await local(db, ['track', '--skill', 'x', '--session', 'no-such-session']);

@@ -1,10 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CI_SOURCE, CI_STAGES, formatPipelineReport, parseStage, pipelineReport, stageRecord, trackPipelineStages, type CiStage, type PipelineContext, type StageRun } from '../../core/integrations/cicd';
 import { CRACKERJACK_PHASES, CRACKERJACK_SOURCE, crackerjackInvocation, trackCrackerjackPhase } from '../../core/integrations/crackerjack';
-import { importJUnitFiles } from '../../core/integrations/junitImport';
+import { importJUnitFiles, readJUnitReports, type JUnitFileResult } from '../../core/integrations/junitImport';
 import { resolveUserId } from '../../core/tracking/identity';
 import type { CliContext } from '../context';
-import { recordViaHost } from '../hostedRecording';
+import { importViaHost, recordViaHost } from '../hostedRecording';
 import { formatPush, pushFromCli } from './team';
 import type { SkillStore } from '../../core/store/store';
 import { numberOption } from '../options';
@@ -111,15 +111,21 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
       command.error('error: --pipeline and --build go together (both link the suites to a pipeline build)', { exitCode: 2, code: 'session-buddy.usage' });
     }
     const context = opts.pipeline !== undefined && opts.build !== undefined ? pipelineContext(opts as PipelineContext) : undefined;
-    const { recorded: results, pushed } = await recordThenPush(ctx, opts, (store) => importJUnitFiles(store, resolveUserId(), files, { skill: opts.skill, stage: parseStage(opts.stage), context }));
-    if (pushed) io.err(pushed);
-    if (opts.json) {
-      io.out(ctx.json({ files: results }));
+    const options = { skill: opts.skill, stage: parseStage(opts.stage), context };
+    const userId = resolveUserId();
+    const print = (results: JUnitFileResult[]) => {
+      if (opts.json) io.out(ctx.json({ files: results }));
+      else for (const r of results) io.out(`${r.file}: ${r.dialect} report, ${plural(r.suites, 'suite')} as ${r.skill}: ${r.added} recorded (${r.failed} failed), ${r.skipped} already recorded\n`);
+    };
+    // A push needs the store; without one, the suites are recorded through the host when it is on.
+    const hosted = !opts.team && ctx.hostWanted() ? await importViaHost(ctx, userId, readJUnitReports(files, options)) : undefined;
+    if (hosted) {
+      print(hosted);
       return;
     }
-    for (const r of results) {
-      io.out(`${r.file}: ${r.dialect} report, ${plural(r.suites, 'suite')} as ${r.skill}: ${r.added} recorded (${r.failed} failed), ${r.skipped} already recorded\n`);
-    }
+    const { recorded: results, pushed } = await recordThenPush(ctx, opts, (store) => importJUnitFiles(store, userId, files, options));
+    if (pushed) io.err(pushed);
+    print(results);
   });
 
   ci.command('report')

@@ -4,8 +4,8 @@ import { QueryTimeoutError, runQueryInWorker } from '../store/queryRunner';
 import { isCanonical } from '../time';
 import type { ToolResult } from '../tools/tool';
 import { storeSessions } from '../tracking/sessionLookup';
-import type { HostErrorKind, HostRequest, RecordingContext } from './protocol';
-import { NotFoundError, readMetrics, type MetricsAnswer } from './reads';
+import { MAX_STEPS_PER_REQUEST, type HostErrorKind, type HostRequest, type RecordingContext } from './protocol';
+import { NotFoundError, readMetrics, recordedSteps, type MetricsAnswer } from './reads';
 import type { OpenedStore } from './storeHost';
 
 /** A request the host answers with an error: `usage` when the caller asked wrongly, `failed` when it could not be done. */
@@ -59,6 +59,8 @@ export async function handleRequest(opened: OpenedStore, request: HostRequest, g
       return sql(opened, request.params, gone);
     case 'session':
       return session(opened, request.params);
+    case 'recordedSteps':
+      return steps(opened, request.params);
     default:
       throw usage(`${request.method} is not answered here`);
   }
@@ -104,6 +106,17 @@ function session(opened: OpenedStore, params: Record<string, unknown>): Recordin
     latestStamp: opened.store.latestStamp,
     readOnlyReason: opened.store.readOnlyReason ?? null,
   };
+}
+
+/** Which of the steps already have a run in the session, for a process about to record them (an import run again records none twice). */
+function steps(opened: OpenedStore, params: Record<string, unknown>): string[] {
+  const sessionId = requiredName(params, 'sessionId');
+  const stepIds = params.stepIds;
+  if (!Array.isArray(stepIds) || stepIds.length > MAX_STEPS_PER_REQUEST || !stepIds.every((s) => typeof s === 'string' && s.length > 0 && s.length <= MAX_NAME_LENGTH)) {
+    throw usage(`stepIds must be a list of at most ${MAX_STEPS_PER_REQUEST} non-empty strings of at most ${MAX_NAME_LENGTH} characters`);
+  }
+  opened.store.pullEvents();
+  return recordedSteps(opened.store.db, sessionId, stepIds as string[]);
 }
 
 /**

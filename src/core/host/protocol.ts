@@ -9,14 +9,17 @@ import type { SessionAnswer } from '../tracking/sessionLookup';
  */
 
 /** Raised with every change to the messages below. */
-export const HOST_PROTOCOL = 3;
+export const HOST_PROTOCOL = 4;
 /** The oldest client this host still answers (older clients open the store themselves). */
 export const MIN_CLIENT_PROTOCOL = 1;
+
+/** Steps one `recordedSteps` request may ask about (clients ask in batches): their ids fit a request line many times over. */
+export const MAX_STEPS_PER_REQUEST = 10_000;
 
 /** Longest request line the host reads: far above any real request, low enough that a flood cannot fill memory. */
 export const MAX_REQUEST_LINE_BYTES = 1024 * 1024;
 
-export const HOST_METHODS = ['ping', 'metrics', 'today', 'tool', 'sql', 'session', 'retire'] as const;
+export const HOST_METHODS = ['ping', 'metrics', 'today', 'tool', 'sql', 'session', 'recordedSteps', 'retire'] as const;
 export type HostMethod = (typeof HOST_METHODS)[number];
 
 export interface HelloRequest {

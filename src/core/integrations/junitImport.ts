@@ -1,12 +1,17 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { one } from '../store/statements';
+import { recordedSteps } from '../host/reads';
+import type { StoreEvent } from '../store/events';
 import type { Store } from '../store/storeInterface';
+import type { InvocationInput } from '../tracking/runRecorder';
 import { SkillTracker } from '../tracking/tracker';
 import { requireName } from '../validation';
-import { STAGE_PHASES, buildSessionId, checkContext, parseStage, trackPipelineStages, type CiStage, type PipelineContext, type StageRun } from './cicd';
+import { CI_SOURCE, STAGE_PHASES, buildSessionId, checkContext, parseStage, stageRecord, trackPipelineStages, type CiStage, type PipelineContext, type StageRun } from './cicd';
 import { DIALECT_SKILLS, parseJUnit, type JUnitDialect, type JUnitSuite } from './junit';
 import { ensureSession } from './sessions';
+
+/** The source of the session a report without a pipeline build is recorded in. */
+export const JUNIT_SOURCE = 'junit';
 
 /** Reports larger than this are refused rather than parsed into memory. */
 export const MAX_REPORT_BYTES = 64 * 1024 * 1024;
@@ -31,18 +36,38 @@ export interface JUnitFileResult {
   failed: number;
 }
 
+/** One report read and turned into stage runs, before anything is recorded. */
+export interface JUnitReportRuns {
+  file: string;
+  dialect: JUnitDialect;
+  skill: string;
+  suites: number;
+  /** The session its suites are recorded in: the pipeline build's, or one per report. */
+  sessionId: string;
+  context?: PipelineContext;
+  runs: StageRun[];
+}
+
+/** What recording a run takes: its session (created with `source` when missing), the invocation, and the events that follow it. */
+export interface SuiteRecord {
+  sessionId: string;
+  source: string;
+  input: Omit<InvocationInput, 'sessionId'>;
+  follow?: (invocationId: number) => StoreEvent[];
+}
+
 /**
- * Records each test suite of JUnit XML reports as one invocation: completed when it has no
- * failure or error, with the suite's duration. The suite's identity (name, timestamp, host and a
- * digest of its content) is stored only as a hash (in workflow_step_id): a repeated import of the
- * same report is a no-op, and another report whose suite has the same name is another run.
+ * Reads JUnit XML reports into stage runs, one per test suite: completed when it has no failure or
+ * error, with the suite's duration. The suite's identity (name, timestamp, host and a digest of its
+ * content) is kept only as a hash (the run's workflow_step_id): importing the same report again
+ * finds its suites recorded, and another report whose suite has the same name is another run.
+ * Nothing is recorded here, so a bad file fails the import before anything is written.
  */
-export async function importJUnitFiles(store: Store, userId: string, files: string[], options: JUnitImportOptions = {}): Promise<JUnitFileResult[]> {
+export function readJUnitReports(files: string[], options: JUnitImportOptions = {}): JUnitReportRuns[] {
   const stage = parseStage(options.stage ?? 'test');
   const skillOverride = options.skill === undefined ? undefined : requireName('skill', options.skill);
   const context = options.context ? checkContext(options.context) : undefined;
-  const results: JUnitFileResult[] = [];
-  for (const file of files) {
+  return files.map((file) => {
     const xml = readReport(file);
     let report;
     try {
@@ -51,20 +76,55 @@ export async function importJUnitFiles(store: Store, userId: string, files: stri
       throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
     }
     const skill = skillOverride ?? DIALECT_SKILLS[report.dialect];
-    const finishedAt = fs.statSync(file).mtime;
     const sessionId = context ? buildSessionId(context) : `junit-${shortHash(xml)}`;
-    const runs = stageRuns(report.suites, skill, stage, finishedAt).filter((r) => !alreadyRecorded(store, sessionId, r.stepId!));
-    if (context) await trackPipelineStages(store, userId, context, runs);
-    else await trackStandalone(store, userId, sessionId, runs);
-    results.push({
-      file,
-      dialect: report.dialect,
-      skill,
-      suites: report.suites.length,
-      added: runs.length,
-      skipped: report.suites.length - runs.length,
-      failed: runs.filter((r) => !r.completed).length,
-    });
+    const runs = stageRuns(report.suites, skill, stage, fs.statSync(file).mtime);
+    return { file, dialect: report.dialect, skill, suites: report.suites.length, sessionId, ...(context ? { context } : {}), runs };
+  });
+}
+
+/** How a suite's run is recorded: as a stage of the pipeline build, or in the report's own session. */
+export function suiteRecord(report: JUnitReportRuns, run: StageRun): SuiteRecord {
+  if (report.context) {
+    const record = stageRecord(report.context, run);
+    return { sessionId: record.sessionId, source: CI_SOURCE, input: record.input, follow: (id) => [record.contextEvent(id)] };
+  }
+  return {
+    sessionId: report.sessionId,
+    source: JUNIT_SOURCE,
+    input: {
+      skillName: run.skill,
+      invokedAt: new Date(run.finishedAt!.getTime() - run.durationSeconds * 1000),
+      completed: run.completed,
+      durationSeconds: run.durationSeconds,
+      workflowPhase: STAGE_PHASES[run.stage],
+      workflowStepId: run.stepId,
+      errorType: run.errorType,
+    },
+  };
+}
+
+/** What an import of the report did, given the runs it recorded (the others were there already). */
+export function reportResult(report: JUnitReportRuns, added: readonly StageRun[]): JUnitFileResult {
+  return {
+    file: report.file,
+    dialect: report.dialect,
+    skill: report.skill,
+    suites: report.suites,
+    added: added.length,
+    skipped: report.suites - added.length,
+    failed: added.filter((r) => !r.completed).length,
+  };
+}
+
+/** Records each suite of the reports not recorded yet (see readJUnitReports). */
+export async function importJUnitFiles(store: Store, userId: string, files: string[], options: JUnitImportOptions = {}): Promise<JUnitFileResult[]> {
+  const results: JUnitFileResult[] = [];
+  for (const report of readJUnitReports(files, options)) {
+    const recorded = new Set(recordedSteps(store.db, report.sessionId, report.runs.map((r) => r.stepId!)));
+    const runs = report.runs.filter((r) => !recorded.has(r.stepId!));
+    if (report.context) await trackPipelineStages(store, userId, report.context, runs);
+    else await trackStandalone(store, userId, report, runs);
+    results.push(reportResult(report, runs));
   }
   return results;
 }
@@ -108,24 +168,9 @@ function stageRuns(suites: JUnitSuite[], skill: string, stage: CiStage, fileTime
   });
 }
 
-function alreadyRecorded(store: Store, sessionId: string, stepId: string): boolean {
-  return one(store.db, 'SELECT 1 AS x FROM skill_invocation WHERE session_id = ? AND workflow_step_id = ? LIMIT 1', [sessionId, stepId]) !== undefined;
-}
-
-async function trackStandalone(store: Store, userId: string, sessionId: string, runs: StageRun[]): Promise<void> {
+async function trackStandalone(store: Store, userId: string, report: JUnitReportRuns, runs: StageRun[]): Promise<void> {
   if (runs.length === 0) return;
   const tracker = new SkillTracker(store, userId);
-  await ensureSession(store, tracker, sessionId, 'junit');
-  for (const run of runs) {
-    await tracker.trackInvocation({
-      sessionId,
-      skillName: run.skill,
-      invokedAt: new Date(run.finishedAt!.getTime() - run.durationSeconds * 1000),
-      completed: run.completed,
-      durationSeconds: run.durationSeconds,
-      workflowPhase: STAGE_PHASES[run.stage],
-      workflowStepId: run.stepId,
-      errorType: run.errorType,
-    });
-  }
+  await ensureSession(store, tracker, report.sessionId, JUNIT_SOURCE);
+  for (const run of runs) await tracker.trackInvocation({ ...suiteRecord(report, run).input, sessionId: report.sessionId });
 }
