@@ -4,7 +4,8 @@ import { CRACKERJACK_PHASES, CRACKERJACK_SOURCE, crackerjackInvocation, trackCra
 import { importJUnitFiles, readJUnitReports, type JUnitFileResult } from '../../core/integrations/junitImport';
 import { resolveUserId } from '../../core/tracking/identity';
 import type { CliContext } from '../context';
-import { importViaHost, recordViaHost } from '../hostedRecording';
+import { importViaHost } from '../hostedImport';
+import { recordViaHost } from '../hostedRecording';
 import { formatPush, pushFromCli } from './team';
 import type { SkillStore } from '../../core/store/store';
 import { numberOption } from '../options';

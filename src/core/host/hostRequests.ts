@@ -5,7 +5,7 @@ import { isCanonical } from '../time';
 import type { ToolResult } from '../tools/tool';
 import { storeSessions } from '../tracking/sessionLookup';
 import { MAX_STEPS_PER_REQUEST, type HostErrorKind, type HostRequest, type RecordingContext } from './protocol';
-import { NotFoundError, readMetrics, recordedSteps, type MetricsAnswer } from './reads';
+import { NotFoundError, readMetrics, type MetricsAnswer } from './reads';
 import type { OpenedStore } from './storeHost';
 
 /** A request the host answers with an error: `usage` when the caller asked wrongly, `failed` when it could not be done. */
@@ -109,12 +109,14 @@ function session(opened: OpenedStore, params: Record<string, unknown>): Recordin
 }
 
 /** Which of the steps already have a run in the session, for a process about to record them (an import run again records none twice). */
-function steps(opened: OpenedStore, params: Record<string, unknown>): string[] {
+async function steps(opened: OpenedStore, params: Record<string, unknown>): Promise<string[]> {
   const sessionId = requiredName(params, 'sessionId');
   const stepIds = params.stepIds;
   if (!Array.isArray(stepIds) || stepIds.length > MAX_STEPS_PER_REQUEST || !stepIds.every((s) => typeof s === 'string' && s.length > 0 && s.length <= MAX_NAME_LENGTH)) {
     throw usage(`stepIds must be a list of at most ${MAX_STEPS_PER_REQUEST} non-empty strings of at most ${MAX_NAME_LENGTH} characters`);
   }
+  // Loaded with the first import, as the tools are: a host started for track never reads the JUnit code.
+  const { recordedSteps } = await import('../integrations/junitImport');
   opened.store.pullEvents();
   return recordedSteps(opened.store.db, sessionId, stepIds as string[]);
 }

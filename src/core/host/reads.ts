@@ -36,11 +36,3 @@ export function readMetrics(store: Store, query: MetricsQuery): MetricsAnswer {
   if (!metrics) throw unknownSkill(query.skill);
   return { skill: metrics };
 }
-
-/** Which of the steps (workflow_step_id) already have a run in the session: a repeated import records none of them again. */
-export function recordedSteps(db: SqlDatabase, sessionId: string, stepIds: readonly string[]): string[] {
-  if (stepIds.length === 0) return [];
-  const wanted = new Set(stepIds);
-  const rows = db.exec('SELECT DISTINCT workflow_step_id FROM skill_invocation WHERE session_id = ? AND workflow_step_id IS NOT NULL', [sessionId])[0]?.values ?? [];
-  return rows.map((r) => String(r[0])).filter((step) => wanted.has(step));
-}

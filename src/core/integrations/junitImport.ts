@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { recordedSteps } from '../host/reads';
 import type { StoreEvent } from '../store/events';
+import type { SqlDatabase } from '../store/sqlDatabase';
 import type { Store } from '../store/storeInterface';
 import type { InvocationInput } from '../tracking/runRecorder';
 import { SkillTracker } from '../tracking/tracker';
@@ -173,4 +173,15 @@ async function trackStandalone(store: Store, userId: string, report: JUnitReport
   const tracker = new SkillTracker(store, userId);
   await ensureSession(store, tracker, report.sessionId, JUNIT_SOURCE);
   for (const run of runs) await tracker.trackInvocation({ ...suiteRecord(report, run).input, sessionId: report.sessionId });
+}
+
+/**
+ * Which of the steps (workflow_step_id) already have a run in the session: a repeated import records
+ * none of them again. The store host answers `recordedSteps` with it, so both paths decide alike.
+ */
+export function recordedSteps(db: SqlDatabase, sessionId: string, stepIds: readonly string[]): string[] {
+  if (stepIds.length === 0) return [];
+  const wanted = new Set(stepIds);
+  const rows = db.exec('SELECT DISTINCT workflow_step_id FROM skill_invocation WHERE session_id = ? AND workflow_step_id IS NOT NULL', [sessionId])[0]?.values ?? [];
+  return rows.map((r) => String(r[0])).filter((step) => wanted.has(step));
 }
