@@ -80,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
     new TrackSkillCommands(host, recorder, log),
     new MaintenanceCommands(host, recorder, settings, log, team),
     new AnalyticsCommands(host, log, (skill) => dashboard.show({ trendSkill: skill, reveal: 'trend-chart' })),
-    new AnalyticsScheduler(host, settings, log),
+    new AnalyticsScheduler(host, settings, log, context.asAbsolutePath('dist/store-host.js')),
     registerLanguageModelTools(context, host, { mayRecord: () => isTracking(settings.current, 'api'), log }),
     new RealtimeHostService(context, host, settings, log),
     new AgentTelemetryHost(context, host, settings, recognition, log),

@@ -3,18 +3,16 @@
  * analytics with their statistics libraries), in one module that StoreHost loads with a dynamic
  * import after activation. The bundle evaluates it only then, so activation does not pay for it.
  */
-export { analyzeAbTest, assignUser, completeDueAbTests, createAbTest, listAbTests, recordAbOutcome, stopAbTest } from '../core/analytics/abTesting';
+export { analyzeAbTest, assignUser, createAbTest, listAbTests, recordAbOutcome, stopAbTest } from '../core/analytics/abTesting';
 export { AnalyticsJobRunner } from '../core/analytics/analyticsJobRunner';
+export { BackgroundJobs } from '../core/analytics/backgroundJobs';
 export { detectAnomalies } from '../core/analytics/anomalies';
-export { PredictorRefusal, PredictorService } from '../core/analytics/predictor';
+export { PredictorRefusal } from '../core/analytics/predictor';
 export { exportProfile, importProfiles } from '../core/analytics/profiles';
-export { refreshMetricsCache } from '../core/analytics/realtimeMetrics';
-export { SkillChangeTracker } from '../core/analytics/skillChangeTracker';
 export { initializeTaxonomy } from '../core/analytics/taxonomy';
 export { backfillTimeSeries } from '../core/analytics/timeSeries';
 export { getSkillTrend, TREND_METRICS } from '../core/analytics/trend';
 export { STRATEGY_BY_GROUP } from '../core/recommend/strategy';
-export { applyRetention } from '../core/analytics/retention';
 export { alertSummary, alertsToShow, openAlerts, rememberShown } from '../core/dashboard/alerts';
 export { topSkillsCsv } from '../core/dashboard/csv';
 export { getDashboardData, hasRecordedRuns, isDemoStore } from '../core/dashboard/dashboardData';
@@ -26,6 +24,7 @@ export { getRecommendations } from '../core/recommend/engine';
 export { accuracySentence, getRecommendationList, howToRun } from '../core/recommend/recommendationList';
 export { learnedFor } from '../core/recommend/learnedRecommendations';
 export { JobLease } from '../core/store/jobLease';
+export { JobsDelegation } from '../core/host/jobsDelegation';
 export { SkillStore } from '../core/store/store';
 export { resolveUserId } from '../core/tracking/identity';
 export { projectHashOf } from '../core/tracking/project';

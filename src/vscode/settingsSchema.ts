@@ -21,6 +21,7 @@ export const SETTING_DEFAULTS = {
   dayBoundary: 'local',
   'alerts.notify': true,
   retentionDays: 365,
+  'storeHost.enabled': false,
   'realtime.enabled': false,
   'realtime.host': '127.0.0.1',
   'realtime.port': 8765,
@@ -77,6 +78,8 @@ export interface Settings {
   sessionIdleMinutes: number;
   statusBarEnabled: boolean;
   retentionDays: number;
+  /** Hand the background jobs to the store host (one process per machine) instead of running them in a window. */
+  storeHostEnabled: boolean;
   /** Whether "today" and the dashboard's days are the user's local days or UTC days. */
   dayBoundary: DayBoundary;
   /** Say once when a skill starts failing or slowing down (alerts.ts). */
@@ -114,6 +117,7 @@ export function parseSettings(read: ReadSetting): Settings {
     sessionIdleMinutes: Math.max(1, num('sessionIdleMinutes')),
     statusBarEnabled: bool('statusBar.enabled'),
     retentionDays: Math.max(1, Math.round(num('retentionDays'))),
+    storeHostEnabled: bool('storeHost.enabled'),
     dayBoundary: read('dayBoundary') === 'utc' ? 'utc' : 'local',
     notifyAlerts: bool('alerts.notify'),
     realtime: {

@@ -8,6 +8,10 @@ import type { TodaySummary } from '../../src/core/dashboard/today';
 import { dayOf, type CalendarDay } from '../../src/core/days';
 import { connectToHost, HostRequestFailedError, type HostConnection } from '../../src/core/host/hostClient';
 import { hostPaths } from '../../src/core/host/hostPaths';
+import { JobsDelegation } from '../../src/core/host/jobsDelegation';
+import { JobLease } from '../../src/core/store/jobLease';
+import { SkillStore } from '../../src/core/store/store';
+import { SkillTracker } from '../../src/core/tracking/tracker';
 import { generateToken, readTokenFile, writeTokenFile } from '../../src/core/realtime/token';
 import { fileEngineProblem } from '../../src/core/store/nodeSqlite';
 import { storePaths } from '../../src/core/store/paths';
@@ -225,6 +229,83 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     const listed = (run: Run) => (JSON.parse(run.out) as { recommendations: { skill_name: string; section: string }[] }).recommendations;
     assert.deepEqual(listed(answered), listed(expected));
     assert.ok(listed(answered).some((r) => r.section === 'up-next' && r.skill_name === 'pytest-run'), 'the skills of the history are up next');
+  });
+
+  test('windows hand their background jobs to the host: it runs them under the job lease while one is connected, and lets the lease go when the last leaves', { timeout: 90_000 }, async () => {
+    const db = await seededStore('jobs');
+    // Baselines are written by the hourly job only, computed in the host's analytics worker.
+    const baselines = async () => JSON.parse((await local(db, ['sql', 'SELECT count(*) AS n FROM skill_community_baselines'])).out)[0].n as number;
+    assert.equal(await baselines(), 0, 'no job has run yet');
+    started.add(db);
+    const lines: string[] = [];
+    const unavailable: string[] = [];
+    const windows = [0, 1].map((i) => new JobsDelegation({
+      db,
+      hostScript: HOST,
+      settings: () => ({ trackingEnabled: true, retentionDays: 30 + i }),
+      onUnavailable: (reason) => unavailable.push(reason),
+      log: (line) => lines.push(line),
+    }).start());
+    const lease = new JobLease(db, storePaths(db).jobsLock);
+    try {
+      await until('a window to see the host take the jobs', () => lines.some((l) => /runs the background jobs/.test(l)), 30_000);
+      // The first job runs at most 15 s after the host took them, under the lease.
+      let taken = false;
+      const deadline = Date.now() + 40_000;
+      while (!taken && Date.now() < deadline) {
+        taken = !(await lease.tryAcquire());
+        if (!taken) await lease.dispose();
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      assert.ok(taken, 'the host holds the job lease');
+      assert.match(fs.readFileSync(hostPaths(db).log, 'utf8'), /running the background analytics/);
+      const deadlineRows = Date.now() + 30_000;
+      while ((await baselines()) === 0 && Date.now() < deadlineRows) await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(await baselines(), 2, 'the baselines of both skills were written by the host');
+      assert.deepEqual(unavailable, []);
+      assert.equal(hostPids(db).length, 1, 'both windows use one host');
+      windows[0].dispose();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(await lease.tryAcquire(), false, 'the jobs run on while a window that asked for them is connected');
+      windows[1].dispose();
+      await until('the host to let the lease go', () => !fs.existsSync(storePaths(db).jobsLock), 15_000);
+      assert.equal(await lease.tryAcquire(), true, 'the lease is free for a window once no one hands the jobs to the host');
+    } finally {
+      for (const w of windows) w.dispose();
+      await lease.dispose();
+    }
+  });
+
+  test('runJobs refuses settings it cannot use, with a usage error', async () => {
+    const db = await seededStore('jobs-refused');
+    const conn = await connect(db);
+    try {
+      for (const params of [{}, { trackingEnabled: 'yes', retentionDays: 30 }, { trackingEnabled: true, retentionDays: 0 }, { trackingEnabled: true, retentionDays: 1.5 }]) {
+        await assert.rejects(conn.request('runJobs', params), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /trackingEnabled|retentionDays/.test(err.message));
+      }
+    } finally {
+      conn.close();
+    }
+  });
+
+  test('a window of the sql.js design beside a host that keeps the file neither waits for the lock nor warns, and its runs reach the file', { skip: ENGINE === 'sql.js' ? 'the host keeps the file only on node:sqlite' : undefined }, async () => {
+    const db = await seededStore('beside');
+    const conn = await connect(db);
+    const messages: string[] = [];
+    const window = await SkillStore.open({ path: db, mode: 'work', pollMs: 0, onMessage: (m) => messages.push(m) });
+    try {
+      const tracker = new SkillTracker(window, 'someone');
+      await tracker.trackInvocation({ sessionId: await tracker.createSession(), skillName: 'beside-run', completed: true });
+      const before = performance.now();
+      assert.equal(await window.snapshotNow(), undefined, 'the host rebuilds the file, not this window');
+      assert.ok(performance.now() - before < 1000, 'the snapshot did not wait for the host\'s lock');
+      const rows = (await conn.request('sql', { query: "SELECT count(*) AS n FROM skill_invocation WHERE skill_name = 'beside-run'", timeoutMs: 10_000 })) as { n: number }[];
+      assert.deepEqual(rows, [{ n: 1 }]);
+    } finally {
+      await window.close();
+      conn.close();
+    }
+    assert.deepEqual(messages, []);
   });
 
   test('clients that find no host at the same moment end up with one host', async () => {

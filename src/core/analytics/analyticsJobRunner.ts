@@ -14,12 +14,18 @@ import { PredictorRefusal } from './predictor';
 export class AnalyticsJobRunner {
   private readonly jobs: WorkerJobs<AnalyticsWorkerJob, AnalyticsJobResult>;
 
-  constructor(workerFile: string = path.join(__dirname, 'analytics-worker.js'), private readonly migrationsDir?: string) {
+  /**
+   * `engine` 'file': the caller is the store host on node:sqlite, whose file holds the data; the
+   * worker then reads the file rather than building a sql.js replica of it.
+   */
+  constructor(workerFile: string = path.join(__dirname, 'analytics-worker.js'), private readonly migrationsDir?: string, private readonly engine?: 'file') {
     this.jobs = new WorkerJobs(workerFile, 'analytics', (name, message) => (name === 'PredictorRefusal' ? new PredictorRefusal(message) : new Error(message)));
   }
 
   async run<K extends AnalyticsJob['kind']>(store: Store, job: Extract<AnalyticsJob, { kind: K }>): Promise<Extract<AnalyticsJobResult, { kind: K }>> {
-    const result = await this.jobs.run({ dbPath: store.paths.db, migrationsDir: this.migrationsDir, job });
+    // The file then holds every run recorded so far, the other processes' too.
+    if (this.engine === 'file') store.pullEvents();
+    const result = await this.jobs.run({ dbPath: store.paths.db, migrationsDir: this.migrationsDir, ...(this.engine ? { engine: this.engine } : {}), job });
     if (result.events.length) await store.commit(result.events);
     return result as Extract<AnalyticsJobResult, { kind: K }>;
   }

@@ -34,7 +34,7 @@ export type AnalyticsJobResult =
   | { kind: 'changes'; events: StoreEvent[]; summary: ChangesSummary };
 
 /** Runs a job on `replica`, collecting what it would commit instead of committing it. */
-export async function computeAnalyticsJob(replica: Store, job: AnalyticsJob): Promise<AnalyticsJobResult> {
+export async function computeAnalyticsJob(replica: Pick<Store, 'db' | 'paths'>, job: AnalyticsJob): Promise<AnalyticsJobResult> {
   const events: StoreEvent[] = [];
   const collector = { db: replica.db, paths: replica.paths, commit: async (batch: StoreEvent[]) => void appendAll(events, batch) };
   if (job.kind === 'dependencies') return { kind: job.kind, events, summary: await updateSkillDependencies(collector, { minCoOccurrence: job.minCoOccurrence }) };

@@ -71,6 +71,9 @@ export class HostConnection {
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
   private readonly splitter = new LineSplitter(MAX_ANSWER_LINE_BYTES);
   private closedReason: string | undefined;
+  private resolveClosed: (reason: string) => void = () => undefined;
+  /** Resolves with why, once the connection has ended (closed here, by the host, or failed). */
+  readonly closed = new Promise<string>((resolve) => (this.resolveClosed = resolve));
 
   constructor(private readonly socket: net.Socket, readonly hello: HelloAnswer) {
     socket.on('data', (chunk: string) => this.receive(chunk));
@@ -110,6 +113,7 @@ export class HostConnection {
 
   private fail(reason: string): void {
     this.closedReason ??= reason;
+    this.resolveClosed(this.closedReason);
     for (const waiting of this.pending.values()) waiting.reject(new HostGoneError(reason));
     this.pending.clear();
   }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { storePaths } from '../store/paths';
 
 /** Where one store's host listens, logs and holds its election. */
 export interface HostPaths {
@@ -37,7 +38,7 @@ function storeHash(db: string): string {
  */
 export function hostPaths(db: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): HostPaths {
   const resolved = path.resolve(db);
-  const common = { log: `${resolved}.host.log`, election: `${resolved}.host.election`, pidFile: `${resolved}.host.pid` };
+  const common = { log: `${resolved}.host.log`, election: `${resolved}.host.election`, pidFile: storePaths(resolved).hostPid };
   if (platform === 'win32') return { ...common, socket: `\\\\.\\pipe\\session-buddy-${storeHash(resolved)}` };
   const beside = `${resolved}.host.sock`;
   if (Buffer.byteLength(beside) <= SOCKET_PATH_MAX_BYTES) return { ...common, socket: beside };

@@ -8,6 +8,7 @@ import { fileEngineProblem } from '../store/nodeSqlite';
 import { storePaths } from '../store/paths';
 import { SkillStore } from '../store/store';
 import type { Store } from '../store/storeInterface';
+import { HostJobs, parseJobsRequest } from './hostJobs';
 import { ensureRuntimeDir, hostPaths, socketAnswers, type HostPaths } from './hostPaths';
 import { handleRequest, HostRequestError } from './hostRequests';
 import {
@@ -188,6 +189,7 @@ class StoreHost {
   private idleTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly server: net.Server;
+  private jobs: HostJobs | undefined;
 
   constructor(listening: ListeningSocket, private readonly paths: HostPaths, readonly options: StoreHostOptions) {
     this.server = listening.server;
@@ -224,6 +226,18 @@ class StoreHost {
     return this.opened;
   }
 
+  /** The background jobs the clients hand to the host (created with the first `runJobs`). */
+  async backgroundJobs(): Promise<HostJobs> {
+    const opened = await this.opened;
+    this.jobs ??= new HostJobs(opened, this.options.log, this.options.migrationsDir);
+    return this.jobs;
+  }
+
+  /** A client that asked for the jobs is gone. */
+  left(connection: object): void {
+    this.jobs?.forget(connection);
+  }
+
   /** Stops accepting, lets requests in flight finish (a little while), closes the store and removes the socket. */
   async stop(reason: string, failed = false): Promise<void> {
     if (this.stopping) return;
@@ -234,6 +248,7 @@ class StoreHost {
     await withTimeout(Promise.all([...this.connections].map((c) => c.drained())), DRAIN_MS);
     for (const connection of this.connections) connection.close();
     await closed;
+    this.jobs?.stop();
     this.removeOwnSocket();
     const opened = await this.opened.catch(() => undefined);
     await opened?.store.close().catch((err: Error) => this.options.log(`closing the store failed: ${err.message}`));
@@ -251,6 +266,7 @@ class StoreHost {
     this.connections.add(connection);
     socket.once('close', () => {
       this.connections.delete(connection);
+      this.left(connection);
       if (this.connections.size === 0) this.armIdle();
     });
   }
@@ -350,7 +366,9 @@ class HostConnection {
     }
     const response: HostResponse = { id: request.id };
     try {
-      response.result = await handleRequest(await this.host.store(), request, this.gone);
+      response.result = request.method === 'runJobs'
+        ? await (await this.host.backgroundJobs()).ask(this, parseJobsRequest(request.params))
+        : await handleRequest(await this.host.store(), request, this.gone);
     } catch (err) {
       const kind = err instanceof HostRequestError ? err.kind : 'failed';
       response.error = { message: (err as Error).message, kind };

@@ -109,6 +109,8 @@ export interface StorePaths {
   salt: string;
   /** Which file the SQLite write-ahead log beside the database belongs to (fileStore.ts). */
   walOwner: string;
+  /** The pid of the store host while it keeps the file itself (file-backed, host/storeHost.ts). */
+  hostPid: string;
 }
 
 export function storePaths(db: string): StorePaths {
@@ -124,6 +126,7 @@ export function storePaths(db: string): StorePaths {
     jobsLock: `${resolved}.jobs.lock`,
     salt: `${resolved}.salt`,
     walOwner: `${resolved}.wal-owner`,
+    hostPid: `${resolved}.host.pid`,
   };
 }
 

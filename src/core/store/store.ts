@@ -1,9 +1,10 @@
+import fs from 'node:fs';
 import type { Database } from 'sql.js';
 import { compact, damageNotice, describeProblem, hasSchema, loadSnapshot, withSnapshotLock, type SnapshotReport } from './compactor';
 import { databaseKind, ForeignDatabaseError } from './databaseKind';
 import { checkEvents, type LoggedEvent } from './eventSchema';
 import { applyEvents, refreshPendingBuckets, type StoreEvent } from './events';
-import type { LogProblem } from './eventLog';
+import { processIsAlive, type LogProblem } from './eventLog';
 import { MigrationManager, NewerDatabaseError } from './migrations';
 import { checkStoreLocation, resolveDatabasePath, storePaths, type StorePaths } from './paths';
 import { rebuildAfterPurge, replayLog } from './replay';
@@ -371,6 +372,10 @@ export class SkillStore implements Store {
   private async runCompaction(final = false, job: Omit<CompactionJob, 'migrationsDir'> = {}): Promise<SnapshotReport | undefined> {
     if (this.compacting) await this.compacting;
     if (this.closed && !final) return undefined;
+    if (!job.repairLog && fileKeptByHost(this.paths)) {
+      this.firstUnsnapshottedAt = 0;
+      return undefined;
+    }
     const runner = this.options.compactionRunner ?? inlineCompaction;
     const startedAt = Date.now();
     if (this.purgeSnapshotDue) job = { ...job, segmentGraceMs: 0 };
@@ -413,6 +418,21 @@ export class SkillStore implements Store {
   private emitChange(): void {
     this.listeners.emitChange();
   }
+}
+
+/**
+ * Whether a store host keeps the file itself (file-backed): it holds the snapshot lock for as long as
+ * it runs and applies every process's log to the file, this one's included, so a snapshot here
+ * would only wait for the lock and give up. A host that died leaves its pid behind, no longer alive.
+ */
+function fileKeptByHost(paths: StorePaths): boolean {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(paths.hostPid, 'utf8').trim());
+  } catch {
+    return false;
+  }
+  return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && processIsAlive(pid);
 }
 
 /**
