@@ -11,7 +11,11 @@
 // segment, the store not loaded) and opening the store itself; the round trips over the socket of a
 // `metrics` request, the status bar's `today` and the sidebar's list (`tool get_recommendations`),
 // on the store as its background jobs leave it; the host's RSS and peak RSS from /proc (Linux).
-// Prints tables, writes bench/results/memory.json.
+// Then (`--part window` for only that) a window of today's design (sql.js, on this Node) that hands
+// its background jobs to the store host (sessionBuddy.storeHost.enabled, the product's JobsDelegation
+// and dist/store-host.js on the node:sqlite runtime), on a store no job has run on yet: the window's
+// RSS growth and peak until the host has written the baselines and trained the predictor, and the
+// host's RSS and peak. Prints tables, writes bench/results/memory.json.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,6 +33,7 @@ import type { Store } from '../src/core/store/storeInterface';
 import { SkillTracker } from '../src/core/tracking/tracker';
 import { dayOf } from '../src/core/days';
 import { connectToHost } from '../src/core/host/hostClient';
+import { JobsDelegation } from '../src/core/host/jobsDelegation';
 import { buildProductCli, MIGRATIONS, mib, percentile, PRODUCT_CLI, printTable, ROOT, round, writeResult } from './common';
 import { seedStore, SKILLS } from './seed';
 
@@ -269,7 +274,103 @@ async function hostRow(node: string, seeded: string, invocations: number): Promi
   }
 }
 
+interface WindowFigures {
+  invocations: number;
+  host_engine: string;
+  window_rss_growth_open_mib: number;
+  window_rss_growth_after_jobs_mib: number;
+  window_rss_growth_peak_mib: number;
+  host_jobs_s: number;
+  host_rss_mib: number;
+  host_peak_rss_mib: number;
+  predictor_trained: string;
+}
+
+/** Longest the host may take over the jobs at 1M runs before the bench gives up on it. */
+const HOST_JOBS_TIMEOUT_MS = 10 * 60_000;
+
+function newestBaseline(store: Store): string {
+  const [row] = store.db.exec('SELECT COALESCE(MAX(last_updated), \'\') FROM skill_community_baselines');
+  return String(row?.values[0]?.[0] ?? '');
+}
+
+/** In this (fresh) process: a window's store, its jobs handed to a host started on `hostNode`. */
+async function windowChild(file: string, invocations: number, hostNode: string): Promise<WindowFigures> {
+  const bare = rss();
+  const store = await SkillStore.open({ path: file, pollMs: 1000, migrationsDir: MIGRATIONS });
+  const afterOpen = rss();
+  const predictor = store.paths.predictor;
+  let host: { pid: number; engine: string } | undefined;
+  let unavailable: string | undefined;
+  const started = performance.now();
+  const delegation = new JobsDelegation({
+    db: file,
+    hostScript: path.join(ROOT, 'dist', 'store-host.js'),
+    execPath: hostNode,
+    settings: () => ({ trackingEnabled: true, retentionDays: 36_500 }),
+    onUnavailable: (reason) => (unavailable = reason),
+    log: (line) => {
+      const m = /pid (\d+), ([^)]+)\)/.exec(line);
+      if (m) host = { pid: Number(m[1]), engine: m[2] };
+    },
+  }).start();
+  try {
+    const done = () => newestBaseline(store) !== '' && fs.existsSync(predictor);
+    while (!done()) {
+      if (unavailable) throw new Error(`the host cannot run the jobs: ${unavailable}`);
+      if (performance.now() - started > HOST_JOBS_TIMEOUT_MS) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const jobsS = (performance.now() - started) / 1000;
+    if (!host) throw new Error('the host never took the jobs');
+    const hostMemory = rssOf(host.pid);
+    return {
+      invocations,
+      host_engine: host.engine,
+      window_rss_growth_open_mib: mib(afterOpen - bare),
+      window_rss_growth_after_jobs_mib: mib(rss() - bare),
+      window_rss_growth_peak_mib: round(process.resourceUsage().maxRSS / 1024 - bare / 1048576, 1),
+      host_jobs_s: round(jobsS, 1),
+      host_rss_mib: hostMemory.rss,
+      host_peak_rss_mib: hostMemory.peak,
+      predictor_trained: fs.existsSync(predictor) ? 'yes' : 'refused or not yet',
+    };
+  } finally {
+    delegation.dispose();
+    await store.close({ snapshot: false });
+    if (host) await stopProcess(host.pid);
+  }
+}
+
+/** Stops the host now rather than at its idle time: the store's folder is removed next. */
+async function stopProcess(pid: number): Promise<void> {
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (fs.existsSync(`/proc/${pid}`) && !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function runWindow(seeded: string, invocations: number): WindowFigures {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-memory-window-'));
+  try {
+    const file = path.join(dir, 'skills.db');
+    fs.copyFileSync(seeded, file);
+    const hostNode = process.env.SESSION_BUDDY_SQLITE_NODE ?? process.execPath;
+    const result = spawnSync(process.execPath, [__filename, 'window', file, String(invocations), hostNode], { encoding: 'utf8', maxBuffer: 1 << 24, env: process.env });
+    if (result.status !== 0) throw new Error(`window at ${invocations}: ${result.stderr}`);
+    return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as WindowFigures;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'window') {
+    const figures = await windowChild(process.argv[3], Number(process.argv[4]), process.argv[5]);
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+    return;
+  }
   if (process.argv[2] === 'jobs') {
     const store = await open('file', process.argv[3]);
     await runJobs(store);
@@ -282,23 +383,28 @@ async function main(): Promise<void> {
     return;
   }
   const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100000,1000000' }, part: { type: 'string', default: 'all' } } });
-  if (!['all', 'engines', 'host'].includes(values.part)) throw new Error(`--part must be all, engines or host, not ${values.part}`);
+  if (!['all', 'engines', 'host', 'window'].includes(values.part)) throw new Error(`--part must be all, engines, host or window, not ${values.part}`);
   const sizes = values.sizes.split(',').map(Number);
   const rows: Figures[] = [];
   const hostRows: HostFigures[] = [];
+  const windowRows: WindowFigures[] = [];
   if (values.part !== 'engines') buildProductCli();
   for (const invocations of sizes) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-memory-seed-'));
     try {
       const seeded = path.join(dir, 'skills.db');
       await seedStore(seeded, { invocations, migrationsDir: MIGRATIONS });
-      for (const engine of values.part === 'host' ? [] : (['sqljs', 'file'] as const)) {
+      for (const engine of values.part === 'all' || values.part === 'engines' ? (['sqljs', 'file'] as const) : []) {
         const figures = runChild(engine, seeded, invocations);
         rows.push(figures);
         console.error(`${engine} at ${invocations}: done`);
       }
-      if (values.part !== 'engines') runJobsOn(seeded);
-      for (const node of values.part === 'engines' ? [] : [process.env.SESSION_BUDDY_SQLITE_NODE ?? process.execPath, process.execPath]) {
+      if (values.part === 'all' || values.part === 'window') {
+        windowRows.push(runWindow(seeded, invocations));
+        console.error(`window with its jobs in the host at ${invocations}: done`);
+      }
+      if (values.part === 'all' || values.part === 'host') runJobsOn(seeded);
+      for (const node of values.part === 'all' || values.part === 'host' ? [process.env.SESSION_BUDDY_SQLITE_NODE ?? process.execPath, process.execPath] : []) {
         hostRows.push(await hostRow(node, seeded, invocations));
         console.error(`host on ${node} at ${invocations}: done`);
       }
@@ -308,8 +414,9 @@ async function main(): Promise<void> {
   }
   if (rows.length) printTable(rows.map((r) => ({ ...r })));
   if (hostRows.length) printTable(hostRows.map((r) => ({ ...r })));
-  const goals = { throughput_events_per_s: '>= 20000', caller_ms_p99: '<= 0.2', host_rss_mib: '<= 150 at 1M', cli_metrics_via_host_ms_p50: '<= 300 at 1M', request_ms_p99: '<= 5', today_ms_p99: '<= 5', recommendations_ms_p99: '<= 5' };
-  console.log(`written ${writeResult('memory', { measured_at: new Date().toISOString(), node_file_engine: process.env.SESSION_BUDDY_SQLITE_NODE ?? process.execPath, goals, rows, host: hostRows })}`);
+  if (windowRows.length) printTable(windowRows.map((r) => ({ ...r })));
+  const goals = { throughput_events_per_s: '>= 20000', caller_ms_p99: '<= 0.2', host_rss_mib: '<= 150 at 1M', cli_metrics_via_host_ms_p50: '<= 300 at 1M', request_ms_p99: '<= 5', today_ms_p99: '<= 5', recommendations_ms_p99: '<= 5', window_rss_growth_peak_mib: '<= 60', host_peak_rss_mib: '<= 300 at 1M' };
+  console.log(`written ${writeResult('memory', { measured_at: new Date().toISOString(), node_file_engine: process.env.SESSION_BUDDY_SQLITE_NODE ?? process.execPath, goals, rows, host: hostRows, window: windowRows })}`);
 }
 
 main().catch((err) => {

@@ -9,7 +9,8 @@ import {
   FEATURE_NAMES,
   encode,
   encodedWidth,
-  extractSamples,
+  countSamples,
+  forEachSample,
   featureColumns,
   featuresAt,
   fitEncoder,
@@ -19,7 +20,7 @@ import {
   type ResolvedContext,
   type Sample,
 } from './predictorFeatures';
-import { sampleInOrder, seededRandom, shuffled, type Random } from './seededRandom';
+import { chosenPositions, seededRandom, shuffled, type Random } from './seededRandom';
 import { plural } from '../../shared/words';
 
 export type { FeatureName, PredictionContext } from './predictorFeatures';
@@ -134,19 +135,33 @@ export async function trainPredictor(store: Pick<Store, 'db' | 'paths'>, options
   const progress = options.onProgress ?? (() => undefined);
   const now = options.now ?? new Date();
   progress({ stage: 'reading', done: 0, total: 1 });
-  const samples = extractSamples(store.db, new Date(now.getTime() - days * 86_400_000).toISOString(), now.toISOString());
+  const from = new Date(now.getTime() - days * 86_400_000).toISOString();
+  const until = now.toISOString();
+  const counted = countSamples(store.db, from, until);
+  refuseUnsuitable(counted.samples, counted.completed, days);
+  // The positions to keep are drawn before the one pass over the samples, which keeps only them:
+  // holding every sample took hundreds of MB at 1M runs.
+  const random = seededRandom(SEED);
+  const split = Math.floor(counted.samples * (1 - HOLDOUT_SHARE));
+  const inTraining = chosenPositions(split, MAX_MODEL_POINTS, random);
+  const inHoldout = chosenPositions(counted.samples - split, MAX_EVALUATION_POINTS, random);
+  const inModel = chosenPositions(counted.samples, MAX_MODEL_POINTS, random);
+  const [training, holdout, modelSamples]: Sample[][] = [[], [], []];
+  let newest = '';
+  forEachSample(store.db, from, until, (sample, i) => {
+    // A run recorded after the count (another process, on the file) is not in this training.
+    if (i >= counted.samples) return;
+    newest = sample.invoked_at;
+    if (i < split && inTraining[i]) training.push(sample);
+    if (i >= split && inHoldout[i - split]) holdout.push(sample);
+    if (inModel[i]) modelSamples.push(sample);
+  });
   progress({ stage: 'reading', done: 1, total: 1 });
-  refuseUnsuitable(samples, days);
   await pause();
 
-  const random = seededRandom(SEED);
-  const split = Math.floor(samples.length * (1 - HOLDOUT_SHARE));
-  const training = sampleInOrder(samples.slice(0, split), MAX_MODEL_POINTS, random);
-  const holdout = sampleInOrder(samples.slice(split), MAX_EVALUATION_POINTS, random);
   const evaluation = await evaluate(training, holdout, random, (done, total) => progress({ stage: 'evaluating', done, total }));
 
   progress({ stage: 'fitting', done: 0, total: 1 });
-  const modelSamples = sampleInOrder(samples, MAX_MODEL_POINTS, random);
   const encoder = fitEncoder(modelSamples);
   const k = chooseK(modelSamples.length);
   const knn = new KNN<number>(modelSamples.map((s) => encode(encoder, s.features)), modelSamples.map((s) => s.label), { k });
@@ -159,8 +174,8 @@ export async function trainPredictor(store: Pick<Store, 'db' | 'paths'>, options
     version: FORMAT_VERSION,
     trained_at: new Date().toISOString(),
     days,
-    samples: samples.length,
-    newest_sample_at: samples[samples.length - 1].invoked_at,
+    samples: counted.samples,
+    newest_sample_at: newest,
     accuracy: evaluation.accuracy,
     baseline_accuracy: evaluation.baselineAccuracy,
     feature_importance: evaluation.importance,
@@ -173,7 +188,7 @@ export async function trainPredictor(store: Pick<Store, 'db' | 'paths'>, options
   models.set(path, { stamp: modelFileVersion(path), loaded: withPoints(saved, knn) });
   progress({ stage: 'saving', done: 1, total: 1 });
   return {
-    samples: samples.length,
+    samples: counted.samples,
     trainingSamples: training.length,
     holdoutSamples: holdout.length,
     accuracy: evaluation.accuracy,
@@ -292,16 +307,15 @@ function withPoints(saved: SavedPredictor, knn: KNN<number>): LoadedPredictor {
   return { saved, points, labels };
 }
 
-function refuseUnsuitable(samples: readonly Sample[], days: number): void {
-  if (samples.length < MIN_TRAINING_SAMPLES) {
+function refuseUnsuitable(samples: number, completed: number, days: number): void {
+  if (samples < MIN_TRAINING_SAMPLES) {
     throw new PredictorRefusal(
-      `not enough data to train the predictor: ${plural(samples.length, 'invocation')} in the last ${plural(days, 'day')}, at least ${MIN_TRAINING_SAMPLES} are needed`,
+      `not enough data to train the predictor: ${plural(samples, 'invocation')} in the last ${plural(days, 'day')}, at least ${MIN_TRAINING_SAMPLES} are needed`,
     );
   }
-  const completed = samples.reduce((n, s) => n + s.label, 0);
-  if (completed === 0 || completed === samples.length) {
+  if (completed === 0 || completed === samples) {
     const outcome = completed === 0 ? 'failed' : 'completed';
-    throw new PredictorRefusal(`cannot train the predictor: all ${samples.length} invocations in the last ${plural(days, 'day')} ${outcome}; it needs both outcomes`);
+    throw new PredictorRefusal(`cannot train the predictor: all ${samples} invocations in the last ${plural(days, 'day')} ${outcome}; it needs both outcomes`);
   }
 }
 

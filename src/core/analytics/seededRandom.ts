@@ -26,19 +26,18 @@ export function shuffled<T>(items: readonly T[], random: Random): T[] {
   return out;
 }
 
-/** `count` distinct items chosen uniformly, kept in their original order. */
-export function sampleInOrder<T>(items: readonly T[], count: number, random: Random): T[] {
-  if (count >= items.length) return items.slice();
-  const chosen = new Uint8Array(items.length);
-  let picked = 0;
+/**
+ * Which of `length` positions a uniform choice of `count` distinct ones takes (1 = taken), so that a
+ * caller streaming the items keeps only those; every position when `count` covers them all.
+ */
+export function chosenPositions(length: number, count: number, random: Random): Uint8Array {
+  const chosen = new Uint8Array(length);
+  if (count >= length) return chosen.fill(1);
   // Floyd's algorithm: exactly `count` draws, no rejection loop.
-  for (let j = items.length - count; j < items.length; j++) {
+  for (let j = length - count; j < length; j++) {
     const t = Math.floor(random() * (j + 1));
     if (chosen[t]) chosen[j] = 1;
     else chosen[t] = 1;
-    picked++;
   }
-  const out: T[] = [];
-  for (let i = 0; i < items.length && out.length < picked; i++) if (chosen[i]) out.push(items[i]);
-  return out;
+  return chosen;
 }
