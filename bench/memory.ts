@@ -294,11 +294,17 @@ function newestBaseline(store: Store): string {
   return String(row?.values[0]?.[0] ?? '');
 }
 
+/** RSS once garbage is collected: the file's bytes read at open are garbage a moment later, and a sample taken before the collector ran would count them. */
+function settledRss(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return rss();
+}
+
 /** In this (fresh) process: a window's store, its jobs handed to a host started on `hostNode`. */
 async function windowChild(file: string, invocations: number, hostNode: string): Promise<WindowFigures> {
-  const bare = rss();
+  const bare = settledRss();
   const store = await SkillStore.open({ path: file, pollMs: 1000, migrationsDir: MIGRATIONS });
-  const afterOpen = rss();
+  const afterOpen = settledRss();
   const predictor = store.paths.predictor;
   let host: { pid: number; engine: string } | undefined;
   let unavailable: string | undefined;
@@ -328,7 +334,7 @@ async function windowChild(file: string, invocations: number, hostNode: string):
       invocations,
       host_engine: host.engine,
       window_rss_growth_open_mib: mib(afterOpen - bare),
-      window_rss_growth_after_jobs_mib: mib(rss() - bare),
+      window_rss_growth_after_jobs_mib: mib(settledRss() - bare),
       window_rss_growth_peak_mib: round(process.resourceUsage().maxRSS / 1024 - bare / 1048576, 1),
       host_jobs_s: round(jobsS, 1),
       host_rss_mib: hostMemory.rss,
@@ -357,7 +363,7 @@ function runWindow(seeded: string, invocations: number): WindowFigures {
     const file = path.join(dir, 'skills.db');
     fs.copyFileSync(seeded, file);
     const hostNode = process.env.SESSION_BUDDY_SQLITE_NODE ?? process.execPath;
-    const result = spawnSync(process.execPath, [__filename, 'window', file, String(invocations), hostNode], { encoding: 'utf8', maxBuffer: 1 << 24, env: process.env });
+    const result = spawnSync(process.execPath, ['--expose-gc', __filename, 'window', file, String(invocations), hostNode], { encoding: 'utf8', maxBuffer: 1 << 24, env: process.env });
     if (result.status !== 0) throw new Error(`window at ${invocations}: ${result.stderr}`);
     return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as WindowFigures;
   } finally {
