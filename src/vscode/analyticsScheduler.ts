@@ -71,7 +71,7 @@ export class AnalyticsScheduler extends Disposable {
       mayRun: () => settings.current.trackingEnabled,
       retentionDays: () => settings.current.retentionDays,
       log,
-      onRole: (leading) => log.info(leading ? 'This window runs the background analytics for the store' : 'Another window or the store host runs the background analytics; this one reads its results'),
+      onRole: (leading) => log.info(leading ? 'This window runs the background analytics for the store' : 'Another window runs the background analytics (or the store host does); this one reads its results'),
     }).start();
   }
 }
