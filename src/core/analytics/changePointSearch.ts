@@ -15,6 +15,7 @@
  * Incremental: `extend()` takes the points the cost has gained since the last call, at
  * O(candidates) each, so a new run does not recompute a long history.
  */
+import { NumberColumn } from './numberColumn';
 import type { SegmentCost } from './segmentCosts';
 
 export interface SearchOptions {
@@ -30,32 +31,32 @@ export interface SearchOptions {
 
 /** Where a search stands, as plain data (a worker thread hands it to the editor's thread). */
 export interface SearchState {
-  best: number[];
-  previous: number[];
+  best: Float64Array;
+  previous: Int32Array;
   candidates: number[];
   totals: number[];
 }
 
 export class ChangePointSearch {
   /** best[t]: least cost of indices [0, t) (−β for the empty prefix, so the first segment pays no change). */
-  private readonly best: number[];
+  private readonly best: NumberColumn<Float64Array>;
   /** previous[t]: where the last segment of that best segmentation begins. */
-  private readonly previous: number[] = [0];
+  private readonly previous: NumberColumn<Int32Array>;
   private candidates: number[] = [0];
   /** Each candidate's total at the last step (NaN: too recent to end a segment). */
   private totals: number[] = [];
 
   /** A new search, or one carrying on from `state` over a cost that holds the same points. */
   constructor(private readonly segmentCost: SegmentCost, private readonly options: SearchOptions, state?: SearchState) {
-    this.best = state ? state.best.slice() : [-options.changePenalty];
+    this.best = new NumberColumn(Float64Array, state ? state.best : [-options.changePenalty]);
+    this.previous = new NumberColumn(Int32Array, state ? state.previous : [0]);
     if (!state) return;
-    this.previous = state.previous.slice();
     this.candidates = state.candidates.slice();
     this.totals = state.totals.slice();
   }
 
   state(): SearchState {
-    return { best: this.best.slice(), previous: this.previous.slice(), candidates: this.candidates.slice(), totals: this.totals.slice() };
+    return { best: this.best.values(), previous: this.previous.values(), candidates: this.candidates.slice(), totals: this.totals.slice() };
   }
 
   /** Indices searched so far. */
@@ -72,9 +73,9 @@ export class ChangePointSearch {
   changePoints(): number[] {
     const points: number[] = [];
     let t = this.length;
-    if (!Number.isFinite(this.best[t])) return points;
+    if (!Number.isFinite(this.best.at(t))) return points;
     while (t > 0) {
-      t = this.previous[t];
+      t = this.previous.at(t);
       if (t > 0) points.push(t);
     }
     return points.reverse();
@@ -93,7 +94,7 @@ export class ChangePointSearch {
         totals[i] = Number.NaN;
         continue;
       }
-      const total = this.best[tau] + this.segmentCost.cost(tau, t) + changePenalty;
+      const total = this.best.at(tau) + this.segmentCost.cost(tau, t) + changePenalty;
       totals[i] = total;
       if (total < least) {
         least = total;

@@ -29,6 +29,7 @@
  * (skillChangeTracker.ts: at twice its fitted length).
  */
 import { median } from 'simple-statistics';
+import { NumberColumn } from './numberColumn';
 import { ChangePointSearch, type SearchOptions, type SearchState } from './changePointSearch';
 import { BernoulliSegmentCost, GaussianSegmentCost, PoissonSegmentCost, SummedSegmentCost, type SegmentFit } from './segmentCosts';
 import { normalQuantile } from './statistics';
@@ -82,10 +83,10 @@ interface Standardiser {
 
 interface Dimension {
   standardiser: Standardiser | null;
-  /** Every value seen, standardised (Gaussian) or as given (Bernoulli): what outliers are judged against. */
-  raw: SeriesValue[];
-  /** The values the costs see: `raw` with outliers as null, as far as they have been judged. */
-  values: SeriesValue[];
+  /** Every value seen, standardised (Gaussian) or as given (Bernoulli): what outliers are judged against (NaN: null). */
+  raw: NumberColumn<Float64Array>;
+  /** The values the costs see: `raw` with outliers as null, as far as they have been judged (NaN: null). */
+  values: NumberColumn<Float64Array>;
   weight: number;
   cost: GaussianSegmentCost | BernoulliSegmentCost | PoissonSegmentCost;
 }
@@ -102,8 +103,10 @@ export interface DetectorState {
   model: ChangePointModel;
   fittedLength: number;
   pruning: Pruning;
-  present: boolean[];
-  dims: { standardiser: Standardiser | null; weight: number; raw: SeriesValue[]; values: SeriesValue[] }[];
+  /** 1 where any dimension has a value. */
+  present: Uint8Array;
+  /** Missing values as NaN. */
+  dims: { standardiser: Standardiser | null; weight: number; raw: Float64Array; values: Float64Array }[];
   search: SearchState;
 }
 
@@ -115,16 +118,17 @@ export class ChangePointDetector {
     private readonly search: ChangePointSearch,
     /** The n whose log sets the penalties (the length at the last fit). */
     readonly fittedLength: number,
-    /** Whether any dimension has a value at each index. */
-    private readonly present: boolean[],
+    /** 1 where any dimension has a value. */
+    private readonly present: NumberColumn<Uint8Array>,
     private readonly pruning: Pruning,
   ) {}
 
   /** Carries on from a state: the costs are rebuilt from its values (O(n)), the search is not repeated. */
   static restore(state: DetectorState): ChangePointDetector {
-    const dims = buildCosts(state.dims, state.model, state.fittedLength);
+    const columns = state.dims.map((d) => ({ ...d, raw: new NumberColumn(Float64Array, d.raw), values: new NumberColumn(Float64Array, d.values) }));
+    const dims = buildCosts(columns, state.model, state.fittedLength);
     const search = new ChangePointSearch(totalCost(dims), searchOptions(state.fittedLength, state.pruning), state.search);
-    return new ChangePointDetector(state.model, dims, search, state.fittedLength, state.present.slice(), state.pruning);
+    return new ChangePointDetector(state.model, dims, search, state.fittedLength, new NumberColumn(Uint8Array, state.present), state.pruning);
   }
 
   state(): DetectorState {
@@ -132,8 +136,8 @@ export class ChangePointDetector {
       model: this.model,
       fittedLength: this.fittedLength,
       pruning: this.pruning,
-      present: this.present.slice(),
-      dims: this.dims.map((d) => ({ standardiser: d.standardiser, weight: d.weight, raw: d.raw.slice(), values: d.values.slice() })),
+      present: this.present.values(),
+      dims: this.dims.map((d) => ({ standardiser: d.standardiser, weight: d.weight, raw: d.raw.values(), values: d.values.values() })),
       search: this.search.state(),
     };
   }
@@ -147,7 +151,7 @@ export class ChangePointDetector {
     const first = segmentation(prepared.map((p) => ({ ...p, weight: 1 })), model, n, settings);
     const weighted = prepared.map((p, d) => ({ ...p, weight: effectiveWeight(p.values, first.fits(d), model) }));
     const final = segmentation(weighted, model, n, settings);
-    const present = Array.from({ length: n }, (_, t) => dimensions.some((dim) => dim[t] !== null));
+    const present = new NumberColumn(Uint8Array, Array.from({ length: n }, (_, t) => (dimensions.some((dim) => dim[t] !== null) ? 1 : 0)));
     return new ChangePointDetector(model, final.dims, final.search, n, present, settings);
   }
 
@@ -163,13 +167,13 @@ export class ChangePointDetector {
   append(values: readonly SeriesValue[]): void {
     if (values.length !== this.dims.length) throw new RangeError(`expected ${this.dims.length} value(s), got ${values.length}`);
     const admitted = values.map((v) => admit(v, this.model));
-    this.present.push(admitted.some((v) => v !== null));
-    this.dims.forEach((dim, d) => dim.raw.push(standardise(dim.standardiser, admitted[d])));
+    this.present.push(admitted.some((v) => v !== null) ? 1 : 0);
+    this.dims.forEach((dim, d) => dim.raw.push(stored(standardise(dim.standardiser, admitted[d]))));
     const lag = this.model === 'gaussian' ? NEIGHBOURS : 0;
     while (this.dims[0].values.length < this.present.length - lag) {
       for (const dim of this.dims) {
         const judged = judge(dim, dim.values.length);
-        dim.values.push(judged);
+        dim.values.push(stored(judged));
         dim.cost.push(judged);
       }
     }
@@ -183,7 +187,7 @@ export class ChangePointDetector {
    */
   changePoints(): number[] {
     return this.search.changePoints().map((t) => {
-      while (t < this.present.length - 1 && !this.present[t]) t++;
+      while (t < this.present.length - 1 && !this.present.at(t)) t++;
       return t;
     });
   }
@@ -208,10 +212,10 @@ function admit(value: SeriesValue, model: ChangePointModel): SeriesValue {
 
 function prepare(given: readonly SeriesValue[], model: ChangePointModel): Pick<Dimension, 'standardiser' | 'raw' | 'values'> {
   const standardiser = model === 'gaussian' ? standardiserOf(given) : null;
-  const raw = given.map((v) => standardise(standardiser, v));
-  const dim = { standardiser, raw, values: [] as SeriesValue[] };
-  dim.values = raw.map((_, t) => judge(dim, t));
-  return dim;
+  const raw = new NumberColumn(Float64Array, given.map((v) => stored(standardise(standardiser, v))));
+  const values = new NumberColumn(Float64Array);
+  for (let t = 0; t < raw.length; t++) values.push(stored(judge({ standardiser, raw }, t)));
+  return { standardiser, raw, values };
 }
 
 function standardise(standardiser: Standardiser | null, value: SeriesValue): SeriesValue {
@@ -265,16 +269,26 @@ function leastSquaresLine(points: readonly [number, number][]): { intercept: num
  * median of itself and up to NEIGHBOURS present values on each side, among those seen so far.
  */
 function judge(dim: Pick<Dimension, 'standardiser' | 'raw'>, t: number): SeriesValue {
-  const value = dim.raw[t];
+  const value = nullable(dim.raw.at(t));
   if (value === null || dim.standardiser === null) return value;
   const window: number[] = [value];
-  for (let i = t - 1, found = 0; i >= 0 && found < NEIGHBOURS; i--) found += pushPresent(window, dim.raw[i]);
-  for (let i = t + 1, found = 0; i < dim.raw.length && found < NEIGHBOURS; i++) found += pushPresent(window, dim.raw[i]);
+  for (let i = t - 1, found = 0; i >= 0 && found < NEIGHBOURS; i--) found += pushPresent(window, dim.raw.at(i));
+  for (let i = t + 1, found = 0; i < dim.raw.length && found < NEIGHBOURS; i++) found += pushPresent(window, dim.raw.at(i));
   return Math.abs(value - median(window)) > dim.standardiser.outlierZ ? null : value;
 }
 
-function pushPresent(window: number[], value: SeriesValue): number {
-  if (value === null) return 0;
+/** A stored value (NaN: missing) as a series value. */
+function nullable(value: number): SeriesValue {
+  return Number.isNaN(value) ? null : value;
+}
+
+/** A series value as stored in a column: admitted values are finite, so NaN is free to mean missing. */
+function stored(value: SeriesValue): number {
+  return value ?? Number.NaN;
+}
+
+function pushPresent(window: number[], value: number): number {
+  if (Number.isNaN(value)) return 0;
   window.push(value);
   return 1;
 }
@@ -290,8 +304,8 @@ function buildCosts(dims: readonly Omit<Dimension, 'cost'>[], model: ChangePoint
   return dims.map((d) => {
     const options = { weight: d.weight, parameterPenalty };
     const cost = model === 'bernoulli' ? new BernoulliSegmentCost(options) : model === 'poisson' ? new PoissonSegmentCost(options) : new GaussianSegmentCost(options);
-    for (const v of d.values) cost.push(v);
-    return { ...d, values: d.values.slice(), cost };
+    for (let t = 0; t < d.values.length; t++) cost.push(nullable(d.values.at(t)));
+    return { ...d, cost };
   });
 }
 
@@ -326,15 +340,15 @@ function segmentation(dims: Omit<Dimension, 'cost'>[], model: ChangePointModel, 
  * (Poisson) use Pearson residuals, and are weighted down by their overdispersion φ as well
  * (quasi-Poisson: the variance of real daily counts exceeds their mean).
  */
-function effectiveWeight(values: readonly SeriesValue[], segments: { start: number; end: number; fit: SegmentFit }[], model: ChangePointModel): number {
+function effectiveWeight(values: NumberColumn<Float64Array>, segments: { start: number; end: number; fit: SegmentFit }[], model: ChangePointModel): number {
   let lagged = 0;
   let squares = 0;
   let present = 0;
   for (const { start, end, fit } of segments) {
     let previous: number | null = null;
     for (let t = start; t < end; t++) {
-      const v = values[t];
-      if (v === null) continue;
+      const v = values.at(t);
+      if (Number.isNaN(v)) continue;
       const r = residual(v, fit, t, model);
       squares += r * r;
       present++;

@@ -16,6 +16,7 @@
  * Missing values (null) are skipped: a segment's cost counts only the points it has.
  */
 import { jStat } from 'jstat';
+import { NumberColumn } from './numberColumn';
 
 export interface SegmentCost {
   /** Time indices seen so far (missing ones included). */
@@ -39,28 +40,21 @@ const LOG_2PI = Math.log(2 * Math.PI);
 /** −log of the inverse-gamma prior's normalising constant with shape and scale A0 (standardised values). */
 const PRIOR_CONSTANT = jStat.gammaln(A0) - A0 * Math.log(A0);
 
-/** A growable running sum: at(i) is the sum of the first i values pushed. */
+/** A growable running sum: between(start, end) is the sum of the values pushed at indices [start, end). */
 class RunningSum {
-  private sums = new Float64Array(64);
-  private count = 0;
+  private readonly sums = new NumberColumn(Float64Array, [0]);
 
   push(value: number): void {
-    if (this.count + 1 >= this.sums.length) {
-      const grown = new Float64Array(this.sums.length * 2);
-      grown.set(this.sums);
-      this.sums = grown;
-    }
-    this.sums[this.count + 1] = this.sums[this.count] + value;
-    this.count++;
+    this.sums.push(this.sums.at(this.sums.length - 1) + value);
   }
 
   between(start: number, end: number): number {
-    return this.sums[end] - this.sums[start];
+    return this.sums.at(end) - this.sums.at(start);
   }
 
   /** Values pushed. */
   get length(): number {
-    return this.count;
+    return this.sums.length - 1;
   }
 }
 

@@ -28,15 +28,15 @@ import {
   type PerRunDetectors,
   type SkillChange,
   type SkillHistoryState,
-  type SkillRun,
   type SkillSegment,
 } from './skillChanges';
+import { SkillRuns, type SkillRun } from './skillRuns';
 
 /** Stored levels of open segments are refreshed this often when no change point moved. */
 const REWRITE_HOURS = 1;
 
 interface Tracked {
-  runs: SkillRun[];
+  runs: SkillRuns;
   detectors: PerRunDetectors;
   /** The runs-per-day segments, and the UTC day they were fitted on. */
   daily: SkillSegment[];
@@ -55,7 +55,7 @@ export class SkillChangeTracker {
     for (const state of states) {
       this.refit.delete(state.skill);
       this.tracked.set(state.skill, {
-        runs: state.runs.slice(),
+        runs: SkillRuns.restore(state.runs),
         detectors: { duration: restore(state.duration), failure_rate: restore(state.failure_rate) },
         daily: [],
         dailyOn: '',
@@ -94,7 +94,7 @@ export class SkillChangeTracker {
 
   /** The skill's history with its new runs, or undefined when nothing is new (or it left for a full fit). */
   private advance(store: Pick<Store, 'db'>, skill: string, tracked: Tracked, now: Date): SkillSegment[] | undefined {
-    const fresh = readSkillRuns(store, skill, tracked.runs[tracked.runs.length - 1]?.invoked_at ?? '');
+    const fresh = readSkillRuns(store, skill, tracked.runs.lastInvokedAt);
     const total = one<{ n: number }>(store.db, 'SELECT COUNT(*) AS n FROM skill_invocation WHERE skill_name = ?', [skill])?.n ?? 0;
     if (total !== tracked.runs.length + fresh.length) {
       this.drop(skill);

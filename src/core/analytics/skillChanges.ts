@@ -28,6 +28,7 @@ import type { Store } from '../store/storeInterface';
 import { MIN_DURATION_SECONDS } from '../measures';
 import { hoursAgo, type Timestamp } from '../time';
 import { formatDuration, formatPercent } from '../../shared/words';
+import { SkillRuns, type SkillRun, type SkillRunsState } from './skillRuns';
 import { ChangePointDetector, detectChangePoints, type ChangePointModel, type DetectorState, type SeriesValue } from './changePoints';
 
 export const SKILL_CHANGE_METRICS = ['duration', 'failure_rate', 'runs'] as const;
@@ -72,13 +73,6 @@ export interface SkillChange extends SkillSegment {
 const MAX_AGE_HOURS = 1;
 const DAY_MS = 86_400_000;
 
-export interface SkillRun {
-  id: number;
-  invoked_at: Timestamp;
-  completed: number;
-  duration_seconds: number | null;
-}
-
 /** A metric's series and how to read a stretch of it back as a segment. */
 interface MetricSeries {
   metric: SkillChangeMetric;
@@ -91,7 +85,7 @@ interface MetricSeries {
 /** A skill's runs and its two per-run series' fitted detectors: what the tracker carries on from. */
 export interface SkillHistoryState {
   skill: string;
-  runs: SkillRun[];
+  runs: SkillRunsState;
   duration: DetectorState | null;
   failure_rate: DetectorState | null;
 }
@@ -109,12 +103,12 @@ export function readSkillRuns(store: Pick<Store, 'db'>, skill: string, after = '
 
 /** The skill's history computed from its runs now (writes nothing), and the fitted state to carry on from. */
 export function fitSkillHistory(store: Pick<Store, 'db'>, skill: string, now: Date = new Date()): { segments: SkillSegment[]; state: SkillHistoryState | null } {
-  const runs = readSkillRuns(store, skill);
+  const runs = SkillRuns.of(readSkillRuns(store, skill));
   if (runs.length === 0) return { segments: [], state: null };
   const series = perRunSeries(runs);
   const detectors: PerRunDetectors = { duration: fitted(series.duration), failure_rate: fitted(series.failure_rate) };
   const segments = [...perRunHistory(skill, runs, detectors, now), ...runsPerDayHistory(store, skill, runs, now)];
-  return { segments, state: { skill, runs, duration: detectors.duration?.state() ?? null, failure_rate: detectors.failure_rate?.state() ?? null } };
+  return { segments, state: { skill, runs: runs.state(), duration: detectors.duration?.state() ?? null, failure_rate: detectors.failure_rate?.state() ?? null } };
 }
 
 /** The skill's history computed from its runs now (writes nothing). */
@@ -127,7 +121,7 @@ function fitted(series: MetricSeries): ChangePointDetector | null {
 }
 
 /** The duration and failure-rate segments from the runs and their detectors' change points. */
-export function perRunHistory(skill: string, runs: SkillRun[], detectors: PerRunDetectors, now: Date): SkillSegment[] {
+export function perRunHistory(skill: string, runs: SkillRuns, detectors: PerRunDetectors, now: Date): SkillSegment[] {
   const context = contextOf(skill, runs, now);
   const series = perRunSeries(runs);
   return [
@@ -137,7 +131,7 @@ export function perRunHistory(skill: string, runs: SkillRun[], detectors: PerRun
 }
 
 /** The runs-per-day segments, fitted afresh: one point a day, and it changes only when a day ends. */
-export function runsPerDayHistory(store: Pick<Store, 'db'>, skill: string, runs: SkillRun[], now: Date): SkillSegment[] {
+export function runsPerDayHistory(store: Pick<Store, 'db'>, skill: string, runs: SkillRuns, now: Date): SkillSegment[] {
   const series = runsSeries(store, skill, runs, now);
   const changePoints = series.values.some((v) => v !== null) ? detectChangePoints([series.values], series.model).change_points : [];
   return segmentsOf(series, changePoints, contextOf(skill, runs, now));
@@ -149,11 +143,11 @@ interface HistoryContext {
   computedAt: Timestamp;
 }
 
-function contextOf(skill: string, runs: SkillRun[], now: Date): HistoryContext {
-  return { skill, through: runs[runs.length - 1].invoked_at, computedAt: now.toISOString() };
+function contextOf(skill: string, runs: SkillRuns, now: Date): HistoryContext {
+  return { skill, through: runs.lastInvokedAt, computedAt: now.toISOString() };
 }
 
-function perRunSeries(runs: SkillRun[]): { duration: MetricSeries; failure_rate: MetricSeries } {
+function perRunSeries(runs: SkillRuns): { duration: MetricSeries; failure_rate: MetricSeries } {
   return { duration: durationSeries(runs), failure_rate: outcomeSeries(runs) };
 }
 
@@ -190,54 +184,69 @@ function changeOf(metric: SkillChangeMetric, previous: number | null, level: num
 
 /** A run's point in the duration series: the log of a completed run's seconds (null for the others). */
 export function durationPoint(run: SkillRun): number | null {
-  return run.completed === 1 && run.duration_seconds !== null ? Math.log(Math.max(run.duration_seconds, MIN_DURATION_SECONDS)) : null;
+  return durationPointOf(run.completed, run.duration_seconds);
+}
+
+function durationPointOf(completed: number, seconds: number | null): number | null {
+  return completed === 1 && seconds !== null ? Math.log(Math.max(seconds, MIN_DURATION_SECONDS)) : null;
 }
 
 /** A run's point in the failure series: 1 failed, 0 completed. */
 export function failurePoint(run: SkillRun): number {
-  return run.completed === 1 ? 0 : 1;
+  return failurePointOf(run.completed);
 }
 
-function durationSeries(runs: SkillRun[]): MetricSeries {
-  const timed: { run: SkillRun; number: number; point: number }[] = [];
-  runs.forEach((run, i) => {
-    const point = durationPoint(run);
-    if (point !== null) timed.push({ run, number: i + 1, point });
-  });
+function failurePointOf(completed: number): number {
+  return completed === 1 ? 0 : 1;
+}
+
+function durationSeries(runs: SkillRuns): MetricSeries {
+  // The index among the skill's runs of each point of the series.
+  const timed: number[] = [];
+  const values: number[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    const point = durationPointOf(runs.completed(i), runs.duration(i));
+    if (point === null) continue;
+    timed.push(i);
+    values.push(point);
+  }
   return {
     metric: 'duration',
     model: 'gaussian',
-    values: timed.map((t) => t.point),
+    values,
     span: (start, end) => ({
-      ...runSpan(timed[start].run, timed[end - 1].run, timed[start].number, end - start),
-      level: median(timed.slice(start, end).map((t) => t.run.duration_seconds as number)),
+      ...runSpan(runs, timed[start], timed[end - 1], end - start),
+      level: median(timed.slice(start, end).map((i) => runs.duration(i) as number)),
     }),
   };
 }
 
-function outcomeSeries(runs: SkillRun[]): MetricSeries {
+function outcomeSeries(runs: SkillRuns): MetricSeries {
+  const values: number[] = [];
+  for (let i = 0; i < runs.length; i++) values.push(failurePointOf(runs.completed(i)));
   return {
     metric: 'failure_rate',
     model: 'bernoulli',
-    values: runs.map(failurePoint),
+    values,
     span: (start, end) => {
       let failed = 0;
-      for (let i = start; i < end; i++) failed += runs[i].completed === 1 ? 0 : 1;
-      return { ...runSpan(runs[start], runs[end - 1], start + 1, end - start), level: failed / (end - start) };
+      for (let i = start; i < end; i++) failed += failurePointOf(runs.completed(i));
+      return { ...runSpan(runs, start, end - 1, end - start), level: failed / (end - start) };
     },
   };
 }
 
-function runSpan(first: SkillRun, last: SkillRun, number: number, points: number) {
-  return { started_at: first.invoked_at, ended_at: last.invoked_at, start_run_id: first.id, start_run_number: number, points };
+/** The span's fields from its first and last run (indices among the skill's runs). */
+function runSpan(runs: SkillRuns, first: number, last: number, points: number) {
+  return { started_at: runs.invokedAt(first), ended_at: runs.invokedAt(last), start_run_id: runs.id(first), start_run_number: first + 1, points };
 }
 
 /**
  * Runs per UTC day on the days the store recorded any run, from the skill's first day to yesterday.
  * Daily counts come from the hourly series (skill_time_series), kept with every run.
  */
-function runsSeries(store: Pick<Store, 'db'>, skill: string, runs: SkillRun[], now: Date): MetricSeries {
-  const firstDay = Date.parse(runs[0].invoked_at.slice(0, 10));
+function runsSeries(store: Pick<Store, 'db'>, skill: string, runs: SkillRuns, now: Date): MetricSeries {
+  const firstDay = Date.parse(runs.invokedAt(0).slice(0, 10));
   const today = Date.parse(now.toISOString().slice(0, 10));
   const days = Math.max(0, Math.round((today - firstDay) / DAY_MS));
   const dayAt = (i: number) => new Date(firstDay + i * DAY_MS).toISOString();
@@ -263,8 +272,8 @@ function runsSeries(store: Pick<Store, 'db'>, skill: string, runs: SkillRun[], n
       return {
         started_at: dayAt(start),
         ended_at: dayAt(end),
-        start_run_id: first?.run.id ?? null,
-        start_run_number: first ? first.index + 1 : null,
+        start_run_id: first === undefined ? null : runs.id(first),
+        start_run_number: first === undefined ? null : first + 1,
         points: activeDays,
         level: activeDays ? total / activeDays : null,
       };
@@ -282,16 +291,16 @@ function dailyCounts(store: Pick<Store, 'db'>, where: string, params: string[]):
   return new Map(rows.map((r) => [r.day, r.n]));
 }
 
-/** The first run at or after `at` (runs are in time order). */
-function firstRunFrom(runs: SkillRun[], at: Timestamp): { run: SkillRun; index: number } | undefined {
+/** The index of the first run at or after `at` (runs are in time order). */
+function firstRunFrom(runs: SkillRuns, at: Timestamp): number | undefined {
   let lo = 0;
   let hi = runs.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (runs[mid].invoked_at < at) lo = mid + 1;
+    if (runs.invokedAt(mid) < at) lo = mid + 1;
     else hi = mid;
   }
-  return lo < runs.length ? { run: runs[lo], index: lo } : undefined;
+  return lo < runs.length ? lo : undefined;
 }
 
 /**
