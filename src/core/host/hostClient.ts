@@ -245,6 +245,15 @@ interface StartedHost {
 }
 
 /**
+ * glibc's allocator settings for the host, unless the user's environment sets them: a fixed mmap
+ * threshold at its default of 128 KiB. Left dynamic, glibc raises it to the size of each large
+ * block freed (up to 32 MiB), so the analytics worker's large blocks are later carved from the
+ * heap, whose freed middle is never returned: at a million runs the host stayed 60 MiB larger
+ * for the rest of its life (331 → 273 MiB steady, measured). Other C libraries ignore them.
+ */
+const HOST_ALLOCATOR = { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' };
+
+/**
  * Starts a host detached from this process (it outlives the command or window that started it),
  * with this process's runtime: ELECTRON_RUN_AS_NODE makes VS Code's Electron run the script as
  * Node, as language servers are started, and is ignored by Node itself. A host that finds another
@@ -260,7 +269,7 @@ function startHost(options: HostClientOptions): StartedHost {
     windowsHide: true,
     // Not the caller's folder: a long-lived process should not keep an unrelated directory busy.
     cwd: fs.existsSync(folder) ? folder : os.homedir(),
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    env: { ...HOST_ALLOCATOR, ...process.env, ELECTRON_RUN_AS_NODE: '1' },
   });
   child.once('error', (err) => (failure = `the store host could not be started: ${err.message}`));
   child.once('exit', (code, signal) => {
