@@ -33,8 +33,9 @@ export class NumberColumn<A extends ColumnArray> {
 
   push(value: number): void {
     if (this.count === this.data.length) {
-      // 1.5×: amortised O(1) appends with a third less slack than doubling.
-      const grown = new this.type(Math.ceil(this.data.length * 1.5));
+      // An eighth more (as CPython's lists grow): still amortised O(1) appends, and a column restored
+      // at its exact size gains 12.5 %, not 50 % or 100 %, with the first run appended to it.
+      const grown = new this.type(this.data.length + (this.data.length >> 3) + INITIAL_CAPACITY);
       grown.set(this.data);
       this.data = grown;
     }

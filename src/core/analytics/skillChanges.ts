@@ -460,6 +460,15 @@ export function getSkillChanges(store: Pick<Store, 'db'>, query: ChangesQuery = 
 }
 
 /**
+ * The open regressions alone, newest first, as getSkillChanges reports them over all time: read
+ * from the rows that are one, not the whole history (the status bar asks on every refresh).
+ */
+export function getOpenRegressions(store: Pick<Store, 'db'>, now: Date = new Date()): SkillChange[] {
+  const rows = all<StoredSegment>(store.db, 'SELECT * FROM skill_changes WHERE open = 1 AND regression = 1 AND segment > 0 ORDER BY skill_name, metric, segment');
+  return reportSkillChanges(rows.map(fromRow), { days: Infinity, now }).open_regressions;
+}
+
+/**
  * The report for a query, with stale histories recomputed first: stored when `write` allows it,
  * otherwise only used for this answer (a paused or read-only store writes nothing).
  */

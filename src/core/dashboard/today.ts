@@ -1,10 +1,11 @@
 import { getOpenAnomalies, type StoredAnomaly } from '../analytics/anomalies';
+import { getOpenRegressions } from '../analytics/skillChanges';
 import { dayOf, type CalendarDay, type DayBoundary } from '../days';
 import { all, one } from '../store/statements';
 import type { Store } from '../store/storeInterface';
 import { formatPercent, plural } from '../../shared/words';
 import { sumOf } from '../collections';
-import { openRegressions, regressionReport, type ChangeMark } from './changeMarks';
+import { changeMark, type ChangeMark } from './changeMarks';
 
 export interface SkillCount {
   skill: string;
@@ -61,7 +62,7 @@ export function summaryOfDay(store: Store, day: Pick<CalendarDay, 'start' | 'end
     skills: perSkill.length,
     openAnomalies: open,
     latestAnomaly: open > 0 ? getOpenAnomalies(store, { limit: 1 })[0] : undefined,
-    openRegressions: openRegressions(regressionReport(store, now)),
+    openRegressions: getOpenRegressions(store, now).map(changeMark),
   };
 }
 
