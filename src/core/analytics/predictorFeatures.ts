@@ -109,7 +109,7 @@ export function forEachSample(db: SqlDatabase, from: Timestamp, until: Timestamp
   const lookback = new Date(Date.parse(from) - DAY_MS).toISOString();
   const sessionStarts = knownSessionStarts(db, lookback);
   const windows = new Map<string, SkillWindow>();
-  const sessionCompletions = new Map<string, number>();
+  const completions = new SessionCompletions(lastRuns(db, lookback, until));
   let index = 0;
   scanInvocationGroups(db, lookback, until, (group) => {
     const at = Date.parse(group[0].invoked_at);
@@ -130,19 +130,56 @@ export function forEachSample(db: SqlDatabase, from: Timestamp, until: Timestamp
           completed24h: window.completed,
           phase: normaliseCategory(row.workflow_phase),
           sessionAgeMinutes: Math.max(0, (at - sessionStarts.get(row.session_id)!) / 60_000),
-          sessionCompletions: sessionCompletions.get(`${row.session_id}\u0000${row.skill_name}`) ?? 0,
+          sessionCompletions: completions.of(row.session_id, row.skill_name),
         },
       }, index++);
     }
     // Only now do this timestamp's outcomes become history for later invocations.
     for (const row of group) {
       windowOf(windows, row.skill_name).add(at, row.completed === 1);
-      if (row.completed === 1) {
-        const key = `${row.session_id}\u0000${row.skill_name}`;
-        sessionCompletions.set(key, (sessionCompletions.get(key) ?? 0) + 1);
-      }
+      if (row.completed === 1) completions.add(row.session_id, row.skill_name);
     }
+    for (const row of group) completions.passed(row.session_id, row.invoked_at);
   });
+}
+
+/** Each session's newest run in [from, until): after it, nothing asks for the session's counts. */
+function lastRuns(db: SqlDatabase, from: Timestamp, until: Timestamp): Map<string, string> {
+  const rows = all<{ session_id: string; last: string }>(
+    db,
+    'SELECT session_id, MAX(invoked_at) AS last FROM skill_invocation WHERE invoked_at >= ? AND invoked_at < ? GROUP BY session_id',
+    [from, until],
+  );
+  return new Map(rows.map((r) => [String(r.session_id), r.last]));
+}
+
+/**
+ * Completed runs of each skill so far in each session. A session's counts are dropped once its
+ * last run has passed: a month holds tens of thousands of sessions, but few are open at any time,
+ * and keeping every (session, skill) pair took some 60 MB at a million runs.
+ */
+class SessionCompletions {
+  private readonly counts = new Map<string, Map<string, number>>();
+
+  constructor(private readonly lastRun: Map<string, string>) {}
+
+  of(session: string, skill: string): number {
+    return this.counts.get(session)?.get(skill) ?? 0;
+  }
+
+  add(session: string, skill: string): void {
+    let skills = this.counts.get(session);
+    if (!skills) this.counts.set(session, (skills = new Map()));
+    skills.set(skill, (skills.get(skill) ?? 0) + 1);
+  }
+
+  /** The run of the session at `at` has been counted. */
+  passed(session: string, at: Timestamp): void {
+    if (this.lastRun.get(session) === at) {
+      this.counts.delete(session);
+      this.lastRun.delete(session);
+    }
+  }
 }
 
 /** How many samples [from, until) gives, and how many of them completed, without computing them. */
