@@ -279,6 +279,8 @@ interface WindowFigures {
   host_engine: string;
   window_rss_growth_open_mib: number;
   window_rss_growth_after_jobs_mib: number;
+  /** The same once the host's worker has stopped (WORKER_STOPPED_MS later): the window has applied a minute of the host's updates. */
+  window_rss_growth_steady_mib: number;
   window_rss_growth_peak_mib: number;
   host_jobs_s: number;
   host_rss_mib: number;
@@ -334,13 +336,15 @@ async function windowChild(file: string, invocations: number, hostNode: string):
     const jobsS = (performance.now() - started) / 1000;
     if (!host) throw new Error('the host never took the jobs');
     const hostMemory = rssOf(host.pid);
+    const afterJobs = settledRss();
     await new Promise((resolve) => setTimeout(resolve, WORKER_STOPPED_MS));
     const steady = rssOf(host.pid);
     return {
       invocations,
       host_engine: host.engine,
       window_rss_growth_open_mib: mib(afterOpen - bare),
-      window_rss_growth_after_jobs_mib: mib(settledRss() - bare),
+      window_rss_growth_after_jobs_mib: mib(afterJobs - bare),
+      window_rss_growth_steady_mib: mib(settledRss() - bare),
       window_rss_growth_peak_mib: round(process.resourceUsage().maxRSS / 1024 - bare / 1048576, 1),
       host_jobs_s: round(jobsS, 1),
       host_rss_mib: hostMemory.rss,
@@ -428,7 +432,7 @@ async function main(): Promise<void> {
   if (rows.length) printTable(rows.map((r) => ({ ...r })));
   if (hostRows.length) printTable(hostRows.map((r) => ({ ...r })));
   if (windowRows.length) printTable(windowRows.map((r) => ({ ...r })));
-  const goals = { throughput_events_per_s: '>= 20000', caller_ms_p99: '<= 0.2', host_rss_mib: '<= 150 at 1M', cli_metrics_via_host_ms_p50: '<= 300 at 1M', request_ms_p99: '<= 5', today_ms_p99: '<= 5', recommendations_ms_p99: '<= 5', window_rss_growth_peak_mib: '<= 60', host_peak_rss_mib: '<= 300 at 1M', host_rss_steady_mib: '<= 150 at 1M' };
+  const goals = { throughput_events_per_s: '>= 20000', caller_ms_p99: '<= 0.2', host_rss_mib: '<= 150 at 1M', cli_metrics_via_host_ms_p50: '<= 300 at 1M', request_ms_p99: '<= 5', today_ms_p99: '<= 5', recommendations_ms_p99: '<= 5', window_rss_growth_steady_mib: '<= 30', window_rss_growth_peak_mib: '<= 60', host_peak_rss_mib: '<= 300 at 1M', host_rss_steady_mib: '<= 150 at 1M' };
   console.log(`written ${writeResult('memory', { measured_at: new Date().toISOString(), node_file_engine: process.env.SESSION_BUDDY_SQLITE_NODE ?? process.execPath, goals, rows, host: hostRows, window: windowRows })}`);
 }
 

@@ -3,7 +3,7 @@
  * run of every skill for as long as the store is open (skillChangeTracker.ts); in plain arrays a
  * double that is not a small integer is a separate heap object, and a run as an object costs a
  * hundred bytes or more, so a million runs took half a gigabyte. A typed array holds each number
- * in its own width, and its buffer is copied in one piece between threads.
+ * in its own width, and its buffer moves between threads in one piece (workerJobs.ts).
  */
 
 export type ColumnArray = Float64Array | Int32Array | Uint8Array;
