@@ -134,8 +134,8 @@ function restore(state: SkillHistoryState['duration']): ChangePointDetector | nu
 function append(tracked: Tracked, run: SkillRun): boolean {
   tracked.runs.push(run);
   const { duration, failure_rate } = tracked.detectors;
-  failure_rate?.append([failurePoint(run)]);
-  const point = durationPoint(run);
+  failure_rate?.append([failurePoint(run.completed)]);
+  const point = durationPoint(run.completed, run.duration_seconds);
   if (point === null) return failure_rate !== null;
   duration?.append([point]);
   return duration !== null && failure_rate !== null;

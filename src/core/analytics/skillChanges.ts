@@ -183,20 +183,12 @@ function changeOf(metric: SkillChangeMetric, previous: number | null, level: num
 }
 
 /** A run's point in the duration series: the log of a completed run's seconds (null for the others). */
-export function durationPoint(run: SkillRun): number | null {
-  return durationPointOf(run.completed, run.duration_seconds);
-}
-
-function durationPointOf(completed: number, seconds: number | null): number | null {
+export function durationPoint(completed: number, seconds: number | null): number | null {
   return completed === 1 && seconds !== null ? Math.log(Math.max(seconds, MIN_DURATION_SECONDS)) : null;
 }
 
 /** A run's point in the failure series: 1 failed, 0 completed. */
-export function failurePoint(run: SkillRun): number {
-  return failurePointOf(run.completed);
-}
-
-function failurePointOf(completed: number): number {
+export function failurePoint(completed: number): number {
   return completed === 1 ? 0 : 1;
 }
 
@@ -205,7 +197,7 @@ function durationSeries(runs: SkillRuns): MetricSeries {
   const timed: number[] = [];
   const values: number[] = [];
   for (let i = 0; i < runs.length; i++) {
-    const point = durationPointOf(runs.completed(i), runs.duration(i));
+    const point = durationPoint(runs.completed(i), runs.duration(i));
     if (point === null) continue;
     timed.push(i);
     values.push(point);
@@ -223,14 +215,14 @@ function durationSeries(runs: SkillRuns): MetricSeries {
 
 function outcomeSeries(runs: SkillRuns): MetricSeries {
   const values: number[] = [];
-  for (let i = 0; i < runs.length; i++) values.push(failurePointOf(runs.completed(i)));
+  for (let i = 0; i < runs.length; i++) values.push(failurePoint(runs.completed(i)));
   return {
     metric: 'failure_rate',
     model: 'bernoulli',
     values,
     span: (start, end) => {
       let failed = 0;
-      for (let i = start; i < end; i++) failed += failurePointOf(runs.completed(i));
+      for (let i = start; i < end; i++) failed += failurePoint(runs.completed(i));
       return { ...runSpan(runs, start, end - 1, end - start), level: failed / (end - start) };
     },
   };

@@ -106,14 +106,18 @@ export function serveWorkerJobs<Job, Result>(handle: (job: Job) => Promise<Resul
  * 150 MB at a million runs, made twice: serialised, then read back). A view of part of a buffer
  * (a pooled Buffer) is copied as usual.
  */
-function ownedBuffers(value: unknown, found = new Set<ArrayBuffer>()): ArrayBuffer[] {
-  if (ArrayBuffer.isView(value)) {
-    const { buffer } = value;
-    if (buffer instanceof ArrayBuffer && !Buffer.isBuffer(value) && value.byteOffset === 0 && value.byteLength === buffer.byteLength) found.add(buffer);
-  } else if (Array.isArray(value)) {
-    for (const item of value) ownedBuffers(item, found);
-  } else if (typeof value === 'object' && value !== null) {
-    for (const item of Object.values(value)) ownedBuffers(item, found);
-  }
+function ownedBuffers(reply: unknown): ArrayBuffer[] {
+  const found = new Set<ArrayBuffer>();
+  const visit = (value: unknown): void => {
+    if (ArrayBuffer.isView(value)) {
+      const { buffer } = value;
+      if (buffer instanceof ArrayBuffer && !Buffer.isBuffer(value) && value.byteOffset === 0 && value.byteLength === buffer.byteLength) found.add(buffer);
+    } else if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const item of Object.values(value)) visit(item);
+    }
+  };
+  visit(reply);
   return [...found];
 }
