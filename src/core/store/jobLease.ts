@@ -1,4 +1,5 @@
 import lockfile from 'proper-lockfile';
+import { guardedLockFs, type GuardedLockFs } from './locks';
 
 /** A holder that stopped refreshing its lease this long ago has crashed or hangs: another may take it. */
 const STALE_MS = 30_000;
@@ -11,6 +12,7 @@ const STALE_MS = 30_000;
  */
 export class JobLease {
   private release: (() => Promise<void>) | undefined;
+  private guard: GuardedLockFs | undefined;
   private acquiring: Promise<boolean> | undefined;
 
   constructor(private readonly dbPath: string, private readonly lockPath: string, private readonly staleMs = STALE_MS) {}
@@ -29,9 +31,11 @@ export class JobLease {
   }
 
   private async acquire(): Promise<boolean> {
+    const guard = guardedLockFs();
     try {
       this.release = await lockfile.lock(this.dbPath, {
         realpath: false,
+        fs: guard.fs,
         lockfilePath: this.lockPath,
         stale: this.staleMs,
         update: Math.floor(this.staleMs / 3),
@@ -39,6 +43,7 @@ export class JobLease {
         // Taken over after a stall: this process is no longer the one that runs the jobs.
         onCompromised: () => (this.release = undefined),
       });
+      this.guard = guard;
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ELOCKED') return false;
@@ -49,6 +54,8 @@ export class JobLease {
   async dispose(): Promise<void> {
     const release = this.release;
     this.release = undefined;
+    this.guard?.released();
+    this.guard = undefined;
     await release?.().catch(() => undefined);
   }
 }

@@ -31,6 +31,32 @@ export interface HeldLock {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What proper-lockfile reads and writes the lock through. */
+type LockFs = typeof fs;
+
+/** The file system one lock is taken with, and the call that tells it the lock was released. */
+export interface GuardedLockFs {
+  fs: LockFs;
+  released(): void;
+}
+
+/**
+ * proper-lockfile refreshes a held lock on a timer that first stats the lock file; when that stat
+ * fails with anything but ENOENT it schedules the next refresh without asking whether the lock was
+ * released meanwhile, and throws a TypeError inside the fs callback (its updateLock finds no lock).
+ * A lock is taken through this file system, whose stat answers nothing once the lock is released:
+ * the refresh it would feed has nothing left to do.
+ */
+export function guardedLockFs(base: LockFs = fs): GuardedLockFs {
+  let released = false;
+  const stat = ((file: fs.PathLike, callback: (err: NodeJS.ErrnoException | null, stats: fs.Stats) => void) => {
+    base.stat(file, (err, stats) => {
+      if (!released) callback(err, stats);
+    });
+  }) as LockFs['stat'];
+  return { fs: { ...base, stat }, released: () => (released = true) };
+}
+
 export async function withLock<T>(target: string, lockPath: string, options: LockOptions, work: (lock: HeldLock) => Promise<T> | T): Promise<T> {
   const lock = await holdLock(target, lockPath, options);
   try {
@@ -55,10 +81,12 @@ export async function holdLock(target: string, lockPath: string, options: LockOp
   const deadline = Date.now() + budgetMs;
   let compromised: Error | undefined;
   let release: (() => Promise<void>) | undefined;
+  const guard = guardedLockFs();
   for (let delay = 20; !release; delay = Math.min(delay * 1.5, 250)) {
     try {
       release = await lockfile.lock(target, {
         realpath: false,
+        fs: guard.fs,
         lockfilePath: lockPath,
         stale: options.staleMs,
         retries: 0,
@@ -82,6 +110,7 @@ export async function holdLock(target: string, lockPath: string, options: LockOp
     },
     release: async () => {
       fs.rmSync(`${lockPath}.pid`, { force: true });
+      guard.released();
       await unlock().catch(() => undefined);
     },
   };
