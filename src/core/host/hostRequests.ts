@@ -1,10 +1,13 @@
+import type { Alert } from '../dashboard/alerts';
 import type { TodaySummary } from '../dashboard/today';
+import type { ListQuery, RecommendationList } from '../recommend/recommendationList';
 import { dailySessionId } from '../integrations/sessions';
 import { QueryTimeoutError, runQueryInWorker } from '../store/queryRunner';
 import { isCanonical } from '../time';
+import { ValidationError } from '../validation';
 import type { ToolResult } from '../tools/tool';
 import { storeSessions } from '../tracking/sessionLookup';
-import { MAX_STEPS_PER_REQUEST, type HostErrorKind, type HostRequest, type RecordingContext } from './protocol';
+import { MAX_STEPS_PER_REQUEST, type ChangesAnswer, type HostErrorKind, type HostRequest, type RecordingContext } from './protocol';
 import { NotFoundError, readMetrics, type MetricsAnswer } from './reads';
 import type { OpenedStore } from './storeHost';
 
@@ -20,6 +23,10 @@ export const MAX_QUERY_MS = 60 * 60_000;
 const MAX_NAME_LENGTH = 200;
 const MAX_DAY_MS = 25 * 3_600_000;
 const MAX_LIMIT = 100_000;
+/** Longest a `changes` request waits: a client asks again, so a dead one holds nothing for long. */
+export const MAX_CHANGES_WAIT_MS = 60_000;
+const MAX_FAILURES = 20;
+const MAX_LANGUAGE_LENGTH = 64;
 
 function usage(message: string): HostRequestError {
   return new HostRequestError(message, 'usage');
@@ -44,6 +51,16 @@ function integerIn(params: Record<string, unknown>, key: string, min: number, ma
   return value as number;
 }
 
+function optionalBoolean(params: Record<string, unknown>, key: string): boolean | undefined {
+  const value = params[key];
+  if (value !== undefined && typeof value !== 'boolean') throw usage(`${key} must be true or false`);
+  return value as boolean | undefined;
+}
+
+function optionalInteger(params: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+  return params[key] === undefined ? undefined : integerIn(params, key, min, max);
+}
+
 /** Answers one request on the host's store. `gone` resolves when the client disconnects (its query is then stopped). */
 export async function handleRequest(opened: OpenedStore, request: HostRequest, gone: Promise<void>): Promise<unknown> {
   switch (request.method) {
@@ -61,6 +78,14 @@ export async function handleRequest(opened: OpenedStore, request: HostRequest, g
       return session(opened, request.params);
     case 'recordedSteps':
       return steps(opened, request.params);
+    case 'recommendations':
+      return recommendations(opened, request.params);
+    case 'alerts':
+      return alerts(opened);
+    case 'changes':
+      return changes(opened, request.params, gone);
+    case 'abOutcome':
+      return abOutcome(opened, request.params);
     default:
       throw usage(`${request.method} is not answered here`);
   }
@@ -160,6 +185,75 @@ async function sql(opened: OpenedStore, params: Record<string, unknown>, gone: P
     return result.rows;
   } catch (err) {
     if (err instanceof QueryTimeoutError) throw new HostRequestError(err.message, 'failed');
+    throw err;
+  }
+}
+
+/** The window's situation, as the sidebar asks for its list: see RecommendationContext. */
+function listQuery(params: Record<string, unknown>): ListQuery {
+  const failures = params.recentFailures;
+  if (failures !== undefined && (!Array.isArray(failures) || failures.length > MAX_FAILURES || !failures.every((f) => typeof f === 'string' && f.trim() !== '' && f.length <= MAX_NAME_LENGTH))) {
+    throw usage(`recentFailures must be a list of at most ${MAX_FAILURES} skill names`);
+  }
+  const languageId = params.languageId;
+  if (languageId !== undefined && (typeof languageId !== 'string' || !languageId || languageId.length > MAX_LANGUAGE_LENGTH)) throw usage(`languageId must be a string of 1 to ${MAX_LANGUAGE_LENGTH} characters`);
+  return {
+    userId: requiredName(params, 'userId'),
+    lastSkill: optionalName(params, 'lastSkill'),
+    languageId: languageId as string | undefined,
+    isTestFile: optionalBoolean(params, 'isTestFile'),
+    recentFailures: failures as string[] | undefined,
+    limit: optionalInteger(params, 'limit', 1, 100),
+    sessionId: optionalName(params, 'sessionId'),
+  };
+}
+
+/** Up next, Discover and More for a window's user and situation, as a window holding the store lists them. */
+async function recommendations(opened: OpenedStore, params: Record<string, unknown>): Promise<RecommendationList> {
+  const query = listQuery(params);
+  // Loaded with the first list, as the tools are: a host started for track never reads the models.
+  const [{ getRecommendationList }, { learnedFor }] = await Promise.all([import('../recommend/recommendationList'), import('../recommend/learnedRecommendations')]);
+  opened.store.pullEvents();
+  learnedFor(opened.store, query.userId);
+  return getRecommendationList(opened.store, query);
+}
+
+/** Every open alert (anomalies, regressions), newest first: each window decides which it has shown. */
+async function alerts(opened: OpenedStore): Promise<Alert[]> {
+  const { openAlerts } = await import('../dashboard/alerts');
+  opened.store.pullEvents();
+  return openAlerts(opened.store);
+}
+
+/** Waits (at most `waitMs`) for the store to change past the version the client last saw. */
+async function changes(opened: OpenedStore, params: Record<string, unknown>, gone: Promise<void>): Promise<ChangesAnswer> {
+  const since = optionalName(params, 'since');
+  const waitMs = integerIn(params, 'waitMs', 0, MAX_CHANGES_WAIT_MS);
+  opened.store.pullEvents();
+  const version = await opened.changes.next(since, waitMs, gone);
+  const { hasRecordedRuns, isDemoStore } = await import('../dashboard/dashboardData');
+  return { version, hasRuns: hasRecordedRuns(opened.store), demo: isDemoStore(opened.store) };
+}
+
+/**
+ * The outcome of a run chosen from the list under an A/B test, for the window that ran it: an
+ * outcome is derived data of the store (as the jobs' results are), so the host writes it.
+ */
+async function abOutcome(opened: OpenedStore, params: Record<string, unknown>): Promise<{ id: number }> {
+  const testId = integerIn(params, 'testId', 1, Number.MAX_SAFE_INTEGER);
+  const userId = requiredName(params, 'userId');
+  const completed = optionalBoolean(params, 'completed');
+  if (completed === undefined) throw usage('completed is required');
+  const outcome = { skill_name: requiredName(params, 'skill'), completed, duration_seconds: params.durationSeconds as number | null | undefined };
+  if (opened.store.readOnlyReason) throw new HostRequestError(opened.store.readOnlyReason, 'failed');
+  const { assignUser, recordAbOutcome } = await import('../analytics/abTesting');
+  opened.store.pullEvents();
+  try {
+    // The user's exposure is recorded with their first outcome: reading recommendations writes nothing.
+    await assignUser(opened.store, testId, userId);
+    return { id: await recordAbOutcome(opened.store, testId, userId, outcome) };
+  } catch (err) {
+    if (err instanceof ValidationError) throw usage(err.message);
     throw err;
   }
 }

@@ -1,4 +1,5 @@
 import type { SessionAnswer } from '../tracking/sessionLookup';
+import type { RunState } from '../window/windowData';
 
 /**
  * The store host's wire protocol: one JSON object per line over a local socket. A connection
@@ -9,7 +10,7 @@ import type { SessionAnswer } from '../tracking/sessionLookup';
  */
 
 /** Raised with every change to the messages below. */
-export const HOST_PROTOCOL = 5;
+export const HOST_PROTOCOL = 6;
 /** The oldest client this host still answers (older clients open the store themselves). */
 export const MIN_CLIENT_PROTOCOL = 1;
 
@@ -19,7 +20,7 @@ export const MAX_STEPS_PER_REQUEST = 10_000;
 /** Longest request line the host reads: far above any real request, low enough that a flood cannot fill memory. */
 export const MAX_REQUEST_LINE_BYTES = 1024 * 1024;
 
-export const HOST_METHODS = ['ping', 'metrics', 'today', 'tool', 'sql', 'session', 'recordedSteps', 'runJobs', 'retire'] as const;
+export const HOST_METHODS = ['ping', 'metrics', 'today', 'tool', 'sql', 'session', 'recordedSteps', 'runJobs', 'recommendations', 'alerts', 'changes', 'abOutcome', 'retire'] as const;
 export type HostMethod = (typeof HOST_METHODS)[number];
 
 export interface HelloRequest {
@@ -51,6 +52,11 @@ export interface HostRequest {
 
 /** 'usage': the caller asked for something wrong (exit 2 in the CLI); 'failed': it could not be done. */
 export type HostErrorKind = 'usage' | 'failed';
+
+/** The answer to `changes`: the store's version now, and whether anything was recorded (the empty states). */
+export interface ChangesAnswer extends RunState {
+  version: string;
+}
 
 export interface HostResponse {
   id: number;

@@ -8,6 +8,7 @@ import { fileEngineProblem } from '../store/nodeSqlite';
 import { storePaths } from '../store/paths';
 import { SkillStore } from '../store/store';
 import type { Store } from '../store/storeInterface';
+import { ChangeFeed } from './changeFeed';
 import { HostJobs, parseJobsRequest } from './hostJobs';
 import { ensureRuntimeDir, hostPaths, socketAnswers, type HostPaths } from './hostPaths';
 import { handleRequest, HostRequestError } from './hostRequests';
@@ -28,6 +29,8 @@ export interface StoreHostOptions {
 export interface OpenedStore {
   store: Store;
   engine: HelloAnswer['engine'];
+  /** What a client waiting for the store's next change is told. */
+  changes: ChangeFeed;
 }
 
 /** A client must say hello this soon, or is disconnected: a connection that says nothing holds a slot for nothing. */
@@ -174,10 +177,11 @@ async function openHostStore(options: StoreHostOptions, paths: HostPaths): Promi
     releaseDeadHostsLock(options.db, paths, options.log);
     const store = await FileStore.open({ path: options.db, migrationsDir: options.migrationsDir, onMessage });
     fs.writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
-    return { store, engine: 'node:sqlite' };
+    return { store, engine: 'node:sqlite', changes: new ChangeFeed(store) };
   }
   options.log(`running on sql.js: ${problem}`);
-  return { store: await SkillStore.open({ path: options.db, migrationsDir: options.migrationsDir, mode: 'work', onMessage }), engine: 'sql.js' };
+  const store = await SkillStore.open({ path: options.db, migrationsDir: options.migrationsDir, mode: 'work', onMessage });
+  return { store, engine: 'sql.js', changes: new ChangeFeed(store) };
 }
 
 class StoreHost {
@@ -244,6 +248,7 @@ class StoreHost {
     this.stopping = true;
     clearTimeout(this.idleTimer);
     this.options.log(`stopping: ${reason}`);
+    void this.opened.then((opened) => opened.changes.close(), () => undefined);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     await withTimeout(Promise.all([...this.connections].map((c) => c.drained())), DRAIN_MS);
     for (const connection of this.connections) connection.close();

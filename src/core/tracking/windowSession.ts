@@ -1,5 +1,4 @@
-import type { Store } from '../store/storeInterface';
-import type { SkillTracker } from './tracker';
+import type { RunLog, RunRecorder } from './runRecorder';
 
 export interface WindowSessionOptions {
   /** How long without activity ends a session (ms); read on every use, so a changed setting applies at once. */
@@ -21,7 +20,8 @@ export class WindowSession {
   private lastActivity = 0;
   private readonly now: () => number;
 
-  constructor(private readonly store: Store, private readonly tracker: SkillTracker, private readonly options: WindowSessionOptions) {
+  /** `log`: where the session's end is written (the store, or the window's own log segment when the store host holds the data). */
+  constructor(private readonly log: Pick<RunLog, 'commit'>, private readonly tracker: Pick<RunRecorder, 'createSession'>, private readonly options: WindowSessionOptions) {
     this.now = options.now ?? Date.now;
   }
 
@@ -66,7 +66,7 @@ export class WindowSession {
     const id = this.sessionId;
     if (!id) return;
     this.sessionId = undefined;
-    await this.store.commit([{ t: 'session_end', session_id: id, ended_at: new Date(endedAt).toISOString() }]);
+    await this.log.commit([{ t: 'session_end', session_id: id, ended_at: new Date(endedAt).toISOString() }]);
   }
 
   private async rotate(): Promise<string> {

@@ -1,0 +1,157 @@
+import type { Alert } from '../dashboard/alerts';
+import type { TodaySummary } from '../dashboard/today';
+import { dayOf, type DayBoundary } from '../days';
+import type { RecommendationList } from '../recommend/recommendationList';
+import type { RecommendationContext } from '../recommend/types';
+import { storePaths } from '../store/paths';
+import { RecordingLog } from '../store/recordingLog';
+import type { Disposable } from '../store/storeInterface';
+import { RunRecorder } from '../tracking/runRecorder';
+import { KnownSessions } from '../tracking/sessionLookup';
+import { WindowSession, type WindowSessionOptions } from '../tracking/windowSession';
+import type { ChosenOutcome, RunState, WindowData } from '../window/windowData';
+import { connectToHost, HostGoneError, HostUnavailableError, type HostClientOptions, type HostConnection } from './hostClient';
+import type { ChangesAnswer, HostMethod, RecordingContext } from './protocol';
+
+export interface HostedWindowOptions extends HostClientOptions {
+  userId: string;
+  session: WindowSessionOptions;
+  log(line: string): void;
+  /** Pause before watching a new host when the previous one went away (default 1 s). */
+  reconnectMs?: number;
+}
+
+/** How long one `changes` request waits: the host answers at once when something changed. */
+const WATCH_WAIT_MS = 30_000;
+const DEFAULT_RECONNECT_MS = 1000;
+
+/**
+ * A window whose data stays in the store host: the window records its runs in its own log segment,
+ * fdatasynced before a run is confirmed, as the CLI does with the host on (the host applies the log,
+ * and one that is down or killed loses nothing), and asks the host for what its views show. A
+ * second connection waits for the store's changes, so the views refresh as they would beside a store
+ * of their own. A request whose host went away is asked once more, which starts a new host.
+ */
+export class HostedWindow implements WindowData {
+  readonly recorder: RunRecorder;
+  readonly session: WindowSession;
+  private requests: Promise<HostConnection> | undefined;
+  private watcher: HostConnection | undefined;
+  private version: string | undefined;
+  private readonly listeners = new Set<() => void>();
+  private closed = false;
+
+  private constructor(private readonly options: HostedWindowOptions, first: HostConnection, private readonly log: RecordingLog, sessions: KnownSessions) {
+    this.requests = Promise.resolve(first);
+    this.recorder = new RunRecorder(log, sessions, options.userId);
+    this.session = new WindowSession(log, this.recorder, options.session);
+  }
+
+  /** Connects (starting the host when none runs). HostUnavailableError: the window opens the store itself. */
+  static async open(options: HostedWindowOptions): Promise<HostedWindow> {
+    const connection = await connectToHost(options);
+    try {
+      const known = (await connection.request('session', {})) as RecordingContext;
+      if (known.readOnlyReason) throw new HostUnavailableError(`the store takes no writes: ${known.readOnlyReason}`);
+      const paths = storePaths(options.db);
+      const window = new HostedWindow(options, connection, new RecordingLog(paths, known.latestStamp), new KnownSessions(paths.salt));
+      void window.watch();
+      return window;
+    } catch (err) {
+      connection.close();
+      throw err;
+    }
+  }
+
+  get userId(): string {
+    return this.options.userId;
+  }
+
+  get servedBy(): string {
+    return 'the store host';
+  }
+
+  today(now: Date, boundary: DayBoundary): Promise<TodaySummary> {
+    const { start, end } = dayOf(now, boundary);
+    return this.request('today', { start, end }) as Promise<TodaySummary>;
+  }
+
+  recommendationList(context: RecommendationContext): Promise<RecommendationList> {
+    return this.request('recommendations', { ...context }) as Promise<RecommendationList>;
+  }
+
+  openAlerts(): Promise<Alert[]> {
+    return this.request('alerts') as Promise<Alert[]>;
+  }
+
+  async runState(): Promise<RunState> {
+    const { hasRuns, demo } = (await this.request('changes', { waitMs: 0 })) as ChangesAnswer;
+    return { hasRuns, demo };
+  }
+
+  async recordAbOutcome(testId: number, outcome: ChosenOutcome): Promise<void> {
+    await this.request('abOutcome', { testId, userId: this.userId, ...outcome });
+  }
+
+  onDidChange(listener: () => void): Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** Ends the session, finishes the log segment (every run in it is already durable) and disconnects. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.session.end();
+    } finally {
+      await this.log.close();
+      this.watcher?.close();
+      void this.requests?.then((c) => c.close(), () => undefined);
+    }
+  }
+
+  private async request(method: HostMethod, params: Record<string, unknown> = {}): Promise<unknown> {
+    try {
+      return await (await this.connection()).request(method, params);
+    } catch (err) {
+      if (!(err instanceof HostGoneError) || this.closed) throw err;
+      this.requests = undefined;
+      return (await this.connection()).request(method, params);
+    }
+  }
+
+  private connection(): Promise<HostConnection> {
+    if (this.closed) return Promise.reject(new HostGoneError('the window closed its connection to the store host'));
+    const current = this.requests ?? connectToHost(this.options);
+    this.requests = current;
+    current.catch(() => {
+      if (this.requests === current) this.requests = undefined;
+    });
+    return current;
+  }
+
+  /** Waits for the store's changes until the window closes, following the host through restarts. */
+  private async watch(): Promise<void> {
+    let troubled = false;
+    while (!this.closed) {
+      try {
+        this.watcher ??= await connectToHost(this.options);
+        if (this.closed) break;
+        const answer = (await this.watcher.request('changes', { ...(this.version === undefined ? {} : { since: this.version }), waitMs: WATCH_WAIT_MS })) as ChangesAnswer;
+        troubled = false;
+        if (answer.version === this.version) continue;
+        this.version = answer.version;
+        for (const listener of [...this.listeners]) listener();
+      } catch (err) {
+        this.watcher?.close();
+        this.watcher = undefined;
+        if (this.closed) break;
+        if (!troubled && !(err instanceof HostGoneError)) this.options.log(`watching the store through its host failed: ${(err as Error).message}`);
+        troubled = true;
+        await new Promise((resolve) => setTimeout(resolve, this.options.reconnectMs ?? DEFAULT_RECONNECT_MS));
+      }
+    }
+    this.watcher?.close();
+  }
+}

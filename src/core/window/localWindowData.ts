@@ -1,0 +1,49 @@
+import { assignUser, recordAbOutcome } from '../analytics/abTesting';
+import { openAlerts, type Alert } from '../dashboard/alerts';
+import { hasRecordedRuns, isDemoStore } from '../dashboard/dashboardData';
+import { getTodaySummary, type TodaySummary } from '../dashboard/today';
+import type { DayBoundary } from '../days';
+import { learnedFor } from '../recommend/learnedRecommendations';
+import { getRecommendationList, type RecommendationList } from '../recommend/recommendationList';
+import type { RecommendationContext } from '../recommend/types';
+import type { Disposable, Store } from '../store/storeInterface';
+import type { SkillTracker } from '../tracking/tracker';
+import type { WindowSession } from '../tracking/windowSession';
+import type { ChosenOutcome, RunState, WindowData } from './windowData';
+
+/** A window that holds the store itself (sql.js): every answer is read from its own copy. */
+export class LocalWindowData implements WindowData {
+  readonly servedBy = 'this window';
+
+  constructor(private readonly store: Store, readonly recorder: SkillTracker, readonly session: WindowSession, readonly userId: string) {}
+
+  async today(now: Date, boundary: DayBoundary): Promise<TodaySummary> {
+    return getTodaySummary(this.store, now, boundary);
+  }
+
+  async recommendationList(context: RecommendationContext): Promise<RecommendationList> {
+    learnedFor(this.store, this.userId);
+    return getRecommendationList(this.store, context);
+  }
+
+  async openAlerts(): Promise<Alert[]> {
+    return openAlerts(this.store);
+  }
+
+  async runState(): Promise<RunState> {
+    return { hasRuns: hasRecordedRuns(this.store), demo: isDemoStore(this.store) };
+  }
+
+  async recordAbOutcome(testId: number, outcome: ChosenOutcome): Promise<void> {
+    await assignUser(this.store, testId, this.userId);
+    await recordAbOutcome(this.store, testId, this.userId, { skill_name: outcome.skill, completed: outcome.completed, duration_seconds: outcome.durationSeconds });
+  }
+
+  onDidChange(listener: () => void): Disposable {
+    return this.store.onDidChange(listener);
+  }
+
+  close(): Promise<void> {
+    return this.session.end();
+  }
+}

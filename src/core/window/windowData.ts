@@ -1,0 +1,49 @@
+import type { Alert } from '../dashboard/alerts';
+import type { TodaySummary } from '../dashboard/today';
+import type { DayBoundary } from '../days';
+import type { RecommendationList } from '../recommend/recommendationList';
+import type { RecommendationContext } from '../recommend/types';
+import type { Disposable } from '../store/storeInterface';
+import type { RunRecorder } from '../tracking/runRecorder';
+import type { WindowSession } from '../tracking/windowSession';
+
+/** Whether anything was recorded, and whether that is only the generated demo (the empty states, the walkthrough). */
+export interface RunState {
+  hasRuns: boolean;
+  demo: boolean;
+}
+
+/** The outcome of a run chosen from the list under an A/B test. */
+export interface ChosenOutcome {
+  skill: string;
+  completed: boolean;
+  durationSeconds: number | null;
+}
+
+/**
+ * What an editor window's always-present parts (the trackers, the status bar, the Recommendations
+ * view, the alerts) read and write of the store: from a store the window holds (LocalWindowData), or
+ * through the store host without loading the data (HostedWindow). Either way a run is durably in a
+ * log before it is confirmed.
+ */
+export interface WindowData {
+  readonly userId: string;
+  /** Records the window's runs: into the store it holds, or into this window's own log segment. */
+  readonly recorder: RunRecorder;
+  readonly session: WindowSession;
+  /** Who answers: "this window" or the store host with its engine, for the log. */
+  readonly servedBy: string;
+  /** The status bar's summary of the day that contains `now`, in the window's calendar. */
+  today(now: Date, boundary: DayBoundary): Promise<TodaySummary>;
+  /** Up next, Discover and More for this window's situation. */
+  recommendationList(context: RecommendationContext): Promise<RecommendationList>;
+  /** Every open alert, newest first. */
+  openAlerts(): Promise<Alert[]>;
+  runState(): Promise<RunState>;
+  /** Records the outcome for the user's A/B group (their exposure with their first outcome). */
+  recordAbOutcome(testId: number, outcome: ChosenOutcome): Promise<void>;
+  /** Fires when the data changed: this window's runs, another process's, the background jobs' results. */
+  onDidChange(listener: () => void): Disposable;
+  /** Ends the window's session; a hosted window also finishes its log segment and disconnects. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { connectToHost, HostRequestFailedError } from '../../src/core/host/hostClient';
+import { HostedWindow } from '../../src/core/host/hostedWindow';
+import { fileEngineProblem } from '../../src/core/store/nodeSqlite';
+import { SkillStore } from '../../src/core/store/store';
+import { SkillTracker } from '../../src/core/tracking/tracker';
+import { WindowSession } from '../../src/core/tracking/windowSession';
+import { LocalWindowData } from '../../src/core/window/localWindowData';
+import { dbIn, tempDir } from '../helpers/store';
+
+const ROOT = path.join(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const HOST = path.join(ROOT, 'dist', 'store-host.js');
+const ENGINE = fileEngineProblem() ? 'sql.js' : 'node:sqlite';
+const skip = process.platform !== 'linux' ? 'finds host processes in /proc (Linux only)' : undefined;
+const USER = 'window-user';
+
+const scratch = tempDir('sb-hosted-window-');
+const opened: HostedWindow[] = [];
+const hosts = new Set<number>();
+after(async () => {
+  for (const window of opened) await window.close().catch(() => undefined);
+  for (const pid of hosts) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  scratch.cleanup();
+});
+before(() => assert.ok(fs.existsSync(CLI) && fs.existsSync(HOST), 'dist/cli.js and dist/store-host.js are built (npm test builds them first)'));
+
+/** The CLI without the host: what another terminal records. */
+function track(db: string, args: string[]): void {
+  const run = spawnSync(process.execPath, [CLI, '--db', db, 'track', ...args], { encoding: 'utf8', env: { ...process.env, SESSION_BUDDY_DB: '', SESSION_BUDDY_HOST: 'off' } });
+  assert.equal(run.status, 0, run.stderr);
+}
+
+async function seededStore(name: string): Promise<string> {
+  const db = dbIn(scratch.dir, name);
+  track(db, ['--skill', 'pytest-run', '--duration', '2']);
+  track(db, ['--skill', 'pytest-run', '--failed']);
+  track(db, ['--skill', 'lint']);
+  return db;
+}
+
+async function openWindow(db: string, lines: string[] = []): Promise<HostedWindow> {
+  const window = await HostedWindow.open({ db, hostScript: HOST, idleSeconds: 30, userId: USER, session: { idleMs: () => 3_600_000, projectPath: '/work/project' }, log: (line) => lines.push(line), reconnectMs: 100 });
+  opened.push(window);
+  const conn = await connectToHost({ db, hostScript: HOST });
+  hosts.add(conn.hello.pid);
+  conn.close();
+  return window;
+}
+
+async function hostPid(db: string): Promise<number> {
+  const conn = await connectToHost({ db, hostScript: HOST, idleSeconds: 30 });
+  conn.close();
+  hosts.add(conn.hello.pid);
+  return conn.hello.pid;
+}
+
+async function record(window: HostedWindow, skill: string, completed: boolean): Promise<number> {
+  return window.recorder.trackInvocation({ sessionId: await window.session.current(), skillName: skill, completed, durationSeconds: 1.5 });
+}
+
+function changed(window: HostedWindow): Promise<void> {
+  return new Promise((resolve) => {
+    const listening = window.onDidChange(() => {
+      listening.dispose();
+      resolve();
+    });
+  });
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
+  test("records in its own log segment, which the host applies, and reads the status bar's day and the sidebar's list as a window holding the store does", async () => {
+    const db = await seededStore('reads');
+    const window = await openWindow(db);
+    await record(window, 'pytest-run', false);
+    await record(window, 'ruff-check', true);
+    const today = await window.today(new Date(), 'local');
+    assert.equal(today.invocations, 5);
+    assert.equal(today.completed, 3);
+    assert.deepEqual(today.topSkills[0], { skill: 'pytest-run', invocations: 3, completionRate: 1 / 3 });
+    assert.deepEqual(await window.runState(), { hasRuns: true, demo: false });
+    const context = { userId: USER, lastSkill: 'pytest-run', recentFailures: ['pytest-run'] };
+    const hosted = await window.recommendationList(context);
+    const store = await SkillStore.open({ path: db, mode: 'work', pollMs: 0 });
+    try {
+      const tracker = new SkillTracker(store, USER);
+      const local = new LocalWindowData(store, tracker, new WindowSession(store, tracker, { idleMs: () => 1000 }), USER);
+      // As sent over the socket: a field that is undefined is left out.
+      const wire = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+      assert.deepEqual(hosted, wire(await local.recommendationList(context)));
+      assert.deepEqual(await window.today(new Date(), 'utc'), wire(await local.today(new Date(), 'utc')));
+      assert.deepEqual(await window.openAlerts(), wire(await local.openAlerts()));
+    } finally {
+      await store.close({ snapshot: false });
+    }
+    assert.ok(hosted.items.some((item) => item.section === 'up-next' && item.skill === 'pytest-run'), 'the history is up next');
+  });
+
+  test('hears of runs recorded by another process, and of the first run of an empty store', async () => {
+    const db = dbIn(scratch.dir, 'changes');
+    const window = await openWindow(db);
+    assert.deepEqual(await window.runState(), { hasRuns: false, demo: false });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const heard = changed(window);
+    track(db, ['--skill', 'cargo-test']);
+    await heard;
+    assert.deepEqual(await window.runState(), { hasRuns: true, demo: false });
+    assert.equal((await window.today(new Date(), 'local')).invocations, 1);
+  });
+
+  test('a host killed mid-session is started again by the next request; the runs recorded meanwhile are all there, and the window hears of changes again', { timeout: 90_000 }, async () => {
+    const db = await seededStore('killed');
+    const window = await openWindow(db);
+    await record(window, 'build', true);
+    const pid = await hostPid(db);
+    process.kill(pid, 'SIGKILL');
+    await record(window, 'build', false);
+    await record(window, 'deploy', true);
+    const today = await window.today(new Date(), 'local');
+    assert.equal(today.invocations, 6, 'every run, including those recorded while no host ran');
+    const successor = await hostPid(db);
+    assert.notEqual(successor, pid);
+    const heard = changed(window);
+    track(db, ['--skill', 'lint']);
+    await heard;
+    await until('the new run to be read', async () => (await window.today(new Date(), 'local')).invocations === 7);
+  });
+
+  test("closing ends the window's session in the store, at its close", async () => {
+    const db = await seededStore('close');
+    const window = await openWindow(db);
+    await record(window, 'pytest-run', true);
+    const sessionId = window.session.id;
+    assert.ok(sessionId);
+    await window.close();
+    const conn = await connectToHost({ db, hostScript: HOST });
+    try {
+      await until('the end of the session to be applied', async () => {
+        const rows = (await conn.request('sql', { query: `SELECT user_id, ended_at FROM skill_sessions WHERE session_id = '${sessionId}'`, timeoutMs: 10_000 })) as { user_id: string; ended_at: string | null }[];
+        return rows.length === 1 && rows[0].user_id === USER && rows[0].ended_at !== null;
+      });
+    } finally {
+      conn.close();
+    }
+  });
+
+  test("the host refuses a window's requests it cannot use, with usage errors", async () => {
+    const db = await seededStore('refused');
+    await openWindow(db);
+    const conn = await connectToHost({ db, hostScript: HOST });
+    const refused = async (method: 'recommendations' | 'changes' | 'abOutcome', params: Record<string, unknown>, message: RegExp) => {
+      await assert.rejects(conn.request(method, params), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && message.test(err.message));
+    };
+    try {
+      await refused('recommendations', {}, /userId is required/);
+      await refused('recommendations', { userId: USER, recentFailures: 'pytest-run' }, /recentFailures must be a list/);
+      await refused('recommendations', { userId: USER, limit: 0 }, /limit must be an integer from 1 to 100/);
+      await refused('recommendations', { userId: USER, languageId: 7 }, /languageId must be a string/);
+      await refused('changes', { waitMs: 120_000 }, /waitMs must be an integer from 0 to 60000/);
+      await refused('abOutcome', { testId: 1, userId: USER, skill: 'lint', completed: 'yes' }, /completed must be true or false/);
+      await assert.rejects(conn.request('abOutcome', { testId: 999, userId: USER, skill: 'lint', completed: true }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'failed' && /no A\/B test with id 999/.test(err.message));
+    } finally {
+      conn.close();
+    }
+  });
+});
