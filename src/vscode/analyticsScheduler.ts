@@ -67,7 +67,7 @@ export class AnalyticsScheduler extends Disposable {
     this.running = new core.lib.BackgroundJobs({
       store: core.store,
       runner: core.jobs,
-      lease: new core.lib.JobLease(core.store.paths.db, core.store.paths.jobsLock),
+      lease: new core.lib.JobLease(core.store.paths.jobsLock),
       mayRun: () => settings.current.trackingEnabled,
       retentionDays: () => settings.current.retentionDays,
       log,

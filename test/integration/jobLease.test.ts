@@ -12,8 +12,8 @@ const ROOT = path.join(__dirname, '..', '..');
 
 test('one process at a time holds the job lease; when it lets go another takes it', async () => {
   const paths = storePaths(path.join(scratch.dir, 'a.db'));
-  const first = new JobLease(paths.db, paths.jobsLock);
-  const second = new JobLease(paths.db, paths.jobsLock);
+  const first = new JobLease(paths.jobsLock);
+  const second = new JobLease(paths.jobsLock);
   assert.equal(await first.tryAcquire(), true);
   assert.equal(await first.tryAcquire(), true, 'holding it, it stays held');
   assert.equal(await second.tryAcquire(), false);
@@ -24,8 +24,8 @@ test('one process at a time holds the job lease; when it lets go another takes i
 
 test('jobs that start together in one window both find the lease theirs (the hourly job was skipped for an hour when it asked beside the minute one)', async () => {
   const paths = storePaths(path.join(scratch.dir, 'together.db'));
-  const lease = new JobLease(paths.db, paths.jobsLock);
-  const other = new JobLease(paths.db, paths.jobsLock);
+  const lease = new JobLease(paths.jobsLock);
+  const other = new JobLease(paths.jobsLock);
   assert.deepEqual(await Promise.all([lease.tryAcquire(), lease.tryAcquire(), lease.tryAcquire()]), [true, true, true]);
   assert.deepEqual(await Promise.all([other.tryAcquire(), other.tryAcquire()]), [false, false], 'another holder still waits its turn');
   await lease.dispose();
@@ -36,12 +36,12 @@ test('the lease of a process killed while holding it goes stale, and another win
   const staleMs = 2000;
   const holder = spawn(process.execPath, ['--import', 'tsx', '-e', `
     const { JobLease } = require(${JSON.stringify(path.join(ROOT, 'src/core/store/jobLease.ts'))});
-    new JobLease(${JSON.stringify(paths.db)}, ${JSON.stringify(paths.jobsLock)}, ${staleMs}).tryAcquire().then((held) => console.log(held ? 'held' : 'refused'));
+    new JobLease(${JSON.stringify(paths.jobsLock)}, ${staleMs}).tryAcquire().then((held) => console.log(held ? 'held' : 'refused'));
     setInterval(() => {}, 1000);
   `], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const said = await new Promise<string>((resolve) => holder.stdout!.once('data', (d) => resolve(String(d).trim())));
   assert.equal(said, 'held');
-  const waiting = new JobLease(paths.db, paths.jobsLock, staleMs);
+  const waiting = new JobLease(paths.jobsLock, staleMs);
   assert.equal(await waiting.tryAcquire(), false, 'a live holder keeps it (it refreshes the lease)');
   await new Promise((resolve) => setTimeout(resolve, staleMs * 1.5));
   assert.equal(await waiting.tryAcquire(), false, 'still refreshed after the stale time: it is alive');

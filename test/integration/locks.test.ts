@@ -34,9 +34,9 @@ describe('locks', () => {
     try {
       const target = path.join(dir, 'thing');
       const lockPath = `${target}.lock`;
-      await withLock(target, lockPath, { purpose: 'the test', staleMs: 30_000 }, async () => {
+      await withLock(lockPath, { purpose: 'the test', staleMs: 30_000 }, async () => {
         await assert.rejects(
-          () => withLock(target, lockPath, { purpose: 'the test', staleMs: 30_000, budgetMs: 300 }, () => undefined),
+          () => withLock(lockPath, { purpose: 'the test', staleMs: 30_000, budgetMs: 300 }, () => undefined),
           (err: Error) => err instanceof LockTimeoutError && err.message.includes(lockPath) && err.message.includes(`by process ${process.pid}, which is running`),
         );
       });

@@ -246,7 +246,7 @@ describe(`store host (${ENGINE})`, { skip }, () => {
       onUnavailable: (reason) => unavailable.push(reason),
       log: (line) => lines.push(line),
     }).start());
-    const lease = new JobLease(db, storePaths(db).jobsLock);
+    const lease = new JobLease(storePaths(db).jobsLock);
     try {
       await until('a window to see the host take the jobs', () => lines.some((l) => /runs the background jobs/.test(l)), 30_000);
       // The first job runs at most 15 s after the host took them, under the lease.

@@ -90,7 +90,7 @@ export class HostJobs {
     const jobs = new BackgroundJobs({
       store,
       runner,
-      lease: new JobLease(store.paths.db, store.paths.jobsLock),
+      lease: new JobLease(store.paths.jobsLock),
       mayRun: () => this.mayRun(),
       retentionDays: () => this.retentionDays(),
       log: { info: log, warn: log },

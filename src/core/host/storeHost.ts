@@ -61,7 +61,7 @@ export async function runStoreHost(options: StoreHostOptions): Promise<HostOutco
   const paths = hostPaths(options.db);
   if (paths.runtimeDir) ensureRuntimeDir(paths.runtimeDir);
   loadOrCreateToken(storePaths(options.db).token);
-  const claimed = await claimSocket(options.db, paths);
+  const claimed = await claimSocket(paths);
   if (!claimed) return { reason: 'lost', failed: false };
   const host = new StoreHost(claimed, paths, options);
   return host.stopped;
@@ -73,8 +73,8 @@ export async function runStoreHost(options: StoreHostOptions): Promise<HostOutco
  * and this process listens. Without the lock, two starters could each remove the other's fresh
  * socket and both serve, which would let two hosts open the database at once.
  */
-async function claimSocket(db: string, paths: HostPaths): Promise<ListeningSocket | undefined> {
-  return withLock(db, paths.election, { purpose: 'the store host election', staleMs: ELECTION_STALE_MS }, async () => {
+async function claimSocket(paths: HostPaths): Promise<ListeningSocket | undefined> {
+  return withLock(paths.election, { purpose: 'the store host election', staleMs: ELECTION_STALE_MS }, async () => {
     if (await socketAnswers(paths.socket)) return undefined;
     removeStaleSocket(paths.socket);
     return listenPrivately(paths.socket);

@@ -39,7 +39,7 @@ const SNAPSHOT_LOCK = { purpose: 'the snapshot', staleMs: 30_000 } as const;
 /** Runs `work` while holding the store's snapshot lock; a lock left by a dead process goes stale. */
 export async function withSnapshotLock<T>(paths: StorePaths, work: (lock: HeldLock) => Promise<T> | T, budgetMs?: number): Promise<T> {
   fs.mkdirSync(paths.eventsDir, { recursive: true, mode: 0o700 });
-  return withLock(paths.db, paths.lock, { ...SNAPSHOT_LOCK, budgetMs }, work);
+  return withLock(paths.lock, { ...SNAPSHOT_LOCK, budgetMs }, work);
 }
 
 export interface LoadedSnapshot {

@@ -86,7 +86,7 @@ export class FileStore implements Store {
     const paths = storePaths(resolveDatabasePath(options.path));
     checkStoreLocation(paths, { requireFolder: options.path !== undefined || process.env.SESSION_BUDDY_DB !== undefined });
     fs.mkdirSync(paths.eventsDir, { recursive: true, mode: 0o700 });
-    const lock = await holdLock(paths.db, paths.lock, { ...STORE_LOCK, budgetMs: options.lockBudgetMs });
+    const lock = await holdLock(paths.lock, { ...STORE_LOCK, budgetMs: options.lockBudgetMs });
     const report: StoreOpenReport = { messages: [], migrated: [] };
     let file: OpenedFile | undefined;
     try {

@@ -15,7 +15,7 @@ export class JobLease {
   private guard: GuardedLockFs | undefined;
   private acquiring: Promise<boolean> | undefined;
 
-  constructor(private readonly dbPath: string, private readonly lockPath: string, private readonly staleMs = STALE_MS) {}
+  constructor(private readonly lockPath: string, private readonly staleMs = STALE_MS) {}
 
   get held(): boolean {
     return this.release !== undefined;
@@ -33,7 +33,8 @@ export class JobLease {
   private async acquire(): Promise<boolean> {
     const guard = guardedLockFs();
     try {
-      this.release = await lockfile.lock(this.dbPath, {
+      // Named by its own path, not the database's, which the store's lock is also taken on (locks.ts).
+      this.release = await lockfile.lock(this.lockPath, {
         realpath: false,
         fs: guard.fs,
         lockfilePath: this.lockPath,

@@ -57,8 +57,8 @@ export function guardedLockFs(base: LockFs = fs): GuardedLockFs {
   return { fs: { ...base, stat }, released: () => (released = true) };
 }
 
-export async function withLock<T>(target: string, lockPath: string, options: LockOptions, work: (lock: HeldLock) => Promise<T> | T): Promise<T> {
-  const lock = await holdLock(target, lockPath, options);
+export async function withLock<T>(lockPath: string, options: LockOptions, work: (lock: HeldLock) => Promise<T> | T): Promise<T> {
+  const lock = await holdLock(lockPath, options);
   try {
     return await work(lock);
   } finally {
@@ -76,7 +76,7 @@ export interface LongHeldLock extends HeldLock {
  * Takes the lock (waiting as withLock does) and keeps it, refreshed, until `release`: for a process
  * that must be the only one rewriting the target for as long as it runs.
  */
-export async function holdLock(target: string, lockPath: string, options: LockOptions): Promise<LongHeldLock> {
+export async function holdLock(lockPath: string, options: LockOptions): Promise<LongHeldLock> {
   const budgetMs = options.budgetMs ?? options.staleMs * 2;
   const deadline = Date.now() + budgetMs;
   let compromised: Error | undefined;
@@ -84,7 +84,9 @@ export async function holdLock(target: string, lockPath: string, options: LockOp
   const guard = guardedLockFs();
   for (let delay = 20; !release; delay = Math.min(delay * 1.5, 250)) {
     try {
-      release = await lockfile.lock(target, {
+      // Named by the lock's own path: proper-lockfile keeps one entry per path it is given, and two
+      // locks given the database's path (the store's and the jobs') released each other's refresh.
+      release = await lockfile.lock(lockPath, {
         realpath: false,
         fs: guard.fs,
         lockfilePath: lockPath,

@@ -17,7 +17,7 @@ export interface WriterSlot {
  */
 export async function claimWriterSlot(slotsDir: string): Promise<WriterSlot> {
   fs.mkdirSync(slotsDir, { recursive: true, mode: 0o700 });
-  return withLock(slotsDir, `${slotsDir}.lock`, { purpose: 'the writer slots', staleMs: 10_000 }, () => {
+  return withLock(`${slotsDir}.lock`, { purpose: 'the writer slots', staleMs: 10_000 }, () => {
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
       const file = path.join(slotsDir, `slot-${slot}`);
       const owner = readOwner(file);
