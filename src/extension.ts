@@ -51,7 +51,8 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
   channel = log;
   const settings = new SettingsWatcher();
   runner = new WorkerCompactionRunner(context.asAbsolutePath('dist/compact-worker.js'));
-  host = new StoreHost(settings, log, runner, context.asAbsolutePath('dist/analytics-worker.js'));
+  const hostScript = context.asAbsolutePath('dist/store-host.js');
+  host = new StoreHost(settings, log, { runner, analyticsWorker: context.asAbsolutePath('dist/analytics-worker.js'), hostScript });
   const recorder = new InvocationRecorder(host, settings, log);
   const recognition = new CommandRecognition(settings, log);
   const recommendations = new RecommendationService(host, recorder);
@@ -80,7 +81,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
     new TrackSkillCommands(host, recorder, log),
     new MaintenanceCommands(host, recorder, settings, log, team),
     new AnalyticsCommands(host, log, (skill) => dashboard.show({ trendSkill: skill, reveal: 'trend-chart' })),
-    new AnalyticsScheduler(host, settings, log, context.asAbsolutePath('dist/store-host.js')),
+    new AnalyticsScheduler(host, settings, log, hostScript),
     registerLanguageModelTools(context, host, { mayRecord: () => isTracking(settings.current, 'api'), log }),
     new RealtimeHostService(context, host, settings, log),
     new AgentTelemetryHost(context, host, settings, recognition, log),
@@ -95,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
   const load = bundleEvaluationMs();
   const activation = performance.now() - started;
   log.info(`Activated in ${Math.round(load + activation)} ms (bundle ${Math.round(load)} ms + activate ${Math.round(activation)} ms); views show a loading state until the store is open`);
-  void host.ready.then(() => log.info(`Store ready ${Math.round(performance.now() - started)} ms after activation`), () => undefined);
+  void host.window.then((window) => log.info(`Store ready ${Math.round(performance.now() - started)} ms after activation (served by ${window.servedBy})`), () => undefined);
   welcomeOnFirstStart(context.globalState, context.globalStorageUri, host).catch((err: Error) => log.warn(`Could not open the walkthrough: ${err.message}`));
   return createPublicApi(recorder, recommendations);
 }

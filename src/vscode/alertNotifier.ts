@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { AlertKind, AlertMemory } from '../core/dashboard/alerts';
+import { alertSummary, alertsToShow, rememberShown, type AlertKind, type AlertMemory } from '../core/dashboard/alertMemory';
 import type { DashboardSection } from '../webview/protocol';
 import { Disposable } from './lifecycle';
 import { affects, type SettingsWatcher } from './settings';
@@ -24,7 +24,7 @@ function memoryOf(state: vscode.Memento): AlertMemory {
  * to show and remembering it are the core's; this only reads the store, keeps the memory and asks.
  */
 export class AlertNotifier extends Disposable {
-  private readonly check = this.register(throttle(() => void this.notify(), 2000));
+  private readonly check = this.register(throttle(() => void this.notify().catch((err: Error) => this.log.warn(`Could not read the alerts: ${err.message}`)), 2000));
 
   constructor(
     private readonly host: StoreHost,
@@ -38,24 +38,25 @@ export class AlertNotifier extends Disposable {
     this.register(settings.onDidChange((e) => {
       if (affects(e, 'alerts')) this.check();
     }));
-    void host.ready.then((core) => {
+    void host.window.then((window) => {
       if (this.isDisposed) return;
-      this.register(core.store.onDidChange(() => this.check()));
+      this.register(window.onDidChange(() => this.check()));
       this.check();
     }, () => undefined);
   }
 
   private async notify(): Promise<void> {
-    const core = this.host.current;
-    if (!core || this.isDisposed || !this.settings.current.notifyAlerts) return;
-    const open = core.lib.openAlerts(core.store);
+    const window = this.host.currentWindow;
+    if (!window || this.isDisposed || !this.settings.current.notifyAlerts) return;
+    const open = await window.openAlerts();
+    if (this.isDisposed) return;
     const memory = memoryOf(this.state);
-    const fresh = core.lib.alertsToShow(open, memory);
-    const next = core.lib.rememberShown(memory, fresh, open);
+    const fresh = alertsToShow(open, memory);
+    const next = rememberShown(memory, fresh, open);
     // Remembered before asking, so a change while the notification is up does not show it again.
     if (next.shown.join() !== memory.shown.join()) await this.state.update(SHOWN_KEY, next.shown);
     if (fresh.length === 0) return;
-    const summary = core.lib.alertSummary(fresh);
+    const summary = alertSummary(fresh);
     this.log.info(`Alert: ${summary}`);
     const section: DashboardSection = SECTION_OF[fresh[0].kind];
     void vscode.window.showWarningMessage(`Session Buddy: ${summary}`, SHOW, NEVER).then(async (choice) => {

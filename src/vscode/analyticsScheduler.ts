@@ -12,9 +12,11 @@ import type { Core, StoreHost } from './storeHost';
 export class AnalyticsScheduler extends Disposable {
   private running: IDisposable | undefined;
   private delegation: { settingsChanged(): void } | undefined;
+  /** Moves with every start, so that a store that finishes opening after a newer start does not undo it. */
+  private generation = 0;
 
   constructor(
-    host: StoreHost,
+    private readonly host: StoreHost,
     private readonly settings: SettingsWatcher,
     private readonly log: vscode.LogOutputChannel,
     /** dist/store-host.js */
@@ -22,20 +24,21 @@ export class AnalyticsScheduler extends Disposable {
   ) {
     super();
     this.register(toDisposable(() => this.stop()));
-    void host.ready.then((core) => {
+    void host.window.then(() => {
       if (this.isDisposed) return;
-      this.start(core);
+      this.start();
       this.register(settings.onDidChange((e) => {
-        if (affects(e, 'storeHost')) this.start(core);
+        if (affects(e, 'storeHost')) this.start();
         else if (affects(e, 'tracking', 'retentionDays')) this.delegation?.settingsChanged();
       }));
     }, () => undefined);
   }
 
-  private start(core: Core): void {
+  private start(): void {
     this.stop();
-    if (this.settings.current.storeHostEnabled) this.delegate(core);
-    else this.runHere(core);
+    this.generation++;
+    if (this.settings.current.storeHostEnabled) void this.delegate();
+    else void this.runHere();
   }
 
   private stop(): void {
@@ -44,24 +47,36 @@ export class AnalyticsScheduler extends Disposable {
     this.delegation = undefined;
   }
 
-  private delegate(core: Core): void {
+  /** Hands the jobs to the host; the store is not opened here unless the host cannot run them. */
+  private async delegate(): Promise<void> {
     const { log, settings } = this;
-    const delegation = new core.lib.JobsDelegation({
-      db: core.store.paths.db,
+    const generation = this.generation;
+    const { JobsDelegation } = await import('../core/host/jobsDelegation');
+    if (this.isDisposed || generation !== this.generation) return;
+    const delegation = new JobsDelegation({
+      db: this.host.databasePath(),
       hostScript: this.hostScript,
       settings: () => ({ trackingEnabled: settings.current.trackingEnabled, retentionDays: settings.current.retentionDays }),
       onUnavailable: (reason) => {
         log.warn(`The store host cannot run the background analytics (${reason}); this window runs them`);
-        if (this.running === delegation) this.runHere(core);
+        if (this.running === delegation) void this.runHere();
       },
       log: (line) => log.info(`Store host: ${line}`),
     });
+    this.stop();
     this.running = delegation;
     this.delegation = delegation;
     delegation.start();
   }
 
-  private runHere(core: Core): void {
+  private async runHere(): Promise<void> {
+    const generation = this.generation;
+    const core = await this.host.ready.catch(() => undefined);
+    if (!core || this.isDisposed || generation !== this.generation) return;
+    this.run(core);
+  }
+
+  private run(core: Core): void {
     this.stop();
     const { log, settings } = this;
     this.running = new core.lib.BackgroundJobs({

@@ -3,7 +3,7 @@
  * analytics with their statistics libraries), in one module that StoreHost loads with a dynamic
  * import after activation. The bundle evaluates it only then, so activation does not pay for it.
  */
-export { analyzeAbTest, assignUser, createAbTest, listAbTests, recordAbOutcome, stopAbTest } from '../core/analytics/abTesting';
+export { analyzeAbTest, createAbTest, listAbTests, stopAbTest } from '../core/analytics/abTesting';
 export { AnalyticsJobRunner } from '../core/analytics/analyticsJobRunner';
 export { BackgroundJobs } from '../core/analytics/backgroundJobs';
 export { detectAnomalies } from '../core/analytics/anomalies';
@@ -13,23 +13,22 @@ export { initializeTaxonomy } from '../core/analytics/taxonomy';
 export { backfillTimeSeries } from '../core/analytics/timeSeries';
 export { getSkillTrend, TREND_METRICS } from '../core/analytics/trend';
 export { STRATEGY_BY_GROUP } from '../core/recommend/strategy';
-export { alertSummary, alertsToShow, openAlerts, rememberShown } from '../core/dashboard/alerts';
 export { topSkillsCsv } from '../core/dashboard/csv';
-export { getDashboardData, hasRecordedRuns, isDemoStore } from '../core/dashboard/dashboardData';
-export { getTodaySummary, statusText } from '../core/dashboard/today';
+export { getDashboardData } from '../core/dashboard/dashboardData';
+export { getTodaySummary } from '../core/dashboard/today';
 export { deleteAllData } from '../core/maintenance/deleteAllData';
 export { migrateSnapshot, plannedMigrations, plannedRollback, rollbackSnapshot } from '../core/maintenance/schemaChange';
 export { getStoreStatus } from '../core/maintenance/storeStatus';
 export { getRecommendations } from '../core/recommend/engine';
-export { accuracySentence, getRecommendationList, howToRun } from '../core/recommend/recommendationList';
+export { accuracySentence, howToRun } from '../core/recommend/recommendationList';
 export { learnedFor } from '../core/recommend/learnedRecommendations';
 export { JobLease } from '../core/store/jobLease';
-export { JobsDelegation } from '../core/host/jobsDelegation';
 export { SkillStore } from '../core/store/store';
 export { resolveUserId } from '../core/tracking/identity';
 export { projectHashOf } from '../core/tracking/project';
 export { SkillTracker } from '../core/tracking/tracker';
 export { WindowSession } from '../core/tracking/windowSession';
+export { LocalWindowData } from '../core/window/localWindowData';
 export { parseTeamServer, withTeam } from '../core/team/connection';
 export { pullFromTeam } from '../core/team/pull';
 export { pushToTeam } from '../core/team/push';

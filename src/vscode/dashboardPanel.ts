@@ -6,7 +6,7 @@ import type { DashboardRange, DashboardSection, DashboardState, DashboardToHost 
 import { EMPTY_STATE_COMMANDS } from './commandIds';
 import { toDisposable } from './lifecycle';
 import type { SettingsWatcher } from './settings';
-import type { Core, StoreHost } from './storeHost';
+import type { StoreHost } from './storeHost';
 import { WebviewHost } from './webviewHost';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 import { parseDashboardMessage } from './webviewMessages';
@@ -93,7 +93,9 @@ export class DashboardPanel extends WebviewHost<Ready, DashboardToHost> {
     void this.update();
   }
 
-  protected compute(core: Core): Ready {
+  /** The dashboard reads the whole store: a window served by the store host opens it with the first dashboard. */
+  protected async compute(): Promise<Ready> {
+    const core = await this.host.ready;
     const folder = workspaceFolder();
     this.latest = core.lib.getDashboardData(core.store, {
       days: this.days,

@@ -39,8 +39,7 @@ export class RecommendationService {
    * half an hour ago, as a person works across windows.
    */
   async list(query: RecommendationQuery = {}): Promise<RecommendationList> {
-    const core = await this.host.ready;
-    core.lib.learnedFor(core.store, core.userId);
-    return core.lib.getRecommendationList(core.store, this.context(query, core.userId));
+    const window = await this.host.window;
+    return window.recommendationList(this.context(query, window.userId));
   }
 }

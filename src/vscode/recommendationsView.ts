@@ -6,7 +6,7 @@ import type { InvocationRecorder } from './recorder';
 import type { RecommendationService } from './recommendationService';
 import type { SettingsWatcher } from './settings';
 import type { SkillRunner } from './skillRunner';
-import type { Core, StoreHost } from './storeHost';
+import type { StoreHost } from './storeHost';
 import { WebviewHost } from './webviewHost';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 import { parseRecommendationsMessage } from './webviewMessages';
@@ -74,12 +74,12 @@ export class RecommendationsViewProvider extends WebviewHost<Ready, Recommendati
     else this.run(message.skill);
   }
 
-  protected async compute(core: Core): Promise<Ready> {
+  protected async compute(): Promise<Ready> {
     const list = await this.service.list();
     this.latest = list;
     this.shown = list.items.filter((item) => !this.dismissed.has(item.skill)).map((item, i) => ({ ...item, rank: i + 1 }));
     const items = await Promise.all(this.shown.map((item) => this.item(item)));
-    const empty = !this.settings.current.trackingEnabled ? 'paused' : core.lib.hasRecordedRuns(core.store) ? 'no-match' : 'no-data';
+    const empty = !this.settings.current.trackingEnabled ? 'paused' : (await (await this.host.window).runState()).hasRuns ? 'no-match' : 'no-data';
     return { status: 'ready', items, heading: headingOf(list), empty: items.length ? undefined : empty };
   }
 

@@ -51,13 +51,13 @@ export class InvocationRecorder extends Disposable {
    */
   start(skill: string, source: TrackerSource, details: StartDetails = {}): PendingRun | undefined {
     if (!this.isEnabled(source)) return undefined;
-    const session = this.host.ready.then(async (core) => ({ core, sessionId: await core.session.current() }));
+    const session = this.host.window.then(async (window) => ({ window, sessionId: await window.session.current() }));
     session.catch(() => undefined);
     return startPendingRun(skill, async (run) => {
-      const { core, sessionId } = await session;
+      const { window, sessionId } = await session;
       const { errorType, followUpActions } = run.outcome;
       const choice = this.context.takeChoice(skill.trim());
-      const id = await core.tracker.trackInvocation({ ...details, ...chosen(choice), sessionId, skillName: skill, invokedAt: run.invokedAt, completed: run.completed, durationSeconds: run.durationSeconds, errorType, followUpActions });
+      const id = await window.recorder.trackInvocation({ ...details, ...chosen(choice), sessionId, skillName: skill, invokedAt: run.invokedAt, completed: run.completed, durationSeconds: run.durationSeconds, errorType, followUpActions });
       this.finished(skill.trim(), run.completed, source, run.durationSeconds, choice);
       return id;
     });
@@ -66,10 +66,10 @@ export class InvocationRecorder extends Disposable {
   /** Records a finished run in one step (the explicit command, the API, a run seen only at its end). */
   async record(skill: string, source: TrackerSource, input: Omit<InvocationInput, 'sessionId' | 'skillName'>): Promise<number | undefined> {
     if (!this.isEnabled(source)) return undefined;
-    const core = await this.host.ready;
-    const sessionId = await core.session.current();
+    const window = await this.host.window;
+    const sessionId = await window.session.current();
     const choice = this.context.takeChoice(skill.trim());
-    const id = await core.tracker.trackInvocation({ ...input, ...chosen(choice), sessionId, skillName: skill });
+    const id = await window.recorder.trackInvocation({ ...input, ...chosen(choice), sessionId, skillName: skill });
     this.finished(skill.trim(), input.completed === true, source, input.durationSeconds, choice);
     return id;
   }
@@ -99,10 +99,8 @@ export class InvocationRecorder extends Disposable {
 
   private async recordAbOutcome(testId: number, skill: string, completed: boolean, durationSeconds: number | undefined): Promise<void> {
     try {
-      const core = await this.host.ready;
-      // The user's exposure is recorded with their first outcome: reading recommendations writes nothing.
-      await core.lib.assignUser(core.store, testId, core.userId);
-      await core.lib.recordAbOutcome(core.store, testId, core.userId, { skill_name: skill, completed, duration_seconds: durationSeconds ?? null });
+      const window = await this.host.window;
+      await window.recordAbOutcome(testId, { skill, completed, durationSeconds: durationSeconds ?? null });
       this.log.info(`Recorded the A/B outcome of ${skill} for test ${testId}`);
     } catch (err) {
       this.log.warn(`Could not record the A/B outcome of ${skill}: ${(err as Error).message}`);

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { statusText } from '../core/dashboard/statusText';
 import type { TodaySummary } from '../core/dashboard/today';
 import { changeStartWords } from '../shared/changeWords';
 import { plural } from '../shared/words';
@@ -77,9 +78,9 @@ export class SkillStatusBar extends Disposable {
     this.item.tooltip = 'Session Buddy: opening the skill store…';
     this.register(settings.onDidChange(() => this.refresh()));
     this.register(intervalDisposable(60_000, () => this.refresh()));
-    void host.ready.then(
-      (core) => {
-        this.register(core.store.onDidChange(() => this.refresh()));
+    void host.window.then(
+      (window) => {
+        this.register(window.onDidChange(() => this.refresh()));
         this.update();
       },
       () => {
@@ -97,20 +98,21 @@ export class SkillStatusBar extends Disposable {
   }
 
   private update(): void {
+    void this.render().catch((err: Error) => this.log.error(`Could not update the status bar: ${err.message}`));
+  }
+
+  private async render(): Promise<void> {
     if (this.isDisposed) return;
     this.applyVisibility();
-    const core = this.host.current;
-    if (!core || !this.settings.current.statusBarEnabled) return;
-    try {
-      const settings = this.settings.current;
-      const paused = !settings.trackingEnabled;
-      const summary = core.lib.getTodaySummary(core.store, new Date(), settings.dayBoundary);
-      this.item.text = core.lib.statusText(summary, paused);
-      this.item.tooltip = tooltip(summary, paused, settings.dayBoundary, this.team?.describe());
-      this.item.backgroundColor = warned(summary) ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-      this.item.accessibilityInformation = { label: accessibleLabel(summary, paused) };
-    } catch (err) {
-      this.log.error(`Could not update the status bar: ${(err as Error).message}`);
-    }
+    const window = this.host.currentWindow;
+    if (!window || !this.settings.current.statusBarEnabled) return;
+    const settings = this.settings.current;
+    const paused = !settings.trackingEnabled;
+    const summary = await window.today(new Date(), settings.dayBoundary);
+    if (this.isDisposed) return;
+    this.item.text = statusText(summary, paused);
+    this.item.tooltip = tooltip(summary, paused, settings.dayBoundary, this.team?.describe());
+    this.item.backgroundColor = warned(summary) ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.accessibilityInformation = { label: accessibleLabel(summary, paused) };
   }
 }

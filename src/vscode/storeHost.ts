@@ -4,7 +4,9 @@ import type { SkillTracker } from '../core/tracking/tracker';
 import type { WindowSession } from '../core/tracking/windowSession';
 import type { AnalyticsJobRunner } from '../core/analytics/analyticsJobRunner';
 import type { WorkerCompactionRunner } from '../core/store/compactionRunner';
+import type { WindowData } from '../core/window/windowData';
 import { Disposable } from './lifecycle';
+import { resolveDatabasePath } from '../core/store/paths';
 import { affects, type SettingsWatcher } from './settings';
 
 export type CoreLibrary = typeof import('./coreServices');
@@ -19,25 +21,39 @@ export interface Core {
   lib: CoreLibrary;
   /** Where the long analytics run: a worker thread, off the extension host's. */
   jobs: AnalyticsJobRunner;
+  /** The window's reads and writes answered by this store. */
+  window: WindowData;
+}
+
+/** What opens the store in this window; `hostScript` is dist/store-host.js, `analyticsWorker` dist/analytics-worker.js. */
+export interface StoreHostFiles {
+  runner: WorkerCompactionRunner;
+  analyticsWorker: string;
+  hostScript: string;
 }
 
 /**
- * Loads the core and opens the store after activation has returned (views show a loading state
- * meanwhile) and owns its lifetime: the window's session ends and the store closes when the
- * extension deactivates (close(), after the subscriptions are disposed).
+ * The window's access to the store, opened after activation has returned (views show a loading
+ * state meanwhile). `window` is what the trackers, the status bar, the Recommendations view and the
+ * alerts use: with `sessionBuddy.storeHost.enabled`, the store host's answers, the window's runs in
+ * its own log segment and no copy of the data here; otherwise (or when the host cannot serve) the
+ * store opened in this window. `ready` is the store opened here, for what needs the whole store (the
+ * dashboard, commands, servers): at once without the host, on first use with it. The window's session
+ * ends and the store closes when the extension deactivates (close(), after the subscriptions are
+ * disposed).
  */
 export class StoreHost extends Disposable {
-  readonly ready: Promise<Core>;
+  readonly window: Promise<WindowData>;
+  private local: Promise<Core> | undefined;
   private core: Core | undefined;
+  private served: WindowData | undefined;
   private closing = false;
   private hasRuns: boolean | undefined;
 
   constructor(
     private readonly settings: SettingsWatcher,
     private readonly log: vscode.LogOutputChannel,
-    runner: WorkerCompactionRunner,
-    /** dist/analytics-worker.js */
-    private readonly analyticsWorkerFile: string,
+    private readonly files: StoreHostFiles,
   ) {
     super();
     // Activity that is not a run (focus, saves) keeps the window's session alive.
@@ -46,32 +62,63 @@ export class StoreHost extends Disposable {
     }));
     this.register(vscode.workspace.onDidSaveTextDocument(() => this.touch()));
     this.register(settings.onDidChange((e) => {
-      if (!affects(e, 'databasePath', 'userId')) return;
-      void vscode.window.showInformationMessage('Session Buddy: reload the window to use the new database or user id.', 'Reload Window').then((choice) => {
+      if (!affects(e, 'databasePath', 'userId', 'storeHost')) return;
+      void vscode.window.showInformationMessage('Session Buddy: reload the window to use the new database, user id or store host setting.', 'Reload Window').then((choice) => {
         if (choice) void vscode.commands.executeCommand('workbench.action.reloadWindow');
       });
     }));
-    this.ready = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.open(runner));
-    this.ready.catch((err: Error) => {
-      this.log.error(`Could not open the store: ${err.message}`);
-      void vscode.window.showErrorMessage(`Session Buddy could not open its database: ${err.message}`, 'Show Log').then((choice) => {
-        if (choice) this.log.show();
+    this.window = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.openWindow());
+    void this.window.then((window) => {
+      this.served = window;
+      void this.publishHasRuns();
+      this.register(window.onDidChange(() => void this.publishHasRuns()));
+    }, () => undefined);
+  }
+
+  /** The store opened in this window: at once without the store host, on first use with it. */
+  get ready(): Promise<Core> {
+    if (!this.local) {
+      this.local = this.open();
+      this.local.catch((err: Error) => {
+        this.log.error(`Could not open the store: ${err.message}`);
+        void vscode.window.showErrorMessage(`Session Buddy could not open its database: ${err.message}`, 'Show Log').then((choice) => {
+          if (choice) this.log.show();
+        });
       });
-    });
+    }
+    return this.local;
   }
 
   get current(): Core | undefined {
     return this.core;
   }
 
+  /** The window's data once open (undefined while it opens or when it could not). */
+  get currentWindow(): WindowData | undefined {
+    return this.served;
+  }
+
+  /** The store this window uses, as a path (the setting, else the per-user store). */
+  databasePath(): string {
+    return resolveDatabasePath(this.settings.current.databasePath || undefined);
+  }
+
   touch(): void {
+    this.served?.session.touch();
     this.core?.session.touch();
   }
 
-  /** Ends the session and closes the store, writing a last snapshot of this window's events. */
+  /** Ends the sessions and closes the store, writing a last snapshot of this window's events. */
   async close(): Promise<void> {
     this.closing = true;
-    const core = this.core ?? (await this.ready.catch(() => undefined));
+    const window = this.served ?? (await this.window.catch(() => undefined));
+    this.served = undefined;
+    try {
+      await window?.close();
+    } catch (err) {
+      this.log.warn(`Could not record the end of the session: ${(err as Error).message}`);
+    }
+    const core = this.core ?? (this.local ? await this.local.catch(() => undefined) : undefined);
     if (!core) return;
     this.core = undefined;
     try {
@@ -83,10 +130,43 @@ export class StoreHost extends Disposable {
     await core.store.close();
   }
 
-  private async open(runner: WorkerCompactionRunner): Promise<Core> {
+  private async openWindow(): Promise<WindowData> {
+    const settings = this.settings.current;
+    if (settings.storeHostEnabled) {
+      try {
+        const window = await this.openHosted();
+        this.log.info(`This window's data is served by the store host; the store is not loaded here`);
+        if (settings.trackingEnabled) await window.session.current();
+        return window;
+      } catch (err) {
+        this.log.warn(`The store host cannot serve this window (${(err as Error).message}); it opens the store itself`);
+      }
+    }
+    const core = await this.ready;
+    if (settings.trackingEnabled) await core.session.current();
+    return core.window;
+  }
+
+  private async openHosted(): Promise<WindowData> {
+    const [{ HostedWindow }, { resolveUserId }] = await Promise.all([import('../core/host/hostedWindow'), import('../core/tracking/identity')]);
+    return HostedWindow.open({
+      db: this.databasePath(),
+      hostScript: this.files.hostScript,
+      userId: resolveUserId(this.settings.current.userId),
+      session: this.sessionOptions(),
+      log: (line) => this.log.info(`Store host: ${line}`),
+    });
+  }
+
+  private sessionOptions(): { idleMs: () => number; projectPath: string | undefined } {
+    return { idleMs: () => this.settings.current.sessionIdleMinutes * 60_000, projectPath: vscode.workspace.workspaceFolders?.[0]?.uri.toString() };
+  }
+
+  private async open(): Promise<Core> {
     const started = performance.now();
     const settings = this.settings.current;
     const lib: CoreLibrary = await import('./coreServices');
+    const { runner } = this.files;
     const store = await lib.SkillStore.open({
       path: settings.databasePath || undefined,
       mode: 'work',
@@ -101,21 +181,23 @@ export class StoreHost extends Disposable {
     if (store.report.backup) this.log.info(`Upgraded the database to ${store.report.migrated.at(-1)}; backup: ${store.report.backup}`);
     const userId = lib.resolveUserId(settings.userId);
     const tracker = new lib.SkillTracker(store, userId);
-    const session = new lib.WindowSession(store, tracker, {
-      idleMs: () => this.settings.current.sessionIdleMinutes * 60_000,
-      projectPath: vscode.workspace.workspaceFolders?.[0]?.uri.toString(),
-    });
-    const jobs = new lib.AnalyticsJobRunner(this.analyticsWorkerFile);
-    this.core = { store, tracker, session, userId, lib, jobs };
+    const session = new lib.WindowSession(store, tracker, this.sessionOptions());
+    const jobs = new lib.AnalyticsJobRunner(this.files.analyticsWorker);
+    this.core = { store, tracker, session, userId, lib, jobs, window: new lib.LocalWindowData(store, tracker, session, userId) };
     this.log.info(`Store ${store.paths.db} opened in ${Math.round(performance.now() - started)} ms`);
-    this.publishHasRuns(lib.hasRecordedRuns(store));
-    store.onDidChange(() => this.publishHasRuns(lib.hasRecordedRuns(store)));
-    if (settings.trackingEnabled) await session.current();
     return this.core;
   }
 
   /** The `sessionBuddy.hasRuns` context key: the walkthrough's first step is done once something was recorded. */
-  private publishHasRuns(has: boolean): void {
+  private async publishHasRuns(): Promise<void> {
+    const window = this.served;
+    if (!window) return;
+    let has: boolean;
+    try {
+      has = (await window.runState()).hasRuns;
+    } catch {
+      return;
+    }
     if (has === this.hasRuns) return;
     this.hasRuns = has;
     void vscode.commands.executeCommand('setContext', 'sessionBuddy.hasRuns', has);

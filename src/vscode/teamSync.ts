@@ -37,7 +37,7 @@ export class TeamSync extends Disposable {
     }));
     this.register(vscode.commands.registerCommand(COMMANDS.showSharedData, () => this.showShared()));
     this.register(vscode.commands.registerCommand(COMMANDS.setTeamPassword, () => this.setPassword()));
-    void host.ready.then(() => this.sync(), () => undefined);
+    void host.window.then(() => this.sync(), () => undefined);
   }
 
   /** Whether a team server is configured (Delete All Data then offers to delete this member's rows there). */
@@ -81,11 +81,13 @@ export class TeamSync extends Disposable {
 
   private async runSync(): Promise<void> {
     const { url, share } = this.settings.current.team;
-    const core = this.host.current;
-    if (!url || !share || !core || this.isDisposed) {
+    if (!url || !share || this.isDisposed) {
       this.setState(url && !share ? 'not sharing (sessionBuddy.team.share is off)' : '');
       return;
     }
+    // Pushing reads the whole store: a window served by the store host opens it for a team it shares with.
+    const core = await this.host.ready.catch(() => undefined);
+    if (!core || this.isDisposed) return;
     try {
       const server = await this.server(core, url);
       this.setState(`syncing with ${server.label}…`);

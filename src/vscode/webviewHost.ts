@@ -1,6 +1,6 @@
 import type * as vscode from 'vscode';
 import { Disposable, toDisposable, type IDisposable } from './lifecycle';
-import type { Core, StoreHost } from './storeHost';
+import type { StoreHost } from './storeHost';
 import { throttle } from './throttle';
 
 /** What every page shows before its data: the three states both protocols share. */
@@ -29,9 +29,9 @@ export abstract class WebviewHost<Ready extends { status: 'ready' }, FromPage ex
     private readonly words: { page: string; failure: string },
   ) {
     super();
-    void host.ready.then(
-      (core) => {
-        this.register(core.store.onDidChange(() => this.refresh()));
+    void host.window.then(
+      (window) => {
+        this.register(window.onDidChange(() => this.refresh()));
         this.refresh();
       },
       (err: Error) => {
@@ -65,17 +65,16 @@ export abstract class WebviewHost<Ready extends { status: 'ready' }, FromPage ex
   /** Handles a message other than `ready`. */
   protected abstract receive(message: Exclude<FromPage, { type: 'ready' }>): void;
 
-  /** The page's data, computed from the open store. */
-  protected abstract compute(core: Core): Promise<Ready> | Ready;
+  /** The page's data, computed once the window's data is open. */
+  protected abstract compute(): Promise<Ready>;
 
   /** Computes and posts the page's state now (when the page is visible and listening). */
   async update(): Promise<void> {
     if (!this.page?.visible() || !this.ready) return;
     if (this.failure) return this.post({ status: 'error', message: this.failure });
-    const core = this.host.current;
-    if (!core) return this.post({ status: 'loading' });
+    if (!this.host.currentWindow) return this.post({ status: 'loading' });
     try {
-      this.post(await this.compute(core));
+      this.post(await this.compute());
     } catch (err) {
       const message = `${this.words.failure}: ${(err as Error).message}`;
       this.log.error(message);

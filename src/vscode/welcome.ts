@@ -26,12 +26,12 @@ export async function welcomeOnFirstStart(state: vscode.Memento, storage: vscode
   const mark = vscode.Uri.joinPath(storage, WELCOMED_FILE);
   if (state.get(WELCOMED_KEY) || (await exists(mark))) return;
   // A store that cannot open says so itself; the welcome waits for the next start.
-  const core = await host.ready.catch(() => undefined);
-  if (!core) return;
+  const runs = await host.window.then((window) => window.runState()).catch(() => undefined);
+  if (!runs) return;
   await state.update(WELCOMED_KEY, true);
   await vscode.workspace.fs.createDirectory(storage);
   await vscode.workspace.fs.writeFile(mark, new Uint8Array());
-  const returning = core.lib.hasRecordedRuns(core.store) && !core.lib.isDemoStore(core.store);
+  const returning = runs.hasRuns && !runs.demo;
   const openOnInstall = vscode.workspace.getConfiguration('workbench.welcomePage').get<boolean>('walkthroughs.openOnInstall', true);
   if (returning || !openOnInstall) return;
   await vscode.commands.executeCommand(COMMANDS.openWalkthrough);

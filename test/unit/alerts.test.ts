@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StoredAnomaly } from '../../src/core/analytics/anomalies';
 import type { SkillChange } from '../../src/core/analytics/skillChanges';
-import { alertSummary, alertsToShow, anomalyAlert, anomalyMessage, openAlerts, regressionAlert, rememberShown, type Alert } from '../../src/core/dashboard/alerts';
+import { alertSummary, alertsToShow, rememberShown, type Alert } from '../../src/core/dashboard/alertMemory';
+import { anomalyAlert, anomalyMessage, openAlerts, regressionAlert } from '../../src/core/dashboard/alerts';
 import { plantAnomalies, tempStore } from '../helpers/store';
 
 const anomaly = (id: number, fields: Partial<StoredAnomaly> = {}): StoredAnomaly => ({

@@ -101,6 +101,7 @@ const CORE_FLOORS: Record<string, number> = {
   team: 4,
   tools: 5,
   evaluation: 5, // replays runs through tracking into a store and asks the recommenders
+  window: 5, // what an editor window's trackers and views read and write: the dashboard's and the recommenders' answers
   host: 6, // the store host serves the agent tools and the reads over its socket
 };
 

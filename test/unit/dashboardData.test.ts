@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getDashboardData, hasRecordedRuns } from '../../src/core/dashboard/dashboardData';
-import { getTodaySummary, statusText } from '../../src/core/dashboard/today';
+import { statusText } from '../../src/core/dashboard/statusText';
+import { getTodaySummary } from '../../src/core/dashboard/today';
 import { dayOf, lastDays } from '../../src/core/days';
 import { projectHashOf } from '../../src/core/tracking/project';
 import { SkillTracker } from '../../src/core/tracking/tracker';

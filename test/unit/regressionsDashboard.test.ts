@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { refreshSkillChanges } from '../../src/core/analytics/skillChanges';
-import { alertsToShow, openAlerts, rememberShown } from '../../src/core/dashboard/alerts';
+import { alertsToShow, rememberShown } from '../../src/core/dashboard/alertMemory';
+import { openAlerts } from '../../src/core/dashboard/alerts';
 import { dayOffset } from '../../src/core/dashboard/changeMarks';
 import { getDashboardData } from '../../src/core/dashboard/dashboardData';
 import { getTodaySummary } from '../../src/core/dashboard/today';

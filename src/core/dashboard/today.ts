@@ -3,7 +3,6 @@ import { getOpenRegressions } from '../analytics/skillChanges';
 import { dayOf, type CalendarDay, type DayBoundary } from '../days';
 import { all, one } from '../store/statements';
 import type { Store } from '../store/storeInterface';
-import { formatPercent, plural } from '../../shared/words';
 import { sumOf } from '../collections';
 import { changeMark, type ChangeMark } from './changeMarks';
 
@@ -66,12 +65,3 @@ export function summaryOfDay(store: Store, day: Pick<CalendarDay, 'start' | 'end
   };
 }
 
-/**
- * The status bar text, readable without its tooltip: `$(pulse) 3 runs today, 67% completed`,
- * `$(pulse) No runs today`, and `$(debug-pause) Paused · …` while tracking is paused.
- */
-export function statusText(summary: Pick<TodaySummary, 'invocations' | 'completionRate'>, paused = false): string {
-  const today = summary.invocations === 0 ? 'no runs today' : `${plural(summary.invocations, 'run')} today, ${formatPercent(summary.completionRate)} completed`;
-  if (paused) return `$(debug-pause) Paused · ${today}`;
-  return `$(pulse) ${today.charAt(0).toUpperCase()}${today.slice(1)}`;
-}

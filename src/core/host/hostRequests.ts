@@ -1,4 +1,4 @@
-import type { Alert } from '../dashboard/alerts';
+import type { Alert } from '../dashboard/alertMemory';
 import type { TodaySummary } from '../dashboard/today';
 import type { ListQuery, RecommendationList } from '../recommend/recommendationList';
 import { dailySessionId } from '../integrations/sessions';

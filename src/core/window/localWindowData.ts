@@ -1,5 +1,6 @@
 import { assignUser, recordAbOutcome } from '../analytics/abTesting';
-import { openAlerts, type Alert } from '../dashboard/alerts';
+import type { Alert } from '../dashboard/alertMemory';
+import { openAlerts } from '../dashboard/alerts';
 import { hasRecordedRuns, isDemoStore } from '../dashboard/dashboardData';
 import { getTodaySummary, type TodaySummary } from '../dashboard/today';
 import type { DayBoundary } from '../days';

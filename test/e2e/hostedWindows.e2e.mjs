@@ -1,0 +1,76 @@
+// Two workbench windows with sessionBuddy.storeHost.enabled: one store host serves both (neither
+// window loads the store), each window's runs reach the other's status bar through the host, and a
+// host killed mid-session is replaced by the next refresh with no run lost. The planted truth: the
+// task runs this file starts.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, test } from 'node:test';
+import { startWorkbench, waitFor } from './harness.mjs';
+
+const TEST_TIMEOUT = 120_000;
+
+let wb;
+let other;
+
+before(async () => {
+  wb = await startWorkbench({ suite: 'hosted-windows', settings: { 'sessionBuddy.storeHost.enabled': true } });
+  other = await wb.openAnotherWindow();
+}, { timeout: 240_000 });
+
+after(async () => {
+  await wb?.close();
+});
+
+/** The store host processes of the workbench's store, from their command lines (Linux /proc). */
+function hostPids() {
+  const pids = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv;
+    let stat;
+    try {
+      argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const zombie = / Z /.test(stat.replace(/^.*\)/, ''));
+    if (!zombie && argv.some((a) => a.endsWith('store-host.js')) && argv[argv.indexOf('--db') + 1] === wb.dbPath) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+async function runAndWaitForRecord(window, task, count) {
+  await window.runTask(task);
+  await wb.waitForRows(`SELECT id FROM skill_invocation WHERE skill_name = 'task-${task}'`, (rows) => rows.length >= count, { timeout: 30_000, what: `run ${count} of ${task} in the store` });
+}
+
+test('two windows served by one store host: neither loads the store, and each sees the other\'s runs', { timeout: TEST_TIMEOUT }, async () => {
+  await waitFor(() => (wb.outputChannelText().match(/served by the store host/g) ?? []).length === 2 || undefined, { what: 'both windows to be served by the store host' });
+  assert.doesNotMatch(wb.outputChannelText(), /Store .* opened in \d+ ms/, 'no window opened the store itself');
+  assert.equal(hostPids().length, 1, 'one host for both windows');
+  await other.waitForStatusText((t) => t === 'No runs today', { what: 'the second window to start with no runs today' });
+  await runAndWaitForRecord(wb, 'e2e-pass', 1);
+  await other.waitForStatusText((t) => t.startsWith('1 run today'), { what: 'the second window to show the first window\'s run' });
+  await runAndWaitForRecord(other, 'e2e-fail', 1);
+  await wb.waitForStatusText((t) => t === '2 runs today, 50% completed', { what: 'the first window to show the second window\'s run' });
+  const sessions = await wb.sql("SELECT DISTINCT s.session_id, s.source FROM skill_invocation i JOIN skill_sessions s USING (session_id) WHERE i.skill_name LIKE 'task-e2e-%'");
+  assert.equal(sessions.length, 2, 'each window records in its own session');
+  assert.ok(sessions.every((s) => s.source === 'vscode'));
+  assert.doesNotMatch(wb.outputChannelText(), /Store .* opened in \d+ ms/, 'still no window opened the store');
+  assert.deepEqual(wb.extensionErrors(), []);
+});
+
+test('a host killed mid-session is started again by the next refresh, and no run is lost', { timeout: TEST_TIMEOUT }, async () => {
+  const [killed] = hostPids();
+  assert.ok(killed, 'a host runs');
+  process.kill(killed, 'SIGKILL');
+  await waitFor(() => !hostPids().includes(killed) || undefined, { what: 'the killed host to be gone' });
+  await runAndWaitForRecord(wb, 'e2e-pass', 2);
+  await wb.waitForStatusText((t) => t === '3 runs today, 67% completed', { timeout: 30_000, what: 'the first window to count the run recorded while its host was down' });
+  await other.waitForStatusText((t) => t === '3 runs today, 67% completed', { timeout: 30_000, what: 'the second window to hear of it from the new host' });
+  const now = hostPids();
+  assert.equal(now.length, 1, 'one new host');
+  assert.notEqual(now[0], killed);
+  assert.doesNotMatch(wb.outputChannelText(), /Store .* opened in \d+ ms/, 'the windows did not fall back to opening the store');
+});
