@@ -11,11 +11,12 @@
 // segment, the store not loaded) and opening the store itself; the round trips over the socket of a
 // `metrics` request, the status bar's `today` and the sidebar's list (`tool get_recommendations`),
 // on the store as its background jobs leave it; the host's RSS and peak RSS from /proc (Linux).
-// Then (`--part window` for only that) a window of today's design (sql.js, on this Node) that hands
-// its background jobs to the store host (sessionBuddy.storeHost.enabled, the product's JobsDelegation
-// and dist/store-host.js on the node:sqlite runtime), on a store no job has run on yet: the window's
-// RSS growth and peak until the host has written the baselines and trained the predictor, and the
-// host's RSS and peak. Prints tables, writes bench/results/memory.json.
+// Then (`--part window` for only that) a window served by the store host (sessionBuddy.storeHost.enabled:
+// the product's HostedWindow and JobsDelegation, dist/store-host.js on the node:sqlite runtime), on a
+// store no job has run on yet: the window's RSS growth on open, once the host has written the
+// baselines and trained the predictor, after 2,000 runs recorded each followed by the status bar's
+// and the sidebar's reads, and once the host's worker has stopped; the host's RSS and peak. Prints
+// tables, writes bench/results/memory.json.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,7 +33,9 @@ import { SkillStore } from '../src/core/store/store';
 import type { Store } from '../src/core/store/storeInterface';
 import { SkillTracker } from '../src/core/tracking/tracker';
 import { dayOf } from '../src/core/days';
-import { connectToHost } from '../src/core/host/hostClient';
+import { connectToHost, type HostConnection } from '../src/core/host/hostClient';
+import { HostedWindow } from '../src/core/host/hostedWindow';
+import { storePaths } from '../src/core/store/paths';
 import { JobsDelegation } from '../src/core/host/jobsDelegation';
 import { buildProductCli, MIGRATIONS, mib, percentile, PRODUCT_CLI, printTable, ROOT, round, writeResult } from './common';
 import { seedStore, SKILLS } from './seed';
@@ -277,11 +280,18 @@ async function hostRow(node: string, seeded: string, invocations: number): Promi
 interface WindowFigures {
   invocations: number;
   host_engine: string;
+  /** From opening the window's data until it can answer: the host started and its store opened. */
+  window_open_ms: number;
   window_rss_growth_open_mib: number;
   window_rss_growth_after_jobs_mib: number;
-  /** The same once the host's worker has stopped (WORKER_STOPPED_MS later): the window has applied a minute of the host's updates. */
+  /** After WINDOW_RUNS runs recorded, each followed by the status bar's and the sidebar's reads. */
+  window_rss_growth_after_runs_mib: number;
+  /** The same once the host's worker has stopped (WORKER_STOPPED_MS later). */
   window_rss_growth_steady_mib: number;
   window_rss_growth_peak_mib: number;
+  window_track_ms_p99: number;
+  window_today_ms_p99: number;
+  window_list_ms_p99: number;
   host_jobs_s: number;
   host_rss_mib: number;
   /** After the analytics worker has stopped (60 s without a job). */
@@ -294,10 +304,14 @@ interface WindowFigures {
 const WORKER_STOPPED_MS = 70_000;
 /** Longest the host may take over the jobs at 1M runs before the bench gives up on it. */
 const HOST_JOBS_TIMEOUT_MS = 10 * 60_000;
+/** The working session after the jobs: runs the window records, each followed by what its views read. */
+const WINDOW_RUNS = 2000;
+const WINDOW_USER = 'bench-window-user';
+const HOST_SCRIPT = path.join(ROOT, 'dist', 'store-host.js');
 
-function newestBaseline(store: Store): string {
-  const [row] = store.db.exec('SELECT COALESCE(MAX(last_updated), \'\') FROM skill_community_baselines');
-  return String(row?.values[0]?.[0] ?? '');
+async function newestBaseline(probe: HostConnection): Promise<string> {
+  const [row] = (await probe.request('sql', { query: "SELECT COALESCE(MAX(last_updated), '') AS newest FROM skill_community_baselines", timeoutMs: 60_000 })) as { newest: string }[];
+  return row?.newest ?? '';
 }
 
 /** RSS once garbage is collected: the file's bytes read at open are garbage a moment later, and a sample taken before the collector ran would count them. */
@@ -306,18 +320,62 @@ function settledRss(): number {
   return rss();
 }
 
-/** In this (fresh) process: a window's store, its jobs handed to a host started on `hostNode`. */
+/** Waits until the host has written the baselines and trained the predictor (the longest jobs); seconds taken. */
+async function hostJobsDone(file: string, hostNode: string, since: number, unavailable: () => string | undefined): Promise<number> {
+  const probe = await connectToHost({ db: file, hostScript: HOST_SCRIPT, execPath: hostNode });
+  try {
+    const predictor = storePaths(file).predictor;
+    while ((await newestBaseline(probe)) === '' || !fs.existsSync(predictor)) {
+      const reason = unavailable();
+      if (reason) throw new Error(`the host cannot run the jobs: ${reason}`);
+      if (performance.now() - since > HOST_JOBS_TIMEOUT_MS) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return (performance.now() - since) / 1000;
+  } finally {
+    probe.close();
+  }
+}
+
+/** A working session in the window: each run recorded, then the status bar's day and the sidebar's list read, as the views do after a run. */
+async function workInWindow(window: HostedWindow): Promise<{ track: number[]; today: number[]; list: number[] }> {
+  const times = { track: [] as number[], today: [] as number[], list: [] as number[] };
+  const sessionId = await window.session.current();
+  for (let i = 0; i < WINDOW_RUNS; i++) {
+    const skill = SKILLS[(i * 7) % SKILLS.length];
+    const t0 = performance.now();
+    await window.recorder.trackInvocation({ sessionId, skillName: skill, completed: i % 9 !== 0, durationSeconds: 1 + (i % 5) });
+    const t1 = performance.now();
+    await window.today(new Date(), 'utc');
+    const t2 = performance.now();
+    await window.recommendationList({ userId: WINDOW_USER, lastSkill: skill });
+    times.track.push(t1 - t0);
+    times.today.push(t2 - t1);
+    times.list.push(performance.now() - t2);
+  }
+  const counted = (await window.today(new Date(), 'utc')).invocations;
+  if (counted < WINDOW_RUNS) throw new Error(`the host counts ${counted} runs today, not the ${WINDOW_RUNS} the window recorded`);
+  return times;
+}
+
+/**
+ * In this (fresh) process: a window served by the store host (HostedWindow, as with
+ * sessionBuddy.storeHost.enabled; the host started on `hostNode`), which hands the host its jobs
+ * (JobsDelegation, as the window's scheduler does), then records WINDOW_RUNS runs. The figures are
+ * this process's RSS growth from before the window opened (the product's code is already loaded).
+ */
 async function windowChild(file: string, invocations: number, hostNode: string): Promise<WindowFigures> {
   const bare = settledRss();
-  const store = await SkillStore.open({ path: file, pollMs: 1000, migrationsDir: MIGRATIONS });
+  const opening = performance.now();
+  const window = await HostedWindow.open({ db: file, hostScript: HOST_SCRIPT, execPath: hostNode, userId: WINDOW_USER, session: { idleMs: () => 3_600_000 }, log: () => undefined });
+  const openMs = performance.now() - opening;
   const afterOpen = settledRss();
-  const predictor = store.paths.predictor;
   let host: { pid: number; engine: string } | undefined;
   let unavailable: string | undefined;
   const started = performance.now();
   const delegation = new JobsDelegation({
     db: file,
-    hostScript: path.join(ROOT, 'dist', 'store-host.js'),
+    hostScript: HOST_SCRIPT,
     execPath: hostNode,
     settings: () => ({ trackingEnabled: true, retentionDays: 36_500 }),
     onUnavailable: (reason) => (unavailable = reason),
@@ -327,34 +385,35 @@ async function windowChild(file: string, invocations: number, hostNode: string):
     },
   }).start();
   try {
-    const done = () => newestBaseline(store) !== '' && fs.existsSync(predictor);
-    while (!done()) {
-      if (unavailable) throw new Error(`the host cannot run the jobs: ${unavailable}`);
-      if (performance.now() - started > HOST_JOBS_TIMEOUT_MS) break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    const jobsS = (performance.now() - started) / 1000;
+    const jobsS = await hostJobsDone(file, hostNode, started, () => unavailable);
     if (!host) throw new Error('the host never took the jobs');
     const hostMemory = rssOf(host.pid);
     const afterJobs = settledRss();
+    const times = await workInWindow(window);
+    const afterRuns = settledRss();
     await new Promise((resolve) => setTimeout(resolve, WORKER_STOPPED_MS));
     const steady = rssOf(host.pid);
     return {
       invocations,
       host_engine: host.engine,
+      window_open_ms: round(openMs, 0),
       window_rss_growth_open_mib: mib(afterOpen - bare),
       window_rss_growth_after_jobs_mib: mib(afterJobs - bare),
+      window_rss_growth_after_runs_mib: mib(afterRuns - bare),
       window_rss_growth_steady_mib: mib(settledRss() - bare),
       window_rss_growth_peak_mib: round(process.resourceUsage().maxRSS / 1024 - bare / 1048576, 1),
+      window_track_ms_p99: round(percentile(times.track, 99), 2),
+      window_today_ms_p99: round(percentile(times.today, 99), 2),
+      window_list_ms_p99: round(percentile(times.list, 99), 2),
       host_jobs_s: round(jobsS, 1),
       host_rss_mib: hostMemory.rss,
       host_rss_steady_mib: steady.rss,
       host_peak_rss_mib: steady.peak,
-      predictor_trained: fs.existsSync(predictor) ? 'yes' : 'refused or not yet',
+      predictor_trained: fs.existsSync(storePaths(file).predictor) ? 'yes' : 'refused or not yet',
     };
   } finally {
     delegation.dispose();
-    await store.close({ snapshot: false });
+    await window.close();
     if (host) await stopProcess(host.pid);
   }
 }

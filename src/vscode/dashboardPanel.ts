@@ -1,6 +1,8 @@
 import os from 'node:os';
 import * as vscode from 'vscode';
+import { topSkillsCsv } from '../core/dashboard/csv';
 import type { DashboardData, WorkspaceScope } from '../core/dashboard/dashboardData';
+import { accuracySentence } from '../core/recommend/recommendationList';
 import { plural } from '../shared/words';
 import type { DashboardRange, DashboardSection, DashboardState, DashboardToHost } from '../webview/protocol';
 import { EMPTY_STATE_COMMANDS } from './commandIds';
@@ -93,28 +95,26 @@ export class DashboardPanel extends WebviewHost<Ready, DashboardToHost> {
     void this.update();
   }
 
-  /** The dashboard reads the whole store: a window served by the store host opens it with the first dashboard. */
   protected async compute(): Promise<Ready> {
-    const core = await this.host.ready;
-    const folder = workspaceFolder();
-    this.latest = core.lib.getDashboardData(core.store, {
+    const window = await this.host.window;
+    const { data, accuracy } = await window.dashboard({
       days: this.days,
       trendSkill: this.trendSkill,
       boundary: this.settings.current.dayBoundary,
-      projectHash: folder === undefined ? undefined : core.lib.projectHashOf(core.store, folder),
+      projectPath: workspaceFolder(),
       workspace: this.workspace,
     });
+    this.latest = data;
     const reveal = this.reveal;
     this.reveal = undefined;
-    const upNext = core.lib.accuracySentence(core.lib.learnedFor(core.store, core.userId).accuracy());
+    const upNext = accuracySentence(accuracy);
     return { status: 'ready', data: this.latest, paused: !this.settings.current.trackingEnabled, reveal, ...(upNext ? { upNext } : {}) };
   }
 
   /** Saves the top-skills table the page shows (range and workspace as chosen) as CSV. */
   private async exportCsv(): Promise<void> {
     const data = this.latest;
-    const core = this.host.current;
-    if (!data || !core) return;
+    if (!data) return;
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
     const target = await vscode.window.showSaveDialog({
       title: 'Export the top skills as CSV',
@@ -123,7 +123,7 @@ export class DashboardPanel extends WebviewHost<Ready, DashboardToHost> {
       saveLabel: 'Export',
     });
     if (!target) return;
-    await vscode.workspace.fs.writeFile(target, Buffer.from(core.lib.topSkillsCsv(data.topSkills), 'utf8'));
+    await vscode.workspace.fs.writeFile(target, Buffer.from(topSkillsCsv(data.topSkills), 'utf8'));
     const what = `${plural(data.topSkills.length, 'skill')} to ${target.fsPath}`;
     this.log.info(`Exported the top skills (${what})`);
     void vscode.window.showInformationMessage(`Session Buddy: exported ${what}.`);

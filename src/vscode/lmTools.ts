@@ -1,11 +1,10 @@
 import * as vscode from 'vscode';
-import type { SkillStore } from '../core/store/store';
-import type { RunRecorder } from '../core/tracking/runRecorder';
 import { LM_TOOL_PREFIX } from '../core/tools/lmToolPrefix';
+import type { WindowData } from '../core/window/windowData';
 
-/** What the tools need from the window: resolved once the store is open (StoreHost.ready). */
+/** What the tools need from the window: its data once open (StoreHost.window), the store host's answers or its own store's. */
 export interface ToolHost {
-  readonly ready: Promise<{ store: SkillStore; tracker: RunRecorder; userId: string; session: { current(): Promise<string>; readonly id: string | undefined } }>;
+  readonly window: Promise<Pick<WindowData, 'runTool'>>;
 }
 
 export interface LanguageModelToolOptions {
@@ -48,15 +47,14 @@ class SessionBuddyTool implements vscode.LanguageModelTool<Record<string, unknow
   }
 
   async invoke(options: vscode.LanguageModelToolInvocationOptions<Record<string, unknown>>, token: vscode.CancellationToken): Promise<vscode.LanguageModelToolResult> {
-    const { findTool, runTool } = await import('../core/tools/agentTools');
+    const { findTool } = await import('../core/tools/agentTools');
     if (findTool(this.name).writes === 'runs' && !this.options.mayRecord()) {
       return textResult({ success: false, message: 'Tracking is paused in the Session Buddy settings (sessionBuddy.tracking.enabled); nothing was recorded.' });
     }
-    const core = await this.host.ready;
+    const window = await this.host.window;
     if (token.isCancellationRequested) throw new vscode.CancellationError();
     // Argument errors are thrown: VS Code hands the message to the model, which can correct the call.
-    const context = { store: core.store, recorder: core.tracker, knowSession: async () => undefined, userId: core.userId, session: () => core.session.current(), existingSession: () => core.session.id, mayWrite: () => this.options.mayRecord(), caller: 'agent' as const };
-    const result = await runTool(context, this.name, options.input);
+    const result = await window.runTool(this.name, options.input, () => this.options.mayRecord());
     if (!result.success) this.options.log.warn(`Tool ${this.name}: ${result.message}`);
     return textResult(result);
   }

@@ -1,5 +1,5 @@
 // Two workbench windows with sessionBuddy.storeHost.enabled: one store host serves both (neither
-// window loads the store), each window's runs reach the other's status bar through the host, and a
+// window loads the store, not for its dashboard either), each window's runs reach the other's status bar through the host, and a
 // host killed mid-session is replaced by the next refresh with no run lost. The planted truth: the
 // task runs this file starts.
 import assert from 'node:assert/strict';
@@ -57,7 +57,15 @@ test('two windows served by one store host: neither loads the store, and each se
   const sessions = await wb.sql("SELECT DISTINCT s.session_id, s.source FROM skill_invocation i JOIN skill_sessions s USING (session_id) WHERE i.skill_name LIKE 'task-e2e-%'");
   assert.equal(sessions.length, 2, 'each window records in its own session');
   assert.ok(sessions.every((s) => s.source === 'vscode'));
-  assert.doesNotMatch(wb.outputChannelText(), /Store .* opened in \d+ ms/, 'still no window opened the store');
+  await wb.runCommand('Session Buddy: Show Dashboard');
+  const dashboard = await wb.webviewFrame('[data-testid="dashboard"]');
+  const text = await waitFor(async () => {
+    const shown = await dashboard.locator('[data-testid="dashboard"]').innerText();
+    return shown.includes('task-e2e-pass') && shown.includes('task-e2e-fail') ? shown : undefined;
+  }, { what: 'the dashboard to list both windows\' runs' });
+  assert.match(text, /task-e2e-pass/);
+  await wb.runCommand('View: Close All Editors');
+  assert.doesNotMatch(wb.outputChannelText(), /Store .* opened in \d+ ms/, 'still no window opened the store, not even for the dashboard');
   assert.deepEqual(wb.extensionErrors(), []);
 });
 

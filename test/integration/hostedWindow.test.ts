@@ -108,6 +108,14 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
       assert.deepEqual(hosted, wire(await local.recommendationList(context)));
       assert.deepEqual(await window.today(new Date(), 'utc'), wire(await local.today(new Date(), 'utc')));
       assert.deepEqual(await window.openAlerts(), wire(await local.openAlerts()));
+      // The dashboard of the window's workspace: the two runs recorded in its sessions, not the CLI's.
+      const query = { days: 14, boundary: 'utc' as const, projectPath: '/work/project', workspace: 'workspace' as const };
+      const generatedLater = (answer: { data: { generatedAt: string } }) => ({ ...answer, data: { ...answer.data, generatedAt: '' } });
+      const board = await window.dashboard(query);
+      assert.deepEqual(generatedLater(board), generatedLater(wire(await local.dashboard(query)) as typeof board));
+      assert.equal(board.data.scope.workspace, 'workspace');
+      assert.equal(board.data.totals.invocations, 2);
+      assert.equal((await window.dashboard({ ...query, workspace: 'all' })).data.totals.invocations, 5);
     } finally {
       await store.close({ snapshot: false });
     }
@@ -144,6 +152,30 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
     await until('the new run to be read', async () => (await window.today(new Date(), 'local')).invocations === 7);
   });
 
+  test("an agent's tool call: a tool that records writes into the window's session here, any other is answered by the host as by the window's own store", async () => {
+    const db = await seededStore('tools');
+    const window = await openWindow(db);
+    const tracked = await window.runTool('track_skill_invocation', { skill_name: 'agent-edit', completed: true }, () => true);
+    assert.equal(tracked.success, true, JSON.stringify(tracked));
+    assert.equal(tracked.session_id, window.session.id, "the window's session");
+    await assert.rejects(window.runTool('track_skill_invocation', { skill_name: 'x', surprise: 1 }, () => true), /surprise/);
+    const paused = await window.runTool('track_skill_invocation', { skill_name: 'agent-edit' }, () => false);
+    assert.equal(paused.success, false, 'nothing is recorded while writes are not allowed');
+    const hosted = await window.runTool('get_real_time_metrics', { limit: 10 }, () => true);
+    const store = await SkillStore.open({ path: db, mode: 'work', pollMs: 0 });
+    try {
+      const tracker = new SkillTracker(store, USER);
+      const local = new LocalWindowData(store, tracker, new WindowSession(store, tracker, { idleMs: () => 1000 }), USER);
+      const here = await local.runTool('get_real_time_metrics', { limit: 10 }, () => true);
+      const untimed = (r: Record<string, unknown>) => ({ ...r, timestamp: '' });
+      assert.deepEqual(untimed(hosted), untimed(JSON.parse(JSON.stringify(here)) as Record<string, unknown>));
+    } finally {
+      await store.close({ snapshot: false });
+    }
+    assert.equal(hosted.success, true, JSON.stringify(hosted));
+    assert.match(JSON.stringify(hosted), /agent-edit/);
+  });
+
   test("closing ends the window's session in the store, at its close", async () => {
     const db = await seededStore('close');
     const window = await openWindow(db);
@@ -166,7 +198,7 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
     const db = await seededStore('refused');
     await openWindow(db);
     const conn = await connectToHost({ db, hostScript: HOST });
-    const refused = async (method: 'recommendations' | 'changes' | 'abOutcome', params: Record<string, unknown>, message: RegExp) => {
+    const refused = async (method: 'recommendations' | 'changes' | 'abOutcome' | 'dashboard', params: Record<string, unknown>, message: RegExp) => {
       await assert.rejects(conn.request(method, params), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && message.test(err.message));
     };
     try {
@@ -175,6 +207,9 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
       await refused('recommendations', { userId: USER, limit: 0 }, /limit must be an integer from 1 to 100/);
       await refused('recommendations', { userId: USER, languageId: 7 }, /languageId must be a string/);
       await refused('changes', { waitMs: 120_000 }, /waitMs must be an integer from 0 to 60000/);
+      await refused('dashboard', { userId: USER, days: 14, boundary: 'mars', workspace: 'all' }, /boundary must be one of local, utc/);
+      await refused('dashboard', { userId: USER, days: 0, boundary: 'utc', workspace: 'all' }, /days must be an integer from 1 to 366/);
+      await refused('dashboard', { userId: USER, days: 7, boundary: 'utc', workspace: 'all', projectHash: '/home/me/project' }, /projectHash must be 32 hexadecimal digits/);
       await refused('abOutcome', { testId: 1, userId: USER, skill: 'lint', completed: 'yes' }, /completed must be true or false/);
       await assert.rejects(conn.request('abOutcome', { testId: 999, userId: USER, skill: 'lint', completed: true }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'failed' && /no A\/B test with id 999/.test(err.message));
     } finally {

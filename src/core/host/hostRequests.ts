@@ -1,6 +1,7 @@
 import type { Alert } from '../dashboard/alertMemory';
 import type { TodaySummary } from '../dashboard/today';
 import type { ListQuery, RecommendationList } from '../recommend/recommendationList';
+import type { DashboardAnswer } from '../window/windowData';
 import { dailySessionId } from '../integrations/sessions';
 import { QueryTimeoutError, runQueryInWorker } from '../store/queryRunner';
 import { isCanonical } from '../time';
@@ -80,6 +81,8 @@ export async function handleRequest(opened: OpenedStore, request: HostRequest, g
       return steps(opened, request.params);
     case 'recommendations':
       return recommendations(opened, request.params);
+    case 'dashboard':
+      return dashboard(opened, request.params);
     case 'alerts':
       return alerts(opened);
     case 'changes':
@@ -216,6 +219,32 @@ async function recommendations(opened: OpenedStore, params: Record<string, unkno
   opened.store.pullEvents();
   learnedFor(opened.store, query.userId);
   return getRecommendationList(opened.store, query);
+}
+
+const PROJECT_HASH = /^[0-9a-f]{32}$/;
+const MAX_DASHBOARD_DAYS = 366;
+
+function oneOf<T extends string>(params: Record<string, unknown>, key: string, values: readonly T[]): T {
+  const value = params[key];
+  if (!values.includes(value as T)) throw usage(`${key} must be one of ${values.join(', ')}`);
+  return value as T;
+}
+
+/** The dashboard of a window: its range and calendar, its trend chart's skill, its workspace (as the hash the window computed). */
+async function dashboard(opened: OpenedStore, params: Record<string, unknown>): Promise<DashboardAnswer> {
+  const userId = requiredName(params, 'userId');
+  const projectHash = params.projectHash;
+  if (projectHash !== undefined && (typeof projectHash !== 'string' || !PROJECT_HASH.test(projectHash))) throw usage('projectHash must be 32 hexadecimal digits');
+  const options = {
+    days: integerIn(params, 'days', 1, MAX_DASHBOARD_DAYS),
+    boundary: oneOf(params, 'boundary', ['local', 'utc'] as const),
+    workspace: oneOf(params, 'workspace', ['all', 'workspace'] as const),
+    trendSkill: optionalName(params, 'trendSkill'),
+    projectHash: projectHash as string | undefined,
+  };
+  const [{ getDashboardData }, { learnedFor }] = await Promise.all([import('../dashboard/dashboardData'), import('../recommend/learnedRecommendations')]);
+  opened.store.pullEvents();
+  return { data: getDashboardData(opened.store, options), accuracy: learnedFor(opened.store, userId).accuracy() };
 }
 
 /** Every open alert (anomalies, regressions), newest first: each window decides which it has shown. */

@@ -6,10 +6,11 @@ import type { RecommendationContext } from '../recommend/types';
 import { storePaths } from '../store/paths';
 import { RecordingLog } from '../store/recordingLog';
 import type { Disposable } from '../store/storeInterface';
+import type { ToolResult } from '../tools/tool';
 import { RunRecorder } from '../tracking/runRecorder';
 import { KnownSessions } from '../tracking/sessionLookup';
 import { WindowSession, type WindowSessionOptions } from '../tracking/windowSession';
-import type { ChosenOutcome, RunState, WindowData } from '../window/windowData';
+import type { ChosenOutcome, DashboardAnswer, DashboardQuery, RunState, WindowData } from '../window/windowData';
 import { connectToHost, HostGoneError, HostUnavailableError, type HostClientOptions, type HostConnection } from './hostClient';
 import type { ChangesAnswer, HostMethod, RecordingContext } from './protocol';
 
@@ -35,6 +36,7 @@ const DEFAULT_RECONNECT_MS = 1000;
 export class HostedWindow implements WindowData {
   readonly recorder: RunRecorder;
   readonly session: WindowSession;
+  private readonly sessions: KnownSessions;
   private requests: Promise<HostConnection> | undefined;
   private watcher: HostConnection | undefined;
   private version: string | undefined;
@@ -43,6 +45,7 @@ export class HostedWindow implements WindowData {
 
   private constructor(private readonly options: HostedWindowOptions, first: HostConnection, private readonly log: RecordingLog, sessions: KnownSessions) {
     this.requests = Promise.resolve(first);
+    this.sessions = sessions;
     this.recorder = new RunRecorder(log, sessions, options.userId);
     this.session = new WindowSession(log, this.recorder, options.session);
   }
@@ -80,6 +83,12 @@ export class HostedWindow implements WindowData {
     return this.request('recommendations', { ...context }) as Promise<RecommendationList>;
   }
 
+  dashboard(query: DashboardQuery): Promise<DashboardAnswer> {
+    const { projectPath, ...rest } = query;
+    const projectHash = projectPath === undefined ? undefined : this.sessions.projectHash(projectPath);
+    return this.request('dashboard', { ...rest, userId: this.userId, ...(projectHash ? { projectHash } : {}) }) as Promise<DashboardAnswer>;
+  }
+
   openAlerts(): Promise<Alert[]> {
     return this.request('alerts') as Promise<Alert[]>;
   }
@@ -91,6 +100,20 @@ export class HostedWindow implements WindowData {
 
   async recordAbOutcome(testId: number, outcome: ChosenOutcome): Promise<void> {
     await this.request('abOutcome', { testId, userId: this.userId, ...outcome });
+  }
+
+  /**
+   * A tool that records runs runs here, into this window's log and session, as the window's own runs
+   * do; any other is answered by the host. Arguments are checked here first, so a bad call is refused
+   * alike whichever answers it.
+   */
+  async runTool(name: string, args: unknown, mayWrite: () => boolean): Promise<ToolResult> {
+    const [{ findTool, runRecordingTool }, { validateArguments }] = await Promise.all([import('../tools/agentTools'), import('../tools/schema')]);
+    const tool = findTool(name);
+    validateArguments(tool.name, tool.inputSchema, args ?? {});
+    if (!tool.record) return (await this.request('tool', { name, args: args ?? {}, userId: this.userId })) as ToolResult;
+    const { session } = this;
+    return runRecordingTool({ recorder: this.recorder, userId: this.userId, knowSession: (id) => this.knowSession(id), session: () => session.current(), existingSession: () => session.id, mayWrite, caller: 'agent' }, name, args);
   }
 
   onDidChange(listener: () => void): Disposable {
@@ -109,6 +132,12 @@ export class HostedWindow implements WindowData {
       this.watcher?.close();
       void this.requests?.then((c) => c.close(), () => undefined);
     }
+  }
+
+  /** A session an agent names is looked up by the host once: a session's owner never changes. */
+  private async knowSession(id: string): Promise<void> {
+    if (id === this.session.id || this.sessions.knows(id)) return;
+    this.sessions.add(id, (await this.request('session', { id })) as RecordingContext);
   }
 
   private async request(method: HostMethod, params: Record<string, unknown> = {}): Promise<unknown> {

@@ -1,16 +1,19 @@
 import { assignUser, recordAbOutcome } from '../analytics/abTesting';
 import type { Alert } from '../dashboard/alertMemory';
 import { openAlerts } from '../dashboard/alerts';
-import { hasRecordedRuns, isDemoStore } from '../dashboard/dashboardData';
+import { getDashboardData, hasRecordedRuns, isDemoStore } from '../dashboard/dashboardData';
 import { getTodaySummary, type TodaySummary } from '../dashboard/today';
 import type { DayBoundary } from '../days';
 import { learnedFor } from '../recommend/learnedRecommendations';
 import { getRecommendationList, type RecommendationList } from '../recommend/recommendationList';
 import type { RecommendationContext } from '../recommend/types';
 import type { Disposable, Store } from '../store/storeInterface';
+import { runTool } from '../tools/agentTools';
+import type { ToolResult } from '../tools/tool';
 import type { SkillTracker } from '../tracking/tracker';
+import { projectHashOf } from '../tracking/project';
 import type { WindowSession } from '../tracking/windowSession';
-import type { ChosenOutcome, RunState, WindowData } from './windowData';
+import type { ChosenOutcome, DashboardAnswer, DashboardQuery, RunState, WindowData } from './windowData';
 
 /** A window that holds the store itself (sql.js): every answer is read from its own copy. */
 export class LocalWindowData implements WindowData {
@@ -27,6 +30,12 @@ export class LocalWindowData implements WindowData {
     return getRecommendationList(this.store, context);
   }
 
+  async dashboard(query: DashboardQuery): Promise<DashboardAnswer> {
+    const { projectPath, ...options } = query;
+    const data = getDashboardData(this.store, { ...options, projectHash: projectPath === undefined ? undefined : projectHashOf(this.store, projectPath) });
+    return { data, accuracy: learnedFor(this.store, this.userId).accuracy() };
+  }
+
   async openAlerts(): Promise<Alert[]> {
     return openAlerts(this.store);
   }
@@ -38,6 +47,11 @@ export class LocalWindowData implements WindowData {
   async recordAbOutcome(testId: number, outcome: ChosenOutcome): Promise<void> {
     await assignUser(this.store, testId, this.userId);
     await recordAbOutcome(this.store, testId, this.userId, { skill_name: outcome.skill, completed: outcome.completed, duration_seconds: outcome.durationSeconds });
+  }
+
+  runTool(name: string, args: unknown, mayWrite: () => boolean): Promise<ToolResult> {
+    const { store, recorder, session, userId } = this;
+    return runTool({ store, recorder, userId, knowSession: async () => undefined, session: () => session.current(), existingSession: () => session.id, mayWrite, caller: 'agent' }, name, args);
   }
 
   onDidChange(listener: () => void): Disposable {

@@ -1,9 +1,12 @@
 import type { Alert } from '../dashboard/alertMemory';
+import type { DashboardData, WorkspaceScope } from '../dashboard/dashboardData';
 import type { TodaySummary } from '../dashboard/today';
 import type { DayBoundary } from '../days';
+import type { UpNextAccuracy } from '../recommend/learnedRecommendations';
 import type { RecommendationList } from '../recommend/recommendationList';
 import type { RecommendationContext } from '../recommend/types';
 import type { Disposable } from '../store/storeInterface';
+import type { ToolResult } from '../tools/tool';
 import type { RunRecorder } from '../tracking/runRecorder';
 import type { WindowSession } from '../tracking/windowSession';
 
@@ -18,6 +21,22 @@ export interface ChosenOutcome {
   skill: string;
   completed: boolean;
   durationSeconds: number | null;
+}
+
+/** What the dashboard asks for: its range, the trend chart's skill, whose runs. */
+export interface DashboardQuery {
+  days: number;
+  boundary: DayBoundary;
+  trendSkill?: string;
+  /** The window's workspace folder; only its hash under the store's salt leaves the window. */
+  projectPath?: string;
+  workspace: WorkspaceScope;
+}
+
+/** The dashboard's data, and how often Up next was right for the window's user (its heading). */
+export interface DashboardAnswer {
+  data: DashboardData;
+  accuracy: UpNextAccuracy;
 }
 
 /**
@@ -37,11 +56,17 @@ export interface WindowData {
   today(now: Date, boundary: DayBoundary): Promise<TodaySummary>;
   /** Up next, Discover and More for this window's situation. */
   recommendationList(context: RecommendationContext): Promise<RecommendationList>;
+  dashboard(query: DashboardQuery): Promise<DashboardAnswer>;
   /** Every open alert, newest first. */
   openAlerts(): Promise<Alert[]>;
   runState(): Promise<RunState>;
   /** Records the outcome for the user's A/B group (their exposure with their first outcome). */
   recordAbOutcome(testId: number, outcome: ChosenOutcome): Promise<void>;
+  /**
+   * An agent tool called by an agent in this window (the editor's language-model tools): a run it
+   * records goes into this window's session. Unknown tools and bad arguments throw.
+   */
+  runTool(name: string, args: unknown, mayWrite: () => boolean): Promise<ToolResult>;
   /** Fires when the data changed: this window's runs, another process's, the background jobs' results. */
   onDidChange(listener: () => void): Disposable;
   /** Ends the window's session; a hosted window also finishes its log segment and disconnects. */

@@ -113,9 +113,11 @@ export class MaintenanceCommands extends Disposable {
     if (confirm === undefined || confirm.choice === 'keep') return;
     if (confirm.choice === 'deleteWithTeamRows') await this.deleteTeamRows(core);
     const result = await this.withProgress('Deleting all data', () => core.lib.deleteAllData(core.store));
-    core.session.forget();
+    // The window's session (its own when the store host serves the window) went with the data.
+    const window = await this.host.window;
+    for (const session of new Set([core.session, window.session])) session.forget();
     this.recorder.reset();
-    if (this.recorder.isEnabled('explicit')) await core.session.current();
+    if (this.recorder.isEnabled('explicit')) await window.session.current();
     this.log.info(`Deleted all data in ${core.store.paths.db}; removed ${plural(result.removedFiles.length, 'file')}: ${result.removedFiles.join(', ') || '(none)'}`);
     if (result.keptFiles.length) {
       this.log.warn(`Still written by a running process, removed when it ends: ${result.keptFiles.join(', ')}`);
