@@ -108,6 +108,9 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
       assert.deepEqual(hosted, wire(await local.recommendationList(context)));
       assert.deepEqual(await window.today(new Date(), 'utc'), wire(await local.today(new Date(), 'utc')));
       assert.deepEqual(await window.openAlerts(), wire(await local.openAlerts()));
+      const counts = await window.skillCounts(10);
+      assert.deepEqual(counts, wire(await local.skillCounts(10)));
+      assert.deepEqual(counts.map((c) => [c.skill_name, c.total_invocations]), [['pytest-run', 3], ['lint', 1], ['ruff-check', 1]]);
       // The dashboard of the window's workspace: the two runs recorded in its sessions, not the CLI's.
       const query = { days: 14, boundary: 'utc' as const, projectPath: '/work/project', workspace: 'workspace' as const };
       const generatedLater = (answer: { data: { generatedAt: string } }) => ({ ...answer, data: { ...answer.data, generatedAt: '' } });
@@ -198,7 +201,7 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
     const db = await seededStore('refused');
     await openWindow(db);
     const conn = await connectToHost({ db, hostScript: HOST });
-    const refused = async (method: 'recommendations' | 'changes' | 'abOutcome' | 'dashboard', params: Record<string, unknown>, message: RegExp) => {
+    const refused = async (method: 'recommendations' | 'changes' | 'abOutcome' | 'dashboard' | 'skills', params: Record<string, unknown>, message: RegExp) => {
       await assert.rejects(conn.request(method, params), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && message.test(err.message));
     };
     try {
@@ -207,6 +210,7 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
       await refused('recommendations', { userId: USER, limit: 0 }, /limit must be an integer from 1 to 100/);
       await refused('recommendations', { userId: USER, languageId: 7 }, /languageId must be a string/);
       await refused('changes', { waitMs: 120_000 }, /waitMs must be an integer from 0 to 60000/);
+      await refused('skills', { limit: 0 }, /limit must be an integer from 1 to 1000/);
       await refused('dashboard', { userId: USER, days: 14, boundary: 'mars', workspace: 'all' }, /boundary must be one of local, utc/);
       await refused('dashboard', { userId: USER, days: 0, boundary: 'utc', workspace: 'all' }, /days must be an integer from 1 to 366/);
       await refused('dashboard', { userId: USER, days: 7, boundary: 'utc', workspace: 'all', projectHash: '/home/me/project' }, /projectHash must be 32 hexadecimal digits/);

@@ -9,7 +9,7 @@ import { ValidationError } from '../validation';
 import type { ToolResult } from '../tools/tool';
 import { storeSessions } from '../tracking/sessionLookup';
 import { MAX_STEPS_PER_REQUEST, type ChangesAnswer, type HostErrorKind, type HostRequest, type RecordingContext } from './protocol';
-import { NotFoundError, readMetrics, type MetricsAnswer } from './reads';
+import { NotFoundError, readMetrics, readSkillCounts, type MetricsAnswer } from './reads';
 import type { OpenedStore } from './storeHost';
 
 /** A request the host answers with an error: `usage` when the caller asked wrongly, `failed` when it could not be done. */
@@ -27,6 +27,7 @@ const MAX_LIMIT = 100_000;
 /** Longest a `changes` request waits: a client asks again, so a dead one holds nothing for long. */
 export const MAX_CHANGES_WAIT_MS = 60_000;
 const MAX_FAILURES = 20;
+const MAX_SKILL_COUNTS = 1000;
 const MAX_LANGUAGE_LENGTH = 64;
 
 function usage(message: string): HostRequestError {
@@ -83,6 +84,9 @@ export async function handleRequest(opened: OpenedStore, request: HostRequest, g
       return recommendations(opened, request.params);
     case 'dashboard':
       return dashboard(opened, request.params);
+    case 'skills':
+      opened.store.pullEvents();
+      return readSkillCounts(opened.store, integerIn(request.params, 'limit', 1, MAX_SKILL_COUNTS));
     case 'alerts':
       return alerts(opened);
     case 'changes':

@@ -8,6 +8,7 @@ import { RecordingLog } from '../store/recordingLog';
 import type { Disposable } from '../store/storeInterface';
 import type { ToolResult } from '../tools/tool';
 import { RunRecorder } from '../tracking/runRecorder';
+import type { SkillCount } from '../tracking/tracker';
 import { KnownSessions } from '../tracking/sessionLookup';
 import { WindowSession, type WindowSessionOptions } from '../tracking/windowSession';
 import type { ChosenOutcome, DashboardAnswer, DashboardQuery, RunState, WindowData } from '../window/windowData';
@@ -87,6 +88,10 @@ export class HostedWindow implements WindowData {
     const { projectPath, ...rest } = query;
     const projectHash = projectPath === undefined ? undefined : this.sessions.projectHash(projectPath);
     return this.request('dashboard', { ...rest, userId: this.userId, ...(projectHash ? { projectHash } : {}) }) as Promise<DashboardAnswer>;
+  }
+
+  skillCounts(limit: number): Promise<SkillCount[]> {
+    return this.request('skills', { limit }) as Promise<SkillCount[]>;
   }
 
   openAlerts(): Promise<Alert[]> {

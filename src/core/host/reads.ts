@@ -1,6 +1,6 @@
 import type { SqlDatabase } from '../store/sqlDatabase';
 import type { Store } from '../store/storeInterface';
-import { SkillTracker, type SkillMetrics, type TopSkill } from '../tracking/tracker';
+import { SkillTracker, type SkillCount, type SkillMetrics, type TopSkill } from '../tracking/tracker';
 
 /**
  * The reads the CLI asks of a store, written once so that an answer is the same whether the store
@@ -35,4 +35,9 @@ export function readMetrics(store: Store, query: MetricsQuery): MetricsAnswer {
   const metrics = tracker.getSkillMetrics(query.skill);
   if (!metrics) throw unknownSkill(query.skill);
   return { skill: metrics };
+}
+
+/** The most used skills with their counters (no mean duration: a pick list of many skills reads only the counters). */
+export function readSkillCounts(store: Store, limit: number): SkillCount[] {
+  return new SkillTracker(store, 'reader').getSkillCounts(limit);
 }

@@ -10,7 +10,7 @@ import type { RecommendationContext } from '../recommend/types';
 import type { Disposable, Store } from '../store/storeInterface';
 import { runTool } from '../tools/agentTools';
 import type { ToolResult } from '../tools/tool';
-import type { SkillTracker } from '../tracking/tracker';
+import type { SkillCount, SkillTracker } from '../tracking/tracker';
 import { projectHashOf } from '../tracking/project';
 import type { WindowSession } from '../tracking/windowSession';
 import type { ChosenOutcome, DashboardAnswer, DashboardQuery, RunState, WindowData } from './windowData';
@@ -34,6 +34,10 @@ export class LocalWindowData implements WindowData {
     const { projectPath, ...options } = query;
     const data = getDashboardData(this.store, { ...options, projectHash: projectPath === undefined ? undefined : projectHashOf(this.store, projectPath) });
     return { data, accuracy: learnedFor(this.store, this.userId).accuracy() };
+  }
+
+  async skillCounts(limit: number): Promise<SkillCount[]> {
+    return this.recorder.getSkillCounts(limit);
   }
 
   async openAlerts(): Promise<Alert[]> {

@@ -7,6 +7,7 @@ import type { RecommendationList } from '../recommend/recommendationList';
 import type { RecommendationContext } from '../recommend/types';
 import type { Disposable } from '../store/storeInterface';
 import type { ToolResult } from '../tools/tool';
+import type { SkillCount } from '../tracking/tracker';
 import type { RunRecorder } from '../tracking/runRecorder';
 import type { WindowSession } from '../tracking/windowSession';
 
@@ -57,6 +58,8 @@ export interface WindowData {
   /** Up next, Discover and More for this window's situation. */
   recommendationList(context: RecommendationContext): Promise<RecommendationList>;
   dashboard(query: DashboardQuery): Promise<DashboardAnswer>;
+  /** The most used skills with their counters, for the pick lists of the palette (1..1000). */
+  skillCounts(limit: number): Promise<SkillCount[]>;
   /** Every open alert, newest first. */
   openAlerts(): Promise<Alert[]>;
   runState(): Promise<RunState>;

@@ -29,7 +29,8 @@ export class AnalyticsCommands extends Disposable {
     const command = (id: CommandId, work: (core: Core) => Promise<unknown>) =>
       this.register(registerGuardedCommand(id, async () => work(await this.host.ready), log, tooLittleData));
     command(COMMANDS.detectAnomalies, (core) => this.detectAnomalies(core));
-    command(COMMANDS.showTrend, (core) => this.showTrend(core));
+    // The trend is the dashboard's chart: picking its skill needs only the counters the window's data gives.
+    this.register(registerGuardedCommand(COMMANDS.showTrend, () => this.showTrend(), log, tooLittleData));
     command(COMMANDS.backfillTimeSeries, (core) => this.backfill(core));
     command(COMMANDS.trainPredictor, (core) => this.trainPredictor(core));
     command(COMMANDS.createAbTest, (core) => this.createAbTest(core));
@@ -53,8 +54,8 @@ export class AnalyticsCommands extends Disposable {
     this.report(`${plural(found.length, 'anomaly')}: ${found.map((a) => `${a.skill_name} (${a.anomaly_type})`).join(', ')}.`, lines.join('; '));
   }
 
-  private async pickSkill(core: Core, title: string): Promise<string | undefined> {
-    const skills = core.tracker.getSkillCounts(100);
+  private async pickSkill(title: string): Promise<string | undefined> {
+    const skills = await (await this.host.window).skillCounts(100);
     if (!skills.length) {
       void vscode.window.showInformationMessage('Session Buddy: no skill has been recorded yet.');
       return undefined;
@@ -67,8 +68,8 @@ export class AnalyticsCommands extends Disposable {
   }
 
   /** The dashboard's trend chart of the chosen skill: what exists, and whether it makes a trend yet. */
-  private async showTrend(core: Core): Promise<void> {
-    const skill = await this.pickSkill(core, 'Trend of which skill?');
+  private async showTrend(): Promise<void> {
+    const skill = await this.pickSkill('Trend of which skill?');
     if (skill) this.openTrend(skill);
   }
 

@@ -112,9 +112,8 @@ export class TrackSkillCommands extends Disposable {
   }
 
   private async knownSkills(): Promise<SkillPick[]> {
-    const core = await this.host.ready;
-    return core.tracker
-      .getSkillCounts(200)
+    const window = await this.host.window;
+    return (await window.skillCounts(200))
       .map((s) => ({ label: s.skill_name, description: `${plural(s.total_invocations, 'run')} · ${Math.round(s.completion_rate * 100)}% completed`, skill: s.skill_name }));
   }
 
