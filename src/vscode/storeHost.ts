@@ -34,13 +34,13 @@ export interface StoreHostFiles {
 
 /**
  * The window's access to the store, opened after activation has returned (views show a loading
- * state meanwhile). `window` is what the trackers, the status bar, the Recommendations view and the
- * alerts use: with `sessionBuddy.storeHost.enabled`, the store host's answers, the window's runs in
- * its own log segment and no copy of the data here; otherwise (or when the host cannot serve) the
- * store opened in this window. `ready` is the store opened here, for what needs the whole store (the
- * dashboard, commands, servers): at once without the host, on first use with it. The window's session
- * ends and the store closes when the extension deactivates (close(), after the subscriptions are
- * disposed).
+ * state meanwhile). `window` is what the trackers, the status bar, the Recommendations view, the
+ * dashboard, the alerts and the agent tools use: with `sessionBuddy.storeHost.enabled`, the store
+ * host's answers, the window's runs in its own log segment and no copy of the data here; otherwise
+ * (or when the host cannot serve) the store opened in this window. `ready` is the store opened
+ * here, for what needs the whole store (the commands that change or list it, team sync, the
+ * servers): at once without the host, on first use with it. The window's session ends and the store
+ * closes when the extension deactivates (close(), after the subscriptions are disposed).
  */
 export class StoreHost extends Disposable {
   readonly window: Promise<WindowData>;
@@ -135,8 +135,13 @@ export class StoreHost extends Disposable {
     if (settings.storeHostEnabled) {
       try {
         const window = await this.openHosted();
+        try {
+          if (settings.trackingEnabled) await window.session.current();
+        } catch (err) {
+          await window.close().catch(() => undefined);
+          throw err;
+        }
         this.log.info(`This window's data is served by the store host; the store is not loaded here`);
-        if (settings.trackingEnabled) await window.session.current();
         return window;
       } catch (err) {
         this.log.warn(`The store host cannot serve this window (${(err as Error).message}); it opens the store itself`);

@@ -37,16 +37,14 @@ const DEFAULT_RECONNECT_MS = 1000;
 export class HostedWindow implements WindowData {
   readonly recorder: RunRecorder;
   readonly session: WindowSession;
-  private readonly sessions: KnownSessions;
   private requests: Promise<HostConnection> | undefined;
   private watcher: HostConnection | undefined;
   private version: string | undefined;
   private readonly listeners = new Set<() => void>();
   private closed = false;
 
-  private constructor(private readonly options: HostedWindowOptions, first: HostConnection, private readonly log: RecordingLog, sessions: KnownSessions) {
+  private constructor(private readonly options: HostedWindowOptions, first: HostConnection, private readonly log: RecordingLog, private readonly sessions: KnownSessions) {
     this.requests = Promise.resolve(first);
-    this.sessions = sessions;
     this.recorder = new RunRecorder(log, sessions, options.userId);
     this.session = new WindowSession(log, this.recorder, options.session);
   }
