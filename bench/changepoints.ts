@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { coverScore, f1Score, type Annotations } from '../src/core/analytics/changePointScore';
 import { ChangePointDetector } from '../src/core/analytics/changePoints';
+import { ColumnShelf } from '../src/core/analytics/columnShelf';
 import { seededRandom } from '../src/core/analytics/seededRandom';
 import { readSeriesFile } from '../src/core/analytics/seriesFile';
 import { SkillChangeTracker } from '../src/core/analytics/skillChangeTracker';
@@ -148,7 +149,7 @@ async function trackerTimings(history: number[]): Promise<{ tracker_update_ms_p5
     for (let i = 0; i < events.length; i += 2000) await store.commit(events.slice(i, i + 2000));
     const full = recomputeSkillChanges(store);
     await store.commit(full.events);
-    const tracker = new SkillChangeTracker();
+    const tracker = new SkillChangeTracker(new ColumnShelf(store.paths.historyDir));
     tracker.adopt(full.states);
     await tracker.update(store);
     const updates: number[] = [];

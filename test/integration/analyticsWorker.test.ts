@@ -5,6 +5,7 @@ import { AnalyticsJobRunner } from '../../src/core/analytics/analyticsJobRunner'
 import { getCommunityBaselines } from '../../src/core/analytics/baselines';
 import { getSkillDependencies } from '../../src/core/analytics/dependencies';
 import { getPredictorInfo, PredictorRefusal } from '../../src/core/analytics/predictor';
+import { ColumnShelf } from '../../src/core/analytics/columnShelf';
 import { SkillChangeTracker } from '../../src/core/analytics/skillChangeTracker';
 import { storedSkillChanges } from '../../src/core/analytics/skillChanges';
 import { SkillStore } from '../../src/core/store/store';
@@ -61,7 +62,7 @@ test('the regression history is fitted in the worker: its rows reach the store a
   const result = await runner.run(store, { kind: 'changes' });
   assert.ok(result.summary.skills.includes('bench-run'));
   assert.ok(storedSkillChanges(store, 'bench-run').some((s) => s.metric === 'duration' && s.open));
-  const tracker = new SkillChangeTracker();
+  const tracker = new SkillChangeTracker(new ColumnShelf(store.paths.historyDir));
   tracker.adopt(result.summary.states);
   const slow: PlantedInvocation[] = Array.from({ length: 30 }, (_, i) => ({ skill: 'bench-run', at: new Date(start + (200 + i) * 3_600_000), duration: 20 + (i % 5) * 0.1 }));
   await plant(store, slow);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { seededRandom } from '../../src/core/analytics/seededRandom';
+import { ColumnShelf } from '../../src/core/analytics/columnShelf';
 import { SkillChangeTracker } from '../../src/core/analytics/skillChangeTracker';
 import { recomputeSkillChanges, storedSkillChanges } from '../../src/core/analytics/skillChanges';
 import { plant, tempStore, type PlantedInvocation } from '../helpers/store';
@@ -16,11 +18,12 @@ function runs(skill: string, start: number, count: number, seconds: number, seed
 
 describe('SkillChangeTracker: new runs appended to a fitted history', () => {
   let env: Env;
-  const tracker = new SkillChangeTracker();
+  let tracker: SkillChangeTracker;
   /** 600 steady runs ending 100 hours ago; the new ones follow. */
   const start = Date.now() - 700 * HOUR_MS;
   before(async () => {
     env = await tempStore();
+    tracker = new SkillChangeTracker(new ColumnShelf(env.store.paths.historyDir));
     await plant(env.store, runs('pytest-run', start, 600, 20, 1));
     const full = recomputeSkillChanges(env.store);
     await env.store.commit(full.events);
@@ -57,5 +60,14 @@ describe('SkillChangeTracker: new runs appended to a fitted history', () => {
     assert.deepEqual(refit.skills, ['pytest-run']);
     tracker.adopt(refit.states);
     assert.deepEqual([tracker.skills, tracker.stale()], [['pytest-run'], []]);
+  });
+
+  it('keeps the fitted state in files between updates; a state whose files are gone goes back to a full fit', async () => {
+    const [folder] = fs.readdirSync(env.store.paths.historyDir);
+    assert.match(folder, new RegExp(`^${process.pid}-`), 'one folder, named for this process');
+    fs.rmSync(env.store.paths.historyDir, { recursive: true });
+    await plant(env.store, runs('pytest-run', start + 645 * HOUR_MS, 1, 30, 4));
+    assert.deepEqual(await tracker.update(env.store), []);
+    assert.deepEqual([tracker.skills, tracker.stale()], [[], ['pytest-run']]);
   });
 });

@@ -23,6 +23,9 @@ test('deleting all data empties the store and the snapshot, and removes the copi
     for (const file of copies) fs.copyFileSync(ctx.dbPath, file);
     const unrelated = `${ctx.dbPath}-notes.txt`;
     fs.writeFileSync(unrelated, 'keep me');
+    const history = `${ctx.dbPath}.history`;
+    fs.mkdirSync(path.join(history, `${process.pid}-0`, '0'), { recursive: true });
+    fs.writeFileSync(path.join(history, `${process.pid}-0`, '0', '0'), new Float64Array([1, 2, 3]));
 
     const result = await deleteAllData(ctx.store);
     const logFiles = fs.readdirSync(`${ctx.dbPath}.events`).filter((n) => n.endsWith('.jsonl'));
@@ -37,10 +40,10 @@ test('deleting all data empties the store and the snapshot, and removes the copi
     const besideDb = result.removedFiles.filter((f) => !f.startsWith(`${ctx.dbPath}.events`));
     // The file-backed store writes no previous snapshot: nothing replaces its file whole.
     const previous = TEST_ENGINE === 'file' ? [] : [`${ctx.dbPath}.prev`];
-    assert.deepEqual(besideDb.sort(), [...copies, ...previous].sort());
+    assert.deepEqual(besideDb.sort(), [...copies, ...previous, history].sort());
     assert.ok(result.removedFiles.some((f) => f.startsWith(`${ctx.dbPath}.events`)), 'the old log segments are listed as removed');
     assert.deepEqual(result.keptFiles, []);
-    for (const file of copies) assert.equal(fs.existsSync(file), false, file);
+    for (const file of [...copies, history]) assert.equal(fs.existsSync(file), false, file);
     assert.equal(fs.readFileSync(unrelated, 'utf8'), 'keep me');
     const count = (sql: string) => Number(ctx.store.db.exec(sql)[0].values[0][0]);
     assert.equal(count('SELECT COUNT(*) FROM skill_invocation'), 0);

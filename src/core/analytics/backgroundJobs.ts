@@ -6,7 +6,8 @@ import { detectAnomalies } from './anomalies';
 import { PredictorService } from './predictor';
 import { refreshMetricsCache } from './realtimeMetrics';
 import { applyRetention } from './retention';
-import { SkillChangeTracker } from './skillChangeTracker';
+import { ColumnShelf } from './columnShelf';
+import { SkillChangeTracker, type ShelvedHistory } from './skillChangeTracker';
 import type { SkillChange } from './skillChanges';
 
 /** How often the true 1 h / 24 h windows and the anomalies are recomputed, and the lease is sought. */
@@ -51,13 +52,16 @@ export interface BackgroundJobsOptions {
 export class BackgroundJobs {
   private readonly busy = new Set<string>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly changes = new SkillChangeTracker();
+  private readonly shelf: ColumnShelf<ShelvedHistory>;
+  private readonly changes: SkillChangeTracker;
   private readonly predictor: PredictorService;
   private leading: boolean | undefined;
   private disposed = false;
 
   constructor(private readonly options: BackgroundJobsOptions) {
     const { store, runner, lease, log } = options;
+    this.shelf = new ColumnShelf(store.paths.historyDir);
+    this.changes = new SkillChangeTracker(this.shelf);
     this.predictor = new PredictorService(store, {
       mayWrite: () => options.mayRun() && lease.held,
       train: async (days) => (await runner.run(store, { kind: 'predictor', days })).summary,
@@ -78,6 +82,7 @@ export class BackgroundJobs {
     this.disposed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.predictor.dispose();
+    this.shelf.dispose();
     void this.options.lease.dispose();
   }
 
@@ -95,7 +100,8 @@ export class BackgroundJobs {
     await runner.run(store, { kind: 'dependencies' });
     await runner.run(store, { kind: 'baselines' });
     const refreshed = await runner.run(store, { kind: 'changes', refit: this.changes.stale() });
-    this.changes.adopt(refreshed.summary.states);
+    const unkept = this.changes.adopt(refreshed.summary.states);
+    if (unkept.length) log.warn(`The regression history of ${unkept.length} skill(s) could not be cached in ${store.paths.historyDir}: it is refitted hourly instead of updated with each run`);
     this.logRegressions(refreshed.summary.found);
   }
 

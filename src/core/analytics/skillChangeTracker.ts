@@ -10,6 +10,10 @@
  * an earlier time), or when it has doubled since its fit, so that the penalty's log n stays that
  * of its length. The history is stored when a change point appears, moves or closes, and at most
  * hourly otherwise (the levels of the open segments move with every run).
+ *
+ * The runs and detectors of a skill (some 150 bytes a run) wait on a ColumnShelf in files between
+ * updates; memory holds only what tells whether a skill has new runs, so a skill is read back only
+ * when it has, or once a day for its runs per day.
  */
 import type { Store } from '../store/storeInterface';
 import { one } from '../store/statements';
@@ -30,14 +34,16 @@ import {
   type SkillHistoryState,
   type SkillSegment,
 } from './skillChanges';
-import { SkillRuns, type SkillRun } from './skillRuns';
+import { lastInvokedAtOf, SkillRuns, type SkillRun } from './skillRuns';
+import type { ColumnShelf } from './columnShelf';
 
 /** Stored levels of open segments are refreshed this often when no change point moved. */
 const REWRITE_HOURS = 1;
 
 interface Tracked {
-  runs: SkillRuns;
-  detectors: PerRunDetectors;
+  /** How many runs the shelved state holds, and the newest one's time: what finds new runs. */
+  length: number;
+  lastInvokedAt: string;
   /** The runs-per-day segments, and the UTC day they were fitted on. */
   daily: SkillSegment[];
   dailyOn: string;
@@ -46,23 +52,31 @@ interface Tracked {
   storedAt: string;
 }
 
+/** A skill's runs and per-run detectors, as they wait on the shelf. */
+export type ShelvedHistory = Omit<SkillHistoryState, 'skill'>;
+
 export class SkillChangeTracker {
   private readonly tracked = new Map<string, Tracked>();
   private readonly refit = new Set<string>();
 
-  /** Carries on from the states a full refresh fitted (replacing what was tracked for those skills). */
-  adopt(states: readonly SkillHistoryState[]): void {
-    for (const state of states) {
-      this.refit.delete(state.skill);
-      this.tracked.set(state.skill, {
-        runs: SkillRuns.restore(state.runs),
-        detectors: { duration: restore(state.duration), failure_rate: restore(state.failure_rate) },
-        daily: [],
-        dailyOn: '',
-        stored: '',
-        storedAt: '',
-      });
+  constructor(private readonly shelf: ColumnShelf<ShelvedHistory>) {}
+
+  /**
+   * Carries on from the states a full refresh fitted (replacing what was tracked for those skills).
+   * Returns the skills whose state could not be shelved: their history is refreshed by full fits.
+   */
+  adopt(states: readonly SkillHistoryState[]): string[] {
+    const unkept: string[] = [];
+    for (const { skill, ...state } of states) {
+      this.refit.delete(skill);
+      this.tracked.delete(skill);
+      if (!this.shelf.put(skill, state)) {
+        unkept.push(skill);
+        continue;
+      }
+      this.tracked.set(skill, { length: state.runs.ids.length, lastInvokedAt: lastInvokedAtOf(state.runs), daily: [], dailyOn: '', stored: '', storedAt: '' });
     }
+    return unkept;
   }
 
   /** Skills tracked. */
@@ -94,28 +108,34 @@ export class SkillChangeTracker {
 
   /** The skill's history with its new runs, or undefined when nothing is new (or it left for a full fit). */
   private advance(store: Pick<Store, 'db'>, skill: string, tracked: Tracked, now: Date): SkillSegment[] | undefined {
-    const fresh = readSkillRuns(store, skill, tracked.runs.lastInvokedAt);
+    const fresh = readSkillRuns(store, skill, tracked.lastInvokedAt);
     const total = one<{ n: number }>(store.db, 'SELECT COUNT(*) AS n FROM skill_invocation WHERE skill_name = ?', [skill])?.n ?? 0;
-    if (total !== tracked.runs.length + fresh.length) {
-      this.drop(skill);
-      return undefined;
-    }
+    if (total !== tracked.length + fresh.length) return this.drop(skill);
     if (tracked.storedAt === '') loadStored(store, skill, tracked);
     const today = now.toISOString().slice(0, 10);
     if (fresh.length === 0 && tracked.dailyOn === today) return undefined;
+    const shelved = this.shelf.get(skill);
+    if (!shelved) return this.drop(skill);
+    const runs = SkillRuns.restore(shelved.runs);
+    const detectors: PerRunDetectors = { duration: restore(shelved.duration), failure_rate: restore(shelved.failure_rate) };
     let complete = true;
-    for (const run of fresh) complete = append(tracked, run) && complete;
-    if (!complete || grownTwice(tracked.detectors)) this.refit.add(skill);
+    for (const run of fresh) complete = append(runs, detectors, run) && complete;
+    if (!complete || grownTwice(detectors)) this.refit.add(skill);
+    if (fresh.length > 0 && !this.shelf.append(skill, { runs: runs.state(), duration: detectors.duration?.state() ?? null, failure_rate: detectors.failure_rate?.state() ?? null })) this.drop(skill);
+    tracked.length = runs.length;
+    tracked.lastInvokedAt = runs.lastInvokedAt;
     if (tracked.dailyOn !== today) {
-      tracked.daily = runsPerDayHistory(store, skill, tracked.runs, now);
+      tracked.daily = runsPerDayHistory(store, skill, runs, now);
       tracked.dailyOn = today;
     }
-    return [...perRunHistory(skill, tracked.runs, tracked.detectors, now), ...tracked.daily];
+    return [...perRunHistory(skill, runs, detectors, now), ...tracked.daily];
   }
 
-  private drop(skill: string): void {
+  private drop(skill: string): undefined {
     this.tracked.delete(skill);
+    this.shelf.delete(skill);
     this.refit.add(skill);
+    return undefined;
   }
 }
 
@@ -131,9 +151,9 @@ function restore(state: SkillHistoryState['duration']): ChangePointDetector | nu
 }
 
 /** Adds a run's points to the per-run series; false when a series has no detector yet (the first duration: a full fit). */
-function append(tracked: Tracked, run: SkillRun): boolean {
-  tracked.runs.push(run);
-  const { duration, failure_rate } = tracked.detectors;
+function append(runs: SkillRuns, detectors: PerRunDetectors, run: SkillRun): boolean {
+  runs.push(run);
+  const { duration, failure_rate } = detectors;
   failure_rate?.append([failurePoint(run.completed)]);
   const point = durationPoint(run.completed, run.duration_seconds);
   if (point === null) return failure_rate !== null;

@@ -99,3 +99,10 @@ export class SkillRuns {
     return this.length ? this.invokedAt(this.length - 1) : '';
   }
 }
+
+/** The newest run's timestamp in a state ('' without runs), without restoring its columns. */
+export function lastInvokedAtOf(state: SkillRunsState): Timestamp {
+  const last = state.ids.length - 1;
+  if (last < 0) return '';
+  return state.texts.find(([index]) => index === last)?.[1] ?? new Date(state.times[last]).toISOString();
+}

@@ -15,8 +15,9 @@ export interface DeleteAllDataResult {
 }
 
 /**
- * Files beside the database that hold copies of its data or something learnt from it, and the salt
- * of its hashes (without it, nothing hashed before can be linked to what is recorded after).
+ * Files beside the database that hold copies of its data or something learnt from it (the trained
+ * model, the regression history's cached state), and the salt of its hashes (without it, nothing
+ * hashed before can be linked to what is recorded after).
  */
 function dataCopies(paths: StorePaths): string[] {
   const dir = path.dirname(paths.db);
@@ -27,7 +28,7 @@ function dataCopies(paths: StorePaths): string[] {
     return [];
   }
   const files = names.filter((name) => isDataCopyName(paths.db, name)).map((name) => path.join(dir, name));
-  return [...files, paths.previous, paths.predictor, paths.salt].filter((file) => fs.existsSync(file));
+  return [...files, paths.previous, paths.predictor, paths.salt, paths.historyDir].filter((file) => fs.existsSync(file));
 }
 
 /** Segments begun before the purge whose writer is still running and has not closed them. */

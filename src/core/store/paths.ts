@@ -111,6 +111,8 @@ export interface StorePaths {
   walOwner: string;
   /** The pid of the store host while it keeps the file itself (file-backed, host/storeHost.ts). */
   hostPid: string;
+  /** The regression history's per-process cache of fitted state (a folder, see analytics/columnShelf.ts). */
+  historyDir: string;
 }
 
 export function storePaths(db: string): StorePaths {
@@ -127,6 +129,7 @@ export function storePaths(db: string): StorePaths {
     salt: `${resolved}.salt`,
     walOwner: `${resolved}.wal-owner`,
     hostPid: `${resolved}.host.pid`,
+    historyDir: `${resolved}.history`,
   };
 }
 
