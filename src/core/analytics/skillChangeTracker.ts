@@ -89,12 +89,17 @@ export class SkillChangeTracker {
     return [...this.refit];
   }
 
-  /** Appends each tracked skill's new runs and stores what changed; returns the open regressions found. */
+  /**
+   * Appends each tracked skill's new runs and stores what changed; returns the open regressions found.
+   * Yields between the skills it reads back, so that requests to the process holding the store
+   * wait for one skill's update at most, not for all of them.
+   */
   async update(store: Pick<Store, 'db' | 'commit'>, now: Date = new Date()): Promise<SkillChange[]> {
     const found: SkillChange[] = [];
     for (const [skill, tracked] of this.tracked) {
       const history = this.advance(store, skill, tracked, now);
       if (!history) continue;
+      await new Promise((resolve) => setImmediate(resolve));
       const signature = signatureOf(history);
       if (signature === tracked.stored && tracked.storedAt >= hoursAgo(REWRITE_HOURS, now)) continue;
       const known = knownRegressions(store, skill);
