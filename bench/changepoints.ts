@@ -10,13 +10,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fitChanges } from '../src/core/analytics/analyticsJobs';
 import { coverScore, f1Score, type Annotations } from '../src/core/analytics/changePointScore';
 import { ChangePointDetector } from '../src/core/analytics/changePoints';
 import { ColumnShelf } from '../src/core/analytics/columnShelf';
 import { seededRandom } from '../src/core/analytics/seededRandom';
 import { readSeriesFile } from '../src/core/analytics/seriesFile';
 import { SkillChangeTracker } from '../src/core/analytics/skillChangeTracker';
-import { recomputeSkillChanges } from '../src/core/analytics/skillChanges';
 import type { InvocationRow, StoreEvent } from '../src/core/store/events';
 import { SkillStore } from '../src/core/store/store';
 import { buildProductCli, MIGRATIONS, percentile, PRODUCT_CLI, printTable, ROOT, round, writeResult } from './common';
@@ -147,10 +147,10 @@ async function trackerTimings(history: number[]): Promise<{ tracker_update_ms_p5
     const seconds = history.map(Math.exp);
     const events = seconds.slice(0, LONG_RUNS).map((s, i) => runEvent(i + 1, start + i * 3_600_000, s));
     for (let i = 0; i < events.length; i += 2000) await store.commit(events.slice(i, i + 2000));
-    const full = recomputeSkillChanges(store);
-    await store.commit(full.events);
     const tracker = new SkillChangeTracker(new ColumnShelf(store.paths.historyDir));
-    tracker.adopt(full.states);
+    const full = fitChanges(store, { kind: 'changes', shelf: tracker.writerPrefix() });
+    await store.commit(full.events);
+    tracker.adopt(full.summary.shelved);
     await tracker.update(store);
     const updates: number[] = [];
     for (let i = LONG_RUNS; i < LONG_RUNS + TRACKED_RUNS; i++) {

@@ -55,15 +55,16 @@ test('a predictor refusal crosses the thread as a PredictorRefusal (too little d
   assert.equal(getPredictorInfo(store), undefined, 'no model was written');
 });
 
-test('the regression history is fitted in the worker: its rows reach the store and its fitted detectors the window, which appends later runs', async () => {
+test('the regression history is fitted in the worker: its rows reach the store, its fitted detectors the shelf the window takes them from, and the window appends later runs', async () => {
   const start = Date.now() - 300 * 3_600_000;
   const steady: PlantedInvocation[] = Array.from({ length: 200 }, (_, i) => ({ skill: 'bench-run', at: new Date(start + i * 3_600_000), duration: 10 + (i % 5) * 0.1 }));
   await plant(store, steady);
-  const result = await runner.run(store, { kind: 'changes' });
+  const tracker = new SkillChangeTracker(new ColumnShelf(store.paths.historyDir));
+  const result = await runner.run(store, { kind: 'changes', shelf: tracker.writerPrefix() });
   assert.ok(result.summary.skills.includes('bench-run'));
   assert.ok(storedSkillChanges(store, 'bench-run').some((s) => s.metric === 'duration' && s.open));
-  const tracker = new SkillChangeTracker(new ColumnShelf(store.paths.historyDir));
-  tracker.adopt(result.summary.states);
+  assert.equal(result.summary.shelved.find((f) => f.skill === 'bench-run')?.runs, 200, 'the worker shelved the fitted state itself');
+  tracker.adopt(result.summary.shelved);
   const slow: PlantedInvocation[] = Array.from({ length: 30 }, (_, i) => ({ skill: 'bench-run', at: new Date(start + (200 + i) * 3_600_000), duration: 20 + (i % 5) * 0.1 }));
   await plant(store, slow);
   const found = await tracker.update(store);

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { seededRandom } from '../../src/core/analytics/seededRandom';
+import { fitChanges } from '../../src/core/analytics/analyticsJobs';
 import { ColumnShelf } from '../../src/core/analytics/columnShelf';
 import { SkillChangeTracker } from '../../src/core/analytics/skillChangeTracker';
-import { recomputeSkillChanges, storedSkillChanges } from '../../src/core/analytics/skillChanges';
+import { storedSkillChanges } from '../../src/core/analytics/skillChanges';
 import { plant, tempStore, type PlantedInvocation } from '../helpers/store';
 
 type Env = Awaited<ReturnType<typeof tempStore>>;
@@ -25,10 +26,10 @@ describe('SkillChangeTracker: new runs appended to a fitted history', () => {
     env = await tempStore();
     tracker = new SkillChangeTracker(new ColumnShelf(env.store.paths.historyDir));
     await plant(env.store, runs('pytest-run', start, 600, 20, 1));
-    const full = recomputeSkillChanges(env.store);
+    const full = fitChanges(env.store, { kind: 'changes', shelf: tracker.writerPrefix() });
     await env.store.commit(full.events);
-    assert.deepEqual(full.found, []);
-    tracker.adopt(full.states);
+    assert.deepEqual(full.summary.found, []);
+    tracker.adopt(full.summary.shelved);
   });
   after(() => env.close());
 
@@ -56,9 +57,9 @@ describe('SkillChangeTracker: new runs appended to a fitted history', () => {
     await tracker.update(env.store);
     assert.deepEqual(tracker.skills, []);
     assert.deepEqual(tracker.stale(), ['pytest-run']);
-    const refit = recomputeSkillChanges(env.store, { refit: tracker.stale() });
-    assert.deepEqual(refit.skills, ['pytest-run']);
-    tracker.adopt(refit.states);
+    const refit = fitChanges(env.store, { kind: 'changes', refit: tracker.stale(), shelf: tracker.writerPrefix() });
+    assert.deepEqual(refit.summary.skills, ['pytest-run']);
+    tracker.adopt(refit.summary.shelved);
     assert.deepEqual([tracker.skills, tracker.stale()], [['pytest-run'], []]);
   });
 

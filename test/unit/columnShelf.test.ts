@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ColumnShelf } from '../../src/core/analytics/columnShelf';
+import { ColumnShelf, shelveValue } from '../../src/core/analytics/columnShelf';
 import { tempDir } from '../helpers/store';
 
 interface Value {
@@ -96,5 +96,18 @@ describe('ColumnShelf: typed-array state kept in files', () => {
     shelf.put('a', value(10));
     shelf.dispose();
     assert.deepEqual(fs.readdirSync(root), []);
+  });
+
+  it('takes over values another thread shelved under its writer prefix, and only those', () => {
+    const prefix = shelf.writerPrefix();
+    const entries = [shelveValue(`${prefix}0`, value(20)), shelveValue(`${prefix}1`, value(30))];
+    assert.throws(() => shelveValue(`${prefix}1`, value(5)), /EEXIST/, 'each name once');
+    shelf.take('a', entries[0]);
+    shelf.take('b', entries[1]);
+    assert.deepEqual([shelf.get('a'), shelf.get('b')], [value(20), value(30)]);
+    assert.equal(shelf.append('a', value(25)), true);
+    assert.deepEqual(shelf.get('a'), value(25));
+    const elsewhere = shelveValue(path.join(dir.dir, 'elsewhere'), value(3));
+    assert.throws(() => shelf.take('c', elsewhere), /not a folder of this shelf/);
   });
 });

@@ -12,19 +12,22 @@ import { updateSkillDependencies } from './dependencies';
 import { trainPredictor, type TrainResult } from './predictor';
 import { appendAll } from '../collections';
 import { recomputeSkillChanges, type SkillChange, type SkillHistoryState } from './skillChanges';
+import { shelveFittedHistory, type FittedHistory } from './skillChangeTracker';
 
 export type AnalyticsJob =
   | { kind: 'dependencies'; minCoOccurrence?: number }
   | { kind: 'baselines' }
   | { kind: 'predictor'; days?: number }
-  /** `refit`: skills SkillChangeTracker hands back for a full fit. */
-  | { kind: 'changes'; refit?: string[] };
+  /** `refit`: skills SkillChangeTracker hands back for a full fit; `shelf`: its writerPrefix(), where the fitted states go. */
+  | { kind: 'changes'; refit?: string[]; shelf: string };
 
-/** What a regression-history refresh did: the skills it recomputed, the open regressions it found, the fitted states. */
+/** What a regression-history refresh did: the skills it recomputed, the open regressions it found, the fitted states it shelved. */
 export interface ChangesSummary {
   skills: string[];
   found: SkillChange[];
-  states: SkillHistoryState[];
+  shelved: FittedHistory[];
+  /** Why some states could not be shelved (their skills are then refreshed by full fits only). */
+  unshelved?: string;
 }
 
 export type AnalyticsJobResult =
@@ -39,9 +42,21 @@ export async function computeAnalyticsJob(replica: Pick<Store, 'db' | 'paths'>, 
   const collector = { db: replica.db, paths: replica.paths, commit: async (batch: StoreEvent[]) => void appendAll(events, batch) };
   if (job.kind === 'dependencies') return { kind: job.kind, events, summary: await updateSkillDependencies(collector, { minCoOccurrence: job.minCoOccurrence }) };
   if (job.kind === 'baselines') return { kind: job.kind, events, summary: await updateCommunityBaselines(collector) };
-  if (job.kind === 'changes') {
-    const refreshed = recomputeSkillChanges(replica, { refit: job.refit });
-    return { kind: job.kind, events: refreshed.events, summary: { skills: refreshed.skills, found: refreshed.found, states: refreshed.states } };
-  }
+  if (job.kind === 'changes') return fitChanges(replica, job);
   return { kind: job.kind, events, summary: await trainPredictor(collector, { days: job.days }) };
+}
+
+/** The regression history's full refresh: the rows to store, and each fitted state shelved as soon as it is fitted. */
+export function fitChanges(replica: Pick<Store, 'db'>, job: Extract<AnalyticsJob, { kind: 'changes' }>): Extract<AnalyticsJobResult, { kind: 'changes' }> {
+  const shelved: FittedHistory[] = [];
+  let unshelved: string | undefined;
+  const onState = (state: SkillHistoryState) => {
+    try {
+      shelved.push(shelveFittedHistory(`${job.shelf}${shelved.length}`, state));
+    } catch (err) {
+      unshelved ??= (err as Error).message;
+    }
+  };
+  const refreshed = recomputeSkillChanges(replica, { refit: job.refit, onState });
+  return { kind: job.kind, events: refreshed.events, summary: { skills: refreshed.skills, found: refreshed.found, shelved, ...(unshelved ? { unshelved } : {}) } };
 }

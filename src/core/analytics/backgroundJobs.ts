@@ -99,9 +99,10 @@ export class BackgroundJobs {
     for (const test of await completeDueAbTests(store)) log.info(`A/B test "${test.test_name}" reached its end date and is completed`);
     await runner.run(store, { kind: 'dependencies' });
     await runner.run(store, { kind: 'baselines' });
-    const refreshed = await runner.run(store, { kind: 'changes', refit: this.changes.stale() });
-    const unkept = this.changes.adopt(refreshed.summary.states);
-    if (unkept.length) log.warn(`The regression history of ${unkept.length} skill(s) could not be cached in ${store.paths.historyDir}: it is refitted hourly instead of updated with each run`);
+    const refreshed = await runner.run(store, { kind: 'changes', refit: this.changes.stale(), shelf: this.changes.writerPrefix() });
+    this.changes.adopt(refreshed.summary.shelved);
+    const { unshelved } = refreshed.summary;
+    if (unshelved) log.warn(`The regression history could not be cached in ${store.paths.historyDir} (${unshelved}): skills left out are refreshed hourly instead of with each run`);
     this.logRegressions(refreshed.summary.found);
   }
 

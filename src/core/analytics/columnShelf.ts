@@ -26,21 +26,35 @@ interface ColumnMark {
   readonly type: ColumnTypeName;
 }
 
-interface Entry {
+/** A value on the shelf: written by `put`, or by another thread or process (`shelveValue`) and handed over. */
+export interface ShelvedEntry {
   folder: string;
-  /** The value with each column replaced by its mark. */
+  /** The value with each column replaced by its mark (structured-cloneable). */
   skeleton: unknown;
   /** Each column's length in the files. */
   lengths: number[];
 }
 
+/** Writes `value`'s columns into `folder` (which must not exist yet); throws when they could not be written (and leaves nothing). */
+export function shelveValue(folder: string, value: object): ShelvedEntry {
+  const { skeleton, columns } = split(value);
+  fs.mkdirSync(folder);
+  try {
+    columns.forEach((column, i) => fs.writeFileSync(path.join(folder, String(i)), bytesOf(column)));
+  } catch (err) {
+    fs.rmSync(folder, { recursive: true, force: true });
+    throw err;
+  }
+  return { folder, skeleton, lengths: columns.map((c) => c.length) };
+}
+
 export class ColumnShelf<T extends object> {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, ShelvedEntry>();
   private created = false;
   private slots = 0;
   private readonly folder: string;
 
-  /** `root`: the store's `<db>.history`; nothing is created until the first `put`. */
+  /** `root`: the store's `<db>.history`; nothing is created until the first value is kept. */
   constructor(private readonly root: string) {
     this.folder = path.join(root, `${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
   }
@@ -48,18 +62,29 @@ export class ColumnShelf<T extends object> {
   /** Keeps `value`, replacing what was kept under `key`; false when it could not be written (nothing is kept then). */
   put(key: string, value: T): boolean {
     this.delete(key);
-    const { skeleton, columns } = split(value);
-    const entry: Entry = { folder: path.join(this.folder, String(this.slots++)), skeleton, lengths: columns.map((c) => c.length) };
     try {
       this.prepare();
-      fs.mkdirSync(entry.folder);
-      columns.forEach((column, i) => fs.writeFileSync(path.join(entry.folder, String(i)), bytesOf(column)));
+      this.entries.set(key, shelveValue(path.join(this.folder, String(this.slots++)), value));
+      return true;
     } catch {
-      fs.rmSync(entry.folder, { recursive: true, force: true });
       return false;
     }
+  }
+
+  /**
+   * Where another thread or process may shelve values for this shelf to take: `shelveValue` into
+   * `${prefix}${name}`, each name once, then `take` here.
+   */
+  writerPrefix(): string {
+    this.prepare();
+    return path.join(this.folder, `w${this.slots++}-`);
+  }
+
+  /** Keeps under `key` a value shelved into a folder of `writerPrefix` (replacing what was kept). */
+  take(key: string, entry: ShelvedEntry): void {
+    if (path.dirname(entry.folder) !== this.folder) throw new RangeError(`${entry.folder} is not a folder of this shelf`);
+    this.delete(key);
     this.entries.set(key, entry);
-    return true;
   }
 
   /**

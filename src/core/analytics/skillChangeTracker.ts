@@ -13,7 +13,8 @@
  *
  * The runs and detectors of a skill (some 150 bytes a run) wait on a ColumnShelf in files between
  * updates; memory holds only what tells whether a skill has new runs, so a skill is read back only
- * when it has, or once a day for its runs per day.
+ * when it has, or once a day for its runs per day. The worker that fits them writes them there
+ * itself, one skill at a time, so no thread ever holds them all.
  */
 import type { Store } from '../store/storeInterface';
 import { one } from '../store/statements';
@@ -35,7 +36,7 @@ import {
   type SkillSegment,
 } from './skillChanges';
 import { lastInvokedAtOf, SkillRuns, type SkillRun } from './skillRuns';
-import type { ColumnShelf } from './columnShelf';
+import { shelveValue, type ColumnShelf, type ShelvedEntry } from './columnShelf';
 
 /** Stored levels of open segments are refreshed this often when no change point moved. */
 const REWRITE_HOURS = 1;
@@ -55,28 +56,37 @@ interface Tracked {
 /** A skill's runs and per-run detectors, as they wait on the shelf. */
 export type ShelvedHistory = Omit<SkillHistoryState, 'skill'>;
 
+/** A fully fitted skill history, shelved by the thread or process that fitted it (the analytics worker), for the tracker to take. */
+export interface FittedHistory {
+  skill: string;
+  runs: number;
+  lastInvokedAt: string;
+  entry: ShelvedEntry;
+}
+
+/** Writes a fitted state into `folder` (a name under the tracker's `writerPrefix()`); throws when it could not be written. */
+export function shelveFittedHistory(folder: string, { skill, ...state }: SkillHistoryState): FittedHistory {
+  return { skill, runs: state.runs.ids.length, lastInvokedAt: lastInvokedAtOf(state.runs), entry: shelveValue(folder, state) };
+}
+
 export class SkillChangeTracker {
   private readonly tracked = new Map<string, Tracked>();
   private readonly refit = new Set<string>();
 
   constructor(private readonly shelf: ColumnShelf<ShelvedHistory>) {}
 
-  /**
-   * Carries on from the states a full refresh fitted (replacing what was tracked for those skills).
-   * Returns the skills whose state could not be shelved: their history is refreshed by full fits.
-   */
-  adopt(states: readonly SkillHistoryState[]): string[] {
-    const unkept: string[] = [];
-    for (const { skill, ...state } of states) {
+  /** Where the full refresh shelves the states it fits (see shelveFittedHistory). */
+  writerPrefix(): string {
+    return this.shelf.writerPrefix();
+  }
+
+  /** Carries on from the states a full refresh fitted (replacing what was tracked for those skills). */
+  adopt(fitted: readonly FittedHistory[]): void {
+    for (const { skill, runs, lastInvokedAt, entry } of fitted) {
       this.refit.delete(skill);
-      this.tracked.delete(skill);
-      if (!this.shelf.put(skill, state)) {
-        unkept.push(skill);
-        continue;
-      }
-      this.tracked.set(skill, { length: state.runs.ids.length, lastInvokedAt: lastInvokedAtOf(state.runs), daily: [], dailyOn: '', stored: '', storedAt: '' });
+      this.shelf.take(skill, entry);
+      this.tracked.set(skill, { length: runs, lastInvokedAt, daily: [], dailyOn: '', stored: '', storedAt: '' });
     }
-    return unkept;
   }
 
   /** Skills tracked. */

@@ -101,19 +101,14 @@ export function readSkillRuns(store: Pick<Store, 'db'>, skill: string, after = '
   return all<SkillRun>(store.db, 'SELECT id, invoked_at, completed, duration_seconds FROM skill_invocation WHERE skill_name = ? AND invoked_at > ? ORDER BY invoked_at, id', [skill, after]);
 }
 
-/** The skill's history computed from its runs now (writes nothing), and the fitted state to carry on from. */
-export function fitSkillHistory(store: Pick<Store, 'db'>, skill: string, now: Date = new Date()): { segments: SkillSegment[]; state: SkillHistoryState | null } {
+/** The skill's history computed from its runs now (writes nothing), and the fitted state to carry on from (made when asked). */
+export function fitSkillHistory(store: Pick<Store, 'db'>, skill: string, now: Date = new Date()): { segments: SkillSegment[]; state(): SkillHistoryState | null } {
   const runs = SkillRuns.of(readSkillRuns(store, skill));
-  if (runs.length === 0) return { segments: [], state: null };
+  if (runs.length === 0) return { segments: [], state: () => null };
   const series = perRunSeries(runs);
   const detectors: PerRunDetectors = { duration: fitted(series.duration), failure_rate: fitted(series.failure_rate) };
   const segments = [...perRunHistory(skill, runs, detectors, now), ...runsPerDayHistory(store, skill, runs, now)];
-  return { segments, state: { skill, runs: runs.state(), duration: detectors.duration?.state() ?? null, failure_rate: detectors.failure_rate?.state() ?? null } };
-}
-
-/** The skill's history computed from its runs now (writes nothing). */
-export function computeSkillHistory(store: Pick<Store, 'db'>, skill: string, now: Date = new Date()): SkillSegment[] {
-  return fitSkillHistory(store, skill, now).segments;
+  return { segments, state: () => ({ skill, runs: runs.state(), duration: detectors.duration?.state() ?? null, failure_rate: detectors.failure_rate?.state() ?? null }) };
 }
 
 function fitted(series: MetricSeries): ChangePointDetector | null {
@@ -344,6 +339,12 @@ export interface RefreshOptions {
   /** Recompute these too, fresh or not (skills the tracker handed back for a full fit). */
   refit?: readonly string[];
   now?: Date;
+  /**
+   * Given each recomputed skill's fitted state as soon as it is fitted (SkillChangeTracker carries
+   * on from them); without it no state is made. States are not collected: at a million runs they
+   * would be some 150 MB at once.
+   */
+  onState?(state: SkillHistoryState): void;
 }
 
 export interface RefreshResult {
@@ -355,8 +356,6 @@ export interface RefreshResult {
   events: StoreEvent[];
   /** Open regressions the stored history did not have yet (by skill, metric and start): each is found once. */
   found: SkillChange[];
-  /** The fitted state of each skill recomputed, for SkillChangeTracker to carry on from. */
-  states: SkillHistoryState[];
 }
 
 /** Recomputes the stale histories (writes nothing; `refreshSkillChanges` stores the result). */
@@ -368,13 +367,13 @@ export function recomputeSkillChanges(store: Pick<Store, 'db'>, options: Refresh
   const skills = wanted.filter((skill) => options.force || refit.has(skill) || isStale(store, skill, now));
   const segments: SkillSegment[] = [];
   const events: StoreEvent[] = [];
-  const states: SkillHistoryState[] = [];
   const known = knownRegressions(store);
   for (const skill of skills) {
     const { segments: history, state } = fitSkillHistory(store, skill, now);
     for (const e of historyEvents(skill, history)) events.push(e);
     for (const s of history) segments.push(s);
-    if (state) states.push(state);
+    const fitted = options.onState ? state() : null;
+    if (fitted) options.onState?.(fitted);
   }
   if (options.skills === undefined) {
     const kept = new Set(withRuns);
@@ -382,7 +381,7 @@ export function recomputeSkillChanges(store: Pick<Store, 'db'>, options: Refresh
       if (!kept.has(skill_name)) events.push({ t: 'delete', table: 'skill_changes', where: { skill_name } });
     }
   }
-  return { skills, segments, events, found: newRegressions(segments, known, now), states };
+  return { skills, segments, events, found: newRegressions(segments, known, now) };
 }
 
 /** The events that replace a skill's stored history with `history`. */
