@@ -70,7 +70,7 @@ async function runSize(invocations: number, dir: string): Promise<JobResult[]> {
   const compaction = new WorkerCompactionRunner();
   results.push(await measure(invocations, 'open the store', async () => (store = await SkillStore.open({ path: file, pollMs: 0, migrationsDir: MIGRATIONS, compactionRunner: compaction.run }))));
   const s = store!;
-  const runner = new AnalyticsJobRunner(undefined, MIGRATIONS);
+  const runner = new AnalyticsJobRunner({ migrationsDir: MIGRATIONS });
   try {
     const jobs: [string, () => Promise<unknown>][] = [
       ['metrics cache (every minute)', () => refreshMetricsCache(s)],

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { AnalyticsJobRunner } from '../../src/core/analytics/analyticsJobRunner';
@@ -17,7 +18,7 @@ let runner: AnalyticsJobRunner;
 let store: SkillStore;
 
 before(async () => {
-  runner = new AnalyticsJobRunner(tsWorkerEntry(scratch.dir, 'src/core/analytics/analyticsWorker.ts'));
+  runner = new AnalyticsJobRunner({ workerFile: tsWorkerEntry(scratch.dir, 'src/core/analytics/analyticsWorker.ts') });
   store = await SkillStore.open({ path: path.join(scratch.dir, 'skills.db'), pollMs: 0 });
 });
 
@@ -69,4 +70,32 @@ test('the regression history is fitted in the worker: its rows reach the store, 
   await plant(store, slow);
   const found = await tracker.update(store);
   assert.deepEqual(found.map((r) => [r.skill_name, r.metric, r.start_run_number]), [['bench-run', 'duration', 201]]);
+});
+
+/** The pids of this process's children (Linux). */
+function childPids(): number[] {
+  const tasks = `/proc/${process.pid}/task`;
+  return fs.readdirSync(tasks).flatMap((task) => fs.readFileSync(path.join(tasks, task, 'children'), 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+}
+
+test('in a child process (the store host\'s isolation): the jobs run and their results cross, and the process ends with the runner', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+  const before = new Set(childPids());
+  const isolated = new AnalyticsJobRunner({ workerFile: tsWorkerEntry(scratch.dir, 'src/core/analytics/analyticsWorker.ts'), isolation: 'process' });
+  try {
+    const result = await isolated.run(store, { kind: 'dependencies', minCoOccurrence: 2 });
+    assert.equal(result.summary.sessions > 0, true);
+    const [worker] = childPids().filter((pid) => !before.has(pid));
+    assert.ok(worker, 'a child process ran the job');
+    const tracker = new SkillChangeTracker(new ColumnShelf(store.paths.historyDir));
+    const changes = await isolated.run(store, { kind: 'changes', refit: ['bench-run'], shelf: tracker.writerPrefix() });
+    assert.ok(changes.summary.shelved.some((f) => f.skill === 'bench-run'), 'the child shelved the fitted states');
+    tracker.adopt(changes.summary.shelved);
+    assert.ok(tracker.skills.includes('bench-run'));
+    isolated.dispose();
+    const deadline = Date.now() + 10_000;
+    while (fs.existsSync(`/proc/${worker}`) && !/\) Z /.test(fs.readFileSync(`/proc/${worker}/stat`, 'utf8')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(!fs.existsSync(`/proc/${worker}`) || /\) Z /.test(fs.readFileSync(`/proc/${worker}/stat`, 'utf8')), 'the worker process ended');
+  } finally {
+    isolated.dispose();
+  }
 });

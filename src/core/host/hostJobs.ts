@@ -86,7 +86,7 @@ export class HostJobs {
     ]);
     const { store, engine } = this.opened;
     const log = this.log;
-    const runner = new AnalyticsJobRunner(undefined, this.migrationsDir, engine === 'node:sqlite' ? 'file' : undefined);
+    const runner = new AnalyticsJobRunner({ migrationsDir: this.migrationsDir, engine: engine === 'node:sqlite' ? 'file' : undefined, isolation: 'process' });
     const jobs = new BackgroundJobs({
       store,
       runner,
