@@ -15,8 +15,8 @@
 // the product's HostedWindow and JobsDelegation, dist/store-host.js on the node:sqlite runtime), on a
 // store no job has run on yet: the window's RSS growth on open, once the host has written the
 // baselines and trained the predictor, after 2,000 runs recorded each followed by the status bar's
-// and the sidebar's reads, and once the host's worker has stopped; the host's RSS and peak. Prints
-// tables, writes bench/results/memory.json.
+// and the sidebar's reads, and once the host's worker has stopped; the host's RSS and peak, and the
+// peak of the process it runs the jobs in. Prints tables, writes bench/results/memory.json.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -218,6 +218,22 @@ function rssOf(pid: number): { rss: number; peak: number } {
   return { rss: round(kib('VmRSS') / 1024, 1), peak: round(kib('VmHWM') / 1024, 1) };
 }
 
+/** The highest peak RSS (VmHWM, MiB) of the process's children now running: the store host's job process (0: none). */
+function childrenPeakMib(pid: number): number {
+  const tasks = `/proc/${pid}/task`;
+  let peak = 0;
+  try {
+    for (const task of fs.readdirSync(tasks)) {
+      for (const child of fs.readFileSync(`${tasks}/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+        peak = Math.max(peak, rssOf(Number(child)).peak);
+      }
+    }
+  } catch {
+    // A process that ended between the listing and the read.
+  }
+  return peak;
+}
+
 /**
  * This process's peak RSS since it started its program (VmHWM), in MiB. Not ru_maxrss: a process
  * started by fork and exec inherits in it the peak of its parent's forked copy (the bench, which has
@@ -307,6 +323,8 @@ interface WindowFigures {
   /** After the analytics worker has stopped (60 s without a job). */
   host_rss_steady_mib: number;
   host_peak_rss_mib: number;
+  /** The host's job process (0: the jobs ran in a worker thread of the host, counted in its peak). */
+  jobs_process_peak_rss_mib: number;
   predictor_trained: string;
 }
 
@@ -330,8 +348,8 @@ function settledRss(): number {
   return rss();
 }
 
-/** Waits until the host has written the baselines and trained the predictor (the longest jobs); seconds taken. */
-async function hostJobsDone(file: string, hostNode: string, since: number, unavailable: () => string | undefined): Promise<number> {
+/** Waits until the host has written the baselines and trained the predictor (the longest jobs), calling `sample` meanwhile; seconds taken. */
+async function hostJobsDone(file: string, hostNode: string, since: number, unavailable: () => string | undefined, sample: () => void): Promise<number> {
   const probe = await connectToHost({ db: file, hostScript: HOST_SCRIPT, execPath: hostNode });
   try {
     const predictor = storePaths(file).predictor;
@@ -339,6 +357,7 @@ async function hostJobsDone(file: string, hostNode: string, since: number, unava
       const reason = unavailable();
       if (reason) throw new Error(`the host cannot run the jobs: ${reason}`);
       if (performance.now() - since > HOST_JOBS_TIMEOUT_MS) break;
+      sample();
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     return (performance.now() - since) / 1000;
@@ -395,8 +414,13 @@ async function windowChild(file: string, invocations: number, hostNode: string):
     },
   }).start();
   try {
-    const jobsS = await hostJobsDone(file, hostNode, started, () => unavailable);
+    let jobsPeak = 0;
+    const sample = () => {
+      if (host) jobsPeak = Math.max(jobsPeak, childrenPeakMib(host.pid));
+    };
+    const jobsS = await hostJobsDone(file, hostNode, started, () => unavailable, sample);
     if (!host) throw new Error('the host never took the jobs');
+    sample();
     const hostMemory = rssOf(host.pid);
     const afterJobs = settledRss();
     const times = await workInWindow(window);
@@ -419,6 +443,7 @@ async function windowChild(file: string, invocations: number, hostNode: string):
       host_rss_mib: hostMemory.rss,
       host_rss_steady_mib: steady.rss,
       host_peak_rss_mib: steady.peak,
+      jobs_process_peak_rss_mib: jobsPeak,
       predictor_trained: fs.existsSync(storePaths(file).predictor) ? 'yes' : 'refused or not yet',
     };
   } finally {
