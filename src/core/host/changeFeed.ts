@@ -1,4 +1,11 @@
+import type { StoreEvent } from '../store/events';
 import type { Store } from '../store/storeInterface';
+
+/** What a waiting client is told beside the version: whether anything was recorded, and whether the store holds the demo's history. */
+export interface StoreFlags {
+  hasRuns: boolean;
+  demo: boolean;
+}
 
 /**
  * Tells clients that the host's store changed (a run recorded by any process, a job's results), so
@@ -10,12 +17,27 @@ export class ChangeFeed {
   private count = 0;
   private readonly waiters = new Set<() => void>();
   private closed = false;
+  private flags: StoreFlags | undefined;
 
   constructor(store: Store) {
     store.onDidChange(() => {
       this.count++;
       this.wake();
     });
+    store.onDidApply((events) => {
+      const known = this.flags;
+      if (known && events.some((e) => mayChange(known, e))) this.flags = undefined;
+    });
+  }
+
+  /**
+   * The flags, read (`read`) only when an applied event may have changed them: every window's wait
+   * is answered after every run, and finding that no session is the demo's scans the sessions (4 ms
+   * at a million runs, the larger part of a hosted window's refresh).
+   */
+  flagsOf(read: () => StoreFlags): StoreFlags {
+    this.flags ??= read();
+    return this.flags;
   }
 
   get version(): string {
@@ -48,4 +70,10 @@ export class ChangeFeed {
   private wake(): void {
     for (const done of [...this.waiters]) done();
   }
+}
+
+/** Runs appear with a run, and the demo with a session; a purge or retention may remove either. */
+function mayChange(flags: StoreFlags, event: StoreEvent): boolean {
+  if (event.t === 'purge' || event.t === 'retention' || event.t === 'session_start') return true;
+  return event.t === 'invocation' && !flags.hasRuns;
 }
