@@ -1,7 +1,8 @@
 import { getOpenAnomalies, type StoredAnomaly } from '../analytics/anomalies';
 import { getOpenRegressions } from '../analytics/skillChanges';
 import { dayOf, type CalendarDay, type DayBoundary } from '../days';
-import { all, one } from '../store/statements';
+import { one } from '../store/statements';
+import { dayCountsOf } from './dayCounts';
 import type { Store } from '../store/storeInterface';
 import { sumOf } from '../collections';
 import { changeMark, type ChangeMark } from './changeMarks';
@@ -37,16 +38,8 @@ export function getTodaySummary(store: Store, now: Date = new Date(), boundary: 
  * with it, so that the day is the window's (its time zone and setting), not the host's.
  */
 export function summaryOfDay(store: Store, day: Pick<CalendarDay, 'start' | 'end'>, now: Date = new Date()): TodaySummary {
-  const { start, end } = day;
-  // One read of the day's runs per skill, from the index alone (V12), most run first (ties in SQLite's order of
-  // names); the totals and the top three come from it.
-  const perSkill = all<{ skill: string; invocations: number; completed: number }>(
-    store.db,
-    `SELECT skill_name AS skill, COUNT(*) AS invocations, SUM(CASE WHEN completed = 1 THEN 1 ELSE 0 END) AS completed
-     FROM skill_invocation WHERE invoked_at >= ? AND invoked_at < ?
-     GROUP BY skill_name ORDER BY invocations DESC, skill_name`,
-    [start, end],
-  );
+  // The day's runs per skill (kept current as runs arrive: dayCounts.ts), most run first; the totals and the top three come from it.
+  const perSkill = dayCountsOf(store).of(day);
   const invocations = sumOf(perSkill.map((r) => r.invocations));
   const completed = sumOf(perSkill.map((r) => r.completed));
   const topSkills = perSkill
