@@ -110,4 +110,12 @@ describe('ColumnShelf: typed-array state kept in files', () => {
     const elsewhere = shelveValue(path.join(dir.dir, 'elsewhere'), value(3));
     assert.throws(() => shelf.take('c', elsewhere), /not a folder of this shelf/);
   });
+
+  it('a shelf whose folder cannot be made still gives a writer prefix; the writer is told why it cannot shelve', () => {
+    fs.writeFileSync(root, 'a file where the folder should be');
+    const prefix = shelf.writerPrefix();
+    assert.throws(() => shelveValue(`${prefix}0`, value(3)), /ENOENT|ENOTDIR/);
+    assert.equal(shelf.put('a', value(3)), false);
+    fs.rmSync(root);
+  });
 });

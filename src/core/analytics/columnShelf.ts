@@ -73,10 +73,15 @@ export class ColumnShelf<T extends object> {
 
   /**
    * Where another thread or process may shelve values for this shelf to take: `shelveValue` into
-   * `${prefix}${name}`, each name once, then `take` here.
+   * `${prefix}${name}`, each name once, then `take` here. When the folder cannot be made, the
+   * writer's shelveValue fails and says why.
    */
   writerPrefix(): string {
-    this.prepare();
+    try {
+      this.prepare();
+    } catch {
+      // Reported by the writer, whose every shelveValue then fails.
+    }
     return path.join(this.folder, `w${this.slots++}-`);
   }
 
