@@ -131,3 +131,32 @@ test('Delete All Data leaves no byte of the deleted runs in any file, the write-
     cleanup();
   }
 });
+
+test('the write-ahead log is copied into the file a few seconds after the writes, and at once when it grows large', { skip }, async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const db = path.join(dir, 'skills.db');
+    const wal = `${db}-wal`;
+    const quiet = await FileStore.open({ path: db, migrationsDir: MIGRATIONS, pollMs: 0, compactDelayMs: 3_600_000, compactMaxDelayMs: 3_600_000 });
+    try {
+      const fileBytes = fs.statSync(db).size;
+      for (let i = 0; i < 400; i++) await plant(quiet, [{ skill: `s-${i % 7}`, at: at(800 - i) }]);
+      assert.ok(fs.statSync(wal).size > 1000 * 4096, `more than SQLite's 1,000 pages were logged (${fs.statSync(wal).size} bytes)`);
+      assert.equal(fs.statSync(db).size, fileBytes, 'no commit copied the log into the file');
+    } finally {
+      await quiet.close({ snapshot: false });
+    }
+    const bounded = await FileStore.open({ path: db, migrationsDir: MIGRATIONS, pollMs: 0, compactDelayMs: 3_600_000, compactMaxDelayMs: 3_600_000, walCheckpointBytes: 256 * 1024 });
+    try {
+      for (let i = 0; i < 400; i++) await plant(bounded, [{ skill: `t-${i % 7}`, at: at(400 - i) }]);
+      const deadline = Date.now() + 10_000;
+      while (fs.statSync(wal).size > 256 * 1024 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.ok(fs.statSync(wal).size <= 256 * 1024, `the log grown past its bound was checkpointed (${fs.statSync(wal).size} bytes)`);
+      assert.equal(count(bounded), 800);
+    } finally {
+      await bounded.close();
+    }
+  } finally {
+    cleanup();
+  }
+});

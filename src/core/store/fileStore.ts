@@ -23,7 +23,15 @@ import type { NodeSqliteDatabase } from './nodeSqlite';
 export type FileStoreOptions = Omit<StoreOptions, 'mode' | 'compactionRunner'> & {
   /** How long to wait for skills.db.lock while an older version rebuilds its snapshot (default 60 s). */
   lockBudgetMs?: number;
+  /** The write-ahead log's size past which consolidation is brought forward (default WAL_EARLY_CHECKPOINT_BYTES). */
+  walCheckpointBytes?: number;
 };
+
+/**
+ * The write-ahead log's size past which consolidation (and its checkpoint) is brought forward, so a
+ * burst of writes cannot grow it without bound: 16 times SQLite's own automatic checkpoint size.
+ */
+const WAL_EARLY_CHECKPOINT_BYTES = 16 * 1000 * 4096;
 
 /** Lock held for the store's whole life: older versions' snapshot rebuilds give up rather than rename over the file. */
 const STORE_LOCK = { purpose: 'the database file', staleMs: 30_000 } as const;
@@ -274,10 +282,18 @@ export class FileStore implements Store {
   private scheduleConsolidation(): void {
     const now = Date.now();
     if (this.firstUnconsolidatedAt === 0) this.firstUnconsolidatedAt = now;
-    const due = Math.min(now + (this.options.compactDelayMs ?? 5000), this.firstUnconsolidatedAt + (this.options.compactMaxDelayMs ?? 30_000));
+    const due = this.walBytes() > (this.options.walCheckpointBytes ?? WAL_EARLY_CHECKPOINT_BYTES) ? now : Math.min(now + (this.options.compactDelayMs ?? 5000), this.firstUnconsolidatedAt + (this.options.compactMaxDelayMs ?? 30_000));
     clearTimeout(this.consolidateTimer);
     this.consolidateTimer = setTimeout(() => void this.snapshotNow(), Math.max(0, due - now));
     this.consolidateTimer.unref();
+  }
+
+  private walBytes(): number {
+    try {
+      return fs.statSync(`${this.paths.db}-wal`).size;
+    } catch {
+      return 0;
+    }
   }
 
   /**
