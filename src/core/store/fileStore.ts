@@ -66,6 +66,11 @@ export class FileStore implements Store {
   /** A purge was applied: the next consolidation vacuums and removes finished segments at once. */
   private purgeDue = false;
   private closed = false;
+  /**
+   * The file has the schema and the bookkeeping's tables: checked once, not before every apply
+   * (two statements prepared per run); only a migration job or a replaced file changes it.
+   */
+  private schemaChecked = false;
 
   private constructor(
     private file: OpenedFile,
@@ -212,9 +217,13 @@ export class FileStore implements Store {
   }
 
   private applyLog(replay: { fromStart?: boolean; salvage?: boolean } = {}, ownPurge = false): ReplayResult | undefined {
-    if (this.readOnlyReason || this.closed || !hasSchema(this.file.db)) return undefined;
+    if (this.readOnlyReason || this.closed) return undefined;
     this.reopenIfReplaced();
-    ensureStateTable(this.file.db);
+    if (!this.schemaChecked) {
+      if (!hasSchema(this.file.db)) return undefined;
+      ensureStateTable(this.file.db);
+      this.schemaChecked = true;
+    }
     const result = replayLog(this.file.db, this.paths.eventsDir, this.state, {
       ...replay,
       recordProgress: (progress) => {
@@ -258,6 +267,7 @@ export class FileStore implements Store {
     forgetStatements(this.file.db);
     this.file.db.close();
     this.file = openStoreFile(this.paths, []);
+    this.schemaChecked = false;
     const state = readState(this.file.db);
     this.state.offsets = state.offsets;
     this.state.purgeHorizon = state.purgeHorizon;
@@ -316,6 +326,7 @@ export class FileStore implements Store {
     const manager = new MigrationManager(db, this.options.migrationsDir);
     if (job.operation?.needed(db, manager)) {
       report.backup = this.file.backup(job.operation.label);
+      this.schemaChecked = false;
       job.operation.run(db, manager);
     }
     const clean = purged || this.purgeDue || job.vacuum === true;
