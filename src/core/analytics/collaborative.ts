@@ -13,7 +13,7 @@
  * The per-user skill table is loaded once and then extended with new rows (see Engine); answers are
  * cached for an hour in a bounded LRU and dropped when the interactions or the baselines change.
  */
-import type { StoreEvent } from '../store/events';
+import { removesRuns, type StoreEvent } from '../store/events';
 import type { Store } from '../store/storeInterface';
 import { all, one } from '../store/statements';
 import { positiveInteger, requireName } from '../validation';
@@ -206,7 +206,7 @@ class Engine {
 
 /** Whether applying the event may remove or rewrite interactions (runs only add them). */
 function mayRemoveInteractions(event: StoreEvent): boolean {
-  if (event.t === 'retention' || event.t === 'purge') return true;
+  if (removesRuns(event)) return true;
   return (event.t === 'upsert' || event.t === 'delete') && event.table === 'skill_user_interactions';
 }
 

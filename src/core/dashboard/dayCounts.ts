@@ -6,7 +6,7 @@
  * each new run is added to the days it falls in. Anything that changes the data without an event
  * (another connection writing the file, a new database object) makes every day be read again.
  */
-import type { StoreEvent } from '../store/events';
+import { removesRuns, type StoreEvent } from '../store/events';
 import { all, one } from '../store/statements';
 import type { Store } from '../store/storeInterface';
 
@@ -63,7 +63,7 @@ export class DayCounts {
 
   private apply(events: readonly StoreEvent[]): void {
     for (const event of events) {
-      if (event.t === 'purge' || event.t === 'retention') this.days.clear();
+      if (removesRuns(event)) this.days.clear();
       if (event.t !== 'invocation') continue;
       const { skill_name: skill, invoked_at: at, completed } = event.row;
       for (const day of this.days.values()) {

@@ -1,4 +1,4 @@
-import type { StoreEvent } from '../store/events';
+import { removesRuns, type StoreEvent } from '../store/events';
 import type { Store } from '../store/storeInterface';
 
 /** What a waiting client is told beside the version: whether anything was recorded, and whether the store holds the demo's history. */
@@ -74,6 +74,6 @@ export class ChangeFeed {
 
 /** Runs appear with a run, and the demo with a session; a purge or retention may remove either. */
 function mayChange(flags: StoreFlags, event: StoreEvent): boolean {
-  if (event.t === 'purge' || event.t === 'retention' || event.t === 'session_start') return true;
+  if (removesRuns(event) || event.t === 'session_start') return true;
   return event.t === 'invocation' && !flags.hasRuns;
 }

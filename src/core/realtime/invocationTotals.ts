@@ -1,4 +1,4 @@
-import type { InvocationRow, StoreEvent } from '../store/events';
+import { removesRuns, type InvocationRow, type StoreEvent } from '../store/events';
 import { all } from '../store/statements';
 import type { Store } from '../store/storeInterface';
 
@@ -66,7 +66,7 @@ export class InvocationTotals {
     if (!this.loaded) return;
     for (const event of events) {
       if (event.t === 'invocation') this.add(event.row);
-      else if (event.t === 'retention' || event.t === 'purge') {
+      else if (removesRuns(event)) {
         this.loaded = false;
         return;
       }

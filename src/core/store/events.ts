@@ -53,6 +53,11 @@ export type StoreEvent =
   | { t: 'purge'; at: string }
   | RowChange;
 
+/** Whether the event removes stored runs (retention, Delete All Data): what is kept of them must be read again. */
+export function removesRuns(event: StoreEvent): boolean {
+  return event.t === 'retention' || event.t === 'purge';
+}
+
 /**
  * A change to one of the derived tables (anomalies, baselines, dependencies, A/B tests, taxonomy,
  * profiles...): analytics computed in one process reach the snapshot and every other process this
