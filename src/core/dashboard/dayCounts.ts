@@ -7,7 +7,9 @@
  * (another connection writing the file, a new database object) makes every day be read again.
  */
 import { removesRuns, type StoreEvent } from '../store/events';
-import { all, one } from '../store/statements';
+import { OutsideChanges } from '../store/outsideChanges';
+import { perStore } from '../store/perStore';
+import { all } from '../store/statements';
 import type { Store } from '../store/storeInterface';
 
 export interface SkillDayCount {
@@ -42,15 +44,16 @@ interface KeptDay extends DayRange {
 
 export class DayCounts {
   private readonly days = new Map<string, KeptDay>();
-  private readFrom: { db: unknown; version: number } | undefined;
+  private readonly outside: OutsideChanges;
 
   constructor(private readonly store: Store) {
+    this.outside = new OutsideChanges(store);
     store.onDidApply((events) => this.apply(events));
   }
 
   /** The day's runs per skill, as readDayCounts gives them. */
   of(day: DayRange): SkillDayCount[] {
-    this.forgetIfChangedOutside();
+    if (this.outside.changed()) this.days.clear();
     const key = `${day.start}/${day.end}`;
     let kept = this.days.get(key);
     if (!kept) {
@@ -75,15 +78,6 @@ export class DayCounts {
       }
     }
   }
-
-  /** SQLite's data_version moves when another connection commits to the file; a new database object holds other data. */
-  private forgetIfChangedOutside(): void {
-    const version = one<{ data_version: number }>(this.store.db, 'PRAGMA data_version')?.data_version ?? 0;
-    const from = this.readFrom;
-    if (from && from.db === this.store.db && from.version === version) return;
-    this.days.clear();
-    this.readFrom = { db: this.store.db, version };
-  }
 }
 
 /** Most run first, then by name in SQLite's order (the bytes of the UTF-8 text). */
@@ -91,14 +85,5 @@ function byRunsThenName(a: SkillDayCount, b: SkillDayCount): number {
   return b.invocations - a.invocations || Buffer.compare(Buffer.from(a.skill), Buffer.from(b.skill));
 }
 
-const kept = new WeakMap<Store, DayCounts>();
-
 /** The store's DayCounts, made on first use. */
-export function dayCountsOf(store: Store): DayCounts {
-  let counts = kept.get(store);
-  if (!counts) {
-    counts = new DayCounts(store);
-    kept.set(store, counts);
-  }
-  return counts;
-}
+export const dayCountsOf = perStore((store) => new DayCounts(store));

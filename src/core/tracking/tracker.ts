@@ -1,7 +1,8 @@
 import { all, one } from '../store/statements';
 import type { Store } from '../store/storeInterface';
-import { meanDuration, rateFromPercent } from '../measures';
+import { rateFromPercent } from '../measures';
 import { UnknownSessionError, positiveInteger, requireName } from '../validation';
+import { durationMeansOf } from './durationMeans';
 import { RunRecorder } from './runRecorder';
 import { sessionRow, storeSessions } from './sessionLookup';
 
@@ -117,7 +118,7 @@ export class SkillTracker extends RunRecorder {
   }
 
   private meanDurationOf(skillName: string): number | null {
-    return one<{ mean: number | null }>(this.store.db, `SELECT ${meanDuration()} AS mean FROM skill_invocation WHERE skill_name = ?`, [skillName])?.mean ?? null;
+    return durationMeansOf(this.store).of(skillName);
   }
 }
 
