@@ -14,6 +14,7 @@
  * cached for an hour in a bounded LRU and dropped when the interactions or the baselines change.
  */
 import { removesRuns, type StoreEvent } from '../store/events';
+import { perStore } from '../store/perStore';
 import type { Store } from '../store/storeInterface';
 import { all, one } from '../store/statements';
 import { positiveInteger, requireName } from '../validation';
@@ -210,20 +211,11 @@ function mayRemoveInteractions(event: StoreEvent): boolean {
   return (event.t === 'upsert' || event.t === 'delete') && event.table === 'skill_user_interactions';
 }
 
-const engines = new WeakMap<Store, Engine>();
-
-function engineOf(store: Store): Engine {
-  let engine = engines.get(store);
-  if (!engine) {
-    engine = new Engine(store);
-    engines.set(store, engine);
-  }
-  return engine;
-}
+const engineOf = perStore((store) => new Engine(store));
 
 /** How many answers are cached for this store (for tests and diagnostics). */
 export function cachedAnswerCount(store: Store): number {
-  return engines.get(store)?.size ?? 0;
+  return engineOf(store).size;
 }
 
 function similarUsers(index: UserIndex, userId: string, minCommon: number, limit: number): SimilarUser[] {
