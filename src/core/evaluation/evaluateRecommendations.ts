@@ -136,6 +136,7 @@ function predictNext(replay: ReplayStore, run: EvaluationRun, options: Evaluatio
 
 export async function evaluateDiscover(runs: readonly EvaluationRun[], options: EvaluationOptions): Promise<DiscoverEvaluation> {
   const firstRuns = firstRunsInWindow(runs, options.warmup, options.until);
+  const toAsk = options.warmup < options.until ? runs.filter((run) => run.index === options.warmup).length : 0;
   const replay = await ReplayStore.open(options.migrationsDir);
   const baselines = new DiscoveryBaselines(JACCARD_NEIGHBOURS);
   const lists: { top: string[]; firstRuns: string[] }[] = [];
@@ -151,6 +152,8 @@ export async function evaluateDiscover(runs: readonly EvaluationRun[], options: 
         lists.push({ top, firstRuns: found });
         for (const entry of baselineLists) entry.lists.push({ top: entry.baseline.recommend(run.user, options.k), firstRuns: found });
         options.onPrediction?.({ user: run.user, top, new: found });
+        // Nothing recorded after the last question can change an answer.
+        if (lists.length === toAsk) break;
       }
       await pending.add(run);
       baselines.observe(run.user, run.skill);
