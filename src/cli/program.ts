@@ -10,6 +10,7 @@ import type { DemoSeedReport } from '../core/demo/seedDemo';
 import { dailySessionId } from '../core/integrations/sessions';
 import { resolveUserId } from '../core/tracking/identity';
 import type { MetricsAnswer, MetricsQuery } from '../core/host/reads';
+import { commandNamed } from './commandLine';
 import { CliError, cliContext, processIo, type CliContext, type CliIo } from './context';
 import { recordViaHost } from './hostedRecording';
 import { numberOption } from './options';
@@ -43,15 +44,6 @@ function groupsFor(program: Command, args: readonly string[]): readonly CommandG
   if (named === undefined ? args.includes('-V') || args.includes('--version') : program.commands.some((c) => c.name() === named)) return [];
   const group = COMMAND_GROUPS.find((g) => named !== undefined && g.commands.includes(named));
   return group ? [group] : COMMAND_GROUPS;
-}
-
-/** The command `args` name: the first word that is not a global option or the value of --db. */
-export function commandNamed(args: readonly string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--db') i++;
-    else if (!args[i].startsWith('-')) return args[i];
-  }
-  return undefined;
 }
 
 function statusText(status: MigrationStatus, invocations: number, path: string): string {

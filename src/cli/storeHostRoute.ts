@@ -1,9 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { connectToHost, DEFAULT_IDLE_SECONDS, HostGoneError, HostRequestFailedError, HostUnavailableError, parseIdleSeconds } from '../core/host/hostClient';
+import { connectToHost, HostGoneError, HostRequestFailedError, HostUnavailableError } from '../core/host/hostClient';
+import type { HostClientOptions } from '../core/host/hostStarter';
 import type { HostMethod } from '../core/host/protocol';
 import { resolveDatabasePath } from '../core/store/paths';
+import { cliHostOptions } from './hostPrestart';
 
 /**
  * Whether the read commands ask the store host: `--store-host`, else SESSION_BUDDY_HOST=on|off.
@@ -18,12 +19,10 @@ export function storeHostWanted(flag: boolean | undefined, env: NodeJS.ProcessEn
   return value === 'on';
 }
 
-/** SESSION_BUDDY_HOST_IDLE_SECONDS: how long a host this command starts stays without clients. */
-function idleSeconds(env: NodeJS.ProcessEnv = process.env): number {
-  const value = env.SESSION_BUDDY_HOST_IDLE_SECONDS;
-  if (value === undefined) return DEFAULT_IDLE_SECONDS;
+/** How this command reaches the host of `db`; a bad SESSION_BUDDY_HOST_IDLE_SECONDS is a usage error. */
+function hostOptions(db: string): HostClientOptions {
   try {
-    return parseIdleSeconds(value, 'SESSION_BUDDY_HOST_IDLE_SECONDS');
+    return cliHostOptions(db);
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }
@@ -67,7 +66,7 @@ export class StoreHostRoute {
   }
 
   private async ask(method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>): Promise<unknown> {
-    const connection = await connectToHost({ db: resolveDatabasePath(this.dbPath()), hostScript: path.join(__dirname, 'store-host.js'), idleSeconds: idleSeconds() });
+    const connection = await connectToHost(hostOptions(resolveDatabasePath(this.dbPath())));
     void stop?.then(() => connection.close());
     try {
       return await connection.request(method, params);

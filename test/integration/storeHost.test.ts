@@ -322,6 +322,22 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     }
   });
 
+  test('a command that finds no host starts one before its own modules load, and uses that one: no second host is started', async () => {
+    const db = await seededStore('early');
+    const run = await viaHost(db, ['metrics', '--json']);
+    assert.equal(run.code, 0, run.err);
+    const log = fs.readFileSync(hostPaths(db).log, 'utf8');
+    assert.equal(log.match(/listening on/g)?.length, 1, log);
+    assert.doesNotMatch(log, /another store host already serves/);
+  });
+
+  test('a command that does not ask the host starts none, with the host on', async () => {
+    const db = await seededStore('no-early');
+    for (const args of [['status'], ['--version'], ['ci', 'track', '--stage', 'test', '--team']]) await cli(['--db', db, ...args], { SESSION_BUDDY_HOST: 'on' });
+    assert.deepEqual(hostPids(db), []);
+    assert.equal(fs.existsSync(hostPaths(db).log), false);
+  });
+
   test('a host killed with SIGKILL is started again by the next request, which is answered', { timeout: 90_000 }, async () => {
     const db = await seededStore('killed');
     const first = await viaHost(db, ['metrics', '--json']);

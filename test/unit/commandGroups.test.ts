@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Command } from 'commander';
 import { cliContext } from '../../src/cli/context';
-import { COMMAND_GROUPS, commandNamed, runCli } from '../../src/cli/program';
+import { commandNamed, databaseOption } from '../../src/cli/commandLine';
+import { COMMAND_GROUPS, runCli } from '../../src/cli/program';
 
 const silent = { out: () => undefined, err: () => undefined };
 
@@ -37,4 +38,12 @@ test('help lists the commands of every group, and a group command is found when 
   let unknown = '';
   assert.equal(await runCli(['taxonomi'], { out: () => undefined, err: (t) => void (unknown += t) }), 2);
   assert.match(unknown, /Did you mean taxonomy\?/, 'a mistyped name is matched against every group');
+});
+
+test('the global --db option is read in both of its forms, and only before the command', () => {
+  assert.equal(databaseOption(['--db', '/tmp/a.db', 'metrics']), '/tmp/a.db');
+  assert.equal(databaseOption(['--store-host', '--db=/tmp/b.db', 'metrics']), '/tmp/b.db');
+  assert.equal(databaseOption(['metrics', '--db', '/tmp/c.db']), undefined);
+  assert.equal(databaseOption(['--db=', 'metrics']), '');
+  assert.equal(databaseOption([]), undefined);
 });

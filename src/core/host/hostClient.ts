@@ -1,25 +1,20 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { loadOrCreateToken } from '../realtime/token';
 import { storePaths } from '../store/paths';
 import { hostPaths, ownedByThisUser, socketAnswers } from './hostPaths';
+import { startHost, takeEarlyStart, type HostClientOptions, type StartedHost } from './hostStarter';
 import {
   HOST_PROTOCOL, LineSplitter, parseHelloAnswer, parseLine, parseResponse,
   type HelloAnswer, type HostErrorKind, type HostMethod, type HostResponse,
 } from './protocol';
 
-/** A host left alone this long exits: short enough that an old version does not linger, long enough to serve a working session. */
-export const DEFAULT_IDLE_SECONDS = 300;
 /**
  * How often a client looks for the host it started. A connection to a socket nobody listens on fails
  * at once, and the host listens before it opens the store (hello waits for that), so the polls span
  * only its boot: often is cheap, and a longer step would leave the host waiting for the client.
  */
 const START_POLL_MS = 20;
-const MAX_IDLE_SECONDS = 24 * 3600;
 /** Starting a host and opening the store (a migration, the lock of a retiring host) may take this long. */
 const DEFAULT_START_TIMEOUT_MS = 30_000;
 /**
@@ -45,24 +40,6 @@ export class HostRequestFailedError extends Error {
   constructor(message: string, readonly kind: HostErrorKind) {
     super(message);
   }
-}
-
-export function parseIdleSeconds(value: string, name: string): number {
-  const seconds = Number(value);
-  if (!value.trim() || !Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_IDLE_SECONDS) throw new Error(`${name} must be a number of seconds above 0 and at most ${MAX_IDLE_SECONDS}, not "${value}"`);
-  return seconds;
-}
-
-export interface HostClientOptions {
-  db: string;
-  /** The host's entry script (dist/store-host.js beside the bundle). */
-  hostScript: string;
-  /** The runtime to start it with; default this process's (node, or VS Code's Electron run as node). */
-  execPath?: string;
-  /** The idle time of a host this client starts. */
-  idleSeconds?: number;
-  /** How long to wait for a host to start and answer hello. */
-  startTimeoutMs?: number;
 }
 
 /** A connection to the store host, past hello; requests are answered in order. */
@@ -131,6 +108,7 @@ export async function connectToHost(options: HostClientOptions): Promise<HostCon
   const paths = hostPaths(options.db);
   const token = readToken(options.db);
   const deadline = Date.now() + (options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+  let early = takeEarlyStart(options.db);
   let started: StartedHost | undefined;
   let retired = false;
   for (;;) {
@@ -139,7 +117,11 @@ export async function connectToHost(options: HostClientOptions): Promise<HostCon
       connection = await dial(paths.socket, token, deadline);
     } catch (err) {
       if (!(err instanceof NoHostError)) throw err;
-      started ??= startHost(options);
+      if (!started) {
+        // Only the first start may be the early one: a host started after a retirement is new.
+        started = (await early) ?? startHost(options);
+        early = Promise.resolve(undefined);
+      }
       const exited = started.failure();
       if (exited) throw new HostUnavailableError(`${exited} (see ${paths.log})`);
       if (Date.now() + START_POLL_MS > deadline) throw new HostUnavailableError(`the store host did not answer within ${Math.round((options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS) / 1000)} s (see ${paths.log})`);
@@ -237,54 +219,6 @@ async function retire(connection: HostConnection, socket: string): Promise<void>
     if (Date.now() > deadline) throw new HostUnavailableError(`the store host of protocol ${connection.hello.protocol} did not stop within ${RETIRE_TIMEOUT_MS / 1000} s of being asked to retire`);
     await sleep(50);
   }
-}
-
-interface StartedHost {
-  /** Why the started host can no longer come up (it exited with a failure, or could not be spawned); undefined while it may. */
-  failure(): string | undefined;
-}
-
-/**
- * glibc's allocator settings for the host, unless the user's environment sets them: a fixed mmap
- * threshold at its default of 128 KiB. Left dynamic, glibc raises it to the size of each large
- * block freed (up to 32 MiB), so the analytics worker's large blocks are later carved from the
- * heap, whose freed middle is never returned: at a million runs the host stayed 60 MiB larger
- * for the rest of its life (331 → 273 MiB steady, measured). Other C libraries ignore them.
- */
-const HOST_ALLOCATOR = { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' };
-
-/**
- * V8's young generation for the host kept at 1 MiB a semi-space (Node's default grows to 16): the
- * host's requests allocate briefly, and what a large young generation holds after them stayed in
- * its resident memory. At a million runs, a window's 2,000 runs with their reads: steady 244-285 →
- * 159 MiB, peak 281-304 → 209 MiB, the reads' p99 unchanged (bench memory --part window).
- */
-const HOST_RUNTIME_FLAGS = ['--max-semi-space-size=1'];
-
-/**
- * Starts a host detached from this process (it outlives the command or window that started it),
- * with this process's runtime: ELECTRON_RUN_AS_NODE makes VS Code's Electron run the script as
- * Node, as language servers are started, and is ignored by Node itself. A host that finds another
- * already serving exits 0: only an exit with a failure means none will answer.
- */
-function startHost(options: HostClientOptions): StartedHost {
-  if (!fs.existsSync(options.hostScript)) return { failure: () => `the store host script ${options.hostScript} is missing` };
-  let failure: string | undefined;
-  const folder = path.dirname(path.resolve(options.db));
-  const child = spawn(options.execPath ?? process.execPath, [...HOST_RUNTIME_FLAGS, options.hostScript, '--db', path.resolve(options.db), '--idle-seconds', String(options.idleSeconds ?? DEFAULT_IDLE_SECONDS)], {
-    detached: true,
-    stdio: 'ignore',
-    windowsHide: true,
-    // Not the caller's folder: a long-lived process should not keep an unrelated directory busy.
-    cwd: fs.existsSync(folder) ? folder : os.homedir(),
-    env: { ...HOST_ALLOCATOR, ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-  });
-  child.once('error', (err) => (failure = `the store host could not be started: ${err.message}`));
-  child.once('exit', (code, signal) => {
-    if (code !== 0) failure = `the store host stopped at once (${code === null ? `signal ${signal}` : `exit code ${code}`})`;
-  });
-  child.unref();
-  return { failure: () => failure };
 }
 
 function sleep(ms: number): Promise<void> {

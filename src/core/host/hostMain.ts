@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import { version } from '../../../package.json';
 import { hostPaths } from './hostPaths';
-import { DEFAULT_IDLE_SECONDS, parseIdleSeconds } from './hostClient';
+import { DEFAULT_IDLE_SECONDS, parseIdleSeconds } from './hostStarter';
 import { runStoreHost } from './storeHost';
 
 /** The log is restarted rather than appended to once this big: it holds lifecycle lines, not history. */

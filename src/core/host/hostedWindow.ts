@@ -12,7 +12,8 @@ import type { SkillCount } from '../tracking/tracker';
 import { KnownSessions } from '../tracking/sessionLookup';
 import { WindowSession, type WindowSessionOptions } from '../tracking/windowSession';
 import type { ChosenOutcome, DashboardAnswer, DashboardQuery, RunState, WindowData } from '../window/windowData';
-import { connectToHost, HostGoneError, HostUnavailableError, type HostClientOptions, type HostConnection } from './hostClient';
+import { connectToHost, HostGoneError, HostUnavailableError, type HostConnection } from './hostClient';
+import type { HostClientOptions } from './hostStarter';
 import type { ChangesAnswer, HostMethod, RecordingContext } from './protocol';
 
 export interface HostedWindowOptions extends HostClientOptions {
