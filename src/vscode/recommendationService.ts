@@ -29,8 +29,8 @@ export class RecommendationService {
 
   /** The candidates of every source, ranked by the user's strategy (the API's getRecommendations). */
   async get(query: RecommendationQuery = {}): Promise<Recommendation[]> {
-    const core = await this.host.ready;
-    return core.lib.getRecommendations(core.store, this.context(query, core.userId));
+    const window = await this.host.window;
+    return window.rankedRecommendations(this.context(query, window.userId));
   }
 
   /**

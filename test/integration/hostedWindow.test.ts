@@ -106,6 +106,9 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
       // As sent over the socket: a field that is undefined is left out.
       const wire = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
       assert.deepEqual(hosted, wire(await local.recommendationList(context)));
+      const ranked = await window.rankedRecommendations(context);
+      assert.ok(ranked.length > 0, 'the ranked list has candidates');
+      assert.deepEqual(ranked, wire(await local.rankedRecommendations(context)));
       assert.deepEqual(await window.today(new Date(), 'utc'), wire(await local.today(new Date(), 'utc')));
       assert.deepEqual(await window.openAlerts(), wire(await local.openAlerts()));
       const counts = await window.skillCounts(10);

@@ -1,6 +1,7 @@
 import type { Alert } from '../dashboard/alertMemory';
 import type { TodaySummary } from '../dashboard/today';
 import type { ListQuery, RecommendationList } from '../recommend/recommendationList';
+import type { Recommendation } from '../recommend/types';
 import type { DashboardAnswer } from '../window/windowData';
 import { dailySessionId } from '../integrations/sessions';
 import { QueryTimeoutError, runQueryInWorker } from '../store/queryRunner';
@@ -82,6 +83,8 @@ export async function handleRequest(opened: OpenedStore, request: HostRequest, g
       return steps(opened, request.params);
     case 'recommendations':
       return recommendations(opened, request.params);
+    case 'ranked':
+      return ranked(opened, request.params);
     case 'dashboard':
       return dashboard(opened, request.params);
     case 'skills':
@@ -223,6 +226,14 @@ async function recommendations(opened: OpenedStore, params: Record<string, unkno
   opened.store.pullEvents();
   learnedFor(opened.store, query.userId);
   return getRecommendationList(opened.store, query);
+}
+
+/** The candidates of every source ranked by the user's A/B strategy: the extension API's getRecommendations. */
+async function ranked(opened: OpenedStore, params: Record<string, unknown>): Promise<Recommendation[]> {
+  const query = listQuery(params);
+  const { getRecommendations } = await import('../recommend/engine');
+  opened.store.pullEvents();
+  return getRecommendations(opened.store, query);
 }
 
 const PROJECT_HASH = /^[0-9a-f]{32}$/;

@@ -2,7 +2,7 @@ import type { Alert } from '../dashboard/alertMemory';
 import type { TodaySummary } from '../dashboard/today';
 import { dayOf, type DayBoundary } from '../days';
 import type { RecommendationList } from '../recommend/recommendationList';
-import type { RecommendationContext } from '../recommend/types';
+import type { Recommendation, RecommendationContext } from '../recommend/types';
 import { storePaths } from '../store/paths';
 import { RecordingLog } from '../store/recordingLog';
 import type { Disposable } from '../store/storeInterface';
@@ -81,6 +81,10 @@ export class HostedWindow implements WindowData {
 
   recommendationList(context: RecommendationContext): Promise<RecommendationList> {
     return this.request('recommendations', { ...context }) as Promise<RecommendationList>;
+  }
+
+  rankedRecommendations(context: RecommendationContext): Promise<Recommendation[]> {
+    return this.request('ranked', { ...context }) as Promise<Recommendation[]>;
   }
 
   dashboard(query: DashboardQuery): Promise<DashboardAnswer> {

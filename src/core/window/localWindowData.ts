@@ -6,7 +6,8 @@ import { getTodaySummary, type TodaySummary } from '../dashboard/today';
 import type { DayBoundary } from '../days';
 import { learnedFor } from '../recommend/learnedRecommendations';
 import { getRecommendationList, type RecommendationList } from '../recommend/recommendationList';
-import type { RecommendationContext } from '../recommend/types';
+import { getRecommendations } from '../recommend/engine';
+import type { Recommendation, RecommendationContext } from '../recommend/types';
 import type { Disposable, Store } from '../store/storeInterface';
 import { runTool } from '../tools/agentTools';
 import type { ToolResult } from '../tools/tool';
@@ -28,6 +29,10 @@ export class LocalWindowData implements WindowData {
   async recommendationList(context: RecommendationContext): Promise<RecommendationList> {
     learnedFor(this.store, this.userId);
     return getRecommendationList(this.store, context);
+  }
+
+  rankedRecommendations(context: RecommendationContext): Promise<Recommendation[]> {
+    return getRecommendations(this.store, context);
   }
 
   async dashboard(query: DashboardQuery): Promise<DashboardAnswer> {

@@ -4,7 +4,7 @@ import type { TodaySummary } from '../dashboard/today';
 import type { DayBoundary } from '../days';
 import type { UpNextAccuracy } from '../recommend/learnedRecommendations';
 import type { RecommendationList } from '../recommend/recommendationList';
-import type { RecommendationContext } from '../recommend/types';
+import type { Recommendation, RecommendationContext } from '../recommend/types';
 import type { Disposable } from '../store/storeInterface';
 import type { ToolResult } from '../tools/tool';
 import type { SkillCount } from '../tracking/tracker';
@@ -57,6 +57,8 @@ export interface WindowData {
   today(now: Date, boundary: DayBoundary): Promise<TodaySummary>;
   /** Up next, Discover and More for this window's situation. */
   recommendationList(context: RecommendationContext): Promise<RecommendationList>;
+  /** The candidates of every source ranked by the user's A/B strategy (the extension API's getRecommendations). */
+  rankedRecommendations(context: RecommendationContext): Promise<Recommendation[]>;
   dashboard(query: DashboardQuery): Promise<DashboardAnswer>;
   /** The most used skills with their counters, for the pick lists of the palette (1..1000). */
   skillCounts(limit: number): Promise<SkillCount[]>;
