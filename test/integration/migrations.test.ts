@@ -235,6 +235,22 @@ describe('up and down', () => {
     assert.equal(count(db, 'SELECT count(*) FROM skill_invocation'), 2);
   });
 
+  test("V13 keeps each skill's timed runs and their summed duration, counted from the runs already there; its down keeps every row", async () => {
+    const { db, manager } = await freshDb();
+    manager.migrate({ target: 'V12' });
+    record(db, [{ skill_name: 'pytest-run', duration_seconds: 3 }, { skill_name: 'pytest-run', duration_seconds: 5 }, { skill_name: 'lint' }]);
+    manager.migrate({ target: 'V13' });
+    const totals = () => db.exec('SELECT skill_name, timed_runs, duration_sum FROM skill_duration_totals ORDER BY skill_name')[0]?.values ?? [];
+    const expected = [['lint', 0, 0], ['pytest-run', 2, 8]];
+    assert.deepEqual(totals(), expected);
+    manager.rollback();
+    assert.equal(manager.status().current_version, 'V12__invocation_day_index');
+    assert.ok(!names(db, 'table').includes('skill_duration_totals'));
+    assert.equal(count(db, 'SELECT count(*) FROM skill_invocation'), 3);
+    manager.migrate({ target: 'V13' });
+    assert.deepEqual(totals(), expected, 'up again: counted again');
+  });
+
   test('a failure inside a migration leaves version and schema unchanged', async () => {
     const dir = migrationsCopy();
     fs.writeFileSync(path.join(dir, 'V99__broken__up.sql'), 'CREATE TABLE half_done (x INTEGER);\nALTER TABLE skill_invocation ADD COLUMN invoked_at TEXT;\n');

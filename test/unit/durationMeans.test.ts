@@ -1,47 +1,55 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { applyEvents, type InvocationRow } from '../../src/core/store/events';
 import { openNodeSqlite } from '../../src/core/store/nodeSqlite';
+import { one } from '../../src/core/store/statements';
 import { DurationMeans, readMeanDuration } from '../../src/core/tracking/durationMeans';
 import { plant, tempStore, TEST_ENGINE } from '../helpers/store';
 
 const at = (hour: number) => new Date(Date.UTC(2026, 11, 6, hour)).toISOString();
-/** A run written straight into the file, past the store: no event says it is there. */
-function writeHidden(db: { run(sql: string, params?: (string | number)[]): unknown }, id: number, skill: string, seconds: number): void {
-  db.run('INSERT INTO skill_invocation (id, skill_name, invoked_at, session_id, completed, duration_seconds) VALUES (?, ?, ?, ?, 1, ?)', [id, skill, at(12), 'x', seconds]);
+/** The average over the stored runs, as a query over them gives it: what the kept totals must equal. */
+const averaged = (db: Parameters<typeof one>[0], skill: string) =>
+  one<{ mean: number | null }>(db, 'SELECT AVG(duration_seconds) AS mean FROM skill_invocation WHERE skill_name = ?', [skill])?.mean ?? null;
+
+function row(id: number, skill: string, hour: number, seconds: number | null): InvocationRow {
+  return { id, skill_name: skill, invoked_at: at(hour), session_id: 'x', workflow_path: null, completed: 1, duration_seconds: seconds, user_query: null, alternatives_considered: null, selection_rank: null, follow_up_actions: null, error_type: null, workflow_phase: null, workflow_step_id: null };
 }
 
-test('a mean is kept until a run of its skill is applied, and every mean is read again after retention', async () => {
+test("a skill's mean is its runs' average, kept with the runs: new runs, retention and Delete All Data move it", async () => {
   const ctx = await tempStore();
   try {
     await plant(ctx.store, [
       { skill: 'pytest-run', at: at(9), duration: 10 },
       { skill: 'pytest-run', at: at(10), duration: 20 },
       { skill: 'ruff-check', at: at(9), duration: 1 },
+      { skill: 'ruff-check', at: at(11), duration: 5 },
       { skill: 'no-timing', at: at(9), duration: null as unknown as number },
     ]);
     const means = new DurationMeans(ctx.store);
     assert.equal(means.of('pytest-run'), 15);
-    assert.equal(means.of('ruff-check'), 1);
+    assert.equal(means.of('ruff-check'), 3);
     assert.equal(means.of('no-timing'), null);
     assert.equal(means.of('never-run'), null);
 
-    // Rows written past the store are not seen: kept means are not read again.
-    writeHidden(ctx.store.db, 900001, 'ruff-check', 5);
-    writeHidden(ctx.store.db, 900002, 'pytest-run', 60);
-    assert.equal(means.of('ruff-check'), 1, 'kept, not read again');
-    await plant(ctx.store, [{ skill: 'pytest-run', at: at(11), duration: 30 }]);
-    assert.equal(means.of('pytest-run'), readMeanDuration(ctx.store, 'pytest-run'), 'a run of the skill makes its mean be read again');
-    assert.equal(means.of('pytest-run'), 30);
-    assert.equal(means.of('ruff-check'), 1, 'another skill\'s run leaves it kept');
+    await plant(ctx.store, [{ skill: 'pytest-run', at: at(11), duration: 60 }]);
+    assert.equal(means.of('pytest-run'), 30, 'a run of the skill makes its mean be read again');
+    assert.equal(means.of('ruff-check'), 3, "another skill's run leaves it as it was");
 
     await ctx.store.commit([{ t: 'retention', before: at(10) }]);
-    assert.equal(means.of('ruff-check'), 5, 'retention makes every mean be read again (its run at 9:00 gone, the hidden one seen)');
+    for (const skill of ['pytest-run', 'ruff-check', 'no-timing']) assert.equal(means.of(skill), averaged(ctx.store.db, skill), `${skill} after retention`);
+    assert.equal(means.of('ruff-check'), 5, 'its run at 9:00 is gone');
+    assert.equal(means.of('no-timing'), null);
+
+    await ctx.store.commit([{ t: 'purge', at: at(12) }]);
+    assert.equal(means.of('pytest-run'), null, 'nothing is left after Delete All Data');
+    await plant(ctx.store, [{ skill: 'pytest-run', at: at(13), duration: 4 }]);
+    assert.equal(readMeanDuration(ctx.store, 'pytest-run'), 4);
   } finally {
     await ctx.close();
   }
 });
 
-test('another connection writing to the file makes every kept mean be read again', { skip: TEST_ENGINE !== 'file' && 'a sql.js store has no other connection' }, async () => {
+test('another connection recording runs makes every kept mean be read again', { skip: TEST_ENGINE !== 'file' && 'a sql.js store has no other connection' }, async () => {
   const ctx = await tempStore();
   try {
     await plant(ctx.store, [{ skill: 'pytest-run', at: at(9), duration: 10 }]);
@@ -49,7 +57,7 @@ test('another connection writing to the file makes every kept mean be read again
     assert.equal(means.of('pytest-run'), 10);
     const other = openNodeSqlite(ctx.dbPath);
     try {
-      writeHidden(other, 900001, 'pytest-run', 30);
+      assert.deepEqual(applyEvents(other, [{ t: 'invocation', user_id: null, row: row(900001, 'pytest-run', 12, 30) }]).failures, []);
     } finally {
       other.close();
     }

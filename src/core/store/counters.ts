@@ -29,6 +29,33 @@ export function maintainCounters(db: SqlDatabase, schema: CounterSchema, rows: r
   if (maintained(schema, 'skill_metrics')) updateSkillMetrics(db, rows);
   if (maintained(schema, 'session_skills')) updateSessionSkills(db, rows);
   if (maintained(schema, 'skill_metrics_cache')) updateMetricsCache(db, rows);
+  if (schema.tables.has(DURATION_TOTALS)) updateDurationTotals(db, rows);
+}
+
+/** V13's table of each skill's timed runs and their summed duration (no trigger of the Python tool keeps it). */
+export const DURATION_TOTALS = 'skill_duration_totals';
+
+const ADD_DURATIONS = `INSERT INTO skill_duration_totals (skill_name, timed_runs, duration_sum) VALUES (?, ?, ?)
+  ON CONFLICT (skill_name) DO UPDATE SET timed_runs = timed_runs + excluded.timed_runs, duration_sum = duration_sum + excluded.duration_sum`;
+
+function updateDurationTotals(db: SqlDatabase, rows: readonly InvocationRow[]): void {
+  for (const [skill, list] of groupBy(rows, (r) => r.skill_name)) {
+    const timed = list.filter((r) => r.duration_seconds !== null);
+    run(db, ADD_DURATIONS, [skill, timed.length, timed.reduce((sum, r) => sum + (r.duration_seconds ?? 0), 0)]);
+  }
+}
+
+/** Takes the runs about to be removed (started before `before`) out of the duration totals. */
+export function subtractDurationTotals(db: SqlDatabase, before: string): void {
+  run(
+    db,
+    `UPDATE skill_duration_totals
+     SET duration_sum = CASE WHEN timed_runs = removed.n THEN 0 ELSE duration_sum - removed.total END, timed_runs = timed_runs - removed.n
+     FROM (SELECT skill_name, COUNT(duration_seconds) AS n, COALESCE(SUM(duration_seconds), 0) AS total
+           FROM skill_invocation WHERE invoked_at < ? GROUP BY skill_name) AS removed
+     WHERE skill_duration_totals.skill_name = removed.skill_name`,
+    [before],
+  );
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

@@ -1,6 +1,6 @@
 import type { SqlDatabase, SqlValue } from './sqlDatabase';
 import { hourBucket } from '../time';
-import { maintainCounters } from './counters';
+import { DURATION_TOTALS, maintainCounters, subtractDurationTotals } from './counters';
 import { one, run } from './statements';
 import { completionRate, meanDuration } from '../measures';
 import { appendAll } from '../collections';
@@ -311,6 +311,7 @@ function applyRetention(db: SqlDatabase, shape: SchemaShape, before: string): bo
        abandonments = abandonments + excluded.abandonments`,
     [before],
   );
+  if (shape.tables.has(DURATION_TOTALS)) subtractDurationTotals(db, before);
   run(db, 'DELETE FROM skill_invocation WHERE invoked_at < ?', [before]);
   const removed = db.getRowsModified();
   if (shape.tables.has('skill_user_interactions')) deleteOlderPerGroup(db, 'skill_user_interactions', 'user_id', 'invoked_at', before);
@@ -337,7 +338,7 @@ function deleteOlderPerGroup(db: SqlDatabase, table: 'skill_user_interactions' |
 
 /** Empties every data table; the schema and its migration history stay. */
 function applyPurge(db: SqlDatabase, shape: SchemaShape): boolean {
-  const tables = ['skill_invocation', 'skill_metrics', 'session_skills', 'mv_daily_skills', 'skill_sessions', ...DERIVED_TABLES];
+  const tables = ['skill_invocation', 'skill_metrics', 'session_skills', 'mv_daily_skills', 'skill_sessions', DURATION_TOTALS, ...DERIVED_TABLES];
   for (const table of new Set(tables)) if (shape.tables.has(table)) db.exec(`DELETE FROM ${table}`);
   return true;
 }
