@@ -61,7 +61,7 @@ const targets = [
     ...node,
     format: 'esm',
     splitting: true,
-    entryPoints: { 'cli-prestart': 'src/cli/prestartMain.ts', 'cli-main': 'src/cli/main.ts', 'store-host-main': 'src/core/host/hostMain.ts' },
+    entryPoints: { 'cli-main': 'src/cli/main.ts', 'store-host-main': 'src/core/host/hostMain.ts' },
     outdir: 'dist',
     chunkNames: 'chunk-[hash]',
     outExtension: { '.js': '.mjs' },

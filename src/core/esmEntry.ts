@@ -7,25 +7,11 @@ import { pathToFileURL } from 'node:url';
  * many times a minute, or a host started on demand, then does not compile the same code again.
  * The bundles are split, so each run reads only the chunks it imports.
  */
-export function startEsmEntry(...files: string[]): void {
+export function startEsmEntry(file: string): void {
   // Typed here: @types/node 20 does not know the function yet.
   (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-  void importInOrder(files);
-}
-
-/**
- * Each file once the one before it has run, and its exported `ready` promise (if any) has settled:
- * the CLI's early start of the store host comes first.
- */
-async function importInOrder(files: readonly string[]): Promise<void> {
-  for (const file of files) {
-    try {
-      const loaded = (await import(pathToFileURL(file).href)) as { ready?: Promise<unknown> };
-      await loaded.ready;
-    } catch (err) {
-      process.stderr.write(`session-buddy: cannot start ${file}: ${(err as Error).message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-  }
+  import(pathToFileURL(file).href).catch((err: Error) => {
+    process.stderr.write(`session-buddy: cannot start ${file}: ${err.message}\n`);
+    process.exitCode = 1;
+  });
 }

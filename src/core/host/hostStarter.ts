@@ -80,8 +80,14 @@ export function startHost(options: HostClientOptions): StartedHost {
   return { failure: () => failure };
 }
 
-/** Hosts this process started early (startHostEarly), by store path, until a connection takes its one. */
-const earlyStarts = new Map<string, Promise<StartedHost | undefined>>();
+/**
+ * Hosts this process started early (startHostEarly), by store path, until a connection takes its
+ * one. Kept in the runtime's global symbol registry: the CLI's launcher (a CommonJS bundle) starts
+ * the host and its ES modules connect, each with its own copy of this module.
+ */
+const EARLY_STARTS = Symbol.for('session-buddy.early-host-starts');
+const registry = globalThis as { [EARLY_STARTS]?: Map<string, Promise<StartedHost | undefined>> };
+const earlyStarts = (registry[EARLY_STARTS] ??= new Map());
 
 /**
  * Starts the store's host now when none answers, without waiting for it to come up: a command that
