@@ -26,7 +26,7 @@ export function cliHostOptions(db: string, env: NodeJS.ProcessEnv = process.env)
 }
 
 /**
- * Starts the host for a command line that will ask it, when none answers (hostClient's
+ * Starts the host for a command line that will ask it, when none answers (hostStarter's
  * startHostEarly). Whatever is wrong with the line is left to the program, which says so: a line
  * this cannot read starts nothing.
  */
