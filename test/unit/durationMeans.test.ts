@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { applyEvents, type InvocationRow } from '../../src/core/store/events';
 import { openNodeSqlite } from '../../src/core/store/nodeSqlite';
 import { one } from '../../src/core/store/statements';
-import { DurationMeans, readMeanDuration } from '../../src/core/tracking/durationMeans';
+import { readMeanDuration } from '../../src/core/tracking/durationMeans';
 import { plant, tempStore, TEST_ENGINE } from '../helpers/store';
 
 const at = (hour: number) => new Date(Date.UTC(2026, 11, 6, hour)).toISOString();
@@ -25,14 +25,14 @@ test("a skill's mean is its runs' average, kept with the runs: new runs, retenti
       { skill: 'ruff-check', at: at(11), duration: 5 },
       { skill: 'no-timing', at: at(9), duration: null as unknown as number },
     ]);
-    const means = new DurationMeans(ctx.store);
+    const means = { of: (skill: string) => readMeanDuration(ctx.store, skill) };
     assert.equal(means.of('pytest-run'), 15);
     assert.equal(means.of('ruff-check'), 3);
     assert.equal(means.of('no-timing'), null);
     assert.equal(means.of('never-run'), null);
 
     await plant(ctx.store, [{ skill: 'pytest-run', at: at(11), duration: 60 }]);
-    assert.equal(means.of('pytest-run'), 30, 'a run of the skill makes its mean be read again');
+    assert.equal(means.of('pytest-run'), 30, 'a run of the skill moves its mean');
     assert.equal(means.of('ruff-check'), 3, "another skill's run leaves it as it was");
 
     await ctx.store.commit([{ t: 'retention', before: at(10) }]);
@@ -49,11 +49,11 @@ test("a skill's mean is its runs' average, kept with the runs: new runs, retenti
   }
 });
 
-test('another connection recording runs makes every kept mean be read again', { skip: TEST_ENGINE !== 'file' && 'a sql.js store has no other connection' }, async () => {
+test('a run another connection records moves the mean', { skip: TEST_ENGINE !== 'file' && 'a sql.js store has no other connection' }, async () => {
   const ctx = await tempStore();
   try {
     await plant(ctx.store, [{ skill: 'pytest-run', at: at(9), duration: 10 }]);
-    const means = new DurationMeans(ctx.store);
+    const means = { of: (skill: string) => readMeanDuration(ctx.store, skill) };
     assert.equal(means.of('pytest-run'), 10);
     const other = openNodeSqlite(ctx.dbPath);
     try {

@@ -2,7 +2,7 @@ import { all, one } from '../store/statements';
 import type { Store } from '../store/storeInterface';
 import { rateFromPercent } from '../measures';
 import { UnknownSessionError, positiveInteger, requireName } from '../validation';
-import { durationMeansOf } from './durationMeans';
+import { readMeanDuration } from './durationMeans';
 import { RunRecorder } from './runRecorder';
 import { sessionRow, storeSessions } from './sessionLookup';
 
@@ -65,7 +65,7 @@ export class SkillTracker extends RunRecorder {
       completed_invocations: Number(row.completed_invocations),
       abandoned_invocations: Number(row.abandoned_invocations),
       completion_rate: Number(row.rate),
-      avg_duration_seconds: this.meanDurationOf(name),
+      avg_duration_seconds: readMeanDuration(this.store, name),
       total_duration_seconds: Number(row.total_duration_seconds),
       first_invoked: row.first_invoked as string | null,
       last_invoked: row.last_invoked as string | null,
@@ -113,12 +113,8 @@ export class SkillTracker extends RunRecorder {
   getTopSkills(limit = 10): TopSkill[] {
     return this.getSkillCounts(limit).map((s) => ({
       ...s,
-      avg_duration_seconds: this.meanDurationOf(s.skill_name),
+      avg_duration_seconds: readMeanDuration(this.store, s.skill_name),
     }));
-  }
-
-  private meanDurationOf(skillName: string): number | null {
-    return durationMeansOf(this.store).of(skillName);
   }
 }
 
