@@ -188,7 +188,7 @@ export class StoreHost extends Disposable {
     const tracker = new lib.SkillTracker(store, userId);
     const session = new lib.WindowSession(store, tracker, this.sessionOptions());
     const jobs = new lib.AnalyticsJobRunner({ workerFile: this.files.analyticsWorker });
-    this.core = { store, tracker, session, userId, lib, jobs, window: new lib.LocalWindowData(store, tracker, session, userId) };
+    this.core = { store, tracker, session, userId, lib, jobs, window: new lib.LocalWindowData(store, tracker, session, userId, jobs) };
     this.log.info(`Store ${store.paths.db} opened in ${Math.round(performance.now() - started)} ms`);
     return this.core;
   }

@@ -46,9 +46,11 @@ export class TeamSync extends Disposable {
   }
 
   /** Invocations recorded here that the configured team store has not received yet. */
-  unpushed(core: Core): number {
+  async unpushed(): Promise<number> {
     const { url } = this.settings.current.team;
     if (!url) return 0;
+    const core = await this.host.ready.catch(() => undefined);
+    if (!core) return 0;
     try {
       const rows = core.lib.teamSyncRowsFor(core.store, core.lib.parseTeamServer(url));
       return rows.length ? rows.reduce((most, r) => Math.max(most, core.lib.pendingCount(core.store, r.team_id)), 0) : core.lib.pendingCount(core.store, '');
@@ -58,7 +60,8 @@ export class TeamSync extends Disposable {
   }
 
   /** `team leave --delete` for this member: their rows on the server go, and the pulled team rows here. */
-  async deleteServerRows(core: Core): Promise<number> {
+  async deleteServerRows(): Promise<number> {
+    const core = await this.host.ready;
     const server = await this.server(core, this.settings.current.team.url);
     return (await core.lib.leaveTeam(core.store, server, { deleteRows: true })).deleted_server_rows;
   }

@@ -1,7 +1,7 @@
 // Two workbench windows with sessionBuddy.storeHost.enabled: one store host serves both (neither
-// window loads the store, not for its dashboard either), each window's runs reach the other's status bar through the host, and a
-// host killed mid-session is replaced by the next refresh with no run lost. The planted truth: the
-// task runs this file starts.
+// window loads the store, not for its dashboard or the palette's commands either), each window's runs reach the
+// other's status bar through the host, a host killed mid-session is replaced by the next refresh with no run
+// lost, and Delete All Data asked in one window empties both. The planted truth: the task runs this file starts.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -81,4 +81,24 @@ test('a host killed mid-session is started again by the next refresh, and no run
   assert.equal(now.length, 1, 'one new host');
   assert.notEqual(now[0], killed);
   assert.doesNotMatch(wb.outputChannelText(), /Store .* opened in \d+ ms/, 'the windows did not fall back to opening the store');
+});
+
+test("the palette's commands are run by the host: status, training on too little data, Delete All Data for both windows", { timeout: TEST_TIMEOUT }, async () => {
+  await wb.runCommand('Session Buddy: Show Status');
+  await waitFor(() => /Status: database .*; 3 invocations in \d+ sessions; .*served by the store host/.test(wb.outputChannelText()) || undefined, { what: 'the status, counted by the host' });
+  await wb.runCommand('Session Buddy: Train Success Predictor');
+  await wb.page.locator('.notifications-toasts', { hasText: 'not enough data to train the predictor' }).waitFor({ state: 'visible', timeout: 30_000 });
+
+  await wb.runCommand('Session Buddy: Delete All Data');
+  const choices = wb.quickInput.locator('.monaco-list-row');
+  await choices.nth(1).waitFor({ state: 'visible', timeout: 10_000 });
+  await choices.nth(1).click();
+  await wb.page.locator('.notifications-toasts', { hasText: 'all data was deleted' }).waitFor({ state: 'visible', timeout: 30_000 });
+  const [left] = await wb.sql('SELECT COUNT(*) AS n FROM skill_invocation');
+  assert.equal(left.n, 0, 'no run is left');
+  await other.waitForStatusText((t) => t === 'No runs today', { timeout: 30_000, what: 'the other window to show no runs' });
+  await runAndWaitForRecord(other, 'e2e-pass', 1);
+  await wb.waitForStatusText((t) => t === '1 run today, 100% completed', { timeout: 30_000, what: 'a run recorded after the deletion to be counted' });
+  assert.doesNotMatch(wb.outputChannelText(), /Store .* opened in \d+ ms/, 'no window opened the store for the commands');
+  assert.deepEqual(wb.extensionErrors(), []);
 });

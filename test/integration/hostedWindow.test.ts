@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { AnalyticsJobRunner } from '../../src/core/analytics/analyticsJobRunner';
 import { connectToHost, HostRequestFailedError } from '../../src/core/host/hostClient';
 import { HostedWindow } from '../../src/core/host/hostedWindow';
 import { fileEngineProblem } from '../../src/core/store/nodeSqlite';
@@ -22,7 +23,10 @@ const USER = 'window-user';
 const scratch = tempDir('sb-hosted-window-');
 const opened: HostedWindow[] = [];
 const hosts = new Set<number>();
+/** The long jobs of the windows that hold the store here, in the worker npm test builds. */
+const jobs = new AnalyticsJobRunner({ workerFile: path.join(ROOT, 'dist', 'analytics-worker.js') });
 after(async () => {
+  jobs.dispose();
   for (const window of opened) await window.close().catch(() => undefined);
   for (const pid of hosts) {
     try {
@@ -34,6 +38,20 @@ after(async () => {
   scratch.cleanup();
 });
 before(() => assert.ok(fs.existsSync(CLI) && fs.existsSync(HOST), 'dist/cli.js and dist/store-host.js are built (npm test builds them first)'));
+
+/** A window holding the store itself, beside the host (sql.js, as a window without the host opens it). */
+async function withLocalWindow<T>(db: string, work: (local: LocalWindowData) => Promise<T>): Promise<T> {
+  const store = await SkillStore.open({ path: db, mode: 'work', pollMs: 0 });
+  try {
+    const tracker = new SkillTracker(store, USER);
+    return await work(new LocalWindowData(store, tracker, new WindowSession(store, tracker, { idleMs: () => 1000 }), USER, jobs));
+  } finally {
+    await store.close({ snapshot: false });
+  }
+}
+
+/** As sent over the socket: a field that is undefined is left out. */
+const wire = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
 /** The CLI without the host: what another terminal records. */
 function track(db: string, args: string[]): void {
@@ -99,12 +117,7 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
     assert.deepEqual(await window.runState(), { hasRuns: true, demo: false });
     const context = { userId: USER, lastSkill: 'pytest-run', recentFailures: ['pytest-run'] };
     const hosted = await window.recommendationList(context);
-    const store = await SkillStore.open({ path: db, mode: 'work', pollMs: 0 });
-    try {
-      const tracker = new SkillTracker(store, USER);
-      const local = new LocalWindowData(store, tracker, new WindowSession(store, tracker, { idleMs: () => 1000 }), USER);
-      // As sent over the socket: a field that is undefined is left out.
-      const wire = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+    await withLocalWindow(db, async (local) => {
       assert.deepEqual(hosted, wire(await local.recommendationList(context)));
       const ranked = await window.rankedRecommendations(context);
       assert.ok(ranked.length > 0, 'the ranked list has candidates');
@@ -122,9 +135,7 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
       assert.equal(board.data.scope.workspace, 'workspace');
       assert.equal(board.data.totals.invocations, 2);
       assert.equal((await window.dashboard({ ...query, workspace: 'all' })).data.totals.invocations, 5);
-    } finally {
-      await store.close({ snapshot: false });
-    }
+    });
     assert.ok(hosted.items.some((item) => item.section === 'up-next' && item.skill === 'pytest-run'), 'the history is up next');
   });
 
@@ -168,16 +179,11 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
     const paused = await window.runTool('track_skill_invocation', { skill_name: 'agent-edit' }, () => false);
     assert.equal(paused.success, false, 'nothing is recorded while writes are not allowed');
     const hosted = await window.runTool('get_real_time_metrics', { limit: 10 }, () => true);
-    const store = await SkillStore.open({ path: db, mode: 'work', pollMs: 0 });
-    try {
-      const tracker = new SkillTracker(store, USER);
-      const local = new LocalWindowData(store, tracker, new WindowSession(store, tracker, { idleMs: () => 1000 }), USER);
+    await withLocalWindow(db, async (local) => {
       const here = await local.runTool('get_real_time_metrics', { limit: 10 }, () => true);
       const untimed = (r: Record<string, unknown>) => ({ ...r, timestamp: '' });
       assert.deepEqual(untimed(hosted), untimed(JSON.parse(JSON.stringify(here)) as Record<string, unknown>));
-    } finally {
-      await store.close({ snapshot: false });
-    }
+    });
     assert.equal(hosted.success, true, JSON.stringify(hosted));
     assert.match(JSON.stringify(hosted), /agent-edit/);
   });
@@ -200,6 +206,50 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
     }
   });
 
+  test("the palette's commands are answered by the host as by a window holding the store, without loading it here", { timeout: 90_000 }, async () => {
+    const db = await seededStore('commands');
+    const window = await openWindow(db);
+    const status = await window.command('status', {});
+    assert.equal(status.invocations, 3);
+    assert.equal(status.pending.length, 0, 'the host opened the store at the latest schema');
+    const refused = await window.command('trainPredictor', {});
+    assert.ok('refused' in refused && /to train the predictor/.test(refused.refused), `too little data is an answer: ${JSON.stringify(refused)}`);
+    const created = await window.command('createAbTest', { name: 'strategies', ratio: 0.5, minSample: 10 });
+    assert.equal(created.status, 'running');
+    const listed = await window.command('listAbTests', {});
+    assert.deepEqual(listed.map((t) => t.test_name), ['strategies']);
+    const analysis = await window.command('analyzeAbTest', { testId: created.test_id });
+    const profile = await window.command('exportProfile', { userId: USER });
+    const dependencies = await window.command('updateDependencies', {});
+    const backfill = await window.command('backfillTimeSeries', { days: 30 });
+    assert.ok(backfill.buckets > 0, 'the hourly buckets of the seeded runs');
+    await withLocalWindow(db, async (local) => {
+      assert.deepEqual(wire(await local.command('status', {})), wire(status));
+      assert.deepEqual(wire(await local.command('listAbTests', {})), wire(listed), 'the test the host created is in the file');
+      assert.deepEqual(wire(await local.command('analyzeAbTest', { testId: created.test_id })), wire(analysis));
+      assert.deepEqual(wire({ ...(await local.command('exportProfile', { userId: USER })), exported_at: '' }), wire({ ...profile, exported_at: '' }));
+      assert.deepEqual(await local.command('updateDependencies', {}), dependencies);
+    });
+    const stopped = await window.command('stopAbTest', { testId: created.test_id });
+    assert.equal(stopped.status, 'stopped');
+  });
+
+  test("Delete All Data asked by a hosted window empties the store once every window has finished the segment it began before the purge, and what the windows record next is kept", { timeout: 90_000 }, async () => {
+    const db = await seededStore('delete');
+    const window = await openWindow(db);
+    const other = await openWindow(db);
+    await record(window, 'pytest-run', true);
+    await record(other, 'lint', true);
+    await until('the windows\' runs applied', async () => (await window.command('status', {})).invocations === 5);
+    const result = await window.command('deleteAllData', {});
+    assert.deepEqual(result.keptFiles, [], 'no segment begun before the purge is left unfinished');
+    assert.equal((await window.command('status', {})).invocations, 0);
+    for (const w of [window, other]) w.session.forget();
+    await record(window, 'lint', true);
+    await record(other, 'ruff-check', false);
+    await until('the runs after the purge applied', async () => (await other.command('status', {})).invocations === 2);
+  });
+
   test("the host refuses a window's requests it cannot use, with usage errors", async () => {
     const db = await seededStore('refused');
     await openWindow(db);
@@ -218,6 +268,10 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
       await refused('dashboard', { userId: USER, days: 0, boundary: 'utc', workspace: 'all' }, /days must be an integer from 1 to 366/);
       await refused('dashboard', { userId: USER, days: 7, boundary: 'utc', workspace: 'all', projectHash: '/home/me/project' }, /projectHash must be 32 hexadecimal digits/);
       await refused('abOutcome', { testId: 1, userId: USER, skill: 'lint', completed: 'yes' }, /completed must be true or false/);
+      await assert.rejects(conn.request('command', { name: 'backfillTimeSeries', args: { days: 0 } }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /days: must be an integer from 1 to 3650/.test(err.message));
+      await assert.rejects(conn.request('command', { name: 'importProfiles', args: { files: ['profile.json'] } }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /files: must be a list of 1 to 1000 absolute paths/.test(err.message));
+      await assert.rejects(conn.request('command', { name: 'dropEverything' }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /name: must be one of status/.test(err.message));
+      await assert.rejects(conn.request('command', { name: 'createAbTest', args: { name: 'x', ratio: 2, minSample: 1 } }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /ratio: must be a number from 0.01 to 0.99/.test(err.message));
       await assert.rejects(conn.request('abOutcome', { testId: 999, userId: USER, skill: 'lint', completed: true }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'failed' && /no A\/B test with id 999/.test(err.message));
     } finally {
       conn.close();

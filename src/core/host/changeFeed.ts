@@ -18,6 +18,7 @@ export class ChangeFeed {
   private readonly waiters = new Set<() => void>();
   private closed = false;
   private flags: StoreFlags | undefined;
+  private purged = 0;
 
   constructor(store: Store) {
     store.onDidChange(() => {
@@ -27,6 +28,7 @@ export class ChangeFeed {
     store.onDidApply((events) => {
       const known = this.flags;
       if (known && events.some((e) => mayChange(known, e))) this.flags = undefined;
+      if (events.some((e) => e.t === 'purge')) this.purged = store.latestStamp;
     });
   }
 
@@ -38,6 +40,15 @@ export class ChangeFeed {
   flagsOf(read: () => StoreFlags): StoreFlags {
     this.flags ??= read();
     return this.flags;
+  }
+
+  /**
+   * The store's clock when this host last applied a purge (0: none since it started). A process
+   * recording beside the host finishes a segment it began before that (Delete All Data waits for
+   * those), and starts its clock past it.
+   */
+  get purgedAt(): number {
+    return this.purged;
   }
 
   get version(): string {

@@ -276,7 +276,7 @@ async function changes(opened: OpenedStore, params: Record<string, unknown>, gon
   opened.store.pullEvents();
   const version = await opened.changes.next(since, waitMs, gone);
   const { hasRecordedRuns, isDemoStore } = await import('../dashboard/dashboardData');
-  return { version, ...opened.changes.flagsOf(() => ({ hasRuns: hasRecordedRuns(opened.store), demo: isDemoStore(opened.store) })) };
+  return { version, purgedAt: opened.changes.purgedAt, ...opened.changes.flagsOf(() => ({ hasRuns: hasRecordedRuns(opened.store), demo: isDemoStore(opened.store) })) };
 }
 
 /**

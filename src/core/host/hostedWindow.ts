@@ -11,6 +11,7 @@ import { RunRecorder } from '../tracking/runRecorder';
 import type { SkillCount } from '../tracking/tracker';
 import { KnownSessions } from '../tracking/sessionLookup';
 import { WindowSession, type WindowSessionOptions } from '../tracking/windowSession';
+import type { StoreCommandArgs, StoreCommandName, StoreCommandResult } from '../window/storeCommands';
 import type { ChosenOutcome, DashboardAnswer, DashboardQuery, RunState, WindowData } from '../window/windowData';
 import { connectToHost, HostGoneError, HostUnavailableError, type HostConnection } from './hostClient';
 import type { HostClientOptions } from './hostStarter';
@@ -41,11 +42,14 @@ export class HostedWindow implements WindowData {
   private requests: Promise<HostConnection> | undefined;
   private watcher: HostConnection | undefined;
   private version: string | undefined;
+  /** The store's clock at the last purge this window has followed. */
+  private purgeSeen: number;
   private readonly listeners = new Set<() => void>();
   private closed = false;
 
-  private constructor(private readonly options: HostedWindowOptions, first: HostConnection, private readonly log: RecordingLog, private readonly sessions: KnownSessions) {
+  private constructor(private readonly options: HostedWindowOptions, first: HostConnection, private readonly log: RecordingLog, private readonly sessions: KnownSessions, latestStamp: number) {
     this.requests = Promise.resolve(first);
+    this.purgeSeen = latestStamp;
     this.recorder = new RunRecorder(log, sessions, options.userId);
     this.session = new WindowSession(log, this.recorder, options.session);
   }
@@ -57,7 +61,7 @@ export class HostedWindow implements WindowData {
       const known = (await connection.request('session', {})) as RecordingContext;
       if (known.readOnlyReason) throw new HostUnavailableError(`the store takes no writes: ${known.readOnlyReason}`);
       const paths = storePaths(options.db);
-      const window = new HostedWindow(options, connection, new RecordingLog(paths, known.latestStamp), new KnownSessions(paths.salt));
+      const window = new HostedWindow(options, connection, new RecordingLog(paths, known.latestStamp), new KnownSessions(paths.salt), known.latestStamp);
       void window.watch();
       return window;
     } catch (err) {
@@ -68,6 +72,10 @@ export class HostedWindow implements WindowData {
 
   get userId(): string {
     return this.options.userId;
+  }
+
+  get hosted(): boolean {
+    return true;
   }
 
   get servedBy(): string {
@@ -124,6 +132,37 @@ export class HostedWindow implements WindowData {
     return runRecordingTool({ recorder: this.recorder, userId: this.userId, knowSession: (id) => this.knowSession(id), session: () => session.current(), existingSession: () => session.id, mayWrite, caller: 'agent' }, name, args);
   }
 
+  /**
+   * Asked on a connection of its own, so that a long command (training, a backfill) does not hold
+   * up the views' requests, and not asked again if the host goes away: a command may change the
+   * store. Delete All Data first finishes this window's segment: the purge waits for every segment
+   * begun before it. The watch then hears of the purge (followPurge).
+   */
+  async command<N extends StoreCommandName>(name: N, args: StoreCommandArgs<N>): Promise<StoreCommandResult<N>> {
+    if (name === 'deleteAllData') await this.log.endSegment();
+    return this.commandOnce(name, args);
+  }
+
+  private async commandOnce<N extends StoreCommandName>(name: N, args: StoreCommandArgs<N>): Promise<StoreCommandResult<N>> {
+    const connection = await connectToHost(this.options);
+    try {
+      return (await connection.request('command', { name, args })) as StoreCommandResult<N>;
+    } finally {
+      connection.close();
+    }
+  }
+
+  /**
+   * A purge applied by the host (Delete All Data, in any process): the segment this window began
+   * before it is finished, as the purge waits for, and the window's clock moves past it.
+   */
+  private async followPurge(purgedAt: number): Promise<void> {
+    if (purgedAt <= this.purgeSeen) return;
+    this.purgeSeen = purgedAt;
+    this.log.observe(purgedAt);
+    await this.log.endSegment();
+  }
+
   onDidChange(listener: () => void): Disposable {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
@@ -177,6 +216,7 @@ export class HostedWindow implements WindowData {
         if (this.closed) break;
         const answer = (await this.watcher.request('changes', { ...(this.version === undefined ? {} : { since: this.version }), waitMs: WATCH_WAIT_MS })) as ChangesAnswer;
         troubled = false;
+        await this.followPurge(answer.purgedAt);
         if (answer.version === this.version) continue;
         this.version = answer.version;
         for (const listener of [...this.listeners]) listener();

@@ -10,7 +10,7 @@ import type { RunState } from '../window/windowData';
  */
 
 /** Raised with every change to the messages below. */
-export const HOST_PROTOCOL = 7;
+export const HOST_PROTOCOL = 8;
 /** The oldest client this host still answers (older clients open the store themselves). */
 export const MIN_CLIENT_PROTOCOL = 1;
 
@@ -20,7 +20,7 @@ export const MAX_STEPS_PER_REQUEST = 10_000;
 /** Longest request line the host reads: far above any real request, low enough that a flood cannot fill memory. */
 export const MAX_REQUEST_LINE_BYTES = 1024 * 1024;
 
-export const HOST_METHODS = ['ping', 'metrics', 'today', 'tool', 'sql', 'session', 'recordedSteps', 'runJobs', 'recommendations', 'ranked', 'dashboard', 'skills', 'alerts', 'changes', 'abOutcome', 'retire'] as const;
+export const HOST_METHODS = ['ping', 'metrics', 'today', 'tool', 'sql', 'session', 'recordedSteps', 'runJobs', 'recommendations', 'ranked', 'dashboard', 'skills', 'alerts', 'changes', 'abOutcome', 'command', 'retire'] as const;
 export type HostMethod = (typeof HOST_METHODS)[number];
 
 export interface HelloRequest {
@@ -53,9 +53,10 @@ export interface HostRequest {
 /** 'usage': the caller asked for something wrong (exit 2 in the CLI); 'failed': it could not be done. */
 export type HostErrorKind = 'usage' | 'failed';
 
-/** The answer to `changes`: the store's version now, and whether anything was recorded (the empty states). */
+/** The answer to `changes`: the store's version now, whether anything was recorded (the empty states), the clock at the last purge (ChangeFeed.purgedAt). */
 export interface ChangesAnswer extends RunState {
   version: string;
+  purgedAt: number;
 }
 
 export interface HostResponse {

@@ -9,12 +9,13 @@ import { storePaths } from '../store/paths';
 import { SkillStore } from '../store/store';
 import type { Store } from '../store/storeInterface';
 import { ChangeFeed } from './changeFeed';
+import { HostCommands } from './hostCommands';
 import { HostJobs, parseJobsRequest } from './hostJobs';
 import { ensureRuntimeDir, hostPaths, socketAnswers, type HostPaths } from './hostPaths';
 import { handleRequest, HostRequestError } from './hostRequests';
 import {
   HOST_PROTOCOL, LineSplitter, MAX_REQUEST_LINE_BYTES, MIN_CLIENT_PROTOCOL, ProtocolError, parseHello, parseLine, parseRequest,
-  type HelloAnswer, type HostResponse,
+  type HelloAnswer, type HostRequest, type HostResponse,
 } from './protocol';
 
 export interface StoreHostOptions {
@@ -194,6 +195,7 @@ class StoreHost {
   private stopping = false;
   private readonly server: net.Server;
   private jobs: HostJobs | undefined;
+  private commands: HostCommands | undefined;
 
   constructor(listening: ListeningSocket, private readonly paths: HostPaths, readonly options: StoreHostOptions) {
     this.server = listening.server;
@@ -237,6 +239,13 @@ class StoreHost {
     return this.jobs;
   }
 
+  /** Runs one of the palette's commands for a hosted window. */
+  async command(params: Record<string, unknown>): Promise<unknown> {
+    const opened = await this.opened;
+    this.commands ??= new HostCommands(opened, this.options.migrationsDir);
+    return this.commands.run(params);
+  }
+
   /** A client that asked for the jobs is gone. */
   left(connection: object): void {
     this.jobs?.forget(connection);
@@ -254,6 +263,7 @@ class StoreHost {
     for (const connection of this.connections) connection.close();
     await closed;
     this.jobs?.stop();
+    this.commands?.dispose();
     this.removeOwnSocket();
     const opened = await this.opened.catch(() => undefined);
     await opened?.store.close().catch((err: Error) => this.options.log(`closing the store failed: ${err.message}`));
@@ -371,14 +381,18 @@ class HostConnection {
     }
     const response: HostResponse = { id: request.id };
     try {
-      response.result = request.method === 'runJobs'
-        ? await (await this.host.backgroundJobs()).ask(this, parseJobsRequest(request.params))
-        : await handleRequest(await this.host.store(), request, this.gone);
+      response.result = await this.result(request);
     } catch (err) {
       const kind = err instanceof HostRequestError ? err.kind : 'failed';
       response.error = { message: (err as Error).message, kind };
     }
     this.send(response);
+  }
+
+  private async result(request: HostRequest): Promise<unknown> {
+    if (request.method === 'runJobs') return (await this.host.backgroundJobs()).ask(this, parseJobsRequest(request.params));
+    if (request.method === 'command') return this.host.command(request.params);
+    return handleRequest(await this.host.store(), request, this.gone);
   }
 
   private send(message: object): void {

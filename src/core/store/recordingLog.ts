@@ -27,6 +27,20 @@ export class RecordingLog {
     return this.appender.append(events, events.map((e) => JSON.stringify(e)));
   }
 
+  /**
+   * Finishes the segment once the writes in flight are done (the next commit begins a new one): a
+   * purge waits for every segment begun before it to be finished.
+   */
+  async endSegment(): Promise<void> {
+    await this.appender.drain();
+    this.appender.endSegment();
+  }
+
+  /** Moves the clock past a stamp the host has written (a purge): what is recorded next comes after it. */
+  observe(stamp: number): void {
+    this.appender.observe(stamp);
+  }
+
   /** Waits for the writes in flight, finishes the segment and gives the writer slot back. */
   async close(): Promise<void> {
     await this.appender.drain();

@@ -1,4 +1,5 @@
 import { assignUser, recordAbOutcome } from '../analytics/abTesting';
+import type { AnalyticsJobRunner } from '../analytics/analyticsJobRunner';
 import type { Alert } from '../dashboard/alertMemory';
 import { openAlerts } from '../dashboard/alerts';
 import { getDashboardData, hasRecordedRuns, isDemoStore } from '../dashboard/dashboardData';
@@ -14,13 +15,15 @@ import type { ToolResult } from '../tools/tool';
 import type { SkillCount, SkillTracker } from '../tracking/tracker';
 import { projectHashOf } from '../tracking/project';
 import type { WindowSession } from '../tracking/windowSession';
+import { runStoreCommand, type CommandProgress, type StoreCommandArgs, type StoreCommandName, type StoreCommandResult } from './storeCommands';
 import type { ChosenOutcome, DashboardAnswer, DashboardQuery, RunState, WindowData } from './windowData';
 
 /** A window that holds the store itself (sql.js): every answer is read from its own copy. */
 export class LocalWindowData implements WindowData {
   readonly servedBy = 'this window';
+  readonly hosted = false;
 
-  constructor(private readonly store: Store, readonly recorder: SkillTracker, readonly session: WindowSession, readonly userId: string) {}
+  constructor(private readonly store: Store, readonly recorder: SkillTracker, readonly session: WindowSession, readonly userId: string, private readonly jobs: AnalyticsJobRunner) {}
 
   async today(now: Date, boundary: DayBoundary): Promise<TodaySummary> {
     return getTodaySummary(this.store, now, boundary);
@@ -61,6 +64,10 @@ export class LocalWindowData implements WindowData {
   runTool(name: string, args: unknown, mayWrite: () => boolean): Promise<ToolResult> {
     const { store, recorder, session, userId } = this;
     return runTool({ store, recorder, userId, knowSession: async () => undefined, session: () => session.current(), existingSession: () => session.id, mayWrite, caller: 'agent' }, name, args);
+  }
+
+  command<N extends StoreCommandName>(name: N, args: StoreCommandArgs<N>, onProgress?: CommandProgress): Promise<StoreCommandResult<N>> {
+    return runStoreCommand({ store: this.store, jobs: this.jobs }, name, args, onProgress);
   }
 
   onDidChange(listener: () => void): Disposable {

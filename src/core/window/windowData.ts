@@ -10,6 +10,7 @@ import type { ToolResult } from '../tools/tool';
 import type { SkillCount } from '../tracking/tracker';
 import type { RunRecorder } from '../tracking/runRecorder';
 import type { WindowSession } from '../tracking/windowSession';
+import type { CommandProgress, StoreCommandArgs, StoreCommandName, StoreCommandResult } from './storeCommands';
 
 /** Whether anything was recorded, and whether that is only the generated demo (the empty states, the walkthrough). */
 export interface RunState {
@@ -53,6 +54,8 @@ export interface WindowData {
   readonly session: WindowSession;
   /** Who answers: "this window" or the store host with its engine, for the log. */
   readonly servedBy: string;
+  /** Whether the store host holds the store (then the store is not opened in the window for these reads). */
+  readonly hosted: boolean;
   /** The status bar's summary of the day that contains `now`, in the window's calendar. */
   today(now: Date, boundary: DayBoundary): Promise<TodaySummary>;
   /** Up next, Discover and More for this window's situation. */
@@ -72,6 +75,11 @@ export interface WindowData {
    * records goes into this window's session. Unknown tools and bad arguments throw.
    */
   runTool(name: string, args: unknown, mayWrite: () => boolean): Promise<ToolResult>;
+  /**
+   * One of the palette's commands on the whole store (status, analytics, A/B tests, profiles, Delete
+   * All Data), run where the data is. Progress is reported when the store is this window's own.
+   */
+  command<N extends StoreCommandName>(name: N, args: StoreCommandArgs<N>, onProgress?: CommandProgress): Promise<StoreCommandResult<N>>;
   /** Fires when the data changed: this window's runs, another process's, the background jobs' results. */
   onDidChange(listener: () => void): Disposable;
   /** Ends the window's session; a hosted window also finishes its log segment and disconnects. */

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { COMMANDS, type CommandId } from '../commandIds';
 import { Disposable } from '../lifecycle';
-import type { Core, StoreHost } from '../storeHost';
+import type { StoreHost } from '../storeHost';
+import type { WindowData } from '../../core/window/windowData';
 import { registerGuardedCommand } from './guardedCommand';
 import { plural } from '../../shared/words';
 
@@ -20,26 +21,19 @@ export class AnalyticsCommands extends Disposable {
     private readonly openTrend: (skill: string) => void,
   ) {
     super();
-    // Too little data yet is information, not an error.
-    const tooLittleData = async (err: unknown) => {
-      if (!(err instanceof (await this.host.ready).lib.PredictorRefusal)) return false;
-      this.report(`${err.message}. Training starts by itself once there are enough.`);
-      return true;
-    };
-    const command = (id: CommandId, work: (core: Core) => Promise<unknown>) =>
-      this.register(registerGuardedCommand(id, async () => work(await this.host.ready), log, tooLittleData));
-    command(COMMANDS.detectAnomalies, (core) => this.detectAnomalies(core));
-    // The trend is the dashboard's chart: picking its skill needs only the counters the window's data gives.
-    this.register(registerGuardedCommand(COMMANDS.showTrend, () => this.showTrend(), log, tooLittleData));
-    command(COMMANDS.backfillTimeSeries, (core) => this.backfill(core));
-    command(COMMANDS.trainPredictor, (core) => this.trainPredictor(core));
-    command(COMMANDS.createAbTest, (core) => this.createAbTest(core));
-    command(COMMANDS.showAbTestResults, (core) => this.showAbResults(core));
-    command(COMMANDS.stopAbTest, (core) => this.stopAbTest(core));
-    command(COMMANDS.initializeTaxonomy, (core) => this.initializeTaxonomy(core));
-    command(COMMANDS.updateDependencies, (core) => this.updateDependencies(core));
-    command(COMMANDS.exportProfile, (core) => this.exportProfile(core));
-    command(COMMANDS.importProfiles, (core) => this.importProfiles(core));
+    const command = (id: CommandId, work: (window: WindowData) => Promise<unknown>) =>
+      this.register(registerGuardedCommand(id, async () => work(await this.host.window), log));
+    command(COMMANDS.detectAnomalies, (window) => this.detectAnomalies(window));
+    command(COMMANDS.showTrend, (window) => this.showTrend(window));
+    command(COMMANDS.backfillTimeSeries, (window) => this.backfill(window));
+    command(COMMANDS.trainPredictor, (window) => this.trainPredictor(window));
+    command(COMMANDS.createAbTest, (window) => this.createAbTest(window));
+    command(COMMANDS.showAbTestResults, (window) => this.showAbResults(window));
+    command(COMMANDS.stopAbTest, (window) => this.stopAbTest(window));
+    command(COMMANDS.initializeTaxonomy, (window) => this.initializeTaxonomy(window));
+    command(COMMANDS.updateDependencies, (window) => this.updateDependencies(window));
+    command(COMMANDS.exportProfile, (window) => this.exportProfile(window));
+    command(COMMANDS.importProfiles, (window) => this.importProfiles(window));
   }
 
   private report(message: string, detail?: string): void {
@@ -47,15 +41,15 @@ export class AnalyticsCommands extends Disposable {
     void vscode.window.showInformationMessage(`Session Buddy: ${message}`, ...(detail ? ['Show Log'] : [])).then((c) => c && this.log.show());
   }
 
-  private async detectAnomalies(core: Core): Promise<void> {
-    const found = await core.lib.detectAnomalies(core.store, {});
+  private async detectAnomalies(window: WindowData): Promise<void> {
+    const found = await window.command('detectAnomalies', {});
     if (!found.length) return this.report('no anomaly: every skill behaves like its baseline.');
     const lines = found.map((a) => `${a.skill_name}: ${a.anomaly_type} of ${a.metric} (baseline ${a.baseline_value}, now ${a.observed_value}, score ${a.deviation_score.toFixed(1)})`);
     this.report(`${plural(found.length, 'anomaly')}: ${found.map((a) => `${a.skill_name} (${a.anomaly_type})`).join(', ')}.`, lines.join('; '));
   }
 
-  private async pickSkill(title: string): Promise<string | undefined> {
-    const skills = await (await this.host.window).skillCounts(100);
+  private async pickSkill(window: WindowData, title: string): Promise<string | undefined> {
+    const skills = await window.skillCounts(100);
     if (!skills.length) {
       void vscode.window.showInformationMessage('Session Buddy: no skill has been recorded yet.');
       return undefined;
@@ -68,36 +62,36 @@ export class AnalyticsCommands extends Disposable {
   }
 
   /** The dashboard's trend chart of the chosen skill: what exists, and whether it makes a trend yet. */
-  private async showTrend(): Promise<void> {
-    const skill = await this.pickSkill('Trend of which skill?');
+  private async showTrend(window: WindowData): Promise<void> {
+    const skill = await this.pickSkill(window, 'Trend of which skill?');
     if (skill) this.openTrend(skill);
   }
 
-  private async backfill(core: Core): Promise<void> {
+  private async backfill(window: WindowData): Promise<void> {
     const days = await this.askNumber('Rebuild the hourly time series for how many days of history?', 30, 1, 3650);
     if (days === undefined) return;
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Session Buddy: rebuilding the hourly time series', cancellable: false },
       async (progress) => {
         let last = 0;
-        return core.lib.backfillTimeSeries(core.store, {
-          days,
-          onProgress: (done, total) => {
-            const now = Math.round((done / Math.max(1, total)) * 100);
-            progress.report({ increment: now - last, message: `${done} of ${total} skills` });
-            last = now;
-          },
+        return window.command('backfillTimeSeries', { days }, (done, total) => {
+          const now = Math.round((done / Math.max(1, total)) * 100);
+          progress.report({ increment: now - last, message: `${done} of ${total} skills` });
+          last = now;
         });
       },
     );
     this.report(`time series rebuilt over ${days} days: ${result.buckets} hourly buckets.`);
   }
 
-  private async trainPredictor(core: Core): Promise<void> {
-    const result = await vscode.window.withProgress(
+  private async trainPredictor(window: WindowData): Promise<void> {
+    const answer = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Session Buddy: training the success predictor', cancellable: false },
-      async () => (await core.jobs.run(core.store, { kind: 'predictor', days: 30 })).summary,
+      () => window.command('trainPredictor', {}),
     );
+    // Too little data yet is information, not an error.
+    if ('refused' in answer) return this.report(`${answer.refused}. Training starts by itself once there are enough.`);
+    const result = answer.trained;
     const important = Object.entries(result.featureImportance).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name, v]) => `${name} ${v.toFixed(3)}`);
     this.report(
       `predictor trained on ${result.samples} runs: ${percent(result.accuracy)} right on the newest 20%, against ${percent(result.baselineAccuracy)} for always guessing the usual outcome.`,
@@ -105,25 +99,19 @@ export class AnalyticsCommands extends Disposable {
     );
   }
 
-  private async createAbTest(core: Core): Promise<void> {
+  private async createAbTest(window: WindowData): Promise<void> {
     const name = await vscode.window.showInputBox({ title: 'Name of the A/B test', placeHolder: 'recommendation-strategies', validateInput: (v) => (v.trim() ? undefined : 'A name is required') });
     if (!name) return;
     const ratio = await this.askNumber('Share of users in the control group (popularity + dependencies), 0..1', 0.5, 0.01, 0.99);
     if (ratio === undefined) return;
     const minSample = await this.askNumber('Users needed in each group before a winner is declared', 100, 1, 1_000_000);
     if (minSample === undefined) return;
-    const test = await core.lib.createAbTest(core.store, {
-      test_name: name.trim(),
-      control_strategy: core.lib.STRATEGY_BY_GROUP.control,
-      treatment_strategy: core.lib.STRATEGY_BY_GROUP.treatment,
-      assignment_ratio: ratio,
-      min_sample_size: minSample,
-    });
+    const test = await window.command('createAbTest', { name: name.trim(), ratio, minSample });
     this.report(`A/B test "${test.test_name}" is running: recommendations now follow each user's group, and Run records the outcome.`);
   }
 
-  private async pickTest(core: Core, running: boolean): Promise<number | undefined> {
-    const tests = core.lib.listAbTests(core.store).filter((t) => !running || t.status === 'running');
+  private async pickTest(window: WindowData, running: boolean): Promise<number | undefined> {
+    const tests = (await window.command('listAbTests', {})).filter((t) => !running || t.status === 'running');
     if (!tests.length) {
       void vscode.window.showInformationMessage(`Session Buddy: no ${running ? 'running ' : ''}A/B test. Create one with "Session Buddy: Create A/B Test…".`);
       return undefined;
@@ -135,45 +123,44 @@ export class AnalyticsCommands extends Disposable {
     return picked?.id;
   }
 
-  private async showAbResults(core: Core): Promise<void> {
-    const id = await this.pickTest(core, false);
+  private async showAbResults(window: WindowData): Promise<void> {
+    const id = await this.pickTest(window, false);
     if (id === undefined) return;
-    const a = core.lib.analyzeAbTest(core.store, id);
+    const a = await window.command('analyzeAbTest', { testId: id });
     const groups = `control ${percent(a.control.completion_rate)} of ${a.control.users} users, treatment ${percent(a.treatment.completion_rate)} of ${a.treatment.users} users`;
     const interval = a.confidence_interval ? `, difference 95% CI ${percent(a.confidence_interval.lower)} to ${percent(a.confidence_interval.upper)}` : '';
     this.report(`"${a.test_name}": ${groups}${interval}; winner: ${a.winner}.`, a.recommendation);
   }
 
-  private async stopAbTest(core: Core): Promise<void> {
-    const id = await this.pickTest(core, true);
+  private async stopAbTest(window: WindowData): Promise<void> {
+    const id = await this.pickTest(window, true);
     if (id === undefined) return;
-    const test = await core.lib.stopAbTest(core.store, id);
+    const test = await window.command('stopAbTest', { testId: id });
     this.report(`A/B test "${test.test_name}" stopped.`);
   }
 
-  private async initializeTaxonomy(core: Core): Promise<void> {
-    const r = await core.lib.initializeTaxonomy(core.store);
+  private async initializeTaxonomy(window: WindowData): Promise<void> {
+    const r = await window.command('initializeTaxonomy', {});
     this.report(`taxonomy ready: ${r.categories} categories, ${r.modalities} modalities, ${r.dependencies} dependencies and ${r.mappings} skill mappings added.`);
   }
 
-  private async updateDependencies(core: Core): Promise<void> {
-    const deps = (await core.jobs.run(core.store, { kind: 'dependencies' })).summary;
-    const baselines = (await core.jobs.run(core.store, { kind: 'baselines' })).summary;
-    this.report(`${deps.dependencies_created} skill dependencies over ${deps.sessions} sessions, and baselines for ${baselines.skills_updated} skills, updated.`);
+  private async updateDependencies(window: WindowData): Promise<void> {
+    const r = await window.command('updateDependencies', {});
+    this.report(`${r.dependencies} skill dependencies over ${r.sessions} sessions, and baselines for ${r.baselines} skills, updated.`);
   }
 
-  private async exportProfile(core: Core): Promise<void> {
+  private async exportProfile(window: WindowData): Promise<void> {
     const target = await vscode.window.showSaveDialog({ title: 'Export your anonymised profile', filters: { JSON: ['json'] }, saveLabel: 'Export' });
     if (!target) return;
-    const profile = core.lib.exportProfile(core.store, core.userId);
+    const profile = await window.command('exportProfile', { userId: window.userId });
     await vscode.workspace.fs.writeFile(target, Buffer.from(`${JSON.stringify(profile, null, 2)}\n`, 'utf8'));
     this.report(`profile exported to ${target.fsPath}: skill names, counts, completion rates and phases only, under a hashed user id.`);
   }
 
-  private async importProfiles(core: Core): Promise<void> {
+  private async importProfiles(window: WindowData): Promise<void> {
     const picked = await vscode.window.showOpenDialog({ title: 'Import teammates\u2019 profiles', canSelectFiles: true, canSelectFolders: true, canSelectMany: true, filters: { JSON: ['json'] } });
     if (!picked?.length) return;
-    const result = await core.lib.importProfiles(core.store, picked.map((u) => u.fsPath));
+    const result = await window.command('importProfiles', { files: picked.map((u) => u.fsPath) });
     this.report(`${plural(result.imported, 'profile')} imported, ${result.skipped} skipped; collaborative filtering and baselines now include them.`);
   }
 

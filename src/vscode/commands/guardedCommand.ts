@@ -3,19 +3,17 @@ import type { CommandId } from '../commandIds';
 
 /**
  * Registers a palette command whose failure is shown, not lost: an error notification with Show
- * Log, and the log line. `handled` may claim an error first (too little data is information).
+ * Log, and the log line.
  */
 export function registerGuardedCommand(
   id: CommandId,
   work: () => Promise<unknown> | unknown,
   log: vscode.LogOutputChannel,
-  handled: (err: unknown) => Promise<boolean> | boolean = () => false,
 ): vscode.Disposable {
   return vscode.commands.registerCommand(id, async () => {
     try {
       await work();
     } catch (err) {
-      if (await handled(err)) return;
       log.error(`${id} failed: ${(err as Error).message}`);
       void vscode.window.showErrorMessage(`Session Buddy: ${(err as Error).message}`, 'Show Log').then((choice) => choice && log.show());
     }

@@ -6,7 +6,7 @@ import { Disposable } from '../lifecycle';
 import type { InvocationRecorder } from '../recorder';
 import { registerGuardedCommand } from './guardedCommand';
 import type { SettingsWatcher } from '../settings';
-import type { Core, StoreHost } from '../storeHost';
+import type { StoreHost } from '../storeHost';
 import type { TeamSync } from '../teamSync';
 import { plural } from '../../shared/words';
 
@@ -37,11 +37,11 @@ export class MaintenanceCommands extends Disposable {
   }
 
   private async showStatus(): Promise<void> {
-    const core = await this.host.ready;
-    const s = core.lib.getStoreStatus(core.store);
+    const window = await this.host.window;
+    const s = await window.command('status', {});
     const tracking = this.recorder.isEnabled('explicit') ? 'on' : 'paused';
     const version = `${s.currentVersionWords}${s.pending.length ? `, ${plural(s.pending.length, 'migration')} pending` : ', up to date'}`;
-    this.log.info(`Status: database ${s.path}; schema ${s.currentVersion ?? '(none)'} (${version}); ${s.invocations} invocations in ${s.sessions} sessions; user ${core.userId}; session ${core.session.id ?? '(none)'}; tracking ${tracking}`);
+    this.log.info(`Status: database ${s.path}; schema ${s.currentVersion ?? '(none)'} (${version}); ${s.invocations} invocations in ${s.sessions} sessions; user ${window.userId}; session ${window.session.id ?? '(none)'}; tracking ${tracking}; served by ${window.servedBy}`);
     const choice = await vscode.window.showInformationMessage(
       `Session Buddy: ${plural(s.invocations, 'run')} in ${plural(s.sessions, 'session')}; database ${version}; tracking ${tracking}.`,
       { detail: s.path },
@@ -53,6 +53,11 @@ export class MaintenanceCommands extends Disposable {
   }
 
   private async migrate(): Promise<void> {
+    if ((await this.host.window).hosted) {
+      // The host upgrades the database when it opens it, before it answers anyone.
+      void vscode.window.showInformationMessage('Session Buddy: nothing to migrate, the store host keeps the database up to date.');
+      return;
+    }
     const core = await this.host.ready;
     const planned = core.lib.plannedMigrations(core.store);
     if (planned.length === 0) {
@@ -65,6 +70,13 @@ export class MaintenanceCommands extends Disposable {
   }
 
   private async rollback(): Promise<void> {
+    if ((await this.host.window).hosted) {
+      void vscode.window.showInformationMessage(
+        'Session Buddy: the store host holds the database while windows are open, and would upgrade it again. Close every VS Code window, then run "session-buddy rollback" in a terminal.',
+        { modal: true },
+      );
+      return;
+    }
     const core = await this.host.ready;
     const planned = core.lib.plannedRollback(core.store, 1);
     if (planned.length === 0) {
@@ -96,12 +108,13 @@ export class MaintenanceCommands extends Disposable {
   }
 
   private async deleteAll(): Promise<void> {
-    const core = await this.host.ready;
-    const unpushed = this.team?.unpushed(core) ?? 0;
+    const window = await this.host.window;
+    const db = this.host.databasePath();
+    const unpushed = (await this.team?.unpushed()) ?? 0;
     const teamNote = this.team?.configured
       ? ` ${unpushed > 0 ? `Lost with it: ${plural(unpushed, 'run')} never sent to the team store. ` : ''}Your rows on the team server stay unless you also delete them there.`
       : '';
-    const what = `Every recorded run, session, metric, anomaly and analysis in ${core.store.paths.db}, for every window, the CLI and the MCP server, with the backups and the trained model beside it.${teamNote}`;
+    const what = `Every recorded run, session, metric, anomaly and analysis in ${db}, for every window, the CLI and the MCP server, with the backups and the trained model beside it.${teamNote}`;
     const choices: DeleteChoice[] = [
       { label: '$(shield) Keep My Data', description: 'nothing is deleted', choice: 'keep' },
       { label: '$(trash) Delete All Data', description: 'cannot be undone', detail: what, choice: 'delete' },
@@ -111,14 +124,13 @@ export class MaintenanceCommands extends Disposable {
     // focuses its first button; here keeping is the first, active choice, so Enter and Escape both keep.
     const confirm = await vscode.window.showQuickPick(choices, { title: 'Delete all Session Buddy data?', placeHolder: 'Enter keeps your data', ignoreFocusOut: true });
     if (confirm === undefined || confirm.choice === 'keep') return;
-    if (confirm.choice === 'deleteWithTeamRows') await this.deleteTeamRows(core);
-    const result = await this.withProgress('Deleting all data', () => core.lib.deleteAllData(core.store));
-    // The window's session (its own when the store host serves the window) went with the data.
-    const window = await this.host.window;
-    for (const session of new Set([core.session, window.session])) session.forget();
+    if (confirm.choice === 'deleteWithTeamRows') await this.deleteTeamRows();
+    const result = await this.withProgress('Deleting all data', () => window.command('deleteAllData', {}));
+    // The window's session (and that of the store opened here for team sync or a server) went with the data.
+    for (const session of new Set([window.session, this.host.current?.session])) session?.forget();
     this.recorder.reset();
     if (this.recorder.isEnabled('explicit')) await window.session.current();
-    this.log.info(`Deleted all data in ${core.store.paths.db}; removed ${plural(result.removedFiles.length, 'file')}: ${result.removedFiles.join(', ') || '(none)'}`);
+    this.log.info(`Deleted all data in ${db}; removed ${plural(result.removedFiles.length, 'file')}: ${result.removedFiles.join(', ') || '(none)'}`);
     if (result.keptFiles.length) {
       this.log.warn(`Still written by a running process, removed when it ends: ${result.keptFiles.join(', ')}`);
       void vscode.window.showWarningMessage(`Session Buddy: all data was deleted; still open in another running process and removed when it ends: ${plural(result.keptFiles.length, 'log file')} (see the log).`);
@@ -128,9 +140,9 @@ export class MaintenanceCommands extends Disposable {
   }
 
   /** A server that cannot be reached does not stop the local deletion; the user hears what stayed. */
-  private async deleteTeamRows(core: Core): Promise<void> {
+  private async deleteTeamRows(): Promise<void> {
     try {
-      const removed = await this.withProgress('Deleting your rows on the team server', () => this.team!.deleteServerRows(core));
+      const removed = await this.withProgress('Deleting your rows on the team server', () => this.team!.deleteServerRows());
       this.log.info(`Deleted this member's ${plural(removed, 'row')} on the team server`);
     } catch (err) {
       this.log.warn(`Team rows not deleted: ${(err as Error).message}`);
@@ -139,8 +151,7 @@ export class MaintenanceCommands extends Disposable {
   }
 
   private async openFolder(): Promise<void> {
-    const core = await this.host.ready;
-    const db = vscode.Uri.file(core.store.paths.db);
+    const db = vscode.Uri.file(this.host.databasePath());
     try {
       await vscode.commands.executeCommand('revealFileInOS', db);
     } catch {

@@ -1,0 +1,182 @@
+import path from 'node:path';
+import { analyzeAbTest, createAbTest, listAbTests, stopAbTest, type AbAnalysis, type AbTest } from '../analytics/abTesting';
+import type { AnalyticsJobRunner } from '../analytics/analyticsJobRunner';
+import { detectAnomalies, type Anomaly } from '../analytics/anomalies';
+import { PredictorRefusal, type TrainResult } from '../analytics/predictor';
+import { exportProfile, importProfiles, type TeamProfile } from '../analytics/profiles';
+import { initializeTaxonomy, type TaxonomyResult } from '../analytics/taxonomy';
+import { backfillTimeSeries, type BackfillResult } from '../analytics/timeSeries';
+import { deleteAllData, type DeleteAllDataResult } from '../maintenance/deleteAllData';
+import { getStoreStatus, type StoreStatus } from '../maintenance/storeStatus';
+import { STRATEGY_BY_GROUP } from '../recommend/strategy';
+import type { Store } from '../store/storeInterface';
+import { requireName, ValidationError } from '../validation';
+
+/** Training refused for too little data is an answer (the palette says so), not a failure. */
+export type TrainAnswer = { trained: TrainResult } | { refused: string };
+
+export interface DependenciesAnswer {
+  dependencies: number;
+  sessions: number;
+  baselines: number;
+}
+
+export interface AbTestRequest {
+  name: string;
+  /** Share of users in the control group, 0.01..0.99. */
+  ratio: number;
+  /** Users needed in each group before a winner is declared. */
+  minSample: number;
+}
+
+/**
+ * The palette's commands on the whole store, each as its arguments and its answer (plain data: a
+ * hosted window gets them over the store host's socket). The window that holds the store runs
+ * them itself; a hosted window asks the host, so that it never loads the store for them.
+ */
+export interface StoreCommandSignatures {
+  status: [Record<string, never>, StoreStatus];
+  detectAnomalies: [Record<string, never>, Anomaly[]];
+  backfillTimeSeries: [{ days: number }, BackfillResult];
+  trainPredictor: [Record<string, never>, TrainAnswer];
+  createAbTest: [AbTestRequest, AbTest];
+  listAbTests: [Record<string, never>, AbTest[]];
+  analyzeAbTest: [{ testId: number }, AbAnalysis];
+  stopAbTest: [{ testId: number }, AbTest];
+  initializeTaxonomy: [Record<string, never>, TaxonomyResult];
+  updateDependencies: [Record<string, never>, DependenciesAnswer];
+  exportProfile: [{ userId: string }, TeamProfile];
+  importProfiles: [{ files: string[] }, { imported: number; skipped: number }];
+  deleteAllData: [Record<string, never>, DeleteAllDataResult];
+}
+
+export type StoreCommandName = keyof StoreCommandSignatures;
+export type StoreCommandArgs<N extends StoreCommandName> = StoreCommandSignatures[N][0];
+export type StoreCommandResult<N extends StoreCommandName> = StoreCommandSignatures[N][1];
+
+/** A command with its checked arguments. */
+export type StoreCommand = { [N in StoreCommandName]: { name: N; args: StoreCommandArgs<N> } }[StoreCommandName];
+
+/** What the commands run on: the store, and where the long jobs run (a worker, or the host's job process). */
+export interface StoreCommandTarget {
+  store: Store;
+  jobs: AnalyticsJobRunner;
+}
+
+const NAMES: readonly StoreCommandName[] = [
+  'status', 'detectAnomalies', 'backfillTimeSeries', 'trainPredictor', 'createAbTest', 'listAbTests', 'analyzeAbTest',
+  'stopAbTest', 'initializeTaxonomy', 'updateDependencies', 'exportProfile', 'importProfiles', 'deleteAllData',
+];
+const MAX_BACKFILL_DAYS = 3650;
+const MAX_TEXT = 200;
+const MAX_PROFILE_FILES = 1000;
+const MAX_SAMPLE = 1_000_000;
+
+/** Progress of a long command: steps done, steps in all. */
+export type CommandProgress = (done: number, total: number) => void;
+
+/** Runs one command on the store. */
+export async function runStoreCommand<N extends StoreCommandName>(target: StoreCommandTarget, name: N, args: StoreCommandArgs<N>, onProgress?: CommandProgress): Promise<StoreCommandResult<N>> {
+  return (await run(target, { name, args } as StoreCommand, onProgress)) as StoreCommandResult<N>;
+}
+
+async function run(target: StoreCommandTarget, command: StoreCommand, onProgress?: CommandProgress): Promise<unknown> {
+  const { store, jobs } = target;
+  switch (command.name) {
+    case 'status':
+      return getStoreStatus(store);
+    case 'detectAnomalies':
+      return detectAnomalies(store, {});
+    case 'backfillTimeSeries':
+      return backfillTimeSeries(store, { days: command.args.days, onProgress });
+    case 'trainPredictor':
+      return train(target);
+    case 'createAbTest':
+      return createAbTest(store, {
+        test_name: command.args.name,
+        control_strategy: STRATEGY_BY_GROUP.control,
+        treatment_strategy: STRATEGY_BY_GROUP.treatment,
+        assignment_ratio: command.args.ratio,
+        min_sample_size: command.args.minSample,
+      });
+    case 'listAbTests':
+      return listAbTests(store);
+    case 'analyzeAbTest':
+      return analyzeAbTest(store, command.args.testId);
+    case 'stopAbTest':
+      return stopAbTest(store, command.args.testId);
+    case 'initializeTaxonomy':
+      return initializeTaxonomy(store);
+    case 'updateDependencies': {
+      const deps = (await jobs.run(store, { kind: 'dependencies' })).summary;
+      const baselines = (await jobs.run(store, { kind: 'baselines' })).summary;
+      return { dependencies: deps.dependencies_created, sessions: deps.sessions, baselines: baselines.skills_updated };
+    }
+    case 'exportProfile':
+      return exportProfile(store, command.args.userId);
+    case 'importProfiles':
+      return importProfiles(store, command.args.files);
+    case 'deleteAllData':
+      return deleteAllData(store);
+  }
+}
+
+async function train({ store, jobs }: StoreCommandTarget): Promise<TrainAnswer> {
+  try {
+    return { trained: (await jobs.run(store, { kind: 'predictor', days: 30 })).summary };
+  } catch (err) {
+    if (err instanceof PredictorRefusal) return { refused: err.message };
+    throw err;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function integer(args: Record<string, unknown>, key: string, min: number, max: number): number {
+  const value = args[key];
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw new ValidationError(key, `must be an integer from ${min} to ${max}`);
+  return value as number;
+}
+
+function text(args: Record<string, unknown>, key: string): string {
+  return requireName(key, args[key], MAX_TEXT);
+}
+
+function ratio(args: Record<string, unknown>): number {
+  const value = args.ratio;
+  if (typeof value !== 'number' || !(value >= 0.01 && value <= 0.99)) throw new ValidationError('ratio', 'must be a number from 0.01 to 0.99');
+  return value;
+}
+
+function files(args: Record<string, unknown>): string[] {
+  const value = args.files;
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_PROFILE_FILES || !value.every((f) => typeof f === 'string' && path.isAbsolute(f))) {
+    throw new ValidationError('files', `must be a list of 1 to ${MAX_PROFILE_FILES} absolute paths`);
+  }
+  return value as string[];
+}
+
+/** A command as a client sent it (the store host's `command` request), checked: unknown names and bad arguments are ValidationErrors. */
+export function parseStoreCommand(name: unknown, args: unknown): StoreCommand {
+  if (typeof name !== 'string' || !(NAMES as readonly string[]).includes(name)) throw new ValidationError('name', `must be one of ${NAMES.join(', ')}`);
+  if (args !== undefined && !isRecord(args)) throw new ValidationError('args', 'must be an object');
+  const given = args ?? {};
+  const command = name as StoreCommandName;
+  switch (command) {
+    case 'backfillTimeSeries':
+      return { name: command, args: { days: integer(given, 'days', 1, MAX_BACKFILL_DAYS) } };
+    case 'createAbTest':
+      return { name: command, args: { name: text(given, 'name'), ratio: ratio(given), minSample: integer(given, 'minSample', 1, MAX_SAMPLE) } };
+    case 'analyzeAbTest':
+    case 'stopAbTest':
+      return { name: command, args: { testId: integer(given, 'testId', 1, Number.MAX_SAFE_INTEGER) } };
+    case 'exportProfile':
+      return { name: command, args: { userId: text(given, 'userId') } };
+    case 'importProfiles':
+      return { name: command, args: { files: files(given) } };
+    default:
+      return { name: command, args: {} };
+  }
+}
