@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { TeamServer } from '../core/team/connection';
+import type { TeamServerArgs } from '../core/team/editorSync';
 import { COMMANDS } from './commandIds';
 import { Disposable, intervalDisposable } from './lifecycle';
 import { affects, type SettingsWatcher } from './settings';
-import type { Core, StoreHost } from './storeHost';
+import type { StoreHost } from './storeHost';
 import { plural } from '../shared/words';
 
 /** Between background syncs; the server folds new events into its roll-ups at most once a minute anyway. */
@@ -49,11 +49,8 @@ export class TeamSync extends Disposable {
   async unpushed(): Promise<number> {
     const { url } = this.settings.current.team;
     if (!url) return 0;
-    const core = await this.host.ready.catch(() => undefined);
-    if (!core) return 0;
     try {
-      const rows = core.lib.teamSyncRowsFor(core.store, core.lib.parseTeamServer(url));
-      return rows.length ? rows.reduce((most, r) => Math.max(most, core.lib.pendingCount(core.store, r.team_id)), 0) : core.lib.pendingCount(core.store, '');
+      return await (await this.host.window).command('teamUnpushed', { url });
     } catch {
       return 0;
     }
@@ -61,9 +58,8 @@ export class TeamSync extends Disposable {
 
   /** `team leave --delete` for this member: their rows on the server go, and the pulled team rows here. */
   async deleteServerRows(): Promise<number> {
-    const core = await this.host.ready;
-    const server = await this.server(core, this.settings.current.team.url);
-    return (await core.lib.leaveTeam(core.store, server, { deleteRows: true })).deleted_server_rows;
+    const window = await this.host.window;
+    return window.command('teamLeave', (await this.server(this.settings.current.team.url)).args);
   }
 
   /** One line for the status bar's tooltip, or '' when there is nothing to say. */
@@ -88,41 +84,39 @@ export class TeamSync extends Disposable {
       this.setState(url && !share ? 'not sharing (sessionBuddy.team.share is off)' : '');
       return;
     }
-    // Pushing reads the whole store: a window served by the store host opens it for a team it shares with.
-    const core = await this.host.ready.catch(() => undefined);
-    if (!core || this.isDisposed) return;
+    const window = await this.host.window.catch(() => undefined);
+    if (!window || this.isDisposed) return;
     try {
-      const server = await this.server(core, url);
+      const server = await this.server(url);
       this.setState(`syncing with ${server.label}…`);
-      const pushed = await core.lib.pushToTeam(core.store, server, { retry: { retries: 2, baseMs: 2000, maxMs: 20_000 } });
-      const pulled = await core.lib.pullFromTeam(core.store, server);
-      const held = pushed.held_back.reduce((n, h) => n + h.count, 0);
-      this.setState(`synced with ${server.label} at ${new Date().toLocaleTimeString()}: ${pushed.sent} sent${held ? `, ${held} held back` : ''}, ${pulled.baselines.length} team baselines`);
-      for (const h of pushed.held_back) this.log.info(`Team push held back ${h.count} invocation(s): ${h.reason}`);
+      const synced = await window.command('teamSync', server.args);
+      const held = synced.heldBack.reduce((n, h) => n + h.count, 0);
+      this.setState(`synced with ${synced.label} at ${new Date().toLocaleTimeString()}: ${synced.sent} sent${held ? `, ${held} held back` : ''}, ${synced.baselines} team baselines`);
+      for (const h of synced.heldBack) this.log.info(`Team push held back ${h.count} invocation(s): ${h.reason}`);
     } catch (err) {
       this.log.warn(`Team sync: ${(err as Error).message}`);
       this.setState(`sync failed: ${(err as Error).message}`);
     }
   }
 
-  private async server(core: Core, url: string): Promise<TeamServer> {
-    const bare = core.lib.parseTeamServer(url);
-    const password = await this.secrets.get(secretKey(bare));
-    return core.lib.parseTeamServer(url, password);
+  /** The setting's URL with the password kept for it in the secret storage, and the server's label for messages. */
+  private async server(url: string): Promise<{ args: TeamServerArgs; label: string }> {
+    const { parseTeamServer } = await import('../core/team/connection');
+    const server = parseTeamServer(url);
+    const password = await this.secrets.get(secretKey(server));
+    return { args: password === undefined ? { url } : { url, password }, label: server.label };
   }
 
   private async showShared(): Promise<void> {
-    const core = await this.host.ready;
     const { url } = this.settings.current.team;
     if (!url) {
       void vscode.window.showInformationMessage('Session Buddy shares nothing: no team server is set (sessionBuddy.team.url).');
       return;
     }
     try {
-      const server = await this.server(core, url);
-      const keys = await core.lib.withTeam(server, core.lib.readTeamInfo);
-      const rows = core.lib.pendingRows(core.store, keys, { limit: PREVIEW_ROWS });
-      const header = { team_server: server.label, sharing: this.settings.current.team.share, next_push: `${plural(rows.length, 'row')}${rows.length === PREVIEW_ROWS ? ' (first shown)' : ''}` };
+      const window = await this.host.window;
+      const { label, rows } = await window.command('teamPreview', { ...(await this.server(url)).args, limit: PREVIEW_ROWS });
+      const header = { team_server: label, sharing: this.settings.current.team.share, next_push: `${plural(rows.length, 'row')}${rows.length === PREVIEW_ROWS ? ' (first shown)' : ''}` };
       const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify({ ...header, rows }, null, 2) });
       await vscode.window.showTextDocument(doc, { preview: true });
     } catch (err) {
@@ -131,15 +125,15 @@ export class TeamSync extends Disposable {
   }
 
   private async setPassword(): Promise<void> {
-    const core = await this.host.ready;
     const { url } = this.settings.current.team;
     if (!url) {
       void vscode.window.showInformationMessage('Set sessionBuddy.team.url first (without the password).');
       return;
     }
-    let server: TeamServer;
+    const { parseTeamServer } = await import('../core/team/connection');
+    let server: { user: string; label: string };
     try {
-      server = core.lib.parseTeamServer(url);
+      server = parseTeamServer(url);
     } catch (err) {
       void vscode.window.showErrorMessage(`Session Buddy: ${(err as Error).message}`);
       return;
@@ -151,6 +145,6 @@ export class TeamSync extends Disposable {
   }
 }
 
-function secretKey(server: TeamServer): string {
+function secretKey(server: { user: string; label: string }): string {
   return `sessionBuddy.team.password:${server.user}@${server.label}`;
 }

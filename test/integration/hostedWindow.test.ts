@@ -11,7 +11,9 @@ import { SkillStore } from '../../src/core/store/store';
 import { SkillTracker } from '../../src/core/tracking/tracker';
 import { WindowSession } from '../../src/core/tracking/windowSession';
 import { LocalWindowData } from '../../src/core/window/localWindowData';
+import { postgresSkip, startPostgres, type TestPostgres } from '../helpers/postgres';
 import { dbIn, tempDir } from '../helpers/store';
+import { createTeam, type TestTeam } from '../helpers/team';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -276,5 +278,44 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
     } finally {
       conn.close();
     }
+  });
+});
+
+describe(`a hosted window's team sync, run by the store host (${ENGINE})`, { skip: skip ?? postgresSkip().skip }, () => {
+  let pg: TestPostgres;
+  let team: TestTeam;
+  const saved = process.env.PGPASSWORD;
+
+  before(async () => {
+    pg = await startPostgres();
+    team = await createTeam(pg, 'hosted', ['ann', 'ben', 'cas', 'dee', 'eve']);
+    // The password comes from the window (its secret storage), never from the host's environment.
+    delete process.env.PGPASSWORD;
+  });
+
+  after(async () => {
+    if (saved !== undefined) process.env.PGPASSWORD = saved;
+    await team?.owned.end();
+    pg?.stop();
+  });
+
+  test('the window sends the URL and the password of its secret storage; the host previews, pushes, counts and leaves', { timeout: 90_000 }, async () => {
+    const db = await seededStore('team');
+    const window = await openWindow(db);
+    const member = team.server('ann');
+    const server = { url: member.url, password: member.password };
+    const onServer = async () => Number((await team.owned.query<{ n: string }>('SELECT count(*) AS n FROM session_buddy.events WHERE member = $1', ['ann'])).rows[0].n);
+    assert.equal(await window.command('teamUnpushed', { url: member.url }), 3);
+    const preview = await window.command('teamPreview', { ...server, limit: 10 });
+    assert.equal(preview.rows.length, 3);
+    assert.equal(preview.label, member.label);
+    await assert.rejects(window.command('teamSync', { url: member.url, password: 'not-the-password' }), /password/i);
+    const synced = await window.command('teamSync', server);
+    assert.equal(synced.sent, 3);
+    assert.equal(await onServer(), 3, 'the runs are on the team server');
+    assert.equal(await window.command('teamUnpushed', { url: member.url }), 0);
+    assert.equal(await window.command('teamLeave', server), 3, "the member's rows on the server are deleted");
+    assert.equal(await onServer(), 0);
+    await assert.rejects(window.command('teamSync', { url: 'postgresql://ann:secret@127.0.0.1/hosted' }), /url: the team URL contains a password/);
   });
 });

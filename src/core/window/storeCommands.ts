@@ -9,6 +9,8 @@ import { backfillTimeSeries, type BackfillResult } from '../analytics/timeSeries
 import { deleteAllData, type DeleteAllDataResult } from '../maintenance/deleteAllData';
 import { getStoreStatus, type StoreStatus } from '../maintenance/storeStatus';
 import { STRATEGY_BY_GROUP } from '../recommend/strategy';
+import { parseTeamServer } from '../team/connection';
+import { leaveTeamDeletingRows, previewShared, syncWithTeam, unpushedRuns, type SharedPreview, type TeamServerArgs, type TeamSyncAnswer } from '../team/editorSync';
 import type { Store } from '../store/storeInterface';
 import { requireName, ValidationError } from '../validation';
 
@@ -30,8 +32,8 @@ export interface AbTestRequest {
 }
 
 /**
- * The palette's commands on the whole store, each as its arguments and its answer (plain data: a
- * hosted window gets them over the store host's socket). The window that holds the store runs
+ * The palette's commands on the whole store and the window's team sync, each as its arguments and
+ * its answer (plain data: a hosted window gets them over the store host's socket). The window that holds the store runs
  * them itself; a hosted window asks the host, so that it never loads the store for them.
  */
 export interface StoreCommandSignatures {
@@ -48,6 +50,10 @@ export interface StoreCommandSignatures {
   exportProfile: [{ userId: string }, TeamProfile];
   importProfiles: [{ files: string[] }, { imported: number; skipped: number }];
   deleteAllData: [Record<string, never>, DeleteAllDataResult];
+  teamSync: [TeamServerArgs, TeamSyncAnswer];
+  teamUnpushed: [{ url: string }, number];
+  teamPreview: [TeamServerArgs & { limit: number }, SharedPreview];
+  teamLeave: [TeamServerArgs, number];
 }
 
 export type StoreCommandName = keyof StoreCommandSignatures;
@@ -66,11 +72,16 @@ export interface StoreCommandTarget {
 const NAMES: readonly StoreCommandName[] = [
   'status', 'detectAnomalies', 'backfillTimeSeries', 'trainPredictor', 'createAbTest', 'listAbTests', 'analyzeAbTest',
   'stopAbTest', 'initializeTaxonomy', 'updateDependencies', 'exportProfile', 'importProfiles', 'deleteAllData',
+  'teamSync', 'teamUnpushed', 'teamPreview', 'teamLeave',
 ];
 const MAX_BACKFILL_DAYS = 3650;
 const MAX_TEXT = 200;
 const MAX_PROFILE_FILES = 1000;
 const MAX_SAMPLE = 1_000_000;
+const MAX_URL = 2048;
+const MAX_PASSWORD = 1024;
+/** Rows a preview may ask for: the push sends the same rows in batches of this size. */
+const MAX_PREVIEW_ROWS = 1000;
 
 /** Progress of a long command: steps done, steps in all. */
 export type CommandProgress = (done: number, total: number) => void;
@@ -118,6 +129,14 @@ async function run(target: StoreCommandTarget, command: StoreCommand, onProgress
       return importProfiles(store, command.args.files);
     case 'deleteAllData':
       return deleteAllData(store);
+    case 'teamSync':
+      return syncWithTeam(store, command.args);
+    case 'teamUnpushed':
+      return unpushedRuns(store, command.args.url);
+    case 'teamPreview':
+      return previewShared(store, command.args, command.args.limit);
+    case 'teamLeave':
+      return leaveTeamDeletingRows(store, command.args);
   }
 }
 
@@ -158,6 +177,20 @@ function files(args: Record<string, unknown>): string[] {
   return value as string[];
 }
 
+/** A team server URL that parses (no password in it), and a password that is a string if given. */
+function teamServer(args: Record<string, unknown>): TeamServerArgs {
+  const { url, password } = args;
+  if (typeof url !== 'string' || url.length > MAX_URL) throw new ValidationError('url', `must be a string of at most ${MAX_URL} characters`);
+  try {
+    parseTeamServer(url);
+  } catch (err) {
+    throw new ValidationError('url', (err as Error).message);
+  }
+  if (password === undefined) return { url };
+  if (typeof password !== 'string' || password.length > MAX_PASSWORD) throw new ValidationError('password', `must be a string of at most ${MAX_PASSWORD} characters`);
+  return { url, password };
+}
+
 /** A command as a client sent it (the store host's `command` request), checked: unknown names and bad arguments are ValidationErrors. */
 export function parseStoreCommand(name: unknown, args: unknown): StoreCommand {
   if (typeof name !== 'string' || !(NAMES as readonly string[]).includes(name)) throw new ValidationError('name', `must be one of ${NAMES.join(', ')}`);
@@ -176,6 +209,13 @@ export function parseStoreCommand(name: unknown, args: unknown): StoreCommand {
       return { name: command, args: { userId: text(given, 'userId') } };
     case 'importProfiles':
       return { name: command, args: { files: files(given) } };
+    case 'teamSync':
+    case 'teamLeave':
+      return { name: command, args: teamServer(given) };
+    case 'teamUnpushed':
+      return { name: command, args: { url: teamServer(given).url } };
+    case 'teamPreview':
+      return { name: command, args: { ...teamServer(given), limit: integer(given, 'limit', 1, MAX_PREVIEW_ROWS) } };
     default:
       return { name: command, args: {} };
   }
