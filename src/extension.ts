@@ -89,6 +89,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
       enabled: () => settings.current.mcpServerEnabled,
       databasePath: () => settings.current.databasePath,
       userId: () => settings.current.userId,
+      storeHost: () => settings.current.storeHostEnabled,
       onDidChange: settings.onDidChange,
     }, log),
   );

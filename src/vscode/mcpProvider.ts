@@ -28,6 +28,8 @@ export interface McpProviderOptions {
   databasePath(): string;
   /** The user id the editor records for (empty: the anonymous default). */
   userId(): string;
+  /** Whether the server asks the store host, as the editor's windows do (sessionBuddy.storeHost.enabled), instead of loading the store. */
+  storeHost(): boolean;
   /** Fires when one of the above may have changed. */
   onDidChange: vscode.Event<unknown>;
 }
@@ -70,7 +72,7 @@ function register(api: McpApi, context: vscode.ExtensionContext, options: McpPro
       if (!options.enabled()) return [];
       const db = options.databasePath();
       const args = [context.asAbsolutePath('dist/cli.js'), ...(db ? ['--db', db] : []), 'mcp'];
-      const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1' };
+      const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1', SESSION_BUDDY_HOST: options.storeHost() ? 'on' : 'off' };
       if (options.userId()) env.SESSION_BUDDY_USER = options.userId();
       return [new api.McpStdioServerDefinition('Session Buddy', process.execPath, args, env, version)];
     },

@@ -21,7 +21,7 @@ export const SETTING_DEFAULTS = {
   dayBoundary: 'local',
   'alerts.notify': true,
   retentionDays: 365,
-  'storeHost.enabled': false,
+  'storeHost.enabled': true,
   'realtime.enabled': false,
   'realtime.host': '127.0.0.1',
   'realtime.port': 8765,

@@ -1,6 +1,9 @@
 // Two workbench windows on one store (two extension hosts writing the same log), and the real-time
 // server started from the palette, read by real clients: a WebSocket client in both dialects and an
 // HTTP scrape of the Prometheus endpoint. The planted truth: the two task runs this file starts.
+// Without the store host (sessionBuddy.storeHost.enabled off, as when the host cannot start): each
+// window holds the store, one of them runs the background jobs under the lease and one hosts each
+// port. The other suites run with the host, the default.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -28,6 +31,7 @@ before(async () => {
       'sessionBuddy.prometheus.port': ports.metrics,
       'sessionBuddy.agents.enabled': true,
       'sessionBuddy.agents.port': ports.otlp,
+      'sessionBuddy.storeHost.enabled': false,
     },
   });
   other = await wb.openAnotherWindow();
