@@ -83,7 +83,7 @@ export function activate(context: vscode.ExtensionContext): SessionBuddyApi {
     new AnalyticsCommands(host, log, (skill) => dashboard.show({ trendSkill: skill, reveal: 'trend-chart' })),
     new AnalyticsScheduler(host, settings, log, hostScript),
     registerLanguageModelTools(context, host, { mayRecord: () => isTracking(settings.current, 'api'), log }),
-    new RealtimeHostService(context, host, settings, log),
+    new RealtimeHostService(context, host, settings, log, hostScript),
     new AgentTelemetryHost(context, host, settings, recognition, log),
     registerMcpServerProvider(context, {
       enabled: () => settings.current.mcpServerEnabled,

@@ -57,7 +57,7 @@ export class AgentTelemetryHost extends Disposable {
     const settings = this.settings.current.agents;
     try {
       const [{ store, tracker }, lib] = await Promise.all([this.host.ready, import('../core/agents/agentHosting')]);
-      const token = settings.requireToken ? await sharedToken(this.context, store, lib) : null;
+      const token = settings.requireToken ? await sharedToken(this.context, store.paths.db, lib) : null;
       const endpoint = `http://${LOOPBACK}:${settings.port}`;
       const variables = lib.agentTelemetryEnvironment(endpoint, token);
       const hosting = new lib.AgentHosting(store, tracker, {

@@ -84,6 +84,21 @@ export function freePort(host = '127.0.0.1') {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` until it returns a truthy value; the error names what was awaited and the last failure. */
+/** The first metrics_update a real-time client receives, with the subprotocol the server confirmed; the socket is then closed. */
+export function firstMetrics(socket) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no metrics_update within 10 s')), 10_000);
+    socket.once('error', reject);
+    socket.on('message', (raw) => {
+      const message = JSON.parse(String(raw));
+      if (message.type !== 'metrics_update') return;
+      clearTimeout(timer);
+      resolve({ protocol: socket.protocol, message });
+      socket.close();
+    });
+  });
+}
+
 export async function waitFor(probe, { timeout = 30_000, interval = 250, what = 'condition' } = {}) {
   const end = Date.now() + timeout;
   let lastError;

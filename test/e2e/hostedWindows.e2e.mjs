@@ -1,19 +1,27 @@
 // Two workbench windows with sessionBuddy.storeHost.enabled: one store host serves both (neither
 // window loads the store, not for its dashboard or the palette's commands either), each window's runs reach the
 // other's status bar through the host, a host killed mid-session is replaced by the next refresh with no run
-// lost, and Delete All Data asked in one window empties both. The planted truth: the task runs this file starts.
+// lost, Delete All Data asked in one window empties both, and the real-time server started from the palette runs
+// in the host. The planted truth: the task runs this file starts.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import { startWorkbench, waitFor } from './harness.mjs';
+import WebSocket from 'ws';
+import { firstMetrics, freePort, startWorkbench, waitFor } from './harness.mjs';
 
 const TEST_TIMEOUT = 120_000;
 
 let wb;
 let other;
+const ports = {};
 
 before(async () => {
-  wb = await startWorkbench({ suite: 'hosted-windows', settings: { 'sessionBuddy.storeHost.enabled': true } });
+  ports.ws = await freePort();
+  do ports.metrics = await freePort(); while (ports.metrics === ports.ws);
+  wb = await startWorkbench({
+    suite: 'hosted-windows',
+    settings: { 'sessionBuddy.storeHost.enabled': true, 'sessionBuddy.realtime.port': ports.ws, 'sessionBuddy.prometheus.port': ports.metrics },
+  });
   other = await wb.openAnotherWindow();
 }, { timeout: 240_000 });
 
@@ -100,5 +108,18 @@ test("the palette's commands are run by the host: status, training on too little
   await runAndWaitForRecord(other, 'e2e-pass', 1);
   await wb.waitForStatusText((t) => t === '1 run today, 100% completed', { timeout: 30_000, what: 'a run recorded after the deletion to be counted' });
   assert.doesNotMatch(wb.outputChannelText(), /Store .* opened in \d+ ms/, 'no window opened the store for the commands');
+  assert.deepEqual(wb.extensionErrors(), []);
+});
+
+test('Start Real-Time Server in a hosted window runs the servers in the store host, which read its store', { timeout: TEST_TIMEOUT }, async () => {
+  await wb.runCommand('Session Buddy: Start Real-Time Server');
+  await wb.page.locator('.notifications-toasts .notification-toast', { hasText: `ws://127.0.0.1:${ports.ws}` }).waitFor({ state: 'visible', timeout: 20_000 });
+  await waitFor(() => wb.outputChannelText().includes(`Real-time server: ws://127.0.0.1:${ports.ws} (hosted by the store host)`) || undefined, { what: 'the log to say the host serves' });
+  const token = fs.readFileSync(`${wb.dbPath}.token`, 'utf8').trim();
+  const { message: update } = await firstMetrics(new WebSocket(`ws://127.0.0.1:${ports.ws}/?token=${token}`));
+  assert.equal(update.data.top_skills.find((s) => s.skill_name === 'task-e2e-pass')?.total_invocations, 1);
+  const scrape = await fetch(`http://127.0.0.1:${ports.metrics}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(scrape.status, 200);
+  assert.doesNotMatch(wb.outputChannelText(), /Store .* opened in \d+ ms/, 'the window did not open the store for the server');
   assert.deepEqual(wb.extensionErrors(), []);
 });

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import path from 'node:path';
-import { ROOT, freePort, startWorkbench, waitFor } from './harness.mjs';
+import { ROOT, firstMetrics, freePort, startWorkbench, waitFor } from './harness.mjs';
 
 const TEST_TIMEOUT = 120_000;
 /** The bound: a run recorded in one window shows in the other's status bar within 2 s. */
@@ -128,19 +128,5 @@ function firstClose(socket) {
     socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
     socket.once('error', () => undefined);
     setTimeout(() => reject(new Error('the server did not close the connection')), 10_000).unref();
-  });
-}
-
-function firstMetrics(socket) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no metrics_update within 10 s')), 10_000);
-    socket.once('error', reject);
-    socket.on('message', (raw) => {
-      const message = JSON.parse(String(raw));
-      if (message.type !== 'metrics_update') return;
-      clearTimeout(timer);
-      resolve({ protocol: socket.protocol, message });
-      socket.close();
-    });
   });
 }

@@ -11,9 +11,11 @@ import { SkillStore } from '../../src/core/store/store';
 import { SkillTracker } from '../../src/core/tracking/tracker';
 import { WindowSession } from '../../src/core/tracking/windowSession';
 import { LocalWindowData } from '../../src/core/window/localWindowData';
+import type { ServeAnswer } from '../../src/core/host/hostServers';
 import { postgresSkip, startPostgres, type TestPostgres } from '../helpers/postgres';
 import { dbIn, tempDir } from '../helpers/store';
 import { createTeam, type TestTeam } from '../helpers/team';
+import { TestClient } from './realtime-client';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -252,6 +254,42 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
     await until('the runs after the purge applied', async () => (await other.command('status', {})).invocations === 2);
   });
 
+  test('the real-time servers a window asks for run in the host, shared by the windows that ask alike, until the last of them leaves', { timeout: 60_000 }, async () => {
+    const db = await seededStore('serve');
+    await openWindow(db);
+    const token = fs.readFileSync(`${db}.token`, 'utf8').trim();
+    const request = { host: '127.0.0.1', port: 0, requireToken: true, intervalMs: 200, allowedOrigins: [], maxClients: 10, metrics: { port: 0, requireToken: true } };
+    const first = await connectToHost({ db, hostScript: HOST });
+    const second = await connectToHost({ db, hostScript: HOST });
+    try {
+      const states = (await first.request('serve', request)) as ServeAnswer;
+      assert.equal(states.websocket?.kind, 'hosting');
+      assert.equal(states.metrics?.kind, 'hosting');
+      const ws = states.websocket?.kind === 'hosting' ? states.websocket.port : 0;
+      const metrics = states.metrics?.kind === 'hosting' ? states.metrics.port : 0;
+      assert.deepEqual(await second.request('serve', request), states, 'the second window shares the servers');
+      const refused = await TestClient.connect(`ws://127.0.0.1:${ws}/?token=wrong-token-0000000000`, { protocols: [] });
+      assert.equal((await refused.closedWith()).code, 4001, 'a wrong token is refused');
+      const client = await TestClient.connect(`ws://127.0.0.1:${ws}/?token=${token}`, { protocols: [] });
+      const update = await client.next('metrics_update');
+      const top = (update.data as { top_skills: { skill_name: string; total_invocations: number }[] }).top_skills;
+      assert.equal(top.find((t) => t.skill_name === 'pytest-run')?.total_invocations, 2, "the host's store, read by the server");
+      client.socket.close();
+      const scrape = await fetch(`http://127.0.0.1:${metrics}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+      assert.equal(scrape.status, 200);
+      assert.match(await scrape.text(), /^skill_invocations_total\{skill_name="lint",workflow_phase="unknown",completed="true"\} 1$/m);
+      assert.equal((await fetch(`http://127.0.0.1:${metrics}/metrics`)).status, 401);
+      first.close();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal((await fetch(`http://127.0.0.1:${metrics}/metrics`, { headers: { Authorization: `Bearer ${token}` } })).status, 200, 'still served for the second window');
+      second.close();
+      await until('the servers to stop once nobody asks', async () => fetch(`http://127.0.0.1:${metrics}/metrics`).then(() => false, () => true));
+    } finally {
+      first.close();
+      second.close();
+    }
+  });
+
   test("the host refuses a window's requests it cannot use, with usage errors", async () => {
     const db = await seededStore('refused');
     await openWindow(db);
@@ -274,6 +312,9 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
       await assert.rejects(conn.request('command', { name: 'importProfiles', args: { files: ['profile.json'] } }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /files: must be a list of 1 to 1000 absolute paths/.test(err.message));
       await assert.rejects(conn.request('command', { name: 'dropEverything' }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /name: must be one of status/.test(err.message));
       await assert.rejects(conn.request('command', { name: 'createAbTest', args: { name: 'x', ratio: 2, minSample: 1 } }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /ratio: must be a number from 0.01 to 0.99/.test(err.message));
+      const serve = { host: '127.0.0.1', port: 0, requireToken: true, intervalMs: 200, allowedOrigins: [], maxClients: 10 };
+      await assert.rejects(conn.request('serve', { ...serve, port: 70_000 }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /port must be an integer from 0 to 65535/.test(err.message));
+      await assert.rejects(conn.request('serve', { ...serve, allowedOrigins: ['grafana'] }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /allowedOrigins: "grafana" is not an origin/.test(err.message));
       await assert.rejects(conn.request('abOutcome', { testId: 999, userId: USER, skill: 'lint', completed: true }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'failed' && /no A\/B test with id 999/.test(err.message));
     } finally {
       conn.close();

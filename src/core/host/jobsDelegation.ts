@@ -1,5 +1,5 @@
-import { connectToHost, HostGoneError, HostRequestFailedError, HostUnavailableError, type HostConnection } from './hostClient';
 import type { JobsAnswer, JobsRequest } from './hostJobs';
+import { StandingRequest } from './standingRequest';
 
 export interface JobsDelegationOptions {
   db: string;
@@ -16,78 +16,23 @@ export interface JobsDelegationOptions {
   reconnectMs?: number;
 }
 
-const DEFAULT_RECONNECT_MS = 1000;
-
 /**
- * A client's background jobs handed to the store host: the client stays connected (the host runs
- * the jobs while someone who asked is connected), tells it its settings, and hands the jobs to the
- * next host when one goes away (killed, retired by a newer version). When no host can serve, the
- * client is told once and runs the jobs itself.
+ * A client's background jobs handed to the store host: the host runs them while someone who asked
+ * is connected, with the client's settings (`runJobs`).
  */
-export class JobsDelegation {
-  private connection: HostConnection | undefined;
-  private disposed = false;
-  private gaveUp = false;
-
-  constructor(private readonly options: JobsDelegationOptions) {}
-
-  start(): this {
-    void this.run();
-    return this;
+export class JobsDelegation extends StandingRequest<JobsAnswer> {
+  constructor(options: JobsDelegationOptions) {
+    super({
+      ...options,
+      method: 'runJobs',
+      what: 'the background jobs',
+      params: () => ({ ...options.settings() }),
+      onAnswer: (answer, host) => options.log(`the store host (pid ${host.pid}, ${host.engine}) runs the background jobs${answer.running ? '' : ' (paused: tracking is off)'}`),
+    });
   }
 
   /** The settings changed: the host is told at once. */
   settingsChanged(): void {
-    const connection = this.connection;
-    if (connection) void this.tell(connection).catch(() => undefined);
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    this.connection?.close();
-    this.connection = undefined;
-  }
-
-  private async run(): Promise<void> {
-    while (!this.disposed) {
-      let connection: HostConnection;
-      try {
-        connection = await connectToHost({ db: this.options.db, hostScript: this.options.hostScript, execPath: this.options.execPath });
-      } catch (err) {
-        this.giveUp(err as Error);
-        return;
-      }
-      if (this.disposed) {
-        connection.close();
-        return;
-      }
-      this.connection = connection;
-      try {
-        await this.tell(connection);
-      } catch (err) {
-        if (!(err instanceof HostGoneError)) {
-          connection.close();
-          this.giveUp(err as Error);
-          return;
-        }
-      }
-      const reason = await connection.closed;
-      this.connection = undefined;
-      if (this.disposed) return;
-      this.options.log(`the store host went away (${reason}); handing the background jobs to a new one`);
-      await new Promise((resolve) => setTimeout(resolve, this.options.reconnectMs ?? DEFAULT_RECONNECT_MS));
-    }
-  }
-
-  private async tell(connection: HostConnection): Promise<void> {
-    const answer = (await connection.request('runJobs', { ...this.options.settings() })) as JobsAnswer;
-    this.options.log(`the store host (pid ${connection.hello.pid}, ${connection.hello.engine}) runs the background jobs${answer.running ? '' : ' (paused: tracking is off)'}`);
-  }
-
-  private giveUp(err: Error): void {
-    if (this.gaveUp || this.disposed) return;
-    if (!(err instanceof HostUnavailableError || err instanceof HostRequestFailedError)) this.options.log(`unexpected: ${err.message}`);
-    this.gaveUp = true;
-    this.options.onUnavailable(err.message);
+    this.paramsChanged();
   }
 }

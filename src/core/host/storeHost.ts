@@ -11,6 +11,7 @@ import type { Store } from '../store/storeInterface';
 import { ChangeFeed } from './changeFeed';
 import { HostCommands } from './hostCommands';
 import { HostJobs, parseJobsRequest } from './hostJobs';
+import type { HostServers, ServeAnswer } from './hostServers';
 import { ensureRuntimeDir, hostPaths, socketAnswers, type HostPaths } from './hostPaths';
 import { handleRequest, HostRequestError } from './hostRequests';
 import {
@@ -196,6 +197,7 @@ class StoreHost {
   private readonly server: net.Server;
   private jobs: HostJobs | undefined;
   private commands: HostCommands | undefined;
+  private servers: Promise<HostServers> | undefined;
 
   constructor(listening: ListeningSocket, private readonly paths: HostPaths, readonly options: StoreHostOptions) {
     this.server = listening.server;
@@ -246,9 +248,19 @@ class StoreHost {
     return this.commands.run(params);
   }
 
-  /** A client that asked for the jobs is gone. */
+  /** Runs the real-time servers a client asks for while it stays connected. */
+  async serve(connection: object, params: Record<string, unknown>): Promise<ServeAnswer> {
+    const opened = await this.opened;
+    // Loaded with the first request, as the tools are: a host started for track never reads the servers' code.
+    this.servers ??= import('./hostServers').then(({ HostServers }) => new HostServers(opened, (line) => this.options.log(line)));
+    const [servers, { parseServeRequest }] = await Promise.all([this.servers, import('./hostServers')]);
+    return servers.ask(connection, parseServeRequest(params));
+  }
+
+  /** A client that asked for the jobs or the servers is gone. */
   left(connection: object): void {
     this.jobs?.forget(connection);
+    void this.servers?.then((servers) => servers.forget(connection));
   }
 
   /** Stops accepting, lets requests in flight finish (a little while), closes the store and removes the socket. */
@@ -264,6 +276,7 @@ class StoreHost {
     await closed;
     this.jobs?.stop();
     this.commands?.dispose();
+    await this.servers?.then((servers) => servers.stop(), () => undefined);
     this.removeOwnSocket();
     const opened = await this.opened.catch(() => undefined);
     await opened?.store.close().catch((err: Error) => this.options.log(`closing the store failed: ${err.message}`));
@@ -392,6 +405,7 @@ class HostConnection {
   private async result(request: HostRequest): Promise<unknown> {
     if (request.method === 'runJobs') return (await this.host.backgroundJobs()).ask(this, parseJobsRequest(request.params));
     if (request.method === 'command') return this.host.command(request.params);
+    if (request.method === 'serve') return this.host.serve(this, request.params);
     return handleRequest(await this.host.store(), request, this.gone);
   }
 

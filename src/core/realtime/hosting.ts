@@ -17,14 +17,15 @@ export interface RealtimeHostingConfig {
   /** How often a window that finds a port taken tries again. */
   retryMs: number;
   anomalyCheckMs: number;
+  /** Read other processes' events before each update and scrape: for a store that does not poll (the store host's). */
+  pullEvents?: boolean;
 }
 
 export type Endpoint = 'websocket' | 'metrics';
 
 /**
- * The real-time server and the exporter as an editor window runs them: each on its port if free,
- * else standing by to take over from the window that holds it. The window's store polls on its
- * own, so the servers do not pull events themselves.
+ * The real-time server and the exporter as an editor window or the store host runs them: each on
+ * its port if free, else standing by to take over from the process that holds it.
  */
 export class RealtimeHosting {
   private readonly keepers: { endpoint: Endpoint; keeper: PortKeeper<RealtimeServer> | PortKeeper<PrometheusExporter> }[] = [];
@@ -34,7 +35,7 @@ export class RealtimeHosting {
     config: RealtimeHostingConfig,
     events: { onState(endpoint: Endpoint, state: PortState, url: string | undefined): void; onLog(message: string): void },
   ) {
-    const source = new StoreMetricsSource(store, { anomalyCheckMs: config.anomalyCheckMs, onLog: events.onLog });
+    const source = new StoreMetricsSource(store, { anomalyCheckMs: config.anomalyCheckMs, pullEvents: config.pullEvents, onLog: events.onLog });
     const websocket = new PortKeeper(
       () =>
         new RealtimeServer({
@@ -52,7 +53,7 @@ export class RealtimeHosting {
     this.keepers.push({ endpoint: 'websocket', keeper: websocket });
     const metrics = config.metrics;
     if (metrics) {
-      const exporter = new PortKeeper(() => new PrometheusExporter(store, { host: config.host, port: metrics.port, token: metrics.token, onLog: events.onLog }), {
+      const exporter = new PortKeeper(() => new PrometheusExporter(store, { host: config.host, port: metrics.port, token: metrics.token, pullEvents: config.pullEvents, onLog: events.onLog }), {
         retryMs: config.retryMs,
         onState: (state, server) => events.onState('metrics', state, server?.url),
       });

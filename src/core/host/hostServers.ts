@@ -1,0 +1,153 @@
+import { normaliseOrigin } from '../realtime/requestGuards';
+import { readTokenFile } from '../realtime/token';
+import { RealtimeHosting, type Endpoint } from '../realtime/hosting';
+import type { PortState } from '../realtime/portKeeper';
+import { HostRequestError } from './hostRequests';
+import type { OpenedStore } from './storeHost';
+
+/** The real-time servers a window asks the host to run (`serve`): its settings, without the token (the host reads the store's). */
+export interface ServeRequest {
+  host: string;
+  port: number;
+  requireToken: boolean;
+  intervalMs: number;
+  allowedOrigins: string[];
+  maxClients: number;
+  /** undefined: no Prometheus endpoint. */
+  metrics?: { port: number; requireToken: boolean };
+}
+
+/** Each endpoint's state once started: hosting (with its port), standing by (the port is taken), or failed. */
+export type ServeAnswer = Record<Endpoint, PortState | undefined>;
+
+/** How often a host that finds a port taken tries again. */
+const RETRY_MS = 5000;
+const MAX_INTERVAL_MS = 3_600_000;
+const MAX_CLIENTS = 100_000;
+const MAX_ORIGINS = 100;
+const MAX_TEXT = 2048;
+
+function usage(message: string): HostRequestError {
+  return new HostRequestError(message, 'usage');
+}
+
+function port(value: unknown, key: string): number {
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 65535) throw usage(`${key} must be an integer from 0 to 65535`);
+  return value as number;
+}
+
+function integer(value: unknown, key: string, min: number, max: number): number {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw usage(`${key} must be an integer from ${min} to ${max}`);
+  return value as number;
+}
+
+function flag(value: unknown, key: string): boolean {
+  if (typeof value !== 'boolean') throw usage(`${key} must be true or false`);
+  return value;
+}
+
+function origins(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length > MAX_ORIGINS || !value.every((o) => typeof o === 'string' && o.length <= MAX_TEXT)) {
+    throw usage(`allowedOrigins must be a list of at most ${MAX_ORIGINS} strings`);
+  }
+  try {
+    return (value as string[]).map(normaliseOrigin);
+  } catch (err) {
+    throw usage(`allowedOrigins: ${(err as Error).message}`);
+  }
+}
+
+export function parseServeRequest(params: Record<string, unknown>): ServeRequest {
+  const { host, metrics } = params;
+  if (typeof host !== 'string' || !host || host.length > MAX_TEXT) throw usage('host must be a non-empty string');
+  if (metrics !== undefined && (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics))) throw usage('metrics must be an object');
+  const exporter = metrics as Record<string, unknown> | undefined;
+  return {
+    host,
+    port: port(params.port, 'port'),
+    requireToken: flag(params.requireToken, 'requireToken'),
+    intervalMs: integer(params.intervalMs, 'intervalMs', 100, MAX_INTERVAL_MS),
+    allowedOrigins: origins(params.allowedOrigins),
+    maxClients: integer(params.maxClients, 'maxClients', 1, MAX_CLIENTS),
+    ...(exporter ? { metrics: { port: port(exporter.port, 'metrics.port'), requireToken: flag(exporter.requireToken, 'metrics.requireToken') } } : {}),
+  };
+}
+
+interface Served {
+  hosting: RealtimeHosting;
+  started: Promise<ServeAnswer>;
+  clients: Set<object>;
+}
+
+/**
+ * The real-time WebSocket server and the Prometheus exporter, run by the host for the windows that
+ * ask (as `session-buddy serve` runs them): one set of servers per distinct request, shared by the
+ * windows that ask alike, stopped when the last of them disconnects or asks for something else. The
+ * token is the store's (`<db>.token`, which the windows mirror from their secret storage), read
+ * when the servers start.
+ */
+export class HostServers {
+  private readonly served = new Map<string, Served>();
+  private readonly asked = new Map<object, string>();
+
+  constructor(private readonly opened: OpenedStore, private readonly log: (line: string) => void) {}
+
+  async ask(client: object, request: ServeRequest): Promise<ServeAnswer> {
+    const key = JSON.stringify(request);
+    if (this.asked.get(client) !== key) await this.forget(client);
+    this.asked.set(client, key);
+    const served = this.served.get(key) ?? this.serve(key, request);
+    served.clients.add(client);
+    return served.started;
+  }
+
+  /** A client left (or asked for other servers): servers nobody asks for any longer stop. */
+  async forget(client: object): Promise<void> {
+    const key = this.asked.get(client);
+    if (key === undefined) return;
+    this.asked.delete(client);
+    const served = this.served.get(key);
+    if (!served) return;
+    served.clients.delete(client);
+    if (served.clients.size > 0) return;
+    this.served.delete(key);
+    await served.hosting.stop();
+  }
+
+  async stop(): Promise<void> {
+    const all = [...this.served.values()];
+    this.served.clear();
+    this.asked.clear();
+    await Promise.all(all.map((s) => s.hosting.stop()));
+  }
+
+  private serve(key: string, request: ServeRequest): Served {
+    const token = request.requireToken || request.metrics?.requireToken ? this.token() : null;
+    const hosting = new RealtimeHosting(this.opened.store, {
+      host: request.host,
+      port: request.port,
+      token: request.requireToken ? token : null,
+      intervalMs: request.intervalMs,
+      allowedOrigins: request.allowedOrigins,
+      maxClients: request.maxClients,
+      metrics: request.metrics ? { port: request.metrics.port, token: request.metrics.requireToken ? token : null } : undefined,
+      retryMs: RETRY_MS,
+      // Anomalies are the background jobs' (run while a window with tracking on asks for them).
+      anomalyCheckMs: 0,
+      pullEvents: true,
+    }, {
+      onState: (endpoint, state, url) => this.log(`${endpoint === 'websocket' ? 'real-time server' : 'Prometheus exporter'}: ${state.kind}${url ? ` at ${url}` : ''}`),
+      onLog: this.log,
+    });
+    const served: Served = { hosting, started: hosting.start(), clients: new Set() };
+    this.served.set(key, served);
+    served.started.catch(() => this.served.get(key) === served && this.served.delete(key));
+    return served;
+  }
+
+  private token(): string {
+    const token = readTokenFile(this.opened.store.paths.token);
+    if (!token) throw new HostRequestError(`the store has no token yet (${this.opened.store.paths.token}); the window writes it before asking`, 'failed');
+    return token;
+  }
+}
