@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AgentRunRecorder } from '../src/core/agents/agentRecorder';
+import { AgentRunRecorder, storeRecordingTarget } from '../src/core/agents/agentRecorder';
 import { OtlpReceiver } from '../src/core/agents/otlpReceiver';
 import { SEGMENT_ROTATE_BYTES } from '../src/core/store/logAppender';
 import { SkillStore } from '../src/core/store/store';
@@ -88,7 +88,7 @@ async function longRunningWriter(dir: string, calls: number) {
   const file = path.join(dir, 'long', 'skills.db');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const store = await SkillStore.open({ path: file, migrationsDir: MIGRATIONS, pollMs: 0 });
-  const receiver = new OtlpReceiver(new AgentRunRecorder(store, new SkillTracker(store, 'bench-user')), { token: TOKEN, port: 0 });
+  const receiver = new OtlpReceiver(new AgentRunRecorder(storeRecordingTarget(store, new SkillTracker(store, 'bench-user'))), { token: TOKEN, port: 0 });
   await receiver.start();
   let largestSegment = 0;
   let peakRss = 0;
@@ -121,7 +121,7 @@ async function longRunningWriter(dir: string, calls: number) {
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-otlp-'));
   const store = await SkillStore.open({ path: path.join(dir, 'skills.db'), migrationsDir: MIGRATIONS, pollMs: 0 });
-  const receiver = new OtlpReceiver(new AgentRunRecorder(store, new SkillTracker(store, 'bench-user')), { token: TOKEN, port: 0 });
+  const receiver = new OtlpReceiver(new AgentRunRecorder(storeRecordingTarget(store, new SkillTracker(store, 'bench-user'))), { token: TOKEN, port: 0 });
   await receiver.start();
   try {
     const rows: Row[] = [];

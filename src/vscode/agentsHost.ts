@@ -56,11 +56,12 @@ export class AgentTelemetryHost extends Disposable {
   private async start(): Promise<void> {
     const settings = this.settings.current.agents;
     try {
-      const [{ store, tracker }, lib] = await Promise.all([this.host.ready, import('../core/agents/agentHosting')]);
-      const token = settings.requireToken ? await sharedToken(this.context, store.paths.db, lib) : null;
+      const [window, lib] = await Promise.all([this.host.window, import('../core/agents/agentHosting')]);
+      const token = settings.requireToken ? await sharedToken(this.context, this.host.databasePath(), lib) : null;
       const endpoint = `http://${LOOPBACK}:${settings.port}`;
       const variables = lib.agentTelemetryEnvironment(endpoint, token);
-      const hosting = new lib.AgentHosting(store, tracker, {
+      // The window's receiver records into the window's own log, as its other trackers do, beside the store host or not.
+      const hosting = new lib.AgentHosting(window.agentRecording, {
         port: settings.port,
         token,
         retryMs: RETRY_MS,

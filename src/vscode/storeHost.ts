@@ -34,13 +34,14 @@ export interface StoreHostFiles {
 
 /**
  * The window's access to the store, opened after activation has returned (views show a loading
- * state meanwhile). `window` is what the trackers, the status bar, the Recommendations view, the
- * dashboard, the alerts and the agent tools use: with `sessionBuddy.storeHost.enabled`, the store
- * host's answers, the window's runs in its own log segment and no copy of the data here; otherwise
- * (or when the host cannot serve) the store opened in this window. `ready` is the store opened
- * here, for what needs the whole store (the commands that change or list it, team sync, the
- * servers): at once without the host, on first use with it. The window's session ends and the store
- * closes when the extension deactivates (close(), after the subscriptions are disposed).
+ * state meanwhile). `window` is what every part of the window uses (the trackers, the status bar,
+ * the Recommendations view, the dashboard, the alerts, the agent tools, the palette's commands,
+ * team sync): with `sessionBuddy.storeHost.enabled` (the default), the store host's answers, the
+ * window's runs in its own log segment and no copy of the data here; otherwise (or when the host
+ * cannot serve) the store opened in this window. `ready` is that store opened here, for what runs
+ * in the window when the host cannot (the background jobs, the real-time servers) and for Migrate
+ * and Roll Back without the host. The window's session ends and the store closes when the extension
+ * deactivates (close(), after the subscriptions are disposed).
  */
 export class StoreHost extends Disposable {
   readonly window: Promise<WindowData>;

@@ -3,7 +3,8 @@
 // the OpenTelemetry SDK's own exporter configured by the terminal's environment alone) is recorded as
 // the agent's runs of pytest-run, next to the developer's runs of the same skill on the dashboard.
 // The planted truth: the agent ran `pytest -q` three times (1 passed, 2 failed); the developer ran
-// pytest-run three times through the CLI, all passed.
+// pytest-run three times through the CLI, all passed. The window is served by the store host (the
+// default): the receiver records into the window's own log and the store is never opened in it.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -54,6 +55,8 @@ test("the dashboard shows the agent's and the developer's completion of the same
   await wb.screenshot('agents-dashboard');
 });
 
-test('the window logged no error', () => {
+test('the window logged no error, and never opened the store', () => {
   assert.deepEqual(wb.extensionErrors().map((r) => r.text), []);
+  assert.match(wb.outputChannelText(), /served by the store host/);
+  assert.doesNotMatch(wb.outputChannelText(), /Store .* opened in \d+ ms/);
 });

@@ -1,7 +1,7 @@
 // An OTLP receiver in a process of its own, so that a test can read its memory: `otlp-child.ts DB TOKEN`.
 // Prints {"port": n} once listening; answers each line "rss" on stdin with {"rss": bytes}; "exit" closes it.
 import readline from 'node:readline';
-import { AgentRunRecorder } from '../../src/core/agents/agentRecorder';
+import { AgentRunRecorder, storeRecordingTarget } from '../../src/core/agents/agentRecorder';
 import { OtlpReceiver } from '../../src/core/agents/otlpReceiver';
 import { SkillStore } from '../../src/core/store/store';
 import { SkillTracker } from '../../src/core/tracking/tracker';
@@ -9,7 +9,7 @@ import { SkillTracker } from '../../src/core/tracking/tracker';
 async function main(): Promise<void> {
   const [db, token] = process.argv.slice(2);
   const store = await SkillStore.open({ path: db, pollMs: 0 });
-  const receiver = new OtlpReceiver(new AgentRunRecorder(store, new SkillTracker(store, 'agent-user')), { token, port: 0 });
+  const receiver = new OtlpReceiver(new AgentRunRecorder(storeRecordingTarget(store, new SkillTracker(store, 'agent-user'))), { token, port: 0 });
   const { port } = await receiver.start();
   process.stdout.write(`${JSON.stringify({ port })}\n`);
   for await (const line of readline.createInterface({ input: process.stdin })) {

@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { AgentRunRecorder } from '../../src/core/agents/agentRecorder';
+import { OtlpReceiver } from '../../src/core/agents/otlpReceiver';
 import { AnalyticsJobRunner } from '../../src/core/analytics/analyticsJobRunner';
 import { connectToHost, HostRequestFailedError } from '../../src/core/host/hostClient';
 import { HostedWindow } from '../../src/core/host/hostedWindow';
@@ -12,6 +14,7 @@ import { SkillTracker } from '../../src/core/tracking/tracker';
 import { WindowSession } from '../../src/core/tracking/windowSession';
 import { LocalWindowData } from '../../src/core/window/localWindowData';
 import type { ServeAnswer } from '../../src/core/host/hostServers';
+import { claudeCodeRecords, exportLogs } from '../helpers/otlpClient';
 import { postgresSkip, startPostgres, type TestPostgres } from '../helpers/postgres';
 import { dbIn, tempDir } from '../helpers/store';
 import { createTeam, type TestTeam } from '../helpers/team';
@@ -287,6 +290,38 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
     } finally {
       first.close();
       second.close();
+    }
+  });
+
+  test("an agent's telemetry received by hosted windows is recorded in their own logs, in one session of its own, made again after Delete All Data", { timeout: 60_000 }, async () => {
+    const db = await seededStore('agents');
+    const windows = [await openWindow(db), await openWindow(db)];
+    const token = 'otlp-test-token-0123456789abcdef';
+    const receivers = windows.map((w) => new OtlpReceiver(new AgentRunRecorder(w.agentRecording), { token, port: 0 }));
+    for (const receiver of receivers) await receiver.start();
+    const conn = await connectToHost({ db, hostScript: HOST });
+    const agentRuns = async () => (await conn.request('sql', {
+      query: "SELECT i.skill_name, s.source FROM skill_invocation i JOIN skill_sessions s USING (session_id) WHERE i.source = 'agent' ORDER BY i.skill_name",
+      timeoutMs: 10_000,
+    })) as { skill_name: string; source: string }[];
+    const send = async (receiver: OtlpReceiver, toolUseId: string, skill: string) => {
+      const records = await claudeCodeRecords([{ sessionId: 'cc-hosted', toolName: 'Skill', success: true, durationMs: 40, toolUseId, parameters: { skill_name: skill } }]);
+      assert.deepEqual(await exportLogs(receiver.endpoint, token, 'json', records), { ok: true, error: undefined });
+    };
+    try {
+      await send(receivers[0], 'toolu_h1', 'pdf');
+      await until('the first window\'s agent run applied with its session', async () => (await agentRuns()).length === 1);
+      // The second window learns from the host that the agent's session exists.
+      await send(receivers[1], 'toolu_h2', 'docx');
+      await until('the second window\'s run applied in the same session', async () => (await agentRuns()).length === 2);
+      assert.deepEqual(await agentRuns(), [{ skill_name: 'docx', source: 'agent' }, { skill_name: 'pdf', source: 'agent' }]);
+      await windows[0].command('deleteAllData', {});
+      await send(receivers[1], 'toolu_h3', 'xlsx');
+      await until('the run after the purge applied', async () => (await agentRuns()).length === 1);
+      assert.deepEqual(await agentRuns(), [{ skill_name: 'xlsx', source: 'agent' }], "the agent's session is made again, as the agent's");
+    } finally {
+      conn.close();
+      for (const receiver of receivers) await receiver.close();
     }
   });
 

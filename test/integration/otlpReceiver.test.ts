@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import { AgentRunRecorder } from '../../src/core/agents/agentRecorder';
+import { AgentRunRecorder, storeRecordingTarget } from '../../src/core/agents/agentRecorder';
 import { OtlpReceiver } from '../../src/core/agents/otlpReceiver';
 import { SkillStore } from '../../src/core/store/store';
 import { SkillTracker } from '../../src/core/tracking/tracker';
@@ -44,7 +44,7 @@ describe('OTLP receiver, with the OpenTelemetry SDK exporters as the client', ()
   before(async () => {
     store = await SkillStore.open({ path: path.join(scratch.dir, 'skills.db'), pollMs: 0 });
     const tracker = new SkillTracker(store, 'developer');
-    receiver = new OtlpReceiver(new AgentRunRecorder(store, tracker), { token: TOKEN, port: 0, maxBodyBytes: 256 * 1024 });
+    receiver = new OtlpReceiver(new AgentRunRecorder(storeRecordingTarget(store, tracker)), { token: TOKEN, port: 0, maxBodyBytes: 256 * 1024 });
     await receiver.start();
     endpoint = receiver.endpoint;
   });

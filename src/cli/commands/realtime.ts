@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { version } from '../../../package.json';
-import { AgentRunRecorder } from '../../core/agents/agentRecorder';
+import { AgentRunRecorder, storeRecordingTarget } from '../../core/agents/agentRecorder';
 import { OTLP_DEFAULTS, OtlpReceiver } from '../../core/agents/otlpReceiver';
 import { resolveDatabasePath } from '../../core/store/paths';
 import type { SkillStore } from '../../core/store/store';
@@ -189,7 +189,7 @@ async function serve(store: SkillStore, opts: ServeOptions, token: string | null
 
 /** The OTLP receiver of `serve --otlp-port`: agents' tool calls recorded for this user, by the built-in command-line rules. */
 function otlpReceiver(store: SkillStore, opts: ServeOptions, token: string | null, log: (message: string) => void): OtlpReceiver {
-  const recorder = new AgentRunRecorder(store, new SkillTracker(store, resolveUserId()));
+  const recorder = new AgentRunRecorder(storeRecordingTarget(store, new SkillTracker(store, resolveUserId())));
   return new OtlpReceiver(recorder, { host: opts.host, port: opts.otlpPort, token, allowedOrigins: opts.allowOrigin, onLog: log });
 }
 

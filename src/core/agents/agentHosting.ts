@@ -1,10 +1,8 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
-import type { Store } from '../store/storeInterface';
 import { PortKeeper, type PortState } from '../realtime/portKeeper';
 import type { CommandLineRecogniser } from '../tracking/taskSkill';
-import type { SkillTracker } from '../tracking/tracker';
-import { AgentRunRecorder } from './agentRecorder';
+import { AgentRunRecorder, type AgentRecordingTarget } from './agentRecorder';
 import { IDENTITY_PATH, identityProof, OtlpReceiver } from './otlpReceiver';
 
 /**
@@ -78,8 +76,8 @@ export interface AgentHostingConfig {
 export class AgentHosting {
   private readonly keeper: PortKeeper<OtlpReceiver>;
 
-  constructor(store: Store, tracker: SkillTracker, config: AgentHostingConfig, events: { onState(state: PortState, endpoint: string | undefined): void; onLog(message: string): void }) {
-    const recorder = new AgentRunRecorder(store, tracker);
+  constructor(target: AgentRecordingTarget, config: AgentHostingConfig, events: { onState(state: PortState, endpoint: string | undefined): void; onLog(message: string): void }) {
+    const recorder = new AgentRunRecorder(target);
     this.keeper = new PortKeeper(
       () => new OtlpReceiver(recorder, { port: config.port, token: config.token, recognise: config.recognise, mayRecord: config.mayRecord, onLog: events.onLog }),
       { retryMs: config.retryMs, onState: (state, receiver) => events.onState(state, state.kind === 'hosting' ? receiver?.endpoint : undefined) },

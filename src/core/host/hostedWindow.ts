@@ -1,9 +1,11 @@
+import type { AgentRecordingTarget } from '../agents/agentRecorder';
 import type { Alert } from '../dashboard/alertMemory';
 import type { TodaySummary } from '../dashboard/today';
 import { dayOf, type DayBoundary } from '../days';
 import type { RecommendationList } from '../recommend/recommendationList';
 import type { Recommendation, RecommendationContext } from '../recommend/types';
 import { storePaths } from '../store/paths';
+import { saltAt } from '../store/storeSalt';
 import { RecordingLog } from '../store/recordingLog';
 import type { Disposable } from '../store/storeInterface';
 import type { ToolResult } from '../tools/tool';
@@ -45,6 +47,8 @@ export class HostedWindow implements WindowData {
   /** The store's clock at the last purge this window has followed. */
   private purgeSeen: number;
   private readonly listeners = new Set<() => void>();
+  private readonly purgeListeners = new Set<() => void>();
+  readonly agentRecording: AgentRecordingTarget;
   private closed = false;
 
   private constructor(private readonly options: HostedWindowOptions, first: HostConnection, private readonly log: RecordingLog, private readonly sessions: KnownSessions, latestStamp: number) {
@@ -52,6 +56,19 @@ export class HostedWindow implements WindowData {
     this.purgeSeen = latestStamp;
     this.recorder = new RunRecorder(log, sessions, options.userId);
     this.session = new WindowSession(log, this.recorder, options.session);
+    const saltFile = storePaths(options.db).salt;
+    this.agentRecording = {
+      recorder: this.recorder,
+      salt: () => saltAt(saltFile),
+      sessionExists: async (id) => {
+        await this.knowSession(id);
+        return sessions.knows(id);
+      },
+      onDidPurge: (listener) => {
+        this.purgeListeners.add(listener);
+        return { dispose: () => this.purgeListeners.delete(listener) };
+      },
+    };
   }
 
   /** Connects (starting the host when none runs). HostUnavailableError: the window opens the store itself. */
@@ -161,6 +178,8 @@ export class HostedWindow implements WindowData {
     this.purgeSeen = purgedAt;
     this.log.observe(purgedAt);
     await this.log.endSegment();
+    this.sessions.forget();
+    for (const listener of [...this.purgeListeners]) listener();
   }
 
   onDidChange(listener: () => void): Disposable {

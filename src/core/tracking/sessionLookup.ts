@@ -53,6 +53,11 @@ export class KnownSessions implements SessionLookup {
     this.known.set(id, answer);
   }
 
+  /** Every run was deleted: what the host told of sessions no longer holds. */
+  forget(): void {
+    this.known.clear();
+  }
+
   /** Whether the host told of the session as one that exists (an unknown one is asked about again). */
   knows(id: string): boolean {
     const answer = this.known.get(id);

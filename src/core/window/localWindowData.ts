@@ -1,3 +1,4 @@
+import { storeRecordingTarget, type AgentRecordingTarget } from '../agents/agentRecorder';
 import { assignUser, recordAbOutcome } from '../analytics/abTesting';
 import type { AnalyticsJobRunner } from '../analytics/analyticsJobRunner';
 import type { Alert } from '../dashboard/alertMemory';
@@ -23,7 +24,11 @@ export class LocalWindowData implements WindowData {
   readonly servedBy = 'this window';
   readonly hosted = false;
 
-  constructor(private readonly store: Store, readonly recorder: SkillTracker, readonly session: WindowSession, readonly userId: string, private readonly jobs: AnalyticsJobRunner) {}
+  readonly agentRecording: AgentRecordingTarget;
+
+  constructor(private readonly store: Store, readonly recorder: SkillTracker, readonly session: WindowSession, readonly userId: string, private readonly jobs: AnalyticsJobRunner) {
+    this.agentRecording = storeRecordingTarget(store, recorder);
+  }
 
   async today(now: Date, boundary: DayBoundary): Promise<TodaySummary> {
     return getTodaySummary(this.store, now, boundary);

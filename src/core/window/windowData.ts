@@ -1,3 +1,4 @@
+import type { AgentRecordingTarget } from '../agents/agentRecorder';
 import type { Alert } from '../dashboard/alertMemory';
 import type { DashboardData, WorkspaceScope } from '../dashboard/dashboardData';
 import type { TodaySummary } from '../dashboard/today';
@@ -51,6 +52,8 @@ export interface WindowData {
   readonly userId: string;
   /** Records the window's runs: into the store it holds, or into this window's own log segment. */
   readonly recorder: RunRecorder;
+  /** Where the agents' receiver of this window records their runs (through `recorder`). */
+  readonly agentRecording: AgentRecordingTarget;
   readonly session: WindowSession;
   /** Who answers: "this window" or the store host with its engine, for the log. */
   readonly servedBy: string;
