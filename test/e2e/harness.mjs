@@ -243,7 +243,9 @@ class Workbench {
 
   /**
    * Picks `label` in the open quick pick: puts it in the filter, then clicks the matching row. A quick pick
-   * that opens while the previous one closes can miss typed keys, so the filter is set until it holds.
+   * that opens while the previous one closes can miss typed keys, so the filter is set until it holds; one
+   * that closes between finding the row and clicking it (focus taken by a view or a terminal) is opened
+   * again, instead of waiting on a row that is gone.
    */
   async pick(label, { timeout = 15_000, reopen } = {}) {
     const input = this.quickInput.locator('input');
@@ -257,9 +259,9 @@ class Workbench {
       const value = await input.inputValue({ timeout: 1_000 }).catch(() => undefined);
       if (value === undefined) return false;
       if (!value.endsWith(label)) await input.fill(`${QUICK_ACCESS_PREFIX.exec(value)?.[0] ?? ''}${label}`, { timeout: 1_000 }).catch(() => undefined);
-      return row.isVisible();
+      if (!(await row.isVisible())) return false;
+      return row.click({ timeout: 2_000 }).then(() => true, () => false);
     }, { timeout, what: `"${label}" in the quick pick` });
-    await row.click();
   }
 
   /** Runs a command from the palette by its title, e.g. "Tasks: Run Task". */

@@ -157,10 +157,6 @@ export class HostedWindow implements WindowData {
    */
   async command<N extends StoreCommandName>(name: N, args: StoreCommandArgs<N>): Promise<StoreCommandResult<N>> {
     if (name === 'deleteAllData') await this.log.endSegment();
-    return this.commandOnce(name, args);
-  }
-
-  private async commandOnce<N extends StoreCommandName>(name: N, args: StoreCommandArgs<N>): Promise<StoreCommandResult<N>> {
     const connection = await connectToHost(this.options);
     try {
       return (await connection.request('command', { name, args })) as StoreCommandResult<N>;
