@@ -31,7 +31,8 @@ const MAX_FAILURES = 20;
 const MAX_SKILL_COUNTS = 1000;
 const MAX_LANGUAGE_LENGTH = 64;
 
-function usage(message: string): HostRequestError {
+/** The caller asked wrongly (a usage error: exit 2 in the CLI). */
+export function usage(message: string): HostRequestError {
   return new HostRequestError(message, 'usage');
 }
 
@@ -48,7 +49,7 @@ function requiredName(params: Record<string, unknown>, key: string): string {
   return value;
 }
 
-function integerIn(params: Record<string, unknown>, key: string, min: number, max: number): number {
+export function integerIn(params: Record<string, unknown>, key: string, min: number, max: number): number {
   const value = params[key];
   if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw usage(`${key} must be an integer from ${min} to ${max}`);
   return value as number;
@@ -58,6 +59,12 @@ function optionalBoolean(params: Record<string, unknown>, key: string): boolean 
   const value = params[key];
   if (value !== undefined && typeof value !== 'boolean') throw usage(`${key} must be true or false`);
   return value as boolean | undefined;
+}
+
+export function requiredBoolean(params: Record<string, unknown>, key: string): boolean {
+  const value = optionalBoolean(params, key);
+  if (value === undefined) throw usage(`${key} must be true or false`);
+  return value;
 }
 
 function optionalInteger(params: Record<string, unknown>, key: string, min: number, max: number): number | undefined {

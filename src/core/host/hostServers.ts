@@ -2,7 +2,7 @@ import { normaliseOrigin } from '../realtime/requestGuards';
 import { readTokenFile } from '../realtime/token';
 import { RealtimeHosting, type Endpoint } from '../realtime/hosting';
 import type { PortState } from '../realtime/portKeeper';
-import { HostRequestError } from './hostRequests';
+import { HostRequestError, integerIn, requiredBoolean, usage } from './hostRequests';
 import type { OpenedStore } from './storeHost';
 
 /** The real-time servers a window asks the host to run (`serve`): its settings, without the token (the host reads the store's). */
@@ -22,29 +22,11 @@ export type ServeAnswer = Record<Endpoint, PortState | undefined>;
 
 /** How often a host that finds a port taken tries again. */
 const RETRY_MS = 5000;
+const MAX_PORT = 65_535;
 const MAX_INTERVAL_MS = 3_600_000;
 const MAX_CLIENTS = 100_000;
 const MAX_ORIGINS = 100;
 const MAX_TEXT = 2048;
-
-function usage(message: string): HostRequestError {
-  return new HostRequestError(message, 'usage');
-}
-
-function port(value: unknown, key: string): number {
-  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 65535) throw usage(`${key} must be an integer from 0 to 65535`);
-  return value as number;
-}
-
-function integer(value: unknown, key: string, min: number, max: number): number {
-  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw usage(`${key} must be an integer from ${min} to ${max}`);
-  return value as number;
-}
-
-function flag(value: unknown, key: string): boolean {
-  if (typeof value !== 'boolean') throw usage(`${key} must be true or false`);
-  return value;
-}
 
 function origins(value: unknown): string[] {
   if (!Array.isArray(value) || value.length > MAX_ORIGINS || !value.every((o) => typeof o === 'string' && o.length <= MAX_TEXT)) {
@@ -60,16 +42,16 @@ function origins(value: unknown): string[] {
 export function parseServeRequest(params: Record<string, unknown>): ServeRequest {
   const { host, metrics } = params;
   if (typeof host !== 'string' || !host || host.length > MAX_TEXT) throw usage('host must be a non-empty string');
-  if (metrics !== undefined && (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics))) throw usage('metrics must be an object');
+  if (metrics !== undefined && (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics))) throw usage('metrics must be an object of port and requireToken');
   const exporter = metrics as Record<string, unknown> | undefined;
   return {
     host,
-    port: port(params.port, 'port'),
-    requireToken: flag(params.requireToken, 'requireToken'),
-    intervalMs: integer(params.intervalMs, 'intervalMs', 100, MAX_INTERVAL_MS),
+    port: integerIn(params, 'port', 0, MAX_PORT),
+    requireToken: requiredBoolean(params, 'requireToken'),
+    intervalMs: integerIn(params, 'intervalMs', 100, MAX_INTERVAL_MS),
     allowedOrigins: origins(params.allowedOrigins),
-    maxClients: integer(params.maxClients, 'maxClients', 1, MAX_CLIENTS),
-    ...(exporter ? { metrics: { port: port(exporter.port, 'metrics.port'), requireToken: flag(exporter.requireToken, 'metrics.requireToken') } } : {}),
+    maxClients: integerIn(params, 'maxClients', 1, MAX_CLIENTS),
+    ...(exporter ? { metrics: { port: integerIn(exporter, 'port', 0, MAX_PORT), requireToken: requiredBoolean(exporter, 'requireToken') } } : {}),
   };
 }
 

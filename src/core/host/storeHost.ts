@@ -197,7 +197,7 @@ class StoreHost {
   private readonly server: net.Server;
   private jobs: HostJobs | undefined;
   private commands: HostCommands | undefined;
-  private servers: Promise<HostServers> | undefined;
+  private servers: HostServers | undefined;
 
   constructor(listening: ListeningSocket, private readonly paths: HostPaths, readonly options: StoreHostOptions) {
     this.server = listening.server;
@@ -250,17 +250,16 @@ class StoreHost {
 
   /** Runs the real-time servers a client asks for while it stays connected. */
   async serve(connection: object, params: Record<string, unknown>): Promise<ServeAnswer> {
-    const opened = await this.opened;
     // Loaded with the first request, as the tools are: a host started for track never reads the servers' code.
-    this.servers ??= import('./hostServers').then(({ HostServers }) => new HostServers(opened, (line) => this.options.log(line)));
-    const [servers, { parseServeRequest }] = await Promise.all([this.servers, import('./hostServers')]);
-    return servers.ask(connection, parseServeRequest(params));
+    const [opened, { HostServers, parseServeRequest }] = await Promise.all([this.opened, import('./hostServers')]);
+    this.servers ??= new HostServers(opened, (line) => this.options.log(line));
+    return this.servers.ask(connection, parseServeRequest(params));
   }
 
   /** A client that asked for the jobs or the servers is gone. */
   left(connection: object): void {
     this.jobs?.forget(connection);
-    void this.servers?.then((servers) => servers.forget(connection));
+    void this.servers?.forget(connection);
   }
 
   /** Stops accepting, lets requests in flight finish (a little while), closes the store and removes the socket. */
@@ -276,7 +275,7 @@ class StoreHost {
     await closed;
     this.jobs?.stop();
     this.commands?.dispose();
-    await this.servers?.then((servers) => servers.stop(), () => undefined);
+    await this.servers?.stop().catch((err: Error) => this.options.log(`stopping the real-time servers failed: ${err.message}`));
     this.removeOwnSocket();
     const opened = await this.opened.catch(() => undefined);
     await opened?.store.close().catch((err: Error) => this.options.log(`closing the store failed: ${err.message}`));
