@@ -260,8 +260,21 @@ class Workbench {
       if (value === undefined) return false;
       if (!value.endsWith(label)) await input.fill(`${QUICK_ACCESS_PREFIX.exec(value)?.[0] ?? ''}${label}`, { timeout: 1_000 }).catch(() => undefined);
       if (!(await row.isVisible())) return false;
-      return row.click({ timeout: 2_000 }).then(() => true, () => false);
+      return row.click({ timeout: 2_000 }).then(() => true, (err) => this.#clickLanded(err, label));
     }, { timeout, what: `"${label}" in the quick pick` });
+  }
+
+  /**
+   * A click can time out after Playwright delivered it (its call log says "performing click action"), on a
+   * loaded machine the picked row's work then closes the pick: that pick went through and must not be
+   * retried. A click that never got that far delivered nothing.
+   */
+  async #clickLanded(err, label) {
+    if (!/performing click action/.test(String(err?.message))) return false;
+    const input = this.quickInput.locator('input');
+    if (!(await input.isVisible())) return true;
+    const value = await input.inputValue({ timeout: 1_000 }).catch(() => undefined);
+    return value !== undefined && !value.endsWith(label);
   }
 
   /** Runs a command from the palette by its title, e.g. "Tasks: Run Task". */
