@@ -2,7 +2,7 @@ import type { SkillStore, StoreMode } from '../core/store/store';
 import { maxOf } from '../core/collections';
 import { isKnownSkill, unknownSkill } from '../core/host/reads';
 import type { HostMethod } from '../core/host/protocol';
-import { StoreHostRoute, storeHostWanted } from './storeHostRoute';
+import { StoreHostRoute, storeHostUse } from './storeHostRoute';
 
 export interface CliIo {
   out(text: string): void;
@@ -26,7 +26,7 @@ export interface CliContext {
   withStore<T>(mode: StoreMode, work: (store: SkillStore) => Promise<T> | T): Promise<T>;
   /** Opens the store for a caller that closes it itself (a server that opens it only when first needed). */
   openStore(mode: StoreMode): Promise<SkillStore>;
-  /** Whether the store host is to be asked (--store-host, else SESSION_BUDDY_HOST). */
+  /** Whether the store host is to be started when none runs (--store-host, else SESSION_BUDDY_HOST=on): hostChoice.ts. */
   hostWanted(): boolean;
   /** Formats rows as an aligned text table. */
   table(rows: object[]): string;
@@ -42,8 +42,9 @@ export interface CliContext {
 
 /** The context of one run of the program; `dbPath` and `storeHost` (the --store-host flag) are read when a command runs, after parsing. */
 export function cliContext(io: CliIo, dbPath: () => string | undefined, storeHost: () => boolean | undefined): CliContext {
-  const hostWanted = () => storeHostWanted(storeHost());
-  const route = new StoreHostRoute(hostWanted, dbPath, (m) => io.err(`session-buddy: ${m}\n`));
+  const use = () => storeHostUse(storeHost());
+  const hostWanted = () => use() === 'start';
+  const route = new StoreHostRoute(use, dbPath, (m) => io.err(`session-buddy: ${m}\n`));
   return {
     io,
     dbPath,

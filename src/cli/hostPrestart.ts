@@ -8,6 +8,7 @@ import path from 'node:path';
 import { DEFAULT_IDLE_SECONDS, parseIdleSeconds, startHostEarly, type HostClientOptions } from '../core/host/hostStarter';
 import { resolveDatabasePath } from '../core/store/paths';
 import { commandNamed, databaseOption } from './commandLine';
+import { hostUse } from './hostChoice';
 
 /**
  * The one-shot commands that ask the store host when it is wanted (`ci … --team` writes to the team
@@ -34,9 +35,9 @@ export async function prestartStoreHost(args: readonly string[], env: NodeJS.Pro
   const command = commandNamed(args);
   if (command === undefined || !HOST_COMMANDS.has(command) || args.includes('--team')) return;
   const flagged = args.slice(0, args.indexOf(command)).includes('--store-host');
-  if (!flagged && env.SESSION_BUDDY_HOST?.trim().toLowerCase() !== 'on') return;
   let options: HostClientOptions;
   try {
+    if (hostUse(flagged, env) !== 'start') return;
     options = cliHostOptions(resolveDatabasePath(databaseOption(args), env), env);
   } catch {
     return; // the program reports it

@@ -1,22 +1,19 @@
 import fs from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { connectToHost, HostGoneError, HostRequestFailedError, HostUnavailableError } from '../core/host/hostClient';
+import { connectToHost, connectToRunningHost, HostGoneError, HostRequestFailedError, HostUnavailableError, NoRunningHostError } from '../core/host/hostClient';
 import type { HostClientOptions } from '../core/host/hostStarter';
 import type { HostMethod } from '../core/host/protocol';
 import { resolveDatabasePath } from '../core/store/paths';
+import { HostSettingError, hostUse, type HostUse } from './hostChoice';
 import { cliHostOptions } from './hostPrestart';
 
-/**
- * Whether the read commands ask the store host: `--store-host`, else SESSION_BUDDY_HOST=on|off.
- * Off by default for now: while the host holds the store open file-backed, it holds the database
- * lock, under which processes of the sql.js design (today's windows, `track`) rebuild their
- * snapshot, so those would wait for the lock until the windows themselves go through the host.
- */
-export function storeHostWanted(flag: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (flag) return true;
-  const value = env.SESSION_BUDDY_HOST?.trim().toLowerCase() ?? '';
-  if (value !== '' && value !== 'on' && value !== 'off') throw new InvalidArgumentError(`SESSION_BUDDY_HOST must be "on" or "off", not "${env.SESSION_BUDDY_HOST}"`);
-  return value === 'on';
+/** How the command uses the store host (hostChoice.ts); a bad SESSION_BUDDY_HOST is a usage error. */
+export function storeHostUse(flag: boolean | undefined, env: NodeJS.ProcessEnv = process.env): HostUse {
+  try {
+    return hostUse(flag, env);
+  } catch (err) {
+    throw err instanceof HostSettingError ? new InvalidArgumentError(err.message) : err;
+  }
 }
 
 /** How this command reaches the host of `db`; a bad SESSION_BUDDY_HOST_IDLE_SECONDS is a usage error. */
@@ -30,13 +27,14 @@ function hostOptions(db: string): HostClientOptions {
 
 /**
  * Sends one request to the store host of the command's store. Undefined means "open the store
- * yourself": the host is off, or cannot serve (said once per run, with why).
+ * yourself": the host is off, not running when only a running one is asked, or cannot serve (said
+ * once per run, with why).
  */
 export class StoreHostRoute {
   private told = false;
 
   constructor(
-    private readonly wanted: () => boolean,
+    private readonly use: () => HostUse,
     private readonly dbPath: () => string | undefined,
     private readonly notice: (message: string) => void,
   ) {}
@@ -48,13 +46,15 @@ export class StoreHostRoute {
    */
   async request(method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>): Promise<unknown> {
     // A store that does not exist yet has nothing to read; a host would create it, which a read never does.
-    if (!this.wanted() || !fs.existsSync(resolveDatabasePath(this.dbPath()))) return undefined;
+    const use = this.use();
+    if (use === 'off' || !fs.existsSync(resolveDatabasePath(this.dbPath()))) return undefined;
     let stopped = false;
     void stop?.then(() => (stopped = true));
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.ask(method, params, stop);
+        return await this.ask(use, method, params, stop);
       } catch (err) {
+        if (err instanceof NoRunningHostError) return undefined;
         if (err instanceof HostRequestFailedError) throw err.kind === 'usage' ? new InvalidArgumentError(err.message) : new Error(err.message);
         if (!(err instanceof HostUnavailableError)) throw err;
         if (stopped) throw new Error(`the ${method} request was stopped`, { cause: err });
@@ -65,8 +65,9 @@ export class StoreHostRoute {
     }
   }
 
-  private async ask(method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>): Promise<unknown> {
-    const connection = await connectToHost(hostOptions(resolveDatabasePath(this.dbPath())));
+  private async ask(use: HostUse, method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>): Promise<unknown> {
+    const options = hostOptions(resolveDatabasePath(this.dbPath()));
+    const connection = await (use === 'start' ? connectToHost(options) : connectToRunningHost(options));
     void stop?.then(() => connection.close());
     try {
       return await connection.request(method, params);

@@ -331,6 +331,32 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     assert.doesNotMatch(log, /another store host already serves/);
   });
 
+  test('with no setting a command uses a running host and starts none; =off never asks it', async () => {
+    const db = await seededStore('if-running');
+    const guarded = { NODE_OPTIONS: `--require ${path.join(ROOT, 'test', 'fixtures', 'preload', 'forbidDatabase.cjs')}`, SB_FORBIDDEN_FILE: db };
+    const unset = { SESSION_BUDDY_HOST: undefined };
+    const alone = await cli(['--db', db, 'metrics', '--json'], { ...unset, ...guarded });
+    assert.match(alone.err, /must not open .*skills\.db/, 'with no host running the command opens the store itself');
+    assert.doesNotMatch(alone.err, /store host is unavailable/, 'and says nothing of a host it was not asked to start');
+    assert.deepEqual(hostPids(db), [], 'no host was started');
+    assert.equal(fs.existsSync(hostPaths(db).log), false);
+    const expected = await local(db, ['metrics', '--json']);
+    assert.equal((await viaHost(db, ['metrics'])).code, 0, 'a host serves the store');
+    const hostPid = hostPids(db)[0];
+    const metrics = await cli(['--db', db, 'metrics', '--json'], { ...unset, ...guarded });
+    assert.equal(metrics.code, 0, metrics.err);
+    assert.equal(metrics.err, '');
+    assert.equal(metrics.out, expected.out);
+    const tracked = await cli(['--db', db, 'track', '--skill', 'ruff-check'], { ...unset, ...guarded });
+    assert.equal(tracked.code, 0, tracked.err);
+    const off = await cli(['--db', db, 'metrics'], { SESSION_BUDDY_HOST: 'off', ...guarded });
+    assert.match(off.err, /must not open .*skills\.db/, '=off opens the store itself beside a running host');
+    assert.deepEqual(hostPids(db), [hostPid], 'the running host served, and no other was started');
+    const bad = await cli(['--db', db, 'metrics'], { SESSION_BUDDY_HOST: 'maybe' });
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /SESSION_BUDDY_HOST must be "on" or "off", not "maybe"/);
+  });
+
   test('a command that does not ask the host starts none, with the host on', async () => {
     const db = await seededStore('no-early');
     for (const args of [['status'], ['--version'], ['ci', 'track', '--stage', 'test', '--team']]) await cli(['--db', db, ...args], { SESSION_BUDDY_HOST: 'on' });

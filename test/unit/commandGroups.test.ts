@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { Command } from 'commander';
 import { cliContext } from '../../src/cli/context';
 import { commandNamed, databaseOption } from '../../src/cli/commandLine';
+import { HostSettingError, hostUse } from '../../src/cli/hostChoice';
 import { COMMAND_GROUPS, runCli } from '../../src/cli/program';
 
 const silent = { out: () => undefined, err: () => undefined };
@@ -46,4 +47,13 @@ test('the global --db option is read in both of its forms, and only before the c
   assert.equal(databaseOption(['metrics', '--db', '/tmp/c.db']), undefined);
   assert.equal(databaseOption(['--db=', 'metrics']), '');
   assert.equal(databaseOption([]), undefined);
+});
+
+test('the CLI starts the store host when told to, never asks it when told not to, and otherwise uses one that runs', () => {
+  assert.equal(hostUse(undefined, {}), 'ifRunning');
+  assert.equal(hostUse(undefined, { SESSION_BUDDY_HOST: '' }), 'ifRunning');
+  assert.equal(hostUse(true, { SESSION_BUDDY_HOST: 'off' }), 'start', '--store-host wins');
+  assert.equal(hostUse(undefined, { SESSION_BUDDY_HOST: ' ON ' }), 'start');
+  assert.equal(hostUse(undefined, { SESSION_BUDDY_HOST: 'off' }), 'off');
+  assert.throws(() => hostUse(undefined, { SESSION_BUDDY_HOST: 'yes' }), HostSettingError);
 });

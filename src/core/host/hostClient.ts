@@ -99,6 +99,29 @@ export class HostConnection {
 /** Raised by dial when no host listens (ENOENT, ECONNREFUSED): one must be started. */
 class NoHostError extends Error {}
 
+/** No host of this protocol is running, and the client asked not to start one (`connectToRunningHost`). */
+export class NoRunningHostError extends HostUnavailableError {}
+
+/**
+ * Connects to the store's host only if one of this protocol is already running: a client that
+ * prefers the shared host without leaving one behind (the CLI by default). Starts, replaces and
+ * creates nothing, not even the token, so a store without a host is left as it was.
+ */
+export async function connectToRunningHost(options: HostClientOptions): Promise<HostConnection> {
+  const paths = hostPaths(options.db);
+  if (!fs.existsSync(storePaths(options.db).token)) throw new NoRunningHostError('no store host is running');
+  let connection: HostConnection;
+  try {
+    connection = await dial(paths.socket, readToken(options.db), Date.now() + (options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS));
+  } catch (err) {
+    if (err instanceof NoHostError) throw new NoRunningHostError('no store host is running');
+    throw err;
+  }
+  if (connection.hello.protocol >= HOST_PROTOCOL) return connection;
+  connection.close();
+  throw new NoRunningHostError(`the running store host speaks protocol ${connection.hello.protocol}, older than this client's`);
+}
+
 /**
  * Connects to the store's host, starting one when none answers, and replacing one of an older
  * protocol (asked to retire; a new one is started). Throws HostUnavailableError when no host can
