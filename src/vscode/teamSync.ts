@@ -31,13 +31,14 @@ export class TeamSync extends Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
-    this.register(intervalDisposable(SYNC_INTERVAL_MS, () => void this.sync()));
+    // The store host shares a sync with its other windows' (one started within half the interval); a change of the settings syncs now.
+    this.register(intervalDisposable(SYNC_INTERVAL_MS, () => void this.sync(SYNC_INTERVAL_MS / 2)));
     this.register(settings.onDidChange((e) => {
-      if (affects(e, 'team')) void this.sync();
+      if (affects(e, 'team')) void this.sync(0);
     }));
     this.register(vscode.commands.registerCommand(COMMANDS.showSharedData, () => this.showShared()));
     this.register(vscode.commands.registerCommand(COMMANDS.setTeamPassword, () => this.setPassword()));
-    void host.window.then(() => this.sync(), () => undefined);
+    void host.window.then(() => this.sync(SYNC_INTERVAL_MS / 2), () => undefined);
   }
 
   /** Whether a team server is configured (Delete All Data then offers to delete this member's rows there). */
@@ -72,13 +73,13 @@ export class TeamSync extends Disposable {
     this.changed.fire();
   }
 
-  /** A sync already under way is joined, never started twice. */
-  sync(): Promise<void> {
-    this.running ??= this.runSync().finally(() => (this.running = undefined));
+  /** A sync already under way is joined, never started twice; `sharedWithinMs`: see SharedTeamSyncs. */
+  sync(sharedWithinMs = 0): Promise<void> {
+    this.running ??= this.runSync(sharedWithinMs).finally(() => (this.running = undefined));
     return this.running;
   }
 
-  private async runSync(): Promise<void> {
+  private async runSync(sharedWithinMs: number): Promise<void> {
     const { url, share } = this.settings.current.team;
     if (!url || !share || this.isDisposed) {
       this.setState(url && !share ? 'not sharing (sessionBuddy.team.share is off)' : '');
@@ -89,9 +90,9 @@ export class TeamSync extends Disposable {
     try {
       const server = await this.server(url);
       this.setState(`syncing with ${server.label}…`);
-      const synced = await window.command('teamSync', server.args);
+      const synced = await window.command('teamSync', { ...server.args, sharedWithinMs });
       const held = synced.heldBack.reduce((n, h) => n + h.count, 0);
-      this.setState(`synced with ${synced.label} at ${new Date().toLocaleTimeString()}: ${synced.sent} sent${held ? `, ${held} held back` : ''}, ${synced.baselines} team baselines`);
+      this.setState(`synced with ${synced.label} at ${new Date(synced.at).toLocaleTimeString()}: ${synced.sent} sent${held ? `, ${held} held back` : ''}, ${synced.baselines} team baselines`);
       for (const h of synced.heldBack) this.log.info(`Team push held back ${h.count} invocation(s): ${h.reason}`);
     } catch (err) {
       this.log.warn(`Team sync: ${(err as Error).message}`);

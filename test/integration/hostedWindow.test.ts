@@ -345,6 +345,7 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
       await refused('abOutcome', { testId: 1, userId: USER, skill: 'lint', completed: 'yes' }, /completed must be true or false/);
       await assert.rejects(conn.request('command', { name: 'backfillTimeSeries', args: { days: 0 } }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /days: must be an integer from 1 to 3650/.test(err.message));
       await assert.rejects(conn.request('command', { name: 'importProfiles', args: { files: ['profile.json'] } }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /files: must be a list of 1 to 1000 absolute paths/.test(err.message));
+      await assert.rejects(conn.request('command', { name: 'teamSync', args: { url: 'postgresql://ann@127.0.0.1/t', sharedWithinMs: -1 } }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /sharedWithinMs: must be an integer from 0 to 86400000/.test(err.message));
       await assert.rejects(conn.request('command', { name: 'dropEverything' }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /name: must be one of status/.test(err.message));
       await assert.rejects(conn.request('command', { name: 'createAbTest', args: { name: 'x', ratio: 2, minSample: 1 } }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /ratio: must be a number from 0.01 to 0.99/.test(err.message));
       const serve = { host: '127.0.0.1', port: 0, requireToken: true, intervalMs: 200, allowedOrigins: [], maxClients: 10 };
@@ -386,9 +387,14 @@ describe(`a hosted window's team sync, run by the store host (${ENGINE})`, { ski
     assert.equal(preview.rows.length, 3);
     assert.equal(preview.label, member.label);
     await assert.rejects(window.command('teamSync', { url: member.url, password: 'not-the-password' }), /password/i);
-    const synced = await window.command('teamSync', server);
+    const synced = await window.command('teamSync', { ...server, sharedWithinMs: 60_000 });
     assert.equal(synced.sent, 3);
     assert.equal(await onServer(), 3, 'the runs are on the team server');
+    const other = await openWindow(db);
+    assert.deepEqual(await other.command('teamSync', { ...server, sharedWithinMs: 60_000 }), synced, "a second window on its timer is given the first one's sync");
+    const fresh = await other.command('teamSync', server);
+    assert.ok(fresh.at > synced.at, 'asked for a sync of its own (a setting changed), it gets one');
+    assert.equal(fresh.sent, 0);
     assert.equal(await window.command('teamUnpushed', { url: member.url }), 0);
     assert.equal(await window.command('teamLeave', server), 3, "the member's rows on the server are deleted");
     assert.equal(await onServer(), 0);

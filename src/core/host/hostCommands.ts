@@ -1,4 +1,5 @@
 import type { AnalyticsJobRunner } from '../analytics/analyticsJobRunner';
+import { SharedTeamSyncs } from '../team/sharedTeamSyncs';
 import { ValidationError } from '../validation';
 import { HostRequestError } from './hostRequests';
 import type { OpenedStore } from './storeHost';
@@ -11,6 +12,7 @@ import type { OpenedStore } from './storeHost';
  */
 export class HostCommands {
   private runner: AnalyticsJobRunner | undefined;
+  private readonly teamSyncs = new SharedTeamSyncs();
 
   constructor(private readonly opened: OpenedStore, private readonly migrationsDir?: string) {}
 
@@ -28,7 +30,7 @@ export class HostCommands {
     const { store, engine } = this.opened;
     this.runner ??= new AnalyticsJobRunner({ migrationsDir: this.migrationsDir, engine: engine === 'node:sqlite' ? 'file' : undefined, isolation: 'process' });
     store.pullEvents();
-    return runStoreCommand({ store, jobs: this.runner }, command.name, command.args);
+    return runStoreCommand({ store, jobs: this.runner, teamSyncs: this.teamSyncs }, command.name, command.args);
   }
 
   dispose(): void {

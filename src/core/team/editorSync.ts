@@ -15,6 +15,8 @@ export interface TeamServerArgs {
 /** What one background sync did, for the status bar's tooltip and the log. */
 export interface TeamSyncAnswer {
   label: string;
+  /** When it started (ISO 8601 UTC): a window given another window's sync (sharedTeamSyncs.ts) says when that one ran. */
+  at: string;
   sent: number;
   heldBack: HeldBack[];
   baselines: number;
@@ -28,9 +30,10 @@ export interface SharedPreview {
 /** The editor's background sync: a push retried a little (the server may be restarting), then a pull. */
 export async function syncWithTeam(store: Store, args: TeamServerArgs): Promise<TeamSyncAnswer> {
   const server = parseTeamServer(args.url, args.password);
+  const at = new Date().toISOString();
   const pushed = await pushToTeam(store, server, { retry: { retries: 2, baseMs: 2000, maxMs: 20_000 } });
   const pulled = await pullFromTeam(store, server);
-  return { label: server.label, sent: pushed.sent, heldBack: pushed.held_back, baselines: pulled.baselines.length };
+  return { label: server.label, at, sent: pushed.sent, heldBack: pushed.held_back, baselines: pulled.baselines.length };
 }
 
 /** Runs recorded here that the team server has not received yet (0 when none was ever pushed to it). */

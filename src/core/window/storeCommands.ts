@@ -10,6 +10,7 @@ import { deleteAllData, type DeleteAllDataResult } from '../maintenance/deleteAl
 import { getStoreStatus, type StoreStatus } from '../maintenance/storeStatus';
 import { STRATEGY_BY_GROUP } from '../recommend/strategy';
 import { parseTeamServer } from '../team/connection';
+import type { SharedTeamSyncs } from '../team/sharedTeamSyncs';
 import { leaveTeamDeletingRows, previewShared, syncWithTeam, unpushedRuns, type SharedPreview, type TeamServerArgs, type TeamSyncAnswer } from '../team/editorSync';
 import type { Store } from '../store/storeInterface';
 import { requireName, ValidationError } from '../validation';
@@ -50,7 +51,7 @@ export interface StoreCommandSignatures {
   exportProfile: [{ userId: string }, TeamProfile];
   importProfiles: [{ files: string[] }, { imported: number; skipped: number }];
   deleteAllData: [Record<string, never>, DeleteAllDataResult];
-  teamSync: [TeamServerArgs, TeamSyncAnswer];
+  teamSync: [TeamServerArgs & { sharedWithinMs?: number }, TeamSyncAnswer];
   teamUnpushed: [{ url: string }, number];
   teamPreview: [TeamServerArgs & { limit: number }, SharedPreview];
   teamLeave: [TeamServerArgs, number];
@@ -67,6 +68,8 @@ export type StoreCommand = { [N in StoreCommandName]: { name: N; args: StoreComm
 export interface StoreCommandTarget {
   store: Store;
   jobs: AnalyticsJobRunner;
+  /** The store host's: its windows' team syncs shared (a window holding the store syncs alone). */
+  teamSyncs?: SharedTeamSyncs;
 }
 
 const NAMES: readonly StoreCommandName[] = [
@@ -80,6 +83,8 @@ const MAX_PROFILE_FILES = 1000;
 const MAX_SAMPLE = 1_000_000;
 const MAX_URL = 2048;
 const MAX_PASSWORD = 1024;
+/** A team sync may be shared with one started up to a day before (a window's interval is minutes). */
+const MAX_SHARED_WITHIN_MS = 86_400_000;
 /** Rows a preview may ask for: the push sends the same rows in batches of this size. */
 const MAX_PREVIEW_ROWS = 1000;
 
@@ -129,8 +134,11 @@ async function run(target: StoreCommandTarget, command: StoreCommand, onProgress
       return importProfiles(store, command.args.files);
     case 'deleteAllData':
       return deleteAllData(store);
-    case 'teamSync':
-      return syncWithTeam(store, command.args);
+    case 'teamSync': {
+      const { sharedWithinMs = 0, ...server } = command.args;
+      const sync = () => syncWithTeam(store, server);
+      return target.teamSyncs ? target.teamSyncs.run({ ...server, sharedWithinMs }, sync) : sync();
+    }
     case 'teamUnpushed':
       return unpushedRuns(store, command.args.url);
     case 'teamPreview':
@@ -210,6 +218,7 @@ export function parseStoreCommand(name: unknown, args: unknown): StoreCommand {
     case 'importProfiles':
       return { name: command, args: { files: files(given) } };
     case 'teamSync':
+      return { name: command, args: given.sharedWithinMs === undefined ? teamServer(given) : { ...teamServer(given), sharedWithinMs: integer(given, 'sharedWithinMs', 0, MAX_SHARED_WITHIN_MS) } };
     case 'teamLeave':
       return { name: command, args: teamServer(given) };
     case 'teamUnpushed':
