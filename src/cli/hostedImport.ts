@@ -17,16 +17,18 @@ async function recordedSuites(ctx: CliContext, report: JUnitReportRuns): Promise
 }
 
 /**
- * `ci import-junit` with the store host on, without loading the store: the host says which suites
- * each report's session has already (an import run again records none twice) and whose each session
- * is; the other suites go into this process's own log segment, the sessions the host does not know
- * created first, fdatasynced before the command ends. Undefined: the host cannot serve, and the
- * caller imports with the store opened (what was recorded here is in the log, so nothing is doubled).
+ * `ci import-junit` through the store host (a running one, or one started when asked), without
+ * loading the store: the host says which suites each report's session has already (an import run
+ * again records none twice) and whose each session is; the other suites go into this process's own
+ * log segment, the sessions the host does not know created first, fdatasynced before the command
+ * ends. The reports are read only once a host answers. Undefined: no host serves, and the caller
+ * imports with the store opened (what was recorded here is in the log, so nothing is doubled).
  */
-export async function importViaHost(ctx: CliContext, userId: string, reports: readonly JUnitReportRuns[]): Promise<JUnitFileResult[] | undefined> {
+export async function importViaHost(ctx: CliContext, userId: string, readReports: () => readonly JUnitReportRuns[]): Promise<JUnitFileResult[] | undefined> {
   const first = await askHost(ctx, undefined);
   if (!first) return undefined;
   if (first.readOnlyReason) throw new Error(first.readOnlyReason);
+  const reports = readReports();
   const { log, sessions } = recordingOn(ctx, first);
   const recorder = new RunRecorder(log, sessions, userId);
   const results: JUnitFileResult[] = [];

@@ -349,6 +349,9 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     assert.equal(metrics.out, expected.out);
     const tracked = await cli(['--db', db, 'track', '--skill', 'ruff-check'], { ...unset, ...guarded });
     assert.equal(tracked.code, 0, tracked.err);
+    const imported = await cli(['--db', db, 'ci', 'import-junit', path.join(ROOT, 'test', 'fixtures', 'junit', 'pytest.xml')], { ...unset, ...guarded });
+    assert.equal(imported.code, 0, imported.err);
+    assert.match(imported.out, /recorded/);
     const off = await cli(['--db', db, 'metrics'], { SESSION_BUDDY_HOST: 'off', ...guarded });
     assert.match(off.err, /must not open .*skills\.db/, '=off opens the store itself beside a running host');
     assert.deepEqual(hostPids(db), [hostPid], 'the running host served, and no other was started');

@@ -118,8 +118,8 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
       if (opts.json) io.out(ctx.json({ files: results }));
       else for (const r of results) io.out(`${r.file}: ${r.dialect} report, ${plural(r.suites, 'suite')} as ${r.skill}: ${r.added} recorded (${r.failed} failed), ${r.skipped} already recorded\n`);
     };
-    // A push needs the store; without one, the suites are recorded through the host when it is on.
-    const hosted = !opts.team && ctx.hostWanted() ? await importViaHost(ctx, userId, readJUnitReports(files, options)) : undefined;
+    // A push needs the store; without one, the suites are recorded through the host when one serves (hostChoice.ts).
+    const hosted = opts.team ? undefined : await importViaHost(ctx, userId, () => readJUnitReports(files, options));
     if (hosted) {
       print(hosted);
       return;
