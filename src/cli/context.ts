@@ -2,6 +2,7 @@ import type { SkillStore, StoreMode } from '../core/store/store';
 import { maxOf } from '../core/collections';
 import { isKnownSkill, unknownSkill } from '../core/host/reads';
 import type { HostMethod } from '../core/host/protocol';
+import type { HostUse } from './hostChoice';
 import { StoreHostRoute, storeHostUse } from './storeHostRoute';
 
 export interface CliIo {
@@ -26,8 +27,8 @@ export interface CliContext {
   withStore<T>(mode: StoreMode, work: (store: SkillStore) => Promise<T> | T): Promise<T>;
   /** Opens the store for a caller that closes it itself (a server that opens it only when first needed). */
   openStore(mode: StoreMode): Promise<SkillStore>;
-  /** Whether the store host is to be started when none runs (--store-host, else SESSION_BUDDY_HOST=on): hostChoice.ts. */
-  hostWanted(): boolean;
+  /** How the store host is used: started when none runs, only a running one, or never (hostChoice.ts). */
+  hostUse(): HostUse;
   /** Formats rows as an aligned text table. */
   table(rows: object[]): string;
   /** Refuses a skill nothing was ever recorded for, in one line (exit 1), the same for every command. */
@@ -43,12 +44,11 @@ export interface CliContext {
 /** The context of one run of the program; `dbPath` and `storeHost` (the --store-host flag) are read when a command runs, after parsing. */
 export function cliContext(io: CliIo, dbPath: () => string | undefined, storeHost: () => boolean | undefined): CliContext {
   const use = () => storeHostUse(storeHost());
-  const hostWanted = () => use() === 'start';
   const route = new StoreHostRoute(use, dbPath, (m) => io.err(`session-buddy: ${m}\n`));
   return {
     io,
     dbPath,
-    hostWanted,
+    hostUse: use,
     viaHost: (method, params, stop) => route.request(method, params, stop),
     withStore: (mode, work) => withStore(dbPath(), mode, io, work),
     openStore: (mode) => openStore(dbPath(), mode, io),

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -28,11 +29,19 @@ function hostPid(): number | undefined {
 /** A preload that makes the server fail at any open of the database: it shows the server never loads the store. */
 const neverOpens = (file: string) => ({ NODE_OPTIONS: `--require ${path.join(ROOT, 'test', 'fixtures', 'preload', 'forbidDatabase.cjs')}`, SB_FORBIDDEN_FILE: file });
 
-/** A seeded store, and `session-buddy mcp` on it with the host on; its stderr is collected by `onErr`. */
-async function startServer(file: string, onErr: (text: string) => void, env: Record<string, string> = {}): Promise<Client> {
+async function seededStore(file: string): Promise<void> {
   const store = await SkillStore.open({ path: file, pollMs: 0 });
   await seedToolsStore(store);
   await store.close();
+}
+
+/** A seeded store, and `session-buddy mcp` on it with the host on; its stderr is collected by `onErr`. */
+async function startServer(file: string, onErr: (text: string) => void, env: Record<string, string> = {}): Promise<Client> {
+  await seededStore(file);
+  return connectServer(file, onErr, env);
+}
+
+async function connectServer(file: string, onErr: (text: string) => void, env: Record<string, string>): Promise<Client> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, '--db', file, 'mcp'],
@@ -137,5 +146,38 @@ describe('MCP server when no store host can serve', { skip: process.platform ===
       await own.close();
     }
     assert.equal(err.match(/the store host is unavailable/g)?.length, 1, err);
+  });
+});
+
+describe('MCP server with no host setting', { skip: process.platform === 'win32' ? 'Unix sockets' : undefined }, () => {
+  test('it uses a store host that runs, without loading the store; with none running it opens the store and starts none', async () => {
+    const folder = path.join(scratch.dir, 'if-running');
+    fs.mkdirSync(folder);
+    const file = path.join(folder, 'skills.db');
+    await seededStore(file);
+    let err = '';
+    const alone = await connectServer(file, (text) => (err += text), { SESSION_BUDDY_HOST: '' });
+    try {
+      const metrics = body(await alone.callTool({ name: 'get_real_time_metrics', arguments: { time_window_hours: 24 } }));
+      assert.equal((metrics.top_skills as { skill_name: string }[])[0].skill_name, 'flaky-build');
+    } finally {
+      await alone.close();
+    }
+    assert.equal(fs.existsSync(hostPaths(file).log), false, 'no host was started');
+    const started = spawnSync(process.execPath, [CLI, '--db', file, 'metrics'], { encoding: 'utf8', env: { ...process.env, SESSION_BUDDY_DB: '', SESSION_BUDDY_HOST: 'on', SESSION_BUDDY_HOST_IDLE_SECONDS: '20' } });
+    assert.equal(started.status, 0, started.stderr);
+    const hostLog = fs.readFileSync(hostPaths(file).log, 'utf8');
+    const hostPidOfFile = Number(/pid (\d+): listening/.exec(hostLog)?.[1]);
+    const served = await connectServer(file, (text) => (err += text), { SESSION_BUDDY_HOST: '', ...neverOpens(file) });
+    try {
+      const metrics = body(await served.callTool({ name: 'get_real_time_metrics', arguments: { time_window_hours: 24 } }));
+      assert.equal((metrics.top_skills as { skill_name: string }[])[0].skill_name, 'flaky-build');
+      const tracked = body(await served.callTool({ name: 'track_skill_invocation', arguments: { skill_name: 'mcp-if-running', completed: true } }));
+      assert.equal(typeof tracked.invocation_id, 'number');
+    } finally {
+      await served.close();
+      process.kill(hostPidOfFile, 'SIGKILL');
+    }
+    assert.doesNotMatch(err, /must not open|unavailable|opens the store itself/, 'the running host served, and nothing fell back');
   });
 });

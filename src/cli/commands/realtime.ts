@@ -83,7 +83,8 @@ export function registerRealtimeCommands(program: Command, ctx: CliContext): voi
     .action(async () => {
       const userId = resolveUserId();
       const info = { name: 'session-buddy', version };
-      if (ctx.hostWanted()) {
+      // A running host (or one started when asked) answers; with none, the first call opens the store here (HostedToolCalls).
+      if (ctx.hostUse() !== 'off') {
         const calls = new HostedToolCalls(ctx, userId);
         try {
           await serveMcpOverStdio(calls.call, info, untilStopRequested());
