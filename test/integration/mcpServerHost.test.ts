@@ -9,6 +9,7 @@ import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/
 import { hostPaths } from '../../src/core/host/hostPaths';
 import { SkillStore } from '../../src/core/store/store';
 import { tempDir } from '../helpers/store';
+import { hostPidOf, killHostOf } from './realtime-test-support';
 import { seedToolsStore } from './tools-seed';
 
 // `session-buddy mcp` with the store host on (SESSION_BUDDY_HOST=on): the built CLI and host script
@@ -20,11 +21,7 @@ const db = path.join(scratch.dir, 'skills.db');
 let client: Client;
 let stderr = '';
 
-function hostPid(): number | undefined {
-  const file = hostPaths(db).log;
-  const started = fs.existsSync(file) ? /pid (\d+): listening/.exec(fs.readFileSync(file, 'utf8')) : null;
-  return started ? Number(started[1]) : undefined;
-}
+const hostPid = () => hostPidOf(db);
 
 /** A preload that makes the server fail at any open of the database: it shows the server never loads the store. */
 const neverOpens = (file: string) => ({ NODE_OPTIONS: `--require ${path.join(ROOT, 'test', 'fixtures', 'preload', 'forbidDatabase.cjs')}`, SB_FORBIDDEN_FILE: file });
@@ -62,14 +59,7 @@ before(async () => {
 
 after(async () => {
   await client?.close();
-  const pid = hostPid();
-  if (pid !== undefined) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  killHostOf(db);
   scratch.cleanup();
 });
 

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { SkillStore } from '../../src/core/store/store';
 import { ago, plant, tempDir, dbIn } from '../helpers/store';
 import { TestClient } from './realtime-client';
-import { cliCommand, runCliSync } from './realtime-test-support';
+import { httpGet, runCliSync, startServe, type ServeProcess } from './realtime-test-support';
 
-const ROOT = path.join(__dirname, '..', '..');
 const scratch = tempDir('sb-serve-');
 const children: ChildProcessWithoutNullStreams[] = [];
 after(() => {
@@ -18,49 +15,24 @@ after(() => {
   scratch.cleanup();
 });
 
-interface Served {
-  child: ChildProcessWithoutNullStreams;
-  out: string;
+interface Served extends ServeProcess {
   ws: string;
   metrics?: string;
   tokenFile?: string;
-  exit: Promise<number | null>;
 }
 
-/** Starts `serve` and waits for its banner (bounded). */
+/** Starts `serve` and reads the URLs from its banner. */
 async function serve(db: string, args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [...cliCommand(), '--db', db, 'serve', ...args], { cwd: ROOT, env: { ...process.env, SESSION_BUDDY_DB: '' } });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += String(d)));
-  child.stderr.on('data', (d) => (err += String(d)));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 30_000;
-  while (!out.includes('Press Ctrl+C to stop.')) {
-    if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${err}`);
-    if (Date.now() > deadline) throw new Error(`no banner: ${out} ${err}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const served = await startServe(db, args, {}, children);
   return {
-    child,
-    out,
-    ws: /Real-time metrics: (ws:\/\/\S+)/.exec(out)![1],
-    metrics: /Prometheus metrics: (http:\/\/\S+)/.exec(out)?.[1],
-    tokenFile: /Token file: (.+)/.exec(out)?.[1],
-    exit,
+    ...served,
+    ws: /Real-time metrics: (ws:\/\/\S+)/.exec(served.out)![1],
+    metrics: /Prometheus metrics: (http:\/\/\S+)/.exec(served.out)?.[1],
+    tokenFile: /Token file: (.+)/.exec(served.out)?.[1],
   };
 }
 
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { headers }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += String(c)));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
-  });
-}
+const get = httpGet;
 
 describe('session-buddy serve', () => {
   test('prints the URLs and the token file (mode 0600 beside the database), serves both ports, stops cleanly on SIGTERM', async () => {

@@ -21,6 +21,7 @@ import type { CliContext } from '../context';
 import { numberOption } from '../options';
 import { untilStopRequested } from '../signals';
 import { HostedToolCalls } from '../hostedToolCalls';
+import { serveViaHost, type HostedServeOptions } from '../hostedServe';
 
 /** Anomaly detection runs this often while `serve` has clients, so `data.anomalies` stays current. */
 const ANOMALY_CHECK_MS = 5 * 60_000;
@@ -74,6 +75,8 @@ export function registerRealtimeCommands(program: Command, ctx: CliContext): voi
       const tokenFile = tokenFilePath(resolveDatabasePath(ctx.dbPath()));
       const otlpNeedsToken = opts.otlpPort !== undefined && opts.otlpAuth;
       const token = opts.auth || (opts.metrics && opts.metricsAuth) || otlpNeedsToken ? loadOrCreateToken(tokenFile) : null;
+      // The OTLP receiver records agents' runs, which needs this process to hold the store.
+      if (opts.otlpPort === undefined && (await serveViaHost(ctx, hostedServe(opts, token, tokenFile, ctx)))) return;
       await ctx.withStore('work', (store) => serve(store, opts, token, tokenFile, ctx));
     });
 
@@ -172,20 +175,47 @@ async function serve(store: SkillStore, opts: ServeOptions, token: string | null
     await listen(websocket, '--port', opts.port);
     if (exporter) await listen(exporter, '--metrics-port', opts.metricsPort);
     if (otlp && opts.otlpPort !== undefined) await listen(otlp, '--otlp-port', opts.otlpPort);
-    ctx.io.out(`Real-time metrics: ${websocket.url}\n`);
-    if (exporter) ctx.io.out(`Prometheus metrics: ${exporter.url}${opts.metricsAuth ? ' (bearer token required)' : ' (no token: --no-metrics-auth)'}\n`);
-    if (otlp) ctx.io.out(`Agent telemetry (OTLP/HTTP): ${otlp.endpoint}${opts.otlpAuth ? ' (bearer token required)' : ' (no token: --no-otlp-auth)'}; set OTEL_EXPORTER_OTLP_ENDPOINT to it\n`);
-    if (token) {
-      ctx.io.out(`Token file: ${tokenFile}\n`);
-      ctx.io.out('  send it as "Authorization: Bearer <token>", as ?token=<token>, or as the first message {"token": "<token>"}\n');
-    } else {
-      ctx.io.out('Authentication is off: any local process can connect.\n');
-    }
-    ctx.io.out('Press Ctrl+C to stop.\n');
+    announce(ctx, opts, { websocket: websocket.url, metrics: exporter?.url, otlp: otlp?.endpoint }, token ? tokenFile : null);
     await untilStopRequested();
   } finally {
     await Promise.all([websocket.close(), exporter?.close(), otlp?.close()]);
   }
+}
+
+/** What `serve` asks of the store host: the servers it would run here, and anomaly detection as often. */
+function hostedServe(opts: ServeOptions, token: string | null, tokenFile: string, ctx: CliContext): HostedServeOptions {
+  return {
+    request: {
+      host: opts.host,
+      port: opts.port,
+      requireToken: opts.auth,
+      intervalMs: Math.round(opts.interval * 1000),
+      allowedOrigins: opts.allowOrigin,
+      maxClients: opts.maxClients,
+      ...(opts.metrics ? { metrics: { port: opts.metricsPort, requireToken: opts.metricsAuth } } : {}),
+    },
+    portOptions: { websocket: '--port', metrics: '--metrics-port' },
+    anomalyCheckMs: ANOMALY_CHECK_MS,
+    announce: (urls) => {
+      ctx.io.out(`Served by the store host of ${resolveDatabasePath(ctx.dbPath())}\n`);
+      announce(ctx, opts, { websocket: urls.websocket ?? '', metrics: urls.metrics }, token ? tokenFile : null);
+    },
+    until: untilStopRequested,
+  };
+}
+
+/** Where the servers listen, and how to authenticate. */
+function announce(ctx: CliContext, opts: ServeOptions, urls: { websocket: string; metrics?: string; otlp?: string }, tokenFile: string | null): void {
+  ctx.io.out(`Real-time metrics: ${urls.websocket}\n`);
+  if (urls.metrics) ctx.io.out(`Prometheus metrics: ${urls.metrics}${opts.metricsAuth ? ' (bearer token required)' : ' (no token: --no-metrics-auth)'}\n`);
+  if (urls.otlp) ctx.io.out(`Agent telemetry (OTLP/HTTP): ${urls.otlp}${opts.otlpAuth ? ' (bearer token required)' : ' (no token: --no-otlp-auth)'}; set OTEL_EXPORTER_OTLP_ENDPOINT to it\n`);
+  if (tokenFile) {
+    ctx.io.out(`Token file: ${tokenFile}\n`);
+    ctx.io.out('  send it as "Authorization: Bearer <token>", as ?token=<token>, or as the first message {"token": "<token>"}\n');
+  } else {
+    ctx.io.out('Authentication is off: any local process can connect.\n');
+  }
+  ctx.io.out('Press Ctrl+C to stop.\n');
 }
 
 /** The OTLP receiver of `serve --otlp-port`: agents' tool calls recorded for this user, by the built-in command-line rules. */
