@@ -160,6 +160,9 @@ function runChild(engine: Engine, seeded: string, invocations: number): Figures 
 interface HostFigures {
   host_engine: string;
   invocations: number;
+  /** From a client asking while no host runs to the host's first answer (`metrics`): the host's boot, the store opened, the query. */
+  host_first_answer_ms: number;
+  /** The same through `session-buddy metrics`: the CLI's own boot (cli_startup_ms_p50) comes on top. */
   cli_first_answer_ms: number;
   /** `session-buddy --version`: what any command costs before it touches a store (loading the bundle). */
   cli_startup_ms_p50: number;
@@ -270,12 +273,37 @@ function copyStore(seeded: string, file: string): void {
   }
 }
 
+/** Waits until the process has exited (a retired host closes its store first). */
+async function exited(pid: number): Promise<void> {
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A client that finds no host: from asking to the host's first `metrics` answer, in ms; the host is retired after. */
+async function timedColdHost(node: string, file: string): Promise<number> {
+  const started = performance.now();
+  const connection = await connectToHost({ db: file, hostScript: path.join(ROOT, 'dist', 'store-host.js'), execPath: node });
+  await connection.request('metrics', { limit: 10 });
+  const ms = performance.now() - started;
+  await connection.request('retire');
+  connection.close();
+  await exited(connection.hello.pid);
+  return ms;
+}
+
 /** The store host on one runtime, on a copy of the seeded store. */
 async function hostRow(node: string, seeded: string, invocations: number): Promise<HostFigures> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-memory-host-'));
   const file = path.join(dir, 'skills.db');
   copyStore(seeded, file);
   try {
+    const hostFirstMs = await timedColdHost(node, file);
     const firstMs = timedMetrics(node, file, true);
     const startup = Array.from({ length: CLI_RUNS }, () => timedVersion(node));
     const viaHost = Array.from({ length: CLI_RUNS }, () => timedMetrics(node, file, true));
@@ -295,6 +323,7 @@ async function hostRow(node: string, seeded: string, invocations: number): Promi
     return {
       host_engine: connection.hello.engine,
       invocations,
+      host_first_answer_ms: round(hostFirstMs, 0),
       cli_first_answer_ms: round(firstMs, 0),
       cli_startup_ms_p50: round(percentile(startup, 50), 0),
       cli_metrics_via_host_ms_p50: round(percentile(viaHost, 50), 0),
@@ -555,7 +584,7 @@ async function main(): Promise<void> {
   if (rows.length) printTable(rows.map((r) => ({ ...r })));
   if (hostRows.length) printTable(hostRows.map((r) => ({ ...r })));
   if (windowRows.length) printTable(windowRows.map((r) => ({ ...r })));
-  const goals = { throughput_events_per_s: '>= 20000', caller_ms_p99: '<= 0.2', host_rss_mib: '<= 150 at 1M', cli_metrics_via_host_ms_p50: '<= 300 at 1M', request_ms_p99: '<= 5', today_ms_p99: '<= 5', recommendations_ms_p99: '<= 5', window_rss_growth_steady_mib: '<= 30', window_rss_growth_peak_mib: '<= 60', host_peak_rss_mib: '<= 300 at 1M', host_rss_steady_mib: '<= 150 at 1M' };
+  const goals = { throughput_events_per_s: '>= 20000', caller_ms_p99: '<= 0.2', host_rss_mib: '<= 150 at 1M', host_first_answer_ms: '<= 300 at 1M', cli_metrics_via_host_ms_p50: '<= 300 at 1M', request_ms_p99: '<= 5', today_ms_p99: '<= 5', recommendations_ms_p99: '<= 5', window_rss_growth_steady_mib: '<= 30', window_rss_growth_peak_mib: '<= 60', host_peak_rss_mib: '<= 300 at 1M', host_rss_steady_mib: '<= 150 at 1M' };
   console.log(`written ${writeResult('memory', { measured_at: new Date().toISOString(), node_file_engine: process.env.SESSION_BUDDY_SQLITE_NODE ?? process.execPath, goals, rows, host: hostRows, window: windowRows })}`);
 }
 
