@@ -53,6 +53,27 @@ describe('count rows', () => {
     trie.findRows([129, 130, 131], rows);
     assert.equal(rows.length, 4, 'the newest branch is kept');
   });
+
+  it('a context followed by one longer context or by several finds each, also once pruning leaves one', () => {
+    const trie = new ContextTrie(2, 8);
+    const rows: CountRow[] = [];
+    trie.record([1, 5], 7);
+    trie.record([1, 6], 8);
+    trie.findRows([1, 5], rows);
+    assert.deepEqual(rows.slice(1).map(ranked), [[[7, 1], [8, 1]], [[7, 1]]]);
+    for (let i = 0; i < 3; i++) trie.record([1, 6], 9);
+    for (let id = 20; id < 25; id++) trie.record([id], 1);
+    assert.equal(trie.size, 8, 'over its capacity, the oldest branch went');
+    trie.findRows([1, 5], rows);
+    assert.equal(rows.length, 2, 'after 1, 5 was counted longest ago');
+    trie.findRows([1, 6], rows);
+    assert.deepEqual(ranked(rows[2]), [[9, 3], [8, 1]]);
+    trie.record([1, 5], 7);
+    trie.findRows([1, 5], rows);
+    assert.deepEqual(ranked(rows[2]), [[7, 1]]);
+    trie.findRows([1, 6], rows);
+    assert.equal(rows.length, 2, 'over its capacity again: 1, 6 is now the branch counted longest ago');
+  });
 });
 
 describe('recency counts', () => {

@@ -58,7 +58,9 @@ export class CountRow {
         this.onlyCount += 1;
         return;
       }
-      this.entries = [this.onlyId, this.onlyCount];
+      // Made at its size: an array grown by push reserves room for some 8 more skills, and about
+      // half the rows that come to hold two skills never hold a third.
+      this.entries = [this.onlyId, this.onlyCount, id, 0];
     }
     const entries = this.entries;
     let rank = this.rankOf(entries, id);
