@@ -58,20 +58,32 @@ export class CountRow {
         this.onlyCount += 1;
         return;
       }
-      // Made at its size: an array grown by push reserves room for some 8 more skills, and about
-      // half the rows that come to hold two skills never hold a third.
       this.entries = [this.onlyId, this.onlyCount, id, 0];
     }
-    const entries = this.entries;
+    let entries = this.entries;
     let rank = this.rankOf(entries, id);
     if (rank < 0) {
       rank = entries.length / 2;
-      entries.push(id, 0);
+      entries = this.grown(entries, id);
       if (this.positions) this.positions.set(id, rank);
       else if (rank + 1 >= INDEX_FROM) this.buildIndex(entries);
     }
     entries[2 * rank + 1] += 1;
     this.moveUp(entries, rank);
+  }
+
+  /**
+   * The entries with `id` added at count 0. Until the row is indexed they are copied at their size:
+   * an array grown by push reserves room for some 8 more skills, and most rows hold a few (half the
+   * rows that come to hold two never hold a third); an indexed row grows in place.
+   */
+  private grown(entries: number[], id: number): number[] {
+    if (this.positions || entries.length + 2 >= 2 * INDEX_FROM) {
+      entries.push(id, 0);
+      return entries;
+    }
+    this.entries = entries.concat(id, 0);
+    return this.entries;
   }
 
   private rankOf(entries: number[], id: number): number {
