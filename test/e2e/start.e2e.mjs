@@ -48,8 +48,9 @@ async function npmStart(home, args = []) {
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
   };
   starts.push({ stop });
-  const printed = await waitFor(() => (child.exitCode !== null ? { exited: child.exitCode } : /open:\s+(http:\/\/\S+)/.exec(output)?.[1]),
-    { timeout: START_TIMEOUT, interval: 500, what: 'npm start to print its address' }).catch((err) => {
+  // The whole banner: its lines arrive in more than one chunk, and the store's line comes after the address.
+  const printed = await waitFor(() => (child.exitCode !== null ? { exited: child.exitCode } : /open:\s+(http:\/\/\S+)[\s\S]*Press Ctrl\+C to stop\./.exec(output)?.[1]),
+    { timeout: START_TIMEOUT, interval: 500, what: 'npm start to print its address and the rest of its banner' }).catch((err) => {
     throw new Error(`${err.message}\n${output}`);
   });
   if (typeof printed !== 'string') throw new Error(`npm start exited (${printed.exited}):\n${output}`);
