@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { InvalidArgumentError } from 'commander';
 import { connectToRunningHost, HostUnavailableError, NoRunningHostError } from '../core/host/hostClient';
 import type { HostClientOptions } from '../core/host/hostStarter';
 import type { ServeAnswer, ServeRequest } from '../core/host/hostServers';
@@ -8,7 +7,7 @@ import type { Endpoint } from '../core/realtime/hosting';
 import type { PortState } from '../core/realtime/portKeeper';
 import { resolveDatabasePath } from '../core/store/paths';
 import type { CliContext } from './context';
-import { cliHostOptions } from './hostPrestart';
+import { hostOptions } from './storeHostRoute';
 
 export interface HostedServeOptions {
   request: ServeRequest;
@@ -79,12 +78,7 @@ async function hostFor(ctx: CliContext): Promise<HostClientOptions | undefined> 
   const db = resolveDatabasePath(ctx.dbPath());
   // A store that does not exist yet is created by the command itself, as without the host.
   if (use === 'off' || !fs.existsSync(db)) return undefined;
-  let host: HostClientOptions;
-  try {
-    host = cliHostOptions(db);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
+  const host = hostOptions(db);
   if (use === 'start') return host;
   try {
     (await connectToRunningHost(host)).close();

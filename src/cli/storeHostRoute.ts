@@ -17,7 +17,7 @@ export function storeHostUse(flag: boolean | undefined, env: NodeJS.ProcessEnv =
 }
 
 /** How this command reaches the host of `db`; a bad SESSION_BUDDY_HOST_IDLE_SECONDS is a usage error. */
-function hostOptions(db: string): HostClientOptions {
+export function hostOptions(db: string): HostClientOptions {
   try {
     return cliHostOptions(db);
   } catch (err) {
