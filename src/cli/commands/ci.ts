@@ -6,7 +6,7 @@ import { resolveUserId } from '../../core/tracking/identity';
 import type { CliContext } from '../context';
 import { importViaHost } from '../hostedImport';
 import { recordViaHost } from '../hostedRecording';
-import { formatPush, pushFromCli } from './team';
+import { formatPush, pushFromCli, pushThroughHost } from './team';
 import type { SkillStore } from '../../core/store/store';
 import { numberOption } from '../options';
 import { plural } from '../../shared/words';
@@ -60,9 +60,23 @@ async function recordThenPush<T>(ctx: CliContext, opts: TeamOptions, record: (st
     try {
       return { recorded, pushed: formatPush(await pushFromCli(store, opts, ctx.io)) };
     } catch (err) {
-      return { recorded, pushed: `session-buddy: team push failed: ${(err as Error).message}; the run is recorded and the next push sends it\n` };
+      return { recorded, pushed: failedPush(err) };
     }
   });
+}
+
+function failedPush(err: unknown): string {
+  return `session-buddy: team push failed: ${(err as Error).message}; the run is recorded and the next push sends it\n`;
+}
+
+/** With --team, the push after a run the store host recorded, run by the host too; said as recordThenPush says it. */
+async function pushAfterHosted(ctx: CliContext, opts: TeamOptions): Promise<string | undefined> {
+  if (!opts.team) return undefined;
+  try {
+    return formatPush(await pushThroughHost(ctx, opts));
+  } catch (err) {
+    return failedPush(err);
+  }
 }
 
 function outcome(opts: { completed?: boolean; failed?: boolean }, command: Command): boolean {
@@ -87,11 +101,12 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
   ).action(async (opts: PipelineContext & TeamOptions & { stage: CiStage; skill: string; status: 'success' | 'failure'; duration: number; error?: string }) => {
     const run: StageRun = { stage: opts.stage, skill: opts.skill, completed: opts.status === 'success', durationSeconds: opts.duration, errorType: opts.error };
     const userId = resolveUserId();
-    // A push needs the store; without one, the stage is recorded through the host when it is on.
     const record = stageRecord(pipelineContext(opts), run);
-    const hosted = opts.team ? undefined : await recordViaHost(ctx, { sessionId: record.sessionId, create: { source: CI_SOURCE }, userId, input: record.input, follow: (id) => [record.contextEvent(id)] });
+    const hosted = await recordViaHost(ctx, { sessionId: record.sessionId, create: { source: CI_SOURCE }, userId, input: record.input, follow: (id) => [record.contextEvent(id)] });
     if (hosted !== undefined) {
       io.out(`${hosted}\n`);
+      const pushed = await pushAfterHosted(ctx, opts);
+      if (pushed) io.err(pushed);
       return;
     }
     const { recorded, pushed } = await recordThenPush(ctx, opts, (store) => trackPipelineStages(store, userId, pipelineContext(opts), [run]));
@@ -118,9 +133,11 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
       if (opts.json) io.out(ctx.json({ files: results }));
       else for (const r of results) io.out(`${r.file}: ${r.dialect} report, ${plural(r.suites, 'suite')} as ${r.skill}: ${r.added} recorded (${r.failed} failed), ${r.skipped} already recorded\n`);
     };
-    // A push needs the store; without one, the suites are recorded through the host when one serves (hostChoice.ts).
-    const hosted = opts.team ? undefined : await importViaHost(ctx, userId, () => readJUnitReports(files, options));
+    // The suites are recorded through the host when one serves (hostChoice.ts), and pushed by it.
+    const hosted = await importViaHost(ctx, userId, () => readJUnitReports(files, options));
     if (hosted) {
+      const pushed = await pushAfterHosted(ctx, opts);
+      if (pushed) io.err(pushed);
       print(hosted);
       return;
     }

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
 import { addMember, initTeam, leaveTeam, teamStatus, type TeamStatus } from '../../core/team/admin';
 import { parseTeamServer, resolveTeamUrl, TeamError, withTeam, type TeamServer } from '../../core/team/connection';
+import { explicitTeamServer, explicitTeamUrl } from '../../core/team/explicitServer';
 import { pullFromTeam } from '../../core/team/pull';
 import { pushToTeam, type PushProgress, type PushResult } from '../../core/team/push';
 import { pendingRows } from '../../core/team/shared';
 import { readTeamInfo } from '../../core/team/teamInfo';
 import type { SkillStore } from '../../core/store/store';
+import type { StoreCommandName, StoreCommandResult, TeamPullCounts } from '../../core/window/storeCommands';
+import { MAX_PREVIEW_ROWS } from '../../core/team/editorSync';
 import { CliError, type CliContext, type CliIo } from '../context';
 import { numberOption } from '../options';
 import { plural } from '../../shared/words';
@@ -17,16 +20,28 @@ interface UrlOptions {
 
 /**
  * The team server of this run. For the CLI, naming a team URL (flag or SESSION_BUDDY_TEAM_URL) is
- * the consent to share with it; passwords come from PGPASSWORD or a pgpass file.
+ * the consent to share with it; passwords come from PGPASSWORD or a pgpass file. The URL is made
+ * explicit with libpq's variables, so that the store host reaches the server as this process would,
+ * and both keep their cursor under the same server.
  */
 export function teamServerFrom(opts: UrlOptions): TeamServer {
   const url = resolveTeamUrl(opts.teamUrl ?? opts.url);
   if (!url) throw new CliError('no team server: pass --team-url postgresql://member@host/database or set SESSION_BUDDY_TEAM_URL');
   try {
-    return parseTeamServer(url);
+    parseTeamServer(url);
+    return parseTeamServer(explicitTeamUrl(url));
   } catch (err) {
     throw asCliError(err);
   }
+}
+
+/**
+ * Runs a team command in the store host with this process's URL and password (so its own
+ * environment plays no part); undefined: no host serves, the command opens the store itself.
+ */
+async function hostedTeamCommand<N extends StoreCommandName>(ctx: CliContext, name: N, server: TeamServer, extra: Record<string, unknown> = {}): Promise<StoreCommandResult<N> | undefined> {
+  const args = { ...(await explicitTeamServer(server.url)), ...extra };
+  return (await ctx.viaHost('command', { name, args })) as StoreCommandResult<N> | undefined;
 }
 
 function asCliError(err: unknown): Error {
@@ -67,6 +82,21 @@ function pushProgress(io: CliIo): (p: PushProgress) => void {
 export async function pushFromCli(store: SkillStore, opts: UrlOptions, io: CliIo): Promise<PushResult> {
   const server = teamServerFrom(opts);
   return teamCall(() => pushToTeam(store, server, { onBatch: pushProgress(io) }));
+}
+
+/** The push through the store host when one serves (it says no progress: the answer comes at the end), else in this process. */
+export async function pushThroughHost(ctx: CliContext, opts: UrlOptions): Promise<PushResult> {
+  const server = teamServerFrom(opts);
+  return (await teamCall(() => hostedTeamCommand(ctx, 'teamPush', server))) ?? (await ctx.withStore('work', (store) => pushFromCli(store, opts, ctx.io)));
+}
+
+async function previewHere(ctx: CliContext, server: TeamServer, limit: number): Promise<{ team_id: string; rows: object[] }> {
+  const keys = await teamCall(() => withTeam(server, readTeamInfo));
+  return { team_id: keys.teamId, rows: await ctx.withStore('work', (store) => pendingRows(store, keys, { limit })) };
+}
+
+function pullText(r: TeamPullCounts): string {
+  return `Pulled ${plural(r.baselines, 'baseline')}, ${plural(r.similar_members, 'similar member')}, ${plural(r.dependencies, 'dependency')}.\n`;
 }
 
 function statusText(s: TeamStatus): string {
@@ -112,23 +142,26 @@ export function registerTeamCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (opts: UrlOptions & { json?: boolean }) => {
       const server = teamServerFrom(opts);
-      const status = await ctx.withStore('work', (store) => teamStatus(store, server));
+      const status = (await teamCall(() => hostedTeamCommand(ctx, 'teamStatus', server))) ?? (await ctx.withStore('work', (store) => teamStatus(store, server)));
       io.out(opts.json ? ctx.json(status) : statusText(status));
     });
 
   withUrl(team.command('push'))
     .description('send the invocations not pushed yet (only the fields `team preview` shows); resumes where it stopped')
     .action(async (opts: UrlOptions) => {
-      const r = await ctx.withStore('work', (store) => pushFromCli(store, opts, io));
-      io.out(formatPush(r));
+      io.out(formatPush(await pushThroughHost(ctx, opts)));
     });
 
   withUrl(team.command('pull'))
     .description("cache the team's baselines, similar members and dependencies for baselines show, recommend-similar and the editor")
     .action(async (opts: UrlOptions) => {
       const server = teamServerFrom(opts);
-      const r = await ctx.withStore('work', (store) => teamCall(() => pullFromTeam(store, server)));
-      io.out(`Pulled ${plural(r.baselines.length, 'baseline')}, ${plural(r.similar_members.length, 'similar member')}, ${plural(r.dependencies.length, 'dependency')}.\n`);
+      const hosted = await teamCall(() => hostedTeamCommand(ctx, 'teamPull', server));
+      const r = hosted ?? (await ctx.withStore('work', async (store) => {
+        const pulled = await teamCall(() => pullFromTeam(store, server));
+        return { baselines: pulled.baselines.length, similar_members: pulled.similar_members.length, dependencies: pulled.dependencies.length };
+      }));
+      io.out(pullText(r));
     });
 
   withUrl(team.command('preview'))
@@ -137,9 +170,9 @@ export function registerTeamCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (opts: UrlOptions & { limit: number; json?: boolean }) => {
       const server = teamServerFrom(opts);
-      const keys = await teamCall(() => withTeam(server, readTeamInfo));
-      const rows = await ctx.withStore('work', (store) => pendingRows(store, keys, { limit: opts.limit }));
-      if (opts.json) io.out(ctx.json({ team_id: keys.teamId, rows }));
+      const hosted = opts.limit <= MAX_PREVIEW_ROWS ? await teamCall(() => hostedTeamCommand(ctx, 'teamPreview', server, { limit: opts.limit })) : undefined;
+      const { team_id, rows } = hosted ?? (await previewHere(ctx, server, opts.limit));
+      if (opts.json) io.out(ctx.json({ team_id, rows }));
       else io.out(rows.length ? `${ctx.table(rows)}\n` : 'Nothing to push.\n');
     });
 
@@ -148,7 +181,8 @@ export function registerTeamCommands(program: Command, ctx: CliContext): void {
     .option('--delete', 'also delete your rows on the server')
     .action(async (opts: UrlOptions & { delete?: boolean }) => {
       const server = teamServerFrom(opts);
-      const r = await ctx.withStore('work', (store) => teamCall(() => leaveTeam(store, server, { deleteRows: opts.delete })));
+      const deleteRows = opts.delete === true;
+      const r = (await teamCall(() => hostedTeamCommand(ctx, 'teamQuit', server, { deleteRows }))) ?? (await ctx.withStore('work', (store) => teamCall(() => leaveTeam(store, server, { deleteRows }))));
       io.out(`Left team ${r.team_id}${opts.delete ? `; ${r.deleted_server_rows} of your rows deleted on the server` : ''}. Unset SESSION_BUDDY_TEAM_URL (or drop --team-url) to stop pushing.\n`);
     });
 }

@@ -10,7 +10,7 @@ import type { RunState } from '../window/windowData';
  */
 
 /** Raised with every change to the messages below. */
-export const HOST_PROTOCOL = 8;
+export const HOST_PROTOCOL = 9;
 /** The oldest client this host still answers (older clients open the store themselves). */
 export const MIN_CLIENT_PROTOCOL = 1;
 

@@ -45,7 +45,7 @@ export function parseTeamServer(url: string, password?: string): TeamServer {
     throw new TeamError(`the team URL must start with postgresql:// (got ${parsed.protocol}//)`);
   }
   if (parsed.password) throw new TeamError(`the team URL contains a password; remove it from the URL and put it in ${PASSWORD_PLACES}`);
-  const user = decodeURIComponent(parsed.username) || process.env.PGUSER || '';
+  const user = decodeURIComponent(parsed.username) || parsed.searchParams.get('user') || process.env.PGUSER || '';
   if (!user) throw new TeamError('the team URL names no member (postgresql://member@host/database)');
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || user;
   const label = `${parsed.hostname}:${parsed.port || '5432'}/${database}`;

@@ -22,8 +22,12 @@ export interface TeamSyncAnswer {
   baselines: number;
 }
 
+/** Rows a preview may ask for: the push sends the same rows in batches of this size. */
+export const MAX_PREVIEW_ROWS = 1000;
+
 export interface SharedPreview {
   label: string;
+  team_id: string;
   rows: SharedRow[];
 }
 
@@ -47,7 +51,7 @@ export function unpushedRuns(store: Store, url: string): number {
 export async function previewShared(store: Store, args: TeamServerArgs, limit: number): Promise<SharedPreview> {
   const server = parseTeamServer(args.url, args.password);
   const keys = await withTeam(server, readTeamInfo);
-  return { label: server.label, rows: pendingRows(store, keys, { limit }) };
+  return { label: server.label, team_id: keys.teamId, rows: pendingRows(store, keys, { limit }) };
 }
 
 /** `team leave --delete` for this member: their rows on the server go, and the pulled team rows here. */

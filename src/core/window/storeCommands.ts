@@ -9,9 +9,12 @@ import { backfillTimeSeries, type BackfillResult } from '../analytics/timeSeries
 import { deleteAllData, type DeleteAllDataResult } from '../maintenance/deleteAllData';
 import { getStoreStatus, type StoreStatus } from '../maintenance/storeStatus';
 import { STRATEGY_BY_GROUP } from '../recommend/strategy';
-import { parseTeamServer } from '../team/connection';
+import { leaveTeam, teamStatus, type TeamStatus } from '../team/admin';
+import { parseTeamServer, type TeamServer } from '../team/connection';
+import { pullFromTeam } from '../team/pull';
+import { pushToTeam, type PushResult } from '../team/push';
 import type { SharedTeamSyncs } from '../team/sharedTeamSyncs';
-import { leaveTeamDeletingRows, previewShared, syncWithTeam, unpushedRuns, type SharedPreview, type TeamServerArgs, type TeamSyncAnswer } from '../team/editorSync';
+import { leaveTeamDeletingRows, MAX_PREVIEW_ROWS, previewShared, syncWithTeam, unpushedRuns, type SharedPreview, type TeamServerArgs, type TeamSyncAnswer } from '../team/editorSync';
 import type { Store } from '../store/storeInterface';
 import { requireName, ValidationError } from '../validation';
 
@@ -55,6 +58,23 @@ export interface StoreCommandSignatures {
   teamUnpushed: [{ url: string }, number];
   teamPreview: [TeamServerArgs & { limit: number }, SharedPreview];
   teamLeave: [TeamServerArgs, number];
+  /** The CLI's `team push`, `pull`, `status` and `leave`, with the URL and password its environment gives (explicitServer.ts). */
+  teamPush: [TeamServerArgs, PushResult];
+  teamPull: [TeamServerArgs, TeamPullCounts];
+  teamStatus: [TeamServerArgs, TeamStatus];
+  teamQuit: [TeamServerArgs & { deleteRows: boolean }, TeamQuitAnswer];
+}
+
+/** What a pull cached, counted (the rows stay in the store). */
+export interface TeamPullCounts {
+  baselines: number;
+  similar_members: number;
+  dependencies: number;
+}
+
+export interface TeamQuitAnswer {
+  team_id: string;
+  deleted_server_rows: number;
 }
 
 export type StoreCommandName = keyof StoreCommandSignatures;
@@ -75,7 +95,7 @@ export interface StoreCommandTarget {
 const NAMES: readonly StoreCommandName[] = [
   'status', 'detectAnomalies', 'backfillTimeSeries', 'trainPredictor', 'createAbTest', 'listAbTests', 'analyzeAbTest',
   'stopAbTest', 'initializeTaxonomy', 'updateDependencies', 'exportProfile', 'importProfiles', 'deleteAllData',
-  'teamSync', 'teamUnpushed', 'teamPreview', 'teamLeave',
+  'teamSync', 'teamUnpushed', 'teamPreview', 'teamLeave', 'teamPush', 'teamPull', 'teamStatus', 'teamQuit',
 ];
 const MAX_BACKFILL_DAYS = 3650;
 const MAX_TEXT = 200;
@@ -85,8 +105,6 @@ const MAX_URL = 2048;
 const MAX_PASSWORD = 1024;
 /** A team sync may be shared with one started up to a day before (a window's interval is minutes). */
 const MAX_SHARED_WITHIN_MS = 86_400_000;
-/** Rows a preview may ask for: the push sends the same rows in batches of this size. */
-const MAX_PREVIEW_ROWS = 1000;
 
 /** Progress of a long command: steps done, steps in all. */
 export type CommandProgress = (done: number, total: number) => void;
@@ -145,7 +163,21 @@ async function run(target: StoreCommandTarget, command: StoreCommand, onProgress
       return previewShared(store, command.args, command.args.limit);
     case 'teamLeave':
       return leaveTeamDeletingRows(store, command.args);
+    case 'teamPush':
+      return pushToTeam(store, serverOf(command.args));
+    case 'teamPull': {
+      const pulled = await pullFromTeam(store, serverOf(command.args));
+      return { baselines: pulled.baselines.length, similar_members: pulled.similar_members.length, dependencies: pulled.dependencies.length };
+    }
+    case 'teamStatus':
+      return teamStatus(store, serverOf(command.args));
+    case 'teamQuit':
+      return leaveTeam(store, serverOf(command.args), { deleteRows: command.args.deleteRows });
   }
+}
+
+function serverOf(args: TeamServerArgs): TeamServer {
+  return parseTeamServer(args.url, args.password);
 }
 
 async function train({ store, jobs }: StoreCommandTarget): Promise<TrainAnswer> {
@@ -165,6 +197,12 @@ function integer(args: Record<string, unknown>, key: string, min: number, max: n
   const value = args[key];
   if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw new ValidationError(key, `must be an integer from ${min} to ${max}`);
   return value as number;
+}
+
+function flag(args: Record<string, unknown>, key: string): boolean {
+  const value = args[key];
+  if (typeof value !== 'boolean') throw new ValidationError(key, 'must be true or false');
+  return value;
 }
 
 function text(args: Record<string, unknown>, key: string): string {
@@ -220,7 +258,12 @@ export function parseStoreCommand(name: unknown, args: unknown): StoreCommand {
     case 'teamSync':
       return { name: command, args: given.sharedWithinMs === undefined ? teamServer(given) : { ...teamServer(given), sharedWithinMs: integer(given, 'sharedWithinMs', 0, MAX_SHARED_WITHIN_MS) } };
     case 'teamLeave':
+    case 'teamPush':
+    case 'teamPull':
+    case 'teamStatus':
       return { name: command, args: teamServer(given) };
+    case 'teamQuit':
+      return { name: command, args: { ...teamServer(given), deleteRows: flag(given, 'deleteRows') } };
     case 'teamUnpushed':
       return { name: command, args: { url: teamServer(given).url } };
     case 'teamPreview':
