@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import { connectToRunningHost, HostUnavailableError, NoRunningHostError } from '../core/host/hostClient';
 import type { HostClientOptions } from '../core/host/hostStarter';
-import type { ServeAnswer, ServeRequest } from '../core/host/hostServers';
+import type { ServeAnswer, ServedEndpoint, ServeRequest } from '../core/host/hostServers';
 import { StandingRequest } from '../core/host/standingRequest';
-import type { Endpoint } from '../core/realtime/hosting';
 import type { PortState } from '../core/realtime/portKeeper';
 import { resolveDatabasePath } from '../core/store/paths';
 import type { CliContext } from './context';
@@ -12,11 +11,11 @@ import { hostOptions } from './storeHostRoute';
 export interface HostedServeOptions {
   request: ServeRequest;
   /** The option that sets each endpoint's port, named in the error when the port is taken. */
-  portOptions: Record<Endpoint, string>;
+  portOptions: Record<ServedEndpoint, string>;
   /** How often anomaly detection is asked of the host while serving (0: never). */
   anomalyCheckMs: number;
   /** Told the endpoints once the host serves them. */
-  announce(urls: Partial<Record<Endpoint, string>>): void;
+  announce(urls: Partial<Record<ServedEndpoint, string>>): void;
   /** Resolves when the user stops the command (Ctrl+C); asked once the servers run. */
   until(): Promise<void>;
 }
@@ -92,21 +91,33 @@ async function hostFor(ctx: CliContext): Promise<HostClientOptions | undefined> 
 }
 
 /** Each endpoint's URL; throws with what to do when the host could not bind one. */
-function servedUrls(states: ServeAnswer, options: HostedServeOptions): Partial<Record<Endpoint, string>> {
-  const urls: Partial<Record<Endpoint, string>> = {};
-  for (const endpoint of ['websocket', 'metrics'] as const) {
+function servedUrls(states: ServeAnswer, options: HostedServeOptions): Partial<Record<ServedEndpoint, string>> {
+  const urls: Partial<Record<ServedEndpoint, string>> = {};
+  for (const endpoint of ['websocket', 'metrics', 'otlp'] as const) {
     const state = states[endpoint];
     if (state) urls[endpoint] = urlOf(endpoint, state, options);
   }
   return urls;
 }
 
-function urlOf(endpoint: Endpoint, state: PortState, options: HostedServeOptions): string {
-  const port = endpoint === 'websocket' ? options.request.port : (options.request.metrics?.port ?? 0);
+const REQUESTED_PORT: Record<ServedEndpoint, (request: ServeRequest) => number> = {
+  websocket: (request) => request.port,
+  metrics: (request) => request.metrics?.port ?? 0,
+  otlp: (request) => request.otlp?.port ?? 0,
+};
+
+const URL_OF: Record<ServedEndpoint, (host: string, port: number) => string> = {
+  websocket: (host, port) => `ws://${host}:${port}`,
+  metrics: (host, port) => `http://${host}:${port}/metrics`,
+  otlp: (host, port) => `http://${host}:${port}`,
+};
+
+function urlOf(endpoint: ServedEndpoint, state: PortState, options: HostedServeOptions): string {
+  const port = REQUESTED_PORT[endpoint](options.request);
   if (state.kind === 'standby') throw new Error(`port ${port} is in use (another Session Buddy window or server may host it); choose another with ${options.portOptions[endpoint]}`);
   if (state.kind !== 'hosting') throw new Error(`cannot listen on port ${port}: ${state.kind === 'failed' ? state.message : 'the server stopped'}`);
   const host = options.request.host.includes(':') ? `[${options.request.host}]` : options.request.host;
-  return endpoint === 'websocket' ? `ws://${host}:${state.port}` : `http://${host}:${state.port}/metrics`;
+  return URL_OF[endpoint](host, state.port);
 }
 
 /** Asks the host to detect anomalies now and every `everyMs`; returns what stops it. */

@@ -351,6 +351,9 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
       const serve = { host: '127.0.0.1', port: 0, requireToken: true, intervalMs: 200, allowedOrigins: [], maxClients: 10 };
       await assert.rejects(conn.request('serve', { ...serve, port: 70_000 }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /port must be an integer from 0 to 65535/.test(err.message));
       await assert.rejects(conn.request('serve', { ...serve, allowedOrigins: ['grafana'] }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /allowedOrigins: "grafana" is not an origin/.test(err.message));
+      await assert.rejects(conn.request('serve', { ...serve, otlp: { port: 0, requireToken: true, userId: '' } }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /otlp\.userId/.test(err.message));
+      await assert.rejects(conn.request('serve', { ...serve, otlp: { port: 0, userId: 'ann' } }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /requireToken must be true or false/.test(err.message));
+      await assert.rejects(conn.request('command', { name: 'teamQuit', args: { url: 'postgresql://ann@127.0.0.1/t', deleteRows: 'yes' } }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'usage' && /deleteRows: must be true or false/.test(err.message));
       await assert.rejects(conn.request('abOutcome', { testId: 999, userId: USER, skill: 'lint', completed: true }), (err: unknown) => err instanceof HostRequestFailedError && err.kind === 'failed' && /no A\/B test with id 999/.test(err.message));
     } finally {
       conn.close();

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { SkillStore } from '../../src/core/store/store';
+import { claudeCodeRecords, exportLogs } from '../helpers/otlpClient';
 import { ago, plant, tempDir } from '../helpers/store';
 import { TestClient } from './realtime-client';
 import { hostPidOf, httpGet, killHostOf, runCliSync, startServe, type ServeProcess } from './realtime-test-support';
@@ -93,6 +94,35 @@ describe('session-buddy serve beside a running store host', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(hostPid(), 'the host itself keeps running for the others');
+  });
+
+  test('with --otlp-port the host receives agents\' telemetry and records the runs in its store', async () => {
+    const served = await serve(['--port', '0', '--no-metrics', '--otlp-port', '0']);
+    assert.match(served.out, /Served by the store host of /);
+    const endpoint = /Agent telemetry \(OTLP\/HTTP\): (http:\/\/127\.0\.0\.1:(\d+)) \(bearer token required\)/.exec(served.out);
+    assert.ok(endpoint, served.out);
+    const token = fs.readFileSync(`${db}.token`, 'utf8').trim();
+    const records = await claudeCodeRecords([
+      { sessionId: 'claude-h', toolName: 'Bash', success: true, durationMs: 900, toolUseId: 'toolu_h1', parameters: { full_command: 'cargo test' } },
+      { sessionId: 'claude-h', toolName: 'Bash', success: false, durationMs: 1100, toolUseId: 'toolu_h2', parameters: { full_command: 'cargo test --all' } },
+    ]);
+    assert.equal((await exportLogs(endpoint[1], undefined, 'protobuf', records)).ok, false, 'refused without the token');
+    assert.deepEqual(await exportLogs(endpoint[1], token, 'protobuf', records), { ok: true, error: undefined });
+    assert.deepEqual(await exportLogs(endpoint[1], token, 'json', records), { ok: true, error: undefined }, 'a replay is accepted');
+
+    const byAgent = runCliSync(['--db', db, 'tool', 'get_real_time_metrics', '--args', JSON.stringify({ source: 'agent', time_window_hours: 24 })], { ...withRunningHost, ...neverOpens });
+    assert.equal(byAgent.code, 0, byAgent.err);
+    const top = (JSON.parse(byAgent.out) as { top_skills: { skill_name: string; invocation_count: number }[] }).top_skills;
+    assert.deepEqual(top.map((s) => [s.skill_name, s.invocation_count]), [['cargo-test', 2]], 'recorded once, as the agent\'s');
+
+    served.child.kill('SIGTERM');
+    assert.equal(await served.exit, 0, served.err());
+    const port = Number(endpoint[2]);
+    const deadline = Date.now() + 10_000;
+    while (!(await refused(port))) {
+      assert.ok(Date.now() < deadline, 'the host stops the receiver once serve has gone');
+      await new Promise((r) => setTimeout(r, 100));
+    }
   });
 
   test('a port that is taken is the command\'s error, as without the host', async () => {

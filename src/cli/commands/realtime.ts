@@ -75,8 +75,7 @@ export function registerRealtimeCommands(program: Command, ctx: CliContext): voi
       const tokenFile = tokenFilePath(resolveDatabasePath(ctx.dbPath()));
       const otlpNeedsToken = opts.otlpPort !== undefined && opts.otlpAuth;
       const token = opts.auth || (opts.metrics && opts.metricsAuth) || otlpNeedsToken ? loadOrCreateToken(tokenFile) : null;
-      // The OTLP receiver records agents' runs, which needs this process to hold the store.
-      if (opts.otlpPort === undefined && (await serveViaHost(ctx, hostedServe(opts, token, tokenFile, ctx)))) return;
+      if (await serveViaHost(ctx, hostedServe(opts, token, tokenFile, ctx))) return;
       await ctx.withStore('work', (store) => serve(store, opts, token, tokenFile, ctx));
     });
 
@@ -193,12 +192,14 @@ function hostedServe(opts: ServeOptions, token: string | null, tokenFile: string
       allowedOrigins: opts.allowOrigin,
       maxClients: opts.maxClients,
       ...(opts.metrics ? { metrics: { port: opts.metricsPort, requireToken: opts.metricsAuth } } : {}),
+      // The host records agents' runs in the store it holds, for this user.
+      ...(opts.otlpPort !== undefined ? { otlp: { port: opts.otlpPort, requireToken: opts.otlpAuth, userId: resolveUserId() } } : {}),
     },
-    portOptions: { websocket: '--port', metrics: '--metrics-port' },
+    portOptions: { websocket: '--port', metrics: '--metrics-port', otlp: '--otlp-port' },
     anomalyCheckMs: ANOMALY_CHECK_MS,
     announce: (urls) => {
       ctx.io.out(`Served by the store host of ${resolveDatabasePath(ctx.dbPath())}\n`);
-      announce(ctx, opts, { websocket: urls.websocket ?? '', metrics: urls.metrics }, token ? tokenFile : null);
+      announce(ctx, opts, { websocket: urls.websocket ?? '', metrics: urls.metrics, otlp: urls.otlp }, token ? tokenFile : null);
     },
     until: untilStopRequested,
   };

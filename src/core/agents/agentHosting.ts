@@ -66,10 +66,14 @@ function proofIn(body: string | undefined): Buffer | undefined {
 }
 
 export interface AgentHostingConfig {
+  /** The address to bind (the receiver's loopback default when not given). */
+  host?: string;
   port: number;
   token: string | null;
+  allowedOrigins?: readonly string[];
   retryMs: number;
-  recognise: CommandLineRecogniser;
+  /** The terminal's rules for a Bash call's command line (the built-in ones when not given). */
+  recognise?: CommandLineRecogniser;
   mayRecord: () => boolean;
 }
 
@@ -79,7 +83,7 @@ export class AgentHosting {
   constructor(target: AgentRecordingTarget, config: AgentHostingConfig, events: { onState(state: PortState, endpoint: string | undefined): void; onLog(message: string): void }) {
     const recorder = new AgentRunRecorder(target);
     this.keeper = new PortKeeper(
-      () => new OtlpReceiver(recorder, { port: config.port, token: config.token, recognise: config.recognise, mayRecord: config.mayRecord, onLog: events.onLog }),
+      () => new OtlpReceiver(recorder, { host: config.host, port: config.port, token: config.token, allowedOrigins: config.allowedOrigins, recognise: config.recognise, mayRecord: config.mayRecord, onLog: events.onLog }),
       { retryMs: config.retryMs, onState: (state, receiver) => events.onState(state, state.kind === 'hosting' ? receiver?.endpoint : undefined) },
     );
   }
