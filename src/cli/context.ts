@@ -1,6 +1,5 @@
 import type { SkillStore, StoreMode } from '../core/store/store';
 import { maxOf } from '../core/collections';
-import { isKnownSkill, unknownSkill } from '../core/host/reads';
 import type { HostMethod } from '../core/host/protocol';
 import type { HostUse } from './hostChoice';
 import { StoreHostRoute, storeHostUse } from './storeHostRoute';
@@ -31,14 +30,12 @@ export interface CliContext {
   hostUse(): HostUse;
   /** Formats rows as an aligned text table. */
   table(rows: object[]): string;
-  /** Refuses a skill nothing was ever recorded for, in one line (exit 1), the same for every command. */
-  requireKnownSkill(store: SkillStore, skill: string): void;
   json(value: unknown): string;
   /**
    * Asks the store host (see storeHostRoute.ts); undefined when the command should open the store
    * itself. An error the host answered is thrown (a usage error as one).
    */
-  viaHost(method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>): Promise<unknown>;
+  viaHost(method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>, options?: { once?: boolean }): Promise<unknown>;
 }
 
 /** The context of one run of the program; `dbPath` and `storeHost` (the --store-host flag) are read when a command runs, after parsing. */
@@ -49,12 +46,11 @@ export function cliContext(io: CliIo, dbPath: () => string | undefined, storeHos
     io,
     dbPath,
     hostUse: use,
-    viaHost: (method, params, stop) => route.request(method, params, stop),
+    viaHost: (method, params, stop, options) => route.request(method, params, stop, options),
     withStore: (mode, work) => withStore(dbPath(), mode, io, work),
     openStore: (mode) => openStore(dbPath(), mode, io),
     table: formatTable,
     json,
-    requireKnownSkill,
   };
 }
 
@@ -83,8 +79,4 @@ function formatTable(rows: object[]): string {
   const widths = columns.map((c) => maxOf(records.map((r) => cell(r[c]).length), c.length));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
   return [line(columns), ...records.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
-}
-
-function requireKnownSkill(store: SkillStore, skill: string): void {
-  if (!isKnownSkill(store.db, skill)) throw new CliError(unknownSkill(skill).message);
 }

@@ -9,11 +9,12 @@ import type { ImportResult } from '../core/importer/sessionBuddyImport';
 import type { DemoSeedReport } from '../core/demo/seedDemo';
 import { dailySessionId } from '../core/integrations/sessions';
 import { resolveUserId } from '../core/tracking/identity';
-import type { MetricsAnswer, MetricsQuery } from '../core/host/reads';
+import type { MetricsAnswer, MetricsQuery } from '../core/operations/reads';
 import { commandNamed } from './commandLine';
 import { CliError, cliContext, processIo, type CliContext, type CliIo } from './context';
 import { recordViaHost } from './hostedRecording';
 import { numberOption } from './options';
+import { onStore } from './storeOperation';
 import { untilStopRequested } from './signals';
 import { plural } from '../shared/words';
 
@@ -172,7 +173,7 @@ async function buildProgram(args: readonly string[], io: CliIo = processIo, onUs
     .option('--json', 'print JSON')
     .action(async (opts: { skill?: string; limit: number; json?: boolean }) => {
       const query: MetricsQuery = { skill: opts.skill, limit: opts.limit };
-      const answer = ((await ctx.viaHost('metrics', { ...query })) as MetricsAnswer | undefined) ?? (await ctx.withStore('read', async (store) => (await import('../core/host/reads')).readMetrics(store, query)));
+      const answer = ((await ctx.viaHost('metrics', { ...query })) as MetricsAnswer | undefined) ?? (await ctx.withStore('read', async (store) => (await import('../core/operations/reads')).readMetrics(store, query)));
       if ('skill' in answer) io.out(opts.json ? ctx.json(answer.skill) : `${ctx.table([answer.skill])}\n`);
       else io.out(opts.json ? ctx.json({ skills: answer.skills }) : answer.skills.length ? `${ctx.table(answer.skills)}\n` : 'No invocations recorded yet.\n');
     });
@@ -211,8 +212,7 @@ async function buildProgram(args: readonly string[], io: CliIo = processIo, onUs
     .option('--yes', 'confirm: this cannot be undone')
     .action(async (opts: { yes?: boolean }) => {
       if (!opts.yes) throw new InvalidArgumentError('this deletes every recorded run and every copy beside the database; add --yes to confirm');
-      const { deleteAllData } = await import('../core/maintenance/deleteAllData');
-      const result = await ctx.withStore('work', (store) => deleteAllData(store));
+      const result = await onStore(ctx, 'deleteAllData', {});
       io.out(`Deleted all data. Removed ${plural(result.removedFiles.length, 'file')}:\n${result.removedFiles.map((f) => `  ${f}\n`).join('')}`);
       if (result.keptFiles.length) io.out(`Still written by a running process (removed when it ends):\n${result.keptFiles.map((f) => `  ${f}\n`).join('')}`);
     });

@@ -42,9 +42,10 @@ export class StoreHostRoute {
   /**
    * `stop` (Ctrl+C) abandons the request: the host stops a query whose client went away. A host
    * that went away under the request (it reached its idle time at that moment, or was killed) is
-   * asked once more, which starts a new one: every request here only reads.
+   * asked once more, which starts a new one, unless the request is `once`: one that would be done
+   * twice if the host had done it just before going (an A/B outcome recorded) is an error instead.
    */
-  async request(method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>): Promise<unknown> {
+  async request(method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>, options: { once?: boolean } = {}): Promise<unknown> {
     // A store that does not exist yet has nothing to read; a host would create it, which a read never does.
     const use = this.use();
     if (use === 'off' || !fs.existsSync(resolveDatabasePath(this.dbPath()))) return undefined;
@@ -58,6 +59,7 @@ export class StoreHostRoute {
         if (err instanceof HostRequestFailedError) throw err.kind === 'usage' ? new InvalidArgumentError(err.message) : new Error(err.message);
         if (!(err instanceof HostUnavailableError)) throw err;
         if (stopped) throw new Error(`the ${method} request was stopped`, { cause: err });
+        if (options.once && err instanceof HostGoneError) throw new Error(`the store host went away during the ${method} request (${err.message}); it may have done it already: check before running it again`, { cause: err });
         if (attempt < 2 && err instanceof HostGoneError) continue;
         this.tell(err.message);
         return undefined;

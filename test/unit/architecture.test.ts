@@ -102,6 +102,7 @@ const CORE_FLOORS: Record<string, number> = {
   tools: 5,
   evaluation: 5, // replays runs through tracking into a store and asks the recommenders
   window: 5, // what an editor window's trackers and views read and write: the dashboard's and the recommenders' answers
+  operations: 5, // the CLI's commands on the store, run by the store host or by the command: the analytics below them
   host: 6, // the store host serves the agent tools and the reads over its socket
 };
 

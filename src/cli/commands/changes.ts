@@ -1,9 +1,10 @@
 import { Option, type Command } from 'commander';
 import { detectChangePoints, type ChangePointResult } from '../../core/analytics/changePoints';
 import { readSeriesFile, SeriesFileError, type SeriesFile } from '../../core/analytics/seriesFile';
-import { DEFAULT_DAYS, SKILL_CHANGE_METRICS, skillChangeReport, type SkillChangeMetric, type SkillChangeReport } from '../../core/analytics/skillChanges';
+import { DEFAULT_DAYS, SKILL_CHANGE_METRICS, type SkillChangeMetric, type SkillChangeReport } from '../../core/analytics/skillChanges';
 import { CliError, type CliContext } from '../context';
 import { numberOption } from '../options';
+import { onStore } from '../storeOperation';
 
 interface ChangesOptions {
   skill?: string;
@@ -22,10 +23,7 @@ export function registerChangesCommands(program: Command, ctx: CliContext): void
     .option('--days <n>', 'changes that began in the last n days', numberOption('--days', { integer: true, min: 1 }), DEFAULT_DAYS)
     .option('--json', 'print JSON (rates 0..1, durations in seconds)')
     .action(async (opts: ChangesOptions) => {
-      const report = await ctx.withStore('work', (store) => {
-        if (opts.skill !== undefined) ctx.requireKnownSkill(store, opts.skill);
-        return skillChangeReport(store, { skill: opts.skill?.trim(), metric: opts.metric, days: opts.days, write: true });
-      });
+      const report = await onStore(ctx, 'changes', { skill: opts.skill, metric: opts.metric, days: opts.days });
       ctx.io.out(opts.json ? ctx.json({ days: opts.days, ...report }) : reportText(report, opts, ctx));
     });
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { CI_SOURCE, CI_STAGES, formatPipelineReport, parseStage, pipelineReport, stageRecord, trackPipelineStages, type CiStage, type PipelineContext, type StageRun } from '../../core/integrations/cicd';
+import { CI_SOURCE, CI_STAGES, formatPipelineReport, parseStage, stageRecord, trackPipelineStages, type CiStage, type PipelineContext, type StageRun } from '../../core/integrations/cicd';
 import { CRACKERJACK_PHASES, CRACKERJACK_SOURCE, crackerjackInvocation, trackCrackerjackPhase } from '../../core/integrations/crackerjack';
 import { importJUnitFiles, readJUnitReports, type JUnitFileResult } from '../../core/integrations/junitImport';
 import { resolveUserId } from '../../core/tracking/identity';
@@ -9,6 +9,7 @@ import { recordViaHost } from '../hostedRecording';
 import { formatPush, pushFromCli, pushThroughHost } from './team';
 import type { SkillStore } from '../../core/store/store';
 import { numberOption } from '../options';
+import { onStore } from '../storeOperation';
 import { plural } from '../../shared/words';
 
 const durationOption = numberOption('--duration', { min: 0 });
@@ -152,7 +153,7 @@ export function registerCiCommands(program: Command, ctx: CliContext): void {
     .option('--days <n>', 'days to look back', daysOption, 7)
     .option('--json', 'print JSON (rates 0..1)')
     .action(async (opts: { pipeline: string; days: number; json?: boolean }) => {
-      const report = await ctx.withStore('work', (store) => pipelineReport(store, opts.pipeline, { days: opts.days }));
+      const report = await onStore(ctx, 'pipelineReport', { pipeline: opts.pipeline, days: opts.days });
       io.out(opts.json ? ctx.json(report) : formatPipelineReport(report));
     });
 

@@ -1,20 +1,11 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import {
-  findAbTest,
-  analyzeAbTest,
-  assignUser,
-  completeDueAbTests,
-  createAbTest,
-  listAbTests,
-  recordAbOutcome,
-  stopAbTest,
-  type AbAnalysis,
-} from '../../core/analytics/abTesting';
-import { predictSkillSuccess, trainPredictor, type TrainProgress, type TrainResult } from '../../core/analytics/predictor';
+import type { AbAnalysis } from '../../core/analytics/abTesting';
+import type { TrainResult } from '../../core/analytics/predictor';
+import type { OperationProgress } from '../../core/operations/storeOperations';
 import { STRATEGY_BY_GROUP, STRATEGY_NAMES, type StrategyName } from '../../core/recommend/strategy';
-import { all } from '../../core/store/statements';
 import type { CliContext } from '../context';
 import { numberOption } from '../options';
+import { onStore } from '../storeOperation';
 import { plural } from '../../shared/words';
 
 const ratioOption = numberOption('--ratio', { exclusiveMin: 0, exclusiveMax: 1, expected: 'strictly between 0 and 1 (the share assigned to control)' });
@@ -44,18 +35,8 @@ function registerAbCommands(program: Command, ctx: CliContext): void {
     .option('--description <text>', 'what the test is about')
     .option('--json', 'print JSON')
     .action(async (opts: { name: string; control: StrategyName; treatment: StrategyName; ratio: number; minSample: number; start?: string; end?: string; description?: string; json?: boolean }) => {
-      const test = await ctx.withStore('work', (store) =>
-        createAbTest(store, {
-          test_name: opts.name,
-          control_strategy: opts.control,
-          treatment_strategy: opts.treatment,
-          assignment_ratio: opts.ratio,
-          min_sample_size: opts.minSample,
-          start_date: opts.start,
-          end_date: opts.end,
-          description: opts.description,
-        }),
-      );
+      const { name, control, treatment, ratio, minSample, start, end, description } = opts;
+      const test = await onStore(ctx, 'abCreate', { name, control, treatment, ratio, minSample, start, end, description }, { once: true });
       ctx.io.out(opts.json ? ctx.json(test) : `${test.test_name}\n`);
     });
 
@@ -64,10 +45,7 @@ function registerAbCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--test <name>', 'the test, by name (or id)')
     .requiredOption('--user <id>', 'user id')
     .action(async (opts: { test: string; user: string }) => {
-      const group = await ctx.withStore('work', async (store) => {
-        await completeDueAbTests(store);
-        return assignUser(store, findAbTest(store, opts.test).test_id, opts.user);
-      });
+      const group = await onStore(ctx, 'abAssign', { test: opts.test, userId: opts.user });
       ctx.io.out(`${group}\n`);
     });
 
@@ -82,15 +60,8 @@ function registerAbCommands(program: Command, ctx: CliContext): void {
     .option('--rating <1-5>', "the user's rating", ratingOption)
     .action(async (opts: { test: string; user: string; skill: string; completed?: boolean; failed?: boolean; duration?: number; rating?: number }) => {
       if (opts.completed === opts.failed) throw new InvalidArgumentError('give exactly one of --completed or --failed');
-      const id = await ctx.withStore('work', async (store) => {
-        await completeDueAbTests(store);
-        return recordAbOutcome(store, findAbTest(store, opts.test).test_id, opts.user, {
-          skill_name: opts.skill,
-          completed: opts.completed === true,
-          duration_seconds: opts.duration,
-          user_rating: opts.rating,
-        });
-      });
+      const outcome = { skill: opts.skill, completed: opts.completed === true, duration: opts.duration, rating: opts.rating };
+      const id = await onStore(ctx, 'abRecord', { test: opts.test, userId: opts.user, ...outcome }, { once: true });
       ctx.io.out(`${id}\n`);
     });
 
@@ -99,10 +70,7 @@ function registerAbCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--test <name>', 'the test, by name (or id)')
     .option('--json', 'print JSON')
     .action(async (opts: { test: string; json?: boolean }) => {
-      const analysis = await ctx.withStore('work', async (store) => {
-        await completeDueAbTests(store);
-        return analyzeAbTest(store, findAbTest(store, opts.test).test_id);
-      });
+      const analysis = await onStore(ctx, 'abAnalyze', { test: opts.test });
       ctx.io.out(opts.json ? ctx.json(analysis) : analysisText(analysis, ctx));
     });
 
@@ -110,7 +78,7 @@ function registerAbCommands(program: Command, ctx: CliContext): void {
     .description('stop a running test now')
     .requiredOption('--test <name>', 'the test, by name (or id)')
     .action(async (opts: { test: string }) => {
-      const test = await ctx.withStore('work', (store) => stopAbTest(store, findAbTest(store, opts.test).test_id));
+      const test = await onStore(ctx, 'abStop', { test: opts.test });
       ctx.io.out(`Stopped A/B test "${test.test_name}" at ${test.end_date}.\n`);
     });
 
@@ -118,12 +86,7 @@ function registerAbCommands(program: Command, ctx: CliContext): void {
     .description('every test with its users and completion rates (v_ab_test_summary)')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const rows = await ctx.withStore('work', async (store) => {
-        await completeDueAbTests(store);
-        const summary = all<Record<string, unknown>>(store.db, 'SELECT * FROM v_ab_test_summary');
-        const byId = new Map(summary.map((r) => [Number(r.test_id), r]));
-        return listAbTests(store).map((t) => ({ ...byId.get(t.test_id), start_date: t.start_date, end_date: t.end_date, assignment_ratio: t.assignment_ratio, min_sample_size: t.min_sample_size }));
-      });
+      const rows = await onStore(ctx, 'abList', {});
       if (opts.json) ctx.io.out(ctx.json({ tests: rows }));
       else ctx.io.out(rows.length ? `${ctx.table(rows)}\n` : 'No A/B tests yet.\n');
     });
@@ -138,7 +101,7 @@ function registerPredictorCommands(program: Command, ctx: CliContext): void {
     .option('--days <n>', 'use the invocations of the last n days', daysOption, 30)
     .option('--json', 'print JSON')
     .action(async (opts: { days: number; json?: boolean }) => {
-      const result = await ctx.withStore('work', (store) => trainPredictor(store, { days: opts.days, onProgress: progressPrinter(ctx) }));
+      const result = await onStore(ctx, 'train', { days: opts.days }, { onProgress: progressPrinter(ctx) });
       ctx.io.out(opts.json ? ctx.json(result) : trainText(result, opts.days));
     });
 
@@ -150,10 +113,7 @@ function registerPredictorCommands(program: Command, ctx: CliContext): void {
     .option('--session <id>', 'the current session (its age and earlier completions count)')
     .option('--json', 'print JSON')
     .action(async (opts: { skill: string; phase?: string; session?: string; json?: boolean }) => {
-      const prediction = await ctx.withStore('read', (store) => {
-        ctx.requireKnownSkill(store, opts.skill);
-        return predictSkillSuccess(store, opts.skill, { phase: opts.phase, sessionId: opts.session });
-      });
+      const prediction = await onStore(ctx, 'predict', { skill: opts.skill, phase: opts.phase, session: opts.session });
       ctx.io.out(
         opts.json
           ? ctx.json(prediction)
@@ -163,7 +123,7 @@ function registerPredictorCommands(program: Command, ctx: CliContext): void {
 }
 
 /** One stderr line per stage and per quarter of the evaluation. */
-function progressPrinter(ctx: CliContext): (p: TrainProgress) => void {
+function progressPrinter(ctx: CliContext): (p: OperationProgress) => void {
   let last = '';
   return (p) => {
     const quarter = p.total > 0 ? Math.floor((4 * p.done) / p.total) : 4;

@@ -1,13 +1,10 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { getCommunityBaselines, updateCommunityBaselines } from '../../core/analytics/baselines';
-import { recommendFromSimilarUsers } from '../../core/analytics/collaborative';
-import { getSkillDependencies, updateSkillDependencies } from '../../core/analytics/dependencies';
-import { exportProfile, importProfiles } from '../../core/analytics/profiles';
-import { initializeTaxonomy } from '../../core/analytics/taxonomy';
 import { resolveUserId } from '../../core/tracking/identity';
 import type { CliContext } from '../context';
 import { numberOption } from '../options';
+import { onStore } from '../storeOperation';
 import { plural } from '../../shared/words';
 
 const TEAM_KEEPS = (what: string) => `Kept the team's ${what} from the last \`session-buddy team pull\` (it covers every teammate's runs; \`team leave\` returns to this store's own).\n`;
@@ -22,7 +19,7 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
     .description('recompute skill co-occurrence and lift from all sessions (keeps the taxonomy seeds)')
     .option('--min-co-occurrence <n>', 'minimum number of sessions using both skills', numberOption('--min-co-occurrence', { integer: true, min: 1 }), 5)
     .action(async (opts: { minCoOccurrence: number }) => {
-      const result = await ctx.withStore('work', (store) => updateSkillDependencies(store, { minCoOccurrence: opts.minCoOccurrence }));
+      const result = await onStore(ctx, 'updateDependencies', { minCoOccurrence: opts.minCoOccurrence });
       if (result.status === 'team') io.out(TEAM_KEEPS('dependency network'));
       else io.out(`Updated: ${plural(result.dependencies_created, 'skill pair')} seen together in at least ${opts.minCoOccurrence} of ${plural(result.sessions, 'session')}.\n`);
     });
@@ -34,10 +31,7 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
     .option('--min-lift <l>', 'minimum lift', numberOption('--min-lift', { min: 0 }), 1.5)
     .option('--json', 'print JSON')
     .action(async (opts: { skill: string; limit: number; minLift: number; json?: boolean }) => {
-      const rows = await ctx.withStore('read', (store) => {
-        ctx.requireKnownSkill(store, opts.skill);
-        return getSkillDependencies(store, opts.skill, { limit: opts.limit, minLift: opts.minLift });
-      });
+      const rows = await onStore(ctx, 'dependencies', { skill: opts.skill, limit: opts.limit, minLift: opts.minLift });
       if (opts.json) io.out(ctx.json({ skill_name: opts.skill, dependencies: rows }));
       else io.out(rows.length ? `${ctx.table(rows)}\n` : `No dependencies of "${opts.skill}" with lift >= ${opts.minLift}.\n`);
     });
@@ -47,7 +41,7 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
     .command('update')
     .description('recompute and store the community baselines')
     .action(async () => {
-      const result = await ctx.withStore('work', (store) => updateCommunityBaselines(store));
+      const result = await onStore(ctx, 'updateBaselines', {});
       if (result.status === 'team') io.out(TEAM_KEEPS('baselines'));
       else io.out(`Updated baselines for ${plural(result.skills_updated, 'skill')}.\n`);
     });
@@ -57,7 +51,7 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
     .option('--limit <n>', 'how many', numberOption('--limit', { integer: true, min: 1 }), 20)
     .option('--json', 'print JSON')
     .action(async (opts: { limit: number; json?: boolean }) => {
-      const rows = await ctx.withStore('work', (store) => getCommunityBaselines(store, { limit: opts.limit }));
+      const rows = await onStore(ctx, 'baselines', { limit: opts.limit });
       if (opts.json) io.out(ctx.json({ baselines: rows }));
       else io.out(rows.length ? `${ctx.table(rows)}\n` : 'No baselines stored yet (run `session-buddy baselines update`).\n');
     });
@@ -70,7 +64,7 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
     .option('--json', 'print JSON')
     .action(async (opts: { user?: string; limit: number; json?: boolean }) => {
       const userId = resolveUserId(opts.user);
-      const rows = await ctx.withStore('work', (store) => recommendFromSimilarUsers(store, userId, { limit: opts.limit }));
+      const rows = await onStore(ctx, 'similar', { userId, limit: opts.limit });
       if (opts.json) io.out(ctx.json({ user_id: userId, recommendations: rows }));
       else io.out(rows.length ? `${ctx.table(rows)}\n` : 'No recommendations yet: no similar users and no community baselines.\n');
     });
@@ -81,7 +75,7 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
     .command('init')
     .description('seed the 6 categories, 4 modalities and 4 dependencies and map known skills (safe to repeat)')
     .action(async () => {
-      const r = await ctx.withStore('work', (store) => initializeTaxonomy(store));
+      const r = await onStore(ctx, 'taxonomy', {});
       io.out(`Taxonomy added: categories ${r.categories}, modalities ${r.modalities}, dependencies ${r.dependencies}, skill-to-category mappings ${r.mappings}.\n`);
     });
 
@@ -91,7 +85,7 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
     .option('--out <file>', 'write to this file (default: standard output)')
     .option('--user <id>', 'user id (default: $SESSION_BUDDY_USER, then the anonymous id)')
     .action(async (opts: { out?: string; user?: string }) => {
-      const profile = await ctx.withStore('work', (store) => exportProfile(store, resolveUserId(opts.user)));
+      const profile = await onStore(ctx, 'exportProfile', { userId: resolveUserId(opts.user) });
       const text = ctx.json(profile);
       if (!opts.out) {
         io.out(text);
@@ -110,7 +104,8 @@ export function registerLearningCommands(program: Command, ctx: CliContext): voi
     .description("load teammates' exported profiles (files or directories of .json files); safe to repeat")
     .argument('<path...>', 'profile files or directories')
     .action(async (paths: string[]) => {
-      const r = await ctx.withStore('work', (store) => importProfiles(store, paths));
+      // Absolute: the store host reads them, from its own working folder.
+      const r = await onStore(ctx, 'importProfiles', { paths: paths.map((p) => path.resolve(p)) });
       io.out(`Imported ${plural(r.imported, 'profile')}, skipped ${r.skipped} (already imported, older, or your own).\n`);
     });
 }

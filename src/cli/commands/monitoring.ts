@@ -1,11 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { detectAnomalies } from '../../core/analytics/anomalies';
-import { getRealTimeMetrics } from '../../core/analytics/realtimeMetrics';
-import { DEFAULT_RETENTION_DAYS, applyRetention } from '../../core/analytics/retention';
-import { backfillTimeSeries } from '../../core/analytics/timeSeries';
-import { TREND_METRICS, getSkillTrend, type TrendMetric } from '../../core/analytics/trend';
+import { DEFAULT_RETENTION_DAYS } from '../../core/analytics/retention';
+import { TREND_METRICS, type TrendMetric } from '../../core/analytics/trend';
 import type { CliContext } from '../context';
 import { numberOption } from '../options';
+import { onStore } from '../storeOperation';
 import { plural } from '../../shared/words';
 
 
@@ -18,11 +16,9 @@ export function registerMonitoringCommands(program: Command, ctx: CliContext): v
     .option('--window-hours <h>', 'window length in hours', numberOption('--window-hours', { exclusiveMin: 0 }), 1)
     .option('--json', 'print JSON')
     .action(async (opts: { limit: number; windowHours: number; json?: boolean }) => {
-      await ctx.withStore('read', (store) => {
-        const skills = getRealTimeMetrics(store, { limit: opts.limit, windowHours: opts.windowHours });
-        if (opts.json) ctx.io.out(ctx.json({ window_hours: opts.windowHours, skills }));
-        else ctx.io.out(skills.length ? `${ctx.table(skills)}\n` : `No invocations in the last ${plural(opts.windowHours, 'hour')}.\n`);
-      });
+      const skills = await onStore(ctx, 'realtime', { limit: opts.limit, windowHours: opts.windowHours });
+      if (opts.json) ctx.io.out(ctx.json({ window_hours: opts.windowHours, skills }));
+      else ctx.io.out(skills.length ? `${ctx.table(skills)}\n` : `No invocations in the last ${plural(opts.windowHours, 'hour')}.\n`);
     });
 
   program
@@ -34,11 +30,9 @@ export function registerMonitoringCommands(program: Command, ctx: CliContext): v
     .option('--json', 'print JSON')
     .action(async (opts: { threshold: number; windowHours: number; recentHours: number; json?: boolean }) => {
       if (opts.recentHours >= opts.windowHours) throw new InvalidArgumentError('--recent-hours must be less than --window-hours');
-      await ctx.withStore('work', async (store) => {
-        const anomalies = await detectAnomalies(store, { threshold: opts.threshold, windowHours: opts.windowHours, recentHours: opts.recentHours });
-        if (opts.json) ctx.io.out(ctx.json({ threshold: opts.threshold, anomalies }));
-        else ctx.io.out(anomalies.length ? `${ctx.table(anomalies)}\n` : 'No anomalies.\n');
-      });
+      const anomalies = await onStore(ctx, 'anomalies', { threshold: opts.threshold, windowHours: opts.windowHours, recentHours: opts.recentHours });
+      if (opts.json) ctx.io.out(ctx.json({ threshold: opts.threshold, anomalies }));
+      else ctx.io.out(anomalies.length ? `${ctx.table(anomalies)}\n` : 'No anomalies.\n');
     });
 
   program
@@ -49,11 +43,8 @@ export function registerMonitoringCommands(program: Command, ctx: CliContext): v
     .addOption(new Option('--metric <metric>', 'what to follow').choices(TREND_METRICS).default('completion_rate'))
     .option('--json', 'print JSON')
     .action(async (opts: { skill: string; days: number; metric: TrendMetric; json?: boolean }) => {
-      await ctx.withStore('read', (store) => {
-        ctx.requireKnownSkill(store, opts.skill);
-        const trend = getSkillTrend(store, opts.skill, { days: opts.days, metric: opts.metric });
-        ctx.io.out(opts.json ? ctx.json(trend) : `${ctx.table([trend])}\n`);
-      });
+      const trend = await onStore(ctx, 'trend', { skill: opts.skill, days: opts.days, metric: opts.metric });
+      ctx.io.out(opts.json ? ctx.json(trend) : `${ctx.table([trend])}\n`);
     });
 
   program
@@ -61,9 +52,7 @@ export function registerMonitoringCommands(program: Command, ctx: CliContext): v
     .description('rebuild the hourly time series from recorded invocations (safe to repeat)')
     .option('--days <n>', 'days of history', numberOption('--days', { integer: true, min: 1 }), DEFAULT_RETENTION_DAYS)
     .action(async (opts: { days: number }) => {
-      const result = await ctx.withStore('work', (store) =>
-        backfillTimeSeries(store, { days: opts.days, onProgress: (done, total) => ctx.io.err(`backfill: ${done}/${total} skills\n`) }),
-      );
+      const result = await onStore(ctx, 'backfill', { days: opts.days }, { onProgress: ({ done, total }) => ctx.io.err(`backfill: ${done}/${total} skills\n`) });
       ctx.io.out(`Hourly buckets: ${result.buckets} in the last ${plural(opts.days, 'day')}, ${plural(result.written, 'row')} written.\n`);
     });
 
@@ -72,7 +61,7 @@ export function registerMonitoringCommands(program: Command, ctx: CliContext): v
     .description('roll invocations older than the retention period up into daily totals and remove them')
     .option('--days <n>', 'retention period in days', numberOption('--days', { integer: true, min: 1 }), DEFAULT_RETENTION_DAYS)
     .action(async (opts: { days: number }) => {
-      const result = await ctx.withStore('work', (store) => applyRetention(store, { retentionDays: opts.days }));
+      const result = await onStore(ctx, 'retention', { days: opts.days });
       ctx.io.out(`Rolled up and removed ${plural(result.removed, 'invocation')} recorded before ${result.before}; removed ${plural(result.anomalies_removed, 'resolved anomaly')}.\n`);
       if (result.unpushed_removed > 0) ctx.io.err(`session-buddy: ${result.unpushed_removed} of them had not been pushed to the team store yet\n`);
     });

@@ -10,7 +10,7 @@ import { ValidationError } from '../validation';
 import type { ToolResult } from '../tools/tool';
 import { storeSessions } from '../tracking/sessionLookup';
 import { MAX_STEPS_PER_REQUEST, type ChangesAnswer, type HostErrorKind, type HostRequest, type RecordingContext } from './protocol';
-import { NotFoundError, readMetrics, readSkillCounts, type MetricsAnswer } from './reads';
+import { NotFoundError, readMetrics, readSkillCounts, type MetricsAnswer } from '../operations/reads';
 import type { OpenedStore } from './storeHost';
 
 /** A request the host answers with an error: `usage` when the caller asked wrongly, `failed` when it could not be done. */

@@ -20,7 +20,7 @@ export const MAX_STEPS_PER_REQUEST = 10_000;
 /** Longest request line the host reads: far above any real request, low enough that a flood cannot fill memory. */
 export const MAX_REQUEST_LINE_BYTES = 1024 * 1024;
 
-export const HOST_METHODS = ['ping', 'metrics', 'today', 'tool', 'sql', 'session', 'recordedSteps', 'runJobs', 'recommendations', 'ranked', 'dashboard', 'skills', 'alerts', 'changes', 'abOutcome', 'command', 'serve', 'retire'] as const;
+export const HOST_METHODS = ['ping', 'metrics', 'today', 'tool', 'sql', 'session', 'recordedSteps', 'runJobs', 'recommendations', 'ranked', 'dashboard', 'skills', 'alerts', 'changes', 'abOutcome', 'command', 'operation', 'serve', 'retire'] as const;
 export type HostMethod = (typeof HOST_METHODS)[number];
 
 export interface HelloRequest {

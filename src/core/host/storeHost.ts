@@ -243,9 +243,18 @@ class StoreHost {
 
   /** Runs one of the palette's commands for a hosted window. */
   async command(params: Record<string, unknown>): Promise<unknown> {
+    return (await this.commandsOf()).run(params);
+  }
+
+  /** Runs one of the CLI's operations on the store (src/core/operations/storeOperations.ts). */
+  async operation(params: Record<string, unknown>): Promise<unknown> {
+    return (await this.commandsOf()).operation(params);
+  }
+
+  private async commandsOf(): Promise<HostCommands> {
     const opened = await this.opened;
     this.commands ??= new HostCommands(opened, this.options.migrationsDir);
-    return this.commands.run(params);
+    return this.commands;
   }
 
   /** Runs the real-time servers a client asks for while it stays connected. */
@@ -404,6 +413,7 @@ class HostConnection {
   private async result(request: HostRequest): Promise<unknown> {
     if (request.method === 'runJobs') return (await this.host.backgroundJobs()).ask(this, parseJobsRequest(request.params));
     if (request.method === 'command') return this.host.command(request.params);
+    if (request.method === 'operation') return this.host.operation(request.params);
     if (request.method === 'serve') return this.host.serve(this, request.params);
     return handleRequest(await this.host.store(), request, this.gone);
   }
