@@ -86,6 +86,8 @@ describe("the CLI's commands on the store, answered by a running store host", ()
     assert.equal((JSON.parse(trend.out) as { skill_name: string }).skill_name, 'pytest-run');
     assertSame(['changes', '--days', '30', '--json']);
     assertSame(['ci', 'report', '--pipeline', 'web', '--json']);
+    const evaluated = assertSame(['evaluate', 'next', '--store', '--warmup', '5', '--json']);
+    assert.equal((JSON.parse(evaluated.out) as { replayed: number }).replayed, history().length, 'every stored run is replayed');
   });
 
   test('derived tables are recomputed and read alike', () => {

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { EvaluationInputError, orderAndNumber, readEvaluationRuns, type EvaluationRun } from '../../core/evaluation/evaluationInput';
+import { EvaluationInputError, orderAndNumber, readEvaluationRuns, type EvaluationRun, type UnplacedRun } from '../../core/evaluation/evaluationInput';
 import { evaluateDiscover, evaluateNext, type DiscoverEvaluation, type EvaluationOptions, type NextEvaluation } from '../../core/evaluation/evaluateRecommendations';
 import type { NextSkillFigures } from '../../core/recommend/nextSkillMetrics';
-import { storedRuns } from '../../core/evaluation/storedRuns';
+import { STORED_RUNS_PAGE, storedRuns, type StoredRunsPage } from '../../core/evaluation/storedRuns';
 import { CliError, type CliContext } from '../context';
 import { numberOption } from '../options';
 
@@ -63,7 +63,7 @@ async function run<T>(ctx: CliContext, opts: EvaluateOptions, evaluation: (runs:
 
 async function loadRuns(ctx: CliContext, opts: EvaluateOptions): Promise<EvaluationRun[]> {
   if (opts.store) {
-    const runs = await ctx.withStore('read', (store) => storedRuns(store));
+    const runs = (await runsFromHost(ctx)) ?? (await ctx.withStore('read', (store) => storedRuns(store)));
     if (runs.length === 0) throw new CliError('the store holds no runs to replay');
     return orderAndNumber(runs);
   }
@@ -73,6 +73,22 @@ async function loadRuns(ctx: CliContext, opts: EvaluateOptions): Promise<Evaluat
     if (err instanceof EvaluationInputError) throw new CliError(err.message);
     throw err;
   }
+}
+
+/**
+ * The store's runs read from a running store host a page at a time, so the command holds the runs
+ * but never a copy of the store; undefined when no host serves (or one stopped serving midway).
+ */
+async function runsFromHost(ctx: CliContext): Promise<UnplacedRun[] | undefined> {
+  const runs: UnplacedRun[] = [];
+  let after: StoredRunsPage['next'];
+  do {
+    const page = (await ctx.viaHost('operation', { name: 'storedRuns', args: { after, limit: STORED_RUNS_PAGE, firstLine: runs.length + 1 } })) as StoredRunsPage | undefined;
+    if (!page) return undefined;
+    for (const run of page.runs) runs.push(run);
+    after = page.next;
+  } while (after);
+  return runs;
 }
 
 const figure = (value: number) => value.toFixed(3);

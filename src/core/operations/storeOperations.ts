@@ -20,6 +20,7 @@ import { initializeTaxonomy } from '../analytics/taxonomy';
 import { backfillTimeSeries } from '../analytics/timeSeries';
 import { TREND_METRICS, getSkillTrend } from '../analytics/trend';
 import { isKnownSkill, unknownSkill } from './reads';
+import { STORED_RUNS_PAGE, storedRunsPage, type StoredRunsCursor } from '../evaluation/storedRuns';
 import { pipelineReport } from '../integrations/cicd';
 import { deleteAllData } from '../maintenance/deleteAllData';
 import { STRATEGY_NAMES } from '../recommend/strategy';
@@ -70,6 +71,13 @@ function knownSkill(store: Store, skill: string): string {
 async function dueTest(store: Store, reference: string): Promise<number> {
   await completeDueAbTests(store);
   return findAbTest(store, reference).test_id;
+}
+
+/** A page's cursor as sent back by a client: undefined for the first page. */
+function cursorOf(value: unknown): StoredRunsCursor | undefined {
+  if (value === undefined) return undefined;
+  const cursor = OperationArgs.of(value);
+  return { at: optionalText('after.at', cursor.raw('at'), LIMITS.phase) ?? '', id: cursor.integer('id', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) };
 }
 
 function abTestRows(store: Store): Record<string, unknown>[] {
@@ -216,6 +224,11 @@ export const STORE_OPERATIONS = {
     mode: 'work',
     args: (a) => ({ pipeline: a.name('pipeline'), days: a.integer('days', 1, 3650) }),
     run: ({ store }, o) => pipelineReport(store, o.pipeline, { days: o.days }),
+  }),
+  storedRuns: operation({
+    mode: 'read',
+    args: (a) => ({ after: cursorOf(a.raw('after')), limit: a.integer('limit', 1, STORED_RUNS_PAGE), firstLine: a.integer('firstLine', 1, Number.MAX_SAFE_INTEGER) }),
+    run: ({ store }, o) => storedRunsPage(store, o.after, o.limit, o.firstLine),
   }),
   deleteAllData: operation({
     mode: 'work',
