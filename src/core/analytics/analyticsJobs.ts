@@ -18,8 +18,11 @@ export type AnalyticsJob =
   | { kind: 'dependencies'; minCoOccurrence?: number }
   | { kind: 'baselines' }
   | { kind: 'predictor'; days?: number }
-  /** `refit`: skills SkillChangeTracker hands back for a full fit; `shelf`: its writerPrefix(), where the fitted states go. */
-  | { kind: 'changes'; refit?: string[]; shelf: string };
+  /**
+   * `refit`: skills SkillChangeTracker hands back for a full fit; `shelf`: its writerPrefix(), where the
+   * fitted states go (none: the states are not kept, as for a one-off report).
+   */
+  | { kind: 'changes'; refit?: string[]; shelf?: string };
 
 /** What a regression-history refresh did: the skills it recomputed, the open regressions it found, the fitted states it shelved. */
 export interface ChangesSummary {
@@ -50,13 +53,14 @@ export async function computeAnalyticsJob(replica: Pick<Store, 'db' | 'paths'>, 
 export function fitChanges(replica: Pick<Store, 'db'>, job: Extract<AnalyticsJob, { kind: 'changes' }>): Extract<AnalyticsJobResult, { kind: 'changes' }> {
   const shelved: FittedHistory[] = [];
   let unshelved: string | undefined;
+  const shelf = job.shelf;
   const onState = (state: SkillHistoryState) => {
     try {
-      shelved.push(shelveFittedHistory(`${job.shelf}${shelved.length}`, state));
+      shelved.push(shelveFittedHistory(`${shelf}${shelved.length}`, state));
     } catch (err) {
       unshelved ??= (err as Error).message;
     }
   };
-  const refreshed = recomputeSkillChanges(replica, { refit: job.refit, onState });
+  const refreshed = recomputeSkillChanges(replica, { refit: job.refit, onState: shelf === undefined ? undefined : onState });
   return { kind: job.kind, events: refreshed.events, summary: { skills: refreshed.skills, found: refreshed.found, shelved, ...(unshelved ? { unshelved } : {}) } };
 }

@@ -15,7 +15,7 @@ import { predictSkillSuccess, trainPredictor } from '../analytics/predictor';
 import { exportProfile, importProfiles } from '../analytics/profiles';
 import { getRealTimeMetrics } from '../analytics/realtimeMetrics';
 import { applyRetention } from '../analytics/retention';
-import { SKILL_CHANGE_METRICS, skillChangeReport } from '../analytics/skillChanges';
+import { getSkillChanges, SKILL_CHANGE_METRICS, skillChangeReport } from '../analytics/skillChanges';
 import { initializeTaxonomy } from '../analytics/taxonomy';
 import { backfillTimeSeries } from '../analytics/timeSeries';
 import { TREND_METRICS, getSkillTrend } from '../analytics/trend';
@@ -215,9 +215,12 @@ export const STORE_OPERATIONS = {
   changes: operation({
     mode: 'work',
     args: (a) => ({ skill: a.optionalName('skill')?.trim(), metric: a.optionalChoice('metric', SKILL_CHANGE_METRICS), days: a.integer('days', 1, MAX_DAYS) }),
-    run: ({ store }, o) => {
+    run: async ({ store, jobs }, o) => {
       if (o.skill !== undefined) knownSkill(store, o.skill);
-      return skillChangeReport(store, { ...o, write: true });
+      if (!jobs) return skillChangeReport(store, { ...o, write: true });
+      // A refit of a long history takes seconds: in the job process, whose rows are then read here.
+      await jobs.run(store, { kind: 'changes' });
+      return getSkillChanges(store, o);
     },
   }),
   pipelineReport: operation({
