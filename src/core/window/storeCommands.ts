@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { analyzeAbTest, createAbTest, listAbTests, stopAbTest, type AbAnalysis, type AbTest } from '../analytics/abTesting';
 import type { AnalyticsJobRunner } from '../analytics/analyticsJobRunner';
 import { detectAnomalies, type Anomaly } from '../analytics/anomalies';
@@ -16,7 +15,8 @@ import { pushToTeam, type PushResult } from '../team/push';
 import type { SharedTeamSyncs } from '../team/sharedTeamSyncs';
 import { leaveTeamDeletingRows, MAX_PREVIEW_ROWS, previewShared, syncWithTeam, unpushedRuns, type SharedPreview, type TeamServerArgs, type TeamSyncAnswer } from '../team/editorSync';
 import type { Store } from '../store/storeInterface';
-import { requireName, ValidationError } from '../validation';
+import { OperationArgs } from '../operations/operationArgs';
+import { ValidationError } from '../validation';
 
 /** Training refused for too little data is an answer (the palette says so), not a failure. */
 export type TrainAnswer = { trained: TrainResult } | { refused: string };
@@ -98,7 +98,6 @@ const NAMES: readonly StoreCommandName[] = [
   'teamSync', 'teamUnpushed', 'teamPreview', 'teamLeave', 'teamPush', 'teamPull', 'teamStatus', 'teamQuit',
 ];
 const MAX_BACKFILL_DAYS = 3650;
-const MAX_TEXT = 200;
 const MAX_PROFILE_FILES = 1000;
 const MAX_SAMPLE = 1_000_000;
 const MAX_URL = 2048;
@@ -189,43 +188,10 @@ async function train({ store, jobs }: StoreCommandTarget): Promise<TrainAnswer> 
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function integer(args: Record<string, unknown>, key: string, min: number, max: number): number {
-  const value = args[key];
-  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw new ValidationError(key, `must be an integer from ${min} to ${max}`);
-  return value as number;
-}
-
-function flag(args: Record<string, unknown>, key: string): boolean {
-  const value = args[key];
-  if (typeof value !== 'boolean') throw new ValidationError(key, 'must be true or false');
-  return value;
-}
-
-function text(args: Record<string, unknown>, key: string): string {
-  return requireName(key, args[key], MAX_TEXT);
-}
-
-function ratio(args: Record<string, unknown>): number {
-  const value = args.ratio;
-  if (typeof value !== 'number' || !(value >= 0.01 && value <= 0.99)) throw new ValidationError('ratio', 'must be a number from 0.01 to 0.99');
-  return value;
-}
-
-function files(args: Record<string, unknown>): string[] {
-  const value = args.files;
-  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_PROFILE_FILES || !value.every((f) => typeof f === 'string' && path.isAbsolute(f))) {
-    throw new ValidationError('files', `must be a list of 1 to ${MAX_PROFILE_FILES} absolute paths`);
-  }
-  return value as string[];
-}
-
 /** A team server URL that parses (no password in it), and a password that is a string if given. */
-function teamServer(args: Record<string, unknown>): TeamServerArgs {
-  const { url, password } = args;
+function teamServer(args: OperationArgs): TeamServerArgs {
+  const url = args.raw('url');
+  const password = args.raw('password');
   if (typeof url !== 'string' || url.length > MAX_URL) throw new ValidationError('url', `must be a string of at most ${MAX_URL} characters`);
   try {
     parseTeamServer(url);
@@ -240,34 +206,33 @@ function teamServer(args: Record<string, unknown>): TeamServerArgs {
 /** A command as a client sent it (the store host's `command` request), checked: unknown names and bad arguments are ValidationErrors. */
 export function parseStoreCommand(name: unknown, args: unknown): StoreCommand {
   if (typeof name !== 'string' || !(NAMES as readonly string[]).includes(name)) throw new ValidationError('name', `must be one of ${NAMES.join(', ')}`);
-  if (args !== undefined && !isRecord(args)) throw new ValidationError('args', 'must be an object');
-  const given = args ?? {};
+  const given = OperationArgs.of(args);
   const command = name as StoreCommandName;
   switch (command) {
     case 'backfillTimeSeries':
-      return { name: command, args: { days: integer(given, 'days', 1, MAX_BACKFILL_DAYS) } };
+      return { name: command, args: { days: given.integer('days', 1, MAX_BACKFILL_DAYS) } };
     case 'createAbTest':
-      return { name: command, args: { name: text(given, 'name'), ratio: ratio(given), minSample: integer(given, 'minSample', 1, MAX_SAMPLE) } };
+      return { name: command, args: { name: given.name('name'), ratio: given.between('ratio', 0.01, 0.99), minSample: given.integer('minSample', 1, MAX_SAMPLE) } };
     case 'analyzeAbTest':
     case 'stopAbTest':
-      return { name: command, args: { testId: integer(given, 'testId', 1, Number.MAX_SAFE_INTEGER) } };
+      return { name: command, args: { testId: given.integer('testId', 1, Number.MAX_SAFE_INTEGER) } };
     case 'exportProfile':
-      return { name: command, args: { userId: text(given, 'userId') } };
+      return { name: command, args: { userId: given.name('userId') } };
     case 'importProfiles':
-      return { name: command, args: { files: files(given) } };
+      return { name: command, args: { files: given.absolutePaths('files', MAX_PROFILE_FILES) } };
     case 'teamSync':
-      return { name: command, args: given.sharedWithinMs === undefined ? teamServer(given) : { ...teamServer(given), sharedWithinMs: integer(given, 'sharedWithinMs', 0, MAX_SHARED_WITHIN_MS) } };
+      return { name: command, args: given.raw('sharedWithinMs') === undefined ? teamServer(given) : { ...teamServer(given), sharedWithinMs: given.integer('sharedWithinMs', 0, MAX_SHARED_WITHIN_MS) } };
     case 'teamLeave':
     case 'teamPush':
     case 'teamPull':
     case 'teamStatus':
       return { name: command, args: teamServer(given) };
     case 'teamQuit':
-      return { name: command, args: { ...teamServer(given), deleteRows: flag(given, 'deleteRows') } };
+      return { name: command, args: { ...teamServer(given), deleteRows: given.flag('deleteRows') } };
     case 'teamUnpushed':
       return { name: command, args: { url: teamServer(given).url } };
     case 'teamPreview':
-      return { name: command, args: { ...teamServer(given), limit: integer(given, 'limit', 1, MAX_PREVIEW_ROWS) } };
+      return { name: command, args: { ...teamServer(given), limit: given.integer('limit', 1, MAX_PREVIEW_ROWS) } };
     default:
       return { name: command, args: {} };
   }
