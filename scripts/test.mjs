@@ -8,6 +8,9 @@
 import fs from 'node:fs';
 import { ensureDependencies, filesUnder, nodeWithSqlite, root, run } from './lib.mjs';
 
+// A command under test uses a store host only if one runs (SESSION_BUDDY_HOST=running), locally as in CI, where `CI`
+// makes that the default: the tests of the host's use set it, and CI, themselves.
+process.env.SESSION_BUDDY_HOST ??= 'running';
 ensureDependencies();
 run('bash', ['scripts/test-packages.sh']);
 run('npm', ['run', '--silent', 'check-types']);

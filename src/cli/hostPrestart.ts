@@ -23,6 +23,8 @@ export function cliHostOptions(db: string, env: NodeJS.ProcessEnv = process.env)
     db,
     hostScript: path.join(__dirname, 'store-host.js'),
     idleSeconds: idle === undefined ? DEFAULT_IDLE_SECONDS : parseIdleSeconds(idle, 'SESSION_BUDDY_HOST_IDLE_SECONDS'),
+    // A command must not repair or upgrade the store by starting a host: `repair`, `migrate` and the editor do.
+    asFound: true,
   };
 }
 

@@ -39,8 +39,7 @@ export async function serveViaHost(ctx: CliContext, options: HostedServeOptions)
   const first = new Promise<ServeAnswer | string>((resolve) => {
     let answered = false;
     request = new StandingRequest<ServeAnswer>({
-      db: host.db,
-      hostScript: host.hostScript,
+      ...host,
       method: 'serve',
       what: 'the real-time servers',
       params: () => ({ ...options.request }),

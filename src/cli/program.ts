@@ -67,7 +67,7 @@ async function buildProgram(args: readonly string[], io: CliIo = processIo, onUs
     .description('Skill invocation tracking and analytics (the Session Buddy store, shared with the VS Code extension)')
     .version(version, '-V, --version', 'print the version')
     .option('--db <path>', 'database file (default: $SESSION_BUDDY_DB, then the per-user store)')
-    .option('--store-host', 'answer metrics, sql, track and the tools through the shared store host, started when none runs (also SESSION_BUDDY_HOST=on; by default a running one is used, =off never)')
+    .option('--store-host', 'answer through the shared store host, started when none runs, even in CI (also SESSION_BUDDY_HOST=on; the default outside CI; =running uses only a running one, =off never asks)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: io.out,

@@ -1,5 +1,8 @@
 import { runCli } from '../../src/cli/program';
 
+// Run from the sources, the program has no built host script to start on demand: it uses a host only if one runs.
+process.env.SESSION_BUDDY_HOST ??= 'running';
+
 export interface CliRun {
   code: number;
   out: string;

@@ -140,13 +140,13 @@ describe('MCP server when no store host can serve', { skip: process.platform ===
 });
 
 describe('MCP server with no host setting', { skip: process.platform === 'win32' ? 'Unix sockets' : undefined }, () => {
-  test('it uses a store host that runs, without loading the store; with none running it opens the store and starts none', async () => {
+  test('in CI it uses a store host that runs, without loading the store; with none running it opens the store and starts none', async () => {
     const folder = path.join(scratch.dir, 'if-running');
     fs.mkdirSync(folder);
     const file = path.join(folder, 'skills.db');
     await seededStore(file);
     let err = '';
-    const alone = await connectServer(file, (text) => (err += text), { SESSION_BUDDY_HOST: '' });
+    const alone = await connectServer(file, (text) => (err += text), { SESSION_BUDDY_HOST: '', CI: 'true' });
     try {
       const metrics = body(await alone.callTool({ name: 'get_real_time_metrics', arguments: { time_window_hours: 24 } }));
       assert.equal((metrics.top_skills as { skill_name: string }[])[0].skill_name, 'flaky-build');
@@ -158,7 +158,7 @@ describe('MCP server with no host setting', { skip: process.platform === 'win32'
     assert.equal(started.status, 0, started.stderr);
     const hostLog = fs.readFileSync(hostPaths(file).log, 'utf8');
     const hostPidOfFile = Number(/pid (\d+): listening/.exec(hostLog)?.[1]);
-    const served = await connectServer(file, (text) => (err += text), { SESSION_BUDDY_HOST: '', ...neverOpens(file) });
+    const served = await connectServer(file, (text) => (err += text), { SESSION_BUDDY_HOST: '', CI: 'true', ...neverOpens(file) });
     try {
       const metrics = body(await served.callTool({ name: 'get_real_time_metrics', arguments: { time_window_hours: 24 } }));
       assert.equal((metrics.top_skills as { skill_name: string }[])[0].skill_name, 'flaky-build');
@@ -169,5 +169,24 @@ describe('MCP server with no host setting', { skip: process.platform === 'win32'
       process.kill(hostPidOfFile, 'SIGKILL');
     }
     assert.doesNotMatch(err, /must not open|unavailable|opens the store itself/, 'the running host served, and nothing fell back');
+  });
+
+  test('elsewhere its first call starts the store host, and it never loads the store', async () => {
+    const folder = path.join(scratch.dir, 'on-demand');
+    fs.mkdirSync(folder);
+    const file = path.join(folder, 'skills.db');
+    await seededStore(file);
+    let err = '';
+    const server = await connectServer(file, (text) => (err += text), { SESSION_BUDDY_HOST: '', CI: '', ...neverOpens(file) });
+    try {
+      const metrics = body(await server.callTool({ name: 'get_real_time_metrics', arguments: { time_window_hours: 24 } }));
+      assert.equal((metrics.top_skills as { skill_name: string }[])[0].skill_name, 'flaky-build');
+    } finally {
+      await server.close();
+      const pid = /pid (\d+): listening/.exec(fs.readFileSync(hostPaths(file).log, 'utf8'))?.[1];
+      assert.ok(pid, 'a host was started');
+      process.kill(Number(pid), 'SIGKILL');
+    }
+    assert.doesNotMatch(err, /must not open|unavailable|opens the store itself/, 'the host it started served');
   });
 });

@@ -331,15 +331,17 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     assert.doesNotMatch(log, /another store host already serves/);
   });
 
-  test('with no setting a command uses a running host and starts none; =off never asks it', async () => {
+  test('in CI with no setting (and anywhere with =running) a command uses a running host and starts none; =off never asks it', async () => {
     const db = await seededStore('if-running');
     const guarded = { NODE_OPTIONS: `--require ${path.join(ROOT, 'test', 'fixtures', 'preload', 'forbidDatabase.cjs')}`, SB_FORBIDDEN_FILE: db };
-    const unset = { SESSION_BUDDY_HOST: undefined };
-    const alone = await cli(['--db', db, 'metrics', '--json'], { ...unset, ...guarded });
-    assert.match(alone.err, /must not open .*skills\.db/, 'with no host running the command opens the store itself');
-    assert.doesNotMatch(alone.err, /store host is unavailable/, 'and says nothing of a host it was not asked to start');
-    assert.deepEqual(hostPids(db), [], 'no host was started');
-    assert.equal(fs.existsSync(hostPaths(db).log), false);
+    const unset = { SESSION_BUDDY_HOST: undefined, CI: 'true' };
+    for (const setting of [unset, { SESSION_BUDDY_HOST: 'running', CI: undefined }]) {
+      const alone = await cli(['--db', db, 'metrics', '--json'], { ...setting, ...guarded });
+      assert.match(alone.err, /must not open .*skills\.db/, 'with no host running the command opens the store itself');
+      assert.doesNotMatch(alone.err, /store host is unavailable/, 'and says nothing of a host it was not asked to start');
+      assert.deepEqual(hostPids(db), [], 'no host was started');
+      assert.equal(fs.existsSync(hostPaths(db).log), false);
+    }
     const expected = await local(db, ['metrics', '--json']);
     assert.equal((await viaHost(db, ['metrics'])).code, 0, 'a host serves the store');
     const hostPid = hostPids(db)[0];
@@ -357,7 +359,54 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     assert.deepEqual(hostPids(db), [hostPid], 'the running host served, and no other was started');
     const bad = await cli(['--db', db, 'metrics'], { SESSION_BUDDY_HOST: 'maybe' });
     assert.equal(bad.code, 2);
-    assert.match(bad.err, /SESSION_BUDDY_HOST must be "on" or "off", not "maybe"/);
+    assert.match(bad.err, /SESSION_BUDDY_HOST must be "on", "running" or "off", not "maybe"/);
+  });
+
+  test('outside CI with no setting the first command starts the host on demand and the next ones find it', async () => {
+    const db = await seededStore('on-demand');
+    const guarded = { NODE_OPTIONS: `--require ${path.join(ROOT, 'test', 'fixtures', 'preload', 'forbidDatabase.cjs')}`, SB_FORBIDDEN_FILE: db };
+    const unset = { SESSION_BUDDY_HOST: undefined, CI: undefined, SESSION_BUDDY_HOST_IDLE_SECONDS: '30' };
+    const expected = await local(db, ['metrics', '--json']);
+    assert.deepEqual(hostPids(db), []);
+    started.add(db);
+    const first = await cli(['--db', db, 'metrics', '--json'], { ...unset, ...guarded });
+    assert.equal(first.code, 0, first.err);
+    assert.equal(first.err, '', 'answered by the host it started, not by opening the store');
+    assert.equal(first.out, expected.out);
+    const [pid] = hostPids(db);
+    assert.ok(pid, 'the host outlives the command that started it');
+    const tracked = await cli(['--db', db, 'track', '--skill', 'ruff-check'], { ...unset, ...guarded });
+    assert.equal(tracked.code, 0, tracked.err);
+    const after = await cli(['--db', db, 'metrics', '--skill', 'ruff-check', '--json'], { ...unset, ...guarded });
+    assert.equal(after.code, 0, after.err);
+    assert.equal((JSON.parse(after.out) as { total_invocations: number }).total_invocations, 1, 'the tracked run is in the host\'s answer');
+    assert.deepEqual(hostPids(db), [pid], 'one host served every command');
+  });
+
+  test('a host a command starts takes the store as found: a damaged file is not moved aside, an older schema is not upgraded', async () => {
+    const unset = { SESSION_BUDDY_HOST: undefined, CI: undefined, SESSION_BUDDY_HOST_IDLE_SECONDS: '30' };
+    const damaged = dbIn(scratch.dir, 'damaged');
+    fs.writeFileSync(damaged, 'not a store\n');
+    started.add(damaged);
+    const refused = await cli(['--db', damaged, 'metrics'], unset);
+    assert.equal(refused.code, 0, refused.err);
+    assert.match(refused.err, /store host is unavailable/, 'the host refused it');
+    assert.match(refused.err, /is damaged .*Nothing was changed/, 'and the command, reading it itself, says what is wrong');
+    assert.match(fs.readFileSync(hostPaths(damaged).log, 'utf8'), /could not be opened: .*is damaged/);
+    assert.equal(fs.readFileSync(damaged, 'utf8'), 'not a store\n');
+    assert.deepEqual(fs.readdirSync(path.dirname(damaged)).filter((name) => name.includes('corrupt')), [], 'nothing was moved aside');
+    assert.deepEqual(hostPids(damaged), []);
+
+    const older = await seededStore('older');
+    assert.equal((await local(older, ['rollback'])).code, 0);
+    const before: unknown = JSON.parse((await local(older, ['status', '--json'])).out);
+    started.add(older);
+    const metrics = await cli(['--db', older, 'metrics', '--skill', 'pytest-run', '--json'], unset);
+    assert.equal(metrics.code, 0, metrics.err);
+    assert.match(metrics.err, /has a schema migration to apply .*`session-buddy migrate`/);
+    assert.equal((JSON.parse(metrics.out) as { total_invocations: number }).total_invocations, 2, 'answered by the command itself');
+    assert.deepEqual(JSON.parse((await local(older, ['status', '--json'])).out), before, 'the schema is as it was');
+    assert.deepEqual(hostPids(older), []);
   });
 
   test('a command that does not ask the host starts none, with the host on', async () => {

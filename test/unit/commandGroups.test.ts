@@ -49,11 +49,19 @@ test('the global --db option is read in both of its forms, and only before the c
   assert.equal(databaseOption([]), undefined);
 });
 
-test('the CLI starts the store host when told to, never asks it when told not to, and otherwise uses one that runs', () => {
-  assert.equal(hostUse(undefined, {}), 'ifRunning');
-  assert.equal(hostUse(undefined, { SESSION_BUDDY_HOST: '' }), 'ifRunning');
+test('the CLI starts the store host on demand, except in CI where it uses one that runs; =running and =off say otherwise', () => {
+  assert.equal(hostUse(undefined, {}), 'start');
+  assert.equal(hostUse(undefined, { SESSION_BUDDY_HOST: '' }), 'start');
+  assert.equal(hostUse(undefined, { CI: 'true' }), 'ifRunning');
+  assert.equal(hostUse(undefined, { CI: '1', SESSION_BUDDY_HOST: ' ' }), 'ifRunning');
+  assert.equal(hostUse(undefined, { CI: 'false' }), 'start', 'CI=false is not a CI job');
+  assert.equal(hostUse(undefined, { CI: '0' }), 'start');
+  assert.equal(hostUse(undefined, { CI: 'true', SESSION_BUDDY_HOST: 'on' }), 'start', 'asked for, a host starts in CI too');
+  assert.equal(hostUse(true, { CI: 'true' }), 'start');
   assert.equal(hostUse(true, { SESSION_BUDDY_HOST: 'off' }), 'start', '--store-host wins');
   assert.equal(hostUse(undefined, { SESSION_BUDDY_HOST: ' ON ' }), 'start');
+  assert.equal(hostUse(undefined, { SESSION_BUDDY_HOST: 'Running' }), 'ifRunning');
   assert.equal(hostUse(undefined, { SESSION_BUDDY_HOST: 'off' }), 'off');
   assert.throws(() => hostUse(undefined, { SESSION_BUDDY_HOST: 'yes' }), HostSettingError);
+  assert.throws(() => hostUse(undefined, { SESSION_BUDDY_HOST: 'constructor' }), /must be "on", "running" or "off", not "constructor"/);
 });

@@ -22,6 +22,8 @@ export interface HostClientOptions {
   execPath?: string;
   /** The idle time of a host this client starts. */
   idleSeconds?: number;
+  /** A host this client starts refuses a store that needs a repair or an upgrade instead of doing either (store/asFound.ts). */
+  asFound?: boolean;
   /** How long to wait for a host to start and answer hello. */
   startTimeoutMs?: number;
 }
@@ -64,7 +66,7 @@ export function startHost(options: HostClientOptions): StartedHost {
   if (!fs.existsSync(options.hostScript)) return { failure: () => `the store host script ${options.hostScript} is missing` };
   let failure: string | undefined;
   const folder = path.dirname(path.resolve(options.db));
-  const child = spawn(options.execPath ?? process.execPath, [...HOST_RUNTIME_FLAGS, options.hostScript, '--db', path.resolve(options.db), '--idle-seconds', String(options.idleSeconds ?? DEFAULT_IDLE_SECONDS)], {
+  const child = spawn(options.execPath ?? process.execPath, [...HOST_RUNTIME_FLAGS, options.hostScript, '--db', path.resolve(options.db), '--idle-seconds', String(options.idleSeconds ?? DEFAULT_IDLE_SECONDS), '--open', options.asFound ? 'as-found' : 'work'], {
     detached: true,
     stdio: 'ignore',
     windowsHide: true,

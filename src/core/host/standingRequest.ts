@@ -1,12 +1,9 @@
 import { connectToHost, HostGoneError, HostRequestFailedError, HostUnavailableError, type HostConnection } from './hostClient';
+import type { HostClientOptions } from './hostStarter';
 import type { HelloAnswer, HostMethod } from './protocol';
 
-export interface StandingRequestOptions<A> {
-  db: string;
-  /** The host's entry script (dist/store-host.js). */
-  hostScript: string;
-  /** The runtime to start the host with (VS Code's own, run as Node). */
-  execPath?: string;
+/** How to reach the host, and start one (the window: VS Code's own runtime; `serve`: the CLI's idle time, as found). */
+export interface StandingRequestOptions<A> extends HostClientOptions {
   /** What the host keeps doing while the connection stays open (`runJobs`, `serve`). */
   method: HostMethod;
   /** The request's parameters, read at every (re)connection and change. */
@@ -59,7 +56,7 @@ export class StandingRequest<A> {
     while (!this.disposed) {
       let connection: HostConnection;
       try {
-        connection = await connectToHost({ db: this.options.db, hostScript: this.options.hostScript, execPath: this.options.execPath });
+        connection = await connectToHost(this.options);
       } catch (err) {
         this.giveUp(err as Error);
         return;

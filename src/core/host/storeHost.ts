@@ -23,6 +23,8 @@ export interface StoreHostOptions {
   db: string;
   /** Exit this long after the last client left (and after starting, if no client comes). */
   idleMs: number;
+  /** Refuse a store that needs a repair or an upgrade instead of doing either (store/asFound.ts): a host a command started. */
+  asFound?: boolean;
   hostVersion: string;
   migrationsDir?: string;
   log(line: string): void;
@@ -177,12 +179,12 @@ async function openHostStore(options: StoreHostOptions, paths: HostPaths): Promi
   const problem = fileEngineProblem();
   if (!problem) {
     releaseDeadHostsLock(options.db, paths, options.log);
-    const store = await FileStore.open({ path: options.db, migrationsDir: options.migrationsDir, onMessage });
+    const store = await FileStore.open({ path: options.db, migrationsDir: options.migrationsDir, onMessage, asFound: options.asFound });
     fs.writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     return { store, engine: 'node:sqlite', changes: new ChangeFeed(store) };
   }
   options.log(`running on sql.js: ${problem}`);
-  const store = await SkillStore.open({ path: options.db, migrationsDir: options.migrationsDir, mode: 'work', onMessage });
+  const store = await SkillStore.open({ path: options.db, migrationsDir: options.migrationsDir, mode: 'work', onMessage, asFound: options.asFound });
   return { store, engine: 'sql.js', changes: new ChangeFeed(store) };
 }
 

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { damagedAsFound } from './asFound';
 import { writeFileAtomic } from './atomicFile';
 import { checkDatabaseBytes } from './engine';
 import { describeIoError } from './ioErrors';
@@ -28,7 +29,7 @@ export interface OpenedFile {
 const PAGE_CACHE_KIB = 4096;
 const SQLITE_HEADER = 'SQLite format 3\u0000';
 
-export function openStoreFile(paths: StorePaths, messages: string[]): OpenedFile {
+export function openStoreFile(paths: StorePaths, messages: string[], asFound: boolean): OpenedFile {
   dropForeignWal(paths, messages);
   // SQLite gives its -wal and -shm the file's mode: all of them hold the user's data.
   fs.closeSync(fs.openSync(paths.db, 'a', 0o600));
@@ -36,6 +37,7 @@ export function openStoreFile(paths: StorePaths, messages: string[]): OpenedFile
   let movedAside: string | undefined;
   let db = problem ? undefined : tryOpen(paths.db);
   if (!db) {
+    if (asFound) throw damagedAsFound(paths, problem ?? 'SQLite cannot read it');
     movedAside = moveAside(paths, problem ?? 'SQLite cannot read it', messages);
     fs.closeSync(fs.openSync(paths.db, 'a', 0o600));
     db = openNodeSqlite(paths.db);

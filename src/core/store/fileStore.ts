@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { removeStaleTempFiles, syncDirectory } from './atomicFile';
+import { outdatedAsFound } from './asFound';
 import { describeProblem, hasSchema, type SnapshotReport } from './compactor';
 import { databaseKind, ForeignDatabaseError } from './databaseKind';
 import type { LogProblem } from './eventLog';
@@ -103,7 +104,7 @@ export class FileStore implements Store {
     const report: StoreOpenReport = { messages: [], migrated: [] };
     let file: OpenedFile | undefined;
     try {
-      file = openStoreFile(paths, report.messages);
+      file = openStoreFile(paths, report.messages, options.asFound ?? false);
       if (file.movedAside) report.movedAside = file.movedAside;
       const readOnlyReason = prepareSchema(file, paths, options, report);
       if (readOnlyReason) await lock.release();
@@ -266,7 +267,8 @@ export class FileStore implements Store {
     this.options.onMessage?.(`${this.paths.db} was replaced by another process; it is opened again and the event log applied to it.`);
     forgetStatements(this.file.db);
     this.file.db.close();
-    this.file = openStoreFile(this.paths, []);
+    // A store already served is kept serving: "as found" concerns only whether to take it on.
+    this.file = openStoreFile(this.paths, [], false);
     this.schemaChecked = false;
     const state = readState(this.file.db);
     this.state.offsets = state.offsets;
@@ -384,6 +386,7 @@ function prepareSchema(file: OpenedFile, paths: StorePaths, options: FileStoreOp
     return reason;
   }
   if (manager.pendingCount() === 0) return undefined;
+  if (options.asFound) throw outdatedAsFound(paths, manager.pendingCount(), manager.latestKnown());
   if (kind.kind === 'store') report.backup = file.backup(`before-${manager.files.at(-1)!.version}`);
   report.migrated = manager.migrate().versions;
   if (report.backup) report.messages.push(`Upgraded ${paths.db} to ${report.migrated.at(-1)}; the previous version is saved as ${report.backup}.`);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Database } from 'sql.js';
 import { compact, damageNotice, describeProblem, hasSchema, loadSnapshot, withSnapshotLock, type SnapshotReport } from './compactor';
+import { damagedAsFound, outdatedAsFound } from './asFound';
 import { databaseKind, ForeignDatabaseError } from './databaseKind';
 import { checkEvents, type LoggedEvent } from './eventSchema';
 import { applyEvents, refreshPendingBuckets, type StoreEvent } from './events';
@@ -58,6 +59,8 @@ export interface StoreOptions {
   durable?: boolean;
   /** Problems the user should hear about (a damaged file moved aside, a failed snapshot, a skipped log line). */
   onMessage?: (message: string) => void;
+  /** Opening for work, refuse (StoreNeedsCareError) a store that needs a repair or an upgrade instead of doing either (asFound.ts). */
+  asFound?: boolean;
 }
 
 const inlineCompaction: CompactionRunner = (paths, job) => compact(paths, { migrate: true, ...job });
@@ -153,6 +156,7 @@ export class SkillStore implements Store {
         if (damaged) report.messages.push(damageNotice(paths, damaged));
         if (mode === 'read' && manager.pendingCount() > 0) manager.migrate();
       } else if (damaged || manager.pendingCount() > 0) {
+        if (options.asFound) throw damaged ? damagedAsFound(paths, damaged) : outdatedAsFound(paths, manager.pendingCount(), manager.latestKnown());
         db.close();
         await upgrade(paths, options, report);
         ({ db, damaged } = await loadSnapshot(paths, report.messages));
