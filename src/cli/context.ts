@@ -2,7 +2,7 @@ import type { SkillStore, StoreMode } from '../core/store/store';
 import { maxOf } from '../core/collections';
 import type { HostMethod } from '../core/host/protocol';
 import type { HostUse } from './hostChoice';
-import { StoreHostRoute, storeHostUse } from './storeHostRoute';
+import { StoreHostRoute, storeHostUse, type HostRequestOptions } from './storeHostRoute';
 
 export interface CliIo {
   out(text: string): void;
@@ -35,7 +35,7 @@ export interface CliContext {
    * Asks the store host (see storeHostRoute.ts); undefined when the command should open the store
    * itself. An error the host answered is thrown (a usage error as one).
    */
-  viaHost(method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>, options?: { once?: boolean }): Promise<unknown>;
+  viaHost(method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>, options?: HostRequestOptions): Promise<unknown>;
 }
 
 /** The context of one run of the program; `dbPath` and `storeHost` (the --store-host flag) are read when a command runs, after parsing. */

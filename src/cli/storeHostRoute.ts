@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { connectToHost, connectToRunningHost, HostGoneError, HostRequestFailedError, HostUnavailableError, NoRunningHostError } from '../core/host/hostClient';
 import type { HostClientOptions } from '../core/host/hostStarter';
-import type { HostMethod } from '../core/host/protocol';
+import { parseProgress, type HostMethod } from '../core/host/protocol';
+import type { OperationProgress } from '../core/operations/storeOperations';
 import { resolveDatabasePath } from '../core/store/paths';
 import { HostSettingError, hostUse, type HostUse } from './hostChoice';
 import { cliHostOptions } from './hostPrestart';
@@ -25,6 +26,13 @@ export function hostOptions(db: string): HostClientOptions {
   }
 }
 
+export interface HostRequestOptions {
+  /** Done twice if asked twice: not asked again of a host that went away under it. */
+  once?: boolean;
+  /** Hears how far a long request is (a host of protocol 10 or later says so). */
+  onProgress?: (progress: OperationProgress) => void;
+}
+
 /**
  * Sends one request to the store host of the command's store. Undefined means "open the store
  * yourself": the host is off, not running when only a running one is asked, or cannot serve (said
@@ -45,7 +53,7 @@ export class StoreHostRoute {
    * asked once more, which starts a new one, unless the request is `once`: one that would be done
    * twice if the host had done it just before going (an A/B outcome recorded) is an error instead.
    */
-  async request(method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>, options: { once?: boolean } = {}): Promise<unknown> {
+  async request(method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>, options: HostRequestOptions = {}): Promise<unknown> {
     // A store that does not exist yet has nothing to read; a host would create it, which a read never does.
     const use = this.use();
     if (use === 'off' || !fs.existsSync(resolveDatabasePath(this.dbPath()))) return undefined;
@@ -53,7 +61,7 @@ export class StoreHostRoute {
     void stop?.then(() => (stopped = true));
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.ask(use, method, params, stop);
+        return await this.ask(use, method, params, stop, options.onProgress);
       } catch (err) {
         if (err instanceof NoRunningHostError) return undefined;
         if (err instanceof HostRequestFailedError) throw err.kind === 'usage' ? new InvalidArgumentError(err.message) : new Error(err.message);
@@ -67,12 +75,15 @@ export class StoreHostRoute {
     }
   }
 
-  private async ask(use: HostUse, method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>): Promise<unknown> {
+  private async ask(use: HostUse, method: HostMethod, params: Record<string, unknown>, stop?: Promise<void>, onProgress?: (progress: OperationProgress) => void): Promise<unknown> {
     const options = hostOptions(resolveDatabasePath(this.dbPath()));
     const connection = await (use === 'start' ? connectToHost(options) : connectToRunningHost(options));
     void stop?.then(() => connection.close());
     try {
-      return await connection.request(method, params);
+      return await connection.request(method, params, onProgress && ((line) => {
+        const progress = parseProgress(line);
+        if (progress) onProgress(progress);
+      }));
     } finally {
       connection.close();
     }

@@ -4,7 +4,7 @@ import { ValidationError } from '../core/validation';
 import type { CliContext } from './context';
 
 export interface OperationOptions {
-  /** Heard only when this process runs the operation (the host's answer comes at the end). */
+  /** Heard where the operation runs here or in the host's own thread (not from the host's job process: training). */
   onProgress?: OperationTarget['onProgress'];
   /** Done twice if asked twice (storeHostRoute.ts): not asked again of a host that went away under it. */
   once?: boolean;
@@ -16,7 +16,7 @@ export interface OperationOptions {
  * opened as the operation needs. Arguments the operation refuses are a usage error either way.
  */
 export async function onStore<N extends OperationName>(ctx: CliContext, name: N, args: Record<string, unknown>, options: OperationOptions = {}): Promise<OperationResult<N>> {
-  const hosted = await ctx.viaHost('operation', { name, args }, undefined, { once: options.once });
+  const hosted = await ctx.viaHost('operation', { name, args }, undefined, options);
   if (hosted !== undefined) return hosted as OperationResult<N>;
   const { STORE_OPERATIONS, performOperation } = await import('../core/operations/storeOperations');
   try {

@@ -99,7 +99,8 @@ describe("the CLI's commands on the store, answered by a running store host", ()
     assertSame(['recommend-similar', '--user', 'user-1', '--json']);
     assertSame(['taxonomy', 'init']);
     assertSame(['anomalies', '--json']);
-    assertSame(['backfill', '--days', '30']);
+    const backfilled = assertSame(['backfill', '--days', '30']);
+    assert.match(backfilled.err, /^backfill: 1\/4 skills\n(.*\n)*backfill: 4\/4 skills\n$/, 'the host says how far it is, as the command does');
     assertSame(['export-profile', '--user', 'user-2']);
   });
 

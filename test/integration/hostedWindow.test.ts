@@ -228,8 +228,10 @@ describe(`a window served by the store host (${ENGINE})`, { skip }, () => {
     const analysis = await window.command('analyzeAbTest', { testId: created.test_id });
     const profile = await window.command('exportProfile', { userId: USER });
     const dependencies = await window.command('updateDependencies', {});
-    const backfill = await window.command('backfillTimeSeries', { days: 30 });
+    const progress: [number, number][] = [];
+    const backfill = await window.command('backfillTimeSeries', { days: 30 }, (done, total) => progress.push([done, total]));
     assert.ok(backfill.buckets > 0, 'the hourly buckets of the seeded runs');
+    assert.ok(progress.length > 0 && progress.at(-1)![0] === progress.at(-1)![1] && progress.at(-1)![1] > 0, `the host said how far it was: ${JSON.stringify(progress)}`);
     await withLocalWindow(db, async (local) => {
       assert.deepEqual(wire(await local.command('status', {})), wire(status));
       assert.deepEqual(wire(await local.command('listAbTests', {})), wire(listed), 'the test the host created is in the file');

@@ -3,7 +3,7 @@ import { addMember, initTeam, leaveTeam, teamStatus, type TeamStatus } from '../
 import { parseTeamServer, resolveTeamUrl, TeamError, withTeam, type TeamServer } from '../../core/team/connection';
 import { explicitTeamServer, explicitTeamUrl } from '../../core/team/explicitServer';
 import { pullFromTeam } from '../../core/team/pull';
-import { pushToTeam, type PushProgress, type PushResult } from '../../core/team/push';
+import { pushToTeam, type PushResult } from '../../core/team/push';
 import { pendingRows } from '../../core/team/shared';
 import { readTeamInfo } from '../../core/team/teamInfo';
 import type { SkillStore } from '../../core/store/store';
@@ -39,9 +39,9 @@ export function teamServerFrom(opts: UrlOptions): TeamServer {
  * Runs a team command in the store host with this process's URL and password (so its own
  * environment plays no part); undefined: no host serves, the command opens the store itself.
  */
-async function hostedTeamCommand<N extends StoreCommandName>(ctx: CliContext, name: N, server: TeamServer, extra: Record<string, unknown> = {}): Promise<StoreCommandResult<N> | undefined> {
+async function hostedTeamCommand<N extends StoreCommandName>(ctx: CliContext, name: N, server: TeamServer, extra: Record<string, unknown> = {}, onProgress?: (sent: number, total: number) => void): Promise<StoreCommandResult<N> | undefined> {
   const args = { ...(await explicitTeamServer(server.url)), ...extra };
-  return (await ctx.viaHost('command', { name, args })) as StoreCommandResult<N> | undefined;
+  return (await ctx.viaHost('command', { name, args }, undefined, { onProgress: onProgress && (({ done, total }) => onProgress(done, total)) })) as StoreCommandResult<N> | undefined;
 }
 
 function asCliError(err: unknown): Error {
@@ -69,25 +69,26 @@ export function formatPush(r: PushResult): string {
 /** A long push says how far it is on stderr, at most once every few seconds. */
 const PROGRESS_EVERY_MS = 2000;
 
-function pushProgress(io: CliIo): (p: PushProgress) => void {
+function pushProgress(io: CliIo): (sent: number, total: number) => void {
   let last = Date.now();
-  return (p) => {
+  return (sent, total) => {
     if (Date.now() - last < PROGRESS_EVERY_MS) return;
     last = Date.now();
-    io.err(`team push: ${p.sent} of ${plural(p.total, 'invocation')} sent\n`);
+    io.err(`team push: ${sent} of ${plural(total, 'invocation')} sent\n`);
   };
 }
 
 /** Pushes this store's pending invocations; used by `team push` and `ci … --team`. */
 export async function pushFromCli(store: SkillStore, opts: UrlOptions, io: CliIo): Promise<PushResult> {
   const server = teamServerFrom(opts);
-  return teamCall(() => pushToTeam(store, server, { onBatch: pushProgress(io) }));
+  const progress = pushProgress(io);
+  return teamCall(() => pushToTeam(store, server, { onBatch: (p) => progress(p.sent, p.total) }));
 }
 
-/** The push through the store host when one serves (it says no progress: the answer comes at the end), else in this process. */
+/** The push through the store host when one serves (its progress said as the host reports it), else in this process. */
 export async function pushThroughHost(ctx: CliContext, opts: UrlOptions): Promise<PushResult> {
   const server = teamServerFrom(opts);
-  return (await teamCall(() => hostedTeamCommand(ctx, 'teamPush', server))) ?? (await ctx.withStore('work', (store) => pushFromCli(store, opts, ctx.io)));
+  return (await teamCall(() => hostedTeamCommand(ctx, 'teamPush', server, {}, pushProgress(ctx.io)))) ?? (await ctx.withStore('work', (store) => pushFromCli(store, opts, ctx.io)));
 }
 
 async function previewHere(ctx: CliContext, server: TeamServer, limit: number): Promise<{ team_id: string; rows: object[] }> {

@@ -42,10 +42,13 @@ export class HostRequestFailedError extends Error {
   }
 }
 
+/** Hears a request's progress as the host sent it (the caller checks its shape: it comes from another process). */
+export type ProgressListener = (progress: Record<string, unknown>) => void;
+
 /** A connection to the store host, past hello; requests are answered in order. */
 export class HostConnection {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
+  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(err: Error): void; onProgress?: ProgressListener }>();
   private readonly splitter = new LineSplitter(MAX_ANSWER_LINE_BYTES);
   private closedReason: string | undefined;
   private resolveClosed: (reason: string) => void = () => undefined;
@@ -58,12 +61,13 @@ export class HostConnection {
     socket.on('error', (err) => this.fail(`the connection to the store host failed: ${err.message}`));
   }
 
-  request(method: HostMethod, params: Record<string, unknown> = {}): Promise<unknown> {
+  /** `onProgress` hears how far a long request is, from a host of protocol 10 or later (an older one only answers). */
+  request(method: HostMethod, params: Record<string, unknown> = {}, onProgress?: ProgressListener): Promise<unknown> {
     if (this.closedReason) return Promise.reject(new HostGoneError(this.closedReason));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.socket.write(`${JSON.stringify({ id, method, params })}\n`);
+      this.pending.set(id, { resolve, reject, onProgress });
+      this.socket.write(`${JSON.stringify(onProgress ? { id, method, params, progress: true } : { id, method, params })}\n`);
     });
   }
 
@@ -83,6 +87,10 @@ export class HostConnection {
   private settle(response: HostResponse): void {
     const waiting = this.pending.get(response.id);
     if (!waiting) return;
+    if (response.progress !== undefined && response.result === undefined && response.error === undefined) {
+      waiting.onProgress?.(response.progress);
+      return;
+    }
     this.pending.delete(response.id);
     if (response.error) waiting.reject(new HostRequestFailedError(response.error.message, response.error.kind));
     else waiting.resolve(response.result);

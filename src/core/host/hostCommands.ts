@@ -2,7 +2,7 @@ import type { AnalyticsJobRunner } from '../analytics/analyticsJobRunner';
 import { SharedTeamSyncs } from '../team/sharedTeamSyncs';
 import { ValidationError } from '../validation';
 import { HostRequestError } from './hostRequests';
-import type { OpenedStore } from './storeHost';
+import type { OpenedStore, ProgressSender } from './storeHost';
 
 /**
  * The palette's commands asked by hosted windows (`command`) and the CLI's operations (`operation`):
@@ -16,19 +16,19 @@ export class HostCommands {
 
   constructor(private readonly opened: OpenedStore, private readonly migrationsDir?: string) {}
 
-  async run(params: Record<string, unknown>): Promise<unknown> {
+  async run(params: Record<string, unknown>, onProgress?: ProgressSender): Promise<unknown> {
     const { parseStoreCommand, runStoreCommand } = await import('../window/storeCommands');
     const command = asUsage(() => parseStoreCommand(params.name, params.args));
-    return runStoreCommand({ ...(await this.target()), teamSyncs: this.teamSyncs }, command.name, command.args);
+    return runStoreCommand({ ...(await this.target()), teamSyncs: this.teamSyncs }, command.name, command.args, onProgress && ((done, total) => onProgress({ done, total })));
   }
 
-  async operation(params: Record<string, unknown>): Promise<unknown> {
+  async operation(params: Record<string, unknown>, onProgress?: ProgressSender): Promise<unknown> {
     const [{ OperationArgs }, { storeOperation }] = await Promise.all([import('../operations/operationArgs'), import('../operations/storeOperations')]);
     const { found, args } = asUsage(() => {
       const named = storeOperation(params.name);
       return { found: named, args: named.args(OperationArgs.of(params.args)) };
     });
-    return found.run(await this.target(), args);
+    return found.run({ ...(await this.target()), onProgress }, args);
   }
 
   /** The store with every process's runs applied, and the job process its long jobs run in. */

@@ -13,11 +13,11 @@ import { RunRecorder } from '../tracking/runRecorder';
 import type { SkillCount } from '../tracking/tracker';
 import { KnownSessions } from '../tracking/sessionLookup';
 import { WindowSession, type WindowSessionOptions } from '../tracking/windowSession';
-import type { StoreCommandArgs, StoreCommandName, StoreCommandResult } from '../window/storeCommands';
+import type { CommandProgress, StoreCommandArgs, StoreCommandName, StoreCommandResult } from '../window/storeCommands';
 import type { ChosenOutcome, DashboardAnswer, DashboardQuery, RunState, WindowData } from '../window/windowData';
 import { connectToHost, HostGoneError, HostUnavailableError, type HostConnection } from './hostClient';
 import type { HostClientOptions } from './hostStarter';
-import type { ChangesAnswer, HostMethod, RecordingContext } from './protocol';
+import { parseProgress, type ChangesAnswer, type HostMethod, type RecordingContext } from './protocol';
 
 export interface HostedWindowOptions extends HostClientOptions {
   userId: string;
@@ -155,11 +155,15 @@ export class HostedWindow implements WindowData {
    * store. Delete All Data first finishes this window's segment: the purge waits for every segment
    * begun before it. The watch then hears of the purge (followPurge).
    */
-  async command<N extends StoreCommandName>(name: N, args: StoreCommandArgs<N>): Promise<StoreCommandResult<N>> {
+  async command<N extends StoreCommandName>(name: N, args: StoreCommandArgs<N>, onProgress?: CommandProgress): Promise<StoreCommandResult<N>> {
     if (name === 'deleteAllData') await this.log.endSegment();
     const connection = await connectToHost(this.options);
+    const heard = onProgress && ((line: Record<string, unknown>) => {
+      const progress = parseProgress(line);
+      if (progress) onProgress(progress.done, progress.total);
+    });
     try {
-      return (await connection.request('command', { name, args })) as StoreCommandResult<N>;
+      return (await connection.request('command', { name, args }, heard)) as StoreCommandResult<N>;
     } finally {
       connection.close();
     }

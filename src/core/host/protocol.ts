@@ -1,3 +1,4 @@
+import type { OperationProgress } from '../operations/storeOperations';
 import type { SessionAnswer } from '../tracking/sessionLookup';
 import type { RunState } from '../window/windowData';
 
@@ -10,7 +11,7 @@ import type { RunState } from '../window/windowData';
  */
 
 /** Raised with every change to the messages below. */
-export const HOST_PROTOCOL = 9;
+export const HOST_PROTOCOL = 10;
 /** The oldest client this host still answers (older clients open the store themselves). */
 export const MIN_CLIENT_PROTOCOL = 1;
 
@@ -48,6 +49,8 @@ export interface HostRequest {
   id: number;
   method: HostMethod;
   params: Record<string, unknown>;
+  /** The client hears how far a long request is: lines `{id, progress}` before its answer (protocol 10). */
+  progress?: boolean;
 }
 
 /** 'usage': the caller asked for something wrong (exit 2 in the CLI); 'failed': it could not be done. */
@@ -59,10 +62,25 @@ export interface ChangesAnswer extends RunState {
   purgedAt: number;
 }
 
+/** A progress line's content as a client reads it; undefined when it is not one it knows (a host of another version may send more). */
+export function parseProgress(value: Record<string, unknown>): OperationProgress | undefined {
+  const { done, total, stage } = value;
+  if (!isCount(done) || !isCount(total) || (stage !== undefined && typeof stage !== 'string')) return undefined;
+  return stage === undefined ? { done, total } : { stage: stage.slice(0, MAX_STAGE_CHARS), done, total };
+}
+
+const MAX_STAGE_CHARS = 200;
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
 export interface HostResponse {
   id: number;
   result?: unknown;
   error?: { message: string; kind: HostErrorKind };
+  /** How far the request is, when its client asked (not an answer: the answer follows). */
+  progress?: Record<string, unknown>;
 }
 
 /**
@@ -101,13 +119,14 @@ export function parseHello(message: Record<string, unknown>): HelloRequest {
 }
 
 export function parseRequest(message: Record<string, unknown>): HostRequest {
-  const { id, method, params } = message;
+  const { id, method, params, progress } = message;
   if (!Number.isSafeInteger(id)) throw new ProtocolError('a request needs an integer id');
   if (typeof method !== 'string' || !(HOST_METHODS as readonly string[]).includes(method)) {
     throw new ProtocolError(`unknown method ${JSON.stringify(method)} (known: ${HOST_METHODS.join(', ')})`);
   }
   if (params !== undefined && !isRecord(params)) throw new ProtocolError('params must be a JSON object');
-  return { id: id as number, method: method as HostMethod, params: params ?? {} };
+  if (progress !== undefined && typeof progress !== 'boolean') throw new ProtocolError('progress must be true or false');
+  return { id: id as number, method: method as HostMethod, params: params ?? {}, progress: progress === true };
 }
 
 /** What the host answers to hello, as the client reads it (a host of another version may send more). */
@@ -123,6 +142,7 @@ export function parseResponse(message: Record<string, unknown>): HostResponse {
   if (!Number.isSafeInteger(message.id)) throw new ProtocolError('a response without an id');
   const error = message.error;
   if (error !== undefined && !(isRecord(error) && typeof error.message === 'string')) throw new ProtocolError('a malformed error response');
+  if (message.progress !== undefined && !isRecord(message.progress)) throw new ProtocolError('a malformed progress line');
   return message as unknown as HostResponse;
 }
 

@@ -1,3 +1,4 @@
+import type { OperationProgress } from '../operations/storeOperations';
 import fs from 'node:fs';
 import net from 'node:net';
 import { loadOrCreateToken, readTokenFile, tokensMatch } from '../realtime/token';
@@ -36,6 +37,12 @@ export interface OpenedStore {
   /** What a client waiting for the store's next change is told. */
   changes: ChangeFeed;
 }
+
+/** How a request's progress reaches its client (HostResponse.progress). */
+export type ProgressSender = (progress: OperationProgress) => void;
+
+/** A long request's progress is sent at most this often: a terminal line every step of a thousand-skill backfill says nothing more. */
+const PROGRESS_EVERY_MS = 250;
 
 /** A client must say hello this soon, or is disconnected: a connection that says nothing holds a slot for nothing. */
 const HELLO_TIMEOUT_MS = 5000;
@@ -244,13 +251,13 @@ class StoreHost {
   }
 
   /** Runs one of the palette's commands for a hosted window. */
-  async command(params: Record<string, unknown>): Promise<unknown> {
-    return (await this.commandsOf()).run(params);
+  async command(params: Record<string, unknown>, onProgress?: ProgressSender): Promise<unknown> {
+    return (await this.commandsOf()).run(params, onProgress);
   }
 
   /** Runs one of the CLI's operations on the store (src/core/operations/storeOperations.ts). */
-  async operation(params: Record<string, unknown>): Promise<unknown> {
-    return (await this.commandsOf()).operation(params);
+  async operation(params: Record<string, unknown>, onProgress?: ProgressSender): Promise<unknown> {
+    return (await this.commandsOf()).operation(params, onProgress);
   }
 
   private async commandsOf(): Promise<HostCommands> {
@@ -404,7 +411,7 @@ class HostConnection {
     }
     const response: HostResponse = { id: request.id };
     try {
-      response.result = await this.result(request);
+      response.result = await this.result(request, request.progress ? this.progressOf(request.id) : undefined);
     } catch (err) {
       const kind = err instanceof HostRequestError ? err.kind : 'failed';
       response.error = { message: (err as Error).message, kind };
@@ -412,12 +419,23 @@ class HostConnection {
     this.send(response);
   }
 
-  private async result(request: HostRequest): Promise<unknown> {
+  private async result(request: HostRequest, onProgress?: ProgressSender): Promise<unknown> {
     if (request.method === 'runJobs') return (await this.host.backgroundJobs()).ask(this, parseJobsRequest(request.params));
-    if (request.method === 'command') return this.host.command(request.params);
-    if (request.method === 'operation') return this.host.operation(request.params);
+    if (request.method === 'command') return this.host.command(request.params, onProgress);
+    if (request.method === 'operation') return this.host.operation(request.params, onProgress);
     if (request.method === 'serve') return this.host.serve(this, request.params);
     return handleRequest(await this.host.store(), request, this.gone);
+  }
+
+  /** Progress lines for one request: at most one every PROGRESS_EVERY_MS, and always the last step's. */
+  private progressOf(id: number): ProgressSender {
+    let sentAt = 0;
+    return (progress) => {
+      const now = performance.now();
+      if (progress.done < progress.total && now - sentAt < PROGRESS_EVERY_MS) return;
+      sentAt = now;
+      this.send({ id, progress });
+    };
   }
 
   private send(message: object): void {

@@ -163,7 +163,7 @@ async function run(target: StoreCommandTarget, command: StoreCommand, onProgress
     case 'teamLeave':
       return leaveTeamDeletingRows(store, command.args);
     case 'teamPush':
-      return pushToTeam(store, serverOf(command.args));
+      return pushToTeam(store, serverOf(command.args), { onBatch: onProgress && ((batch) => onProgress(batch.sent, batch.total)) });
     case 'teamPull': {
       const pulled = await pullFromTeam(store, serverOf(command.args));
       return { baselines: pulled.baselines.length, similar_members: pulled.similar_members.length, dependencies: pulled.dependencies.length };

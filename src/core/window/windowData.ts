@@ -80,7 +80,8 @@ export interface WindowData {
   runTool(name: string, args: unknown, mayWrite: () => boolean): Promise<ToolResult>;
   /**
    * One of the palette's commands on the whole store (status, analytics, A/B tests, profiles, Delete
-   * All Data), run where the data is. Progress is reported when the store is this window's own.
+   * All Data), run where the data is. Progress is reported by this window's own store, and by a
+   * store host of protocol 10 or later.
    */
   command<N extends StoreCommandName>(name: N, args: StoreCommandArgs<N>, onProgress?: CommandProgress): Promise<StoreCommandResult<N>>;
   /** Fires when the data changed: this window's runs, another process's, the background jobs' results. */
