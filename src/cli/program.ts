@@ -1,9 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { version } from '../../package.json';
 import type { SchemaChangeResult } from '../core/maintenance/schemaChange';
-import type { MigrationStatus } from '../core/store/migrations';
+import type { SchemaStatus } from '../core/maintenance/storeStatus';
 import { resolveDatabasePath, StorePathError } from '../core/store/paths';
-import type { SkillStore } from '../core/store/store';
 import type { SnapshotReport } from '../core/store/compactor';
 import type { ImportResult } from '../core/importer/sessionBuddyImport';
 import type { DemoSeedReport } from '../core/demo/seedDemo';
@@ -47,11 +46,11 @@ function groupsFor(program: Command, args: readonly string[]): readonly CommandG
   return group ? [group] : COMMAND_GROUPS;
 }
 
-function statusText(status: MigrationStatus, invocations: number, path: string): string {
+function statusText(status: SchemaStatus): string {
   const lines = [
-    `Database:        ${path}`,
+    `Database:        ${status.path}`,
     `Current version: ${status.current_version ?? '(none)'}`,
-    `Invocations:     ${invocations}`,
+    `Invocations:     ${status.invocations}`,
     `Applied:         ${status.applied.length ? '' : '(none)'}`,
     ...status.applied.map((m) => `  ${m.version.padEnd(32)} ${m.applied_at}  ${m.checksum ? m.checksum.slice(0, 12) : '(no checksum: applied by another tool)'}`),
     `Pending:         ${status.pending.length ? '' : '(none)'}`,
@@ -86,13 +85,8 @@ async function buildProgram(args: readonly string[], io: CliIo = processIo, onUs
     .description('schema version, applied and pending migrations, number of invocations')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const { MigrationManager } = await import('../core/store/migrations');
-      await ctx.withStore('inspect', (store) => {
-        const status = new MigrationManager(store.db).status();
-        const invocations = countInvocations(store);
-        if (opts.json) io.out(ctx.json({ path: store.paths.db, ...status, invocations }));
-        else io.out(statusText(status, invocations, store.paths.db));
-      });
+      const status = await onStore(ctx, 'schemaStatus', {});
+      io.out(opts.json ? ctx.json(status) : statusText(status));
     });
 
   program
@@ -136,8 +130,7 @@ async function buildProgram(args: readonly string[], io: CliIo = processIo, onUs
     .command('validate')
     .description('check applied migrations against the migration files (missing or changed files)')
     .action(async () => {
-      const { MigrationManager } = await import('../core/store/migrations');
-      const problems = await ctx.withStore('inspect', (store) => new MigrationManager(store.db).validate());
+      const problems = await onStore(ctx, 'validateMigrations', {});
       if (problems.length) throw new CliError(`${plural(problems.length, 'problem')}: ${problems.join('; ')}`);
       io.out('OK: every applied migration matches its file.\n');
     });
@@ -271,14 +264,6 @@ function demoSummary(r: DemoSeedReport): string {
   const predictor = 'samples' in r.predictor ? `trained on ${r.predictor.samples} runs` : `not trained (${r.predictor.not_trained})`;
   return `Demo data written: ${r.invocations} runs in ${r.sessions} sessions over 60 days, ${r.teammates} teammates' profiles, `
     + `A/B test "${r.ab_test.test_name}" with ${plural(r.ab_test.users, 'user')}, ${plural(r.open_anomalies, 'open anomaly')}, predictor ${predictor}.\n`;
-}
-
-function countInvocations(store: SkillStore): number {
-  try {
-    return Number(store.db.exec('SELECT count(*) FROM skill_invocation')[0].values[0][0]);
-  } catch {
-    return 0;
-  }
 }
 
 function versionLines(versions: string[]): string {

@@ -85,6 +85,9 @@ describe("the CLI's commands on the store, answered by a running store host", ()
     const trend = assertSame(['trend', '--skill', 'pytest-run', '--days', '10', '--json']);
     assert.equal((JSON.parse(trend.out) as { skill_name: string }).skill_name, 'pytest-run');
     assertSame(['changes', '--days', '30', '--json']);
+    assert.match(assertSame(['status']).out, /^Database: +\S+\/hosted\/skills\.db\nCurrent version: V\d+__\w+\nInvocations: +192\n/);
+    assertSame(['status', '--json']);
+    assert.equal(assertSame(['validate']).out, 'OK: every applied migration matches its file.\n');
     assertSame(['ci', 'report', '--pipeline', 'web', '--json']);
     const evaluated = assertSame(['evaluate', 'next', '--store', '--warmup', '5', '--json']);
     assert.equal((JSON.parse(evaluated.out) as { replayed: number }).replayed, history().length, 'every stored run is replayed');

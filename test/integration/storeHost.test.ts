@@ -411,7 +411,7 @@ describe(`store host (${ENGINE})`, { skip }, () => {
 
   test('a command that does not ask the host starts none, with the host on', async () => {
     const db = await seededStore('no-early');
-    for (const args of [['status'], ['--version'], ['ci', 'track', '--stage', 'test', '--team']]) await cli(['--db', db, ...args], { SESSION_BUDDY_HOST: 'on' });
+    for (const args of [['migrate', '--dry-run'], ['--version'], ['ci', 'track', '--stage', 'test', '--team']]) await cli(['--db', db, ...args], { SESSION_BUDDY_HOST: 'on' });
     assert.deepEqual(hostPids(db), []);
     assert.equal(fs.existsSync(hostPaths(db).log), false);
   });

@@ -1,4 +1,4 @@
-import { MigrationManager } from '../store/migrations';
+import { MigrationManager, type MigrationStatus } from '../store/migrations';
 import { one } from '../store/statements';
 import type { Store } from '../store/storeInterface';
 
@@ -24,4 +24,23 @@ export function getStoreStatus(store: Store): StoreStatus {
     invocations: one<{ n: number }>(store.db, 'SELECT COUNT(*) AS n FROM skill_invocation')?.n ?? 0,
     sessions: one<{ n: number }>(store.db, 'SELECT COUNT(*) AS n FROM skill_sessions')?.n ?? 0,
   };
+}
+
+/** What `session-buddy status` reports: the schema's migrations, applied and pending, and how many runs are recorded. */
+export interface SchemaStatus extends MigrationStatus {
+  path: string;
+  invocations: number;
+}
+
+export function schemaStatus(store: Store): SchemaStatus {
+  return { path: store.paths.db, ...new MigrationManager(store.db).status(), invocations: countInvocations(store) };
+}
+
+/** The runs recorded; 0 where there is no table of them (an empty file, another application's database inspected). */
+function countInvocations(store: Store): number {
+  try {
+    return one<{ n: number }>(store.db, 'SELECT count(*) AS n FROM skill_invocation')?.n ?? 0;
+  } catch {
+    return 0;
+  }
 }

@@ -23,7 +23,9 @@ import { isKnownSkill, unknownSkill } from './reads';
 import { STORED_RUNS_PAGE, storedRunsPage, type StoredRunsCursor } from '../evaluation/storedRuns';
 import { pipelineReport } from '../integrations/cicd';
 import { deleteAllData } from '../maintenance/deleteAllData';
+import { schemaStatus } from '../maintenance/storeStatus';
 import { STRATEGY_NAMES } from '../recommend/strategy';
+import { MigrationManager } from '../store/migrations';
 import { all } from '../store/statements';
 import type { Store, StoreMode } from '../store/storeInterface';
 import { LIMITS, optionalText, ValidationError } from '../validation';
@@ -46,7 +48,7 @@ export interface OperationProgress {
 
 interface Operation<A, R> {
   /** How a process without the host opens the store for it. */
-  mode: Extract<StoreMode, 'read' | 'work'>;
+  mode: StoreMode;
   args(given: OperationArgs): A;
   run(target: OperationTarget, args: A): R | Promise<R>;
 }
@@ -232,6 +234,16 @@ export const STORE_OPERATIONS = {
     mode: 'read',
     args: (a) => ({ after: cursorOf(a.raw('after')), limit: a.integer('limit', 1, STORED_RUNS_PAGE), firstLine: a.integer('firstLine', 1, Number.MAX_SAFE_INTEGER) }),
     run: ({ store }, o) => storedRunsPage(store, o.after, o.limit, o.firstLine),
+  }),
+  schemaStatus: operation({
+    mode: 'inspect',
+    args: () => ({}),
+    run: ({ store }) => schemaStatus(store),
+  }),
+  validateMigrations: operation({
+    mode: 'inspect',
+    args: () => ({}),
+    run: ({ store }) => new MigrationManager(store.db).validate(),
   }),
   deleteAllData: operation({
     mode: 'work',
