@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SqlValue } from 'sql.js';
-import { backfillTimeSeries, getHourlySeries, type HourlyPoint } from '../../src/core/analytics/timeSeries';
+import type { AnalyticsJobRunner } from '../../src/core/analytics/analyticsJobRunner';
+import { backfillTimeSeries, getHourlySeries, hourlyAggregates, type HourlyPoint } from '../../src/core/analytics/timeSeries';
 import { all } from '../../src/core/store/statements';
 import { SkillStore } from '../../src/core/store/store';
 import { hourBucket } from '../../src/core/time';
@@ -150,6 +151,31 @@ describe('backfillTimeSeries', () => {
       assert.deepEqual(tableRows(other), rows);
     } finally {
       await other.close({ snapshot: false });
+    }
+  });
+
+  it('computed by a job elsewhere, counts a run applied meanwhile instead of writing the job\'s older bucket over it', async () => {
+    const other = await tempStore();
+    try {
+      await plant(other.store, PLANTED);
+      await other.store.commit([{ t: 'delete', table: 'skill_time_series', where: {} }]);
+      const late: PlantedInvocation = { skill: 'build', at: at(1, 30), session: 's9', completed: true, duration: 6 };
+      const jobs: Pick<AnalyticsJobRunner, 'run'> = {
+        run: async (on, job) => {
+          assert.equal(job.kind, 'hourlyAggregates');
+          const summary = hourlyAggregates(on, (job as { from: string }).from);
+          await plant(on, [late]);
+          return { kind: 'hourlyAggregates', events: [], summary } as never;
+        },
+      };
+      const result = await backfillTimeSeries(other.store, { days: 2, now: NOW, jobs });
+      assert.deepEqual(result, { buckets: 3, written: 2 }, "the late run's bucket was written by the live refresh, and is left as it is");
+      // build @ H+1 with the late run: 3 runs (F, F, T), durations 4 and 6 → rate 1/3, mean 5, sessions s1 s9.
+      const expected: Point[] = [TRUTH[0], ['build', hourIso(1), 3, 1 / 3, 5, 2], TRUTH[2]];
+      assert.deepEqual(getHourlySeries(other.store, { hours: 48, now: NOW }).map(point), expected);
+      assert.deepEqual(await backfillTimeSeries(other.store, { days: 2, now: NOW }), { buckets: 3, written: 0 }, 'what it wrote is what the runs give');
+    } finally {
+      await other.close();
     }
   });
 

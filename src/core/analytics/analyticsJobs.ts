@@ -13,11 +13,14 @@ import { trainPredictor, type TrainResult } from './predictor';
 import { appendAll } from '../collections';
 import { recomputeSkillChanges, type SkillChange, type SkillHistoryState } from './skillChanges';
 import { shelveFittedHistory, type FittedHistory } from './skillChangeTracker';
+import { hourlyAggregates, type SkillBuckets } from './timeSeries';
 
 export type AnalyticsJob =
   | { kind: 'dependencies'; minCoOccurrence?: number }
   | { kind: 'baselines' }
   | { kind: 'predictor'; days?: number }
+  /** Every skill's hourly aggregates since `from`: the long part of a time-series backfill (timeSeries.ts). */
+  | { kind: 'hourlyAggregates'; from: string }
   /**
    * `refit`: skills SkillChangeTracker hands back for a full fit; `shelf`: its writerPrefix(), where the
    * fitted states go (none: the states are not kept, as for a one-off report).
@@ -37,6 +40,7 @@ export type AnalyticsJobResult =
   | { kind: 'dependencies'; events: StoreEvent[]; summary: Awaited<ReturnType<typeof updateSkillDependencies>> }
   | { kind: 'baselines'; events: StoreEvent[]; summary: Awaited<ReturnType<typeof updateCommunityBaselines>> }
   | { kind: 'predictor'; events: StoreEvent[]; summary: TrainResult }
+  | { kind: 'hourlyAggregates'; events: StoreEvent[]; summary: SkillBuckets[] }
   | { kind: 'changes'; events: StoreEvent[]; summary: ChangesSummary };
 
 /** Runs a job on `replica`, collecting what it would commit instead of committing it. */
@@ -46,6 +50,7 @@ export async function computeAnalyticsJob(replica: Pick<Store, 'db' | 'paths'>, 
   if (job.kind === 'dependencies') return { kind: job.kind, events, summary: await updateSkillDependencies(collector, { minCoOccurrence: job.minCoOccurrence }) };
   if (job.kind === 'baselines') return { kind: job.kind, events, summary: await updateCommunityBaselines(collector) };
   if (job.kind === 'changes') return fitChanges(replica, job);
+  if (job.kind === 'hourlyAggregates') return { kind: job.kind, events, summary: hourlyAggregates(replica, job.from) };
   return { kind: job.kind, events, summary: await trainPredictor(collector, { days: job.days }) };
 }
 

@@ -3,10 +3,11 @@
  * to date as events are applied (events.ts, refreshHourlyBuckets); this module reads them and
  * back-fills history recorded before the table existed (imported or pre-V4 databases).
  */
+import type { AnalyticsJobRunner } from './analyticsJobRunner';
 import type { SqlValue } from '../store/sqlDatabase';
-import type { StoreEvent } from '../store/events';
+import { removesRuns, type StoreEvent } from '../store/events';
 import { all } from '../store/statements';
-import type { Store } from '../store/storeInterface';
+import type { Disposable, Store } from '../store/storeInterface';
 import { hourBucket, hoursAgo, type Timestamp } from '../time';
 import { positiveInteger, requireName } from '../validation';
 import { referenceTime } from './monitoringOptions';
@@ -66,6 +67,17 @@ export interface BackfillOptions {
   /** Called after each skill: skills done, skills in total. */
   onProgress?: (done: number, total: number) => void;
   now?: Date;
+  /**
+   * Where the aggregates are computed (the store host's job process, a window's worker thread): at a
+   * million runs one skill's took up to 1.6 s, during which the host answered no one.
+   */
+  jobs?: Pick<AnalyticsJobRunner, 'run'>;
+}
+
+/** One skill's hourly aggregates. */
+export interface SkillBuckets {
+  skill: string;
+  buckets: Bucket[];
 }
 
 export interface BackfillResult {
@@ -93,32 +105,98 @@ export async function backfillTimeSeries(store: Store, options: BackfillOptions 
   const days = positiveInteger('days', options.days, 365, 36_500);
   const now = referenceTime(options.now);
   const from = hourBucket(hoursAgo(days * 24, now));
-  const skills = all<{ skill_name: string }>(store.db, 'SELECT skill_name FROM skill_metrics ORDER BY skill_name').map((r) => r.skill_name);
-  const result: BackfillResult = { buckets: 0, written: 0 };
-  for (const [index, skill] of skills.entries()) {
-    const computed = computedBuckets(store, skill, from);
-    result.buckets += computed.length;
-    const events = await bucketChanges(store, skill, computed, storedBuckets(store, skill, from));
-    if (events.length > 0) {
-      await store.commit(events);
-      result.written += events.reduce((n, e) => n + (e.t === 'upsert' ? e.rows.length : 1), 0);
+  const late = new LateRuns(store, from);
+  try {
+    const aggregates = options.jobs ? await late.aggregatesFrom(options.jobs) : undefined;
+    const skills = aggregates?.map((a) => a.skill) ?? skillNames(store);
+    const result: BackfillResult = { buckets: 0, written: 0 };
+    for (const [index, skill] of skills.entries()) {
+      const computed = aggregates ? late.corrected(skill, aggregates[index].buckets) : computedBuckets(store, skill, from);
+      result.buckets += computed.length;
+      const events = await bucketChanges(store, skill, computed, storedBuckets(store, skill, from));
+      if (events.length > 0) {
+        await store.commit(events);
+        result.written += events.reduce((n, e) => n + (e.t === 'upsert' ? e.rows.length : 1), 0);
+      }
+      options.onProgress?.(index + 1, skills.length);
     }
-    options.onProgress?.(index + 1, skills.length);
+    return result;
+  } finally {
+    late.dispose();
   }
-  return result;
+}
+
+/**
+ * The runs applied while the aggregates were computed elsewhere: their buckets are computed again
+ * here before they are compared and written, or the backfill would overwrite the live refresh's
+ * newer value with the job's older one. A retention or purge meanwhile voids the job's answer.
+ */
+class LateRuns {
+  private readonly hours = new Map<string, Set<string>>();
+  private removed = false;
+  private readonly listening: Disposable;
+
+  constructor(private readonly store: Store, private readonly from: string) {
+    this.listening = store.onDidApply((events) => {
+      for (const event of events) {
+        if (removesRuns(event)) this.removed = true;
+        else if (event.t === 'invocation' && event.row.invoked_at >= from) this.add(event.row.skill_name, hourBucket(event.row.invoked_at));
+      }
+    });
+  }
+
+  /** The job's aggregates, or undefined when runs were removed meanwhile (the backfill then computes here). */
+  async aggregatesFrom(jobs: Pick<AnalyticsJobRunner, 'run'>): Promise<SkillBuckets[] | undefined> {
+    const aggregates = (await jobs.run(this.store, { kind: 'hourlyAggregates', from: this.from })).summary;
+    return this.removed ? undefined : aggregates;
+  }
+
+  /** The job's buckets of `skill`, with those of runs applied since computed again from the store. */
+  corrected(skill: string, buckets: Bucket[]): Bucket[] {
+    const hours = this.hours.get(skill);
+    if (!hours) return buckets;
+    const fresh = [...hours].flatMap((hour) => computedBuckets(this.store, skill, hour, nextHour(hour)));
+    return [...buckets.filter((b) => !hours.has(b.timestamp)), ...fresh];
+  }
+
+  dispose(): void {
+    this.listening.dispose();
+  }
+
+  private add(skill: string, hour: string): void {
+    let hours = this.hours.get(skill);
+    if (!hours) this.hours.set(skill, (hours = new Set()));
+    hours.add(hour);
+  }
+}
+
+/** Above every canonical timestamp: an open upper bound the same query can use. */
+const END_OF_TIME = '\uffff';
+
+function nextHour(hour: string): string {
+  return new Date(Date.parse(hour) + 3_600_000).toISOString();
+}
+
+/** Every skill's hourly aggregates since `from` (a job of its own: analyticsJobs.ts). */
+export function hourlyAggregates(store: Pick<Store, 'db'>, from: string): SkillBuckets[] {
+  return skillNames(store).map((skill) => ({ skill, buckets: computedBuckets(store, skill, from) }));
+}
+
+function skillNames(store: Pick<Store, 'db'>): string[] {
+  return all<{ skill_name: string }>(store.db, 'SELECT skill_name FROM skill_metrics ORDER BY skill_name').map((r) => r.skill_name);
 }
 
 /** The same aggregates as the store's live refresh (events.ts), over one skill's index range. */
-function computedBuckets(store: Store, skill: string, from: string): Bucket[] {
+function computedBuckets(store: Pick<Store, 'db'>, skill: string, from: string, until?: string): Bucket[] {
   return all<Bucket>(
     store.db,
     `SELECT substr(invoked_at, 1, 13) || ':00:00.000Z' AS timestamp, COUNT(*) AS invocation_count,
             ${completionRate()} AS completion_rate,
             ${meanDuration()} AS avg_duration_seconds,
             COUNT(DISTINCT session_id) AS unique_sessions
-     FROM skill_invocation WHERE skill_name = ? AND invoked_at >= ?
+     FROM skill_invocation WHERE skill_name = ? AND invoked_at >= ? AND invoked_at < ?
      GROUP BY substr(invoked_at, 1, 13)`,
-    [skill, from],
+    [skill, from, until ?? END_OF_TIME],
   );
 }
 

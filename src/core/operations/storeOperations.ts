@@ -111,7 +111,7 @@ export const STORE_OPERATIONS = {
   backfill: operation({
     mode: 'work',
     args: (a) => ({ days: a.integer('days', 1, MAX_DAYS) }),
-    run: ({ store, onProgress }, o) => backfillTimeSeries(store, { days: o.days, onProgress: onProgress && ((done, total) => onProgress({ done, total })) }),
+    run: ({ store, jobs, onProgress }, o) => backfillTimeSeries(store, { days: o.days, jobs, onProgress: onProgress && ((done, total) => onProgress({ done, total })) }),
   }),
   retention: operation({
     mode: 'work',

@@ -121,7 +121,7 @@ async function run(target: StoreCommandTarget, command: StoreCommand, onProgress
     case 'detectAnomalies':
       return detectAnomalies(store, {});
     case 'backfillTimeSeries':
-      return backfillTimeSeries(store, { days: command.args.days, onProgress });
+      return backfillTimeSeries(store, { days: command.args.days, jobs, onProgress });
     case 'trainPredictor':
       return train(target);
     case 'createAbTest':
