@@ -13,6 +13,7 @@ import { commandNamed } from './commandLine';
 import { CliError, cliContext, processIo, type CliContext, type CliIo } from './context';
 import { recordViaHost } from './hostedRecording';
 import { numberOption } from './options';
+import { refuseBesideHost } from './schemaChangeGuard';
 import { onStore } from './storeOperation';
 import { untilStopRequested } from './signals';
 import { plural } from '../shared/words';
@@ -36,6 +37,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { commands: ['ci', 'crackerjack'], load: async () => (await import('./commands/ci')).registerCiCommands },
   { commands: ['team'], load: async () => (await import('./commands/team')).registerTeamCommands },
   { commands: ['evaluate'], load: async () => (await import('./commands/evaluate')).registerEvaluateCommands },
+  { commands: ['host'], load: async () => (await import('./commands/host')).registerHostCommands },
 ];
 
 /** None for --version or a command of this file, else the group that has the command, else all (help, a mistyped name). */
@@ -103,6 +105,7 @@ async function buildProgram(args: readonly string[], io: CliIo = processIo, onUs
           io.out(planned.length ? `Would apply:\n${versionLines(planned)}` : 'Nothing to migrate: the database is up to date.\n');
           return;
         }
+        await refuseBesideHost(dbOf(), 'migrate');
         const result = await migrateSnapshot(store, { target: opts.target, adopt: opts.adopt });
         io.out(`Applied:\n${versionLines(result.versions)}${backupLine(result)}`);
       });
@@ -121,6 +124,7 @@ async function buildProgram(args: readonly string[], io: CliIo = processIo, onUs
           io.out(planned.length ? `Would roll back:\n${versionLines(planned)}` : 'Nothing to roll back.\n');
           return;
         }
+        await refuseBesideHost(dbOf(), 'rollback');
         const result = await rollbackSnapshot(store, opts.steps);
         io.out(`Rolled back:\n${versionLines(result.versions)}${backupLine(result)}`);
       });
@@ -194,6 +198,7 @@ async function buildProgram(args: readonly string[], io: CliIo = processIo, onUs
     .command('repair')
     .description('move a damaged snapshot aside and rebuild it from the previous snapshot and the event log, read again in full; set aside log segments with parts that cannot be read or applied')
     .action(async () => {
+      await refuseBesideHost(dbOf(), 'repair');
       const { opened, log } = await ctx.withStore('work', async (store) => ({ opened: store.report, log: await store.repairLog() }));
       if (!log) throw new CliError('the snapshot could not be rebuilt (see the message above); nothing was set aside');
       io.out(repairText(opened.movedAside, log));

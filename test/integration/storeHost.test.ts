@@ -8,6 +8,7 @@ import type { TodaySummary } from '../../src/core/dashboard/today';
 import { dayOf, type CalendarDay } from '../../src/core/days';
 import { connectToHost, HostRequestFailedError, type HostConnection } from '../../src/core/host/hostClient';
 import { hostPaths } from '../../src/core/host/hostPaths';
+import { HOST_PROTOCOL } from '../../src/core/host/protocol';
 import { JobsDelegation } from '../../src/core/host/jobsDelegation';
 import { JobLease } from '../../src/core/store/jobLease';
 import { SkillStore } from '../../src/core/store/store';
@@ -409,9 +410,32 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     assert.deepEqual(hostPids(older), []);
   });
 
+  test('a change to the schema beside a running host is refused at once, saying what to do; host stop stops it and the change is made', async () => {
+    const db = await seededStore('schema-change');
+    assert.equal((await viaHost(db, ['metrics'])).code, 0);
+    const [pid] = hostPids(db);
+    const status = await local(db, ['host', 'status', '--json']);
+    assert.deepEqual({ ...(JSON.parse(status.out) as object), version: '' }, { db, running: true, pid, engine: ENGINE, version: '', protocol: HOST_PROTOCOL });
+    for (const command of ['rollback', 'repair']) {
+      const started = Date.now();
+      const refused = await local(db, [command]);
+      assert.equal(refused.code, 1, command);
+      assert.match(refused.err, new RegExp(`${command} changes .*the store host \\(pid ${pid}\\) holds open.*session-buddy host stop`));
+      assert.ok(Date.now() - started < 20_000, 'refused without waiting for the lock');
+    }
+    assert.match((await local(db, ['rollback', '--dry-run'])).out, /^Would roll back:\n {2}V\d+__/, 'a dry run changes nothing and is answered');
+    assert.equal((await local(db, ['host', 'stop'])).out, `Stopped the store host of ${db} (pid ${pid}).\n`);
+    assert.deepEqual(hostPids(db), []);
+    assert.equal((await local(db, ['host', 'status'])).out, `No store host runs for ${db}.\n`);
+    const rolled = await local(db, ['rollback']);
+    assert.equal(rolled.code, 0, rolled.err);
+    assert.match(rolled.out, /^Rolled back:/);
+    assert.equal((await local(db, ['host', 'stop'])).out, `No store host runs for ${db}.\n`);
+  });
+
   test('a command that does not ask the host starts none, with the host on', async () => {
     const db = await seededStore('no-early');
-    for (const args of [['migrate', '--dry-run'], ['--version'], ['ci', 'track', '--stage', 'test', '--team']]) await cli(['--db', db, ...args], { SESSION_BUDDY_HOST: 'on' });
+    for (const args of [['migrate', '--dry-run'], ['host', 'status'], ['host', 'stop'], ['--version'], ['ci', 'track', '--stage', 'test', '--team']]) await cli(['--db', db, ...args], { SESSION_BUDDY_HOST: 'on' });
     assert.deepEqual(hostPids(db), []);
     assert.equal(fs.existsSync(hostPaths(db).log), false);
   });

@@ -131,6 +131,34 @@ export async function connectToRunningHost(options: HostClientOptions): Promise<
 }
 
 /**
+ * Asks the store's host, of any protocol, to stop, and waits until it no longer accepts
+ * connections: what it said at hello, or undefined when none runs. Starts and creates nothing.
+ */
+export async function stopRunningHost(options: HostClientOptions): Promise<HelloAnswer | undefined> {
+  const connection = await anyRunningHost(options);
+  if (!connection) return undefined;
+  await retire(connection, hostPaths(options.db).socket);
+  return connection.hello;
+}
+
+/** What the store's host, of any protocol, said at hello; undefined when none runs. Starts and creates nothing. */
+export async function runningHostHello(options: HostClientOptions): Promise<HelloAnswer | undefined> {
+  const connection = await anyRunningHost(options);
+  connection?.close();
+  return connection?.hello;
+}
+
+async function anyRunningHost(options: HostClientOptions): Promise<HostConnection | undefined> {
+  if (!fs.existsSync(storePaths(options.db).token)) return undefined;
+  try {
+    return await dial(hostPaths(options.db).socket, readToken(options.db), Date.now() + (options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS));
+  } catch (err) {
+    if (err instanceof NoHostError) return undefined;
+    throw err;
+  }
+}
+
+/**
  * Connects to the store's host, starting one when none answers, and replacing one of an older
  * protocol (asked to retire; a new one is started). Throws HostUnavailableError when no host can
  * serve: the caller then opens the store itself.
