@@ -515,31 +515,57 @@ describe(`store host (${ENGINE})`, { skip }, () => {
     assert.notEqual(now[0], pid);
   });
 
-  test('a host of an older protocol is asked to retire and replaced by a new one', async () => {
-    const db = await seededStore('older');
-    const socket = hostPaths(db).socket;
+  /** A stand-in host on the store's socket: it says hello as `hello` and answers `retire` (then stops) and what `answer` gives. */
+  async function fakeHost(db: string, hello: object, answer: (method: string) => unknown = () => null): Promise<{ requests: string[]; server: net.Server }> {
     const requests: string[] = [];
-    const old = net.createServer((conn) => {
+    const server = net.createServer((conn) => {
       conn.setEncoding('utf8');
       conn.on('data', (chunk: string) => {
         for (const line of chunk.split('\n').filter(Boolean)) {
           const message = JSON.parse(line) as { type?: string; id?: number; method?: string };
           requests.push(message.type ?? message.method ?? '?');
-          if (message.type === 'hello') conn.write(`${JSON.stringify({ type: 'hello', protocol: 0, minProtocol: 0, hostVersion: '0.0.1', engine: 'sql.js', pid: process.pid })}\n`);
-          if (message.method === 'retire') {
+          if (message.type === 'hello') conn.write(`${JSON.stringify({ type: 'hello', ...hello, pid: process.pid })}\n`);
+          else if (message.method === 'retire') {
             conn.end(`${JSON.stringify({ id: message.id, result: { retiring: true } })}\n`);
-            old.close();
-          }
+            server.close();
+          } else conn.write(`${JSON.stringify({ id: message.id, result: answer(message.method ?? '') })}\n`);
         }
       });
     });
-    await new Promise<void>((resolve) => old.listen(socket, resolve));
+    await new Promise<void>((resolve) => server.listen(hostPaths(db).socket, resolve));
+    return { requests, server };
+  }
+
+  test('a host of an older protocol is asked to retire and replaced by a new one', async () => {
+    const db = await seededStore('older');
+    const { requests } = await fakeHost(db, { protocol: 0, minProtocol: 0, hostVersion: '0.0.1', engine: 'sql.js' });
     const run = await viaHost(db, ['metrics', '--json']);
     assert.equal(run.code, 0, run.err);
     assert.equal(run.err, '');
     assert.deepEqual(requests, ['hello', 'retire']);
     assert.equal(JSON.parse(run.out).skills.length, 2);
     assert.equal(hostPids(db).length, 1, 'a new host serves the store');
+  });
+
+  test('a host on sql.js is replaced by a client whose runtime has node:sqlite, and joined by one whose runtime has not', async () => {
+    const db = await seededStore('weaker');
+    const { requests, server } = await fakeHost(db, { protocol: HOST_PROTOCOL, minProtocol: 1, hostVersion: '0.0.1', engine: 'sql.js' }, () => ({ skills: [] }));
+    try {
+      const run = await viaHost(db, ['metrics', '--json']);
+      assert.equal(run.code, 0, run.err);
+      assert.equal(run.err, '');
+      if (ENGINE === 'node:sqlite') {
+        assert.deepEqual(requests, ['hello', 'retire']);
+        assert.equal(JSON.parse(run.out).skills.length, 2, 'answered by the file-backed host it started');
+        assert.equal(hostPids(db).length, 1);
+      } else {
+        assert.deepEqual(requests, ['hello', 'metrics'], 'a client that would start a sql.js host itself joins this one');
+        assert.deepEqual(JSON.parse(run.out), { skills: [] });
+        assert.deepEqual(hostPids(db), []);
+      }
+    } finally {
+      server.close();
+    }
   });
 
   test('a dying host that accepts the connection and resets it before hello is replaced, without falling back', async () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { loadOrCreateToken } from '../realtime/token';
+import { fileEngineProblem } from '../store/nodeSqlite';
 import { storePaths } from '../store/paths';
 import { hostPaths, ownedByThisUser, socketAnswers } from './hostPaths';
 import { startHost, takeEarlyStart, type HostClientOptions, type StartedHost } from './hostStarter';
@@ -187,7 +188,9 @@ export async function connectToHost(options: HostClientOptions): Promise<HostCon
       await sleep(START_POLL_MS);
       continue;
     }
-    if (connection.hello.protocol >= HOST_PROTOCOL) return connection;
+    const outdated = connection.hello.protocol < HOST_PROTOCOL;
+    // A host on sql.js that this client could replace with a file-backed one is asked once to retire; one started since stays.
+    if (!outdated && (retired || !startsFileBackedInstead(connection.hello, options))) return connection;
     if (retired) {
       connection.close();
       throw new HostUnavailableError(`a store host of protocol ${connection.hello.protocol} is still running after it was asked to retire`);
@@ -196,6 +199,16 @@ export async function connectToHost(options: HostClientOptions): Promise<HostCon
     retired = true;
     started = undefined;
   }
+}
+
+/**
+ * A host on sql.js (started by a runtime without node:sqlite, such as a CLI on Node 20) holds the
+ * whole store in memory, 640 MiB at a million runs: a client whose own runtime has node:sqlite, and
+ * would start the host with it, replaces it with a file-backed one rather than join it.
+ */
+function startsFileBackedInstead(hello: HelloAnswer, options: HostClientOptions): boolean {
+  if (hello.engine !== 'sql.js' || (options.execPath ?? process.execPath) !== process.execPath) return false;
+  return fileEngineProblem() === undefined;
 }
 
 function readToken(db: string): string {
